@@ -1,0 +1,193 @@
+/**
+ * Config schemas of every gate (SPEC §4 `gates.*`). Strict: an unknown key is an
+ * error. Every field carries a description that reaches the generated JSON
+ * Schema and the configuration reference.
+ *
+ * These schemas are the single source of the gates' config types and defaults.
+ */
+import { z } from 'zod';
+import { RE2JS } from 're2js';
+
+export const Mode = z
+  .enum(['block', 'warn', 'off'])
+  .describe('block: a failure blocks the merge; warn: a failure is shown but does not block; off: the gate is not evaluated.');
+export type Mode = z.infer<typeof Mode>;
+
+const mode = Mode.optional().describe('Overrides `defaults.mode` for this gate.');
+
+const globList = (description: string) => z.array(z.string().min(1, 'a glob cannot be empty')).describe(description);
+
+/** Lock files, snapshots, minified and generated files: not counted by batch-size unless `default_excludes: false`. */
+export const DEFAULT_BATCH_EXCLUDES = [
+  // lock files: npm, yarn, pnpm, bun, Cargo, Go, Poetry, Pipenv, uv, Bundler, Composer, NuGet, Swift, Gradle, Dart, Mix
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  'yarn.lock',
+  'pnpm-lock.yaml',
+  'bun.lockb',
+  'bun.lock',
+  'Cargo.lock',
+  'go.sum',
+  'poetry.lock',
+  'Pipfile.lock',
+  'uv.lock',
+  'Gemfile.lock',
+  'composer.lock',
+  'packages.lock.json',
+  'Package.resolved',
+  'gradle.lockfile',
+  'pubspec.lock',
+  'mix.lock',
+  // snapshots
+  '*.snap',
+  '__snapshots__/',
+  // minified and source maps
+  '*.min.js',
+  '*.min.css',
+  '*.min.mjs',
+  '*.js.map',
+  '*.css.map',
+  // generated code
+  '*.generated.*',
+  '*.gen.go',
+  '*.pb.go',
+  '*_pb2.py',
+  '*_pb2_grpc.py',
+  '*.pb.cc',
+  '*.pb.h',
+  '*.g.dart',
+  '*.freezed.dart',
+  '*.Designer.cs',
+] as const;
+
+export const BatchSizeConfig = z
+  .strictObject({
+    mode,
+    max_lines: z.number().int().min(0).default(400).describe('Most lines (additions + deletions, over counted files) a PR may change.'),
+    max_files: z.number().int().min(0).default(50).describe('Most counted files a PR may change.'),
+    exclude: globList('More globs not counted, added to the default list (lock files, snapshots, minified and generated files).').default([]),
+    default_excludes: z.boolean().default(true).describe('false drops the default exclude list.'),
+  })
+  .describe('Small batch size: limits on lines and files changed.');
+export type BatchSizeConfig = z.output<typeof BatchSizeConfig>;
+
+/** Validates a user regex under RE2 syntax (linear time); an unsupported construct is a config error. */
+const re2Pattern = z.string().superRefine((pattern, ctx) => {
+  try {
+    RE2JS.compile(pattern);
+  } catch (error) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `not a valid RE2 regular expression (${error instanceof Error ? error.message : String(error)}); RE2 has no backreferences or lookaround`,
+    });
+  }
+});
+
+export const LinkedTicketConfig = z
+  .strictObject({
+    mode,
+    in: z
+      .array(z.enum(['title', 'branch', 'body', 'commits']))
+      .min(1, 'name at least one place to look')
+      .default(['title', 'branch', 'body'])
+      .describe('Where to look for a ticket reference: title, branch, body, commits.'),
+    projects: z
+      .array(z.string().regex(/^[A-Z][A-Z0-9]*$/, 'a project key is upper-case letters and digits, starting with a letter'))
+      .default([])
+      .describe('Jira-style project keys allowed, e.g. [PAY, OPS]; empty means any key.'),
+    patterns: z.array(re2Pattern).default([]).describe('Extra ticket regular expressions, in RE2 syntax (linear time).'),
+  })
+  .describe('Linked ticket: the PR references an issue or ticket.');
+export type LinkedTicketConfig = z.output<typeof LinkedTicketConfig>;
+
+/** Code files of the main ecosystems. */
+export const DEFAULT_SOURCE_GLOBS = [
+  '*.ts', '*.tsx', '*.mts', '*.cts', '*.js', '*.jsx', '*.mjs', '*.cjs', '*.vue', '*.svelte',
+  '*.py',
+  '*.go',
+  '*.java', '*.kt', '*.kts', '*.scala', '*.groovy',
+  '*.rb',
+  '*.rs',
+  '*.cs', '*.fs', '*.vb',
+  '*.c', '*.h', '*.cc', '*.cpp', '*.cxx', '*.hh', '*.hpp', '*.hxx', '*.m', '*.mm',
+  '*.php',
+  '*.swift',
+  '*.dart', '*.ex', '*.exs', '*.erl', '*.clj', '*.hs', '*.lua', '*.pl', '*.pm',
+] as const;
+
+/** Test files of the main ecosystems. */
+export const DEFAULT_TEST_GLOBS = [
+  '*.test.*',
+  '*.spec.*',
+  'test/',
+  'tests/',
+  'Tests/',
+  '__tests__/',
+  'spec/',
+  '**/src/test/',
+  '*_test.go',
+  'test_*.py',
+  '*_test.py',
+  'conftest.py',
+  '*Test.java',
+  '*Tests.java',
+  '*IT.java',
+  '*Test.kt',
+  '*Tests.kt',
+  '*Tests.cs',
+  '*Test.cs',
+  '*_spec.rb',
+  '*_test.rb',
+  '*_test.rs',
+  '*_test.c',
+  '*_test.cc',
+  '*_test.cpp',
+  '*Test.php',
+  '*Tests.swift',
+  '*Test.swift',
+  '*_test.dart',
+  '*_test.exs',
+] as const;
+
+export const TestsTouchedConfig = z
+  .strictObject({
+    mode,
+    source: globList('Globs of code that needs tests; replaces the default (common source extensions).').default([...DEFAULT_SOURCE_GLOBS]),
+    tests: globList('Globs of test files; replaces the default (*.test.*, *.spec.*, test/, tests/, __tests__/, spec/, *_test.go, test_*.py, …).').default([
+      ...DEFAULT_TEST_GLOBS,
+    ]),
+    exclude: globList('Globs never counted as source.').default([]),
+  })
+  .describe('Tests touched: a PR that changes source also changes tests.');
+export type TestsTouchedConfig = z.output<typeof TestsTouchedConfig>;
+
+export const SignedCommitsConfig = z
+  .strictObject({
+    mode,
+    require: z
+      .enum(['signature', 'signoff', 'both', 'either'])
+      .default('signature')
+      .describe('signature: GitHub verifies each commit; signoff: a DCO Signed-off-by trailer; both; either.'),
+  })
+  .describe('Signed commits: every commit is verified, signed off, or both.');
+export type SignedCommitsConfig = z.output<typeof SignedCommitsConfig>;
+
+export const CodeownersReviewConfig = z
+  .strictObject({
+    mode,
+    require: z
+      .enum(['any-owner', 'all-owners'])
+      .default('any-owner')
+      .describe('any-owner: each owned file needs one approving owner (GitHub rule); all-owners: every owner of the file.'),
+    dismiss_stale: z.boolean().default(false).describe('true: approvals given on an older head commit do not count.'),
+  })
+  .describe('CODEOWNERS review: owners of changed files have approved.');
+export type CodeownersReviewConfig = z.output<typeof CodeownersReviewConfig>;
+
+export const GateConfigs = {
+  'batch-size': BatchSizeConfig,
+  'linked-ticket': LinkedTicketConfig,
+  'tests-touched': TestsTouchedConfig,
+  'signed-commits': SignedCommitsConfig,
+  'codeowners-review': CodeownersReviewConfig,
+} as const;

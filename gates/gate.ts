@@ -1,0 +1,74 @@
+/**
+ * The uniform face of a gate: a pure function of a snapshot and its config.
+ *
+ * Gates never touch the network, the clock or the file system; a "no" is a
+ * result, not a throw. Results are data: `src/checks/render.ts` turns them into
+ * Markdown, escaping every string that came from users.
+ */
+import type { z } from 'zod';
+import type { PullRequestSnapshot } from '../src/snapshot.js';
+
+export const GATE_IDS = ['batch-size', 'linked-ticket', 'tests-touched', 'signed-commits', 'codeowners-review'] as const;
+export type GateId = (typeof GATE_IDS)[number];
+
+/** What a gate needs the loader to fetch. The loader fetches the union for the enabled gates. */
+export type Slice = 'files' | 'commits' | 'reviews' | 'closingIssues' | 'labels' | 'codeowners' | 'gitattributes' | 'teams';
+
+export type GateStatus = 'pass' | 'fail' | 'skipped';
+
+/** Inline text: plain strings are escaped when rendered; `{ code }` renders as a code span. */
+export type Inline = string | { readonly code: string };
+export type Text = string | readonly Inline[];
+
+/** A block of details or fix instructions. */
+export type DetailBlock =
+  | { readonly kind: 'paragraph'; readonly text: Text }
+  /** A bulleted list; when `total` exceeds `items.length` the renderer adds "and N more". */
+  | { readonly kind: 'list'; readonly title?: Text; readonly items: readonly Text[]; readonly total?: number }
+  | { readonly kind: 'table'; readonly header: readonly string[]; readonly rows: readonly (readonly Text[])[]; readonly total?: number }
+  /** Shell commands or an example, rendered as a fenced code block. */
+  | { readonly kind: 'code'; readonly text: string; readonly lang?: string };
+
+export interface GateResult {
+  readonly status: GateStatus;
+  /** One line, with the numbers: "612 lines in 14 files (limit 400 lines, 50 files)". */
+  readonly reason: Text;
+  readonly details: readonly DetailBlock[];
+  /** How to fix a failure, written for the PR author. Empty on pass. */
+  readonly fix: readonly DetailBlock[];
+}
+
+export interface GateDefinition<C = unknown> {
+  readonly id: GateId;
+  /** Human title, e.g. "Small batch size". */
+  readonly title: string;
+  /** Snapshot slices the gate reads. */
+  readonly needs: readonly Slice[];
+  /** The gate's config schema (strict). Its `mode` is resolved against `defaults.mode` by the caller. */
+  readonly config: z.ZodType<C>;
+  /** Pure: no I/O, no clock. */
+  evaluate(pr: PullRequestSnapshot, cfg: C): GateResult;
+}
+
+/** Identity helper that keeps the gate's config type attached to its definition. */
+export function defineGate<C>(gate: GateDefinition<C>): GateDefinition<C> {
+  return gate;
+}
+
+export const result = {
+  pass(reason: Text, details: readonly DetailBlock[] = []): GateResult {
+    return { status: 'pass', reason, details, fix: [] };
+  },
+  fail(reason: Text, details: readonly DetailBlock[], fix: readonly DetailBlock[]): GateResult {
+    return { status: 'fail', reason, details, fix };
+  },
+  skipped(reason: Text, details: readonly DetailBlock[] = []): GateResult {
+    return { status: 'skipped', reason, details, fix: [] };
+  },
+};
+
+/** Plain text of a `Text`, for logs and tests. */
+export function plain(text: Text): string {
+  if (typeof text === 'string') return text;
+  return text.map((part) => (typeof part === 'string' ? part : part.code)).join('');
+}

@@ -1,0 +1,43 @@
+/**
+ * Reads `linguist-generated` from a `.gitattributes` file (base branch).
+ *
+ * Only the attribute batch-size needs is interpreted: `path linguist-generated`,
+ * `linguist-generated=true` mark files generated; `-linguist-generated`,
+ * `!linguist-generated` and `linguist-generated=false` unmark them. As in git,
+ * the last matching line decides. Malformed lines are ignored, never fatal.
+ */
+import { compileGlobs, type PathMatcher } from './glob.js';
+
+interface Rule {
+  readonly match: PathMatcher;
+  readonly generated: boolean;
+}
+
+export function parseLinguistGenerated(text: string | null | undefined): PathMatcher {
+  if (!text) return () => false;
+  const rules: Rule[] = [];
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const [pattern, ...attrs] = line.split(/\s+/);
+    if (!pattern || pattern.startsWith('[')) continue; // macro definitions
+    for (const attr of attrs) {
+      const generated = linguistGenerated(attr);
+      if (generated !== undefined) rules.push({ match: compileGlobs([pattern]), generated });
+    }
+  }
+  if (rules.length === 0) return () => false;
+  return (path: string) => {
+    for (let i = rules.length - 1; i >= 0; i--) {
+      const rule = rules[i]!;
+      if (rule.match(path)) return rule.generated;
+    }
+    return false;
+  };
+}
+
+function linguistGenerated(attr: string): boolean | undefined {
+  if (attr === 'linguist-generated' || attr === 'linguist-generated=true') return true;
+  if (attr === '-linguist-generated' || attr === '!linguist-generated' || attr === 'linguist-generated=false') return false;
+  return undefined;
+}

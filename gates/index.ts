@@ -1,0 +1,16 @@
+/**
+ * The explicit gate registry, in the order of SPEC §5 (which is also the order
+ * of the check-run table). A gate that is not built yet is simply absent.
+ */
+import { batchSize } from './batch-size.js';
+import type { GateDefinition, GateId } from './gate.js';
+
+// Each gate keeps its own config type; the registry sees them uniformly.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export const GATES: readonly GateDefinition<any>[] = [batchSize];
+
+export function gateById(id: GateId): GateDefinition<unknown> | undefined {
+  return GATES.find((g) => g.id === id);
+}
+
+export * from './gate.js';

@@ -1,0 +1,180 @@
+/**
+ * Renders a verdict as check-run output (SPEC §6). The only place that writes
+ * Markdown: every string that came from users (titles, branches, paths, commit
+ * subjects, owners) is escaped here so it cannot break the table or inject
+ * markup, long lists are bounded, and the output stays inside GitHub's limits.
+ */
+import type { DetailBlock, Inline, Text } from '../../gates/gate.js';
+import { formatProblem } from '../config/parse.js';
+import { conclusionOf, titleOf, type CheckConclusion, type GateOutcome, type RowStatus, type Verdict } from './verdict.js';
+
+/**
+ * GitHub's documented limits for check-run output
+ * (https://docs.github.com/en/rest/checks/runs#create-a-check-run): `summary` and
+ * `text` take at most 65,535 characters. Titles are kept short by us.
+ */
+export const CHECK_LIMITS = { summary: 65_535, text: 65_535, title: 255 } as const;
+
+/** Longest user string shown in one place; longer ones are cut with an ellipsis. */
+export const MAX_INLINE = 300;
+/** Most list items or table rows shown; the rest is counted ("and 212 more"). */
+export const MAX_ITEMS = 25;
+
+export interface CheckOutput {
+  readonly conclusion: CheckConclusion;
+  readonly title: string;
+  readonly summary: string;
+}
+
+const ICONS: Record<RowStatus, string> = { pass: '✅', fail: '❌', warn: '⚠️', skipped: '⏭️' };
+
+/** Escapes user text for inline Markdown; `inTable` also escapes the cell separator. */
+export function escapeMarkdown(text: string, inTable = false): string {
+  const oneLine = clip(text.replace(/[\r\n\u2028\u2029]+/g, ' '));
+  let out = oneLine
+    .replace(/\\/g, '\\\\')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/([`*_[\]{}()#+!~|])/g, '\\$1')
+    .replace(/^(\s*)([-=])/g, '$1\\$2')
+    .replace(/^(\s*\d+)\./, '$1\\.')
+    .replace(/@/g, '@\u200b'); // never notify a user or team from a check run
+  return out;
+}
+
+/** A code span that no backtick, newline or pipe in `code` can break out of. */
+export function codeSpan(code: string, inTable = false): string {
+  let text = clip(code.replace(/[\r\n\u2028\u2029]+/g, ' '));
+  if (inTable) text = text.replace(/\|/g, '\\|');
+  const longest = Math.max(0, ...[...text.matchAll(/`+/g)].map((m) => m[0].length));
+  const fence = '`'.repeat(longest + 1);
+  const pad = text.startsWith('`') || text.endsWith('`') || text.startsWith(' ') ? ' ' : '';
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+
+function clip(text: string): string {
+  return text.length > MAX_INLINE ? `${text.slice(0, MAX_INLINE - 1)}…` : text;
+}
+
+export function renderText(text: Text, inTable = false): string {
+  const parts: readonly Inline[] = typeof text === 'string' ? [text] : text;
+  return parts.map((p) => (typeof p === 'string' ? escapeMarkdown(p, inTable) : codeSpan(p.code, inTable))).join('');
+}
+
+function more(shown: number, total: number | undefined): string {
+  const rest = (total ?? shown) - shown;
+  return rest > 0 ? `and ${rest.toLocaleString('en-US')} more` : '';
+}
+
+export function renderBlock(block: DetailBlock): string {
+  switch (block.kind) {
+    case 'paragraph':
+      return renderText(block.text);
+    case 'list': {
+      const items = block.items.slice(0, MAX_ITEMS);
+      const lines = items.map((i) => `- ${renderText(i)}`);
+      const rest = more(items.length, Math.max(block.total ?? 0, block.items.length));
+      if (rest) lines.push(`- …${rest}`);
+      return [block.title ? renderText(block.title) : '', ...lines].filter(Boolean).join('\n');
+    }
+    case 'table': {
+      const rows = block.rows.slice(0, MAX_ITEMS);
+      const lines = [
+        `| ${block.header.map((h) => escapeMarkdown(h, true)).join(' | ')} |`,
+        `|${block.header.map(() => '---').join('|')}|`,
+        ...rows.map((r) => `| ${r.map((c) => renderText(c, true)).join(' | ')} |`),
+      ];
+      const rest = more(rows.length, Math.max(block.total ?? 0, block.rows.length));
+      return rest ? `${lines.join('\n')}\n\n…${rest}` : lines.join('\n');
+    }
+    case 'code': {
+      const longest = Math.max(2, ...[...block.text.matchAll(/`+/g)].map((m) => m[0].length));
+      const fence = '`'.repeat(longest + 1);
+      return `${fence}${block.lang ?? ''}\n${block.text}\n${fence}`;
+    }
+  }
+}
+
+function renderBlocks(blocks: readonly DetailBlock[]): string {
+  return blocks.map(renderBlock).join('\n\n');
+}
+
+/** The table row of SPEC §6: | `batch-size` | ❌ fail | 612 lines in 14 files (limit 400 lines) | */
+export function renderRow(o: GateOutcome): string {
+  return `| \`${o.id}\` | ${ICONS[o.status]} ${o.status} | ${renderText(o.result.reason, true)} |`;
+}
+
+export function renderTable(outcomes: readonly GateOutcome[]): string {
+  return ['| Gate | Result | Details |', '|---|---|---|', ...outcomes.map(renderRow)].join('\n');
+}
+
+export function renderGateSection(o: GateOutcome): string {
+  const parts = [`### ${ICONS[o.status]} \`${o.id}\` — ${o.title}`];
+  if (o.mode === 'warn' && o.status === 'warn') parts.push('_Mode `warn`: this failure is reported but does not block the merge._');
+  if (o.result.details.length > 0) parts.push(renderBlocks(o.result.details));
+  if (o.result.fix.length > 0 && (o.status === 'fail' || o.status === 'warn')) parts.push(`**How to fix**\n\n${renderBlocks(o.result.fix)}`);
+  return parts.join('\n\n');
+}
+
+const RERUN_HINT = 'Use **Re-run** on this check, or comment `/gates recheck` on the pull request, to evaluate again.';
+
+export function renderSummary(verdict: Verdict): string {
+  switch (verdict.kind) {
+    case 'skipped':
+      return `${renderText(verdict.reason)}\n\nNo gate was evaluated.`;
+    case 'config-error': {
+      const problems = verdict.problems.slice(0, MAX_ITEMS).map((p) => `- ${escapeMarkdown(formatProblem(p))}`);
+      const rest = more(problems.length, verdict.problems.length);
+      return [
+        'The Quality Gates configuration is invalid, so no gate was evaluated.',
+        [...problems, ...(rest ? [`- …${rest}`] : [])].join('\n'),
+        'Fix the file on the base branch (configuration is always read from the base branch, never from the pull request), then re-run this check. `npx quality-gates validate` checks a file locally.',
+      ].join('\n\n');
+    }
+    case 'error':
+      return [
+        `GitHub could not be read after retries, so the gates could not be evaluated (${escapeMarkdown(verdict.errorClass)}: ${escapeMarkdown(verdict.message)}).`,
+        RERUN_HINT,
+      ].join('\n\n');
+    case 'evaluated': {
+      const head = renderTable(verdict.outcomes);
+      const notes = verdict.notes.map((n) => `> ${renderText(n)}`).join('\n>\n');
+      const sections = verdict.outcomes.filter((o) => o.status !== 'pass' || o.result.details.length > 0).map(renderGateSection);
+      return fitSummary(head, notes, sections);
+    }
+  }
+}
+
+/** Joins table, notes and gate sections, dropping the tail of sections that would break GitHub's limit. */
+function fitSummary(head: string, notes: string, sections: readonly string[]): string {
+  const budget = CHECK_LIMITS.summary - 200;
+  let out = notes ? `${head}\n\n${notes}` : head;
+  for (let i = 0; i < sections.length; i++) {
+    const next = `${out}\n\n${sections[i]}`;
+    if (next.length > budget) {
+      return `${out}\n\n_The details of ${sections.length - i} more gate(s) did not fit in GitHub's 65,535-character limit; see the table above._`;
+    }
+    out = next;
+  }
+  return out.length > CHECK_LIMITS.summary ? `${out.slice(0, CHECK_LIMITS.summary - 1)}…` : out;
+}
+
+export function renderCheckRun(verdict: Verdict): CheckOutput {
+  const title = titleOf(verdict);
+  return {
+    conclusion: conclusionOf(verdict),
+    title: title.length > CHECK_LIMITS.title ? `${title.slice(0, CHECK_LIMITS.title - 1)}…` : title,
+    summary: renderSummary(verdict),
+  };
+}
+
+/** Output of the per-gate run "<name> / <gate-id>". */
+export function renderGateRun(o: GateOutcome): { title: string; summary: string } {
+  return { title: `${o.status}: ${clip(plainReason(o))}`, summary: `${renderTable([o])}\n\n${renderGateSection(o)}`.slice(0, CHECK_LIMITS.summary) };
+}
+
+function plainReason(o: GateOutcome): string {
+  const r = o.result.reason;
+  return typeof r === 'string' ? r : r.map((p) => (typeof p === 'string' ? p : p.code)).join('');
+}

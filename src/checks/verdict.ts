@@ -1,0 +1,75 @@
+/**
+ * Verdicts: what an evaluation concluded, as data. One function maps gate
+ * statuses and modes to the check conclusion (`conclusionOf`).
+ */
+import type { GateId, GateResult, Text } from '../../gates/gate.js';
+import type { ConfigProblem } from '../config/parse.js';
+
+/** The word in the table's second column. */
+export type RowStatus = 'pass' | 'fail' | 'warn' | 'skipped';
+
+export interface GateOutcome {
+  readonly id: GateId;
+  readonly title: string;
+  readonly mode: 'block' | 'warn';
+  readonly result: GateResult;
+  /** `fail` in mode `warn` is shown as `warn`. */
+  readonly status: RowStatus;
+}
+
+export type CheckConclusion = 'success' | 'failure' | 'neutral';
+
+export type Verdict =
+  | { readonly kind: 'evaluated'; readonly outcomes: readonly GateOutcome[]; readonly notes: readonly Text[] }
+  | { readonly kind: 'skipped'; readonly title: string; readonly reason: Text }
+  | { readonly kind: 'config-error'; readonly problems: readonly ConfigProblem[] }
+  | { readonly kind: 'error'; readonly conclusion: 'failure' | 'neutral'; readonly errorClass: string; readonly message: string };
+
+export function outcomeOf(id: GateId, title: string, mode: 'block' | 'warn', result: GateResult): GateOutcome {
+  const status: RowStatus = result.status === 'fail' ? (mode === 'warn' ? 'warn' : 'fail') : result.status;
+  return { id, title, mode, result, status };
+}
+
+export function conclusionOf(verdict: Verdict): CheckConclusion {
+  switch (verdict.kind) {
+    case 'evaluated':
+      return verdict.outcomes.some((o) => o.status === 'fail') ? 'failure' : 'success';
+    case 'skipped':
+      return 'neutral';
+    case 'config-error':
+      return 'failure';
+    case 'error':
+      return verdict.conclusion;
+  }
+}
+
+/** The per-gate run's conclusion: success for pass and warn, failure for a blocking fail, neutral for skipped. */
+export function gateConclusion(outcome: GateOutcome): CheckConclusion {
+  if (outcome.status === 'fail') return 'failure';
+  if (outcome.status === 'skipped') return 'neutral';
+  return 'success';
+}
+
+/** The verdict at a glance: "Blocked: batch-size, linked-ticket" or "All 5 gates passed". */
+export function titleOf(verdict: Verdict): string {
+  switch (verdict.kind) {
+    case 'skipped':
+      return verdict.title;
+    case 'config-error':
+      return 'Configuration error';
+    case 'error':
+      return 'Evaluation error';
+    case 'evaluated': {
+      const { outcomes } = verdict;
+      const failed = outcomes.filter((o) => o.status === 'fail').map((o) => o.id);
+      const warned = outcomes.filter((o) => o.status === 'warn').map((o) => o.id);
+      const passed = outcomes.filter((o) => o.status === 'pass').length;
+      const skipped = outcomes.filter((o) => o.status === 'skipped').length;
+      if (failed.length > 0) return `Blocked: ${failed.join(', ')}${warned.length > 0 ? ` (warnings: ${warned.join(', ')})` : ''}`;
+      if (outcomes.length === 0) return 'No gates enabled';
+      if (warned.length > 0) return `Passed with warnings: ${warned.join(', ')}`;
+      if (skipped > 0) return `${passed} of ${outcomes.length} gates passed, ${skipped} skipped`;
+      return passed === 1 ? '1 gate passed' : `All ${passed} gates passed`;
+    }
+  }
+}

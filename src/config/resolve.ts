@@ -1,0 +1,115 @@
+/**
+ * Resolves the effective config (SPEC §4):
+ *
+ * 1. `.github/quality-gates.yml` in the repository, read at the PR's base commit;
+ * 2. else the same file in the organisation's `.github` repository (default branch);
+ * 3. else the built-in defaults.
+ *
+ * `_extends` lets a file start from another one (Probot's convention): objects
+ * merge key by key and the extending file wins; scalars and lists replace.
+ *
+ * Never throws: the result is tagged `missing | load-error | invalid | ok`.
+ */
+import { parseConfigText, type ConfigProblem } from './parse.js';
+import { CONFIG_PATH, DEFAULT_CONFIG, QualityGatesConfig } from './schema.js';
+
+/** A config file as read from GitHub. */
+export interface ConfigSource {
+  /** Human-readable origin, e.g. `acme/api:.github/quality-gates.yml@0a1b2c3`. */
+  readonly file: string;
+  readonly text: string;
+}
+
+/** Where an `_extends` value points. */
+export interface ExtendsTarget {
+  readonly owner: string;
+  readonly repo: string;
+  readonly path: string;
+}
+
+export type ConfigResult =
+  | { readonly kind: 'missing'; readonly config: QualityGatesConfig; readonly sources: readonly string[] }
+  | { readonly kind: 'ok'; readonly config: QualityGatesConfig; readonly sources: readonly string[] }
+  | { readonly kind: 'invalid'; readonly problems: readonly ConfigProblem[] }
+  | { readonly kind: 'load-error'; readonly message: string; readonly cause?: unknown };
+
+export interface ResolveInput {
+  readonly owner: string;
+  /** The repository file at the base commit, or null when absent. */
+  readonly repoFile: ConfigSource | null;
+  /** The organisation's file (`<owner>/.github`), or null when absent. */
+  readonly orgFile: ConfigSource | null;
+  /** Reads an `_extends` target other than the org file already at hand (default branch). */
+  readonly fetchFile?: (target: ExtendsTarget) => Promise<ConfigSource | null>;
+}
+
+/** `_extends` chains longer than this are refused (they are almost always a cycle). */
+export const MAX_EXTENDS_DEPTH = 5;
+
+export function parseExtends(value: string, owner: string): ExtendsTarget | undefined {
+  const match = /^(?:([A-Za-z0-9-]+)\/)?([A-Za-z0-9._-]+)(?::(.+))?$/.exec(value.trim());
+  if (!match) return undefined;
+  const [, targetOwner, repo, path] = match;
+  if (!repo) return undefined;
+  return { owner: targetOwner ?? owner, repo, path: path ?? CONFIG_PATH };
+}
+
+export async function resolveConfig(input: ResolveInput): Promise<ConfigResult> {
+  const first = input.repoFile ?? input.orgFile;
+  if (!first) return { kind: 'missing', config: DEFAULT_CONFIG, sources: [] };
+
+  const layers: Record<string, unknown>[] = [];
+  const sources: string[] = [];
+  const seen = new Set<string>();
+  let current: ConfigSource | null = first;
+  for (let depth = 0; current; depth++) {
+    const parsed = parseConfigText(current.text, current.file);
+    if (parsed.kind === 'invalid') return { kind: 'invalid', problems: parsed.problems };
+    layers.unshift(parsed.raw);
+    sources.push(current.file);
+    const ext = parsed.raw._extends;
+    if (typeof ext !== 'string') break;
+    const target = parseExtends(ext, input.owner);
+    if (!target) {
+      return invalidAt(current.file, '_extends', `"${ext}" is not a repository: use .github, repo, owner/repo or owner/repo:path`);
+    }
+    const key = `${target.owner}/${target.repo}:${target.path}`.toLowerCase();
+    if (seen.has(key) || depth + 1 >= MAX_EXTENDS_DEPTH) {
+      return invalidAt(current.file, '_extends', `extends chain is circular or deeper than ${MAX_EXTENDS_DEPTH} files`);
+    }
+    seen.add(key);
+    const isOrgFile = target.owner.toLowerCase() === input.owner.toLowerCase() && target.repo === '.github' && target.path === CONFIG_PATH;
+    try {
+      current = isOrgFile ? input.orgFile : ((await input.fetchFile?.(target)) ?? null);
+    } catch (error) {
+      return { kind: 'load-error', message: `could not read the config that _extends names (${ext})`, cause: error };
+    }
+    if (!current) return invalidAt(sources[sources.length - 1] ?? '', '_extends', `"${ext}" names a file that does not exist (${target.owner}/${target.repo}:${target.path})`);
+  }
+
+  const merged = layers.reduce<Record<string, unknown>>((acc, layer) => mergeConfig(acc, layer), {});
+  delete merged._extends;
+  const checked = QualityGatesConfig.safeParse(merged);
+  if (!checked.success) {
+    // Each file was valid on its own, so this is a conflict between layers; say so.
+    return invalidAt(sources.join(' + '), checked.error.issues[0]?.path.join('.') ?? '', checked.error.issues[0]?.message ?? 'invalid');
+  }
+  return { kind: 'ok', config: checked.data, sources };
+}
+
+function invalidAt(file: string, path: string, message: string): ConfigResult {
+  return { kind: 'invalid', problems: [{ file, line: 0, column: 0, path, message }] };
+}
+
+const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Objects merge key by key (the override wins); scalars and lists replace. */
+export function mergeConfig(base: Record<string, unknown>, override: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
+    const prev = out[key];
+    out[key] = isPlainObject(prev) && isPlainObject(value) ? mergeConfig(prev, value) : value;
+  }
+  return out;
+}

@@ -1,0 +1,110 @@
+/**
+ * Every GraphQL document the app sends. Each is validated against GitHub's
+ * published schema (`@octokit/graphql-schema`) in `test/graphql-schema.test.ts`,
+ * and no connection asks for more than 100 nodes.
+ */
+
+/** GitHub's hard cap on `first`/`last` for a connection. */
+export const PAGE_SIZE = 100;
+
+const BLOB = `... on Blob { oid byteSize isTruncated isBinary text }`;
+
+const COMMIT = `
+  oid
+  messageHeadline
+  message
+  parents { totalCount }
+  author { name email user { login } }
+  signature { isValid state wasSignedByGitHub }`;
+
+const FILES = `totalCount pageInfo { hasNextPage endCursor } nodes { path additions deletions changeType }`;
+const COMMITS = `totalCount pageInfo { hasNextPage endCursor } nodes { commit { ${COMMIT} } }`;
+const REVIEWS = `totalCount pageInfo { hasNextPage endCursor } nodes { author { login } state submittedAt commit { oid } }`;
+const LABELS = `totalCount pageInfo { hasNextPage endCursor } nodes { name }`;
+
+/**
+ * The snapshot query: everything one evaluation needs, in one request for a PR
+ * with up to 100 files, commits, reviews and labels. Files read from the base
+ * branch are addressed as `<base sha>:<path>`, so a PR can never supply its own
+ * config, CODEOWNERS or .gitattributes.
+ */
+export const SNAPSHOT_QUERY = `
+query QualityGatesSnapshot(
+  $owner: String!, $name: String!, $number: Int!, $appId: Int!,
+  $configExpr: String!, $attributesExpr: String!,
+  $codeownersGithubExpr: String!, $codeownersRootExpr: String!, $codeownersDocsExpr: String!,
+  $orgConfigExpr: String!
+) {
+  repository(owner: $owner, name: $name) {
+    defaultBranchRef { name }
+    config: object(expression: $configExpr) { ${BLOB} }
+    gitattributes: object(expression: $attributesExpr) { ${BLOB} }
+    codeownersGithub: object(expression: $codeownersGithubExpr) { ${BLOB} }
+    codeownersRoot: object(expression: $codeownersRootExpr) { ${BLOB} }
+    codeownersDocs: object(expression: $codeownersDocsExpr) { ${BLOB} }
+    pullRequest(number: $number) {
+      number
+      title
+      body
+      isDraft
+      state
+      isCrossRepository
+      author { __typename login }
+      baseRefName
+      baseRefOid
+      headRefName
+      headRefOid
+      changedFiles
+      additions
+      deletions
+      labels(first: ${PAGE_SIZE}) { ${LABELS} }
+      files(first: ${PAGE_SIZE}) { ${FILES} }
+      commits(first: ${PAGE_SIZE}) { ${COMMITS} }
+      reviews(first: ${PAGE_SIZE}) { ${REVIEWS} }
+      closingIssuesReferences(first: 25) { nodes { number repository { nameWithOwner } } }
+      headCommit: commits(last: 1) {
+        nodes {
+          commit {
+            oid
+            checkSuites(first: 10, filterBy: { appId: $appId }) {
+              nodes { checkRuns(first: ${PAGE_SIZE}) { nodes { databaseId name status conclusion externalId } } }
+            }
+          }
+        }
+      }
+    }
+  }
+  org: repository(owner: $owner, name: ".github") {
+    config: object(expression: $orgConfigExpr) { ${BLOB} }
+  }
+}`;
+
+/** Further pages of whichever connections had more than 100 nodes. */
+export const PAGE_QUERY = `
+query QualityGatesPage(
+  $owner: String!, $name: String!, $number: Int!,
+  $withFiles: Boolean!, $filesAfter: String,
+  $withCommits: Boolean!, $commitsAfter: String,
+  $withReviews: Boolean!, $reviewsAfter: String,
+  $withLabels: Boolean!, $labelsAfter: String
+) {
+  repository(owner: $owner, name: $name) {
+    pullRequest(number: $number) {
+      files(first: ${PAGE_SIZE}, after: $filesAfter) @include(if: $withFiles) { ${FILES} }
+      commits(first: ${PAGE_SIZE}, after: $commitsAfter) @include(if: $withCommits) { ${COMMITS} }
+      reviews(first: ${PAGE_SIZE}, after: $reviewsAfter) @include(if: $withReviews) { ${REVIEWS} }
+      labels(first: ${PAGE_SIZE}, after: $labelsAfter) @include(if: $withLabels) { ${LABELS} }
+    }
+  }
+}`;
+
+/** The base commit of a PR, for events that do not carry it (an `issue_comment`). */
+export const PULL_BASE_QUERY = `
+query QualityGatesPullBase($owner: String!, $name: String!, $number: Int!) {
+  repository(owner: $owner, name: $name) {
+    pullRequest(number: $number) { baseRefOid headRefOid state }
+  }
+}`;
+
+/** Every document above, for the schema test. */
+export const ALL_QUERIES = { SNAPSHOT_QUERY, PAGE_QUERY, PULL_BASE_QUERY } as const;
