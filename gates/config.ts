@@ -100,12 +100,15 @@ export const LinkedTicketConfig = z
   .describe('Linked ticket: the PR references an issue or ticket.');
 export type LinkedTicketConfig = z.output<typeof LinkedTicketConfig>;
 
-/** Code files of the main ecosystems. */
+/**
+ * Code files of the main ecosystems. Docs, config (JSON, YAML, TOML, Gradle and
+ * Kotlin build scripts, `*.kts`) and CI files are not source.
+ */
 export const DEFAULT_SOURCE_GLOBS = [
   '*.ts', '*.tsx', '*.mts', '*.cts', '*.js', '*.jsx', '*.mjs', '*.cjs', '*.vue', '*.svelte',
   '*.py',
   '*.go',
-  '*.java', '*.kt', '*.kts', '*.scala', '*.groovy',
+  '*.java', '*.kt', '*.scala', '*.groovy',
   '*.rb',
   '*.rs',
   '*.cs', '*.fs', '*.vb',
@@ -136,12 +139,15 @@ export const DEFAULT_TEST_GLOBS = [
   '*Tests.kt',
   '*Tests.cs',
   '*Test.cs',
+  '*.Tests/',
   '*_spec.rb',
   '*_test.rb',
   '*_test.rs',
   '*_test.c',
   '*_test.cc',
   '*_test.cpp',
+  '*_unittest.cc',
+  '*_unittest.cpp',
   '*Test.php',
   '*Tests.swift',
   '*Test.swift',
@@ -153,7 +159,9 @@ export const TestsTouchedConfig = z
   .strictObject({
     mode,
     source: globList('Globs of code that needs tests; replaces the default (common source extensions).').default([...DEFAULT_SOURCE_GLOBS]),
-    tests: globList('Globs of test files; replaces the default (*.test.*, *.spec.*, test/, tests/, __tests__/, spec/, *_test.go, test_*.py, …).').default([
+    tests: globList(
+      'Globs of test files; replaces the default (*.test.*, *.spec.*, test/, tests/, __tests__/, spec/, src/test/, *_test.go, test_*.py, *_test.py, *Test.java, *Tests.cs, *_spec.rb, …).',
+    ).default([
       ...DEFAULT_TEST_GLOBS,
     ]),
     exclude: globList('Globs never counted as source.').default([]),

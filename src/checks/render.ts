@@ -28,10 +28,10 @@ export interface CheckOutput {
 
 const ICONS: Record<RowStatus, string> = { pass: '✅', fail: '❌', warn: '⚠️', skipped: '⏭️' };
 
-/** Escapes user text for inline Markdown; `inTable` also escapes the cell separator. */
-export function escapeMarkdown(text: string, inTable = false): string {
+/** Escapes user text for inline Markdown, table cells included (`|` is always escaped). */
+export function escapeMarkdown(text: string): string {
   const oneLine = clip(text.replace(/[\r\n\u2028\u2029]+/g, ' '));
-  let out = oneLine
+  return oneLine
     .replace(/\\/g, '\\\\')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
@@ -39,8 +39,7 @@ export function escapeMarkdown(text: string, inTable = false): string {
     .replace(/([`*_[\]{}()#+!~|])/g, '\\$1')
     .replace(/^(\s*)([-=])/g, '$1\\$2')
     .replace(/^(\s*\d+)\./, '$1\\.')
-    .replace(/@/g, '@\u200b'); // never notify a user or team from a check run
-  return out;
+    .replace(/(^|[\s(])@(?=[A-Za-z0-9])/g, '$1@\u200b'); // a mention in user text never notifies anyone
 }
 
 /** A code span that no backtick, newline or pipe in `code` can break out of. */
@@ -59,7 +58,7 @@ function clip(text: string): string {
 
 export function renderText(text: Text, inTable = false): string {
   const parts: readonly Inline[] = typeof text === 'string' ? [text] : text;
-  return parts.map((p) => (typeof p === 'string' ? escapeMarkdown(p, inTable) : codeSpan(p.code, inTable))).join('');
+  return parts.map((p) => (typeof p === 'string' ? escapeMarkdown(p) : codeSpan(p.code, inTable))).join('');
 }
 
 function more(shown: number, total: number | undefined): string {
@@ -81,7 +80,7 @@ export function renderBlock(block: DetailBlock): string {
     case 'table': {
       const rows = block.rows.slice(0, MAX_ITEMS);
       const lines = [
-        `| ${block.header.map((h) => escapeMarkdown(h, true)).join(' | ')} |`,
+        `| ${block.header.map((h) => escapeMarkdown(h)).join(' | ')} |`,
         `|${block.header.map(() => '---').join('|')}|`,
         ...rows.map((r) => `| ${r.map((c) => renderText(c, true)).join(' | ')} |`),
       ];

@@ -44,11 +44,11 @@ export const QualityGatesConfig = z
       .describe('The conclusion when GitHub cannot be read after retries.'),
     gates: z
       .strictObject({
-        'batch-size': GateConfigs['batch-size'].prefault({}),
-        'linked-ticket': GateConfigs['linked-ticket'].prefault({}),
-        'tests-touched': GateConfigs['tests-touched'].prefault({}),
-        'signed-commits': GateConfigs['signed-commits'].prefault({}),
-        'codeowners-review': GateConfigs['codeowners-review'].prefault({}),
+        'batch-size': GateConfigs['batch-size'].prefault({}).describe(GateConfigs['batch-size'].description ?? 'batch-size'),
+        'linked-ticket': GateConfigs['linked-ticket'].prefault({}).describe(GateConfigs['linked-ticket'].description ?? 'linked-ticket'),
+        'tests-touched': GateConfigs['tests-touched'].prefault({}).describe(GateConfigs['tests-touched'].description ?? 'tests-touched'),
+        'signed-commits': GateConfigs['signed-commits'].prefault({}).describe(GateConfigs['signed-commits'].description ?? 'signed-commits'),
+        'codeowners-review': GateConfigs['codeowners-review'].prefault({}).describe(GateConfigs['codeowners-review'].description ?? 'codeowners-review'),
       })
       .prefault({})
       .describe('Per-gate settings. Every gate is on (mode `block`) unless configured otherwise.'),

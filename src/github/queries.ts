@@ -106,5 +106,24 @@ query QualityGatesPullBase($owner: String!, $name: String!, $number: Int!) {
   }
 }`;
 
+/** A config file that `_extends` names, read at the default branch (`HEAD:<path>`). */
+export const EXTENDS_QUERY = `
+query QualityGatesExtends($owner: String!, $name: String!, $expression: String!) {
+  repository(owner: $owner, name: $name) {
+    object(expression: $expression) { ... on Blob { text } }
+  }
+}`;
+
+/** The base branch's check name for a merge group. */
+export const MERGE_GROUP_CONFIG_QUERY = `
+query QualityGatesMergeGroup($owner: String!, $name: String!, $configExpr: String!, $orgConfigExpr: String!) {
+  repository(owner: $owner, name: $name) {
+    config: object(expression: $configExpr) { ... on Blob { text } }
+  }
+  org: repository(owner: $owner, name: ".github") {
+    config: object(expression: $orgConfigExpr) { ... on Blob { text } }
+  }
+}`;
+
 /** Every document above, for the schema test. */
-export const ALL_QUERIES = { SNAPSHOT_QUERY, PAGE_QUERY, PULL_BASE_QUERY } as const;
+export const ALL_QUERIES = { SNAPSHOT_QUERY, PAGE_QUERY, PULL_BASE_QUERY, EXTENDS_QUERY, MERGE_GROUP_CONFIG_QUERY } as const;

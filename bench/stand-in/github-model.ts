@@ -1,0 +1,354 @@
+/**
+ * An in-memory GitHub for tests and the benchmark: answers the app's GraphQL
+ * documents from a model of a repository and its pull requests, and records
+ * check-run writes. Transport-agnostic: `handle(method, path, body)` answers one
+ * request; `test/support/fake-github.ts` puts it behind nock, and
+ * `bench/stand-in/server.ts` behind a loopback HTTP server.
+ *
+ * Paths are API-relative: `/graphql`, `/repos/o/r/check-runs`, `/app/installations/1/access_tokens`.
+ */
+
+export interface FakeFile {
+  path: string;
+  additions: number;
+  deletions: number;
+  changeType?: 'ADDED' | 'MODIFIED' | 'DELETED' | 'RENAMED' | 'COPIED' | 'CHANGED';
+}
+
+export interface FakeCommit {
+  oid: string;
+  message: string;
+  authorName?: string;
+  authorEmail?: string;
+  authorLogin?: string | null;
+  parents?: number;
+  signature?: { isValid: boolean; state: string; wasSignedByGitHub?: boolean } | null;
+}
+
+export interface FakeReview {
+  login: string;
+  state: 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED' | 'PENDING';
+  commitOid?: string;
+  submittedAt?: string;
+}
+
+export interface FakePull {
+  number: number;
+  title: string;
+  body: string;
+  isDraft: boolean;
+  state: 'OPEN' | 'CLOSED' | 'MERGED';
+  author: string;
+  authorType?: 'User' | 'Bot';
+  baseRefName: string;
+  baseRefOid: string;
+  headRefName: string;
+  headRefOid: string;
+  labels: string[];
+  files: FakeFile[];
+  /** GitHub's own count of changed files (defaults to files.length). */
+  changedFiles?: number;
+  commits: FakeCommit[];
+  reviews: FakeReview[];
+  closingIssues: { number: number; repository: string }[];
+}
+
+export interface FakeCheckRun {
+  id: number;
+  name: string;
+  head_sha: string;
+  status: string;
+  conclusion: string | null;
+  external_id: string | null;
+  output: { title: string; summary: string };
+  app_id: number;
+}
+
+export interface RecordedRequest {
+  method: string;
+  path: string;
+  /** GraphQL operation name, for POST /graphql. */
+  operation?: string;
+  body: unknown;
+}
+
+export interface FakeGitHubOptions {
+  owner?: string;
+  repo?: string;
+  appId?: number;
+  installationId?: number;
+}
+
+export class GitHubModel {
+  readonly owner: string;
+  readonly repo: string;
+  readonly appId: number;
+  readonly installationId: number;
+  readonly pulls = new Map<number, FakePull>();
+  /** Blobs by commit sha, then path. */
+  readonly blobs = new Map<string, Map<string, string>>();
+  /** The org's `.github` repository default-branch files; `undefined` = no such repository. */
+  orgFiles: Map<string, string> | undefined;
+  readonly checkRuns: FakeCheckRun[] = [];
+  readonly requests: RecordedRequest[] = [];
+  /** Injected failures: a function returning an HTTP status to answer instead, or undefined. */
+  fail: ((req: RecordedRequest) => number | undefined) | undefined;
+  private nextRunId = 1000;
+
+  constructor(options: FakeGitHubOptions = {}) {
+    this.owner = options.owner ?? 'Codertocat';
+    this.repo = options.repo ?? 'Hello-World';
+    this.appId = options.appId ?? 1;
+    this.installationId = options.installationId ?? 1;
+  }
+
+  addPull(overrides: Partial<FakePull> & { number: number }): FakePull {
+    const pull: FakePull = {
+      title: 'OPS-1 Update the README',
+      body: '',
+      isDraft: false,
+      state: 'OPEN',
+      author: 'Codertocat',
+      baseRefName: 'main',
+      baseRefOid: 'f95f852bd8fca8fcc58a9a2d6c842781e32a215e',
+      headRefName: 'changes',
+      headRefOid: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821',
+      labels: [],
+      files: [{ path: 'README.md', additions: 1, deletions: 1 }],
+      commits: [{ oid: 'ec26c3e57ca3a959ca5aad62de7213c562f8c821', message: 'Update the README' }],
+      reviews: [],
+      closingIssues: [],
+      ...overrides,
+    };
+    this.pulls.set(pull.number, pull);
+    return pull;
+  }
+
+  /** Puts a file on a commit (e.g. the base commit). */
+  setBlob(sha: string, path: string, text: string): void {
+    if (!this.blobs.has(sha)) this.blobs.set(sha, new Map());
+    this.blobs.get(sha)!.set(path, text);
+  }
+
+  setOrgFile(path: string, text: string): void {
+    this.orgFiles ??= new Map();
+    this.orgFiles.set(path, text);
+  }
+
+  runsOn(sha: string): FakeCheckRun[] {
+    return this.checkRuns.filter((r) => r.head_sha === sha);
+  }
+
+  count(predicate: (r: RecordedRequest) => boolean): number {
+    return this.requests.filter(predicate).length;
+  }
+
+  get graphqlCount(): number {
+    return this.count((r) => r.path === '/graphql');
+  }
+
+  get writeCount(): number {
+    return this.count((r) => r.path.includes('/check-runs'));
+  }
+
+  /** Answers one API request; `path` is relative to the API root. */
+  handle(method: string, path: string, body: unknown): [number, unknown] {
+    const m = method.toUpperCase();
+    if (m === 'POST' && /^\/app\/installations\/\d+\/access_tokens$/.test(path)) {
+      const r = this.record(m, path, body);
+      if (Array.isArray(r)) return r;
+      return [
+        201,
+        {
+          token: 'ghs_testinstallationtoken000000000000000',
+          expires_at: '2099-01-01T00:00:00Z',
+          permissions: { checks: 'write', pull_requests: 'read', contents: 'read', metadata: 'read' },
+          repository_selection: 'all',
+        },
+      ];
+    }
+    if (m === 'POST' && path === '/graphql') return this.answerGraphql(body as { query: string; variables: Record<string, unknown> });
+    if (m === 'POST' && /^\/repos\/[^/]+\/[^/]+\/check-runs$/.test(path)) return this.createRun(path, body as Record<string, unknown>);
+    if (m === 'PATCH' && /^\/repos\/[^/]+\/[^/]+\/check-runs\/\d+$/.test(path)) return this.updateRun(path, body as Record<string, unknown>);
+    this.record(m, path, body);
+    return [404, { message: 'Not Found' }];
+  }
+
+  private record(method: string, path: string, body: unknown, operation?: string): RecordedRequest | [number, unknown] {
+    const req: RecordedRequest = { method, path, body, ...(operation ? { operation } : {}) };
+    this.requests.push(req);
+    const status = this.fail?.(req);
+    if (status) return [status, { message: status === 403 ? 'You have exceeded a secondary rate limit' : 'Server Error' }];
+    return req;
+  }
+
+  private createRun(uri: string, body: Record<string, unknown>): [number, unknown] {
+    const r = this.record('POST', uri, body);
+    if (Array.isArray(r)) return r;
+    const run: FakeCheckRun = {
+      id: this.nextRunId++,
+      name: String(body.name),
+      head_sha: String(body.head_sha),
+      status: String(body.status ?? 'queued'),
+      conclusion: (body.conclusion as string) ?? null,
+      external_id: (body.external_id as string) ?? null,
+      output: body.output as FakeCheckRun['output'],
+      app_id: this.appId,
+    };
+    this.checkRuns.push(run);
+    return [201, { id: run.id, name: run.name, head_sha: run.head_sha, status: run.status }];
+  }
+
+  private updateRun(uri: string, body: Record<string, unknown>): [number, unknown] {
+    const r = this.record('PATCH', uri, body);
+    if (Array.isArray(r)) return r;
+    const id = Number(uri.split('/').pop());
+    const run = this.checkRuns.find((c) => c.id === id);
+    if (!run) return [404, { message: 'Not Found' }];
+    Object.assign(run, {
+      name: body.name ?? run.name,
+      status: body.status ?? run.status,
+      conclusion: body.conclusion ?? run.conclusion,
+      external_id: body.external_id ?? run.external_id,
+      output: body.output ?? run.output,
+    });
+    return [200, { id: run.id }];
+  }
+
+  private blob(sha: string | undefined, path: string): unknown {
+    const text = sha ? this.blobs.get(sha)?.get(path) : undefined;
+    if (text === undefined) return null;
+    return { oid: `blob-${sha}-${path}`, byteSize: Buffer.byteLength(text), isTruncated: false, isBinary: false, text };
+  }
+
+  private expr(expression: unknown): unknown {
+    const [sha, ...rest] = String(expression).split(':');
+    return this.blob(sha, rest.join(':'));
+  }
+
+  private answerGraphql(body: { query: string; variables: Record<string, unknown> }): [number, unknown] {
+    const operation = /query\s+(\w+)/.exec(body.query)?.[1] ?? 'anonymous';
+    const r = this.record('POST', '/graphql', body, operation);
+    if (Array.isArray(r)) return r;
+    const v = body.variables;
+    const sameRepo = String(v.owner) === this.owner && String(v.name) === this.repo;
+    const pull = sameRepo ? this.pulls.get(Number(v.number)) : undefined;
+    switch (operation) {
+      case 'QualityGatesPullBase':
+        return [200, { data: { repository: { pullRequest: pull ? { baseRefOid: pull.baseRefOid, headRefOid: pull.headRefOid, state: pull.state } : null } } }];
+      case 'QualityGatesSnapshot': {
+        const org = this.orgFiles ? { config: this.orgBlob(String(v.orgConfigExpr)) } : null;
+        const errors = this.orgFiles ? undefined : [{ type: 'NOT_FOUND', path: ['org'], message: `Could not resolve to a Repository with the name '${this.owner}/.github'.` }];
+        if (!pull) return [200, { data: { repository: sameRepo ? { pullRequest: null } : null, org }, errors: [{ type: 'NOT_FOUND', path: ['repository', 'pullRequest'], message: 'Could not resolve to a PullRequest' }] }];
+        const data = {
+          repository: {
+            defaultBranchRef: { name: 'main' },
+            config: this.expr(v.configExpr),
+            gitattributes: this.expr(v.attributesExpr),
+            codeownersGithub: this.expr(v.codeownersGithubExpr),
+            codeownersRoot: this.expr(v.codeownersRootExpr),
+            codeownersDocs: this.expr(v.codeownersDocsExpr),
+            pullRequest: {
+              ...this.pullScalars(pull),
+              labels: page(pull.labels.map((name) => ({ name })), null),
+              files: page(pull.files.map(wireFile), null),
+              commits: page(pull.commits.map(wireCommit), null),
+              reviews: page(pull.reviews.map(wireReview), null),
+              closingIssuesReferences: { nodes: pull.closingIssues.map((i) => ({ number: i.number, repository: { nameWithOwner: i.repository } })) },
+              headCommit: { nodes: [{ commit: { oid: pull.commits[pull.commits.length - 1]?.oid ?? pull.headRefOid, checkSuites: this.suitesFor(pull.headRefOid) } }] },
+            },
+          },
+          org,
+        };
+        return [200, errors ? { data, errors } : { data }];
+      }
+      case 'QualityGatesPage': {
+        if (!pull) return [200, { data: { repository: { pullRequest: null } } }];
+        const out: Record<string, unknown> = {};
+        if (v.withFiles) out.files = page(pull.files.map(wireFile), v.filesAfter as string | null);
+        if (v.withCommits) out.commits = page(pull.commits.map(wireCommit), v.commitsAfter as string | null);
+        if (v.withReviews) out.reviews = page(pull.reviews.map(wireReview), v.reviewsAfter as string | null);
+        if (v.withLabels) out.labels = page(pull.labels.map((name) => ({ name })), v.labelsAfter as string | null);
+        return [200, { data: { repository: { pullRequest: out } } }];
+      }
+      case 'QualityGatesMergeGroup': {
+        const org = this.orgFiles ? { config: this.orgBlob(String(v.orgConfigExpr)) } : null;
+        return [200, { data: { repository: { config: this.expr(v.configExpr) }, org } }];
+      }
+      case 'QualityGatesExtends': {
+        const isOrg = String(v.name) === '.github' && String(v.owner) === this.owner;
+        return [200, { data: { repository: { object: isOrg ? this.orgBlob(String(v.expression)) : null } } }];
+      }
+      default:
+        return [400, { message: `fake GitHub does not know the operation ${operation}` }];
+    }
+  }
+
+  private orgBlob(expression: string): unknown {
+    const path = expression.replace(/^HEAD:/, '');
+    const text = this.orgFiles?.get(path);
+    return text === undefined ? null : { oid: `org-${path}`, byteSize: text.length, isTruncated: false, isBinary: false, text };
+  }
+
+  private pullScalars(pull: FakePull) {
+    return {
+      number: pull.number,
+      title: pull.title,
+      body: pull.body,
+      isDraft: pull.isDraft,
+      state: pull.state,
+      isCrossRepository: false,
+      author: { __typename: pull.authorType ?? 'User', login: pull.author },
+      baseRefName: pull.baseRefName,
+      baseRefOid: pull.baseRefOid,
+      headRefName: pull.headRefName,
+      headRefOid: pull.headRefOid,
+      changedFiles: pull.changedFiles ?? pull.files.length,
+      additions: pull.files.reduce((s, f) => s + f.additions, 0),
+      deletions: pull.files.reduce((s, f) => s + f.deletions, 0),
+    };
+  }
+
+  private suitesFor(sha: string) {
+    const runs = this.runsOn(sha).filter((r) => r.app_id === this.appId);
+    if (runs.length === 0) return { nodes: [] };
+    return {
+      nodes: [
+        {
+          checkRuns: {
+            nodes: runs.map((r) => ({ databaseId: r.id, name: r.name, status: r.status.toUpperCase(), conclusion: r.conclusion?.toUpperCase() ?? null, externalId: r.external_id })),
+          },
+        },
+      ],
+    };
+  }
+}
+
+/** GitHub-style page of at most 100 nodes with opaque cursors. */
+function page<T>(all: T[], after: string | null) {
+  const start = after ? Number(Buffer.from(after, 'base64').toString('utf8').replace('cursor:', '')) : 0;
+  const nodes = all.slice(start, start + 100);
+  const end = start + nodes.length;
+  return {
+    totalCount: all.length,
+    pageInfo: { hasNextPage: end < all.length, endCursor: nodes.length ? Buffer.from(`cursor:${end}`).toString('base64') : null },
+    nodes,
+  };
+}
+
+const wireFile = (f: FakeFile) => ({ path: f.path, additions: f.additions, deletions: f.deletions, changeType: f.changeType ?? 'MODIFIED' });
+
+function wireCommit(c: FakeCommit) {
+  return {
+    commit: {
+      oid: c.oid,
+      messageHeadline: c.message.split('\n')[0],
+      message: c.message,
+      parents: { totalCount: c.parents ?? 1 },
+      author: { name: c.authorName ?? 'Codertocat', email: c.authorEmail ?? '21031067+Codertocat@users.noreply.github.com', user: c.authorLogin === null ? null : { login: c.authorLogin ?? 'Codertocat' } },
+      signature: c.signature === undefined ? { isValid: true, state: 'VALID', wasSignedByGitHub: false } : c.signature,
+    },
+  };
+}
+
+const wireReview = (r: FakeReview) => ({ author: { login: r.login }, state: r.state, submittedAt: r.submittedAt ?? '2026-01-01T00:00:00Z', commit: r.commitOid ? { oid: r.commitOid } : null });

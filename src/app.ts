@@ -1,0 +1,198 @@
+/**
+ * The Probot application: routes webhook events to the evaluation queue, and
+ * serves `/healthz`, `/readyz` and `/metrics`.
+ *
+ * Handlers only enqueue: the webhook is acknowledged before any GitHub request,
+ * and a burst of events for one PR evaluates its latest state once.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApplicationFunction, Context, Probot } from 'probot';
+import type { Logger } from 'pino';
+import { RunMemory } from './checks/writer.js';
+import { evaluatePullRequest, type EvaluationJob } from './evaluate.js';
+import { passMergeGroup, type MergeGroupJob } from './merge-group.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { KeyedQueue } from './queue.js';
+
+export interface AppOptions {
+  /** This app's id (APP_ID): finds its own check runs and check suites. */
+  readonly appId: number;
+  /** `github.com` or the GitHub Enterprise host (GHE_HOST). */
+  readonly host?: string;
+  readonly metrics?: Metrics;
+  /** Evaluations running at once. */
+  readonly concurrency?: number;
+  /** PRs waiting at most before new ones are dropped (and `/readyz` reports saturation). */
+  readonly maxPending?: number;
+  readonly now?: () => number;
+}
+
+export interface QualityGatesApp {
+  readonly appFn: ApplicationFunction;
+  readonly queue: KeyedQueue<QueueJob>;
+  readonly metrics: Metrics;
+  /** Resolves when every queued evaluation has finished. */
+  idle(): Promise<void>;
+}
+
+/** `pull_request` actions that re-evaluate (SPEC §6). */
+export const PULL_REQUEST_ACTIONS = ['opened', 'reopened', 'synchronize', 'edited', 'ready_for_review', 'converted_to_draft', 'labeled', 'unlabeled'] as const;
+/** `pull_request_review` actions that re-evaluate. */
+export const REVIEW_ACTIONS = ['submitted', 'dismissed', 'edited'] as const;
+/** A PR comment that asks for re-evaluation. */
+export const RECHECK_COMMAND = /^\s*\/gates\s+recheck\s*$/im;
+
+/** What the queue holds: a pull request to evaluate, or a merge group to pass. */
+export type QueueJob = { readonly kind: 'pull'; readonly job: EvaluationJob } | { readonly kind: 'merge-group'; readonly job: MergeGroupJob };
+
+export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
+  const metrics = options.metrics ?? createMetrics();
+  const memory = new RunMemory();
+  let probot: Probot | undefined;
+  let log: Logger | undefined;
+
+  const queue: KeyedQueue<QueueJob> = new KeyedQueue<QueueJob>({
+    concurrency: options.concurrency ?? 16,
+    maxPending: options.maxPending ?? 10_000,
+    onDepth: (depth) => metrics.queueDepth.set(depth),
+    onError: (error, key) => log?.error({ err: error, key }, 'evaluation crashed'),
+    run: async (item) => {
+      if (!probot || !log) return;
+      let requests = 0;
+      const octokit = await probot.auth(item.job.installationId);
+      octokit.hook.wrap('request', async (request, opts) => {
+        requests++;
+        return request(opts);
+      });
+      const graphql = (query: string, variables: Record<string, unknown>) => octokit.graphql(query, variables);
+      const checks = {
+        create: (params: Parameters<typeof octokit.rest.checks.create>[0]) => octokit.rest.checks.create(params),
+        update: (params: Parameters<typeof octokit.rest.checks.update>[0]) => octokit.rest.checks.update(params),
+      };
+      if (item.kind === 'merge-group') {
+        await passMergeGroup({ graphql, checks, memory, log, metrics }, item.job);
+        return;
+      }
+      await evaluatePullRequest(
+        {
+          graphql,
+          checks,
+          memory,
+          appId: options.appId,
+          host: options.host ?? 'github.com',
+          log,
+          metrics,
+          requestCount: () => requests,
+          ...(options.now ? { now: options.now } : {}),
+        },
+        item.job,
+      );
+    },
+  });
+
+  const enqueue = (context: Context, job: Omit<EvaluationJob, 'installationId' | 'delivery' | 'event'>) => {
+    const installationId = (context.payload as { installation?: { id?: number } }).installation?.id;
+    if (!installationId) {
+      context.log.warn({ event: context.name }, 'event without installation; ignored');
+      return;
+    }
+    const full: EvaluationJob = { ...job, installationId, delivery: context.id, event: context.name };
+    const admission = queue.push(`${job.owner}/${job.repo}#${job.number}`.toLowerCase(), { kind: 'pull', job: full });
+    metrics.queueEvents.inc({ result: admission });
+    if (admission === 'dropped') context.log.error({ repo: `${job.owner}/${job.repo}`, pr: job.number, depth: queue.depth }, 'evaluation queue saturated; event dropped');
+    else context.log.debug({ repo: `${job.owner}/${job.repo}`, pr: job.number, admission }, 'evaluation queued');
+  };
+
+  const appFn: ApplicationFunction = (app, { addHandler }) => {
+    probot = app;
+    log = app.log;
+
+    app.onAny((context) => {
+      const action = (context.payload as { action?: string }).action ?? '';
+      metrics.webhookEvents.inc({ event: context.name, action });
+    });
+
+    app.on(
+      PULL_REQUEST_ACTIONS.map((a) => `pull_request.${a}` as const),
+      async (context) => {
+        const { pull_request: pr, repository } = context.payload;
+        enqueue(context, { owner: repository.owner.login, repo: repository.name, number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha });
+      },
+    );
+
+    app.on(
+      REVIEW_ACTIONS.map((a) => `pull_request_review.${a}` as const),
+      async (context) => {
+        const { pull_request: pr, repository } = context.payload;
+        enqueue(context, { owner: repository.owner.login, repo: repository.name, number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha });
+      },
+    );
+
+    app.on('check_run.rerequested', async (context) => {
+      const { check_run: run, repository } = context.payload;
+      if (run.app && run.app.id !== options.appId) return;
+      for (const pr of run.pull_requests ?? []) {
+        enqueue(context, { owner: repository.owner.login, repo: repository.name, number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha });
+      }
+    });
+
+    app.on('check_suite.rerequested', async (context) => {
+      const { check_suite: suite, repository } = context.payload;
+      if (suite.app && suite.app.id !== options.appId) return;
+      for (const pr of suite.pull_requests ?? []) {
+        enqueue(context, { owner: repository.owner.login, repo: repository.name, number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha });
+      }
+    });
+
+    // Other check_suite and check_run actions are caused by check runs, ours included: ignoring them avoids loops.
+    app.on(['check_suite.requested', 'check_suite.completed', 'check_run.created', 'check_run.completed'], async (context) => {
+      context.log.debug({ event: context.name, action: context.payload.action }, 'check event ignored');
+    });
+
+    app.on(['issue_comment.created', 'issue_comment.edited'], async (context) => {
+      const { issue, comment, repository } = context.payload;
+      if (!issue.pull_request || comment.user?.type === 'Bot') return;
+      if (!RECHECK_COMMAND.test(comment.body ?? '')) return;
+      enqueue(context, { owner: repository.owner.login, repo: repository.name, number: issue.number });
+    });
+
+    app.on('merge_group.checks_requested', async (context) => {
+      const { merge_group: group, repository, installation } = context.payload;
+      if (!installation?.id || !repository) return;
+      const job: MergeGroupJob = { owner: repository.owner.login, repo: repository.name, baseSha: group.base_sha, headSha: group.head_sha, installationId: installation.id, delivery: context.id };
+      const admission = queue.push(`merge-group:${repository.full_name}@${group.head_sha}`.toLowerCase(), { kind: 'merge-group', job });
+      metrics.queueEvents.inc({ result: admission });
+    });
+
+    app.on('push', async (context) => {
+      context.log.debug({ ref: context.payload.ref }, 'push received; pull requests are evaluated on their own events');
+    });
+
+    addHandler(async (req: IncomingMessage, res: ServerResponse) => healthHandler(req, res, { metrics, queue }));
+  };
+
+  return { appFn, queue, metrics, idle: () => queue.onIdle() };
+}
+
+/** `/healthz`, `/readyz` and `/metrics`. Returns true when it answered. */
+export async function healthHandler(req: IncomingMessage, res: ServerResponse, deps: { metrics: Metrics; queue: KeyedQueue<QueueJob> }): Promise<boolean> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const path = (req.url ?? '').split('?')[0];
+  if (path === '/healthz') {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok' }));
+    return true;
+  }
+  if (path === '/readyz') {
+    const saturated = deps.queue.saturated;
+    res
+      .writeHead(saturated ? 503 : 200, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ status: saturated ? 'saturated' : 'ready', queueDepth: deps.queue.depth, active: deps.queue.active }));
+    return true;
+  }
+  if (path === '/metrics') {
+    const body = await deps.metrics.registry.metrics();
+    res.writeHead(200, { 'content-type': deps.metrics.registry.contentType }).end(body);
+    return true;
+  }
+  return false;
+}

@@ -1,0 +1,98 @@
+/**
+ * The one writer of check runs. Creates a run the first time a name is posted on
+ * a head commit and updates it in place afterwards; writes nothing when the
+ * output is unchanged. Runs are always written `completed`, so a run is never
+ * left `in_progress`.
+ *
+ * Duplicate or late webhooks never create a second run: the existing run comes
+ * from the snapshot query (this app's check suites on the head commit), and a
+ * local memory of runs this process created covers GitHub's read-after-write
+ * lag.
+ */
+import { createHash } from 'node:crypto';
+import type { ExistingCheckRun } from '../snapshot.js';
+import type { CheckConclusion } from './verdict.js';
+
+export interface DesiredRun {
+  readonly name: string;
+  readonly conclusion: CheckConclusion;
+  readonly title: string;
+  readonly summary: string;
+}
+
+export interface RunTarget {
+  readonly owner: string;
+  readonly repo: string;
+  readonly headSha: string;
+}
+
+/** The REST calls the writer needs (a subset of `octokit.rest.checks`). */
+export interface ChecksApi {
+  create(params: {
+    owner: string;
+    repo: string;
+    name: string;
+    head_sha: string;
+    status: 'completed';
+    conclusion: CheckConclusion;
+    external_id: string;
+    output: { title: string; summary: string };
+  }): Promise<{ data: { id: number } }>;
+  update(params: {
+    owner: string;
+    repo: string;
+    check_run_id: number;
+    name: string;
+    status: 'completed';
+    conclusion: CheckConclusion;
+    external_id: string;
+    output: { title: string; summary: string };
+  }): Promise<unknown>;
+}
+
+export type WriteResult = 'created' | 'updated' | 'unchanged';
+
+/** Fingerprint of what a run shows; stored in `external_id` to detect "unchanged". */
+export function fingerprint(run: DesiredRun): string {
+  const hash = createHash('sha256').update(JSON.stringify([run.name, run.conclusion, run.title, run.summary])).digest('base64url');
+  return `qg1:${hash.slice(0, 32)}`;
+}
+
+/** Remembers runs this process created, for GitHub's read-after-write lag. Bounded. */
+export class RunMemory {
+  readonly #ids = new Map<string, { id: number; externalId: string }>();
+  constructor(private readonly max = 10_000) {}
+  static key(t: RunTarget, name: string): string {
+    return `${t.owner}/${t.repo}@${t.headSha}#${name}`.toLowerCase();
+  }
+  get(key: string) {
+    return this.#ids.get(key);
+  }
+  set(key: string, id: number, externalId: string): void {
+    this.#ids.delete(key);
+    this.#ids.set(key, { id, externalId });
+    if (this.#ids.size > this.max) {
+      const oldest = this.#ids.keys().next().value;
+      if (oldest !== undefined) this.#ids.delete(oldest);
+    }
+  }
+}
+
+export async function writeRun(api: ChecksApi, memory: RunMemory, target: RunTarget, run: DesiredRun, existing: readonly ExistingCheckRun[]): Promise<WriteResult> {
+  const externalId = fingerprint(run);
+  const key = RunMemory.key(target, run.name);
+  const remembered = memory.get(key);
+  const found = existing.find((r) => r.name === run.name);
+  const current = found ? { id: found.id, externalId: found.externalId ?? '', completed: found.status === 'completed' } : remembered ? { ...remembered, completed: true } : undefined;
+
+  if (current && current.completed && current.externalId === externalId) return 'unchanged';
+  const output = { title: run.title, summary: run.summary };
+  if (current) {
+    await api.update({ owner: target.owner, repo: target.repo, check_run_id: current.id, name: run.name, status: 'completed', conclusion: run.conclusion, external_id: externalId, output });
+    memory.set(key, current.id, externalId);
+    return 'updated';
+  }
+  const { data } = await api.create({ owner: target.owner, repo: target.repo, name: run.name, head_sha: target.headSha, status: 'completed', conclusion: run.conclusion, external_id: externalId, output });
+  memory.set(key, data.id, externalId);
+  return 'created';
+}

@@ -1,0 +1,74 @@
+import { describe, expect, it } from 'vitest';
+import { batchSize } from '../../gates/batch-size.js';
+import { BatchSizeConfig } from '../../gates/config.js';
+import { plain, type DetailBlock } from '../../gates/gate.js';
+import { aFile, aSnapshot, capped } from '../support/builders.js';
+import type { ChangedFile } from '../../src/snapshot.js';
+
+const cfg = (over: Record<string, unknown> = {}) => BatchSizeConfig.parse(over);
+const run = (files: ChangedFile[], over: Record<string, unknown> = {}, gitattributes?: string) =>
+  batchSize.evaluate(
+    aSnapshot({
+      files: capped(files),
+      base: { codeowners: null, gitattributes: gitattributes ? { path: '.gitattributes', oid: 'x', byteSize: gitattributes.length, text: gitattributes, truncated: false } : null },
+    }),
+    cfg(over),
+  );
+const many = (n: number, lines: number) => Array.from({ length: n }, (_, i) => aFile(`src/f${i}.ts`, lines, 0));
+const blocksText = (blocks: readonly DetailBlock[]) => JSON.stringify(blocks);
+
+describe('batch-size', () => {
+  it.each([
+    { name: 'small PR passes', files: [aFile('a.ts', 100, 20)], over: {}, status: 'pass', reason: '120 lines in 1 file (limit 400 lines, 50 files)' },
+    { name: 'exactly at the line limit passes', files: [aFile('a.ts', 400, 0)], over: {}, status: 'pass', reason: '400 lines in 1 file (limit 400 lines, 50 files)' },
+    { name: 'one line over fails', files: [aFile('a.ts', 401, 0)], over: {}, status: 'fail', reason: '401 lines in 1 file (limit 400 lines, 50 files)' },
+    { name: 'too many files fails', files: many(51, 1), over: {}, status: 'fail', reason: '51 lines in 51 files (limit 400 lines, 50 files)' },
+    { name: 'custom limits', files: many(3, 10), over: { max_lines: 20, max_files: 2 }, status: 'fail', reason: '30 lines in 3 files (limit 20 lines, 2 files)' },
+    { name: 'lockfiles are excluded by default', files: [aFile('package-lock.json', 5000, 3000), aFile('a/yarn.lock', 900, 0), aFile('src/a.ts', 10, 0)], over: {}, status: 'pass', reason: '10 lines in 1 file (limit 400 lines, 50 files)' },
+    { name: 'default excludes can be dropped', files: [aFile('package-lock.json', 5000, 0)], over: { default_excludes: false }, status: 'fail', reason: '5,000 lines in 1 file (limit 400 lines, 50 files)' },
+    { name: 'snapshots, minified and generated files are excluded', files: [aFile('src/__snapshots__/a.test.ts.snap', 900), aFile('dist/app.min.js', 9000), aFile('api/v1/svc.pb.go', 800), aFile('src/x.ts', 1)], over: {}, status: 'pass', reason: '1 line in 1 file (limit 400 lines, 50 files)' },
+    { name: 'extra exclude globs add to the defaults', files: [aFile('vendor/lib/a.go', 900), aFile('go.sum', 300), aFile('main.go', 5)], over: { exclude: ['vendor/'] }, status: 'pass', reason: '5 lines in 1 file (limit 400 lines, 50 files)' },
+    { name: 'a pure rename counts 0', files: [aFile('src/new-name.ts', 0, 0, 'renamed')], over: {}, status: 'pass', reason: '0 lines in 1 file (limit 400 lines, 50 files)' },
+    { name: 'deletions count', files: [aFile('old.ts', 0, 450, 'deleted')], over: {}, status: 'fail', reason: '450 lines in 1 file (limit 400 lines, 50 files)' },
+  ])('$name', ({ files, over, status, reason }) => {
+    const res = run(files, over);
+    expect(res.status).toBe(status);
+    expect(plain(res.reason)).toBe(reason);
+  });
+
+  it('does not count linguist-generated files from the base .gitattributes, and honours unsetting', () => {
+    const attrs = '# generated\napi/generated/** linguist-generated=true\napi/generated/keep.ts -linguist-generated\n*.gen.ts linguist-generated\n';
+    const res = run([aFile('api/generated/a.ts', 900), aFile('api/generated/keep.ts', 10), aFile('src/b.gen.ts', 500), aFile('src/c.ts', 5)], {}, attrs);
+    expect(plain(res.reason)).toBe('15 lines in 2 files (limit 400 lines, 50 files)');
+    expect(blocksText(res.details)).toContain('linguist-generated');
+  });
+
+  it('names both numbers and limits, lists the largest files and suggests a split', () => {
+    const res = run([...many(13, 40), aFile('src/big.ts', 92)]);
+    expect(res.status).toBe('fail');
+    expect(plain(res.reason)).toBe('612 lines in 14 files (limit 400 lines, 50 files)');
+    const details = res.details.map((b) => (b.kind === 'paragraph' ? plain(b.text) : '')).join('\n');
+    expect(details).toContain('This pull request changes 612 lines; the limit is 400 lines.');
+    const table = res.details.find((b) => b.kind === 'table');
+    expect(table && table.kind === 'table' && table.rows[0]).toEqual([[{ code: 'src/big.ts' }], '+92 −0']);
+    expect(blocksText(res.fix)).toContain('Split it into at least 2 pull requests');
+    expect(res.fix.some((b) => b.kind === 'code' && b.text.includes('git switch -c'))).toBe(true);
+  });
+
+  it('uses GitHub’s totals when the file list is truncated, so a huge PR never passes', () => {
+    const listed = many(3000, 0);
+    const pr = aSnapshot({ files: capped(listed, true, 3500), totals: { changedFiles: 3500, additions: 90_000, deletions: 10 } });
+    const res = batchSize.evaluate(pr, cfg({ max_files: 5000, max_lines: 100_000 }));
+    expect(plain(res.reason)).toBe('90,010 lines in 3,500 files (limit 100,000 lines, 5,000 files)');
+    expect(blocksText(res.details)).toContain('GitHub lists only the first 3,000 files of 3,500 changed files');
+    const strict = batchSize.evaluate(pr, cfg());
+    expect(strict.status).toBe('fail');
+  });
+
+  it('bounds the lists it returns', () => {
+    const res = run(many(200, 3));
+    const table = res.details.find((b) => b.kind === 'table');
+    expect(table?.kind === 'table' && table.rows.length).toBe(10);
+    expect(table?.kind === 'table' && table.total).toBe(200);
+  });
+});
