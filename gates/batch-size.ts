@@ -11,14 +11,13 @@ import { BatchSizeConfig, DEFAULT_BATCH_EXCLUDES } from './config.js';
 import { defineGate, result, type DetailBlock, type Text } from './gate.js';
 import { parseLinguistGenerated } from './gitattributes.js';
 import { compileGlobs } from './glob.js';
+import { plural } from './words.js';
 import type { ChangedFile } from '../src/snapshot.js';
 
 /** How many of the largest files the details list. */
 export const LARGEST_FILES_SHOWN = 10;
 /** How many excluded paths the details list. */
 export const EXCLUDED_FILES_SHOWN = 10;
-
-const plural = (n: number, one: string, many = `${one}s`) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 
 export const batchSize = defineGate({
   id: 'batch-size',

@@ -39,7 +39,7 @@ describe('pull_request.opened', () => {
     expect(run).toMatchObject({ name: 'Quality Gates', status: 'completed', conclusion: 'success' });
     expect(run.output.summary.split('\n')[0]).toBe('| Gate | Result | Details |');
     expect(run.output.summary).toContain('| `batch-size` | ✅ pass | 2 lines in 1 file \\(limit 400 lines, 50 files\\) |');
-    expect(run.output.title).toBe('1 gate passed');
+    expect(run.output.title).toBe('All 4 gates passed');
   });
 
   it('fails batch-size for a 612-line PR with both numbers and both limits', async () => {
@@ -282,7 +282,7 @@ describe('other events', () => {
     await h.receive('pull_request', pullRequestPayload(fake, pull), 'delivery-xyz');
     const lines = h.logs.filter((l) => l.msg === 'evaluation finished');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ delivery: 'delivery-xyz', repo: 'Codertocat/Hello-World', pr: 2, sha: HEAD, conclusion: 'success', verdicts: { 'batch-size': 'pass' } });
+    expect(lines[0]).toMatchObject({ delivery: 'delivery-xyz', repo: 'Codertocat/Hello-World', pr: 2, sha: HEAD, conclusion: 'success', verdicts: { 'batch-size': 'pass', 'linked-ticket': 'pass', 'tests-touched': 'pass', 'signed-commits': 'pass' } });
     expect(h.logText()).not.toContain('ghs_testinstallationtoken');
   });
 });

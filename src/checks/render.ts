@@ -109,6 +109,10 @@ export function renderTable(outcomes: readonly GateOutcome[]): string {
 }
 
 export function renderGateSection(o: GateOutcome): string {
+  if (o.status === 'pass') {
+    // Passing gates keep their details out of the way, one click away.
+    return `<details><summary>${ICONS.pass} <code>${o.id}</code> — ${o.title}: details</summary>\n\n${renderBlocks(o.result.details)}\n\n</details>`;
+  }
   const parts = [`### ${ICONS[o.status]} \`${o.id}\` — ${o.title}`];
   if (o.mode === 'warn' && o.status === 'warn') parts.push('_Mode `warn`: this failure is reported but does not block the merge._');
   if (o.result.details.length > 0) parts.push(renderBlocks(o.result.details));

@@ -1,0 +1,279 @@
+/**
+ * signed-commits (SPEC §5): every commit is verified by GitHub, signed off
+ * (Developer Certificate of Origin), both, or either.
+ *
+ * - signature: GitHub shows the commit as Verified (`signature.isValid`): GPG,
+ *   SSH or S/MIME, including commits GitHub signs itself (web edits, UI merges).
+ * - signoff: a `Signed-off-by: Name <email>` line whose email is the author's,
+ *   case-insensitively; GitHub's two noreply forms of one login match each other.
+ *   Merge commits and commits authored by bots are exempt, as in the DCO app;
+ *   they are not exempt from `signature`.
+ *
+ * When GitHub lists only part of the commits (over 250), the gate fails: the
+ * unlisted commits cannot be verified (SPEC §6).
+ */
+import type { CommitInfo, PullRequestSnapshot } from '../src/snapshot.js';
+import { SignedCommitsConfig } from './config.js';
+import { defineGate, result, type DetailBlock, type Inline, type Text } from './gate.js';
+import { oneLine, plural } from './words.js';
+
+type Require = SignedCommitsConfig['require'];
+
+/** Most offending commits the failure lists (the renderer also bounds tables). */
+export const COMMITS_SHOWN = 25;
+
+/** What GitHub's GitSignatureState values mean, for the author reading the failure. */
+const SIGNATURE_STATES: Record<string, string> = {
+  unsigned: 'no signature',
+  unknown_key: 'the signing key is not on any GitHub account',
+  bad_email: 'the email in the signature is not the committer email',
+  unverified_email: 'the committer email is not verified on the signer’s GitHub account',
+  no_user: 'no GitHub user has the committer email',
+  invalid: 'the signature does not match the commit',
+  malformed_sig: 'the signature cannot be parsed',
+  unknown_sig_type: 'unknown signature type',
+  not_signing_key: 'the key is not allowed to sign',
+  expired_key: 'the signing key has expired',
+  bad_cert: 'the S/MIME certificate is not valid',
+  ocsp_revoked: 'the S/MIME certificate was revoked',
+  ocsp_pending: 'GitHub is still checking the S/MIME certificate; re-run later',
+  ocsp_error: 'GitHub could not check the S/MIME certificate; re-run later',
+  gpgverify_unavailable: 'GitHub could not verify signatures at the time; re-run later',
+  gpgverify_error: 'GitHub could not verify signatures at the time; re-run later',
+};
+
+/**
+ * The canonical form of an email for sign-off matching: lower case, and both of
+ * GitHub's noreply forms of one login (`123+dave@users.noreply.github.com`,
+ * `dave@users.noreply.github.com`) reduced to `dave@users.noreply.github.com`.
+ * The same holds for `users.noreply.<host>` and `noreply.<host>` of a GitHub
+ * Enterprise Server host.
+ */
+export function canonicalEmail(email: string, host = 'github.com'): string {
+  const e = email.trim().toLowerCase();
+  const at = e.lastIndexOf('@');
+  if (at < 0) return e;
+  const domain = e.slice(at + 1);
+  const h = host.toLowerCase();
+  const noreply = domain === 'users.noreply.github.com' || domain === `users.noreply.${h}` || domain === `noreply.${h}`;
+  if (!noreply) return e;
+  const local = e.slice(0, at);
+  const plus = local.indexOf('+');
+  const login = plus >= 0 && /^[0-9]+$/.test(local.slice(0, plus)) ? local.slice(plus + 1) : local;
+  return `${login}@${domain}`;
+}
+
+/** Emails of every `Signed-off-by: Name <email>` line of a commit message (a line-by-line scan, no regex on the whole text). */
+export function signoffEmails(message: string): string[] {
+  const emails: string[] = [];
+  const prefix = 'signed-off-by:';
+  for (const raw of message.split('\n')) {
+    const line = raw.trim();
+    if (line.length <= prefix.length || line.slice(0, prefix.length).toLowerCase() !== prefix) continue;
+    if (!line.endsWith('>')) continue;
+    const open = line.lastIndexOf('<');
+    if (open < prefix.length) continue;
+    const email = line.slice(open + 1, -1).trim();
+    if (email !== '' && !email.includes('<')) emails.push(email);
+  }
+  return emails;
+}
+
+interface Verdict {
+  readonly commit: CommitInfo;
+  readonly signed: boolean;
+  /** True when signed off, or exempt from sign-off. */
+  readonly signedOff: boolean;
+  readonly exempt: 'merge' | 'bot' | null;
+  readonly signoffProblem: Text;
+}
+
+function judge(c: CommitInfo, host: string): Verdict {
+  const signed = c.signature?.isValid === true;
+  const exempt = c.parentCount >= 2 ? 'merge' : c.authorIsBot ? 'bot' : null;
+  const author = canonicalEmail(c.authorEmail, host);
+  const emails = signoffEmails(c.message);
+  const signedOff = exempt !== null || (author !== '' && emails.some((e) => canonicalEmail(e, host) === author));
+  const signoffProblem: Text =
+    emails.length === 0 || c.authorEmail === ''
+      ? ['no Signed-off-by matching ', { code: c.authorEmail || 'the author email' }]
+      : ['Signed-off-by ', { code: emails[0] ?? '' }, ' does not match the author ', { code: c.authorEmail }];
+  return { commit: c, signed, signedOff, exempt, signoffProblem };
+}
+
+function signatureProblem(c: CommitInfo): Text {
+  const state = c.signature ? c.signature.state : 'unsigned';
+  const meaning = SIGNATURE_STATES[state];
+  return meaning ? [{ code: state }, ` — ${meaning}`] : [{ code: state }];
+}
+
+function passes(v: Verdict, require: Require): boolean {
+  switch (require) {
+    case 'signature':
+      return v.signed;
+    case 'signoff':
+      return v.signedOff;
+    case 'both':
+      return v.signed && v.signedOff;
+    case 'either':
+      return v.signed || v.signedOff;
+  }
+}
+
+/** Words per requirement: "are not signed" / "are signed". */
+const WORDS: Record<Require, { bad: string; good: string }> = {
+  signature: { bad: 'not signed', good: 'signed' },
+  signoff: { bad: 'not signed off', good: 'signed off' },
+  both: { bad: 'not both signed and signed off', good: 'signed and signed off' },
+  either: { bad: 'neither signed nor signed off', good: 'signed or signed off' },
+};
+
+function problemOf(v: Verdict, require: Require): Text {
+  const sig = signatureProblem(v.commit);
+  if (require === 'signature') return sig;
+  if (require === 'signoff') return v.signoffProblem;
+  const parts: Inline[] = [];
+  const add = (t: Text) => parts.push(...(parts.length > 0 ? ['; '] : []), ...(typeof t === 'string' ? [t] : t));
+  if (!v.signed) add(['signature: ', ...(typeof sig === 'string' ? [sig] : sig)]);
+  if (!v.signedOff) add(v.signoffProblem);
+  return parts;
+}
+
+export const signedCommits = defineGate({
+  id: 'signed-commits',
+  title: 'Signed commits',
+  needs: ['commits'],
+  config: SignedCommitsConfig,
+  evaluate(pr, cfg) {
+    const require = cfg.require;
+    const words = WORDS[require];
+    const verdicts = pr.commits.nodes.map((c) => judge(c, pr.repository.host));
+    const bad = verdicts.filter((v) => !passes(v, require));
+    const n = pr.commits.nodes.length;
+    const total = Math.max(pr.commits.totalCount, n);
+
+    const exemptNote = exemptions(verdicts, require);
+    if (!pr.commits.truncated && bad.length === 0) {
+      const reason = n === 0 ? 'No commits to check' : n === 1 ? `The commit is ${words.good}` : `All ${plural(n, 'commit')} are ${words.good}`;
+      return result.pass(reason, exemptNote ? [exemptNote] : []);
+    }
+
+    const details: DetailBlock[] = [];
+    let reason: string;
+    if (pr.commits.truncated) {
+      reason = `GitHub lists only ${plural(n, 'commit')} of ${total.toLocaleString('en-US')}; the rest cannot be verified`;
+      details.push({
+        kind: 'paragraph',
+        text: `This pull request has ${plural(total, 'commit')}; GitHub lists at most ${n.toLocaleString('en-US')}, so not every commit can be verified.${bad.length > 0 ? ` Of the listed ones, ${bad.length.toLocaleString('en-US')} ${bad.length === 1 ? 'is' : 'are'} ${words.bad}.` : ''}`,
+      });
+    } else {
+      reason = n === 1 ? `The commit is ${words.bad}` : `${bad.length.toLocaleString('en-US')} of ${plural(n, 'commit')} ${bad.length === 1 ? 'is' : 'are'} ${words.bad}`;
+      details.push({
+        kind: 'paragraph',
+        text: [`This pull request has ${plural(n, 'commit')}; ${n === 1 ? 'it' : `${bad.length.toLocaleString('en-US')} of them`} ${n === 1 || bad.length === 1 ? 'is' : 'are'} ${words.bad} (`, { code: `require: ${require}` }, ').'],
+      });
+    }
+    if (bad.length > 0) {
+      details.push({
+        kind: 'table',
+        header: ['Commit', 'Subject', 'Problem'],
+        rows: bad.slice(0, COMMITS_SHOWN).map((v): Text[] => [[{ code: v.commit.sha.slice(0, 7) }], oneLine(v.commit.subject, 100), problemOf(v, require)]),
+        total: bad.length,
+      });
+    }
+    if (exemptNote) details.push(exemptNote);
+    return result.fail(reason, details, fixFor(pr, require, bad));
+  },
+});
+
+function exemptions(verdicts: readonly Verdict[], require: Require): DetailBlock | null {
+  if (require === 'signature') return null;
+  const merges = verdicts.filter((v) => v.exempt === 'merge').length;
+  const bots = verdicts.filter((v) => v.exempt === 'bot').length;
+  if (merges + bots === 0) return null;
+  const parts = [merges > 0 ? plural(merges, 'merge commit') : '', bots > 0 ? plural(bots, 'commit') + ' by bots' : ''].filter(Boolean);
+  return { kind: 'paragraph', text: `Exempt from sign-off, as in the DCO app: ${parts.join(' and ')}.` };
+}
+
+function fixFor(pr: PullRequestSnapshot, require: Require, bad: readonly Verdict[]): DetailBlock[] {
+  const fix: DetailBlock[] = [];
+  const n = pr.commits.nodes.length;
+  if (pr.commits.truncated) {
+    fix.push({
+      kind: 'paragraph',
+      text: 'Split the pull request into smaller ones, or squash its commits, so that GitHub lists every commit (at most 250).',
+    });
+    if (bad.length === 0) return fix;
+  }
+  const needSign = bad.some((v) => !v.signed) && require !== 'signoff';
+  const needSignoff = bad.some((v) => !v.signedOff) && require !== 'signature';
+  // With merge commits in the branch, HEAD~N does not reach the branch point along
+  // first parents; rebasing onto the base branch replays exactly the PR's commits.
+  // The same holds when GitHub did not list every commit: N is unknown.
+  const hasMerges = pr.commits.nodes.some((c) => c.parentCount >= 2);
+  const onBase = hasMerges || pr.commits.truncated;
+  const base = pr.baseRef || 'main';
+  const upstream = onBase ? `origin/${base}` : `HEAD~${n}`;
+  const prelude = onBase ? 'git fetch origin\n' : '';
+  const range: Inline[] = onBase
+    ? [
+        'Rewrite the pull request’s commits (rebasing onto ',
+        { code: `origin/${base}` },
+        hasMerges ? ', which also flattens its merge commits), then update the branch:' : '), then update the branch:',
+      ]
+    : [`Rewrite the pull request’s ${plural(n, 'commit')}, then update the branch:`];
+
+  const signoffCmd = `${prelude}git rebase --signoff ${upstream}\ngit push --force-with-lease`;
+  const signCmd = `${prelude}git rebase --exec 'git commit --amend --no-edit -S' ${upstream}\ngit push --force-with-lease`;
+  const bothCmd = `${prelude}git rebase --exec 'git commit --amend --no-edit --signoff -S' ${upstream}\ngit push --force-with-lease`;
+
+  if (require === 'either') {
+    fix.push({ kind: 'paragraph', text: ['Each commit needs a signature or a sign-off. Signing off needs no key: ', ...range] });
+    fix.push({ kind: 'code', lang: 'sh', text: signoffCmd });
+    fix.push({ kind: 'paragraph', text: 'Or sign them, once signing is set up (below):' });
+    fix.push({ kind: 'code', lang: 'sh', text: signCmd });
+  } else if (needSign && needSignoff) {
+    fix.push({ kind: 'paragraph', text: ['Sign and sign off every commit. ', ...range] });
+    fix.push({ kind: 'code', lang: 'sh', text: bothCmd });
+  } else if (needSignoff) {
+    fix.push({ kind: 'paragraph', text: ['Sign off every commit. ', ...range] });
+    fix.push({ kind: 'code', lang: 'sh', text: signoffCmd });
+  } else {
+    fix.push({ kind: 'paragraph', text: ['Sign every commit. ', ...range] });
+    fix.push({ kind: 'code', lang: 'sh', text: signCmd });
+  }
+
+  if (needSignoff || require === 'either') {
+    const authors = [...new Set(bad.filter((v) => !v.signedOff).map((v) => v.commit.authorEmail).filter((e) => e !== ''))];
+    fix.push({
+      kind: 'paragraph',
+      text: [
+        'A sign-off uses your ',
+        { code: 'user.email' },
+        '; it must be the commits’ author email',
+        ...(authors.length === 1 ? [' (', { code: authors[0] ?? '' }, ')'] : []),
+        '. Add ',
+        { code: '-s' },
+        ' to ',
+        { code: 'git commit' },
+        ' to sign off new commits.',
+      ],
+    });
+  }
+  if (needSign || require === 'either') {
+    fix.push({
+      kind: 'paragraph',
+      text: 'To set up signing once, with an SSH key (or a GPG key: skip the first line and use the GPG key id):',
+    });
+    fix.push({
+      kind: 'code',
+      lang: 'sh',
+      text: 'git config --global gpg.format ssh\ngit config --global user.signingkey ~/.ssh/id_ed25519.pub\ngit config --global commit.gpgsign true',
+    });
+    fix.push({
+      kind: 'paragraph',
+      text: 'Then add the public key to your GitHub account as a signing key (Settings, SSH and GPG keys: a new SSH key of type "Signing Key", or a new GPG key), and commit with an email address verified on that account.',
+    });
+  }
+  return fix;
+}
