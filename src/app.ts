@@ -9,7 +9,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApplicationFunction, Context, Probot } from 'probot';
 import type { Logger } from 'pino';
 import { RunMemory } from './checks/writer.js';
-import { evaluatePullRequest, type EvaluationJob } from './evaluate.js';
+import { evaluatePullRequest, PolicyMemory, type EvaluationJob } from './evaluate.js';
 import { passMergeGroup, type MergeGroupJob } from './merge-group.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { KeyedQueue } from './queue.js';
@@ -48,6 +48,7 @@ export type QueueJob = { readonly kind: 'pull'; readonly job: EvaluationJob } | 
 export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
   const metrics = options.metrics ?? createMetrics();
   const memory = new RunMemory();
+  const policies = new PolicyMemory();
   let probot: Probot | undefined;
   let log: Logger | undefined;
 
@@ -83,6 +84,7 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
           log,
           metrics,
           requestCount: () => requests,
+          policies,
           ...(options.now ? { now: options.now } : {}),
         },
         item.job,

@@ -8,9 +8,9 @@ import type { Logger } from 'pino';
 import { GATES, type GateDefinition, type GateId, type GateResult, type Text } from '../gates/index.js';
 import type { ConfigResult } from './config/resolve.js';
 import { resolveConfig } from './config/resolve.js';
-import type { QualityGatesConfig } from './config/schema.js';
+import { CONFIG_PATH, type QualityGatesConfig } from './config/schema.js';
 import { renderCheckRun, renderGateRun } from './checks/render.js';
-import { outcomeOf, gateConclusion, type GateOutcome, type Verdict } from './checks/verdict.js';
+import { outcomeOf, gateConclusion, type GateOutcome, type Preview, type Verdict } from './checks/verdict.js';
 import { writeRun, type ChecksApi, type DesiredRun, type RunMemory, type WriteResult } from './checks/writer.js';
 import { loadPullRequest, LoadError, type GraphqlClient, type LoadedPullRequest } from './github/loader.js';
 import { EXTENDS_QUERY } from './github/queries.js';
@@ -41,6 +41,8 @@ export interface EvaluationDeps {
   readonly now?: () => number;
   /** Counts GitHub requests made for this evaluation (set by the caller's client hook). */
   readonly requestCount?: () => number;
+  /** Last known `on_error` per repository (used when the config itself cannot be read). */
+  readonly policies?: PolicyMemory;
 }
 
 export interface EvaluationReport {
@@ -101,10 +103,10 @@ function notesFor(pr: PullRequestSnapshot): Text[] {
   return notes;
 }
 
-async function loadConfig(deps: EvaluationDeps, loaded: LoadedPullRequest, owner: string): Promise<ConfigResult> {
+async function loadConfig(deps: EvaluationDeps, loaded: LoadedPullRequest, owner: string, proposed = false): Promise<ConfigResult> {
   return resolveConfig({
     owner,
-    repoFile: loaded.repoConfig,
+    repoFile: proposed ? loaded.proposedConfig : loaded.repoConfig,
     orgFile: loaded.orgConfig,
     fetchFile: async (target) => {
       const data = (await deps.graphql(EXTENDS_QUERY, { owner: target.owner, name: target.repo, expression: `HEAD:${target.path}` })) as {
@@ -114,6 +116,39 @@ async function loadConfig(deps: EvaluationDeps, loaded: LoadedPullRequest, owner
       return typeof text === 'string' ? { file: `${target.owner}/${target.repo}:${target.path}`, text } : null;
     },
   });
+}
+
+/**
+ * A PR that changes the config file is judged by the base branch's file; this
+ * previews what the proposed file would conclude (or its validation errors).
+ */
+async function previewProposedConfig(deps: EvaluationDeps, loaded: LoadedPullRequest, owner: string): Promise<Preview | undefined> {
+  const pr = loaded.snapshot;
+  const touched = pr.files.nodes.find((f) => f.path === CONFIG_PATH);
+  if (!touched) return undefined;
+  if ((loaded.proposedConfig?.text ?? null) === (loaded.repoConfig?.text ?? null)) return undefined;
+  const proposed = await loadConfig(deps, loaded, owner, true);
+  const removed = touched.changeType === 'deleted' || !loaded.proposedConfig;
+  if (proposed.kind === 'invalid') return { kind: 'invalid', problems: proposed.problems, removed };
+  if (proposed.kind === 'load-error') return { kind: 'unavailable', message: proposed.message, removed };
+  const skip = skipReason(pr, proposed.config);
+  const verdict: Verdict = skip ? { kind: 'skipped', ...skip } : { kind: 'evaluated', outcomes: runGates(pr, proposed.config), notes: [] };
+  return { kind: 'verdict', verdict, removed };
+}
+
+/** Remembers each repository's last `on_error`, for evaluations whose config cannot be read. Bounded. */
+export class PolicyMemory {
+  readonly #onError = new Map<string, 'failure' | 'neutral'>();
+  constructor(private readonly max = 10_000) {}
+  get(repo: string): 'failure' | 'neutral' {
+    return this.#onError.get(repo.toLowerCase()) ?? 'failure';
+  }
+  set(repo: string, onError: 'failure' | 'neutral'): void {
+    const key = repo.toLowerCase();
+    this.#onError.delete(key);
+    this.#onError.set(key, onError);
+    if (this.#onError.size > this.max) this.#onError.delete(this.#onError.keys().next().value as string);
+  }
 }
 
 export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJob): Promise<EvaluationReport> {
@@ -131,13 +166,14 @@ export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJ
 
   let loaded: LoadedPullRequest;
   try {
-    loaded = await loadPullRequest(deps.graphql, { owner: job.owner, repo: job.repo, number: job.number, baseSha: job.baseSha, appId: deps.appId, host: deps.host });
+    loaded = await loadPullRequest(deps.graphql, { owner: job.owner, repo: job.repo, number: job.number, baseSha: job.baseSha, headSha: job.headSha, appId: deps.appId, host: deps.host });
   } catch (error) {
     const kind = error instanceof LoadError ? error.kind : 'github';
     log.error({ err: error, errorKind: kind }, 'failed to load pull request snapshot');
     if (kind === 'not-found' || !job.headSha) return finish({ outcome: kind === 'not-found' ? 'not-open' : 'no-head', writes: 0 });
-    // The config could not be read either: `on_error` falls back to its default (failure).
-    const verdict: Verdict = { kind: 'error', conclusion: 'failure', errorClass: errorClass(error), message: 'the pull request could not be read from GitHub' };
+    // The config could not be read either: the repository's last known `on_error` applies (default failure).
+    const conclusion = deps.policies?.get(`${job.owner}/${job.repo}`) ?? 'failure';
+    const verdict: Verdict = { kind: 'error', conclusion, errorClass: errorClass(error), message: 'the pull request could not be read from GitHub' };
     return finish(await writeVerdict(deps, job, job.headSha, verdict, []), { errorClass: errorClass(error) });
   }
 
@@ -157,14 +193,22 @@ export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJ
     verdict = { kind: 'config-error', problems: configResult.problems };
   } else if (configResult.kind === 'load-error') {
     log.error({ err: configResult.cause }, 'failed to load configuration');
-    verdict = { kind: 'error', conclusion: 'failure', errorClass: errorClass(configResult.cause), message: configResult.message };
+    const conclusion = deps.policies?.get(`${job.owner}/${job.repo}`) ?? 'failure';
+    verdict = { kind: 'error', conclusion, errorClass: errorClass(configResult.cause), message: configResult.message };
   } else {
     config = configResult.config;
+    deps.policies?.set(`${job.owner}/${job.repo}`, config.on_error);
     const skip = skipReason(pr, config);
     verdict = skip ? { kind: 'skipped', ...skip } : { kind: 'evaluated', outcomes: runGates(pr, config), notes: notesFor(pr) };
   }
 
-  const report = await writeVerdict(deps, job, pr.headSha, verdict, loaded.existingRuns, config, log);
+  let preview: Preview | undefined;
+  try {
+    preview = await previewProposedConfig(deps, loaded, job.owner);
+  } catch (error) {
+    log.warn({ err: error }, 'config preview failed');
+  }
+  const report = await writeVerdict(deps, job, pr.headSha, verdict, loaded.existingRuns, config, log, preview);
   if (verdict.kind === 'evaluated') {
     for (const o of verdict.outcomes) deps.metrics?.gateResults.inc({ gate: o.id, status: o.status });
   }
@@ -182,9 +226,10 @@ async function writeVerdict(
   existing: LoadedPullRequest['existingRuns'],
   config?: QualityGatesConfig,
   log: Logger = deps.log,
+  preview?: Preview,
 ): Promise<EvaluationReport> {
   const name = config?.checks.name ?? 'Quality Gates';
-  const output = renderCheckRun(verdict);
+  const output = renderCheckRun(verdict, preview);
   const runs: DesiredRun[] = [{ name, ...output }];
   if (config?.checks.per_gate && verdict.kind === 'evaluated') {
     for (const o of verdict.outcomes) runs.push({ name: `${name} / ${o.id}`, conclusion: gateConclusion(o), ...renderGateRun(o) });

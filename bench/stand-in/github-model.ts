@@ -77,7 +77,12 @@ export interface FakeGitHubOptions {
   repo?: string;
   appId?: number;
   installationId?: number;
+  /** Keep request bodies in `requests` (default true); the benchmark turns it off to keep its own memory flat. */
+  recordBodies?: boolean;
 }
+
+/** Called whenever a check run is created or updated, with the run as it now is. */
+export type WriteListener = (run: FakeCheckRun, method: 'POST' | 'PATCH') => void;
 
 export class GitHubModel {
   readonly owner: string;
@@ -91,15 +96,30 @@ export class GitHubModel {
   orgFiles: Map<string, string> | undefined;
   readonly checkRuns: FakeCheckRun[] = [];
   readonly requests: RecordedRequest[] = [];
+  /**
+   * Team members by team slug (lower case) in this model's organisation (`owner`), answered to
+   * `QualityGatesTeamMembers` / `QualityGatesTeamMembersPage` (src/github/teams.ts). A slug that
+   * is absent is a team the app cannot see (null, with a NOT_FOUND error, as GitHub answers).
+   */
+  readonly teams = new Map<string, string[]>();
+  /** Told about every check-run write (the benchmark timestamps completions with it). */
+  onWrite: WriteListener | undefined;
   /** Injected failures: a function returning an HTTP status to answer instead, or undefined. */
   fail: ((req: RecordedRequest) => number | undefined) | undefined;
   private nextRunId = 1000;
+  private readonly recordBodies: boolean;
 
   constructor(options: FakeGitHubOptions = {}) {
     this.owner = options.owner ?? 'Codertocat';
     this.repo = options.repo ?? 'Hello-World';
     this.appId = options.appId ?? 1;
     this.installationId = options.installationId ?? 1;
+    this.recordBodies = options.recordBodies ?? true;
+  }
+
+  /** Puts a team (slug, any case) with these members in this model's organisation. */
+  setTeam(slug: string, members: string[]): void {
+    this.teams.set(slug.toLowerCase(), members);
   }
 
   addPull(overrides: Partial<FakePull> & { number: number }): FakePull {
@@ -175,7 +195,7 @@ export class GitHubModel {
   }
 
   private record(method: string, path: string, body: unknown, operation?: string): RecordedRequest | [number, unknown] {
-    const req: RecordedRequest = { method, path, body, ...(operation ? { operation } : {}) };
+    const req: RecordedRequest = { method, path, body: this.recordBodies ? body : undefined, ...(operation ? { operation } : {}) };
     this.requests.push(req);
     const status = this.fail?.(req);
     if (status) return [status, { message: status === 403 ? 'You have exceeded a secondary rate limit' : 'Server Error' }];
@@ -196,6 +216,7 @@ export class GitHubModel {
       app_id: this.appId,
     };
     this.checkRuns.push(run);
+    this.onWrite?.(run, 'POST');
     return [201, { id: run.id, name: run.name, head_sha: run.head_sha, status: run.status }];
   }
 
@@ -212,6 +233,7 @@ export class GitHubModel {
       external_id: body.external_id ?? run.external_id,
       output: body.output ?? run.output,
     });
+    this.onWrite?.(run, 'PATCH');
     return [200, { id: run.id }];
   }
 
@@ -244,6 +266,7 @@ export class GitHubModel {
           repository: {
             defaultBranchRef: { name: 'main' },
             config: this.expr(v.configExpr),
+            proposedConfig: this.expr(v.proposedConfigExpr),
             gitattributes: this.expr(v.attributesExpr),
             codeownersGithub: this.expr(v.codeownersGithubExpr),
             codeownersRoot: this.expr(v.codeownersRootExpr),
@@ -279,9 +302,33 @@ export class GitHubModel {
         const isOrg = String(v.name) === '.github' && String(v.owner) === this.owner;
         return [200, { data: { repository: { object: isOrg ? this.orgBlob(String(v.expression)) : null } } }];
       }
+      case 'QualityGatesTeamMembers':
+        return this.answerTeams(v);
+      case 'QualityGatesTeamMembersPage': {
+        const members = String(v.org).toLowerCase() === this.owner.toLowerCase() ? this.teams.get(String(v.slug).toLowerCase()) : undefined;
+        if (!members) return [200, { data: { organization: { team: null } }, errors: [{ type: 'NOT_FOUND', path: ['organization', 'team'], message: 'Could not resolve to a Team' }] }];
+        return [200, { data: { organization: { team: { members: page(members.map((login) => ({ login })), v.after as string | null) } } } }];
+      }
       default:
         return [400, { message: `fake GitHub does not know the operation ${operation}` }];
     }
+  }
+
+  /** `organization(login: $org) { t0: team(slug: $s0) { members … } … }`, one alias per `$s<i>` variable. */
+  private answerTeams(v: Record<string, unknown>): [number, unknown] {
+    if (String(v.org).toLowerCase() !== this.owner.toLowerCase()) {
+      return [200, { data: { organization: null }, errors: [{ type: 'NOT_FOUND', path: ['organization'], message: `Could not resolve to an Organization with the login of '${String(v.org)}'.` }] }];
+    }
+    const organization: Record<string, unknown> = {};
+    const errors: { type: string; path: string[]; message: string }[] = [];
+    for (const [name, slug] of Object.entries(v)) {
+      const m = /^s(\d+)$/.exec(name);
+      if (!m) continue;
+      const members = this.teams.get(String(slug).toLowerCase());
+      organization[`t${m[1]}`] = members ? { members: page(members.map((login) => ({ login })), null) } : null;
+      if (!members) errors.push({ type: 'NOT_FOUND', path: ['organization', `t${m[1]}`], message: `Could not resolve to a Team with the slug '${String(slug)}'.` });
+    }
+    return [200, errors.length ? { data: { organization }, errors } : { data: { organization } }];
   }
 
   private orgBlob(expression: string): unknown {

@@ -5,8 +5,8 @@
  * markup, long lists are bounded, and the output stays inside GitHub's limits.
  */
 import type { DetailBlock, Inline, Text } from '../../gates/gate.js';
-import { formatProblem } from '../config/parse.js';
-import { conclusionOf, titleOf, type CheckConclusion, type GateOutcome, type RowStatus, type Verdict } from './verdict.js';
+import { formatProblem, type ConfigProblem } from '../config/parse.js';
+import { conclusionOf, titleOf, type CheckConclusion, type GateOutcome, type Preview, type RowStatus, type Verdict } from './verdict.js';
 
 /**
  * GitHub's documented limits for check-run output
@@ -127,11 +127,9 @@ export function renderSummary(verdict: Verdict): string {
     case 'skipped':
       return `${renderText(verdict.reason)}\n\nNo gate was evaluated.`;
     case 'config-error': {
-      const problems = verdict.problems.slice(0, MAX_ITEMS).map((p) => `- ${escapeMarkdown(formatProblem(p))}`);
-      const rest = more(problems.length, verdict.problems.length);
       return [
         'The Quality Gates configuration is invalid, so no gate was evaluated.',
-        [...problems, ...(rest ? [`- …${rest}`] : [])].join('\n'),
+        renderProblems(verdict.problems),
         'Fix the file on the base branch (configuration is always read from the base branch, never from the pull request), then re-run this check. `npx quality-gates validate` checks a file locally.',
       ].join('\n\n');
     }
@@ -163,12 +161,45 @@ function fitSummary(head: string, notes: string, sections: readonly string[]): s
   return out.length > CHECK_LIMITS.summary ? `${out.slice(0, CHECK_LIMITS.summary - 1)}…` : out;
 }
 
-export function renderCheckRun(verdict: Verdict): CheckOutput {
+function renderProblems(problems: readonly ConfigProblem[]): string {
+  const lines = problems.slice(0, MAX_ITEMS).map((p) => `- ${escapeMarkdown(formatProblem(p))}`);
+  const rest = more(lines.length, problems.length);
+  return [...lines, ...(rest ? [`- …${rest}`] : [])].join('\n');
+}
+
+/** The preview section for a PR that changes `.github/quality-gates.yml`. */
+export function renderPreview(preview: Preview): string {
+  const head = [
+    '## Preview: the proposed configuration',
+    preview.removed
+      ? 'This pull request removes `.github/quality-gates.yml`. It is judged by the base branch\'s file; after merge, the organisation\'s file or the built-in defaults apply.'
+      : 'This pull request changes `.github/quality-gates.yml`. It is judged by the base branch\'s file; the proposed file applies after merge.',
+  ];
+  switch (preview.kind) {
+    case 'invalid':
+      return [...head, 'The proposed file is invalid; after merge, every pull request would get "Configuration error":', renderProblems(preview.problems)].join('\n\n');
+    case 'unavailable':
+      return [...head, `The proposed file could not be previewed (${escapeMarkdown(preview.message)}).`].join('\n\n');
+    case 'verdict': {
+      const v = preview.verdict;
+      const verdictLine = `With the proposed file, this pull request would conclude **${conclusionOf(v)}** (${escapeMarkdown(titleOf(v))}).`;
+      return [...head, verdictLine, ...(v.kind === 'evaluated' ? [renderTable(v.outcomes)] : [])].join('\n\n');
+    }
+  }
+}
+
+export function renderCheckRun(verdict: Verdict, preview?: Preview): CheckOutput {
   const title = titleOf(verdict);
+  let summary = renderSummary(verdict);
+  if (preview) {
+    const section = renderPreview(preview);
+    // The preview is the first thing dropped when the limit is near.
+    if (summary.length + section.length + 2 <= CHECK_LIMITS.summary) summary = `${summary}\n\n${section}`;
+  }
   return {
     conclusion: conclusionOf(verdict),
     title: title.length > CHECK_LIMITS.title ? `${title.slice(0, CHECK_LIMITS.title - 1)}…` : title,
-    summary: renderSummary(verdict),
+    summary,
   };
 }
 

@@ -25,6 +25,12 @@ export type Verdict =
   | { readonly kind: 'config-error'; readonly problems: readonly ConfigProblem[] }
   | { readonly kind: 'error'; readonly conclusion: 'failure' | 'neutral'; readonly errorClass: string; readonly message: string };
 
+/** What a PR's proposed config file would conclude (SPEC §6); shown, never enforced. */
+export type Preview =
+  | { readonly kind: 'verdict'; readonly verdict: Verdict; readonly removed: boolean }
+  | { readonly kind: 'invalid'; readonly problems: readonly ConfigProblem[]; readonly removed: boolean }
+  | { readonly kind: 'unavailable'; readonly message: string; readonly removed: boolean };
+
 export function outcomeOf(id: GateId, title: string, mode: 'block' | 'warn', result: GateResult): GateOutcome {
   const status: RowStatus = result.status === 'fail' ? (mode === 'warn' ? 'warn' : 'fail') : result.status;
   return { id, title, mode, result, status };

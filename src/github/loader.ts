@@ -25,6 +25,8 @@ export interface LoadRequest {
   readonly number: number;
   /** Base commit from the webhook; looked up first when the event does not carry it. */
   readonly baseSha?: string | undefined;
+  /** Head commit from the webhook (for the config preview); looked up with the base when missing. */
+  readonly headSha?: string | undefined;
   /** This app's id: finds the app's existing check runs on the head commit. */
   readonly appId: number;
   /** `github.com`, or the GitHub Enterprise host. */
@@ -34,6 +36,8 @@ export interface LoadRequest {
 export interface LoadedPullRequest {
   readonly snapshot: PullRequestSnapshot;
   readonly repoConfig: ConfigSource | null;
+  /** The config file at the head commit: for the preview only, never for the verdict. */
+  readonly proposedConfig: ConfigSource | null;
   readonly orgConfig: ConfigSource | null;
   /** This app's check runs on the current head commit (any name). */
   readonly existingRuns: readonly ExistingCheckRun[];
@@ -94,6 +98,7 @@ interface WireCheckRun { databaseId?: number | null; name?: string; status?: str
 interface WireRepository {
   defaultBranchRef?: { name?: string } | null;
   config?: WireBlob | null;
+  proposedConfig?: WireBlob | null;
   gitattributes?: WireBlob | null;
   codeownersGithub?: WireBlob | null;
   codeownersRoot?: WireBlob | null;
@@ -127,15 +132,17 @@ async function query<T>(graphql: GraphqlClient, document: string, variables: Rec
 export async function loadPullRequest(graphql: GraphqlClient, req: LoadRequest): Promise<LoadedPullRequest> {
   let requests = 0;
   let baseSha = req.baseSha;
-  if (!baseSha) {
+  let headSha = req.headSha;
+  if (!baseSha || !headSha) {
     requests++;
-    const base = await query<{ repository?: { pullRequest?: { baseRefOid?: string } | null } | null }>(graphql, PULL_BASE_QUERY, {
+    const base = await query<{ repository?: { pullRequest?: { baseRefOid?: string; headRefOid?: string } | null } | null }>(graphql, PULL_BASE_QUERY, {
       owner: req.owner,
       name: req.repo,
       number: req.number,
     });
     baseSha = base.repository?.pullRequest?.baseRefOid;
-    if (!baseSha) throw new LoadError('pull request not found', 'not-found');
+    headSha = base.repository?.pullRequest?.headRefOid;
+    if (!baseSha || !headSha) throw new LoadError('pull request not found', 'not-found');
   }
 
   const variables = {
@@ -149,6 +156,7 @@ export async function loadPullRequest(graphql: GraphqlClient, req: LoadRequest):
     codeownersRootExpr: `${baseSha}:${CODEOWNERS_PATHS[1]}`,
     codeownersDocsExpr: `${baseSha}:${CODEOWNERS_PATHS[2]}`,
     orgConfigExpr: `HEAD:${CONFIG_PATH}`,
+    proposedConfigExpr: `${headSha}:${CONFIG_PATH}`,
   };
   requests++;
   const wire = await query<WireSnapshot>(graphql, SNAPSHOT_QUERY, variables);
@@ -164,6 +172,7 @@ export async function loadPullRequest(graphql: GraphqlClient, req: LoadRequest):
   return {
     snapshot: toSnapshot(req, wire.repository, pull, baseSha),
     repoConfig: blobSource(wire.repository.config, `${repoName}:${CONFIG_PATH}@${baseSha.slice(0, 7)}`),
+    proposedConfig: blobSource(wire.repository.proposedConfig, `${repoName}:${CONFIG_PATH}@${headSha.slice(0, 7)}`),
     orgConfig: blobSource(wire.org?.config, `${req.owner}/.github:${CONFIG_PATH}`),
     existingRuns: existingRuns(pull),
     requests,

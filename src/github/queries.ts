@@ -26,18 +26,20 @@ const LABELS = `totalCount pageInfo { hasNextPage endCursor } nodes { name }`;
  * The snapshot query: everything one evaluation needs, in one request for a PR
  * with up to 100 files, commits, reviews and labels. Files read from the base
  * branch are addressed as `<base sha>:<path>`, so a PR can never supply its own
- * config, CODEOWNERS or .gitattributes.
+ * config, CODEOWNERS or .gitattributes. The head's config file is read too, only to
+ * preview what a proposed config would conclude; it never decides the verdict.
  */
 export const SNAPSHOT_QUERY = `
 query QualityGatesSnapshot(
   $owner: String!, $name: String!, $number: Int!, $appId: Int!,
   $configExpr: String!, $attributesExpr: String!,
   $codeownersGithubExpr: String!, $codeownersRootExpr: String!, $codeownersDocsExpr: String!,
-  $orgConfigExpr: String!
+  $orgConfigExpr: String!, $proposedConfigExpr: String!
 ) {
   repository(owner: $owner, name: $name) {
     defaultBranchRef { name }
     config: object(expression: $configExpr) { ${BLOB} }
+    proposedConfig: object(expression: $proposedConfigExpr) { ${BLOB} }
     gitattributes: object(expression: $attributesExpr) { ${BLOB} }
     codeownersGithub: object(expression: $codeownersGithubExpr) { ${BLOB} }
     codeownersRoot: object(expression: $codeownersRootExpr) { ${BLOB} }

@@ -13,6 +13,7 @@ let fake: FakeGitHub;
 const octokit = new Octokit({ auth: 'test', request: { retries: 0 } });
 const graphql = (query: string, variables: Record<string, unknown>) => octokit.graphql(query, variables);
 const BASE = 'f95f852bd8fca8fcc58a9a2d6c842781e32a215e';
+const HEAD = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821';
 
 beforeEach(() => {
   fake = new FakeGitHub();
@@ -24,7 +25,7 @@ const files = (n: number): FakeFile[] => Array.from({ length: n }, (_, i) => ({ 
 const commits = (n: number): FakeCommit[] => Array.from({ length: n }, (_, i) => ({ oid: i.toString(16).padStart(40, '0'), message: `commit ${i}` }));
 const reviews = (n: number): FakeReview[] => Array.from({ length: n }, (_, i) => ({ login: `user${i}`, state: 'COMMENTED' }));
 const load = (number: number, baseSha: string | null = BASE) =>
-  loadPullRequest(graphql, { owner: fake.owner, repo: fake.repo, number, baseSha: baseSha ?? undefined, appId: fake.appId, host: 'github.com' });
+  loadPullRequest(graphql, { owner: fake.owner, repo: fake.repo, number, baseSha: baseSha ?? undefined, headSha: baseSha ? HEAD : undefined, appId: fake.appId, host: 'github.com' });
 
 describe('loadPullRequest', () => {
   it('costs exactly one GraphQL request for 100 files, 100 commits and 100 reviews', async () => {
