@@ -3,6 +3,7 @@
  * of the check-run table). A gate that is not built yet is simply absent.
  */
 import { batchSize } from './batch-size.js';
+import { codeownersReview } from './codeowners-review.js';
 import { linkedTicket } from './linked-ticket.js';
 import { signedCommits } from './signed-commits.js';
 import { testsTouched } from './tests-touched.js';
@@ -10,7 +11,7 @@ import type { GateDefinition, GateId } from './gate.js';
 
 // Each gate keeps its own config type; the registry sees them uniformly.
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const GATES: readonly GateDefinition<any>[] = [batchSize, linkedTicket, testsTouched, signedCommits];
+export const GATES: readonly GateDefinition<any>[] = [batchSize, linkedTicket, testsTouched, signedCommits, codeownersReview];
 
 export function gateById(id: GateId): GateDefinition<unknown> | undefined {
   return GATES.find((g) => g.id === id);

@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { RunMemory } from './checks/writer.js';
 import { evaluatePullRequest, PolicyMemory, type EvaluationJob } from './evaluate.js';
 import { passMergeGroup, type MergeGroupJob } from './merge-group.js';
+import { createTeamCache } from './github/teams.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { KeyedQueue } from './queue.js';
 
@@ -25,6 +26,8 @@ export interface AppOptions {
   /** PRs waiting at most before new ones are dropped (and `/readyz` reports saturation). */
   readonly maxPending?: number;
   readonly now?: () => number;
+  /** How long team memberships are cached (TEAM_CACHE_TTL_MS). */
+  readonly teamCacheTtlMs?: number;
 }
 
 export interface QualityGatesApp {
@@ -49,6 +52,7 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
   const metrics = options.metrics ?? createMetrics();
   const memory = new RunMemory();
   const policies = new PolicyMemory();
+  const teams = createTeamCache({ ttlMs: options.teamCacheTtlMs ?? 5 * 60_000, ...(options.now ? { now: options.now } : {}) });
   let probot: Probot | undefined;
   let log: Logger | undefined;
 
@@ -85,6 +89,11 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
           metrics,
           requestCount: () => requests,
           policies,
+          teams,
+          readRaw: async (owner, repo, path, ref) => {
+            const res = await octokit.rest.repos.getContent({ owner, repo, path, ref, mediaType: { format: 'raw' } });
+            return typeof res.data === 'string' ? res.data : String(res.data);
+          },
           ...(options.now ? { now: options.now } : {}),
         },
         item.job,

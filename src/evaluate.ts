@@ -12,7 +12,9 @@ import { CONFIG_PATH, type QualityGatesConfig } from './config/schema.js';
 import { renderCheckRun, renderGateRun } from './checks/render.js';
 import { outcomeOf, gateConclusion, type GateOutcome, type Preview, type Verdict } from './checks/verdict.js';
 import { writeRun, type ChecksApi, type DesiredRun, type RunMemory, type WriteResult } from './checks/writer.js';
-import { loadPullRequest, LoadError, type GraphqlClient, type LoadedPullRequest } from './github/loader.js';
+import { loadPullRequest, LoadError, type GraphqlClient, type LoadedPullRequest, type RawFileReader } from './github/loader.js';
+import { teamsNeeded } from '../gates/codeowners-review.js';
+import type { TeamCache } from './github/teams.js';
 import { EXTENDS_QUERY } from './github/queries.js';
 import type { Metrics } from './metrics.js';
 import type { PullRequestSnapshot } from './snapshot.js';
@@ -43,6 +45,10 @@ export interface EvaluationDeps {
   readonly requestCount?: () => number;
   /** Last known `on_error` per repository (used when the config itself cannot be read). */
   readonly policies?: PolicyMemory;
+  /** Team members for codeowners-review, cached with a short TTL. */
+  readonly teams?: TeamCache;
+  /** Reads a CODEOWNERS file whole when GraphQL truncates it. */
+  readonly readRaw?: RawFileReader;
 }
 
 export interface EvaluationReport {
@@ -136,6 +142,19 @@ async function previewProposedConfig(deps: EvaluationDeps, loaded: LoadedPullReq
   return { kind: 'verdict', verdict, removed };
 }
 
+/**
+ * Fills `pr.teams` with the members of the teams CODEOWNERS names for the changed
+ * files, when codeowners-review is on. Cached per installation with a short TTL, so a
+ * warm evaluation costs no request; a cold one costs one query per organisation.
+ */
+async function withTeams(deps: EvaluationDeps, pr: PullRequestSnapshot, config: QualityGatesConfig, installationId: number): Promise<PullRequestSnapshot> {
+  if (!deps.teams || !enabledGates(config).some((g) => g.gate.id === 'codeowners-review')) return pr;
+  const needed = teamsNeeded(pr);
+  if (needed.length === 0) return pr;
+  const { teams } = await deps.teams.resolveTeams(deps.graphql, needed, { scope: installationId });
+  return { ...pr, teams };
+}
+
 /** Remembers each repository's last `on_error`, for evaluations whose config cannot be read. Bounded. */
 export class PolicyMemory {
   readonly #onError = new Map<string, 'failure' | 'neutral'>();
@@ -166,7 +185,11 @@ export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJ
 
   let loaded: LoadedPullRequest;
   try {
-    loaded = await loadPullRequest(deps.graphql, { owner: job.owner, repo: job.repo, number: job.number, baseSha: job.baseSha, headSha: job.headSha, appId: deps.appId, host: deps.host });
+    loaded = await loadPullRequest(
+      deps.graphql,
+      { owner: job.owner, repo: job.repo, number: job.number, baseSha: job.baseSha, headSha: job.headSha, appId: deps.appId, host: deps.host },
+      deps.readRaw,
+    );
   } catch (error) {
     const kind = error instanceof LoadError ? error.kind : 'github';
     log.error({ err: error, errorKind: kind }, 'failed to load pull request snapshot');
@@ -177,7 +200,7 @@ export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJ
     return finish(await writeVerdict(deps, job, job.headSha, verdict, []), { errorClass: errorClass(error) });
   }
 
-  const pr = loaded.snapshot;
+  let pr = loaded.snapshot;
   log = baseLog.child({ sha: pr.headSha });
   if (pr.state !== 'open') {
     log.debug({ state: pr.state }, 'pull request is not open; nothing to evaluate');
@@ -199,7 +222,17 @@ export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJ
     config = configResult.config;
     deps.policies?.set(`${job.owner}/${job.repo}`, config.on_error);
     const skip = skipReason(pr, config);
-    verdict = skip ? { kind: 'skipped', ...skip } : { kind: 'evaluated', outcomes: runGates(pr, config), notes: notesFor(pr) };
+    if (skip) {
+      verdict = { kind: 'skipped', ...skip };
+    } else {
+      try {
+        pr = await withTeams(deps, pr, config, job.installationId);
+        verdict = { kind: 'evaluated', outcomes: runGates(pr, config), notes: notesFor(pr) };
+      } catch (error) {
+        log.error({ err: error }, 'failed to resolve code-owner teams');
+        verdict = { kind: 'error', conclusion: config.on_error, errorClass: errorClass(error), message: 'the members of code-owner teams could not be read' };
+      }
+    }
   }
 
   let preview: Preview | undefined;

@@ -23,6 +23,7 @@ async function main(): Promise<void> {
     host: process.env.GHE_HOST || 'github.com',
     metrics,
     concurrency: Number(process.env.EVALUATION_CONCURRENCY) || undefined,
+    teamCacheTtlMs: Number(process.env.TEAM_CACHE_TTL_MS) || undefined,
   });
 
   process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));

@@ -41,7 +41,7 @@ describe('a PR that changes .github/quality-gates.yml', () => {
     const run = fake.runsOn(HEAD)[0]!;
     expect(run.conclusion).toBe('success');
     expect(run.output.summary).toContain('The proposed file is invalid');
-    expect(run.output.summary).toContain('gates.batch-size.max\\_lines: must be a number');
+    expect(run.output.summary).toContain('`gates.batch-size.max_lines`: must be a number');
   });
 
   it('shows no preview when the PR does not touch the config', async () => {
@@ -64,12 +64,13 @@ describe('checks.per_gate', () => {
       'Quality Gates / linked-ticket': 'success',
       'Quality Gates / tests-touched': 'success',
       'Quality Gates / signed-commits': 'success',
+      'Quality Gates / codeowners-review': 'neutral',
     });
     // re-delivery writes nothing
     const writes = fake.writeCount;
     await h.receive('pull_request', pullRequestPayload(fake, pull, 'edited'));
     expect(fake.writeCount).toBe(writes);
-    expect(fake.runsOn(HEAD)).toHaveLength(5);
+    expect(fake.runsOn(HEAD)).toHaveLength(6);
   });
 });
 

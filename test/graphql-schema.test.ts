@@ -6,12 +6,18 @@ import { validate } from '@octokit/graphql-schema';
 import { Kind, parse, visit } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { ALL_QUERIES, PAGE_SIZE } from '../src/github/queries.js';
+import { buildTeamMembersQuery, TEAM_MEMBERS_PAGE_QUERY, TEAMS_PER_QUERY } from '../src/github/teams.js';
 
-const documents = Object.entries(ALL_QUERIES);
+const documents = [
+  ...Object.entries(ALL_QUERIES),
+  ['TEAM_MEMBERS_QUERY(1)', buildTeamMembersQuery(1)],
+  [`TEAM_MEMBERS_QUERY(${TEAMS_PER_QUERY})`, buildTeamMembersQuery(TEAMS_PER_QUERY)],
+  ['TEAM_MEMBERS_PAGE_QUERY', TEAM_MEMBERS_PAGE_QUERY],
+] as const;
 
 describe('GraphQL documents', () => {
   it('covers every document the app sends', () => {
-    expect(documents.map(([name]) => name).sort()).toEqual(['EXTENDS_QUERY', 'MERGE_GROUP_CONFIG_QUERY', 'PAGE_QUERY', 'PULL_BASE_QUERY', 'SNAPSHOT_QUERY']);
+    expect(Object.keys(ALL_QUERIES).sort()).toEqual(['EXTENDS_QUERY', 'MERGE_GROUP_CONFIG_QUERY', 'PAGE_QUERY', 'PULL_BASE_QUERY', 'SNAPSHOT_QUERY']);
   });
 
   it.each(documents)('%s validates against GitHub’s schema', (_name, document) => {

@@ -95,6 +95,8 @@ export class GitHubModel {
   /** The org's `.github` repository default-branch files; `undefined` = no such repository. */
   orgFiles: Map<string, string> | undefined;
   readonly checkRuns: FakeCheckRun[] = [];
+  /** Blobs larger than this many bytes come back from GraphQL truncated, as GitHub does (~512 KB). */
+  truncateBlobsOver = 512 * 1024;
   readonly requests: RecordedRequest[] = [];
   /**
    * Team members by team slug (lower case) in this model's organisation (`owner`), answered to
@@ -190,6 +192,13 @@ export class GitHubModel {
     if (m === 'POST' && path === '/graphql') return this.answerGraphql(body as { query: string; variables: Record<string, unknown> });
     if (m === 'POST' && /^\/repos\/[^/]+\/[^/]+\/check-runs$/.test(path)) return this.createRun(path, body as Record<string, unknown>);
     if (m === 'PATCH' && /^\/repos\/[^/]+\/[^/]+\/check-runs\/\d+$/.test(path)) return this.updateRun(path, body as Record<string, unknown>);
+    const contents = /^\/repos\/[^/]+\/[^/]+\/contents\/([^?]+)\?ref=([0-9a-f]+)/.exec(path);
+    if (m === 'GET' && contents) {
+      const r = this.record(m, path, body);
+      if (Array.isArray(r)) return r;
+      const text = this.blobs.get(contents[2]!)?.get(decodeURIComponent(contents[1]!));
+      return text === undefined ? [404, { message: 'Not Found' }] : [200, text];
+    }
     this.record(m, path, body);
     return [404, { message: 'Not Found' }];
   }
@@ -240,7 +249,9 @@ export class GitHubModel {
   private blob(sha: string | undefined, path: string): unknown {
     const text = sha ? this.blobs.get(sha)?.get(path) : undefined;
     if (text === undefined) return null;
-    return { oid: `blob-${sha}-${path}`, byteSize: Buffer.byteLength(text), isTruncated: false, isBinary: false, text };
+    const byteSize = Buffer.byteLength(text);
+    const truncated = byteSize > this.truncateBlobsOver;
+    return { oid: `blob-${sha}-${path}`, byteSize, isTruncated: truncated, isBinary: false, text: truncated ? text.slice(0, this.truncateBlobsOver) : text };
   }
 
   private expr(expression: unknown): unknown {
@@ -297,10 +308,6 @@ export class GitHubModel {
       case 'QualityGatesMergeGroup': {
         const org = this.orgFiles ? { config: this.orgBlob(String(v.orgConfigExpr)) } : null;
         return [200, { data: { repository: { config: this.expr(v.configExpr) }, org } }];
-      }
-      case 'QualityGatesExtends': {
-        const isOrg = String(v.name) === '.github' && String(v.owner) === this.owner;
-        return [200, { data: { repository: { object: isOrg ? this.orgBlob(String(v.expression)) : null } } }];
       }
       case 'QualityGatesTeamMembers':
         return this.answerTeams(v);

@@ -5,7 +5,7 @@
  * markup, long lists are bounded, and the output stays inside GitHub's limits.
  */
 import type { DetailBlock, Inline, Text } from '../../gates/gate.js';
-import { formatProblem, type ConfigProblem } from '../config/parse.js';
+import type { ConfigProblem } from '../config/parse.js';
 import { conclusionOf, titleOf, type CheckConclusion, type GateOutcome, type Preview, type RowStatus, type Verdict } from './verdict.js';
 
 /**
@@ -31,15 +31,19 @@ const ICONS: Record<RowStatus, string> = { pass: '✅', fail: '❌', warn: '⚠�
 /** Escapes user text for inline Markdown, table cells included (`|` is always escaped). */
 export function escapeMarkdown(text: string): string {
   const oneLine = clip(text.replace(/[\r\n\u2028\u2029]+/g, ' '));
+  // Only what Markdown would act on inline is escaped, so the text stays readable as
+  // plain text too ("612 lines in 14 files (limit 400 lines)"). Check-run output never
+  // notifies anyone, so @mentions are left as they are.
   return oneLine
     .replace(/\\/g, '\\\\')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/([`*_[\]{}()#+!~|])/g, '\\$1')
-    .replace(/^(\s*)([-=])/g, '$1\\$2')
-    .replace(/^(\s*\d+)\./, '$1\\.')
-    .replace(/(^|[\s(])@(?=[A-Za-z0-9])/g, '$1@\u200b'); // a mention in user text never notifies anyone
+    .replace(/([`*[\]|~])/g, '\\$1')
+    // `_` inside a word (max_lines) never emphasises in GitHub's Markdown; only at a word's edge
+    .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\_')
+    .replace(/^(\s*)([#+=-])/, '$1\\$2')
+    .replace(/^(\s*\d+)([.)])/, '$1\\$2');
 }
 
 /** A code span that no backtick, newline or pipe in `code` can break out of. */
@@ -161,8 +165,14 @@ function fitSummary(head: string, notes: string, sections: readonly string[]): s
   return out.length > CHECK_LIMITS.summary ? `${out.slice(0, CHECK_LIMITS.summary - 1)}…` : out;
 }
 
+/** `- `file:line:col` `key.path`: message` — the place and key in code spans, so they read exactly. */
+export function renderProblem(p: ConfigProblem): string {
+  const where = p.line > 0 ? `${p.file}:${p.line}:${p.column}` : p.file;
+  return `- ${codeSpan(where)}${p.path ? ` ${codeSpan(p.path)}` : ''}: ${escapeMarkdown(p.message)}`;
+}
+
 function renderProblems(problems: readonly ConfigProblem[]): string {
-  const lines = problems.slice(0, MAX_ITEMS).map((p) => `- ${escapeMarkdown(formatProblem(p))}`);
+  const lines = problems.slice(0, MAX_ITEMS).map(renderProblem);
   const rest = more(lines.length, problems.length);
   return [...lines, ...(rest ? [`- …${rest}`] : [])].join('\n');
 }

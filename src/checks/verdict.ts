@@ -74,7 +74,7 @@ export function titleOf(verdict: Verdict): string {
       if (failed.length > 0) return `Blocked: ${failed.join(', ')}${warned.length > 0 ? ` (warnings: ${warned.join(', ')})` : ''}`;
       if (outcomes.length === 0) return 'No gates enabled';
       if (warned.length > 0) return `Passed with warnings: ${warned.join(', ')}`;
-      if (skipped > 0) return `${passed} of ${outcomes.length} gates passed, ${skipped} skipped`;
+      if (skipped > 0) return `${passed === 1 ? '1 gate' : `${passed} gates`} passed, ${skipped} skipped`;
       return passed === 1 ? '1 gate passed' : `All ${passed} gates passed`;
     }
   }

@@ -129,7 +129,10 @@ async function query<T>(graphql: GraphqlClient, document: string, variables: Rec
   }
 }
 
-export async function loadPullRequest(graphql: GraphqlClient, req: LoadRequest): Promise<LoadedPullRequest> {
+/** Reads a file whole through REST (raw media type), for blobs GraphQL truncates. */
+export type RawFileReader = (owner: string, repo: string, path: string, ref: string) => Promise<string>;
+
+export async function loadPullRequest(graphql: GraphqlClient, req: LoadRequest, readRaw?: RawFileReader): Promise<LoadedPullRequest> {
   let requests = 0;
   let baseSha = req.baseSha;
   let headSha = req.headSha;
@@ -164,6 +167,20 @@ export async function loadPullRequest(graphql: GraphqlClient, req: LoadRequest):
   if (!wire.repository || !pull) throw new LoadError('pull request not found', 'not-found');
 
   requests += await fetchRemainingPages(graphql, req, pull);
+
+  // GraphQL truncates blob text above ~512 KB; a CODEOWNERS file up to GitHub's 3 MB
+  // limit is then read whole (one REST request, only for such files).
+  const co = wire.repository.codeownersGithub ?? wire.repository.codeownersRoot ?? wire.repository.codeownersDocs;
+  if (co?.isTruncated && (co.byteSize ?? 0) <= GITHUB_LIMITS.codeownersMaxBytes && readRaw) {
+    const path = wire.repository.codeownersGithub ? CODEOWNERS_PATHS[0] : wire.repository.codeownersRoot ? CODEOWNERS_PATHS[1] : CODEOWNERS_PATHS[2];
+    try {
+      requests++;
+      co.text = await readRaw(req.owner, req.repo, path, baseSha);
+      co.isTruncated = false;
+    } catch (error) {
+      throw new LoadError('failed to read the CODEOWNERS file from GitHub', 'github', { cause: error });
+    }
+  }
 
   const repoName = `${req.owner}/${req.repo}`;
   const blobSource = (blob: WireBlob | null | undefined, file: string): ConfigSource | null =>
@@ -279,7 +296,8 @@ function toBaseFile(blob: WireBlob | null | undefined, path: string): BaseFile |
     path,
     oid: blob.oid,
     byteSize: blob.byteSize ?? 0,
-    text: blob.isBinary ? null : (blob.text ?? null),
+    // A truncated text is never used as if it were whole.
+    text: blob.isBinary || blob.isTruncated ? null : (blob.text ?? null),
     truncated: blob.isTruncated === true,
   };
 }

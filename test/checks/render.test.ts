@@ -12,7 +12,7 @@ describe('verdicts', () => {
     [[['batch-size', 'fail', 'block'], ['linked-ticket', 'fail', 'block']], 'failure', 'Blocked: batch-size, linked-ticket'],
     [[['batch-size', 'fail', 'warn'], ['linked-ticket', 'pass', 'block']], 'success', 'Passed with warnings: batch-size'],
     [[['batch-size', 'fail', 'block'], ['linked-ticket', 'fail', 'warn']], 'failure', 'Blocked: batch-size (warnings: linked-ticket)'],
-    [[['batch-size', 'pass', 'block'], ['codeowners-review', 'skipped', 'block']], 'success', '1 of 2 gates passed, 1 skipped'],
+    [[['batch-size', 'pass', 'block'], ['codeowners-review', 'skipped', 'block']], 'success', '1 gate passed, 1 skipped'],
   ] as const)('%j → %s, "%s"', (rows, conclusion, title) => {
     const verdict: Verdict = { kind: 'evaluated', outcomes: rows.map(([id, status, mode]) => outcomeOf(id, id, mode, res(status))), notes: [] };
     expect(renderCheckRun(verdict).conclusion).toBe(conclusion);
@@ -21,7 +21,7 @@ describe('verdicts', () => {
 
   it('renders the SPEC row format, with warn for a failure in mode warn', () => {
     expect(renderRow(outcomeOf('batch-size', 'Small batch size', 'block', res('fail', '612 lines in 14 files (limit 400 lines)')))).toBe(
-      '| `batch-size` | ❌ fail | 612 lines in 14 files \\(limit 400 lines\\) |',
+      '| `batch-size` | ❌ fail | 612 lines in 14 files (limit 400 lines) |',
     );
     expect(renderRow(outcomeOf('batch-size', 'x', 'warn', res('fail')))).toBe('| `batch-size` | ⚠️ warn | r |');
   });
@@ -34,7 +34,7 @@ describe('verdicts', () => {
     expect(err).toMatchObject({ conclusion: 'neutral', title: 'Evaluation error' });
     const config = renderCheckRun({ kind: 'config-error', problems: [{ file: 'f.yml', line: 3, column: 5, path: 'gates.x', message: 'unknown key "x"' }] });
     expect(config).toMatchObject({ conclusion: 'failure', title: 'Configuration error' });
-    expect(config.summary).toContain('f.yml:3:5 gates.x: unknown key "x"');
+    expect(config.summary).toContain('- `f.yml:3:5` `gates.x`: unknown key "x"');
   });
 });
 
@@ -55,7 +55,7 @@ describe('escaping user text', () => {
   });
 
   it('escapes inline Markdown and HTML', () => {
-    expect(escapeMarkdown('<b>*x*</b> [y](z) @dana')).toBe('&lt;b&gt;\\*x\\*&lt;/b&gt; \\[y\\]\\(z\\) @\u200bdana');
+    expect(escapeMarkdown('<b>*x*</b> [y](z) @dana _a_ snake_case')).toBe('&lt;b&gt;\\*x\\*&lt;/b&gt; \\[y\\](z) @dana \\_a\\_ snake_case');
   });
 
   it('builds code spans that backticks cannot break', () => {
