@@ -36,6 +36,8 @@ export interface QualityGatesApp {
   readonly metrics: Metrics;
   /** Resolves when every queued evaluation has finished. */
   idle(): Promise<void>;
+  /** Shutdown began: `/readyz` answers 503 and new events are not queued. */
+  stopAccepting(): void;
 }
 
 /** `pull_request` actions that re-evaluate (SPEC §6). */
@@ -54,6 +56,7 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
   const policies = new PolicyMemory();
   const teams = createTeamCache({ ttlMs: options.teamCacheTtlMs ?? 5 * 60_000, ...(options.now ? { now: options.now } : {}) });
   let probot: Probot | undefined;
+  const state = { stopping: false };
   let log: Logger | undefined;
 
   const queue: KeyedQueue<QueueJob> = new KeyedQueue<QueueJob>({
@@ -179,14 +182,26 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
       context.log.debug({ ref: context.payload.ref }, 'push received; pull requests are evaluated on their own events');
     });
 
-    addHandler(async (req: IncomingMessage, res: ServerResponse) => healthHandler(req, res, { metrics, queue }));
+    addHandler(async (req: IncomingMessage, res: ServerResponse) => healthHandler(req, res, { metrics, queue, state }));
   };
 
-  return { appFn, queue, metrics, idle: () => queue.onIdle() };
+  return {
+    appFn,
+    queue,
+    metrics,
+    idle: () => queue.onIdle(),
+    stopAccepting: () => {
+      state.stopping = true;
+    },
+  };
 }
 
 /** `/healthz`, `/readyz` and `/metrics`. Returns true when it answered. */
-export async function healthHandler(req: IncomingMessage, res: ServerResponse, deps: { metrics: Metrics; queue: KeyedQueue<QueueJob> }): Promise<boolean> {
+export async function healthHandler(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: { metrics: Metrics; queue: KeyedQueue<QueueJob>; state?: { stopping: boolean } },
+): Promise<boolean> {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   const path = (req.url ?? '').split('?')[0];
   if (path === '/healthz') {
@@ -194,10 +209,10 @@ export async function healthHandler(req: IncomingMessage, res: ServerResponse, d
     return true;
   }
   if (path === '/readyz') {
-    const saturated = deps.queue.saturated;
+    const status = deps.state?.stopping ? 'stopping' : deps.queue.saturated ? 'saturated' : 'ready';
     res
-      .writeHead(saturated ? 503 : 200, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ status: saturated ? 'saturated' : 'ready', queueDepth: deps.queue.depth, active: deps.queue.active }));
+      .writeHead(status === 'ready' ? 200 : 503, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ status, queueDepth: deps.queue.depth, active: deps.queue.active }));
     return true;
   }
   if (path === '/metrics') {

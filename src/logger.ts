@@ -27,6 +27,8 @@ export const REDACT_PATHS = [
   'env.WEBHOOK_SECRET',
   'req.headers["x-hub-signature"]',
   'req.headers["x-hub-signature-256"]',
+  // Probot logs a received webhook at debug with its whole payload; keep the name, drop the payload.
+  'event.payload',
 ];
 
 export type LogFormat = 'json' | 'pretty';

@@ -5,49 +5,79 @@
  * GHE_HOST / GHE_PROTOCOL, REDIS_URL. Without APP_ID and a private key it
  * serves Probot's setup flow, which registers the app from `app.yml`.
  */
-import { run } from 'probot';
-import { createQualityGatesApp } from './app.js';
-import { createOctokitClass } from './github/client.js';
+import { pathToFileURL } from 'node:url';
+import type { Logger } from 'pino';
+import { run, type Server } from 'probot';
+import { createQualityGatesApp, type QualityGatesApp } from './app.js';
+import { createOctokitClass, type ClientOptions } from './github/client.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 
-/** How long SIGTERM waits for in-flight evaluations. */
-const SHUTDOWN_GRACE_MS = Number(process.env.SHUTDOWN_GRACE_MS) || 25_000;
-
-async function main(): Promise<void> {
-  const log = await createLogger();
-  const metrics = createMetrics();
-  const appId = Number(process.env.APP_ID) || 0;
-  const qg = createQualityGatesApp({
-    appId,
-    host: process.env.GHE_HOST || 'github.com',
-    metrics,
-    concurrency: Number(process.env.EVALUATION_CONCURRENCY) || undefined,
-    teamCacheTtlMs: Number(process.env.TEAM_CACHE_TTL_MS) || undefined,
-  });
-
-  process.on('unhandledRejection', (reason) => log.error({ err: reason }, 'unhandled rejection'));
-  process.on('uncaughtException', (error) => log.error({ err: error }, 'uncaught exception'));
-
-  const server = await run(qg.appFn, { Octokit: createOctokitClass({ metrics }), log });
-
-  let stopping = false;
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    log.info({ signal, queueDepth: qg.queue.depth, active: qg.queue.active }, 'shutting down: no new webhooks, finishing evaluations');
-    const stopped = server.stop().catch((error: unknown) => log.warn({ err: error }, 'server stop failed'));
-    const drained = await qg.queue.close(SHUTDOWN_GRACE_MS);
-    await stopped;
-    log.info({ drained, queueDepth: qg.queue.depth }, 'shutdown complete');
-    process.exit(0);
-  };
-  process.removeAllListeners('SIGINT');
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
+export interface RunningApp {
+  readonly server: Server;
+  readonly app: QualityGatesApp;
+  readonly log: Logger;
+  /**
+   * Graceful shutdown: stop accepting webhooks (and report not ready), finish
+   * in-flight and queued evaluations for at most `graceMs`, then resolve with
+   * whether everything finished.
+   */
+  shutdown(signal: string): Promise<boolean>;
 }
 
-main().catch((error: unknown) => {
-  console.error(JSON.stringify({ level: 'fatal', msg: 'failed to start', err: error instanceof Error ? error.message : String(error) }));
-  process.exit(1);
-});
+export interface StartOptions {
+  readonly env?: NodeJS.ProcessEnv;
+  readonly log?: Logger;
+  /** Overrides for the GitHub client (tests: no real sleeping). */
+  readonly client?: ClientOptions;
+}
+
+export async function startApp(options: StartOptions = {}): Promise<RunningApp> {
+  const env = options.env ?? process.env;
+  const log = options.log ?? (await createLogger(env));
+  const metrics = createMetrics();
+  const app = createQualityGatesApp({
+    appId: Number(env.APP_ID) || 0,
+    host: env.GHE_HOST || 'github.com',
+    metrics,
+    concurrency: Number(env.EVALUATION_CONCURRENCY) || undefined,
+    teamCacheTtlMs: Number(env.TEAM_CACHE_TTL_MS) || undefined,
+  });
+  const server = await run(app.appFn, { env, Octokit: createOctokitClass({ metrics, ...options.client }), log });
+  const graceMs = Number(env.SHUTDOWN_GRACE_MS) || 25_000;
+
+  let stopping: Promise<boolean> | undefined;
+  const shutdown = (signal: string): Promise<boolean> => {
+    stopping ??= (async () => {
+      log.info({ signal, queueDepth: app.queue.depth, active: app.queue.active }, 'shutting down: no new webhooks, finishing evaluations');
+      app.stopAccepting();
+      const stopped = server.stop().catch((error: unknown) => log.warn({ err: error }, 'server stop failed'));
+      const drained = await app.queue.close(graceMs);
+      await stopped;
+      log.info({ drained, queueDepth: app.queue.depth, active: app.queue.active }, 'shutdown complete');
+      return drained;
+    })();
+    return stopping;
+  };
+  return { server, app, log, shutdown };
+}
+
+async function main(): Promise<void> {
+  const running = await startApp();
+  process.on('unhandledRejection', (reason) => running.log.error({ err: reason }, 'unhandled rejection'));
+  process.on('uncaughtException', (error) => running.log.error({ err: error }, 'uncaught exception'));
+  // Probot's run() exits on SIGINT at once; ours drains first.
+  process.removeAllListeners('SIGINT');
+  const onSignal = (signal: string) => {
+    void running.shutdown(signal).then(() => process.exit(0));
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().catch((error: unknown) => {
+    console.error(JSON.stringify({ level: 'fatal', msg: 'failed to start', err: error instanceof Error ? error.message : String(error) }));
+    process.exit(1);
+  });
+}
