@@ -11,9 +11,11 @@ import type { Logger } from 'pino';
 import { RunMemory } from './checks/writer.js';
 import { evaluatePullRequest, PolicyMemory, type EvaluationJob } from './evaluate.js';
 import { passMergeGroup, type MergeGroupJob } from './merge-group.js';
+import { withGraphqlRetry, type ClientOptions } from './github/client.js';
 import { createTeamCache } from './github/teams.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { KeyedQueue } from './queue.js';
+import { deliveriesApi, RECOVERY_DEFAULTS, recoverFailedDeliveries, type RecoveryOptions, type RecoveryReport } from './redeliver.js';
 
 export interface AppOptions {
   /** This app's id (APP_ID): finds its own check runs and check suites. */
@@ -28,6 +30,10 @@ export interface AppOptions {
   readonly now?: () => number;
   /** How long team memberships are cached (TEAM_CACHE_TTL_MS). */
   readonly teamCacheTtlMs?: number;
+  /** GraphQL-level retries (tests: no real sleeping). */
+  readonly retry?: Pick<ClientOptions, 'retries' | 'backoffBaseMs' | 'sleep' | 'random'>;
+  /** Longest jitter added to a deferred evaluation's retry time. */
+  readonly deferJitterMs?: number;
 }
 
 export interface QualityGatesApp {
@@ -38,6 +44,8 @@ export interface QualityGatesApp {
   idle(): Promise<void>;
   /** Shutdown began: `/readyz` answers 503 and new events are not queued. */
   stopAccepting(): void;
+  /** Asks GitHub to redeliver recent webhooks that never reached the app (see redeliver.ts). */
+  recoverDeliveries(options?: Partial<Omit<RecoveryOptions, 'log' | 'metrics'>>): Promise<RecoveryReport>;
 }
 
 /** `pull_request` actions that re-evaluate (SPEC §6). */
@@ -72,7 +80,7 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
         requests++;
         return request(opts);
       });
-      const graphql = (query: string, variables: Record<string, unknown>) => octokit.graphql(query, variables);
+      const graphql = withGraphqlRetry((query: string, variables: Record<string, unknown>) => octokit.graphql(query, variables), options.retry);
       const checks = {
         create: (params: Parameters<typeof octokit.rest.checks.create>[0]) => octokit.rest.checks.create(params),
         update: (params: Parameters<typeof octokit.rest.checks.update>[0]) => octokit.rest.checks.update(params),
@@ -81,7 +89,7 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
         await passMergeGroup({ graphql, checks, memory, log, metrics }, item.job);
         return;
       }
-      await evaluatePullRequest(
+      const report = await evaluatePullRequest(
         {
           graphql,
           checks,
@@ -101,8 +109,24 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
         },
         item.job,
       );
+      if (report.outcome === 'deferred' && report.retryAt !== undefined) defer(item, report.retryAt);
     },
   });
+
+  /** Re-queues a rate-limited evaluation for after GitHub's reset (with jitter, so a burst does not return at once). */
+  const timers = new Set<NodeJS.Timeout>();
+  const defer = (item: QueueJob, retryAt: number) => {
+    if (state.stopping || item.kind !== 'pull') return;
+    const delay = Math.max(0, retryAt - Date.now()) + Math.round(Math.random() * (options.deferJitterMs ?? 30_000));
+    metrics.queueEvents.inc({ result: 'deferred' });
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      const job = item.job;
+      metrics.queueEvents.inc({ result: queue.push(`${job.owner}/${job.repo}#${job.number}`.toLowerCase(), item) });
+    }, delay);
+    timer.unref();
+    timers.add(timer);
+  };
 
   const enqueue = (context: Context, job: Omit<EvaluationJob, 'installationId' | 'delivery' | 'event'>) => {
     const installationId = (context.payload as { installation?: { id?: number } }).installation?.id;
@@ -190,8 +214,14 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
     queue,
     metrics,
     idle: () => queue.onIdle(),
+    recoverDeliveries: async (overrides = {}) => {
+      if (!probot || !log) return { scanned: 0, failed: 0, redelivered: 0 };
+      const appOctokit = await probot.auth();
+      return recoverFailedDeliveries(deliveriesApi(appOctokit as never), { ...RECOVERY_DEFAULTS, ...overrides, log, metrics });
+    },
     stopAccepting: () => {
       state.stopping = true;
+      for (const timer of timers) clearTimeout(timer);
     },
   };
 }

@@ -15,6 +15,7 @@ import { writeRun, type ChecksApi, type DesiredRun, type RunMemory, type WriteRe
 import { loadPullRequest, LoadError, type GraphqlClient, type LoadedPullRequest, type RawFileReader } from './github/loader.js';
 import { teamsNeeded } from '../gates/codeowners-review.js';
 import type { TeamCache } from './github/teams.js';
+import { RateLimitedError } from './github/client.js';
 import { EXTENDS_QUERY } from './github/queries.js';
 import type { Metrics } from './metrics.js';
 import type { PullRequestSnapshot } from './snapshot.js';
@@ -52,7 +53,9 @@ export interface EvaluationDeps {
 }
 
 export interface EvaluationReport {
-  readonly outcome: 'written' | 'unchanged' | 'not-open' | 'no-head' | 'failed';
+  readonly outcome: 'written' | 'unchanged' | 'not-open' | 'no-head' | 'failed' | 'deferred';
+  /** With `deferred`: when to evaluate again (epoch ms), GitHub's rate-limit reset. */
+  readonly retryAt?: number;
   readonly conclusion?: string;
   readonly headSha?: string;
   readonly writes: number;
@@ -191,6 +194,11 @@ export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJ
       deps.readRaw,
     );
   } catch (error) {
+    const limited = rateLimited(error);
+    if (limited) {
+      log.warn({ resetAt: new Date(limited.resetAt).toISOString() }, 'GitHub rate limit nearly exhausted; evaluation deferred to the reset');
+      return finish({ outcome: 'deferred', retryAt: limited.resetAt, writes: 0 });
+    }
     const kind = error instanceof LoadError ? error.kind : 'github';
     log.error({ err: error, errorKind: kind }, 'failed to load pull request snapshot');
     if (kind === 'not-found' || !job.headSha) return finish({ outcome: kind === 'not-found' ? 'not-open' : 'no-head', writes: 0 });
@@ -229,6 +237,11 @@ export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJ
         pr = await withTeams(deps, pr, config, job.installationId);
         verdict = { kind: 'evaluated', outcomes: runGates(pr, config), notes: notesFor(pr) };
       } catch (error) {
+        const limited = rateLimited(error);
+        if (limited) {
+          log.warn({ resetAt: new Date(limited.resetAt).toISOString() }, 'GitHub rate limit nearly exhausted; evaluation deferred to the reset');
+          return finish({ outcome: 'deferred', retryAt: limited.resetAt, writes: 0 });
+        }
         log.error({ err: error }, 'failed to resolve code-owner teams');
         verdict = { kind: 'error', conclusion: config.on_error, errorClass: errorClass(error), message: 'the members of code-owner teams could not be read' };
       }
@@ -286,6 +299,14 @@ async function writeVerdict(
     return { outcome: 'failed', conclusion: output.conclusion, headSha, writes };
   }
   return { outcome: writes === 0 && unchanged > 0 ? 'unchanged' : 'written', conclusion: output.conclusion, headSha, writes };
+}
+
+/** The rate-limit error behind `error` (it may be wrapped as a `cause`), if any. */
+function rateLimited(error: unknown): RateLimitedError | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    if (e instanceof RateLimitedError) return e;
+  }
+  return undefined;
 }
 
 function errorClass(error: unknown): string {

@@ -12,6 +12,7 @@ import { createQualityGatesApp, type QualityGatesApp } from './app.js';
 import { createOctokitClass, type ClientOptions } from './github/client.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
+import { RECOVERY_DEFAULTS } from './redeliver.js';
 
 export interface RunningApp {
   readonly server: Server;
@@ -23,6 +24,8 @@ export interface RunningApp {
    * whether everything finished.
    */
   shutdown(signal: string): Promise<boolean>;
+  /** Runs the missed-webhook recovery now. */
+  recover(): Promise<unknown>;
 }
 
 export interface StartOptions {
@@ -46,11 +49,23 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   const server = await run(app.appFn, { env, Octokit: createOctokitClass({ metrics, ...options.client }), log });
   const graceMs = Number(env.SHUTDOWN_GRACE_MS) || 25_000;
 
+  // Missed-webhook recovery: on an interval (REDELIVERY_INTERVAL_MS, 0 turns it off) and on SIGUSR2.
+  const intervalMs = env.REDELIVERY_INTERVAL_MS === undefined ? RECOVERY_DEFAULTS.intervalMs : Number(env.REDELIVERY_INTERVAL_MS);
+  const lookbackMs = Number(env.REDELIVERY_LOOKBACK_MS) || RECOVERY_DEFAULTS.lookbackMs;
+  const recover = () =>
+    app.recoverDeliveries({ lookbackMs }).catch((error: unknown) => {
+      log.warn({ err: error }, 'webhook delivery recovery failed');
+      return undefined;
+    });
+  const timer = intervalMs > 0 ? setInterval(() => void recover(), intervalMs) : undefined;
+  timer?.unref();
+
   let stopping: Promise<boolean> | undefined;
   const shutdown = (signal: string): Promise<boolean> => {
     stopping ??= (async () => {
       log.info({ signal, queueDepth: app.queue.depth, active: app.queue.active }, 'shutting down: no new webhooks, finishing evaluations');
       app.stopAccepting();
+      if (timer) clearInterval(timer);
       const stopped = server.stop().catch((error: unknown) => log.warn({ err: error }, 'server stop failed'));
       const drained = await app.queue.close(graceMs);
       await stopped;
@@ -59,7 +74,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     })();
     return stopping;
   };
-  return { server, app, log, shutdown };
+  return { server, app, log, shutdown, recover };
 }
 
 async function main(): Promise<void> {
@@ -72,6 +87,7 @@ async function main(): Promise<void> {
     void running.shutdown(signal).then(() => process.exit(0));
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGUSR2', () => void running.recover());
   process.on('SIGINT', () => onSignal('SIGINT'));
 }
 

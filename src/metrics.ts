@@ -16,6 +16,7 @@ export interface Metrics {
   readonly queueEvents: Counter<'result'>;
   readonly configErrors: Counter;
   readonly checkRunWrites: Counter<'result'>;
+  readonly redeliveries: Counter<'result'>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -39,6 +40,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     queueDepth: new Gauge({ name: 'quality_gates_queue_depth', help: 'Evaluations waiting in the queue.', registers }),
     queueEvents: new Counter({ name: 'quality_gates_queue_events_total', help: 'Queue admissions by result (queued, coalesced, dropped).', labelNames: ['result'], registers }),
     configErrors: new Counter({ name: 'quality_gates_config_errors_total', help: 'Evaluations that found an invalid configuration.', registers }),
+    redeliveries: new Counter({ name: 'quality_gates_webhook_redeliveries_total', help: 'Failed webhook deliveries the app asked GitHub to redeliver, by result (requested, error).', labelNames: ['result'], registers }),
     checkRunWrites: new Counter({ name: 'quality_gates_check_run_writes_total', help: 'Check-run writes by result (created, updated, unchanged).', labelNames: ['result'], registers }),
   };
 }

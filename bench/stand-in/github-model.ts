@@ -84,6 +84,13 @@ export interface FakeGitHubOptions {
 /** Called whenever a check run is created or updated, with the run as it now is. */
 export type WriteListener = (run: FakeCheckRun, method: 'POST' | 'PATCH') => void;
 
+/**
+ * An injected fault: an HTTP status to answer instead; a full answer (status, body,
+ * headers; headers without a body decorate the normal answer); or `drop` for a
+ * connection closed without an answer.
+ */
+export type Injected = number | 'drop' | { status?: number; body?: unknown; headers?: Record<string, string> };
+
 export class GitHubModel {
   readonly owner: string;
   readonly repo: string;
@@ -107,7 +114,9 @@ export class GitHubModel {
   /** Told about every check-run write (the benchmark timestamps completions with it). */
   onWrite: WriteListener | undefined;
   /** Injected failures: a function returning an HTTP status to answer instead, or undefined. */
-  fail: ((req: RecordedRequest) => number | undefined) | undefined;
+  fail: ((req: RecordedRequest) => Injected | undefined) | undefined;
+  /** Headers to send with the answer to the request being handled (set by an injected fault). */
+  lastHeaders: Record<string, string> = {};
   private nextRunId = 1000;
   private readonly recordBodies: boolean;
 
@@ -206,9 +215,14 @@ export class GitHubModel {
   private record(method: string, path: string, body: unknown, operation?: string): RecordedRequest | [number, unknown] {
     const req: RecordedRequest = { method, path, body: this.recordBodies ? body : undefined, ...(operation ? { operation } : {}) };
     this.requests.push(req);
-    const status = this.fail?.(req);
-    if (status) return [status, { message: status === 403 ? 'You have exceeded a secondary rate limit' : 'Server Error' }];
-    return req;
+    this.lastHeaders = {};
+    const fault = this.fail?.(req);
+    if (fault === undefined) return req;
+    if (fault === 'drop') throw Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' });
+    if (typeof fault === 'number') return [fault, { message: fault === 403 ? 'You have exceeded a secondary rate limit' : 'Server Error' }];
+    this.lastHeaders = fault.headers ?? {};
+    if (fault.body === undefined) return req; // headers only: answer normally
+    return [fault.status ?? 200, fault.body];
   }
 
   private createRun(uri: string, body: Record<string, unknown>): [number, unknown] {

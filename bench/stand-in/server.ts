@@ -39,14 +39,23 @@ export async function startStandIn(models: ModelFor | GitHubModel, options: { la
     if (path === '/api/graphql') path = '/graphql';
     else if (path.startsWith('/api/v3/')) path = path.slice('/api/v3'.length);
     if (state.latencyMs > 0) await new Promise((r) => setTimeout(r, state.latencyMs));
-    const [status, answer] = pick(path, body).handle(req.method ?? 'GET', path, body);
+    const model = pick(path, body);
+    let status: number;
+    let answer: unknown;
+    try {
+      [status, answer] = model.handle(req.method ?? 'GET', `${path}${url.search}`, body);
+    } catch {
+      req.socket.destroy(); // an injected dropped connection
+      return;
+    }
     res.writeHead(status, {
       'content-type': 'application/json; charset=utf-8',
       'x-ratelimit-limit': '5000',
       'x-ratelimit-remaining': '4999',
       'x-ratelimit-resource': path === '/graphql' ? 'graphql' : 'core',
+      ...model.lastHeaders,
     });
-    res.end(JSON.stringify(answer));
+    res.end(typeof answer === 'string' ? answer : JSON.stringify(answer));
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));

@@ -40,8 +40,10 @@ export const CLIENT_DEFAULTS = {
   requestTimeoutMs: 10_000,
   writeSpacingMs: 1_000,
   maxConcurrency: 32,
-  retries: 3,
+  retries: 5,
   backoffBaseMs: 500,
+  /** Longest single backoff. */
+  maxBackoffMs: 8_000,
   maxRetryAfterMs: 60_000,
 } as const;
 
@@ -94,6 +96,24 @@ interface RequestError {
   response?: { headers?: Record<string, string | undefined>; data?: unknown };
 }
 
+/**
+ * GitHub's primary rate limit is (nearly) used up for an installation until `resetAt`.
+ * Evaluations that meet it are deferred to the reset rather than failed.
+ */
+export class RateLimitedError extends Error {
+  override readonly name = 'RateLimitedError';
+  constructor(
+    readonly installation: string,
+    /** Epoch milliseconds when GitHub resets the limit. */
+    readonly resetAt: number,
+  ) {
+    super(`GitHub rate limit exhausted for installation ${installation} until ${new Date(resetAt).toISOString()}`);
+  }
+}
+
+/** Requests kept in reserve: below this, an installation's new evaluations wait for the reset. */
+export const RATE_LIMIT_RESERVE = 20;
+
 export type RequestKind = 'graphql' | 'rest';
 
 export function requestKind(url: string): RequestKind {
@@ -127,8 +147,8 @@ export function retryDelay(error: RequestError, attempt: number, opts: Required<
   }
   const transient = status >= 500 || status === 0 || status === 408;
   if (!transient) return undefined;
-  // Full jitter: a random point in [0, base * 2^attempt].
-  return Math.round(random() * opts.backoffBaseMs * 2 ** attempt) + 50;
+  // Full jitter: a random point in [0, min(cap, base * 2^attempt)].
+  return Math.round(random() * Math.min(CLIENT_DEFAULTS.maxBackoffMs, opts.backoffBaseMs * 2 ** attempt)) + 50;
 }
 
 type OctokitLike = {
@@ -153,6 +173,15 @@ function schedulingPlugin(opts: ClientOptions) {
   const cfg = { ...CLIENT_DEFAULTS, ...stripUndefined(opts) };
   const gate = new Semaphore(cfg.maxConcurrency);
   const spacer = new Spacer(cfg.writeSpacingMs, sleep);
+  /** Last `x-ratelimit-remaining` / reset seen per installation and resource (core, graphql). */
+  const limits = new Map<string, { remaining: number; resetAt: number }>();
+  const noteLimit = (installation: string, kind: RequestKind, headers: Record<string, string | undefined> | undefined) => {
+    const remaining = Number(headers?.['x-ratelimit-remaining']);
+    const reset = Number(headers?.['x-ratelimit-reset']);
+    if (!Number.isFinite(remaining) || !Number.isFinite(reset) || headers?.['x-ratelimit-remaining'] === undefined) return;
+    limits.set(`${installation}:${headers?.['x-ratelimit-resource'] ?? kind}`, { remaining, resetAt: reset * 1000 });
+    if (limits.size > 20_000) limits.clear();
+  };
 
   return (octokit: OctokitLike, octokitOptions: { auth?: { installationId?: number | string } }) => {
     const installation = String(octokitOptions.auth?.installationId ?? 'app');
@@ -161,25 +190,40 @@ function schedulingPlugin(opts: ClientOptions) {
       const url = String(options.url);
       const kind = requestKind(url);
       const isWrite = kind === 'rest' && method !== 'GET' && method !== 'HEAD' && !isAuthRequest(method, url);
+      const limit = limits.get(`${installation}:${kind === 'graphql' ? 'graphql' : 'core'}`);
+      // Writes of an evaluation already under way may use the reserve; new reads may not.
+      if (!isWrite && installation !== 'app' && limit && limit.remaining <= RATE_LIMIT_RESERVE && limit.resetAt > Date.now()) {
+        opts.metrics?.githubRequests.inc({ kind, status: 'rate-limited' });
+        throw new RateLimitedError(installation, limit.resetAt);
+      }
       for (let attempt = 0; ; attempt++) {
         if (isWrite) await spacer.wait(installation);
         await gate.acquire();
         let error: RequestError;
         try {
-          const response = (await request({
-            ...options,
-            request: { ...options.request, signal: AbortSignal.timeout(cfg.requestTimeoutMs) },
-          })) as OctokitResponse;
+          // before-after-hook binds the same options object into every layer of the
+          // chain, so the timeout is set on it in place (a new object would be ignored).
+          options.request = { ...options.request, signal: AbortSignal.timeout(cfg.requestTimeoutMs) };
+          const response = (await request(options)) as OctokitResponse;
           record(opts.metrics, kind, String(response.status), response.headers);
+          noteLimit(installation, kind, response.headers);
           return response;
         } catch (caught) {
           error = caught as RequestError;
           record(opts.metrics, kind, error.status ? String(error.status) : 'network', error.response?.headers);
+          noteLimit(installation, kind, error.response?.headers);
         } finally {
           gate.release();
         }
         const delay = retryDelay(error, attempt, cfg, random);
-        if (delay === undefined) throw error;
+        if (delay === undefined) {
+          const headers = error.response?.headers ?? {};
+          const reset = Number(headers['x-ratelimit-reset']) * 1000;
+          if ((error.status === 403 || error.status === 429) && headers['x-ratelimit-remaining'] === '0' && reset > Date.now()) {
+            throw new RateLimitedError(installation, reset);
+          }
+          throw error;
+        }
         await sleep(delay);
       }
     });
@@ -198,6 +242,40 @@ function record(metrics: Metrics | undefined, kind: RequestKind, status: string,
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && typeof v === 'number')) as Partial<T>;
+}
+
+/** GraphQL error types that are worth another try (GitHub's own transient failures). */
+const TRANSIENT_GRAPHQL = new Set(['RESOURCE_LIMITS_EXCEEDED', 'INTERNAL', 'SERVICE_UNAVAILABLE', 'TIMEOUT', 'RATE_LIMITED']);
+
+/**
+ * Retries a GraphQL call answered 200 with transient `errors` (RESOURCE_LIMITS_EXCEEDED,
+ * "Something went wrong", timeouts) with backoff and jitter. Expected partial errors
+ * (NOT_FOUND, FORBIDDEN: a missing org `.github` repository, an invisible team) are
+ * returned to the caller at once. HTTP-level failures were already retried below.
+ */
+export function withGraphqlRetry<T extends (query: string, variables: Record<string, unknown>) => Promise<unknown>>(
+  graphql: T,
+  opts: Pick<ClientOptions, 'retries' | 'backoffBaseMs' | 'sleep' | 'random'> = {},
+): T {
+  const retries = opts.retries ?? CLIENT_DEFAULTS.retries;
+  const base = opts.backoffBaseMs ?? CLIENT_DEFAULTS.backoffBaseMs;
+  const sleep = opts.sleep ?? realSleep;
+  const random = opts.random ?? Math.random;
+  return (async (query: string, variables: Record<string, unknown>) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await graphql(query, variables);
+      } catch (error) {
+        const errors = (error as { errors?: { type?: string; message?: string }[] }).errors;
+        const transient =
+          Array.isArray(errors) &&
+          errors.length > 0 &&
+          errors.some((e) => (e.type !== undefined && TRANSIENT_GRAPHQL.has(e.type)) || (e.type === undefined && /something went wrong|timeout|timed out/i.test(e.message ?? '')));
+        if (!transient || attempt >= retries) throw error;
+        await sleep(Math.round(random() * Math.min(CLIENT_DEFAULTS.maxBackoffMs, base * 2 ** attempt)) + 50);
+      }
+    }
+  }) as T;
 }
 
 /**

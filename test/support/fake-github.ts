@@ -16,10 +16,18 @@ export class FakeGitHub extends GitHubModel {
     nock.disableNetConnect();
     nock.enableNetConnect('127.0.0.1');
     const scope = nock(API).persist();
-    const answer = (method: string) => (uri: string, body: unknown) => {
-      const [status, data] = this.handle(method, uri, body);
-      const headers = { 'x-ratelimit-remaining': '4321', 'x-ratelimit-resource': uri === '/graphql' ? 'graphql' : 'core' };
-      return [status, data as Record<string, unknown>, headers] as [number, Record<string, unknown>, Record<string, string>];
+    type Callback = (error: Error | null, answer: [number, Record<string, unknown>, Record<string, string>]) => void;
+    const answer = (method: string) => (uri: string, body: unknown, callback: Callback) => {
+      let status: number;
+      let data: unknown;
+      try {
+        [status, data] = this.handle(method, uri, body);
+      } catch (error) {
+        callback(error as Error, [0, {}, {}]); // an injected dropped connection
+        return;
+      }
+      const headers = { 'x-ratelimit-remaining': '4321', 'x-ratelimit-resource': uri === '/graphql' ? 'graphql' : 'core', ...this.lastHeaders };
+      callback(null, [status, data as Record<string, unknown>, headers]);
     };
     for (const method of ['post', 'patch', 'get'] as const) {
       const interceptor = scope[method](/.*/);

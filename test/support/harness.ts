@@ -10,7 +10,7 @@ import nock from 'nock';
 import { pino } from 'pino';
 import { Probot } from 'probot';
 import { createQualityGatesApp, type QualityGatesApp } from '../../src/app.js';
-import { createOctokitClass } from '../../src/github/client.js';
+import { createOctokitClass, type ClientOptions } from '../../src/github/client.js';
 import { loggerOptions } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
 import type { FakeGitHub, FakePull } from './fake-github.js';
@@ -55,7 +55,7 @@ export interface Harness {
 
 let deliveries = 0;
 
-export async function startHarness(fake: FakeGitHub, options: { concurrency?: number } = {}): Promise<Harness> {
+export async function startHarness(fake: FakeGitHub, options: { concurrency?: number; client?: ClientOptions } = {}): Promise<Harness> {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk, _enc, done) {
@@ -65,13 +65,19 @@ export async function startHarness(fake: FakeGitHub, options: { concurrency?: nu
   });
   const log = pino(loggerOptions('debug'), stream);
   const metrics = createMetrics({ defaultMetrics: false });
-  const app = createQualityGatesApp({ appId: fake.appId, metrics, ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
+  const app = createQualityGatesApp({
+    appId: fake.appId,
+    metrics,
+    retry: { backoffBaseMs: 1, sleep: async () => {} },
+    deferJitterMs: 0,
+    ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+  });
   const probot = new Probot({
     appId: fake.appId,
     privateKey: testPrivateKey(),
     secret: 'test-secret',
     log,
-    Octokit: createOctokitClass({ metrics, retries: 3, backoffBaseMs: 1, writeSpacingMs: 0, sleep: async () => {} }),
+    Octokit: createOctokitClass({ metrics, retries: 3, backoffBaseMs: 1, writeSpacingMs: 0, sleep: async () => {}, ...options.client }),
   });
   await probot.load(app.appFn, { cwd: process.cwd(), addHandler: () => {} });
   const deliver = async (name: string, payload: Record<string, unknown>, id?: string) => {
