@@ -51,6 +51,8 @@ export interface FakePull {
   commits: FakeCommit[];
   reviews: FakeReview[];
   closingIssues: { number: number; repository: string }[];
+  /** The head branch lives in a fork. */
+  isCrossRepository?: boolean;
 }
 
 export interface FakeCheckRun {
@@ -365,7 +367,7 @@ export class GitHubModel {
       body: pull.body,
       isDraft: pull.isDraft,
       state: pull.state,
-      isCrossRepository: false,
+      isCrossRepository: pull.isCrossRepository ?? false,
       author: { __typename: pull.authorType ?? 'User', login: pull.author },
       baseRefName: pull.baseRefName,
       baseRefOid: pull.baseRefOid,

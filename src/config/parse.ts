@@ -31,14 +31,14 @@ const MAX_ALIAS_COUNT = 100;
 export function parseConfigText(text: string, file: string): ParsedConfigFile {
   const invalid = (problems: ConfigProblem[]): ParsedConfigFile => ({ kind: 'invalid', file, problems });
   if (Buffer.byteLength(text, 'utf8') > MAX_CONFIG_BYTES) {
-    return invalid([{ file, line: 0, column: 0, path: '', message: `the file is larger than ${MAX_CONFIG_BYTES / 1024} KB` }]);
+    return invalid([{ file, line: 1, column: 1, path: '', message: `the file is larger than ${MAX_CONFIG_BYTES / 1024} KB` }]);
   }
   const lineCounter = new LineCounter();
   let doc: Document.Parsed;
   try {
     doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
   } catch (error) {
-    return invalid([{ file, line: 0, column: 0, path: '', message: `not valid YAML: ${messageOf(error)}` }]);
+    return invalid([{ file, line: 1, column: 1, path: '', message: `not valid YAML: ${messageOf(error)}` }]);
   }
   if (doc.errors.length > 0) {
     return invalid(
@@ -52,7 +52,8 @@ export function parseConfigText(text: string, file: string): ParsedConfigFile {
   try {
     value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
   } catch (error) {
-    return invalid([{ file, line: 0, column: 0, path: '', message: `not valid YAML: ${messageOf(error)}` }]);
+    // e.g. too many aliases: a problem of the whole document, reported at its start
+    return invalid([{ file, line: 1, column: 1, path: '', message: `not valid YAML: ${messageOf(error)}` }]);
   }
   if (value === null || value === undefined) return { kind: 'ok', file, raw: {} };
   if (typeof value !== 'object' || Array.isArray(value)) {

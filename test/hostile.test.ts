@@ -1,0 +1,120 @@
+/**
+ * Hostile input (fast-check): generated configs, CODEOWNERS files and PR text up to
+ * 64 KB with arbitrary Unicode never crash anything, stay bounded in time, and every
+ * invalid config is answered with a located message.
+ */
+import fc from 'fast-check';
+import { stringify } from 'yaml';
+import { describe, expect, it } from 'vitest';
+import { compileCodeowners } from '../gates/codeowners/match.js';
+import { renderCheckRun, CHECK_LIMITS } from '../src/checks/render.js';
+import { parseConfigText } from '../src/config/parse.js';
+import { DEFAULT_CONFIG } from '../src/config/schema.js';
+import { runGates } from '../src/evaluate.js';
+import { aCommit, aFile, aSnapshot, capped } from './support/builders.js';
+
+const FILE = 'acme/api:.github/quality-gates.yml';
+
+/** Config-shaped values: real keys with wrong, odd or right values, plus noise. */
+const key = fc.constantFrom('defaults', 'checks', 'skip', 'on_error', 'gates', '_extends', 'mode', 'max_lines', 'batch-size', 'linked-ticket', 'patterns', 'require', 'name', 'labels', 'x');
+const leaf = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constantFrom('block', 'warn', 'off', 'signoff', '(a+)+$', '[', '\\1', 1e309, -1));
+const configish = fc.letrec((tie) => ({
+  value: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(key, tie('value'), { maxKeys: 5 })),
+})).value;
+
+function assertLocated(text: string) {
+  const result = parseConfigText(text, FILE);
+  if (result.kind === 'invalid') {
+    expect(result.problems.length).toBeGreaterThan(0);
+    for (const p of result.problems) {
+      expect(p.message.length).toBeGreaterThan(0);
+      expect(p.file).toBe(FILE);
+      // located: a line in the file, or a key path, or (whole-file problems) line 1+
+      expect(p.line > 0 || p.path.length > 0).toBe(true);
+    }
+  }
+}
+
+describe('hostile configs', () => {
+  it('10,000 generated config documents: no crash, every invalid one located', () => {
+    fc.assert(
+      fc.property(configish, (value) => {
+        assertLocated(stringify({ gates: value, defaults: value }));
+      }),
+      { numRuns: 5_000 },
+    );
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 400 }), (text) => {
+        assertLocated(text);
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it.each([
+    ['deep nesting', `${'a: '.repeat(1)}${'['.repeat(5000)}${']'.repeat(5000)}`],
+    ['deep mappings', Array.from({ length: 2000 }, (_, i) => `${' '.repeat(i)}k${i}:`).join('\n')],
+    ['an alias bomb', ['a: &a [x,x,x,x,x,x,x,x,x,x]', 'b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]', 'c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]', 'd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]', 'e: [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]'].join('\n')],
+    ['huge numbers', 'gates:\n  batch-size:\n    max_lines: 1e309\n    max_files: 99999999999999999999999\n'],
+    ['a hostile user regex', 'gates:\n  linked-ticket:\n    patterns: ["(a+)+$", "(?=x)", "\\\\1"]\n'],
+    ['tags and binary', '!!binary AAAA\n--- !!set\n? a\n'],
+    ['NUL and BOM', '\uFEFFdefaults:\n  mode: "\u0000"\n'],
+  ])('%s', (_name, text) => {
+    const started = Date.now();
+    assertLocated(text);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});
+
+describe('hostile CODEOWNERS files', () => {
+  const line = fc.oneof(
+    fc.string({ maxLength: 80 }),
+    fc.tuple(fc.stringMatching(/^[!/*a-z\\[\] #.?-]{1,20}$/), fc.array(fc.stringMatching(/^@?[a-z@./_-]{0,15}$/), { maxLength: 3 })).map(([p, o]) => `${p} ${o.join(' ')}`),
+  );
+  it('parse, compile and match without throwing', () => {
+    fc.assert(
+      fc.property(fc.array(line, { maxLength: 40 }), fc.array(fc.string({ maxLength: 60 }), { maxLength: 20 }), (lines, paths) => {
+        const compiled = compileCodeowners(lines.join('\n'));
+        for (const p of paths) compiled.ownersOf(p);
+        for (const problem of compiled.problems) expect(problem.line).toBeGreaterThan(0);
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+});
+
+describe('hostile pull requests', () => {
+  const big = fc.string({ unit: 'binary', maxLength: 2_000 }).map((s) => s.repeat(1 + Math.floor(65_536 / Math.max(s.length, 1) / 8)).slice(0, 65_536));
+  it('titles, bodies, branches, paths and subjects up to 64 KB of arbitrary Unicode: every gate answers, the output stays in limits', () => {
+    const config = structuredClone(DEFAULT_CONFIG);
+    config.gates['linked-ticket'].patterns = ['(a+)+$', 'TICKET-\\d+'];
+    config.gates['linked-ticket'].in = ['title', 'branch', 'body', 'commits'];
+    fc.assert(
+      fc.property(big, big, fc.string({ unit: 'binary', maxLength: 300 }), fc.array(fc.string({ unit: 'binary', minLength: 1, maxLength: 300 }), { maxLength: 20 }), (title, body, branch, paths) => {
+        const pr = aSnapshot({
+          title,
+          body,
+          headRef: branch,
+          files: capped(paths.map((p) => aFile(p, 3, 1))),
+          commits: capped([aCommit({ subject: title.slice(0, 500), message: body })]),
+          base: { codeowners: { path: 'CODEOWNERS', oid: 'x', byteSize: 10, text: `* @a\n${paths[0] ?? ''} @b\n`, truncated: false }, gitattributes: { path: '.gitattributes', oid: 'y', byteSize: 10, text: `${paths[1] ?? ''} linguist-generated\n`, truncated: false } },
+        });
+        const outcomes = runGates(pr, config);
+        for (const o of outcomes) expect(JSON.stringify(o.result.details)).not.toContain('Internal error');
+        const out = renderCheckRun({ kind: 'evaluated', outcomes, notes: [] });
+        expect(out.summary.length).toBeLessThanOrEqual(CHECK_LIMITS.summary);
+      }),
+      { numRuns: 60 },
+    );
+  });
+
+  it('a pathological user pattern against a 64 KB body completes (linear time)', () => {
+    const config = structuredClone(DEFAULT_CONFIG);
+    config.gates['linked-ticket'].patterns = ['(a+)+$', '(a|aa)*b', '(x+x+)+y'];
+    const pr = aSnapshot({ title: 'none', body: `${'a'.repeat(65_536)}!`, headRef: 'x'.repeat(200) });
+    const started = Date.now();
+    const outcomes = runGates(pr, config);
+    expect(outcomes.find((o) => o.id === 'linked-ticket')?.status).toBe('fail');
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});

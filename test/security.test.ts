@@ -1,0 +1,52 @@
+/**
+ * A pull request — from a fork or not — cannot change its own verdict by editing
+ * the files that define the rules: config, CODEOWNERS and .gitattributes are read
+ * at the base commit only.
+ */
+import { afterEach, beforeEach, expect, it } from 'vitest';
+import { FakeGitHub } from './support/fake-github.js';
+import { pullRequestPayload, resetNock, startHarness, type Harness } from './support/harness.js';
+
+const BASE = 'f95f852bd8fca8fcc58a9a2d6c842781e32a215e';
+const HEAD = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821';
+
+let fake: FakeGitHub;
+let h: Harness;
+beforeEach(async () => {
+  fake = new FakeGitHub();
+  fake.install();
+  h = await startHarness(fake);
+});
+afterEach(() => resetNock());
+
+it.each([false, true])('a PR (fork: %s) that rewrites config, CODEOWNERS and .gitattributes is judged by the base branch', async (fork) => {
+  fake.setBlob(BASE, '.github/quality-gates.yml', 'gates:\n  batch-size:\n    max_lines: 10\n');
+  fake.setBlob(BASE, '.github/CODEOWNERS', '* @security-owner\n');
+  // the PR's own versions would pass everything
+  fake.setBlob(HEAD, '.github/quality-gates.yml', 'defaults:\n  mode: off\n');
+  fake.setBlob(HEAD, '.github/CODEOWNERS', '* @Codertocat\n');
+  fake.setBlob(HEAD, '.gitattributes', '* linguist-generated\n');
+  const pull = fake.addPull({
+    number: 2,
+    isCrossRepository: fork,
+    files: [
+      { path: '.github/quality-gates.yml', additions: 2, deletions: 2 },
+      { path: '.github/CODEOWNERS', additions: 1, deletions: 1 },
+      { path: '.gitattributes', additions: 1, deletions: 0, changeType: 'ADDED' },
+      { path: 'docs/guide.md', additions: 40, deletions: 0 },
+    ],
+    reviews: [{ login: 'Codertocat', state: 'APPROVED', commitOid: HEAD }],
+  });
+  await h.receive('pull_request', pullRequestPayload(fake, pull));
+
+  const vars = (fake.requests.find((r) => r.operation === 'QualityGatesSnapshot')!.body as { variables: Record<string, string> }).variables;
+  for (const name of ['configExpr', 'attributesExpr', 'codeownersGithubExpr', 'codeownersRootExpr', 'codeownersDocsExpr']) expect(vars[name]!.startsWith(`${BASE}:`)).toBe(true);
+
+  const run = fake.runsOn(HEAD)[0]!;
+  expect(run.conclusion).toBe('failure');
+  expect(run.output.title).toBe('Blocked: batch-size, codeowners-review');
+  expect(run.output.summary).toContain('47 lines in 4 files (limit 10 lines, 50 files)');
+  expect(run.output.summary).toContain('@security-owner');
+  // the proposed config is only previewed, never applied
+  expect(run.output.summary).toContain('## Preview: the proposed configuration');
+});
