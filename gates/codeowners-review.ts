@@ -427,7 +427,7 @@ function fixBlocks(pending: readonly Group[], pr: PullRequestSnapshot, reviews: 
       kind: 'paragraph',
       text: `Request a review from ${joinList(askable.map((v) => ownerLabel(v.owner)))}: in the Reviewers menu of the pull request, or with the GitHub CLI:`,
     });
-    fix.push({ kind: 'code', lang: 'sh', text: `gh pr edit ${pr.number} --add-reviewer ${names.slice(0, REVIEWERS_IN_COMMAND).join(',')}` });
+    fix.push({ kind: 'code', lang: 'sh', text: `gh pr edit ${pr.number > 0 ? `${pr.number} ` : ''}--add-reviewer ${names.slice(0, REVIEWERS_IN_COMMAND).join(',')}` });
   }
 
   const requesters = [...new Set(all.flatMap((v) => v.changesRequestedBy))].sort();

@@ -40,6 +40,11 @@ const SIGNATURE_STATES: Record<string, string> = {
   ocsp_error: 'GitHub could not check the S/MIME certificate; re-run later',
   gpgverify_unavailable: 'GitHub could not verify signatures at the time; re-run later',
   gpgverify_error: 'GitHub could not verify signatures at the time; re-run later',
+  // States the command line reports from `git log %G?` (git's own verification).
+  cannot_verify_locally: 'signed, but git cannot verify it here (the key is not in the local keyring or allowed signers)',
+  untrusted_key: 'signed with a key git does not trust here',
+  expired_signature: 'the signature has expired',
+  revoked_key: 'the signing key was revoked',
 };
 
 /**

@@ -17,7 +17,7 @@ const FILE = 'acme/api:.github/quality-gates.yml';
 
 /** Config-shaped values: real keys with wrong, odd or right values, plus noise. */
 const key = fc.constantFrom('defaults', 'checks', 'skip', 'on_error', 'gates', '_extends', 'mode', 'max_lines', 'batch-size', 'linked-ticket', 'patterns', 'require', 'name', 'labels', 'x');
-const leaf = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constantFrom('block', 'warn', 'off', 'signoff', '(a+)+$', '[', '\\1', 1e309, -1));
+const leaf = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constantFrom('block', 'warn', 'off', 'signoff', '(a+)+$', '[', '\\1', Number.POSITIVE_INFINITY, -1));
 const configish = fc.letrec((tie) => ({
   value: fc.oneof({ depthSize: 'small' }, leaf, fc.array(tie('value'), { maxLength: 4 }), fc.dictionary(key, tie('value'), { maxKeys: 5 })),
 })).value;
