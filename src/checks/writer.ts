@@ -83,7 +83,12 @@ export async function writeRun(api: ChecksApi, memory: RunMemory, target: RunTar
   const key = RunMemory.key(target, run.name);
   const remembered = memory.get(key);
   const found = existing.find((r) => r.name === run.name);
-  const current = found ? { id: found.id, externalId: found.externalId ?? '', completed: found.status === 'completed' } : remembered ? { ...remembered, completed: true } : undefined;
+  // GitHub's read may lag our own last write to the same run: what we wrote last wins.
+  const current = found
+    ? { id: found.id, externalId: remembered?.id === found.id ? remembered.externalId : (found.externalId ?? ''), completed: found.status === 'completed' || remembered?.id === found.id }
+    : remembered
+      ? { ...remembered, completed: true }
+      : undefined;
 
   if (current && current.completed && current.externalId === externalId) return 'unchanged';
   const output = { title: run.title, summary: run.summary };
