@@ -4,19 +4,15 @@
  * approval — through real payloads and the fake GitHub.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeGitHub, type FakeReview } from './support/fake-github.js';
-import { examplePayload, pullRequestPayload, resetNock, retarget, startHarness, type Harness } from './support/harness.js';
+import type { FakeGitHub, FakeReview } from './support/fake-github.js';
+import { BASE, examplePayload, freshApp, type Harness, HEAD, pullRequestPayload, resetNock, retarget } from './support/harness.js';
 
-const BASE = 'f95f852bd8fca8fcc58a9a2d6c842781e32a215e';
-const HEAD = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821';
 const OLD = '0'.repeat(40);
 
 let fake: FakeGitHub;
 let h: Harness;
 beforeEach(async () => {
-  fake = new FakeGitHub();
-  fake.install();
-  h = await startHarness(fake);
+  ({ fake, h } = await freshApp());
   fake.setBlob(BASE, '.github/CODEOWNERS', '* @Codertocat/core\n/docs/ @docs-writer\n/src/payments/ @Codertocat/payments @lead\n');
   fake.setTeam('core', ['alice', 'bob']);
   fake.setTeam('payments', ['carol']);

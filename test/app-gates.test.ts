@@ -3,19 +3,13 @@
  * posted check run, and still one GraphQL read and one write per evaluation.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeGitHub, type FakePull } from './support/fake-github.js';
-import { pullRequestPayload, resetNock, startHarness, type Harness } from './support/harness.js';
+import type { FakeGitHub, FakePull } from './support/fake-github.js';
+import { BASE, freshApp, type Harness, HEAD, pullRequestPayload, resetNock } from './support/harness.js';
 
-const BASE = 'f95f852bd8fca8fcc58a9a2d6c842781e32a215e';
-const HEAD = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821';
 
 let fake: FakeGitHub;
 let h: Harness;
-beforeEach(async () => {
-  fake = new FakeGitHub();
-  fake.install();
-  h = await startHarness(fake);
-});
+beforeEach(async () => ({ fake, h } = await freshApp()));
 afterEach(() => resetNock());
 
 const row = (summary: string, id: string) => summary.split('\n').find((l) => l.startsWith(`| \`${id}\``));

@@ -4,20 +4,14 @@
  * which GitHub requests were made.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FakeGitHub, type FakeFile } from './support/fake-github.js';
-import { examplePayload, pullRequestPayload, resetNock, retarget, startHarness, type Harness } from './support/harness.js';
+import type { FakeFile, FakeGitHub } from './support/fake-github.js';
+import { BASE, examplePayload, freshApp, type Harness, HEAD, pullRequestPayload, resetNock, retarget } from './support/harness.js';
 
-const BASE = 'f95f852bd8fca8fcc58a9a2d6c842781e32a215e';
-const HEAD = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821';
 
 let fake: FakeGitHub;
 let h: Harness;
 
-beforeEach(async () => {
-  fake = new FakeGitHub();
-  fake.install();
-  h = await startHarness(fake);
-});
+beforeEach(async () => ({ fake, h } = await freshApp()));
 
 afterEach(() => resetNock());
 

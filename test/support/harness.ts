@@ -13,7 +13,7 @@ import { createQualityGatesApp, type QualityGatesApp } from '../../src/app.js';
 import { createOctokitClass, type ClientOptions } from '../../src/github/client.js';
 import { loggerOptions } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
-import type { FakeGitHub, FakePull } from './fake-github.js';
+import { FakeGitHub, type FakePull } from './fake-github.js';
 
 const require = createRequire(import.meta.url);
 
@@ -117,6 +117,17 @@ export function pullRequestPayload(fake: FakeGitHub, pull: FakePull, action = 'o
   payload.pull_request.base.sha = pull.baseRefOid;
   payload.pull_request.draft = pull.isDraft;
   return payload;
+}
+
+/** The base and head commits of the example payloads, which the fake pull requests default to. */
+export const BASE = 'f95f852bd8fca8fcc58a9a2d6c842781e32a215e';
+export const HEAD = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821';
+
+/** A fresh fake GitHub behind nock and a fresh app for one test: `beforeEach(async () => ({ fake, h } = await freshApp()))`. */
+export async function freshApp(options: Parameters<typeof startHarness>[1] = {}): Promise<{ fake: FakeGitHub; h: Harness }> {
+  const fake = new FakeGitHub();
+  fake.install();
+  return { fake, h: await startHarness(fake, options) };
 }
 
 export function resetNock(): void {
