@@ -83,6 +83,30 @@ describe('hostile CODEOWNERS files', () => {
   });
 });
 
+describe('hostile globs and CODEOWNERS patterns', () => {
+  const path = `${'a'.repeat(100)}/${'a'.repeat(100)}`;
+  it.each([
+    ['an extglob in exclude', { 'batch-size': { exclude: ['@(a+)+c', '+(a|aa)+c', '*(a*)*c'] } }],
+    ['an extglob in tests globs', { 'tests-touched': { tests: ['@(a+)+c/'], source: ['!(a+)+c'] } }],
+  ])('%s: no catastrophic backtracking', (_name, gates) => {
+    const config = structuredClone(DEFAULT_CONFIG);
+    Object.assign(config.gates['batch-size'], gates['batch-size'] ?? {});
+    Object.assign(config.gates['tests-touched'], gates['tests-touched'] ?? {});
+    const pr = aSnapshot({ files: capped([aFile(`${'a'.repeat(40)}!`), aFile(path)]) });
+    const started = Date.now();
+    runGates(pr, config);
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('a CODEOWNERS line with many wildcards against long paths', () => {
+    const compiled = compileCodeowners('*a*a*a*a*a*a*a*a*c @x\n**/a*a*a*/**/*a*a*a*b/** @y\n');
+    const started = Date.now();
+    for (let n = 20; n <= 200; n += 20) compiled.ownersOf(`${'a'.repeat(n)}/${'a'.repeat(n)}`);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(compiled.ownersOf('xaaaaaaaac').map((o) => o.text)).toEqual(['@x']);
+  });
+});
+
 describe('hostile pull requests', () => {
   const big = fc.string({ unit: 'binary', maxLength: 2_000 }).map((s) => s.repeat(1 + Math.floor(65_536 / Math.max(s.length, 1) / 8)).slice(0, 65_536));
   it('titles, bodies, branches, paths and subjects up to 64 KB of arbitrary Unicode: every gate answers, the output stays in limits', () => {

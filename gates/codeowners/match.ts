@@ -22,6 +22,7 @@
  * files are cached by blob oid; the buckets of each directory are remembered.
  * 3,000 paths against 500 lines take a few milliseconds.
  */
+import { RE2JS } from 're2js';
 import { parseCodeowners, type CodeownersProblem, type Owner, type Rule } from './parse.js';
 
 export interface CompiledCodeowners {
@@ -40,7 +41,7 @@ interface CompiledRule {
   /** True when reaching the rule through its index bucket already proves the match (literal patterns). */
   readonly known: boolean;
   /** Compiled on first use: most rules of a large file are never tested. */
-  regex?: RegExp;
+  regex?: PathTest;
 }
 
 /** Rules indexed by the literal directories their anchored pattern starts with. */
@@ -257,6 +258,11 @@ function splitSegments(pattern: string): string[] {
 const REGEX_SYNTAX = /[\\^$.*+?()[\]{}|/]/g;
 const escapeRegex = (s: string) => s.replace(REGEX_SYNTAX, '\\$&');
 
+/** A compiled pattern: a native RegExp, or an RE2 matcher for patterns that could backtrack. */
+export interface PathTest {
+  test(path: string): boolean;
+}
+
 /** The regex of one segment that is not a whole `**`. */
 function segmentRegex(segment: string): string {
   if (segment === '*') return '[^/]+';
@@ -313,11 +319,11 @@ function literalExtension(segment: Segment): string | undefined {
 }
 
 /** Compiles one CODEOWNERS pattern (as written, escapes included) to an anchored RegExp over root-relative paths. */
-export function patternToRegExp(pattern: string): RegExp {
+export function patternToRegExp(pattern: string): PathTest {
   return shapeToRegExp(shapeOf(pattern));
 }
 
-function shapeToRegExp({ segments, dirOnly }: PatternShape): RegExp {
+function shapeToRegExp({ segments, dirOnly }: PatternShape): PathTest {
   if (segments.length === 0) return /(?!)/; // `/`: matches nothing (the parser reports it)
   const last = segments.length - 1;
   let re = '';
@@ -342,5 +348,13 @@ function shapeToRegExp({ segments, dirOnly }: PatternShape): RegExp {
       // GitHub's exception to gitignore: `docs/*` matches direct children only
     } else re += '(?:/.+)?'; // a file, or a directory and everything below it
   });
-  return new RegExp(`^${re}$`, 'su');
+  const source = `^${re}$`;
+  // A native RegExp backtracks: a segment with several wildcards (`*a*a*a*c`) or several `**`
+  // can take exponential time on a crafted path. Those patterns run on RE2 (linear time);
+  // the common simple ones keep the faster native engine.
+  const wildcardRuns = (seg: string) => (seg.replace(/\\./g, 'x').match(/[*?]+/g) ?? []).length;
+  const risky = segments.filter((seg) => seg === '**').length > 1 || segments.some((seg) => seg !== '**' && wildcardRuns(seg) > 1);
+  if (!risky) return new RegExp(source, 'su');
+  const re2 = RE2JS.compile(source.replace('(?!)', '[^\\s\\S]'), RE2JS.DOTALL);
+  return { test: (path: string) => re2.matches(path) };
 }
