@@ -88,7 +88,7 @@ describe('hostile globs and CODEOWNERS patterns', () => {
   it.each([
     ['an extglob in exclude', { 'batch-size': { exclude: ['@(a+)+c', '+(a|aa)+c', '*(a*)*c'] } }],
     ['an extglob in tests globs', { 'tests-touched': { tests: ['@(a+)+c/'], source: ['!(a+)+c'] } }],
-  ])('%s: no catastrophic backtracking', (_name, gates) => {
+  ] as [string, Record<string, Record<string, unknown> | undefined>][])('%s: no catastrophic backtracking', (_name, gates) => {
     const config = structuredClone(DEFAULT_CONFIG);
     Object.assign(config.gates['batch-size'], gates['batch-size'] ?? {});
     Object.assign(config.gates['tests-touched'], gates['tests-touched'] ?? {});

@@ -44,3 +44,15 @@ it.each([false, true])('a PR (fork: %s) that rewrites config, CODEOWNERS and .gi
   // the proposed config is only previewed, never applied
   expect(run.output.summary).toContain('## Preview: the proposed configuration');
 });
+
+it('an event carrying an old base commit (base moved, or a replayed delivery) is judged by the current base', async () => {
+  const OLD_BASE = 'a'.repeat(40);
+  fake.setBlob(OLD_BASE, '.github/quality-gates.yml', 'defaults:\n  mode: off\n');
+  fake.setBlob(BASE, '.github/quality-gates.yml', 'gates:\n  batch-size:\n    max_lines: 1\n');
+  const pull = fake.addPull({ number: 3 });
+  const payload = pullRequestPayload(fake, pull);
+  payload.pull_request.base.sha = OLD_BASE;
+  await h.receive('pull_request', payload);
+  expect(fake.requests.filter((r) => r.operation).map((r) => r.operation)).toEqual(['QualityGatesSnapshot', 'QualityGatesBaseFiles']);
+  expect(fake.runsOn(HEAD)[0]!.output.title).toBe('Blocked: batch-size');
+});

@@ -321,6 +321,21 @@ export class GitHubModel {
         if (v.withLabels) out.labels = page(pull.labels.map((name) => ({ name })), v.labelsAfter as string | null);
         return [200, { data: { repository: { pullRequest: out } } }];
       }
+      case 'QualityGatesBaseFiles':
+        return [
+          200,
+          {
+            data: {
+              repository: {
+                config: this.expr(v.configExpr),
+                gitattributes: this.expr(v.attributesExpr),
+                codeownersGithub: this.expr(v.codeownersGithubExpr),
+                codeownersRoot: this.expr(v.codeownersRootExpr),
+                codeownersDocs: this.expr(v.codeownersDocsExpr),
+              },
+            },
+          },
+        ];
       case 'QualityGatesMergeGroup': {
         const org = this.orgFiles ? { config: this.orgBlob(String(v.orgConfigExpr)) } : null;
         return [200, { data: { repository: { config: this.expr(v.configExpr) }, org } }];

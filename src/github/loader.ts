@@ -7,7 +7,7 @@
 import type { ConfigSource } from '../config/resolve.js';
 import { CONFIG_PATH } from '../config/schema.js';
 import { GITHUB_LIMITS, type BaseFile, type ChangedFile, type ChangeType, type CommitInfo, type ExistingCheckRun, type PullRequestSnapshot, type Review, type ReviewState } from '../snapshot.js';
-import { PAGE_QUERY, PULL_BASE_QUERY, SNAPSHOT_QUERY } from './queries.js';
+import { BASE_FILES_QUERY, PAGE_QUERY, PULL_BASE_QUERY, SNAPSHOT_QUERY } from './queries.js';
 
 /** Sends one GraphQL document. Rejections carry partial `data` and `errors` like Octokit's `GraphqlResponseError`. */
 export type GraphqlClient = (query: string, variables: Record<string, unknown>) => Promise<unknown>;
@@ -132,6 +132,17 @@ async function query<T>(graphql: GraphqlClient, document: string, variables: Rec
 /** Reads a file whole through REST (raw media type), for blobs GraphQL truncates. */
 export type RawFileReader = (owner: string, repo: string, path: string, ref: string) => Promise<string>;
 
+/** `<sha>:<path>` expressions for the files read at the base commit. */
+function baseFileExpressions(baseSha: string) {
+  return {
+    configExpr: `${baseSha}:${CONFIG_PATH}`,
+    attributesExpr: `${baseSha}:${GITATTRIBUTES_PATH}`,
+    codeownersGithubExpr: `${baseSha}:${CODEOWNERS_PATHS[0]}`,
+    codeownersRootExpr: `${baseSha}:${CODEOWNERS_PATHS[1]}`,
+    codeownersDocsExpr: `${baseSha}:${CODEOWNERS_PATHS[2]}`,
+  };
+}
+
 export async function loadPullRequest(graphql: GraphqlClient, req: LoadRequest, readRaw?: RawFileReader): Promise<LoadedPullRequest> {
   let requests = 0;
   let baseSha = req.baseSha;
@@ -153,11 +164,7 @@ export async function loadPullRequest(graphql: GraphqlClient, req: LoadRequest, 
     name: req.repo,
     number: req.number,
     appId: req.appId,
-    configExpr: `${baseSha}:${CONFIG_PATH}`,
-    attributesExpr: `${baseSha}:${GITATTRIBUTES_PATH}`,
-    codeownersGithubExpr: `${baseSha}:${CODEOWNERS_PATHS[0]}`,
-    codeownersRootExpr: `${baseSha}:${CODEOWNERS_PATHS[1]}`,
-    codeownersDocsExpr: `${baseSha}:${CODEOWNERS_PATHS[2]}`,
+    ...baseFileExpressions(baseSha),
     orgConfigExpr: `HEAD:${CONFIG_PATH}`,
     proposedConfigExpr: `${headSha}:${CONFIG_PATH}`,
   };
@@ -165,6 +172,24 @@ export async function loadPullRequest(graphql: GraphqlClient, req: LoadRequest, 
   const wire = await query<WireSnapshot>(graphql, SNAPSHOT_QUERY, variables);
   const pull = wire.repository?.pullRequest;
   if (!wire.repository || !pull) throw new LoadError('pull request not found', 'not-found');
+
+  // The event's base commit is older than GitHub's: read the rule files again at the current one.
+  if (pull.baseRefOid && pull.baseRefOid !== baseSha) {
+    baseSha = pull.baseRefOid;
+    requests++;
+    const fresh = await query<{ repository?: Pick<WireRepository, 'config' | 'gitattributes' | 'codeownersGithub' | 'codeownersRoot' | 'codeownersDocs'> | null }>(
+      graphql,
+      BASE_FILES_QUERY,
+      { owner: req.owner, name: req.repo, ...baseFileExpressions(baseSha) },
+    );
+    Object.assign(wire.repository, {
+      config: fresh.repository?.config ?? null,
+      gitattributes: fresh.repository?.gitattributes ?? null,
+      codeownersGithub: fresh.repository?.codeownersGithub ?? null,
+      codeownersRoot: fresh.repository?.codeownersRoot ?? null,
+      codeownersDocs: fresh.repository?.codeownersDocs ?? null,
+    });
+  }
 
   requests += await fetchRemainingPages(graphql, req, pull);
 

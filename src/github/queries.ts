@@ -108,6 +108,25 @@ query QualityGatesPullBase($owner: String!, $name: String!, $number: Int!) {
   }
 }`;
 
+/**
+ * The rule files at the PR's current base commit, when the event carried an older one
+ * (the base branch moved, or an old delivery was replayed): the verdict always uses
+ * the policy of the base as GitHub sees it now.
+ */
+export const BASE_FILES_QUERY = `
+query QualityGatesBaseFiles(
+  $owner: String!, $name: String!, $configExpr: String!, $attributesExpr: String!,
+  $codeownersGithubExpr: String!, $codeownersRootExpr: String!, $codeownersDocsExpr: String!
+) {
+  repository(owner: $owner, name: $name) {
+    config: object(expression: $configExpr) { ${BLOB} }
+    gitattributes: object(expression: $attributesExpr) { ${BLOB} }
+    codeownersGithub: object(expression: $codeownersGithubExpr) { ${BLOB} }
+    codeownersRoot: object(expression: $codeownersRootExpr) { ${BLOB} }
+    codeownersDocs: object(expression: $codeownersDocsExpr) { ${BLOB} }
+  }
+}`;
+
 /** A config file that `_extends` names, read at the default branch (`HEAD:<path>`). */
 export const EXTENDS_QUERY = `
 query QualityGatesExtends($owner: String!, $name: String!, $expression: String!) {
@@ -128,4 +147,4 @@ query QualityGatesMergeGroup($owner: String!, $name: String!, $configExpr: Strin
 }`;
 
 /** Every document above, for the schema test. */
-export const ALL_QUERIES = { SNAPSHOT_QUERY, PAGE_QUERY, PULL_BASE_QUERY, EXTENDS_QUERY, MERGE_GROUP_CONFIG_QUERY } as const;
+export const ALL_QUERIES = { SNAPSHOT_QUERY, PAGE_QUERY, PULL_BASE_QUERY, BASE_FILES_QUERY, EXTENDS_QUERY, MERGE_GROUP_CONFIG_QUERY } as const;
