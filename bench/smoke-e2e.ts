@@ -6,35 +6,12 @@
  *   npm run build && node dist/bench/smoke-e2e.js
  */
 import { spawn } from 'node:child_process';
-import { createHmac, generateKeyPairSync } from 'node:crypto';
-import { createRequire } from 'node:module';
+import { generateKeyPairSync } from 'node:crypto';
 import { GitHubModel } from './stand-in/github-model.js';
 import { startStandIn } from './stand-in/server.js';
+import { prPayload, signedDelivery } from './webhooks.js';
 
-const require = createRequire(import.meta.url);
-const examples = require('@octokit/webhooks-examples/api.github.com/index.json') as { name: string; examples: Record<string, any>[] }[];
-
-export function signedDelivery(secret: string, event: string, payload: unknown, id: string) {
-  const body = JSON.stringify(payload);
-  const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-  return { body, headers: { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': id, 'x-hub-signature-256': signature } };
-}
-
-export function prPayload(model: GitHubModel, number: number, action = 'opened'): Record<string, any> {
-  const base = examples.find((g) => g.name === 'pull_request')!.examples.find((e) => e.action === 'opened' && e.installation)!;
-  const p = structuredClone(base);
-  const pull = model.pulls.get(number)!;
-  p.action = action;
-  p.installation = { id: model.installationId };
-  p.number = number;
-  p.pull_request.number = number;
-  p.pull_request.head.sha = pull.headRefOid;
-  p.pull_request.base.sha = pull.baseRefOid;
-  p.repository.owner.login = model.owner;
-  p.repository.name = model.repo;
-  p.repository.full_name = `${model.owner}/${model.repo}`;
-  return p;
-}
+export { prPayload, signedDelivery } from './webhooks.js';
 
 async function waitFor(url: string, ms: number): Promise<void> {
   const end = Date.now() + ms;
