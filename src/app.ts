@@ -3,18 +3,20 @@
  * serves `/healthz`, `/readyz` and `/metrics`.
  *
  * Handlers only enqueue: the webhook is acknowledged before any GitHub request,
- * and a burst of events for one PR evaluates its latest state once.
+ * and a burst of events for one PR evaluates its latest state once. The queue is
+ * chosen at start-up (src/queue.ts: in-process, or Redis shared by replicas); this
+ * module does not know which.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApplicationFunction, Context, Probot } from 'probot';
 import type { Logger } from 'pino';
-import { RunMemory } from './checks/writer.js';
+import { RunMemory, type RunStore } from './checks/writer.js';
 import { evaluatePullRequest, PolicyMemory, type EvaluationJob } from './evaluate.js';
 import { passMergeGroup, type MergeGroupJob } from './merge-group.js';
 import { withGraphqlRetry, type ClientOptions } from './github/client.js';
 import { createTeamCache } from './github/teams.js';
 import { createMetrics, type Metrics } from './metrics.js';
-import { KeyedQueue } from './queue.js';
+import { memoryQueue, type EvaluationQueue, type JobContext, type QueueFactory, type QueueHealth } from './queue.js';
 import { deliveriesApi, RECOVERY_DEFAULTS, recoverFailedDeliveries, type RecoveryOptions, type RecoveryReport } from './redeliver.js';
 
 export interface AppOptions {
@@ -34,11 +36,15 @@ export interface AppOptions {
   readonly retry?: Pick<ClientOptions, 'retries' | 'backoffBaseMs' | 'sleep' | 'random'>;
   /** Longest jitter added to a deferred evaluation's retry time. */
   readonly deferJitterMs?: number;
+  /** The evaluation queue's adapter (default: in-process). */
+  readonly queue?: QueueFactory<QueueJob>;
+  /** Where written check runs are remembered (default: this process; with replicas: shared). */
+  readonly runs?: RunStore;
 }
 
 export interface QualityGatesApp {
   readonly appFn: ApplicationFunction;
-  readonly queue: KeyedQueue<QueueJob>;
+  readonly queue: EvaluationQueue<QueueJob>;
   readonly metrics: Metrics;
   /** Resolves when every queued evaluation has finished. */
   idle(): Promise<void>;
@@ -60,20 +66,20 @@ export type QueueJob = { readonly kind: 'pull'; readonly job: EvaluationJob } | 
 
 export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
   const metrics = options.metrics ?? createMetrics();
-  const memory = new RunMemory();
+  const memory: RunStore = options.runs ?? new RunMemory();
   const policies = new PolicyMemory();
   const teams = createTeamCache({ ttlMs: options.teamCacheTtlMs ?? 5 * 60_000, ...(options.now ? { now: options.now } : {}) });
   let probot: Probot | undefined;
   const state = { stopping: false };
   let log: Logger | undefined;
 
-  const queue: KeyedQueue<QueueJob> = new KeyedQueue<QueueJob>({
+  const queue: EvaluationQueue<QueueJob> = (options.queue ?? memoryQueue<QueueJob>())({
     concurrency: options.concurrency ?? 16,
     maxPending: options.maxPending ?? 10_000,
-    onDepth: (depth) => metrics.queueDepth.set(depth),
-    onError: (error, key) => log?.error({ err: error, key }, 'evaluation crashed'),
-    run: async (item) => {
-      if (!probot || !log) return;
+    metrics,
+    onError: (error, key, attempt, retrying) => log?.error({ err: error, key, attempt, retrying }, 'evaluation crashed'),
+    run: async (item: QueueJob, _key: string, context: JobContext) => {
+      if (!probot || !log) throw new Error('the app is not loaded yet');
       let requests = 0;
       const octokit = await probot.auth(item.job.installationId);
       octokit.hook.wrap('request', async (request, opts) => {
@@ -81,9 +87,13 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
         return request(opts);
       });
       const graphql = withGraphqlRetry((query: string, variables: Record<string, unknown>) => octokit.graphql(query, variables), options.retry);
+      // Fencing: once the queue says another replica may own this job, nothing more is written.
+      const owned = () => {
+        if (context.signal.aborted) throw new Error('the evaluation was handed over to another replica; not writing', { cause: context.signal.reason });
+      };
       const checks = {
-        create: (params: Parameters<typeof octokit.rest.checks.create>[0]) => octokit.rest.checks.create(params),
-        update: (params: Parameters<typeof octokit.rest.checks.update>[0]) => octokit.rest.checks.update(params),
+        create: async (params: Parameters<typeof octokit.rest.checks.create>[0]) => (owned(), octokit.rest.checks.create(params)),
+        update: async (params: Parameters<typeof octokit.rest.checks.update>[0]) => (owned(), octokit.rest.checks.update(params)),
       };
       if (item.kind === 'merge-group') {
         await passMergeGroup({ graphql, checks, memory, log, metrics }, item.job);
@@ -113,29 +123,24 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
     },
   });
 
+  const pullKey = (job: Pick<EvaluationJob, 'owner' | 'repo' | 'number'>) => `${job.owner}/${job.repo}#${job.number}`.toLowerCase();
+
   /** Re-queues a rate-limited evaluation for after GitHub's reset (with jitter, so a burst does not return at once). */
-  const timers = new Set<NodeJS.Timeout>();
   const defer = (item: QueueJob, retryAt: number) => {
     if (state.stopping || item.kind !== 'pull') return;
-    const delay = Math.max(0, retryAt - Date.now()) + Math.round(Math.random() * (options.deferJitterMs ?? 30_000));
+    const delayMs = Math.max(0, retryAt - Date.now()) + Math.round(Math.random() * (options.deferJitterMs ?? 30_000));
     metrics.queueEvents.inc({ result: 'deferred' });
-    const timer = setTimeout(() => {
-      timers.delete(timer);
-      const job = item.job;
-      metrics.queueEvents.inc({ result: queue.push(`${job.owner}/${job.repo}#${job.number}`.toLowerCase(), item) });
-    }, delay);
-    timer.unref();
-    timers.add(timer);
+    queue.push(pullKey(item.job), item, { delayMs }).catch((error: unknown) => log?.error({ err: error, key: pullKey(item.job) }, 'could not defer the evaluation'));
   };
 
-  const enqueue = (context: Context, job: Omit<EvaluationJob, 'installationId' | 'delivery' | 'event'>) => {
+  const enqueue = async (context: Context, job: Omit<EvaluationJob, 'installationId' | 'delivery' | 'event'>) => {
     const installationId = (context.payload as { installation?: { id?: number } }).installation?.id;
     if (!installationId) {
       context.log.warn({ event: context.name }, 'event without installation; ignored');
       return;
     }
     const full: EvaluationJob = { ...job, installationId, delivery: context.id, event: context.name };
-    const admission = queue.push(`${job.owner}/${job.repo}#${job.number}`.toLowerCase(), { kind: 'pull', job: full });
+    const admission = await queue.push(pullKey(job), { kind: 'pull', job: full });
     metrics.queueEvents.inc({ result: admission });
     if (admission === 'dropped') context.log.error({ repo: `${job.owner}/${job.repo}`, pr: job.number, depth: queue.depth }, 'evaluation queue saturated; event dropped');
     else context.log.debug({ repo: `${job.owner}/${job.repo}`, pr: job.number, admission }, 'evaluation queued');
@@ -154,7 +159,7 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
       PULL_REQUEST_ACTIONS.map((a) => `pull_request.${a}` as const),
       async (context) => {
         const { pull_request: pr, repository } = context.payload;
-        enqueue(context, { owner: repository.owner.login, repo: repository.name, number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha });
+        await enqueue(context, { owner: repository.owner.login, repo: repository.name, number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha });
       },
     );
 
@@ -162,7 +167,7 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
       REVIEW_ACTIONS.map((a) => `pull_request_review.${a}` as const),
       async (context) => {
         const { pull_request: pr, repository } = context.payload;
-        enqueue(context, { owner: repository.owner.login, repo: repository.name, number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha });
+        await enqueue(context, { owner: repository.owner.login, repo: repository.name, number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha });
       },
     );
 
@@ -170,7 +175,7 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
       const { check_run: run, repository } = context.payload;
       if (run.app && run.app.id !== options.appId) return;
       for (const pr of run.pull_requests ?? []) {
-        enqueue(context, { owner: repository.owner.login, repo: repository.name, number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha });
+        await enqueue(context, { owner: repository.owner.login, repo: repository.name, number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha });
       }
     });
 
@@ -178,7 +183,7 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
       const { check_suite: suite, repository } = context.payload;
       if (suite.app && suite.app.id !== options.appId) return;
       for (const pr of suite.pull_requests ?? []) {
-        enqueue(context, { owner: repository.owner.login, repo: repository.name, number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha });
+        await enqueue(context, { owner: repository.owner.login, repo: repository.name, number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha });
       }
     });
 
@@ -191,14 +196,14 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
       const { issue, comment, repository } = context.payload;
       if (!issue.pull_request || comment.user?.type === 'Bot') return;
       if (!RECHECK_COMMAND.test(comment.body ?? '')) return;
-      enqueue(context, { owner: repository.owner.login, repo: repository.name, number: issue.number });
+      await enqueue(context, { owner: repository.owner.login, repo: repository.name, number: issue.number });
     });
 
     app.on('merge_group.checks_requested', async (context) => {
       const { merge_group: group, repository, installation } = context.payload;
       if (!installation?.id || !repository) return;
       const job: MergeGroupJob = { owner: repository.owner.login, repo: repository.name, baseSha: group.base_sha, headSha: group.head_sha, installationId: installation.id, delivery: context.id };
-      const admission = queue.push(`merge-group:${repository.full_name}@${group.head_sha}`.toLowerCase(), { kind: 'merge-group', job });
+      const admission = await queue.push(`merge-group:${repository.full_name}@${group.head_sha}`.toLowerCase(), { kind: 'merge-group', job });
       metrics.queueEvents.inc({ result: admission });
     });
 
@@ -207,6 +212,7 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
     });
 
     addHandler(async (req: IncomingMessage, res: ServerResponse) => healthHandler(req, res, { metrics, queue, state }));
+    queue.start();
   };
 
   return {
@@ -221,7 +227,6 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
     },
     stopAccepting: () => {
       state.stopping = true;
-      for (const timer of timers) clearTimeout(timer);
     },
   };
 }
@@ -230,7 +235,7 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
 export async function healthHandler(
   req: IncomingMessage,
   res: ServerResponse,
-  deps: { metrics: Metrics; queue: KeyedQueue<QueueJob>; state?: { stopping: boolean } },
+  deps: { metrics: Metrics; queue: { readonly depth: number; readonly active: number; readonly saturated: boolean; health?(): QueueHealth }; state?: { stopping: boolean } },
 ): Promise<boolean> {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   const path = (req.url ?? '').split('?')[0];
@@ -239,10 +244,12 @@ export async function healthHandler(
     return true;
   }
   if (path === '/readyz') {
-    const status = deps.state?.stopping ? 'stopping' : deps.queue.saturated ? 'saturated' : 'ready';
+    // Redis down is degraded, not unready: webhooks are still taken and evaluated in-process (docs/deploy.md).
+    const health = deps.queue.health?.();
+    const status = deps.state?.stopping ? 'stopping' : deps.queue.saturated ? 'saturated' : health?.redis === 'down' ? 'degraded' : 'ready';
     res
-      .writeHead(status === 'ready' ? 200 : 503, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ status, queueDepth: deps.queue.depth, active: deps.queue.active }));
+      .writeHead(status === 'ready' || status === 'degraded' ? 200 : 503, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ status, queueDepth: deps.queue.depth, active: deps.queue.active, ...health }));
     return true;
   }
   if (path === '/metrics') {

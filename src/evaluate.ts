@@ -11,7 +11,7 @@ import { resolveConfig } from './config/resolve.js';
 import { CONFIG_PATH, type QualityGatesConfig } from './config/schema.js';
 import { renderCheckRun, renderGateRun } from './checks/render.js';
 import { outcomeOf, gateConclusion, type GateOutcome, type Preview, type Verdict } from './checks/verdict.js';
-import { writeRun, type ChecksApi, type DesiredRun, type RunMemory, type WriteResult } from './checks/writer.js';
+import { writeRun, type ChecksApi, type DesiredRun, type RunStore, type WriteResult } from './checks/writer.js';
 import { loadPullRequest, LoadError, type GraphqlClient, type LoadedPullRequest, type RawFileReader } from './github/loader.js';
 import { teamsNeeded } from '../gates/codeowners-review.js';
 import type { TeamCache } from './github/teams.js';
@@ -35,7 +35,7 @@ export interface EvaluationJob {
 export interface EvaluationDeps {
   readonly graphql: GraphqlClient;
   readonly checks: ChecksApi;
-  readonly memory: RunMemory;
+  readonly memory: RunStore;
   readonly appId: number;
   readonly host: string;
   readonly log: Logger;

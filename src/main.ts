@@ -4,15 +4,25 @@
  * WEBHOOK_SECRET, PORT, HOST, WEBHOOK_PATH, LOG_LEVEL, LOG_FORMAT,
  * GHE_HOST / GHE_PROTOCOL, REDIS_URL. Without APP_ID and a private key it
  * serves Probot's setup flow, which registers the app from `app.yml`.
+ *
+ * With REDIS_URL, evaluations go through a queue in Redis shared by every replica,
+ * and writes are spaced per installation across replicas (docs/deploy.md).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { parseEnv } from 'node:util';
 import type { Logger } from 'pino';
 import { run, type Server } from 'probot';
-import { createQualityGatesApp, type QualityGatesApp } from './app.js';
+import { createQualityGatesApp, type QualityGatesApp, type QueueJob } from './app.js';
 import { createOctokitClass, type ClientOptions } from './github/client.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
+import { memoryQueue, type QueueFactory } from './queue.js';
 import { RECOVERY_DEFAULTS } from './redeliver.js';
+import { RedisLink, redactUrl } from './redis-link.js';
+import { redisQueue, type RedisQueueOptions } from './redis-queue.js';
+import { RedisRunMemory } from './redis-run-memory.js';
 
 export interface RunningApp {
   readonly server: Server;
@@ -33,20 +43,40 @@ export interface StartOptions {
   readonly log?: Logger;
   /** Overrides for the GitHub client (tests: no real sleeping). */
   readonly client?: ClientOptions;
+  /** Overrides for the Redis queue (tests: short locks). */
+  readonly redisQueue?: Partial<Omit<RedisQueueOptions, 'link' | 'log'>>;
 }
 
 export async function startApp(options: StartOptions = {}): Promise<RunningApp> {
+  if (!options.env) loadDotEnv();
   const env = options.env ?? process.env;
   const log = options.log ?? (await createLogger(env));
   const metrics = createMetrics();
+
+  // The queue adapter and shared write spacing, chosen here; the app does not know which.
+  const redisUrl = env.REDIS_URL?.trim() || undefined;
+  const link = redisUrl ? new RedisLink(redisUrl, { log, metrics }) : undefined;
+  let queue: QueueFactory<QueueJob> = memoryQueue<QueueJob>();
+  if (link) {
+    queue = redisQueue<QueueJob>({ ...options.redisQueue, link, log });
+    if (!(await link.ready(5_000))) {
+      log.warn({ redis: redactUrl(redisUrl!) }, 'redis unreachable at start-up: webhooks are evaluated in-process on this replica until it answers');
+    }
+  } else {
+    metrics.registry.removeSingleMetric('quality_gates_redis_up');
+  }
+
   const app = createQualityGatesApp({
     appId: Number(env.APP_ID) || 0,
     host: env.GHE_HOST || 'github.com',
     metrics,
     concurrency: Number(env.EVALUATION_CONCURRENCY) || undefined,
     teamCacheTtlMs: Number(env.TEAM_CACHE_TTL_MS) || undefined,
+    queue,
+    ...(link ? { runs: new RedisRunMemory(link.client) } : {}),
   });
-  const server = await run(app.appFn, { env, Octokit: createOctokitClass({ metrics, ...options.client }), log });
+  const server = await run(app.appFn, { env: withoutRedisUrl(env), Octokit: createOctokitClass({ metrics, redis: link?.client, ...options.client }), log });
+  log.info({ queue: app.queue.health().queue, redis: redisUrl ? redactUrl(redisUrl) : undefined }, 'evaluation queue ready');
   const graceMs = Number(env.SHUTDOWN_GRACE_MS) || 25_000;
 
   // Missed-webhook recovery: on an interval (REDELIVERY_INTERVAL_MS, 0 turns it off) and on SIGUSR2.
@@ -69,12 +99,36 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
       const stopped = server.stop().catch((error: unknown) => log.warn({ err: error }, 'server stop failed'));
       const drained = await app.queue.close(graceMs);
       await stopped;
+      await link?.close();
       log.info({ drained, queueDepth: app.queue.depth, active: app.queue.active }, 'shutdown complete');
       return drained;
     })();
     return stopping;
   };
   return { server, app, log, shutdown, recover };
+}
+
+/**
+ * Probot's run() would hand REDIS_URL to its own throttling, which our Octokit class
+ * turns off; it would still open a Redis connection of its own (and try to fetch
+ * ioredis with npx). It gets the environment without it; everything else is read
+ * lazily, after Probot loads `.env`.
+ */
+function withoutRedisUrl(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return new Proxy(env, {
+    get: (target, name) => (name === 'REDIS_URL' ? undefined : Reflect.get(target, name)),
+    has: (target, name) => name !== 'REDIS_URL' && Reflect.has(target, name),
+  });
+}
+
+/** Loads `.env` as Probot's run() does, before our own settings (REDIS_URL, …) are read. */
+function loadDotEnv(): void {
+  try {
+    const parsed = parseEnv(readFileSync(join(process.cwd(), '.env'), 'utf8'));
+    for (const [name, value] of Object.entries(parsed)) process.env[name] ??= value;
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ENOENT') throw error;
+  }
 }
 
 async function main(): Promise<void> {

@@ -5,7 +5,7 @@
  * not stall the queue. Costs one GraphQL read (the name) and one write.
  */
 import type { Logger } from 'pino';
-import { fingerprint, writeRun, type ChecksApi, type RunMemory } from './checks/writer.js';
+import { fingerprint, writeRun, type ChecksApi, type RunStore } from './checks/writer.js';
 import { resolveConfig } from './config/resolve.js';
 import { CONFIG_PATH } from './config/schema.js';
 import type { GraphqlClient } from './github/loader.js';
@@ -24,7 +24,7 @@ export interface MergeGroupJob {
 export interface MergeGroupDeps {
   readonly graphql: GraphqlClient;
   readonly checks: ChecksApi;
-  readonly memory: RunMemory;
+  readonly memory: RunStore;
   readonly log: Logger;
   readonly metrics?: Metrics | undefined;
 }

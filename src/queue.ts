@@ -1,32 +1,122 @@
 /**
- * The in-process evaluation queue. The webhook handler pushes a job and returns
- * at once; workers evaluate after the response.
+ * The evaluation queue: one interface, two adapters chosen at start-up.
  *
- * Jobs are keyed (repository and PR): a burst of events for one PR keeps only
- * the latest job, and a key is never evaluated twice at the same time: a job
- * pushed while its key runs waits and runs once afterwards, with the latest
- * state. Concurrency across keys is bounded.
+ * - `memoryQueue()` (the default, without REDIS_URL): an in-process keyed queue.
+ * - `redisQueue()` (src/redis-queue.ts, with REDIS_URL): a BullMQ queue shared by
+ *   every replica.
+ *
+ * The webhook handler pushes a job and returns at once; workers evaluate after
+ * the response. Jobs are keyed (repository and PR): a burst of events for one PR
+ * keeps only the latest job, and a key is never evaluated twice at the same time:
+ * a job pushed while its key runs waits and runs once afterwards, with the latest
+ * state. Concurrency across keys is bounded. A job whose run throws (a crash or an
+ * infrastructure error: evaluations themselves never throw, they end in a check
+ * run) is retried with backoff.
  */
-export type Admission = 'queued' | 'coalesced' | 'dropped';
+import type { Metrics } from './metrics.js';
 
-export interface QueueOptions<J> {
+/**
+ * What became of a pushed job: `queued` (new), `coalesced` (merged into a waiting or
+ * running job of the same key), `dropped` (queue full or closing), `fallback` (Redis
+ * unreachable: evaluated in-process on this replica instead).
+ */
+export type Admission = 'queued' | 'coalesced' | 'dropped' | 'fallback';
+
+/** Handed to `run` with every job. */
+export interface JobContext {
+  /**
+   * Aborted when this replica may no longer own the job (Redis: its lock could not be
+   * renewed, so another replica may take it over). Nothing must be written after that.
+   */
+  readonly signal: AbortSignal;
+  /** 0 for the first attempt. */
+  readonly attempt: number;
+}
+
+export interface PushOptions {
+  /** Start no sooner than this (a rate-limit deferral). Delayed jobs do not count for `onIdle`. */
+  readonly delayMs?: number;
+}
+
+/** What `/readyz` reports about the queue. */
+export interface QueueHealth {
+  readonly queue: 'memory' | 'redis';
+  /** With Redis: whether its connection is ready now. */
+  readonly redis?: 'up' | 'down';
+}
+
+/** The evaluation queue as the rest of the app sees it, whichever adapter is behind it. */
+export interface EvaluationQueue<J> {
+  /** Admits a job under `key`. Resolves once the job is safely queued (with Redis: stored in Redis). */
+  push(key: string, job: J, options?: PushOptions): Promise<Admission>;
+  /** Starts taking jobs; called once the app can evaluate. */
+  start(): void;
+  /** Jobs waiting (with Redis: in the shared queue, sampled). */
+  readonly depth: number;
+  /** Jobs running on this replica. */
+  readonly active: number;
+  /** True when new keys would be dropped (`/readyz` answers 503). */
+  readonly saturated: boolean;
+  health(): QueueHealth;
+  /** Resolves when nothing is waiting or running (delayed jobs aside). */
+  onIdle(): Promise<void>;
+  /**
+   * Stops taking jobs; resolves when this replica's running jobs finish (true) or
+   * `timeoutMs` passes (false). With Redis, waiting jobs stay for other replicas.
+   */
+  close(timeoutMs: number): Promise<boolean>;
+}
+
+/** What an adapter is built with. */
+export interface QueueSetup<J> {
+  readonly run: (job: J, key: string, context: JobContext) => Promise<void>;
+  /** Called when `run` rejects (every attempt), with the attempt number and whether it will be retried. */
+  readonly onError?: (error: unknown, key: string, attempt: number, retrying: boolean) => void;
+  readonly metrics?: Metrics | undefined;
+  /** Jobs running at once on this replica. */
+  readonly concurrency: number;
+  /** Keys waiting at most in the in-process queue; beyond this new keys are dropped. */
+  readonly maxPending: number;
+}
+
+export type QueueFactory<J> = (setup: QueueSetup<J>) => EvaluationQueue<J>;
+
+/** Retry policy shared by both adapters: a crashed job runs at most `attempts` times, with exponential backoff. */
+export const RETRY_DEFAULTS = { attempts: 4, backoffMs: 2_000 } as const;
+
+export interface KeyedQueueOptions<J> {
   /** Evaluations running at once. */
   readonly concurrency: number;
   /** Keys waiting at most; beyond this new keys are dropped (and counted). */
   readonly maxPending: number;
-  readonly run: (job: J, key: string) => Promise<void>;
+  readonly run: (job: J, key: string, context: JobContext) => Promise<void>;
   readonly onDepth?: (depth: number) => void;
   /** Called when `run` rejects; `run` should not, but the queue never lets it escape. */
-  readonly onError?: (error: unknown, key: string) => void;
+  readonly onError?: (error: unknown, key: string, attempt: number, retrying: boolean) => void;
+  /** Called as a job starts, with how long it waited since it was first queued. */
+  readonly onStart?: (key: string, waitedMs: number) => void;
+  /** Runs per job at most when `run` rejects (default 1: no retry). */
+  readonly attempts?: number;
+  /** Delay before retry `attempt` (1-based); default exponential from 1 s. */
+  readonly retryDelayMs?: (attempt: number) => number;
 }
 
+interface Pending<J> {
+  readonly job: J;
+  /** When the key was first queued (kept when later jobs coalesce). */
+  readonly since: number;
+  readonly attempt: number;
+}
+
+/** The in-process keyed queue behind `memoryQueue()` (and Redis's local fallback). */
 export class KeyedQueue<J> {
-  readonly #pending = new Map<string, J>();
+  readonly #pending = new Map<string, Pending<J>>();
   readonly #running = new Set<string>();
   readonly #idle: (() => void)[] = [];
+  readonly #timers = new Set<NodeJS.Timeout>();
   #closed = false;
 
-  constructor(private readonly options: QueueOptions<J>) {}
+  constructor(private readonly options: KeyedQueueOptions<J>) {}
 
   get depth(): number {
     return this.#pending.size;
@@ -41,12 +131,29 @@ export class KeyedQueue<J> {
     return this.#pending.size >= this.options.maxPending;
   }
 
-  push(key: string, job: J): Admission {
+  push(key: string, job: J): 'queued' | 'coalesced' | 'dropped' {
+    return this.#admit(key, job, 0);
+  }
+
+  /** Pushes after `delayMs` (unless the queue closed by then). A delayed push does not hold `onIdle`. */
+  pushLater(key: string, job: J, delayMs: number, attempt = 0): void {
+    const timer = setTimeout(() => {
+      this.#timers.delete(timer);
+      // A retry yields to a newer job of the same key: that one evaluates the latest state.
+      if (attempt > 0 && (this.#pending.has(key) || this.#running.has(key))) return;
+      this.#admit(key, job, attempt);
+    }, delayMs);
+    timer.unref();
+    this.#timers.add(timer);
+  }
+
+  #admit(key: string, job: J, attempt: number): 'queued' | 'coalesced' | 'dropped' {
     if (this.#closed) return 'dropped';
-    const existed = this.#pending.has(key) || this.#running.has(key);
-    if (!this.#pending.has(key) && this.saturated) return 'dropped';
+    const waiting = this.#pending.get(key);
+    const existed = waiting !== undefined || this.#running.has(key);
+    if (!waiting && this.saturated) return 'dropped';
     // Re-inserting moves nothing: Map keeps first-insertion order, so a busy PR keeps its place.
-    this.#pending.set(key, job);
+    this.#pending.set(key, { job, since: waiting?.since ?? Date.now(), attempt });
     this.options.onDepth?.(this.depth);
     this.#pump();
     return existed ? 'coalesced' : 'queued';
@@ -61,6 +168,8 @@ export class KeyedQueue<J> {
   /** Stops taking jobs; resolves when running and pending jobs finish or `timeoutMs` passes. */
   async close(timeoutMs: number): Promise<boolean> {
     this.#closed = true;
+    for (const timer of this.#timers) clearTimeout(timer);
+    this.#timers.clear();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), timeoutMs);
@@ -72,27 +181,81 @@ export class KeyedQueue<J> {
   }
 
   #pump(): void {
-    for (const [key, job] of this.#pending) {
+    for (const [key, pending] of this.#pending) {
       if (this.#running.size >= this.options.concurrency) return;
       if (this.#running.has(key)) continue;
       this.#pending.delete(key);
       this.#running.add(key);
       this.options.onDepth?.(this.depth);
-      void this.#start(key, job);
+      void this.#start(key, pending);
     }
     if (this.#pending.size === 0 && this.#running.size === 0) {
       for (const resolve of this.#idle.splice(0)) resolve();
     }
   }
 
-  async #start(key: string, job: J): Promise<void> {
+  async #start(key: string, pending: Pending<J>): Promise<void> {
+    this.options.onStart?.(key, Date.now() - pending.since);
     try {
-      await this.options.run(job, key);
+      await this.options.run(pending.job, key, { signal: new AbortController().signal, attempt: pending.attempt });
     } catch (error) {
-      this.options.onError?.(error, key);
+      const next = pending.attempt + 1;
+      const retrying = !this.#closed && next < (this.options.attempts ?? 1);
+      this.options.onError?.(error, key, pending.attempt, retrying);
+      if (retrying) this.pushLater(key, pending.job, (this.options.retryDelayMs ?? ((n) => 1000 * 2 ** (n - 1)))(next), next);
     } finally {
       this.#running.delete(key);
       this.#pump();
     }
   }
+}
+
+/** The in-process adapter (no REDIS_URL): one process, nothing shared. */
+export function memoryQueue<J>(options: { attempts?: number; backoffMs?: number } = {}): QueueFactory<J> {
+  return (setup) => {
+    const metrics = setup.metrics;
+    const backoff = options.backoffMs ?? RETRY_DEFAULTS.backoffMs;
+    const keyed = new KeyedQueue<J>({
+      concurrency: setup.concurrency,
+      maxPending: setup.maxPending,
+      attempts: options.attempts ?? RETRY_DEFAULTS.attempts,
+      retryDelayMs: (attempt) => backoff * 2 ** (attempt - 1),
+      run: async (job, key, context) => {
+        metrics?.queueActive.inc();
+        try {
+          await setup.run(job, key, context);
+        } finally {
+          metrics?.queueActive.dec();
+        }
+      },
+      onDepth: (depth) => metrics?.queueDepth.set(depth),
+      onStart: (_key, waitedMs) => metrics?.queueWait.observe({ queue: 'memory' }, waitedMs / 1000),
+      onError: (error, key, attempt, retrying) => {
+        (retrying ? metrics?.queueRetries : metrics?.queueFailures)?.inc({ queue: 'memory' });
+        setup.onError?.(error, key, attempt, retrying);
+      },
+    });
+    return {
+      push: async (key, job, pushOptions = {}) => {
+        if (pushOptions.delayMs !== undefined && pushOptions.delayMs > 0) {
+          keyed.pushLater(key, job, pushOptions.delayMs);
+          return 'queued';
+        }
+        return keyed.push(key, job);
+      },
+      start: () => {},
+      get depth() {
+        return keyed.depth;
+      },
+      get active() {
+        return keyed.active;
+      },
+      get saturated() {
+        return keyed.saturated;
+      },
+      health: () => ({ queue: 'memory' }),
+      onIdle: () => keyed.onIdle(),
+      close: (timeoutMs) => keyed.close(timeoutMs),
+    };
+  };
 }

@@ -6,8 +6,9 @@
  *
  * Duplicate or late webhooks never create a second run: the existing run comes
  * from the snapshot query (this app's check suites on the head commit), and a
- * local memory of runs this process created covers GitHub's read-after-write
- * lag.
+ * memory of the runs the app wrote covers GitHub's read-after-write lag: this
+ * process's (`RunMemory`), or, with several replicas, one shared through Redis
+ * (src/redis-run-memory.ts), since the next evaluation of a PR may run elsewhere.
  */
 import { createHash } from 'node:crypto';
 import type { ExistingCheckRun } from '../snapshot.js';
@@ -58,8 +59,20 @@ export function fingerprint(run: DesiredRun): string {
   return `qg1:${hash.slice(0, 32)}`;
 }
 
-/** Remembers runs this process created, for GitHub's read-after-write lag. Bounded. */
-export class RunMemory {
+/** What the app last wrote to a run, by `RunMemory.key`. */
+export interface RememberedRun {
+  readonly id: number;
+  readonly externalId: string;
+}
+
+/** Where the runs the app wrote are remembered, for GitHub's read-after-write lag. */
+export interface RunStore {
+  get(key: string): RememberedRun | undefined | Promise<RememberedRun | undefined>;
+  set(key: string, id: number, externalId: string): void | Promise<void>;
+}
+
+/** Remembers runs this process wrote, for GitHub's read-after-write lag. Bounded. */
+export class RunMemory implements RunStore {
   readonly #ids = new Map<string, { id: number; externalId: string }>();
   constructor(private readonly max = 10_000) {}
   static key(t: RunTarget, name: string): string {
@@ -78,10 +91,10 @@ export class RunMemory {
   }
 }
 
-export async function writeRun(api: ChecksApi, memory: RunMemory, target: RunTarget, run: DesiredRun, existing: readonly ExistingCheckRun[]): Promise<WriteResult> {
+export async function writeRun(api: ChecksApi, memory: RunStore, target: RunTarget, run: DesiredRun, existing: readonly ExistingCheckRun[]): Promise<WriteResult> {
   const externalId = fingerprint(run);
   const key = RunMemory.key(target, run.name);
-  const remembered = memory.get(key);
+  const remembered = await memory.get(key);
   const found = existing.find((r) => r.name === run.name);
   // GitHub's read may lag our own last write to the same run: what we wrote last wins.
   const current = found
@@ -94,10 +107,10 @@ export async function writeRun(api: ChecksApi, memory: RunMemory, target: RunTar
   const output = { title: run.title, summary: run.summary };
   if (current) {
     await api.update({ owner: target.owner, repo: target.repo, check_run_id: current.id, name: run.name, status: 'completed', conclusion: run.conclusion, external_id: externalId, output });
-    memory.set(key, current.id, externalId);
+    await memory.set(key, current.id, externalId);
     return 'updated';
   }
   const { data } = await api.create({ owner: target.owner, repo: target.repo, name: run.name, head_sha: target.headSha, status: 'completed', conclusion: run.conclusion, external_id: externalId, output });
-  memory.set(key, data.id, externalId);
+  await memory.set(key, data.id, externalId);
   return 'created';
 }

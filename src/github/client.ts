@@ -8,15 +8,21 @@
  * secondary-rate-limit guidance asks for spacing of content-creating requests
  * per client, not for queries. So here:
  *
- * - content-creating writes (REST POST/PATCH/PUT/DELETE) are spaced per installation;
+ * - content-creating writes (REST POST/PATCH/PUT/DELETE) are spaced per installation
+ *   (with REDIS_URL, across every replica: see redis-spacer.ts);
  * - reads (REST GET and GraphQL) are never held behind writes;
  * - all requests share a bounded concurrency;
  * - 5xx, timeouts and dropped connections are retried with exponential backoff
  *   and full jitter; secondary rate limits (403/429) honour `retry-after`; every
  *   request has a timeout; the total time spent is bounded.
+ *
+ * The primary rate-limit state (`x-ratelimit-*`) is not shared across replicas: it
+ * belongs to the installation, and every replica's next response reports it.
  */
+import type { Redis } from 'ioredis';
 import { ProbotOctokit } from 'probot';
 import type { Metrics } from '../metrics.js';
+import { RedisSpacer, type WriteSpacer } from './redis-spacer.js';
 
 export interface ClientOptions {
   readonly metrics?: Metrics | undefined;
@@ -34,6 +40,11 @@ export interface ClientOptions {
   readonly maxRetryAfterMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
+  /**
+   * With REDIS_URL: the connection through which write spacing is shared by every
+   * replica. Without it, each process spaces its own writes.
+   */
+  readonly redis?: Redis | undefined;
 }
 
 export const CLIENT_DEFAULTS = {
@@ -70,8 +81,8 @@ class Semaphore {
   }
 }
 
-/** Spaces calls per key: each call starts at least `gapMs` after the previous one of its key. */
-class Spacer {
+/** Spaces calls per key: each call starts at least `gapMs` after the previous one of its key (one process). */
+class Spacer implements WriteSpacer {
   readonly #next = new Map<string, number>();
   constructor(
     private readonly gapMs: number,
@@ -172,7 +183,8 @@ function schedulingPlugin(opts: ClientOptions) {
   const random = opts.random ?? Math.random;
   const cfg = { ...CLIENT_DEFAULTS, ...stripUndefined(opts) };
   const gate = new Semaphore(cfg.maxConcurrency);
-  const spacer = new Spacer(cfg.writeSpacingMs, sleep);
+  const local = new Spacer(cfg.writeSpacingMs, sleep);
+  const spacer: WriteSpacer = opts.redis && cfg.writeSpacingMs > 0 ? new RedisSpacer(opts.redis, cfg.writeSpacingMs, sleep, local) : local;
   /** Last `x-ratelimit-remaining` / reset seen per installation and resource (core, graphql). */
   const limits = new Map<string, { remaining: number; resetAt: number }>();
   const noteLimit = (installation: string, kind: RequestKind, headers: Record<string, string | undefined> | undefined) => {
