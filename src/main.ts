@@ -51,6 +51,12 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   if (!options.env) loadDotEnv();
   const env = options.env ?? process.env;
   const log = options.log ?? (await createLogger(env));
+  // Without WEBHOOK_SECRET Probot verifies signatures against the public value "development":
+  // anyone could forge webhooks. Refuse that in production; warn elsewhere.
+  if (env.APP_ID && !env.WEBHOOK_SECRET) {
+    if (env.NODE_ENV === 'production') throw new Error('WEBHOOK_SECRET is not set: webhooks could be forged. Set the secret configured in the GitHub App settings.');
+    log.warn('WEBHOOK_SECRET is not set: webhook signatures are checked against "development"; never run like this in production');
+  }
   const metrics = createMetrics();
 
   // The queue adapter and shared write spacing, chosen here; the app does not know which.

@@ -135,3 +135,11 @@ describe('graceful shutdown', () => {
     }
   });
 });
+
+describe('start-up', () => {
+  it('refuses to start in production without WEBHOOK_SECRET', async () => {
+    await expect(
+      startApp({ env: { APP_ID: '1', PRIVATE_KEY: testPrivateKey(), NODE_ENV: 'production', PORT: '1', HOST: '127.0.0.1' }, log: pino({ level: 'silent' }) }),
+    ).rejects.toThrow(/WEBHOOK_SECRET is not set/);
+  });
+});
