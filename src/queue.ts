@@ -187,9 +187,7 @@ export class KeyedQueue<J> {
       this.#pending.delete(key);
       this.#running.add(key);
       this.options.onDepth?.(this.depth);
-      // Start after the current turn: the webhook handler that pushed this job returns and
-      // its response is written before the evaluation's first synchronous work.
-      setImmediate(() => void this.#start(key, pending));
+      void this.#start(key, pending);
     }
     if (this.#pending.size === 0 && this.#running.size === 0) {
       for (const resolve of this.#idle.splice(0)) resolve();
