@@ -6,6 +6,7 @@ import { createHmac } from 'node:crypto';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../bench/stand-in/free-port.js';
 import { loggerOptions } from '../src/logger.js';
 import { startApp } from '../src/main.js';
 import { FakeGitHub } from './support/fake-github.js';
@@ -78,7 +79,7 @@ describe('graceful shutdown', () => {
     const fake = new FakeGitHub();
     fake.install({ delayMs: 300 });
     const pull = fake.addPull({ number: 2 });
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     const lines: string[] = [];
     const log = pino(loggerOptions('info'), new Writable({ write: (c, _e, d) => (lines.push(String(c)), d()) }));
     const running = await startApp({
@@ -110,7 +111,7 @@ describe('graceful shutdown', () => {
     const fake = new FakeGitHub();
     fake.install();
     const pull = fake.addPull({ number: 2 });
-    const port = 20_000 + Math.floor(Math.random() * 20_000);
+    const port = await freePort();
     const running = await startApp({
       env: { APP_ID: String(fake.appId), PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: 'shh', PORT: String(port), HOST: '127.0.0.1' },
       log: pino({ level: 'silent' }),

@@ -4,7 +4,7 @@
  * subjects, owners) is escaped here so it cannot break the table or inject
  * markup, long lists are bounded, and the output stays inside GitHub's limits.
  */
-import type { DetailBlock, Inline, Text } from '../../gates/gate.js';
+import { plain, type DetailBlock, type Inline, type Text } from '../../gates/gate.js';
 import type { ConfigProblem } from '../config/parse.js';
 import { conclusionOf, titleOf, type CheckConclusion, type GateOutcome, type Preview, type RowStatus, type Verdict } from './verdict.js';
 
@@ -215,10 +215,5 @@ export function renderCheckRun(verdict: Verdict, preview?: Preview): CheckOutput
 
 /** Output of the per-gate run "<name> / <gate-id>". */
 export function renderGateRun(o: GateOutcome): { title: string; summary: string } {
-  return { title: `${o.status}: ${clip(plainReason(o))}`, summary: `${renderTable([o])}\n\n${renderGateSection(o)}`.slice(0, CHECK_LIMITS.summary) };
-}
-
-function plainReason(o: GateOutcome): string {
-  const r = o.result.reason;
-  return typeof r === 'string' ? r : r.map((p) => (typeof p === 'string' ? p : p.code)).join('');
+  return { title: `${o.status}: ${clip(plain(o.result.reason))}`, summary: `${renderTable([o])}\n\n${renderGateSection(o)}`.slice(0, CHECK_LIMITS.summary) };
 }

@@ -11,7 +11,6 @@
  * without finishing or releasing its jobs, as a crashed process's would.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createServer } from 'node:net';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { Probot } from 'probot';
@@ -25,6 +24,7 @@ import { redisQueue, type RedisQueueOptions } from '../../src/redis-queue.js';
 import { RedisRunMemory } from '../../src/redis-run-memory.js';
 import type { FakeGitHub } from '../support/fake-github.js';
 import { testPrivateKey } from '../support/harness.js';
+import { freePort } from '../../bench/stand-in/free-port.js';
 
 function which(binary: string): string | undefined {
   try {
@@ -40,16 +40,7 @@ if (!REDIS_SERVER) {
   console.warn('redis-server not found: skipping the Redis replica tests (install it with `apt-get install redis-server`)');
 }
 
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { freePort };
 
 export class RedisServer {
   #child: ChildProcess | undefined;
