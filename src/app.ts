@@ -36,6 +36,12 @@ export interface AppOptions {
   readonly retry?: Pick<ClientOptions, 'retries' | 'backoffBaseMs' | 'sleep' | 'random'>;
   /** Longest jitter added to a deferred evaluation's retry time. */
   readonly deferJitterMs?: number;
+  /**
+   * In-process queue: evaluations start once webhooks have paused this long (at most 50 ms
+   * later), so a burst is acknowledged before evaluation work competes for the CPU. 0 starts
+   * them at once.
+   */
+  readonly settleMs?: number;
   /** The evaluation queue's adapter (default: in-process). */
   readonly queue?: QueueFactory<QueueJob>;
   /** Where written check runs are remembered (default: this process; with replicas: shared). */
@@ -61,6 +67,9 @@ export const REVIEW_ACTIONS = ['submitted', 'dismissed', 'edited'] as const;
 /** A PR comment that asks for re-evaluation. */
 export const RECHECK_COMMAND = /^\s*\/gates\s+recheck\s*$/im;
 
+/** Default of `AppOptions.settleMs`. */
+export const DEFAULT_SETTLE_MS = 3;
+
 /** What the queue holds: a pull request to evaluate, or a merge group to pass. */
 export type QueueJob = { readonly kind: 'pull'; readonly job: EvaluationJob } | { readonly kind: 'merge-group'; readonly job: MergeGroupJob };
 
@@ -76,6 +85,10 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
   const queue: EvaluationQueue<QueueJob> = (options.queue ?? memoryQueue<QueueJob>())({
     concurrency: options.concurrency ?? 16,
     maxPending: options.maxPending ?? 10_000,
+    // Fair across installations: each spaces its check-run writes a second apart, so one
+    // installation's burst must not hold every slot while the others wait.
+    groupOf: (item) => String(item.job.installationId),
+    settleMs: options.settleMs ?? DEFAULT_SETTLE_MS,
     metrics,
     onError: (error, key, attempt, retrying) => log?.error({ err: error, key, attempt, retrying }, 'evaluation crashed'),
     run: async (item: QueueJob, _key: string, context: JobContext) => {

@@ -77,6 +77,10 @@ export interface QueueSetup<J> {
   readonly concurrency: number;
   /** Keys waiting at most in the in-process queue; beyond this new keys are dropped. */
   readonly maxPending: number;
+  /** The fairness group of a job (its installation): the in-process queue starts the least busy group's job first. */
+  readonly groupOf?: ((job: J) => string) | undefined;
+  /** In-process queue: new jobs start once pushes have paused this long (see `KeyedQueueOptions.settleMs`). */
+  readonly settleMs?: number | undefined;
 }
 
 export type QueueFactory<J> = (setup: QueueSetup<J>) => EvaluationQueue<J>;
@@ -99,7 +103,26 @@ export interface KeyedQueueOptions<J> {
   readonly attempts?: number;
   /** Delay before retry `attempt` (1-based); default exponential from 1 s. */
   readonly retryDelayMs?: (attempt: number) => number;
+  /**
+   * Fairness: the group of a job (the app uses its installation). When a slot frees, the
+   * waiting job of the group with the fewest running jobs starts first (oldest first among
+   * equals), so one installation's burst, whose check-run writes are spaced a second apart,
+   * cannot hold every slot while other installations wait. Without it: oldest first.
+   */
+  readonly groupOf?: ((job: J) => string) | undefined;
+  /**
+   * Acknowledgement first: newly pushed jobs start once no push has arrived for `settleMs`
+   * (at most `maxSettleMs` after the first of them). During a burst of webhooks the process
+   * answers them all before it spends CPU on evaluations (token signing, requests, gates).
+   * 0 (the default) starts jobs in the pushing turn.
+   */
+  readonly settleMs?: number | undefined;
+  /** Longest a pushed job waits for the pushes to settle (default 50 ms). */
+  readonly maxSettleMs?: number;
 }
+
+/** How many waiting jobs the fair pick looks at, oldest first: bounds the cost of a start when thousands wait. */
+export const FAIR_PICK_WINDOW = 512;
 
 interface Pending<J> {
   readonly job: J;
@@ -114,6 +137,10 @@ export class KeyedQueue<J> {
   readonly #running = new Set<string>();
   readonly #idle: (() => void)[] = [];
   readonly #timers = new Set<NodeJS.Timeout>();
+  /** Running jobs per fairness group. */
+  readonly #groupLoad = new Map<string, number>();
+  /** The settle timer, and when the first push it holds arrived. */
+  #settle: { timer: NodeJS.Timeout; firstAt: number } | undefined;
   #closed = false;
 
   constructor(private readonly options: KeyedQueueOptions<J>) {}
@@ -155,8 +182,29 @@ export class KeyedQueue<J> {
     // Re-inserting moves nothing: Map keeps first-insertion order, so a busy PR keeps its place.
     this.#pending.set(key, { job, since: waiting?.since ?? Date.now(), attempt });
     this.options.onDepth?.(this.depth);
-    this.#pump();
+    this.#schedule();
     return existed ? 'coalesced' : 'queued';
+  }
+
+  /** Starts jobs now, or once pushes settle (`settleMs`). */
+  #schedule(): void {
+    const settleMs = this.options.settleMs ?? 0;
+    if (settleMs <= 0 || this.#closed) {
+      this.#pump();
+      return;
+    }
+    const now = performance.now();
+    const firstAt = this.#settle?.firstAt ?? now;
+    if (this.#settle) clearTimeout(this.#settle.timer);
+    const delay = Math.max(0, Math.min(settleMs, firstAt + (this.options.maxSettleMs ?? 50) - now));
+    this.#settle = { timer: setTimeout(() => this.#flush(), delay), firstAt };
+  }
+
+  /** Ends the settle wait and starts what can start. */
+  #flush(): void {
+    if (this.#settle) clearTimeout(this.#settle.timer);
+    this.#settle = undefined;
+    this.#pump();
   }
 
   /** Resolves when nothing is pending or running. */
@@ -170,6 +218,7 @@ export class KeyedQueue<J> {
     this.#closed = true;
     for (const timer of this.#timers) clearTimeout(timer);
     this.#timers.clear();
+    this.#flush();
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<boolean>((resolve) => {
       timer = setTimeout(() => resolve(false), timeoutMs);
@@ -181,17 +230,48 @@ export class KeyedQueue<J> {
   }
 
   #pump(): void {
-    for (const [key, pending] of this.#pending) {
-      if (this.#running.size >= this.options.concurrency) return;
-      if (this.#running.has(key)) continue;
+    while (this.#running.size < this.options.concurrency) {
+      const next = this.#pick();
+      if (!next) break;
+      const [key, pending] = next;
       this.#pending.delete(key);
       this.#running.add(key);
+      this.#load(pending.job, +1);
       this.options.onDepth?.(this.depth);
       void this.#start(key, pending);
     }
     if (this.#pending.size === 0 && this.#running.size === 0) {
       for (const resolve of this.#idle.splice(0)) resolve();
     }
+  }
+
+  /** The next job to start: oldest first, or with `groupOf`, the oldest of the least busy group. */
+  #pick(): [string, Pending<J>] | undefined {
+    const groupOf = this.options.groupOf;
+    let best: [string, Pending<J>] | undefined;
+    let bestLoad = Infinity;
+    let seen = 0;
+    for (const entry of this.#pending) {
+      if (this.#running.has(entry[0])) continue;
+      if (!groupOf) return entry;
+      const load = this.#groupLoad.get(groupOf(entry[1].job)) ?? 0;
+      if (load < bestLoad) {
+        best = entry;
+        bestLoad = load;
+        if (load === 0) break;
+      }
+      if (++seen >= FAIR_PICK_WINDOW) break;
+    }
+    return best;
+  }
+
+  #load(job: J, delta: 1 | -1): void {
+    const groupOf = this.options.groupOf;
+    if (!groupOf) return;
+    const group = groupOf(job);
+    const load = (this.#groupLoad.get(group) ?? 0) + delta;
+    if (load > 0) this.#groupLoad.set(group, load);
+    else this.#groupLoad.delete(group);
   }
 
   async #start(key: string, pending: Pending<J>): Promise<void> {
@@ -205,7 +285,9 @@ export class KeyedQueue<J> {
       if (retrying) this.pushLater(key, pending.job, (this.options.retryDelayMs ?? ((n) => 1000 * 2 ** (n - 1)))(next), next);
     } finally {
       this.#running.delete(key);
-      this.#pump();
+      this.#load(pending.job, -1);
+      // While pushes are settling, the settle timer starts the next jobs.
+      if (!this.#settle) this.#pump();
     }
   }
 }
@@ -220,6 +302,8 @@ export function memoryQueue<J>(options: { attempts?: number; backoffMs?: number 
       maxPending: setup.maxPending,
       attempts: options.attempts ?? RETRY_DEFAULTS.attempts,
       retryDelayMs: (attempt) => backoff * 2 ** (attempt - 1),
+      groupOf: setup.groupOf,
+      settleMs: setup.settleMs ?? 0,
       run: async (job, key, context) => {
         metrics?.queueActive.inc();
         try {

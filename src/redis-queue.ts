@@ -155,6 +155,7 @@ export class RedisQueue<J> implements EvaluationQueue<J> {
       maxPending: setup.maxPending,
       attempts,
       retryDelayMs: (attempt) => backoffMs * 2 ** (attempt - 1),
+      groupOf: setup.groupOf,
       run: (job, key, context) => this.#runTracked(job, key, context),
       onDepth: () => metrics?.queueDepth.set(this.depth),
       onStart: (_key, waitedMs) => metrics?.queueWait.observe({ queue: 'local' }, waitedMs / 1000),
