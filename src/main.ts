@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import { run, type Server } from 'probot';
 import { createQualityGatesApp, type QualityGatesApp, type QueueJob } from './app.js';
 import { createOctokitClass, type ClientOptions } from './github/client.js';
+import { pkcs8PrivateKey } from './github/private-key.js';
 import { createLogger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { memoryQueue, type QueueFactory } from './queue.js';
@@ -81,7 +82,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     queue,
     ...(link ? { runs: new RedisRunMemory(link.client) } : {}),
   });
-  const server = await run(app.appFn, { env: withoutRedisUrl(env), Octokit: createOctokitClass({ metrics, redis: link?.client, ...options.client }), log });
+  const server = await run(app.appFn, { env: probotEnv(env), Octokit: createOctokitClass({ metrics, redis: link?.client, ...options.client }), log });
   log.info({ queue: app.queue.health().queue, redis: redisUrl ? redactUrl(redisUrl) : undefined }, 'evaluation queue ready');
   const graceMs = Number(env.SHUTDOWN_GRACE_MS) || 25_000;
 
@@ -115,15 +116,19 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
 }
 
 /**
- * Probot's run() would hand REDIS_URL to its own throttling, which our Octokit class
- * turns off; it would still open a Redis connection of its own (and try to fetch
- * ioredis with npx). It gets the environment without it; everything else is read
- * lazily, after Probot loads `.env`.
+ * The environment Probot's run() reads, with two changes:
+ * - no REDIS_URL: Probot would hand it to its own throttling, which our Octokit class turns
+ *   off, yet still open a Redis connection of its own (and try to fetch ioredis with npx);
+ * - the private key already in PKCS#8 (src/github/private-key.ts), so signing an
+ *   installation-token JWT does not convert it each time.
+ * Everything else is read lazily, after Probot loads `.env`.
  */
-function withoutRedisUrl(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+function probotEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const privateKey = pkcs8PrivateKey(env);
+  const replaced = (name: string | symbol) => name === 'REDIS_URL' || (privateKey !== null && name === 'PRIVATE_KEY');
   return new Proxy(env, {
-    get: (target, name) => (name === 'REDIS_URL' ? undefined : Reflect.get(target, name)),
-    has: (target, name) => name !== 'REDIS_URL' && Reflect.has(target, name),
+    get: (target, name) => (name === 'REDIS_URL' ? undefined : privateKey !== null && name === 'PRIVATE_KEY' ? privateKey : Reflect.get(target, name)),
+    has: (target, name) => (replaced(name) ? name !== 'REDIS_URL' : Reflect.has(target, name)),
   });
 }
 
