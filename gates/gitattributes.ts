@@ -6,14 +6,17 @@
  * `!linguist-generated` and `linguist-generated=false` unmark them. As in git,
  * the last matching line decides. Malformed lines are ignored, never fatal.
  */
-import { compileGlobs, type PathMatcher } from './glob.js';
+import { compileGlobs, type GlobMatcher, type PathParts } from './glob.js';
 
 interface Rule {
-  readonly match: PathMatcher;
+  readonly match: GlobMatcher;
   readonly generated: boolean;
 }
 
-export function parseLinguistGenerated(text: string | null | undefined): PathMatcher {
+/** Whether a path (as its parts, see `pathPartsOf`) is marked generated. */
+export type GeneratedTest = (parts: PathParts) => boolean;
+
+export function parseLinguistGenerated(text: string | null | undefined): GeneratedTest {
   if (!text) return () => false;
   const rules: Rule[] = [];
   for (const raw of text.split(/\r?\n/)) {
@@ -27,10 +30,10 @@ export function parseLinguistGenerated(text: string | null | undefined): PathMat
     }
   }
   if (rules.length === 0) return () => false;
-  return (path: string) => {
+  return (parts: PathParts) => {
     for (let i = rules.length - 1; i >= 0; i--) {
       const rule = rules[i]!;
-      if (rule.match(path)) return rule.generated;
+      if (rule.match.parts(parts)) return rule.generated;
     }
     return false;
   };

@@ -14,7 +14,7 @@
 import { GITHUB_LIMITS, type ChangedFile, type ChangeType } from '../src/snapshot.js';
 import { TestsTouchedConfig } from './config.js';
 import { defineGate, result, type DetailBlock, type Inline, type Text } from './gate.js';
-import { compileGlobs, type PathMatcher } from './glob.js';
+import { compileGlobs, pathPartsOf, type GlobMatcher } from './glob.js';
 import { plural } from './words.js';
 
 /** Change types that make a source file need a test (everything but a deletion). */
@@ -37,28 +37,14 @@ export interface Classification {
 }
 
 export interface Matchers {
-  readonly source: PathMatcher;
-  readonly tests: PathMatcher;
-  readonly exclude: PathMatcher;
+  readonly source: GlobMatcher;
+  readonly tests: GlobMatcher;
+  readonly exclude: GlobMatcher;
 }
 
-/** Compiled glob lists, shared across evaluations; bounded so distinct configs cannot grow it without limit. */
-const matcherCache = new Map<string, PathMatcher>();
-const MAX_CACHED = 500;
-
-function cachedGlobs(globs: readonly string[]): PathMatcher {
-  const key = JSON.stringify(globs);
-  let m = matcherCache.get(key);
-  if (!m) {
-    m = compileGlobs(globs);
-    if (matcherCache.size >= MAX_CACHED) matcherCache.clear();
-    matcherCache.set(key, m);
-  }
-  return m;
-}
-
+/** Compiled glob lists (cached by `compileGlobs`). */
 export function matchersFor(cfg: Pick<TestsTouchedConfig, 'source' | 'tests' | 'exclude'>): Matchers {
-  return { source: cachedGlobs(cfg.source), tests: cachedGlobs(cfg.tests), exclude: cachedGlobs(cfg.exclude) };
+  return { source: compileGlobs(cfg.source), tests: compileGlobs(cfg.tests), exclude: compileGlobs(cfg.exclude) };
 }
 
 /** Sorts changed files into source changes, test changes and deleted tests. */
@@ -66,14 +52,16 @@ export function classifyChanges(files: readonly ChangedFile[], m: Matchers): Cla
   const sources: ChangedFile[] = [];
   const tests: ChangedFile[] = [];
   const deletedTests: ChangedFile[] = [];
-  for (const file of files) {
-    if (m.tests(file.path)) {
+  const parts = pathPartsOf(files);
+  files.forEach((file, i) => {
+    const path = parts[i]!;
+    if (m.tests.parts(path)) {
       if (TEST_CHANGES.has(file.changeType)) tests.push(file);
       else if (file.changeType === 'deleted') deletedTests.push(file);
-    } else if (SOURCE_CHANGES.has(file.changeType) && m.source(file.path) && !m.exclude(file.path)) {
+    } else if (SOURCE_CHANGES.has(file.changeType) && m.source.parts(path) && !m.exclude.parts(path)) {
       sources.push(file);
     }
-  }
+  });
   return { sources, tests, deletedTests };
 }
 

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { batchSize } from '../../gates/batch-size.js';
+import { batchSize, largestFiles } from '../../gates/batch-size.js';
 import { BatchSizeConfig } from '../../gates/config.js';
 import { plain, type DetailBlock } from '../../gates/gate.js';
 import { aFile, aSnapshot, capped } from '../support/builders.js';
@@ -70,5 +71,17 @@ describe('batch-size', () => {
     const table = res.details.find((b) => b.kind === 'table');
     expect(table?.kind === 'table' && table.rows.length).toBe(10);
     expect(table?.kind === 'table' && table.total).toBe(200);
+  });
+});
+
+describe('largestFiles', () => {
+  it('gives what a full sort gives, head first, ties by path', () => {
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.constantFrom('a', 'b', 'c', 'd/e', 'f'), fc.nat(5), fc.nat(5)), { maxLength: 40 }), fc.nat(12), (entries, count) => {
+        const files = entries.map(([path, add, del], i) => aFile(`${path}${i % 3}`, add, del));
+        const sorted = [...files].sort((a, b) => b.additions + b.deletions - (a.additions + a.deletions) || a.path.localeCompare(b.path));
+        expect(largestFiles(files, count).map((f) => f.path)).toEqual(sorted.slice(0, count).map((f) => f.path));
+      }),
+    );
   });
 });
