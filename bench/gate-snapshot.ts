@@ -81,6 +81,12 @@ function teams(): Record<string, string[]> {
 export function heavySnapshot(oid = 'codeowners-bench'): PullRequestSnapshot {
   const list = files();
   const text = codeownersText();
+  // Through JSON, as the loader builds a snapshot from GitHub's parsed answer: plain strings,
+  // not the concatenations that template literals leave for the first reader to flatten.
+  return JSON.parse(JSON.stringify(snapshotOf(list, text, oid))) as PullRequestSnapshot;
+}
+
+function snapshotOf(list: ChangedFile[], text: string, oid: string): PullRequestSnapshot {
   return {
     repository: { owner: 'acme', name: 'monorepo', defaultBranch: 'main', host: 'github.com' },
     number: 4242,
