@@ -2,14 +2,18 @@
  * Observable by default: secrets never reach a log (full evaluation and error
  * path), metrics after an evaluation, and graceful shutdown of the real server.
  */
-import { createHmac } from 'node:crypto';
+import { createHmac, createPublicKey, verify } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import nock from 'nock';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort } from '../bench/stand-in/free-port.js';
 import { loggerOptions } from '../src/logger.js';
 import { startApp } from '../src/main.js';
-import { FakeGitHub } from './support/fake-github.js';
+import { API, FakeGitHub } from './support/fake-github.js';
 import { pullRequestPayload, resetNock, startHarness, testPrivateKey } from './support/harness.js';
 
 afterEach(() => resetNock());
@@ -142,5 +146,47 @@ describe('start-up', () => {
     await expect(
       startApp({ env: { APP_ID: '1', PRIVATE_KEY: testPrivateKey(), NODE_ENV: 'production', PORT: '1', HOST: '127.0.0.1' }, log: pino({ level: 'silent' }) }),
     ).rejects.toThrow(/WEBHOOK_SECRET is not set/);
+  });
+});
+
+describe('the private key', () => {
+  it('read from PRIVATE_KEY_PATH as GitHub hands it out (PKCS#1), signs the installation-token JWT GitHub verifies', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qg-pem-'));
+    const pemPath = join(dir, 'app.private-key.pem');
+    writeFileSync(pemPath, testPrivateKey());
+    const fake = new FakeGitHub();
+    let authorization = '';
+    // Answers the token request itself (before the fake's catch-all) to see the JWT the app signed.
+    nock(API)
+      .post(`/app/installations/${fake.installationId}/access_tokens`)
+      .reply(function reply() {
+        authorization = String(this.req.headers.authorization);
+        return [201, { token: TOKEN, expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: {}, repository_selection: 'all' }];
+      });
+    fake.install();
+    const pull = fake.addPull({ number: 3 });
+    const port = await freePort();
+    const running = await startApp({
+      env: { APP_ID: String(fake.appId), PRIVATE_KEY_PATH: pemPath, WEBHOOK_SECRET: 'shh', PORT: String(port), HOST: '127.0.0.1' },
+      log: pino({ level: 'silent' }),
+    });
+    try {
+      const body = JSON.stringify(pullRequestPayload(fake, pull));
+      const signature = `sha256=${createHmac('sha256', 'shh').update(body).digest('hex')}`;
+      const res = await fetch(`http://127.0.0.1:${port}/api/github/webhooks`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-github-event': 'pull_request', 'x-github-delivery': 'd-key', 'x-hub-signature-256': signature },
+        body,
+      });
+      expect(res.status).toBe(200);
+      await running.app.idle();
+      expect(fake.runsOn(pull.headRefOid)).toHaveLength(1);
+      const [header, payload, jwtSignature] = authorization.replace(/^bearer /i, '').split('.');
+      const signed = verify('sha256', Buffer.from(`${header}.${payload}`), createPublicKey(testPrivateKey()), Buffer.from(jwtSignature!, 'base64url'));
+      expect(signed).toBe(true);
+      expect(JSON.parse(Buffer.from(payload!, 'base64url').toString()).iss).toBe(fake.appId);
+    } finally {
+      await running.shutdown('test');
+    }
   });
 });

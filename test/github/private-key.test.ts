@@ -1,4 +1,4 @@
-import { createPrivateKey, createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { createPrivateKey, createPublicKey, generateKeyPairSync, verify, webcrypto } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +16,16 @@ describe('pkcs8PrivateKey', () => {
     const out = pkcs8PrivateKey({ PRIVATE_KEY: pkcs1 });
     expect(out).toMatch(/^-----BEGIN PRIVATE KEY-----/);
     expect(sameKey(out)).toBe(true);
+  });
+
+  it('gives a key the JWT signer can use as it is: WebCrypto imports it as PKCS#8 and its signatures verify', async () => {
+    const pem = pkcs8PrivateKey({ PRIVATE_KEY: pkcs1 })!;
+    const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+    const algorithm = { name: 'RSASSA-PKCS1-v1_5', hash: 'SHA-256' };
+    const key = await webcrypto.subtle.importKey('pkcs8', der, algorithm, false, ['sign']);
+    const message = Buffer.from('header.payload');
+    const signature = Buffer.from(await webcrypto.subtle.sign(algorithm.name, key, message));
+    expect(verify('sha256', message, createPublicKey(privateKey), signature)).toBe(true);
   });
 
   it('reads the key the way Probot does: escaped newlines, base64, PRIVATE_KEY_PATH', () => {
