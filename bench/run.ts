@@ -67,8 +67,8 @@ const PLAN = {
   /** Warm-up: at least this many evaluations, then until RSS settles (< 3% over a checkpoint), at most memoryWarmupMax. */
   memoryWarmup: QUICK ? 250 : 2000,
   memoryWarmupMax: QUICK ? 500 : 6000,
-  /** Heap samples (for the lows) every this many evaluations. */
-  memorySampleEvery: QUICK ? 125 : 200,
+  /** How often the app's heap is sampled during the memory run (for the live-heap lows). */
+  memoryPollMs: 100,
   memoryEvaluations: QUICK ? 1000 : 10_000,
   memoryCheckpoint: QUICK ? 250 : 1000,
   memoryInstallations: 1024,
@@ -512,18 +512,37 @@ interface MemoryPoint {
   /** V8 heap reserved (what RSS follows). */
   readonly heapTotalBytes: number;
   /**
-   * The lowest heap used of the samples since the previous checkpoint (one every
-   * `memorySampleEvery` evaluations): close to the live heap just after a collection.
-   * A leak shows as these lows rising; garbage waiting for the next collection does not.
+   * The lowest old-space used seen since the previous checkpoint (the app's `/metrics` polled
+   * every `memoryPollMs` during the run): close to the live heap just after a full collection.
+   * A leak shows as these lows rising; garbage waiting for the next collection, and the young
+   * generation, do not.
    */
-  readonly heapLowBytes: number;
+  readonly liveLowBytes: number;
   readonly elapsedMs: number;
 }
 
-async function heap(app: AppProcess): Promise<{ used: number; total: number }> {
+async function heap(app: AppProcess): Promise<{ used: number; total: number; old: number }> {
   const text = await app.get('/metrics');
   const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-  return { used: metric('nodejs_heap_size_used_bytes'), total: metric('nodejs_heap_size_total_bytes') };
+  return { used: metric('nodejs_heap_size_used_bytes'), total: metric('nodejs_heap_size_total_bytes'), old: metric('nodejs_heap_space_size_used_bytes\\{space="old"\\}') };
+}
+
+/** Polls the app's heap every `everyMs` while `work` runs; resolves with its result and the lowest old-space used seen. */
+async function withHeapPolling<T>(app: AppProcess, everyMs: number, work: () => Promise<T>): Promise<{ result: T; lowOld: number }> {
+  let lowOld = Infinity;
+  let running = true;
+  const poller = (async () => {
+    while (running) {
+      lowOld = Math.min(lowOld, (await heap(app)).old);
+      await sleep(everyMs);
+    }
+  })();
+  try {
+    return { result: await work(), lowOld };
+  } finally {
+    running = false;
+    await poller;
+  }
 }
 
 interface MemoryResult {
@@ -557,15 +576,10 @@ async function memory(env: Env): Promise<MemoryResult> {
         for (const pr of prs) pr.model.pulls.delete(pr.number);
         return res.evaluations;
       };
-      /** Runs `n` evaluations, sampling the heap every `memorySampleEvery`; returns how many ran and the lowest heap used. */
+      /** Runs `n` evaluations while polling the heap; returns how many ran and the lowest old-space used. */
       const chunk = async (n: number) => {
-        let ran = 0;
-        let low = Infinity;
-        while (ran < n) {
-          ran += await run(Math.min(PLAN.memorySampleEvery, n - ran));
-          low = Math.min(low, (await heap(app)).used);
-        }
-        return { ran, low };
+        const { result, lowOld } = await withHeapPolling(app, PLAN.memoryPollMs, () => run(n));
+        return { ran: result, low: lowOld };
       };
       // Warm-up until the process has settled: at least memoryWarmup evaluations, then chunks
       // until RSS moves less than 3% over one (V8 sizes its heap to the load during the first
@@ -580,7 +594,7 @@ async function memory(env: Env): Promise<MemoryResult> {
       }
       progress(`memory: warm after ${warmed.toLocaleString('en-US')} evaluations, RSS ${mb(app.rss())}`);
       const first = await heap(app);
-      const points: MemoryPoint[] = [{ evaluations: 0, rssBytes: app.rss(), heapUsedBytes: first.used, heapTotalBytes: first.total, heapLowBytes: first.used, elapsedMs: 0 }];
+      const points: MemoryPoint[] = [{ evaluations: 0, rssBytes: app.rss(), heapUsedBytes: first.used, heapTotalBytes: first.total, liveLowBytes: first.old, elapsedMs: 0 }];
       const start = performance.now();
       let done = 0;
       let stoppedEarly = false;
@@ -592,7 +606,7 @@ async function memory(env: Env): Promise<MemoryResult> {
         const { ran, low } = await chunk(Math.min(PLAN.memoryCheckpoint, PLAN.memoryEvaluations - done));
         done += ran;
         const now = await heap(app);
-        points.push({ evaluations: done, rssBytes: app.rss(), heapUsedBytes: now.used, heapTotalBytes: now.total, heapLowBytes: Math.min(low, now.used), elapsedMs: performance.now() - start });
+        points.push({ evaluations: done, rssBytes: app.rss(), heapUsedBytes: now.used, heapTotalBytes: now.total, liveLowBytes: Math.min(low, now.old), elapsedMs: performance.now() - start });
         progress(`memory: ${done.toLocaleString('en-US')} evaluations, RSS ${mb(app.rss())}`);
       }
       const elapsed = performance.now() - start;
@@ -604,7 +618,7 @@ async function memory(env: Env): Promise<MemoryResult> {
       const steadyGrowthPercent = steady(points.map((p) => p.rssBytes));
       // The live heap: the lowest heap used over the first three checkpoints' samples vs over the
       // last three's (one window may see no full collection; three together do).
-      const lows = points.slice(1).map((p) => p.heapLowBytes);
+      const lows = points.slice(1).map((p) => p.liveLowBytes);
       const liveHeapGrowthPercent = (100 * (Math.min(...lows.slice(-3)) - Math.min(...lows.slice(0, 3)))) / Math.min(...lows.slice(0, 3));
       return {
         warmup: { evaluations: warmed, rssBytes: warmupRss },
@@ -729,17 +743,17 @@ function printMemory(mem: Awaited<ReturnType<typeof memory>>): void {
     `Warm-up: ${mem.warmup.evaluations.toLocaleString('en-US')} evaluations (at least ${PLAN.memoryWarmup.toLocaleString('en-US')}, then until RSS moved < 3% over ${PLAN.memoryCheckpoint.toLocaleString('en-US')}; RSS after each ${PLAN.memoryCheckpoint.toLocaleString('en-US')}: ${mem.warmup.rssBytes.map(mb).join(', ')}). ` +
       `Then ${mem.evaluations.toLocaleString('en-US')} more: distinct PRs over ${PLAN.memoryInstallations} installations, GitHub latency 0, ` +
       `${PLAN.memoryConcurrency} outstanding, at ${num(mem.perSecond, 0)} evaluations/s${mem.stoppedEarly ? `; STOPPED EARLY at the ${PLAN.memoryTimeLimitMs / 1000} s limit` : ''}${SERIAL ? '' : ' (beside the baseline\'s runs, which are idle >99% of the time)'}. ` +
-      `"heap low" is the lowest heap used of the samples taken every ${PLAN.memorySampleEvery} evaluations since the previous row: close to the live heap after a collection.\n`,
+      `"live (low)" is the lowest old-space used of the app's heap, sampled every ${PLAN.memoryPollMs} ms since the previous row: close to the live heap after a full collection.\n`,
   );
   log(
     table(
-      ['evaluations after warm-up', 'RSS', 'heap reserved', 'heap used', 'heap low'],
-      mem.points.map((p, i) => [p.evaluations.toLocaleString('en-US'), mb(p.rssBytes), mb(p.heapTotalBytes), mb(p.heapUsedBytes), i === 0 ? '—' : mb(p.heapLowBytes)]),
+      ['evaluations after warm-up', 'RSS', 'heap reserved', 'heap used', 'live (low)'],
+      mem.points.map((p, i) => [p.evaluations.toLocaleString('en-US'), mb(p.rssBytes), mb(p.heapTotalBytes), mb(p.heapUsedBytes), i === 0 ? '—' : mb(p.liveLowBytes)]),
     ),
   );
   log(
     `\nRSS from warm-up to the end: ${mb(mem.growthBytes)} (${num(mem.growthPercent, 1)}%); over the second half: ${mb(mem.secondHalfGrowthBytes)} (${num(mem.secondHalfGrowthPercent, 1)}%). ` +
-      `Last three checkpoints vs the first three: RSS (medians) ${num(mem.steadyGrowthPercent, 1)}%, live heap (lowest heap low) ${num(mem.liveHeapGrowthPercent, 1)}%. ` +
+      `Last three checkpoints vs the first three: RSS (medians) ${num(mem.steadyGrowthPercent, 1)}%, live heap (lowest old-space used) ${num(mem.liveHeapGrowthPercent, 1)}%. ` +
       `Verdict: ${mem.ok ? 'no growth beyond noise' : 'GROWTH'} (rule: both < 10%).`,
   );
 }
