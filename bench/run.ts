@@ -64,9 +64,14 @@ const PLAN = {
   ackRuns: QUICK ? 1 : 3,
   ackPerRun: QUICK ? 40 : 100,
   ackRatePerSecond: 50,
-  /** Warm-up: at least this many evaluations, then until RSS settles (< 3% over a checkpoint), at most memoryWarmupMax. */
-  memoryWarmup: QUICK ? 250 : 2000,
-  memoryWarmupMax: QUICK ? 500 : 6000,
+  /**
+   * Warm-up: at least this many evaluations of distinct PRs, then until RSS settles (< 3% over a
+   * checkpoint), at most memoryWarmupMax. 10,000 is the capacity of the memory of written check
+   * runs (RunMemory), which grows by one entry per PR until full: a heap snapshot diff of a run
+   * that started measuring earlier showed its entries as the live heap's only growth.
+   */
+  memoryWarmup: QUICK ? 250 : 10_000,
+  memoryWarmupMax: QUICK ? 500 : 14_000,
   /** How often the app's heap is sampled during the memory run (for the live-heap lows). */
   memoryPollMs: 100,
   memoryEvaluations: QUICK ? 1000 : 10_000,
@@ -581,9 +586,10 @@ async function memory(env: Env): Promise<MemoryResult> {
         const { result, lowOld } = await withHeapPolling(app, PLAN.memoryPollMs, () => run(n));
         return { ran: result, low: lowOld };
       };
-      // Warm-up until the process has settled: at least memoryWarmup evaluations, then chunks
-      // until RSS moves less than 3% over one (V8 sizes its heap to the load during the first
-      // thousands), at most memoryWarmupMax. Every chunk's RSS is reported.
+      // Warm-up until the process has settled: at least memoryWarmup evaluations (the bounded
+      // per-PR memories full), then chunks until RSS moves less than 3% over one (V8 sizes its
+      // heap to the load during the first thousands), at most memoryWarmupMax. Every chunk's RSS
+      // is reported.
       const warmupRss: number[] = [];
       let warmed = 0;
       while (warmed < PLAN.memoryWarmupMax) {

@@ -115,7 +115,6 @@ export function referenceMatcher(patterns: readonly string[]): PathMatcher {
   return (path) => tests.some((t) => t(path));
 }
 
-
 /** The tail of a glob that matches everything below a directory. */
 const BELOW = '/**/*';
 
@@ -274,7 +273,7 @@ class CompiledGlobs {
 /** `ODD_SEGMENT.test(path)`, with the regex run only on paths that could have such a segment. */
 function odd(path: string): boolean {
   const first = path.charCodeAt(0);
-  if (first === 47 /* / */ || path.endsWith('/') || path.includes('//')) return true;
+  if (path === '' || first === 47 /* / */ || path.endsWith('/') || path.includes('//')) return true;
   return (first === 46 /* . */ || path.includes('/.')) && ODD_SEGMENT.test(path);
 }
 
