@@ -25,8 +25,9 @@ import { DEFAULT_CONFIG } from '../src/config/schema.js';
 import { runGates } from '../src/evaluate.js';
 import { Fleet, NO_REQUESTS, countRequests, type RequestCounts } from './fleet.js';
 import { heavySnapshot } from './gate-snapshot.js';
+import { newPull, pool } from './load.js';
 import { ROOT, startApp, type AppProcess } from './processes.js';
-import { COST_SHAPES, TEAM_SHAPE, budgetFor, pullFor, type Budget, type Shape } from './shapes.js';
+import { COST_SHAPES, TEAM_SHAPE, budgetFor, type Budget, type Shape } from './shapes.js';
 import type { GitHubModel } from './stand-in/github-model.js';
 import { startStandIn, type StandIn } from './stand-in/server.js';
 import type { PullRequestSnapshot } from '../src/snapshot.js';
@@ -100,15 +101,6 @@ function diff(after: RequestCounts, before: RequestCounts): RequestCounts {
   return out;
 }
 
-/** Runs `n` jobs with at most `c` at a time. */
-async function pool(n: number, c: number, job: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < n; i = next++) await job(i);
-  };
-  await Promise.all(Array.from({ length: Math.min(n, c) }, worker));
-}
-
 async function withStandIn<T>(fleet: Fleet, latencyMs: number, fn: (standIn: StandIn) => Promise<T>): Promise<T> {
   const standIn = await startStandIn(fleet.route, { latencyMs });
   try {
@@ -133,15 +125,6 @@ async function withApp<T>(env: Env, kind: 'ours' | 'baseline', standIn: StandIn,
   } finally {
     await app.stop();
   }
-}
-
-/** Next free PR number per installation. */
-const prNumbers = new WeakMap<GitHubModel, number>();
-function newPull(model: GitHubModel, shape: Shape = SMALL): { model: GitHubModel; number: number; headSha: string } {
-  const number = (prNumbers.get(model) ?? 0) + 1;
-  prNumbers.set(model, number);
-  const pull = pullFor(model, shape, number);
-  return { model, number, headSha: pull.headRefOid };
 }
 
 function delivery(label: string, pr: { model: GitHubModel; number: number }, action = 'opened'): { id: string; signed: SignedDelivery } {
