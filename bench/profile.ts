@@ -1,10 +1,12 @@
 /**
- * `npm run bench:profile -- burst|heap`: the two profiles behind the figures in
+ * `npm run bench:profile -- burst|ack|heap`: the profiles behind the figures in
  * docs/performance.md ("What the benchmark found"), against the same stand-in as the benchmark.
  *
  * - `burst`: the app under `node --cpu-prof`, given bursts of 40 PRs opened at once across 8 fresh
  *   installations (50 ms GitHub latency). Prints each burst's acknowledgement p50/p99, then where
  *   the app's CPU went while the bursts were being acknowledged, by kind of work.
+ * - `ack`: rounds of 40 webhooks at once while every GitHub call takes 500 ms; acknowledgement
+ *   p50/p99 per round (the benchmark's section 4 has one such round per run).
  * - `heap`: the app under `node --heapsnapshot-signal`, given evaluations of distinct PRs (64
  *   outstanding); a heap snapshot after PROFILE_FIRST and after PROFILE_SECOND evaluations
  *   (default 2,000 and 12,000), and what the live heap gained in between, by object kind.
@@ -18,7 +20,7 @@ import { join } from 'node:path';
 import { Fleet } from './fleet.js';
 import { newPull, pool, type NewPull } from './load.js';
 import { startApp, type AppProcess } from './processes.js';
-import { startStandIn } from './stand-in/server.js';
+import { startStandIn, type StandIn } from './stand-in/server.js';
 import { median, ms, percentile, table } from './stats.js';
 import { postWebhook, prPayload, signedDelivery } from './webhooks.js';
 
@@ -28,13 +30,13 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (msToWait: number) => new Promise((r) => setTimeout(r, msToWait));
 let deliveries = 0;
 
-async function withApp<T>(latencyMs: number, nodeArgs: string[], fn: (app: AppProcess, fleet: Fleet) => Promise<T>): Promise<T> {
+async function withApp<T>(latencyMs: number, nodeArgs: string[], fn: (app: AppProcess, fleet: Fleet, standIn: StandIn) => Promise<T>): Promise<T> {
   const fleet = new Fleet(APP_ID);
   const standIn = await startStandIn(fleet.route, { latencyMs });
   const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
   const app = await startApp({ name: 'Quality Gates', script: 'dist/src/main.js', ghHost: standIn.host, appId: APP_ID, privateKey, secret: SECRET, nodeArgs, env: { SHUTDOWN_GRACE_MS: '1000' } });
   try {
-    return await fn(app, fleet);
+    return await fn(app, fleet, standIn);
   } finally {
     await app.stop();
     await standIn.close();
@@ -122,6 +124,28 @@ async function burst(): Promise<void> {
   log(`\nCPU profile: ${join(dir, file)} (open it in Chrome DevTools → Performance).`);
 }
 
+// ---- ack: acknowledgement while GitHub is slow ----------------------------------------------
+
+/** Rounds of 40 webhooks at once while every GitHub call takes 500 ms and evaluations are in flight. */
+async function ack(): Promise<void> {
+  const rounds = Number(process.env.PROFILE_RUNS ?? 6);
+  const rows: string[][] = [];
+  await withApp(0, [], async (app, fleet, standIn) => {
+    const installations = Array.from({ length: 40 }, () => fleet.add('ack'));
+    await send(app, fleet, installations.map((m) => newPull(m))); // warm: tokens cached, JIT warm
+    standIn.latencyMs = 500;
+    for (let r = 1; r <= rounds; r++) {
+      const prs = installations.map((m) => newPull(m));
+      const signed = prs.map((pr) => signedDelivery(SECRET, 'pull_request', prPayload(pr.model, pr.number), `profile-${++deliveries}`));
+      const acks = await Promise.all(signed.map(async (d) => (await postWebhook(app.webhookUrl, d)).ackMs));
+      rows.push([String(r), ms(percentile(acks, 50)), ms(percentile(acks, 99))]);
+      await sleep(1500);
+    }
+  });
+  log(`## ${rounds} rounds of 40 webhooks at once, every GitHub call taking 500 ms (evaluations of earlier rounds in flight)\n`);
+  log(table(['round', 'ack p50', 'ack p99'], rows));
+}
+
 // ---- heap: snapshot diff -----------------------------------------------------------------
 
 interface HeapSnapshot {
@@ -187,9 +211,9 @@ async function heap(): Promise<void> {
 }
 
 const mode = process.argv[2];
-const run = mode === 'burst' ? burst : mode === 'heap' ? heap : undefined;
+const run = mode === 'burst' ? burst : mode === 'heap' ? heap : mode === 'ack' ? ack : undefined;
 if (!run) {
-  console.error('usage: node dist/bench/profile.js burst|heap');
+  console.error('usage: node dist/bench/profile.js burst|ack|heap');
   process.exit(2);
 }
 run().then(
