@@ -173,6 +173,9 @@ function census(path: string): Map<string, { count: number; bytes: number }> {
   return out;
 }
 
+/** Kinds always listed by `heap`, whatever their growth. */
+const WATCHED = ['object: Timeout'];
+
 async function heap(): Promise<void> {
   const first = Number(process.env.PROFILE_FIRST ?? 2000);
   const second = Number(process.env.PROFILE_SECOND ?? 12_000);
@@ -205,8 +208,11 @@ async function heap(): Promise<void> {
   if (!a || !b) throw new Error(`expected two heap snapshots in ${dir}`);
   const total = (c: Map<string, { bytes: number }>) => [...c.values()].reduce((sum, e) => sum + e.bytes, 0);
   log(`\n## Live heap after ${first.toLocaleString('en-US')} and ${second.toLocaleString('en-US')} evaluations: ${(total(a) / 1e6).toFixed(1)} MB → ${(total(b) / 1e6).toFixed(1)} MB\n`);
-  const rows = [...b].map(([key, e]) => ({ key, count: e.count - (a.get(key)?.count ?? 0), bytes: e.bytes - (a.get(key)?.bytes ?? 0) })).sort((x, y) => y.bytes - x.bytes);
-  log(table(['object kind', 'more objects', 'more KB'], rows.slice(0, 25).map((r) => [r.key, r.count.toLocaleString('en-US'), (r.bytes / 1000).toFixed(0)])));
+  const rows = [...b].map(([key, e]) => ({ key, before: a.get(key)?.count ?? 0, after: e.count, bytes: e.bytes - (a.get(key)?.bytes ?? 0) })).sort((x, y) => y.bytes - x.bytes);
+  // The largest growths, and always the timers (each request's timeout is one while it runs).
+  const shown = [...rows.slice(0, 25), ...rows.filter((r, i) => i >= 25 && WATCHED.includes(r.key))];
+  const count = (n: number) => n.toLocaleString('en-US');
+  log(table(['object kind', `objects after ${count(first)}`, `after ${count(second)}`, 'more KB'], shown.map((r) => [r.key, count(r.before), count(r.after), (r.bytes / 1000).toFixed(0)])));
   log(`\nSnapshots: ${dir}`);
 }
 

@@ -68,8 +68,8 @@ const PLAN = {
   /**
    * Warm-up: at least this many evaluations of distinct PRs, then until RSS settles (< 3% over a
    * checkpoint), at most memoryWarmupMax. 10,000 is the capacity of the memory of written check
-   * runs (RunMemory), which grows by one entry per PR until full: a heap snapshot diff of a run
-   * that started measuring earlier showed its entries as the live heap's only growth.
+   * runs (RunMemory), which grows by one entry per PR until full: its entries are what the live
+   * heap gains between 2,000 and 12,000 evaluations (`npm run bench:profile -- heap`).
    */
   memoryWarmup: QUICK ? 250 : 10_000,
   memoryWarmupMax: QUICK ? 500 : 14_000,
@@ -526,7 +526,10 @@ async function withHeapPolling<T>(app: AppProcess, everyMs: number, work: () => 
     }
   })();
   try {
-    return { result: await work(), lowOld };
+    const result = await work();
+    running = false;
+    await poller;
+    return { result, lowOld };
   } finally {
     running = false;
     await poller;
@@ -546,7 +549,7 @@ interface MemoryResult {
   readonly secondHalfGrowthPercent: number;
   /** Median RSS of the first three checkpoints vs the last three: robust to one GC-timed spike. */
   readonly steadyGrowthPercent: number;
-  /** Growth of the live heap: the lowest heap used over the last three checkpoints vs over the first three. */
+  /** Growth of the live heap: the lowest old-space used over the last three checkpoints vs over the first three. */
   readonly liveHeapGrowthPercent: number;
   readonly ok: boolean;
 }

@@ -62,6 +62,7 @@ describe('compileGlobs', () => {
     );
   });
 
+  // GLOB_RUNS=150000 npx vitest run test/gates/glob.test.ts -t arbitrary --testTimeout=800000 runs a longer search.
   it('answers as picomatch does on arbitrary globs and paths', () => {
     const token = fc.constantFrom('a', 'b', '.', '*', '**', '?', '/', '_', '-', 'test', '.ts', 'x.y', '[a]', '{a,b}', '!', '\\', '+', '@', '(', ')', ' ', 'ü', '$', '^', '|', '#');
     // Runs of three or more `*` are left out: picomatch itself leaves the next character unescaped
