@@ -1,125 +1,289 @@
 /**
- * batch-size (SPEC §5): small pull requests are reviewed better and roll back cleanly.
+ * batch-size: small pull requests are reviewed better and roll back cleanly (docs/gates/batch-size.md).
  *
  * Counted files = changed files not matching `exclude` (plus the default list
  * unless `default_excludes: false`) and not `linguist-generated` in the base
  * branch's `.gitattributes`. Counted lines = additions + deletions over counted
  * files; a pure rename has 0 of each, so it counts 0. When GitHub truncates the
  * file list, GitHub's own PR totals decide.
+ *
+ * What is not counted is never hidden: every verdict says how many lines were left
+ * out, the details name the rule that left out each file, and `max_excluded_lines`
+ * can cap them, so a hand-written file named `*.generated.ts` cannot carry a change
+ * past the limit unseen.
  */
-import { BatchSizeConfig, DEFAULT_BATCH_EXCLUDES } from './config.js';
-import { defineGate, result, type DetailBlock, type Text } from './gate.js';
+import { BatchSizeConfig, DEFAULT_BATCH_EXCLUDE_KINDS, type DefaultExcludeKind } from './config.js';
+import { defineGate, result, type DetailBlock, type GateResult, type Inline, type Prepared, type Text } from './gate.js';
 import { parseLinguistGenerated } from './gitattributes.js';
-import { compileGlobs, pathPartsOf } from './glob.js';
+import { compileGlobs, GlobWork, GlobWorkExceeded, pathPartsOf, type GlobMatcher, type PathParts } from './glob.js';
 import { plural } from './words.js';
-import type { ChangedFile } from '../src/snapshot.js';
+import type { ChangedFile, PullRequestSnapshot } from '../src/snapshot.js';
 
 /** How many of the largest files the details list. */
 export const LARGEST_FILES_SHOWN = 10;
 /** How many excluded paths the details list. */
 export const EXCLUDED_FILES_SHOWN = 10;
 
+/** batch-size's globs, compiled once per config. */
+export interface BatchSizePrepared extends Prepared {
+  /** The default list, one matcher per kind, in order; empty with `default_excludes: false`. */
+  readonly defaults: readonly { readonly kind: DefaultExcludeKind; readonly match: GlobMatcher }[];
+  readonly exclude: GlobMatcher;
+}
+
+export function prepareBatchSize(cfg: Pick<BatchSizeConfig, 'default_excludes' | 'exclude'>): BatchSizePrepared {
+  const kinds = Object.entries(DEFAULT_BATCH_EXCLUDE_KINDS) as [DefaultExcludeKind, readonly string[]][];
+  const defaults = cfg.default_excludes ? kinds.map(([kind, globs]) => ({ kind, match: compileGlobs(globs, { filesOnly: true }) })) : [];
+  const exclude = compileGlobs(cfg.exclude);
+  return { defaults, exclude, bytes: defaults.reduce((sum, d) => sum + d.match.bytes, exclude.bytes) };
+}
+
+/** Why a file is not counted. */
+type Why =
+  | { readonly rule: 'default'; readonly kind: DefaultExcludeKind }
+  | { readonly rule: 'exclude' }
+  | { readonly rule: 'linguist-generated'; readonly pattern: string };
+
+interface Skipped {
+  readonly file: ChangedFile;
+  readonly parts: PathParts;
+  readonly why: Why;
+}
+
+interface Sorted {
+  readonly counted: ChangedFile[];
+  readonly skipped: Skipped[];
+}
+
+const linesOf = (f: ChangedFile) => f.additions + f.deletions;
+const sum = (files: readonly ChangedFile[]) => files.reduce((n, f) => n + linesOf(f), 0);
+
+/** Sorts the changed files into counted and not counted, with the rule that leaves each out. */
+function sortFiles(pr: PullRequestSnapshot, prepared: BatchSizePrepared, work: GlobWork): Sorted {
+  const generated = parseLinguistGenerated(pr.base.gitattributes?.text);
+  const counted: ChangedFile[] = [];
+  const skipped: Skipped[] = [];
+  const paths = pathPartsOf(pr.files.nodes);
+  pr.files.nodes.forEach((file, i) => {
+    const parts = paths[i]!;
+    const why = whyNotCounted(parts, prepared, work) ?? generatedWhy(generated(parts, work));
+    if (why) skipped.push({ file, parts, why });
+    else counted.push(file);
+  });
+  return { counted, skipped };
+}
+
+function whyNotCounted(parts: PathParts, prepared: BatchSizePrepared, work: GlobWork): Why | undefined {
+  const byDefault = prepared.defaults.find((d) => d.match.parts(parts, work));
+  if (byDefault) return { rule: 'default', kind: byDefault.kind };
+  return prepared.exclude.parts(parts, work) ? { rule: 'exclude' } : undefined;
+}
+
+const generatedWhy = (pattern: string | undefined): Why | undefined => (pattern === undefined ? undefined : { rule: 'linguist-generated', pattern });
+
+/** The reason a listed file is not counted; an `exclude` file names its first matching glob. */
+function whyText(skipped: Skipped, firstGlob: (parts: PathParts) => string | undefined): Inline[] {
+  const { why } = skipped;
+  if (why.rule === 'default') return [`default list (${why.kind})`];
+  if (why.rule === 'linguist-generated') return [{ code: 'linguist-generated' }, ' in ', { code: '.gitattributes' }, ' (', { code: why.pattern }, ')'];
+  const glob = firstGlob(skipped.parts);
+  return glob === undefined ? [{ code: 'exclude' }] : [{ code: 'exclude' }, ' glob ', { code: glob }];
+}
+
+
+/** The first `exclude` glob that matches, compiling single globs only for the files listed. */
+function firstExcludeGlob(globs: readonly string[], work: GlobWork): (parts: PathParts) => string | undefined {
+  const single = new Map<string, GlobMatcher>();
+  return (parts) =>
+    globs.find((glob) => {
+      let match = single.get(glob);
+      if (!match) single.set(glob, (match = compileGlobs([glob])));
+      return match.parts(parts, work);
+    });
+}
+
 export const batchSize = defineGate({
   id: 'batch-size',
   title: 'Small batch size',
   needs: ['files', 'gitattributes'],
   config: BatchSizeConfig,
-  evaluate(pr, cfg) {
-    const excluded = compileGlobs([...(cfg.default_excludes ? DEFAULT_BATCH_EXCLUDES : []), ...cfg.exclude]);
-    const generated = parseLinguistGenerated(pr.base.gitattributes?.text);
-
-    const counted: ChangedFile[] = [];
-    const skipped: { file: ChangedFile; why: string }[] = [];
-    const paths = pathPartsOf(pr.files.nodes);
-    pr.files.nodes.forEach((file, i) => {
-      const path = paths[i]!;
-      if (excluded.parts(path)) skipped.push({ file, why: 'excluded' });
-      else if (generated(path)) skipped.push({ file, why: 'linguist-generated' });
-      else counted.push(file);
-    });
-
-    let lines = counted.reduce((sum, f) => sum + f.additions + f.deletions, 0);
-    let files = counted.length;
-    const details: DetailBlock[] = [];
-    if (pr.files.truncated) {
-      // GitHub listed only part of the files: its totals for the whole PR decide, so a
-      // huge PR can never pass because its tail was invisible. Excluded files seen in
-      // the listed part are subtracted from the totals; the unlisted part counts in full.
-      const skippedLines = skipped.reduce((sum, s) => sum + s.file.additions + s.file.deletions, 0);
-      lines = Math.max(lines, pr.totals.additions + pr.totals.deletions - skippedLines);
-      files = Math.max(files, pr.totals.changedFiles - skipped.length);
-      details.push({
-        kind: 'paragraph',
-        text: `GitHub lists only the first ${plural(pr.files.nodes.length, 'file')} of ${plural(pr.totals.changedFiles, 'changed file')}; GitHub's totals for the whole pull request were used.`,
-      });
+  prepare: prepareBatchSize,
+  evaluate(pr, cfg, prepared = prepareBatchSize(cfg)) {
+    const work = new GlobWork();
+    try {
+      const sorted = sortFiles(pr, prepared, work);
+      return verdict(pr, cfg, sorted, notCountedList(sorted.skipped, firstExcludeGlob(cfg.exclude, work)));
+    } catch (error) {
+      if (error instanceof GlobWorkExceeded) return tooMuchGlobWork(error);
+      throw error;
     }
-
-    const limits = `(limit ${plural(cfg.max_lines, 'line')}, ${plural(cfg.max_files, 'file')})`;
-    const reason = `${plural(lines, 'line')} in ${plural(files, 'file')} ${limits}`;
-
-    if (counted.length > 0) {
-      details.push({
-        kind: 'table',
-        header: ['Largest files', 'Lines'],
-        rows: largestFiles(counted, LARGEST_FILES_SHOWN).map((f): Text[] => [[{ code: f.path }], `+${f.additions} −${f.deletions}`]),
-        total: counted.length,
-      });
-    }
-    if (skipped.length > 0) {
-      details.push({
-        kind: 'list',
-        title: `Not counted (${plural(skipped.length, 'file')}):`,
-        items: skipped.slice(0, EXCLUDED_FILES_SHOWN).map((s): Text => [{ code: s.file.path }, ` — ${s.why}`]),
-        total: skipped.length,
-      });
-    }
-
-    const overLines = lines > cfg.max_lines;
-    const overFiles = files > cfg.max_files;
-    if (!overLines && !overFiles) return result.pass(reason, details);
-
-    const over: string[] = [];
-    if (overLines) over.push(`${plural(lines, 'line')}; the limit is ${plural(cfg.max_lines, 'line')}`);
-    if (overFiles) over.push(`${plural(files, 'file')}; the limit is ${plural(cfg.max_files, 'file')}`);
-    const parts = Math.max(Math.ceil(lines / Math.max(cfg.max_lines, 1)), Math.ceil(files / Math.max(cfg.max_files, 1)), 2);
-    return result.fail(
-      reason,
-      [{ kind: 'paragraph', text: `This pull request changes ${over.join(', and ')}.` }, ...details],
-      [
-        {
-          kind: 'paragraph',
-          text: `Split it into at least ${parts} pull requests that can each be reviewed and reverted on their own: for example, land refactors and renames first, then the behaviour change, then its follow-ups.`,
-        },
-        {
-          kind: 'paragraph',
-          text: 'To move part of the change to a new branch: create it from the base branch, bring over the files that belong together, and open a pull request for it.',
-        },
-        {
-          kind: 'code',
-          lang: 'sh',
-          text: `git switch -c ${pr.headRef || 'my-branch'}-part-1 origin/${pr.baseRef || 'main'}\ngit checkout ${pr.headRef || 'my-branch'} -- <paths that belong together>\ngit commit -m "<first part>" && git push -u origin HEAD`,
-        },
-        {
-          kind: 'paragraph',
-          text: [
-            'Generated or vendored files can be left out with ',
-            { code: 'gates.batch-size.exclude' },
-            ' in ',
-            { code: '.github/quality-gates.yml' },
-            ' or marked ',
-            { code: 'linguist-generated' },
-            ' in ',
-            { code: '.gitattributes' },
-            ' (read from the base branch).',
-          ],
-        },
-      ],
-    );
   },
 });
 
+/** The details' list of files not counted, largest first, each with the rule that leaves it out. */
+function notCountedList(skipped: readonly Skipped[], firstGlob: (parts: PathParts) => string | undefined): DetailBlock[] {
+  if (skipped.length === 0) return [];
+  const byFile = new Map(skipped.map((s) => [s.file, s]));
+  const shown = largestFiles(skipped.map((s) => s.file), EXCLUDED_FILES_SHOWN).map((f) => byFile.get(f)!);
+  const lines = sum(skipped.map((s) => s.file));
+  return [
+    {
+      kind: 'list',
+      title: `Not counted (${plural(skipped.length, 'file')}, ${plural(lines, 'line')}):`,
+      items: shown.map((s): Text => [{ code: s.file.path }, ` — ${plural(linesOf(s.file), 'line')}; `, ...whyText(s, firstGlob)]),
+      total: skipped.length,
+    },
+  ];
+}
+
+function verdict(pr: PullRequestSnapshot, cfg: BatchSizeConfig, { counted, skipped }: Sorted, notCounted: DetailBlock[]): GateResult {
+  const skippedLines = sum(skipped.map((s) => s.file));
+  let lines = sum(counted);
+  let files = counted.length;
+  const details: DetailBlock[] = [];
+  if (pr.files.truncated) {
+    // GitHub listed only part of the files: its totals for the whole PR decide, so a
+    // huge PR can never pass because its tail was invisible. Excluded files seen in
+    // the listed part are subtracted from the totals; the unlisted part counts in full.
+    lines = Math.max(lines, pr.totals.additions + pr.totals.deletions - skippedLines);
+    files = Math.max(files, pr.totals.changedFiles - skipped.length);
+    details.push({
+      kind: 'paragraph',
+      text: `GitHub lists only the first ${plural(pr.files.nodes.length, 'file')} of ${plural(pr.totals.changedFiles, 'changed file')}; GitHub's totals for the whole pull request were used.`,
+    });
+  }
+
+  const cap = cfg.max_excluded_lines;
+  const limits = `(limit ${plural(cfg.max_lines, 'line')}, ${plural(cfg.max_files, 'file')})`;
+  const notCountedText = skipped.length === 0 ? '' : `; ${plural(skippedLines, 'line')} not counted${cap === undefined ? '' : ` (limit ${plural(cap, 'line')})`}`;
+  const reason = `${plural(lines, 'line')} in ${plural(files, 'file')} ${limits}${notCountedText}`;
+
+  if (counted.length > 0) {
+    details.push({
+      kind: 'table',
+      header: ['Largest files', 'Lines'],
+      rows: largestFiles(counted, LARGEST_FILES_SHOWN).map((f): Text[] => [[{ code: f.path }], `+${f.additions} −${f.deletions}`]),
+      total: counted.length,
+    });
+  }
+  details.push(...notCounted);
+
+  const over: string[] = [];
+  if (lines > cfg.max_lines) over.push(`${plural(lines, 'line')}; the limit is ${plural(cfg.max_lines, 'line')}`);
+  if (files > cfg.max_files) over.push(`${plural(files, 'file')}; the limit is ${plural(cfg.max_files, 'file')}`);
+  const overExcluded = cap !== undefined && skippedLines > cap;
+  if (over.length === 0 && !overExcluded) return result.pass(reason, details);
+  const why: DetailBlock[] = over.length > 0 ? [{ kind: 'paragraph', text: `This pull request changes ${over.join(', and ')}.` }] : [];
+  if (overExcluded) {
+    why.push({ kind: 'paragraph', text: [`The files that are not counted change ${plural(skippedLines, 'line')}; the limit is ${plural(cap, 'line')} (`, { code: 'max_excluded_lines' }, ').'] });
+  }
+
+  const parts = Math.max(
+    Math.ceil(lines / Math.max(cfg.max_lines, 1)),
+    Math.ceil(files / Math.max(cfg.max_files, 1)),
+    overExcluded ? Math.ceil(skippedLines / Math.max(cap, 1)) : 0,
+    2,
+  );
+  return result.fail(reason, [...why, ...details], fixFor(pr, parts, overExcluded));
+}
+
+function fixFor(pr: PullRequestSnapshot, parts: number, overExcluded: boolean): DetailBlock[] {
+  const head = pr.headRef || 'my-branch';
+  return [
+    {
+      kind: 'paragraph',
+      text: `Split it into at least ${parts} pull requests that can each be reviewed and reverted on their own: for example, land refactors and renames first, then the behaviour change, then its follow-ups.`,
+    },
+    {
+      kind: 'paragraph',
+      text: 'To move part of the change to a new branch: create it from the base branch, bring over the files that belong together, and open a pull request for it.',
+    },
+    {
+      kind: 'code',
+      lang: 'sh',
+      text: `git switch -c ${head}-part-1 origin/${pr.baseRef || 'main'}\ngit checkout ${head} -- <paths that belong together>\ngit commit -m "<first part>" && git push -u origin HEAD`,
+    },
+    ...(overExcluded
+      ? [
+          {
+            kind: 'paragraph' as const,
+            text: [
+              'Files are left out by their names alone: a hand-written file named like generated code (',
+              { code: '*.generated.*' },
+              ', ',
+              { code: '*.min.js' },
+              ') is left out too. If these files really are generated, a maintainer can raise ',
+              { code: 'gates.batch-size.max_excluded_lines' },
+              ' in ',
+              { code: '.github/quality-gates.yml' },
+              ' on the base branch.',
+            ],
+          },
+        ]
+      : [
+          {
+            kind: 'paragraph' as const,
+            text: [
+              'Generated or vendored files can be left out with ',
+              { code: 'gates.batch-size.exclude' },
+              ' in ',
+              { code: '.github/quality-gates.yml' },
+              ' or marked ',
+              { code: 'linguist-generated' },
+              ' in ',
+              { code: '.gitattributes' },
+              ' (read from the base branch).',
+            ],
+          },
+        ]),
+  ];
+}
+
+/** The globs could not be matched within the work bound: fail closed, saying what to change. */
+function tooMuchGlobWork(error: GlobWorkExceeded): GateResult {
+  return result.fail(
+    'The exclude globs could not be matched against the changed files within the work limit',
+    [
+      {
+        kind: 'paragraph',
+        text: [
+          'Matching the globs of ',
+          { code: 'gates.batch-size.exclude' },
+          ', the default list and ',
+          { code: '.gitattributes' },
+          ` against this pull request's paths took more than ${error.limit.toLocaleString('en-US')} steps, so which files to leave out is unknown.`,
+        ],
+      },
+    ],
+    [
+      {
+        kind: 'paragraph',
+        text: [
+          'Simplify the globs in ',
+          { code: 'gates.batch-size.exclude' },
+          ' and the ',
+          { code: 'linguist-generated' },
+          ' lines of ',
+          { code: '.gitattributes' },
+          ' on the base branch: fewer ',
+          { code: '?' },
+          ', ',
+          { code: '[…]' },
+          ' and ',
+          { code: '{…}' },
+          ' after a ',
+          { code: '*' },
+          ' or ',
+          { code: '**' },
+          '. Very long file paths cost more to match, too.',
+        ],
+      },
+    ],
+  );
+}
+
 /** Larger change first; equal changes by path. */
-const bySize = (a: ChangedFile, b: ChangedFile) => b.additions + b.deletions - (a.additions + a.deletions) || a.path.localeCompare(b.path);
+const bySize = (a: ChangedFile, b: ChangedFile) => linesOf(b) - linesOf(a) || a.path.localeCompare(b.path);
 
 /**
  * The `count` largest files, largest first: what sorting all of them and taking the head gives,

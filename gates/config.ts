@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { RE2JS } from 're2js';
+import { globProblem, MAX_GLOB_LENGTH } from './glob.js';
 
 export const Mode = z
   .enum(['block', 'warn', 'off'])
@@ -15,50 +16,86 @@ export type Mode = z.infer<typeof Mode>;
 
 const mode = Mode.optional().describe('Overrides `defaults.mode` for this gate.');
 
-const globList = (description: string) => z.array(z.string().min(1, 'a glob cannot be empty')).describe(description);
+/** Most globs one list may hold (`batch-size.exclude`, `tests-touched.source`, `tests`, `exclude`). */
+export const MAX_GLOBS_PER_LIST = 200;
+/** Most globs all the lists of one config may hold together. */
+export const MAX_GLOBS_PER_CONFIG = 500;
+/** Most `linked-ticket.patterns`, and the longest one, in characters. */
+export const MAX_TICKET_PATTERNS = 50;
+export const MAX_TICKET_PATTERN_LENGTH = 500;
 
-/** Lock files, snapshots, minified and generated files: not counted by batch-size unless `default_excludes: false`. */
-export const DEFAULT_BATCH_EXCLUDES = [
-  // lock files: npm, yarn, pnpm, bun, Cargo, Go, Poetry, Pipenv, uv, Bundler, Composer, NuGet, Swift, Gradle, Dart, Mix
-  'package-lock.json',
-  'npm-shrinkwrap.json',
-  'yarn.lock',
-  'pnpm-lock.yaml',
-  'bun.lockb',
-  'bun.lock',
-  'Cargo.lock',
-  'go.sum',
-  'poetry.lock',
-  'Pipfile.lock',
-  'uv.lock',
-  'Gemfile.lock',
-  'composer.lock',
-  'packages.lock.json',
-  'Package.resolved',
-  'gradle.lockfile',
-  'pubspec.lock',
-  'mix.lock',
-  // snapshots
-  '*.snap',
-  '__snapshots__/',
-  // minified and source maps
-  '*.min.js',
-  '*.min.css',
-  '*.min.mjs',
-  '*.js.map',
-  '*.css.map',
-  // generated code
-  '*.generated.*',
-  '*.gen.go',
-  '*.pb.go',
-  '*_pb2.py',
-  '*_pb2_grpc.py',
-  '*.pb.cc',
-  '*.pb.h',
-  '*.g.dart',
-  '*.freezed.dart',
-  '*.Designer.cs',
-] as const;
+const GLOB_LIMITS = `At most ${MAX_GLOBS_PER_LIST} globs of at most ${MAX_GLOB_LENGTH} characters each; at most ${MAX_GLOBS_PER_CONFIG} globs in all the lists of one config.`;
+
+/** A glob that matches in bounded time, with picomatch's meaning (see `gates/glob.ts`); a refused shape is a config error. */
+const glob = z
+  .string()
+  .min(1, 'a glob cannot be empty')
+  .max(MAX_GLOB_LENGTH, { error: (issue) => `a glob can be at most ${MAX_GLOB_LENGTH} characters (this one has ${String(issue.input).length})` })
+  .superRefine((pattern, ctx) => {
+    const problem = pattern.length > MAX_GLOB_LENGTH ? undefined : globProblem(pattern);
+    if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+  });
+
+const globList = (description: string) =>
+  z
+    .array(glob)
+    .max(MAX_GLOBS_PER_LIST, {
+      error: (issue) =>
+        `at most ${MAX_GLOBS_PER_LIST} globs in one list (this one has ${(issue.input as unknown[]).length.toLocaleString('en-US')}): use broader globs, such as a directory (\`generated/\`) instead of its files`,
+    })
+    .describe(`${description} ${GLOB_LIMITS}`);
+
+/**
+ * Files batch-size does not count unless `default_excludes: false`, by kind: the details name the
+ * kind of each file left out. Every entry names files as the ecosystem's tools write them, and
+ * matches files only, never a directory of that name (`x.min.js/core.ts` is counted), so a
+ * hand-written file needs a deliberate name to be left out, and the reason shows it.
+ */
+export const DEFAULT_BATCH_EXCLUDE_KINDS = {
+  // npm, yarn, pnpm, bun, Cargo, Go, Poetry, Pipenv, uv, Bundler, Composer, NuGet, Swift, Gradle, Dart, Mix
+  'lock file': [
+    'package-lock.json',
+    'npm-shrinkwrap.json',
+    'yarn.lock',
+    'pnpm-lock.yaml',
+    'bun.lockb',
+    'bun.lock',
+    'Cargo.lock',
+    'go.sum',
+    'poetry.lock',
+    'Pipfile.lock',
+    'uv.lock',
+    'Gemfile.lock',
+    'composer.lock',
+    'packages.lock.json',
+    'Package.resolved',
+    'gradle.lockfile',
+    'pubspec.lock',
+    'mix.lock',
+  ],
+  // Snapshot files, not everything in a snapshot directory: Jest and Vitest (`__snapshots__/*.snap`),
+  // insta (`snapshots/*.snap`), syrupy (`__snapshots__/*.ambr`).
+  snapshot: ['*.snap', '*.ambr'],
+  'minified file or source map': ['*.min.js', '*.min.css', '*.min.mjs', '*.js.map', '*.css.map'],
+  'generated file': [
+    '*.generated.*',
+    '*.gen.go',
+    '*.pb.go',
+    '*_pb2.py',
+    '*_pb2_grpc.py',
+    '*.pb.cc',
+    '*.pb.h',
+    '*.g.dart',
+    '*.freezed.dart',
+    '*.Designer.cs',
+  ],
+} as const satisfies Record<string, readonly string[]>;
+
+/** The kinds of file batch-size leaves out by default. */
+export type DefaultExcludeKind = keyof typeof DEFAULT_BATCH_EXCLUDE_KINDS;
+
+/** The default exclude list of batch-size, every kind together. */
+export const DEFAULT_BATCH_EXCLUDES: readonly string[] = Object.values(DEFAULT_BATCH_EXCLUDE_KINDS).flat();
 
 export const BatchSizeConfig = z
   .strictObject({
@@ -67,21 +104,31 @@ export const BatchSizeConfig = z
     max_files: z.number().int().min(0).default(50).describe('Most counted files a PR may change.'),
     exclude: globList('More globs not counted, added to the default list (lock files, snapshots, minified and generated files).').default([]),
     default_excludes: z.boolean().default(true).describe('false drops the default exclude list.'),
+    max_excluded_lines: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe('Most lines (additions + deletions) the files that are not counted may change; not set: no limit.'),
   })
   .describe('Small batch size: limits on lines and files changed.');
 export type BatchSizeConfig = z.output<typeof BatchSizeConfig>;
 
 /** Validates a user regex under RE2 syntax (linear time); an unsupported construct is a config error. */
-const re2Pattern = z.string().superRefine((pattern, ctx) => {
-  try {
-    RE2JS.compile(pattern);
-  } catch (error) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `not a valid RE2 regular expression (${error instanceof Error ? error.message : String(error)}); RE2 has no backreferences or lookaround`,
-    });
-  }
-});
+const re2Pattern = z
+  .string()
+  .max(MAX_TICKET_PATTERN_LENGTH, { error: (issue) => `a pattern can be at most ${MAX_TICKET_PATTERN_LENGTH} characters (this one has ${String(issue.input).length})` })
+  .superRefine((pattern, ctx) => {
+    if (pattern.length > MAX_TICKET_PATTERN_LENGTH) return;
+    try {
+      RE2JS.compile(pattern);
+    } catch (error) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `not a valid RE2 regular expression (${error instanceof Error ? error.message : String(error)}); RE2 has no backreferences or lookaround`,
+      });
+    }
+  });
 
 export const LinkedTicketConfig = z
   .strictObject({
@@ -95,7 +142,11 @@ export const LinkedTicketConfig = z
       .array(z.string().regex(/^[A-Z][A-Z0-9]*$/, 'a project key is upper-case letters and digits, starting with a letter'))
       .default([])
       .describe('Jira-style project keys allowed, e.g. [PAY, OPS]; empty means any key.'),
-    patterns: z.array(re2Pattern).default([]).describe('Extra ticket regular expressions, in RE2 syntax (linear time).'),
+    patterns: z
+      .array(re2Pattern)
+      .max(MAX_TICKET_PATTERNS, `at most ${MAX_TICKET_PATTERNS} patterns`)
+      .default([])
+      .describe(`Extra ticket regular expressions, in RE2 syntax (linear time). At most ${MAX_TICKET_PATTERNS}, of at most ${MAX_TICKET_PATTERN_LENGTH} characters each.`),
   })
   .describe('Linked ticket: the PR references an issue or ticket.');
 export type LinkedTicketConfig = z.output<typeof LinkedTicketConfig>;
@@ -199,3 +250,28 @@ export const GateConfigs = {
   'signed-commits': SignedCommitsConfig,
   'codeowners-review': CodeownersReviewConfig,
 } as const;
+
+/** The glob lists of a config's gates, by key path under `gates` (`batch-size.exclude`, …). */
+function globLists(gates: { readonly 'batch-size': BatchSizeConfig; readonly 'tests-touched': TestsTouchedConfig }): [string, readonly string[]][] {
+  return [
+    ['batch-size.exclude', gates['batch-size'].exclude],
+    ['tests-touched.source', gates['tests-touched'].source],
+    ['tests-touched.tests', gates['tests-touched'].tests],
+    ['tests-touched.exclude', gates['tests-touched'].exclude],
+  ];
+}
+
+/**
+ * Refines the `gates` mapping: all its glob lists together hold at most `MAX_GLOBS_PER_CONFIG`
+ * globs (defaults included, when a list is not set).
+ */
+export function limitGlobsPerConfig(gates: Parameters<typeof globLists>[0], ctx: z.core.$RefinementCtx): void {
+  const lists = globLists(gates);
+  const total = lists.reduce((sum, [, list]) => sum + list.length, 0);
+  if (total <= MAX_GLOBS_PER_CONFIG) return;
+  const counts = lists.filter(([, list]) => list.length > 0).map(([key, list]) => `${key} ${list.length.toLocaleString('en-US')}`);
+  ctx.addIssue({
+    code: 'custom',
+    message: `the glob lists hold ${total.toLocaleString('en-US')} globs in all (${counts.join(', ')}); at most ${MAX_GLOBS_PER_CONFIG} are allowed: use broader globs`,
+  });
+}

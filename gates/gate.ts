@@ -38,7 +38,13 @@ export interface GateResult {
   readonly fix: readonly DetailBlock[];
 }
 
-export interface GateDefinition<C = unknown> {
+/** What a gate compiles from its config once (`prepare`): matchers for its globs, its regular expressions. */
+export interface Prepared {
+  /** An estimate of the most memory it holds, in bytes, for the cache that keeps it. */
+  readonly bytes: number;
+}
+
+export interface GateDefinition<C = unknown, P extends Prepared = Prepared> {
   readonly id: GateId;
   /** Human title, e.g. "Small batch size". */
   readonly title: string;
@@ -46,12 +52,19 @@ export interface GateDefinition<C = unknown> {
   readonly needs: readonly Slice[];
   /** The gate's config schema (strict). Its `mode` is resolved against `defaults.mode` by the caller. */
   readonly config: z.ZodType<C>;
-  /** Pure: no I/O, no clock. */
-  evaluate(pr: PullRequestSnapshot, cfg: C): GateResult;
+  /**
+   * Compiles what the config holds (globs, regular expressions) once, for `evaluate`. Pure, like
+   * `evaluate`; the result is never changed by it. The pipeline keeps the prepared form of the base
+   * branch's config in a cache with a byte budget, and prepares a config proposed in a pull
+   * request afresh for its preview, never keeping it. Gates hold no state of their own.
+   */
+  readonly prepare?: (cfg: C) => P;
+  /** Pure: no I/O, no clock. `prepared` is `prepare(cfg)`; a gate with `prepare` makes it when it is not given. */
+  evaluate(pr: PullRequestSnapshot, cfg: C, prepared?: P): GateResult;
 }
 
 /** Identity helper that keeps the gate's config type attached to its definition. */
-export function defineGate<C>(gate: GateDefinition<C>): GateDefinition<C> {
+export function defineGate<C, P extends Prepared = Prepared>(gate: GateDefinition<C, P>): GateDefinition<C, P> {
   return gate;
 }
 

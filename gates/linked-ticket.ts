@@ -1,5 +1,5 @@
 /**
- * linked-ticket (SPEC §5): every change can be traced to the issue or ticket it serves.
+ * linked-ticket (docs/gates/linked-ticket.md): every change can be traced to the issue or ticket it serves.
  *
  * Passes when GitHub links a closing issue to the pull request, or when one of the
  * places named by `in` (title, branch, body, commits) holds a ticket reference
@@ -8,8 +8,8 @@
  */
 import type { PullRequestSnapshot } from '../src/snapshot.js';
 import { LinkedTicketConfig } from './config.js';
-import { defineGate, result, type DetailBlock, type Inline, type Text } from './gate.js';
-import { findTicket, MAX_IGNORED, type IgnoredKey, type IgnoredWhy, type TicketOptions, type TicketRef } from './ticket-refs.js';
+import { defineGate, result, type DetailBlock, type Inline, type Prepared, type Text } from './gate.js';
+import { compileTicketPatterns, findTicket, MAX_IGNORED, type IgnoredKey, type IgnoredWhy, type TicketOptions, type TicketPattern, type TicketRef } from './ticket-refs.js';
 import { joinWords, oneLine, plural } from './words.js';
 
 type Place = LinkedTicketConfig['in'][number];
@@ -39,13 +39,28 @@ function issueName(pr: PullRequestSnapshot, issue: { number: number; repository:
   return issue.repository === '' || issue.repository.toLowerCase() === here ? `#${issue.number}` : `${issue.repository}#${issue.number}`;
 }
 
+/** linked-ticket's `patterns`, compiled once per config. */
+export interface LinkedTicketPrepared extends Prepared {
+  readonly patterns: readonly TicketPattern[];
+}
+
+/** What a compiled RE2 pattern holds, estimated per character of its source, plus a fixed part (measured, rounded up). */
+const PATTERN_BYTES_PER_CHAR = 256;
+const PATTERN_BYTES = 4096;
+
+export function prepareLinkedTicket(cfg: Pick<LinkedTicketConfig, 'patterns'>): LinkedTicketPrepared {
+  const patterns = compileTicketPatterns(cfg.patterns);
+  return { patterns, bytes: cfg.patterns.reduce((sum, p) => sum + PATTERN_BYTES + p.length * PATTERN_BYTES_PER_CHAR, 0) };
+}
+
 export const linkedTicket = defineGate({
   id: 'linked-ticket',
   title: 'Linked ticket',
   // Needs are static: `commits` is declared always, though it is read only when `in` names it.
   needs: ['commits', 'closingIssues'],
   config: LinkedTicketConfig,
-  evaluate(pr, cfg) {
+  prepare: prepareLinkedTicket,
+  evaluate(pr, cfg, prepared = prepareLinkedTicket(cfg)) {
     if (pr.closingIssues.length > 0) {
       const names = pr.closingIssues.map((i) => issueName(pr, i));
       const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? ', …' : '');
@@ -55,7 +70,7 @@ export const linkedTicket = defineGate({
     }
 
     const places = [...new Set(cfg.in)];
-    const opts = { projects: cfg.projects, patterns: cfg.patterns };
+    const opts = { projects: cfg.projects, patterns: prepared.patterns };
     const ignored: IgnoredKey[] = [];
     const badPatterns = new Set<string>();
     const look = (text: string, branch: boolean): TicketRef | null => {

@@ -1,5 +1,5 @@
 /**
- * tests-touched (SPEC §5): a pull request that changes code also changes tests.
+ * tests-touched (docs/gates/tests-touched.md): a pull request that changes code also changes tests.
  *
  * Source changes = files added, modified, renamed, copied or changed (type change)
  * that match `source`, match no `tests` glob and no `exclude` glob. Deleting source
@@ -13,8 +13,8 @@
  */
 import { GITHUB_LIMITS, type ChangedFile, type ChangeType } from '../src/snapshot.js';
 import { TestsTouchedConfig } from './config.js';
-import { defineGate, result, type DetailBlock, type Inline, type Text } from './gate.js';
-import { compileGlobs, pathPartsOf, type GlobMatcher } from './glob.js';
+import { defineGate, result, type DetailBlock, type GateResult, type Inline, type Prepared, type Text } from './gate.js';
+import { compileGlobs, GlobWork, GlobWorkExceeded, pathPartsOf, type GlobMatcher } from './glob.js';
 import { plural } from './words.js';
 
 /** Change types that make a source file need a test (everything but a deletion). */
@@ -36,29 +36,32 @@ export interface Classification {
   readonly deletedTests: readonly ChangedFile[];
 }
 
-export interface Matchers {
+/** tests-touched's glob lists, compiled once per config (its prepared config). */
+export interface Matchers extends Prepared {
   readonly source: GlobMatcher;
   readonly tests: GlobMatcher;
   readonly exclude: GlobMatcher;
 }
 
-/** Compiled glob lists (cached by `compileGlobs`). */
 export function matchersFor(cfg: Pick<TestsTouchedConfig, 'source' | 'tests' | 'exclude'>): Matchers {
-  return { source: compileGlobs(cfg.source), tests: compileGlobs(cfg.tests), exclude: compileGlobs(cfg.exclude) };
+  const source = compileGlobs(cfg.source);
+  const tests = compileGlobs(cfg.tests);
+  const exclude = compileGlobs(cfg.exclude);
+  return { source, tests, exclude, bytes: source.bytes + tests.bytes + exclude.bytes };
 }
 
-/** Sorts changed files into source changes, test changes and deleted tests. */
-export function classifyChanges(files: readonly ChangedFile[], m: Matchers): Classification {
+/** Sorts changed files into source changes, test changes and deleted tests; `work` bounds the glob matching. */
+export function classifyChanges(files: readonly ChangedFile[], m: Matchers, work = new GlobWork()): Classification {
   const sources: ChangedFile[] = [];
   const tests: ChangedFile[] = [];
   const deletedTests: ChangedFile[] = [];
   const parts = pathPartsOf(files);
   files.forEach((file, i) => {
     const path = parts[i]!;
-    if (m.tests.parts(path)) {
+    if (m.tests.parts(path, work)) {
       if (TEST_CHANGES.has(file.changeType)) tests.push(file);
       else if (file.changeType === 'deleted') deletedTests.push(file);
-    } else if (SOURCE_CHANGES.has(file.changeType) && m.source.parts(path) && !m.exclude.parts(path)) {
+    } else if (SOURCE_CHANGES.has(file.changeType) && m.source.parts(path, work) && !m.exclude.parts(path, work)) {
       sources.push(file);
     }
   });
@@ -120,9 +123,16 @@ export const testsTouched = defineGate({
   title: 'Tests touched',
   needs: ['files'],
   config: TestsTouchedConfig,
-  evaluate(pr, cfg) {
-    const m = matchersFor(cfg);
-    const { sources, tests, deletedTests } = classifyChanges(pr.files.nodes, m);
+  prepare: matchersFor,
+  evaluate(pr, cfg, m = matchersFor(cfg)) {
+    let classification: Classification;
+    try {
+      classification = classifyChanges(pr.files.nodes, m);
+    } catch (error) {
+      if (error instanceof GlobWorkExceeded) return tooMuchGlobWork(error);
+      throw error;
+    }
+    const { sources, tests, deletedTests } = classification;
     const listed = pr.files.nodes.length;
     const total = Math.max(pr.files.totalCount, pr.totals.changedFiles, listed);
     const truncation = pr.files.truncated
@@ -204,4 +214,45 @@ function fixFor(sources: readonly ChangedFile[], m: Matchers, truncated: boolean
     ],
   });
   return fix;
+}
+
+/** The globs could not be matched within the work bound: fail closed, saying what to change. */
+function tooMuchGlobWork(error: GlobWorkExceeded): GateResult {
+  return result.fail(
+    'The source and test globs could not be matched against the changed files within the work limit',
+    [
+      {
+        kind: 'paragraph',
+        text: `Matching the globs of this gate against this pull request's paths took more than ${error.limit.toLocaleString('en-US')} steps, so which files are source and which are tests is unknown.`,
+      },
+    ],
+    [
+      {
+        kind: 'paragraph',
+        text: [
+          'Simplify the globs of ',
+          { code: 'gates.tests-touched' },
+          ' (',
+          { code: 'source' },
+          ', ',
+          { code: 'tests' },
+          ', ',
+          { code: 'exclude' },
+          ') in ',
+          { code: '.github/quality-gates.yml' },
+          ' on the base branch: fewer ',
+          { code: '?' },
+          ', ',
+          { code: '[…]' },
+          ' and ',
+          { code: '{…}' },
+          ' after a ',
+          { code: '*' },
+          ' or ',
+          { code: '**' },
+          '. Very long file paths cost more to match, too.',
+        ],
+      },
+    ],
+  );
 }

@@ -57,11 +57,17 @@ export interface TicketScan {
   readonly badPatterns: readonly string[];
 }
 
+/** A user pattern compiled once (`compileTicketPatterns`); `re` is null when RE2 cannot compile it. */
+export interface TicketPattern {
+  readonly source: string;
+  readonly re: RE2JS | null;
+}
+
 export interface TicketOptions {
   /** Jira project keys allowed (upper case); empty means any key. */
   readonly projects: readonly string[];
-  /** Extra ticket expressions, RE2 syntax. */
-  readonly patterns: readonly string[];
+  /** Extra ticket expressions, compiled once per config (`compileTicketPatterns`). */
+  readonly patterns: readonly TicketPattern[];
   /** True for the branch name: lower-case project keys and `issue-123` count there. */
   readonly branch?: boolean;
 }
@@ -113,23 +119,15 @@ const BRANCH_ISSUE = /(?<![\p{L}\p{N}])issues?[-_/]?([0-9]+)(?![\p{L}\p{N}])/giu
 /** How many empty matches of one pattern are skipped before giving up on it. */
 const MAX_EMPTY_MATCHES = 16;
 
-/** Compiled user patterns, shared across evaluations (gates run once per webhook). */
-const compiled = new Map<string, RE2JS | null>();
-/** Bound on the cache, so many distinct configs cannot grow it without limit. */
-const MAX_COMPILED = 1000;
-
-function compilePattern(pattern: string): RE2JS | null {
-  const hit = compiled.get(pattern);
-  if (hit !== undefined) return hit;
-  let re: RE2JS | null;
-  try {
-    re = RE2JS.compile(pattern);
-  } catch {
-    re = null;
-  }
-  if (compiled.size >= MAX_COMPILED) compiled.clear();
-  compiled.set(pattern, re);
-  return re;
+/** Compiles user patterns once, for every text one evaluation scans (linked-ticket's prepared config). */
+export function compileTicketPatterns(patterns: readonly string[]): TicketPattern[] {
+  return patterns.map((source) => {
+    try {
+      return { source, re: RE2JS.compile(source) };
+    } catch {
+      return { source, re: null };
+    }
+  });
 }
 
 /** First match of a global JS expression, or null. Resets `lastIndex` so shared expressions stay reentrant. */
@@ -200,11 +198,10 @@ function scanGitHub(text: string, branch: boolean): TicketRef | null {
   return null;
 }
 
-function scanPatterns(text: string, patterns: readonly string[], bad: string[]): TicketRef | null {
-  for (const pattern of patterns) {
-    const re = compilePattern(pattern);
+function scanPatterns(text: string, patterns: readonly TicketPattern[], bad: string[]): TicketRef | null {
+  for (const { source, re } of patterns) {
     if (re === null) {
-      bad.push(pattern);
+      bad.push(source);
       continue;
     }
     // An empty match (`x*`, `$`) is not a reference: it would pass every pull request.

@@ -5,7 +5,7 @@
  * disables a gate.
  */
 import { z } from 'zod';
-import { GateConfigs, Mode } from '../../gates/config.js';
+import { GateConfigs, limitGlobsPerConfig, Mode } from '../../gates/config.js';
 
 /** Where repository config lives, in the repository and in the org's `.github` repository. */
 export const CONFIG_PATH = '.github/quality-gates.yml';
@@ -50,6 +50,7 @@ export const QualityGatesConfig = z
         'signed-commits': GateConfigs['signed-commits'].prefault({}).describe(GateConfigs['signed-commits'].description ?? 'signed-commits'),
         'codeowners-review': GateConfigs['codeowners-review'].prefault({}).describe(GateConfigs['codeowners-review'].description ?? 'codeowners-review'),
       })
+      .superRefine(limitGlobsPerConfig)
       .prefault({})
       .describe('Per-gate settings. Every gate is on (mode `block`) unless configured otherwise.'),
   })

@@ -40,7 +40,7 @@ describe('quality-gates validate', () => {
     expect(out).toHaveLength(4);
     for (const line of out) expect(line).toMatch(/^qg\.yml:\d+:\d+ [\w.-]+: .+$/);
     expect(out).toContain('qg.yml:2:9 defaults.mode: must be one of: "block", "warn", "off"');
-    expect(out).toContain('qg.yml:5:5 gates.batch-size.max_line: unknown key "max_line"; allowed here: mode, max_lines, max_files, exclude, default_excludes');
+    expect(out).toContain('qg.yml:5:5 gates.batch-size.max_line: unknown key "max_line"; allowed here: mode, max_lines, max_files, exclude, default_excludes, max_excluded_lines');
     expect(out.some((l) => l.startsWith('qg.yml:6:16 gates.batch-size.max_files: '))).toBe(true);
     expect(out.some((l) => l.startsWith('qg.yml:8:14 gates.signed-commits.require: '))).toBe(true);
     expect(result.stderr).toBe('quality-gates: qg.yml is invalid (4 problems)\n');

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { batchSize, largestFiles } from '../../gates/batch-size.js';
+import { batchSize, largestFiles, prepareBatchSize } from '../../gates/batch-size.js';
 import { BatchSizeConfig } from '../../gates/config.js';
 import { plain, type DetailBlock } from '../../gates/gate.js';
 import { aFile, aSnapshot, capped } from '../support/builders.js';
@@ -25,10 +25,10 @@ describe('batch-size', () => {
     { name: 'one line over fails', files: [aFile('a.ts', 401, 0)], over: {}, status: 'fail', reason: '401 lines in 1 file (limit 400 lines, 50 files)' },
     { name: 'too many files fails', files: many(51, 1), over: {}, status: 'fail', reason: '51 lines in 51 files (limit 400 lines, 50 files)' },
     { name: 'custom limits', files: many(3, 10), over: { max_lines: 20, max_files: 2 }, status: 'fail', reason: '30 lines in 3 files (limit 20 lines, 2 files)' },
-    { name: 'lockfiles are excluded by default', files: [aFile('package-lock.json', 5000, 3000), aFile('a/yarn.lock', 900, 0), aFile('src/a.ts', 10, 0)], over: {}, status: 'pass', reason: '10 lines in 1 file (limit 400 lines, 50 files)' },
+    { name: 'lockfiles are excluded by default', files: [aFile('package-lock.json', 5000, 3000), aFile('a/yarn.lock', 900, 0), aFile('src/a.ts', 10, 0)], over: {}, status: 'pass', reason: '10 lines in 1 file (limit 400 lines, 50 files); 8,900 lines not counted' },
     { name: 'default excludes can be dropped', files: [aFile('package-lock.json', 5000, 0)], over: { default_excludes: false }, status: 'fail', reason: '5,000 lines in 1 file (limit 400 lines, 50 files)' },
-    { name: 'snapshots, minified and generated files are excluded', files: [aFile('src/__snapshots__/a.test.ts.snap', 900), aFile('dist/app.min.js', 9000), aFile('api/v1/svc.pb.go', 800), aFile('src/x.ts', 1)], over: {}, status: 'pass', reason: '1 line in 1 file (limit 400 lines, 50 files)' },
-    { name: 'extra exclude globs add to the defaults', files: [aFile('vendor/lib/a.go', 900), aFile('go.sum', 300), aFile('main.go', 5)], over: { exclude: ['vendor/'] }, status: 'pass', reason: '5 lines in 1 file (limit 400 lines, 50 files)' },
+    { name: 'snapshots, minified and generated files are excluded', files: [aFile('src/__snapshots__/a.test.ts.snap', 900), aFile('dist/app.min.js', 9000), aFile('api/v1/svc.pb.go', 800), aFile('src/x.ts', 1)], over: {}, status: 'pass', reason: '1 line in 1 file (limit 400 lines, 50 files); 10,700 lines not counted' },
+    { name: 'extra exclude globs add to the defaults', files: [aFile('vendor/lib/a.go', 900), aFile('go.sum', 300), aFile('main.go', 5)], over: { exclude: ['vendor/'] }, status: 'pass', reason: '5 lines in 1 file (limit 400 lines, 50 files); 1,200 lines not counted' },
     { name: 'a pure rename counts 0', files: [aFile('src/new-name.ts', 0, 0, 'renamed')], over: {}, status: 'pass', reason: '0 lines in 1 file (limit 400 lines, 50 files)' },
     { name: 'deletions count', files: [aFile('old.ts', 0, 450, 'deleted')], over: {}, status: 'fail', reason: '450 lines in 1 file (limit 400 lines, 50 files)' },
   ])('$name', ({ files, over, status, reason }) => {
@@ -40,7 +40,7 @@ describe('batch-size', () => {
   it('does not count linguist-generated files from the base .gitattributes, and honours unsetting', () => {
     const attrs = '# generated\napi/generated/** linguist-generated=true\napi/generated/keep.ts -linguist-generated\n*.gen.ts linguist-generated\n';
     const res = run([aFile('api/generated/a.ts', 900), aFile('api/generated/keep.ts', 10), aFile('src/b.gen.ts', 500), aFile('src/c.ts', 5)], {}, attrs);
-    expect(plain(res.reason)).toBe('15 lines in 2 files (limit 400 lines, 50 files)');
+    expect(plain(res.reason)).toBe('15 lines in 2 files (limit 400 lines, 50 files); 1,400 lines not counted');
     expect(blocksText(res.details)).toContain('linguist-generated');
   });
 
@@ -71,6 +71,84 @@ describe('batch-size', () => {
     const table = res.details.find((b) => b.kind === 'table');
     expect(table?.kind === 'table' && table.rows.length).toBe(10);
     expect(table?.kind === 'table' && table.total).toBe(200);
+  });
+});
+
+describe('batch-size: what is not counted', () => {
+  const notCounted = (res: ReturnType<typeof run>) => {
+    const list = res.details.find((b) => b.kind === 'list' && plain(b.title ?? '').startsWith('Not counted'));
+    return list?.kind === 'list' ? { title: plain(list.title ?? ''), items: list.items.map(plain) } : undefined;
+  };
+
+  it('cannot be dodged by naming: a snapshot directory is not a snapshot, and every excluded line shows (issue 14)', () => {
+    const files = [aFile('src/payments/core.generated.ts', 4000), aFile('src/__snapshots__/handler.ts', 3000), aFile('lib/app.min.js', 2000), aFile('src/a.ts', 10)];
+    const res = run(files);
+    // Before: "10 lines in 1 file" — a pass.
+    expect(res.status).toBe('fail');
+    expect(plain(res.reason)).toBe('3,010 lines in 2 files (limit 400 lines, 50 files); 6,000 lines not counted');
+  });
+
+  it('a default pattern names files, never a directory of that name', () => {
+    const res = run([aFile('lib/app.min.js/core.ts', 900), aFile('src/x.generated.d/pay.ts', 900), aFile('yarn.lock/a.ts', 900), aFile('src/__snapshots__/a.test.ts.snap', 50)]);
+    expect(plain(res.reason)).toBe('2,700 lines in 3 files (limit 400 lines, 50 files); 50 lines not counted');
+  });
+
+  it.each([
+    ['a Jest snapshot', 'src/__snapshots__/a.test.ts.snap', true],
+    ['an insta snapshot', 'tests/snapshots/parse__x.snap', true],
+    ['a syrupy snapshot', 'tests/__snapshots__/test_api.ambr', true],
+    ['source in a snapshot directory', 'src/__snapshots__/handler.ts', false],
+    ['a helper beside the snapshots', 'test/__snapshots__/util.js', false],
+  ])('snapshots: %s (%s) is left out: %s', (_name, path, excluded) => {
+    expect(notCounted(run([aFile(path, 10)])) !== undefined).toBe(excluded);
+  });
+
+  it('names the rule that leaves out each file, largest first (issue 22)', () => {
+    const attrs = 'api/generated/** linguist-generated\n';
+    const res = run(
+      [aFile('package-lock.json', 500, 100), aFile('src/__snapshots__/a.snap', 40), aFile('dist/app.min.js', 90), aFile('api/v1/svc.pb.go', 70), aFile('vendor/lib/a.go', 300), aFile('api/generated/b.ts', 200), aFile('src/x.ts', 1)],
+      { exclude: ['docs/', 'vendor/'] },
+      attrs,
+    );
+    expect(notCounted(res)).toEqual({
+      title: 'Not counted (6 files, 1,300 lines):',
+      items: [
+        '`package-lock.json` — 600 lines; default list (lock file)',
+        '`vendor/lib/a.go` — 300 lines; `exclude` glob `vendor/`',
+        '`api/generated/b.ts` — 200 lines; `linguist-generated` in `.gitattributes` (`api/generated/**`)',
+        '`dist/app.min.js` — 90 lines; default list (minified file or source map)',
+        '`api/v1/svc.pb.go` — 70 lines; default list (generated file)',
+        '`src/__snapshots__/a.snap` — 40 lines; default list (snapshot)',
+      ].map((t) => t.replaceAll('`', '')),
+    });
+    expect(plain(res.reason)).toBe('1 line in 1 file (limit 400 lines, 50 files); 1,300 lines not counted');
+  });
+
+  it('max_excluded_lines: off by default, and a failure with its own reason when set', () => {
+    const files = [aFile('src/api.generated.ts', 1500), aFile('src/a.ts', 10)];
+    expect(run(files).status).toBe('pass');
+    const res = run(files, { max_excluded_lines: 1000 });
+    expect(res.status).toBe('fail');
+    expect(plain(res.reason)).toBe('10 lines in 1 file (limit 400 lines, 50 files); 1,500 lines not counted (limit 1,000 lines)');
+    expect(blocksText(res.details)).toContain('The files that are not counted change 1,500 lines; the limit is 1,000 lines (');
+    expect(blocksText(res.fix)).toContain('gates.batch-size.max_excluded_lines');
+    expect(run(files, { max_excluded_lines: 1500 }).status).toBe('pass');
+  });
+
+  it('fails closed, saying what to simplify, when the globs cost more than the work bound', () => {
+    // Unvalidated: the schema would accept this glob; its automaton multiplies states on these paths.
+    const cfgHostile = { ...cfg(), exclude: Array.from({ length: 50 }, (_, i) => `**/${'?'.repeat(i % 5)}*a${'?'.repeat(200)}`) };
+    const files = Array.from({ length: 3000 }, (_, i) => aFile(`${'ab'.repeat(150 + (i % 40))}/x${i}.ts`, 1));
+    const res = batchSize.evaluate(aSnapshot({ files: capped(files) }), cfgHostile);
+    expect(res.status).toBe('fail');
+    expect(plain(res.reason)).toBe('The exclude globs could not be matched against the changed files within the work limit');
+    expect(blocksText(res.fix)).toContain('gates.batch-size.exclude');
+  });
+
+  it('answers the same from a prepared config as from the config alone', () => {
+    const over = { exclude: ['docs/**/*.md', 'vendor/'] };
+    const pr = aSnapshot({ files: capped([aFile('docs/a/b.md', 90), aFile('vendor/x.go', 9), aFile('src/a.ts', 3)]) });
+    expect(batchSize.evaluate(pr, cfg(over), prepareBatchSize(cfg(over)))).toEqual(batchSize.evaluate(pr, cfg(over)));
   });
 });
 
