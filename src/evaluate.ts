@@ -18,6 +18,7 @@ import type { TeamCache } from './github/teams.js';
 import { RateLimitedError } from './github/client.js';
 import { EXTENDS_QUERY } from './github/queries.js';
 import type { Metrics } from './metrics.js';
+import { BASE_CONFIGS, PREPARE_FRESH, type PreparedSource } from './prepared-configs.js';
 import type { PullRequestSnapshot } from './snapshot.js';
 
 export interface EvaluationJob {
@@ -70,12 +71,15 @@ export function enabledGates(config: QualityGatesConfig): { gate: GateDefinition
   });
 }
 
-/** Runs the enabled gates; a gate that throws fails closed, visibly. */
-export function runGates(pr: PullRequestSnapshot, config: QualityGatesConfig): GateOutcome[] {
+/**
+ * Runs the enabled gates; a gate that throws fails closed, visibly. `prepared` gives each gate's
+ * compiled config: the shared cache for the base branch's config, `PREPARE_FRESH` for a proposed one.
+ */
+export function runGates(pr: PullRequestSnapshot, config: QualityGatesConfig, prepared: PreparedSource = BASE_CONFIGS): GateOutcome[] {
   return enabledGates(config).map(({ gate, mode, cfg }) => {
     let res: GateResult;
     try {
-      res = gate.evaluate(pr, cfg);
+      res = gate.evaluate(pr, cfg, prepared.prepared(gate, cfg));
     } catch (error) {
       res = {
         status: 'fail',
@@ -141,7 +145,8 @@ async function previewProposedConfig(deps: EvaluationDeps, loaded: LoadedPullReq
   if (proposed.kind === 'invalid') return { kind: 'invalid', problems: proposed.problems, removed };
   if (proposed.kind === 'load-error') return { kind: 'unavailable', message: proposed.message, removed };
   const skip = skipReason(pr, proposed.config);
-  const verdict: Verdict = skip ? { kind: 'skipped', ...skip } : { kind: 'evaluated', outcomes: runGates(pr, proposed.config), notes: [] };
+  // A proposed config's globs are compiled for this preview only, never cached.
+  const verdict: Verdict = skip ? { kind: 'skipped', ...skip } : { kind: 'evaluated', outcomes: runGates(pr, proposed.config, PREPARE_FRESH), notes: [] };
   return { kind: 'verdict', verdict, removed };
 }
 
