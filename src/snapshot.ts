@@ -64,7 +64,11 @@ export interface CommitInfo {
   readonly authorEmail: string;
   /** GitHub login of the author, when GitHub could map the email to an account. */
   readonly authorLogin: string | null;
-  /** True when the author is a bot or GitHub App (`name[bot]`). */
+  /**
+   * True when the commit is a bot's: the pull request was opened by a `Bot` account, GitHub
+   * links the commit to no user, and its author email is that bot's noreply address. Never
+   * decided from the git author name or email alone, which the committer sets freely.
+   */
   readonly authorIsBot: boolean;
   /** Number of parents; 2 or more is a merge commit. */
   readonly parentCount: number;

@@ -40,6 +40,8 @@ export interface FakePull {
   state: 'OPEN' | 'CLOSED' | 'MERGED';
   author: string;
   authorType?: 'User' | 'Bot';
+  /** A `Bot` author's account id (GraphQL `Bot.databaseId`), which its noreply address carries. */
+  authorDatabaseId?: number;
   baseRefName: string;
   baseRefOid: string;
   headRefName: string;
@@ -383,7 +385,7 @@ export class GitHubModel {
       isDraft: pull.isDraft,
       state: pull.state,
       isCrossRepository: pull.isCrossRepository ?? false,
-      author: { __typename: pull.authorType ?? 'User', login: pull.author },
+      author: { __typename: pull.authorType ?? 'User', login: pull.author, ...(pull.authorType === 'Bot' ? { databaseId: pull.authorDatabaseId ?? null } : {}) },
       baseRefName: pull.baseRefName,
       baseRefOid: pull.baseRefOid,
       headRefName: pull.headRefName,

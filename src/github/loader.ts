@@ -77,7 +77,7 @@ interface WirePull {
   isDraft?: boolean;
   state?: string;
   isCrossRepository?: boolean;
-  author?: { __typename?: string; login?: string } | null;
+  author?: { __typename?: string; login?: string; databaseId?: number | null } | null;
   baseRefName?: string;
   baseRefOid?: string;
   headRefName?: string;
@@ -277,7 +277,22 @@ const REVIEW_STATES: Record<string, ReviewState> = {
 };
 
 const isBotName = (name: string | null | undefined) => typeof name === 'string' && /\[bot\]$/i.test(name);
-const isBotEmail = (email: string | null | undefined) => typeof email === 'string' && /\[bot\]@users\.noreply\./i.test(email);
+
+/**
+ * The git author addresses of the bot account that opened a pull request: its noreply
+ * address with and without the account id (`49699333+dependabot[bot]@users.noreply.github.com`,
+ * `dependabot[bot]@users.noreply.github.com`), on GitHub Enterprise Server under
+ * `users.noreply.<host>` and `noreply.<host>` as well. Empty unless GitHub says the author
+ * is a `Bot` account: git author names and emails are free text, and never make a bot alone.
+ */
+function botAuthorEmails(author: WirePull['author'], host: string): ReadonlySet<string> {
+  if (author?.__typename !== 'Bot' || !author.login) return new Set();
+  const name = `${author.login.replace(/\[bot\]$/i, '')}[bot]`.toLowerCase();
+  const locals = typeof author.databaseId === 'number' ? [`${author.databaseId}+${name}`, name] : [name];
+  const h = host.toLowerCase();
+  const domains = h === 'github.com' ? ['users.noreply.github.com'] : ['users.noreply.github.com', `users.noreply.${h}`, `noreply.${h}`];
+  return new Set(locals.flatMap((local) => domains.map((domain) => `${local}@${domain}`)));
+}
 
 function toFile(w: WireFile): ChangedFile {
   return {
@@ -288,7 +303,13 @@ function toFile(w: WireFile): ChangedFile {
   };
 }
 
-function toCommit(w: { commit: WireCommit }): CommitInfo {
+/**
+ * `botEmails`: the addresses of the bot account that opened the pull request
+ * (`botAuthorEmails`). A commit is a bot's only when GitHub links it to no user account
+ * (`GitActor.user` is typed `User`, so it is null for a bot) and its author email is one
+ * of those addresses.
+ */
+function toCommit(w: { commit: WireCommit }, botEmails: ReadonlySet<string>): CommitInfo {
   const c = w.commit;
   const login = c.author?.user?.login ?? null;
   return {
@@ -298,7 +319,7 @@ function toCommit(w: { commit: WireCommit }): CommitInfo {
     authorName: c.author?.name ?? '',
     authorEmail: c.author?.email ?? '',
     authorLogin: login,
-    authorIsBot: isBotName(login) || isBotName(c.author?.name) || isBotEmail(c.author?.email),
+    authorIsBot: !c.author?.user && botEmails.has((c.author?.email ?? '').trim().toLowerCase()),
     parentCount: c.parents?.totalCount ?? 1,
     signature: c.signature
       ? { isValid: c.signature.isValid === true, state: (c.signature.state ?? 'unknown').toLowerCase(), wasSignedByGitHub: c.signature.wasSignedByGitHub === true }
@@ -332,6 +353,7 @@ function toSnapshot(req: LoadRequest, repo: WireRepository, pull: WirePull, base
     toBaseFile(repo.codeownersGithub, CODEOWNERS_PATHS[0]) ?? toBaseFile(repo.codeownersRoot, CODEOWNERS_PATHS[1]) ?? toBaseFile(repo.codeownersDocs, CODEOWNERS_PATHS[2]);
   const state = pull.state === 'MERGED' ? 'merged' : pull.state === 'CLOSED' ? 'closed' : 'open';
   const files = capped(pull.files, toFile, GITHUB_LIMITS.maxFiles);
+  const botEmails = botAuthorEmails(pull.author, req.host);
   return {
     repository: { owner: req.owner, name: req.repo, defaultBranch: repo.defaultBranchRef?.name ?? '', host: req.host },
     number: pull.number,
@@ -352,7 +374,7 @@ function toSnapshot(req: LoadRequest, repo: WireRepository, pull: WirePull, base
       deletions: pull.deletions ?? 0,
     },
     files: { ...files, truncated: files.truncated || (pull.changedFiles ?? 0) > files.nodes.length },
-    commits: capped(pull.commits, toCommit, GITHUB_LIMITS.maxCommits),
+    commits: capped(pull.commits, (c) => toCommit(c, botEmails), GITHUB_LIMITS.maxCommits),
     reviews: capped(pull.reviews, toReview),
     closingIssues: present(pull.closingIssuesReferences?.nodes).map((i) => ({ number: i.number, repository: i.repository?.nameWithOwner ?? '' })),
     teams: {},

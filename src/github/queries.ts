@@ -51,7 +51,7 @@ query QualityGatesSnapshot(
       isDraft
       state
       isCrossRepository
-      author { __typename login }
+      author { __typename login ... on Bot { databaseId } }
       baseRefName
       baseRefOid
       headRefName

@@ -100,13 +100,21 @@ describe('loadPullRequest', () => {
     fake.addPull({
       number: 7,
       files: [{ path: 'a.ts', additions: 0, deletions: 0, changeType: 'RENAMED' }],
-      commits: [{ oid: 'a'.repeat(40), message: 'Subject\n\nSigned-off-by: A <a@x.io>', signature: null, parents: 2, authorName: 'dependabot[bot]', authorLogin: null }],
+      author: 'renovate',
+      authorType: 'Bot',
+      authorDatabaseId: 29139614,
+      commits: [
+        { oid: 'a'.repeat(40), message: 'Subject\n\nSigned-off-by: A <a@x.io>', signature: null, parents: 2, authorName: 'renovate[bot]', authorEmail: '29139614+renovate[bot]@users.noreply.github.com', authorLogin: null },
+        { oid: 'c'.repeat(40), message: 'Forged', authorName: 'renovate[bot]', authorEmail: '29139614+renovate[bot]@users.noreply.github.com', authorLogin: 'mallory' },
+      ],
       reviews: [{ login: 'rev', state: 'CHANGES_REQUESTED', commitOid: 'b'.repeat(40) }],
       closingIssues: [{ number: 9, repository: 'Codertocat/Hello-World' }],
     });
     const { snapshot } = await load(7);
     expect(snapshot.files.nodes[0]).toEqual({ path: 'a.ts', changeType: 'renamed', additions: 0, deletions: 0 });
     expect(snapshot.commits.nodes[0]).toMatchObject({ subject: 'Subject', signature: null, parentCount: 2, authorIsBot: true, authorLogin: null });
+    // the same address on a commit GitHub links to a user account is that user's, not the bot's
+    expect(snapshot.commits.nodes[1]).toMatchObject({ authorIsBot: false, authorLogin: 'mallory' });
     expect(snapshot.reviews.nodes[0]).toEqual({ author: 'rev', state: 'changes_requested', submittedAt: '2026-01-01T00:00:00Z', commitSha: 'b'.repeat(40) });
     expect(snapshot.closingIssues).toEqual([{ number: 9, repository: 'Codertocat/Hello-World' }]);
     expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot);
