@@ -112,15 +112,27 @@ function notesFor(pr: PullRequestSnapshot): Text[] {
   return notes;
 }
 
+/**
+ * The effective config: the base branch's file, or with `proposed` the PR's own file (for
+ * the preview), whose `_extends` is followed only within this repository and to the org
+ * file at hand: a proposed file cannot make the app read another repository.
+ */
 async function loadConfig(deps: EvaluationDeps, loaded: LoadedPullRequest, owner: string, proposed = false): Promise<ConfigResult> {
   return resolveConfig({
     owner,
+    repo: loaded.snapshot.repository.name,
+    followExtends: proposed ? 'same-repository' : 'anywhere',
     repoFile: proposed ? loaded.proposedConfig : loaded.repoConfig,
     orgFile: loaded.orgConfig,
     fetchFile: async (target) => {
-      const data = (await deps.graphql(EXTENDS_QUERY, { owner: target.owner, name: target.repo, expression: `HEAD:${target.path}` })) as {
-        repository?: { object?: { text?: string | null } | null } | null;
-      };
+      let data: { repository?: { object?: { text?: string | null } | null } | null };
+      try {
+        data = (await deps.graphql(EXTENDS_QUERY, { owner: target.owner, name: target.repo, expression: `HEAD:${target.path}` })) as typeof data;
+      } catch (error) {
+        // A repository the installation cannot see is answered like a missing file.
+        if ((error as { errors?: { type?: string }[] }).errors?.some((e) => e.type === 'NOT_FOUND')) return null;
+        throw error;
+      }
       const text = data.repository?.object?.text;
       return typeof text === 'string' ? { file: `${target.owner}/${target.repo}:${target.path}`, text } : null;
     },

@@ -105,6 +105,12 @@ export class GitHubModel {
   readonly blobs = new Map<string, Map<string, string>>();
   /** The org's `.github` repository default-branch files; `undefined` = no such repository. */
   orgFiles: Map<string, string> | undefined;
+  /**
+   * Default-branch files of other repositories the installation can read, by `owner/name`
+   * (lower case), for `_extends` reads. This repository's own default branch is the blobs of
+   * the commit `HEAD` (`setBlob('HEAD', path, text)`).
+   */
+  readonly repoFiles = new Map<string, Map<string, string>>();
   readonly checkRuns: FakeCheckRun[] = [];
   /** Blobs larger than this many bytes come back from GraphQL truncated, as GitHub does (~512 KB). */
   truncateBlobsOver = 512 * 1024;
@@ -163,6 +169,13 @@ export class GitHubModel {
   setBlob(sha: string, path: string, text: string): void {
     if (!this.blobs.has(sha)) this.blobs.set(sha, new Map());
     this.blobs.get(sha)!.set(path, text);
+  }
+
+  /** Puts a file on the default branch of another repository (`owner/name`) the installation can read. */
+  setRepoFile(fullName: string, path: string, text: string): void {
+    const key = fullName.toLowerCase();
+    if (!this.repoFiles.has(key)) this.repoFiles.set(key, new Map());
+    this.repoFiles.get(key)!.set(path, text);
   }
 
   setOrgFile(path: string, text: string): void {
@@ -342,6 +355,8 @@ export class GitHubModel {
         const org = this.orgFiles ? { config: this.orgBlob(String(v.orgConfigExpr)) } : null;
         return [200, { data: { repository: { config: this.expr(v.configExpr) }, org } }];
       }
+      case 'QualityGatesExtends':
+        return this.answerExtends(v);
       case 'QualityGatesTeamMembers':
         return this.answerTeams(v);
       case 'QualityGatesTeamMembersPage': {
@@ -352,6 +367,24 @@ export class GitHubModel {
       default:
         return [400, { message: `fake GitHub does not know the operation ${operation}` }];
     }
+  }
+
+  /**
+   * A file at `HEAD:<path>` of this repository, the org's `.github` repository or another
+   * repository of `repoFiles`; any other repository is one the installation cannot see
+   * (null, with a NOT_FOUND error, as GitHub answers).
+   */
+  private answerExtends(v: Record<string, unknown>): [number, unknown] {
+    const owner = String(v.owner).toLowerCase();
+    const name = String(v.name).toLowerCase();
+    const path = String(v.expression).replace(/^HEAD:/, '');
+    const own = owner === this.owner.toLowerCase();
+    const files = own && name === this.repo.toLowerCase() ? (this.blobs.get('HEAD') ?? new Map<string, string>()) : own && name === '.github' ? this.orgFiles : this.repoFiles.get(`${owner}/${name}`);
+    if (!files) {
+      return [200, { data: { repository: null }, errors: [{ type: 'NOT_FOUND', path: ['repository'], message: `Could not resolve to a Repository with the name '${String(v.owner)}/${String(v.name)}'.` }] }];
+    }
+    const text = files.get(path);
+    return [200, { data: { repository: { object: text === undefined ? null : { text } } } }];
   }
 
   /** `organization(login: $org) { t0: team(slug: $s0) { members … } … }`, one alias per `$s<i>` variable. */
