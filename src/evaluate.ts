@@ -57,6 +57,8 @@ export interface EvaluationReport {
   /** With `deferred`: when to evaluate again (epoch ms), GitHub's rate-limit reset. */
   readonly retryAt?: number;
   readonly conclusion?: string;
+  /** What the written run says; unset when no run was written or attempted. */
+  readonly verdict?: Verdict['kind'];
   readonly headSha?: string;
   readonly writes: number;
 }
@@ -193,7 +195,7 @@ export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJ
   const finish = (report: EvaluationReport, fields: Record<string, unknown> = {}): EvaluationReport => {
     const seconds = (now() - started) / 1000;
     deps.metrics?.evaluationDuration.observe({ outcome: report.outcome }, seconds);
-    deps.metrics?.evaluations.inc({ conclusion: report.conclusion ?? report.outcome });
+    deps.metrics?.evaluations.inc({ conclusion: report.conclusion ?? report.outcome, verdict: report.verdict ?? 'none' });
     log.info({ outcome: report.outcome, conclusion: report.conclusion, writes: report.writes, githubRequests: deps.requestCount?.(), durationMs: Math.round(seconds * 1000), ...fields }, 'evaluation finished');
     return report;
   };
@@ -308,9 +310,9 @@ async function writeVerdict(
       { err: error, status, hint: status === 403 ? 'the app lacks checks: write; accept the new permissions in the installation settings' : undefined },
       'failed to write check run',
     );
-    return { outcome: 'failed', conclusion: output.conclusion, headSha, writes };
+    return { outcome: 'failed', conclusion: output.conclusion, verdict: verdict.kind, headSha, writes };
   }
-  return { outcome: writes === 0 && unchanged > 0 ? 'unchanged' : 'written', conclusion: output.conclusion, headSha, writes };
+  return { outcome: writes === 0 && unchanged > 0 ? 'unchanged' : 'written', conclusion: output.conclusion, verdict: verdict.kind, headSha, writes };
 }
 
 /** The rate-limit error behind `error` (it may be wrapped as a `cause`), if any. */

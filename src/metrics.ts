@@ -6,7 +6,13 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 
 export interface Metrics {
   readonly registry: Registry;
-  readonly evaluations: Counter<'conclusion'>;
+  /**
+   * `conclusion`: the check's conclusion, or the outcome when there is none. `verdict`: what the
+   * run says, so that "Configuration error" and "Evaluation error" runs (conclusion `failure` too)
+   * are told from judged pull requests: `evaluated`, `skipped`, `config-error`, `error`,
+   * `merge-group` (a merge group passed), `none` (no run: not open, no head, deferred).
+   */
+  readonly evaluations: Counter<'conclusion' | 'verdict'>;
   readonly gateResults: Counter<'gate' | 'status'>;
   readonly evaluationDuration: Histogram<'outcome'>;
   readonly webhookEvents: Counter<'event' | 'action'>;
@@ -37,7 +43,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   const registers = [registry];
   return {
     registry,
-    evaluations: new Counter({ name: 'quality_gates_evaluations_total', help: 'Completed evaluations by check conclusion (success, failure, neutral) or outcome.', labelNames: ['conclusion'], registers }),
+    evaluations: new Counter({
+      name: 'quality_gates_evaluations_total',
+      help: 'Completed evaluations by check conclusion (success, failure, neutral) or outcome, and verdict (evaluated, skipped, config-error, error, merge-group, none).',
+      labelNames: ['conclusion', 'verdict'],
+      registers,
+    }),
     gateResults: new Counter({ name: 'quality_gates_gate_results_total', help: 'Gate results by gate and status (pass, fail, warn, skipped).', labelNames: ['gate', 'status'], registers }),
     evaluationDuration: new Histogram({
       name: 'quality_gates_evaluation_duration_seconds',

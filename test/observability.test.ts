@@ -60,7 +60,7 @@ describe('metrics', () => {
     await h.receive('pull_request', pullRequestPayload(fake, pull, 'edited'));
     const text = await h.app.metrics.registry.metrics();
     for (const line of [
-      'quality_gates_evaluations_total{conclusion="failure"} 2',
+      'quality_gates_evaluations_total{conclusion="failure",verdict="evaluated"} 2',
       'quality_gates_gate_results_total{gate="linked-ticket",status="fail"} 2',
       'quality_gates_gate_results_total{gate="batch-size",status="pass"} 2',
       'quality_gates_webhook_events_total{event="pull_request",action="opened"} 1',
