@@ -6,12 +6,18 @@
  * and a burst of events for one PR evaluates its latest state once. The queue is
  * chosen at start-up (src/queue.ts: in-process, or Redis shared by replicas); this
  * module does not know which.
+ *
+ * Evaluations are keyed by repository and head commit, not by pull request: a check
+ * run belongs to a commit, and pull requests that share a head commit (twins) are
+ * judged together (src/evaluate.ts), so two of them must never be evaluated at once.
+ * An event without a head commit (a comment) first resolves it under its pull
+ * request's key, then hands the evaluation to the head commit's key.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApplicationFunction, Context, Probot } from 'probot';
 import type { Logger } from 'pino';
 import { RunMemory, type RunStore } from './checks/writer.js';
-import { evaluatePullRequest, PolicyMemory, type EvaluationJob } from './evaluate.js';
+import { evaluatePullRequest, PolicyMemory, resolvePullHead, type EvaluationDeps, type EvaluationJob } from './evaluate.js';
 import { passMergeGroup, type MergeGroupJob } from './merge-group.js';
 import { withGraphqlRetry, type ClientOptions } from './github/client.js';
 import { createTeamCache } from './github/teams.js';
@@ -91,7 +97,7 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
     settleMs: options.settleMs ?? DEFAULT_SETTLE_MS,
     metrics,
     onError: (error, key, attempt, retrying) => log?.error({ err: error, key, attempt, retrying }, 'evaluation crashed'),
-    run: async (item: QueueJob, _key: string, context: JobContext) => {
+    run: async (item: QueueJob, key: string, context: JobContext) => {
       if (!probot || !log) throw new Error('the app is not loaded yet');
       let requests = 0;
       const octokit = await probot.auth(item.job.installationId);
@@ -112,38 +118,69 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
         await passMergeGroup({ graphql, checks, memory, log, metrics }, item.job);
         return;
       }
-      const report = await evaluatePullRequest(
-        {
-          graphql,
-          checks,
-          memory,
-          appId: options.appId,
-          host: options.host ?? 'github.com',
-          log,
-          metrics,
-          requestCount: () => requests,
-          policies,
-          teams,
-          readRaw: async (owner, repo, path, ref) => {
-            const res = await octokit.rest.repos.getContent({ owner, repo, path, ref, mediaType: { format: 'raw' } });
-            return typeof res.data === 'string' ? res.data : String(res.data);
-          },
-          ...(options.now ? { now: options.now } : {}),
+      const deps: EvaluationDeps = {
+        graphql,
+        checks,
+        memory,
+        appId: options.appId,
+        host: options.host ?? 'github.com',
+        log,
+        metrics,
+        requestCount: () => requests,
+        policies,
+        teams,
+        readRaw: async (owner, repo, path, ref) => {
+          const res = await octokit.rest.repos.getContent({ owner, repo, path, ref, mediaType: { format: 'raw' } });
+          return typeof res.data === 'string' ? res.data : String(res.data);
         },
-        item.job,
-      );
+        ...(options.now ? { now: options.now } : {}),
+      };
+      if (!item.job.headSha) {
+        // A comment: find the head commit, then evaluate under its key.
+        const resolved = await resolvePullHead(deps, item.job);
+        if (!('outcome' in resolved)) await handOver(resolved);
+        else if (resolved.outcome === 'deferred' && resolved.retryAt !== undefined) defer(item, resolved.retryAt);
+        return;
+      }
+      if (key !== keyOf(item)) {
+        // Queued under another key (by an older version, keyed by pull request): run it under its head commit's.
+        await handOver(item.job);
+        return;
+      }
+      const report = await evaluatePullRequest(deps, item.job);
       if (report.outcome === 'deferred' && report.retryAt !== undefined) defer(item, report.retryAt);
+      // Pushed since the event: the new head commit is evaluated under its own key (it coalesces with the push's own event).
+      if (report.outcome === 'moved' && report.headSha) await handOver({ ...item.job, headSha: report.headSha, baseSha: report.baseSha });
     },
   });
 
-  const pullKey = (job: Pick<EvaluationJob, 'owner' | 'repo' | 'number'>) => `${job.owner}/${job.repo}#${job.number}`.toLowerCase();
+  /**
+   * The queue key of a job: repository and head commit, so that evaluations of one commit, for
+   * whichever of the pull requests that share it, never run at once. A job without a head commit
+   * (a comment) is keyed by its pull request until the head is resolved.
+   */
+  const keyOf = (item: QueueJob): string => {
+    if (item.kind === 'merge-group') return `merge-group:${item.job.owner}/${item.job.repo}@${item.job.headSha}`.toLowerCase();
+    const job = item.job;
+    return (job.headSha ? `${job.owner}/${job.repo}@${job.headSha}` : `${job.owner}/${job.repo}#${job.number}`).toLowerCase();
+  };
+
+  /** Pushes an evaluation from a running job (a resolved comment, a moved head) under its head commit's key. */
+  const handOver = async (job: EvaluationJob) => {
+    const item: QueueJob = { kind: 'pull', job };
+    const admission = await queue.push(keyOf(item), item);
+    if (admission === 'dropped') {
+      metrics.queueEvents.inc({ result: admission });
+      log?.error({ repo: `${job.owner}/${job.repo}`, pr: job.number, sha: job.headSha, depth: queue.depth }, 'evaluation queue saturated; event dropped');
+    }
+  };
 
   /** Re-queues a rate-limited evaluation for after GitHub's reset (with jitter, so a burst does not return at once). */
   const defer = (item: QueueJob, retryAt: number) => {
     if (state.stopping || item.kind !== 'pull') return;
     const delayMs = Math.max(0, retryAt - Date.now()) + Math.round(Math.random() * (options.deferJitterMs ?? 30_000));
     metrics.queueEvents.inc({ result: 'deferred' });
-    queue.push(pullKey(item.job), item, { delayMs }).catch((error: unknown) => log?.error({ err: error, key: pullKey(item.job) }, 'could not defer the evaluation'));
+    queue.push(keyOf(item), item, { delayMs }).catch((error: unknown) => log?.error({ err: error, key: keyOf(item) }, 'could not defer the evaluation'));
   };
 
   const enqueue = async (context: Context, job: Omit<EvaluationJob, 'installationId' | 'delivery' | 'event'>) => {
@@ -153,7 +190,8 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
       return;
     }
     const full: EvaluationJob = { ...job, installationId, delivery: context.id, event: context.name };
-    const admission = await queue.push(pullKey(job), { kind: 'pull', job: full });
+    const item: QueueJob = { kind: 'pull', job: full };
+    const admission = await queue.push(keyOf(item), item);
     metrics.queueEvents.inc({ result: admission });
     if (admission === 'dropped') context.log.error({ repo: `${job.owner}/${job.repo}`, pr: job.number, depth: queue.depth }, 'evaluation queue saturated; event dropped');
     else context.log.debug({ repo: `${job.owner}/${job.repo}`, pr: job.number, admission }, 'evaluation queued');

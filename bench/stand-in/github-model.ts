@@ -57,6 +57,16 @@ export interface FakePull {
   isCrossRepository?: boolean;
 }
 
+/** A pull request of another repository, as `associatedPullRequests` lists it. */
+export interface ForeignPull {
+  number: number;
+  state: 'OPEN' | 'CLOSED' | 'MERGED';
+  headRefOid: string;
+  baseRefOid: string;
+  /** `owner/name` of its base repository. */
+  repository: string;
+}
+
 export interface FakeCheckRun {
   id: number;
   name: string;
@@ -111,6 +121,13 @@ export class GitHubModel {
    * the commit `HEAD` (`setBlob('HEAD', path, text)`).
    */
   readonly repoFiles = new Map<string, Map<string, string>>();
+  /**
+   * Commits on the default branch. For them, as GitHub documents for `Commit.associatedPullRequests`,
+   * only the merged pull request that brought them in is listed, never open ones.
+   */
+  readonly defaultBranchCommits = new Set<string>();
+  /** Pull requests of other repositories (forks, upstreams) GitHub associates with a commit, by commit. */
+  readonly foreignAssociated = new Map<string, ForeignPull[]>();
   readonly checkRuns: FakeCheckRun[] = [];
   /** Blobs larger than this many bytes come back from GraphQL truncated, as GitHub does (~512 KB). */
   truncateBlobsOver = 512 * 1024;
@@ -169,6 +186,11 @@ export class GitHubModel {
   setBlob(sha: string, path: string, text: string): void {
     if (!this.blobs.has(sha)) this.blobs.set(sha, new Map());
     this.blobs.get(sha)!.set(path, text);
+  }
+
+  /** Lists a pull request of another repository as associated with `oid`. */
+  addForeignAssociatedPull(oid: string, pull: ForeignPull): void {
+    this.foreignAssociated.set(oid, [...(this.foreignAssociated.get(oid) ?? []), pull]);
   }
 
   /** Puts a file on the default branch of another repository (`owner/name`) the installation can read. */
@@ -306,7 +328,9 @@ export class GitHubModel {
         if (!pull) return [200, { data: { repository: sameRepo ? { pullRequest: null } : null, org }, errors: [{ type: 'NOT_FOUND', path: ['repository', 'pullRequest'], message: 'Could not resolve to a PullRequest' }] }];
         const data = {
           repository: {
+            id: this.repositoryId,
             defaultBranchRef: { name: 'main' },
+            head: this.commitObject(String(v.headOid)),
             config: this.expr(v.configExpr),
             proposedConfig: this.expr(v.proposedConfigExpr),
             gitattributes: this.expr(v.attributesExpr),
@@ -320,7 +344,6 @@ export class GitHubModel {
               commits: page(pull.commits.map(wireCommit), null),
               reviews: page(pull.reviews.map(wireReview), null),
               closingIssuesReferences: { nodes: pull.closingIssues.map((i) => ({ number: i.number, repository: { nameWithOwner: i.repository } })) },
-              headCommit: { nodes: [{ commit: { oid: pull.commits[pull.commits.length - 1]?.oid ?? pull.headRefOid, checkSuites: this.suitesFor(pull.headRefOid) } }] },
             },
           },
           org,
@@ -427,6 +450,32 @@ export class GitHubModel {
       additions: pull.files.reduce((s, f) => s + f.additions, 0),
       deletions: pull.files.reduce((s, f) => s + f.deletions, 0),
     };
+  }
+
+  /** GraphQL node id of this repository (`Repository.id`). */
+  get repositoryId(): string {
+    return `R_${Buffer.from(`${this.owner}/${this.repo}`).toString('base64url')}`;
+  }
+
+  /**
+   * `repository.object(oid:)` for a commit: this app's check suites on it, and the pull requests
+   * GitHub associates with it: those that contain it (as head or earlier), most recently updated
+   * (here: highest number) first, at most 100, plus `foreignAssociated`; for a commit on the
+   * default branch, only merged ones.
+   */
+  private commitObject(oid: string) {
+    const ours = [...this.pulls.values()]
+      .filter((p) => p.headRefOid === oid || p.commits.some((c) => c.oid === oid))
+      .map((p) => ({ number: p.number, state: p.state, headRefOid: p.headRefOid, baseRefOid: p.baseRefOid, baseRepository: { id: this.repositoryId } }));
+    const theirs = (this.foreignAssociated.get(oid) ?? []).map((p) => ({
+      number: p.number,
+      state: p.state,
+      headRefOid: p.headRefOid,
+      baseRefOid: p.baseRefOid,
+      baseRepository: { id: `R_${Buffer.from(p.repository).toString('base64url')}` },
+    }));
+    const listed = [...ours, ...theirs].filter((p) => !this.defaultBranchCommits.has(oid) || p.state === 'MERGED').sort((a, b) => b.number - a.number);
+    return { oid, checkSuites: this.suitesFor(oid), associatedPullRequests: { nodes: listed.slice(0, 100) } };
   }
 
   private suitesFor(sha: string) {

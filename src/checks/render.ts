@@ -198,9 +198,10 @@ export function renderPreview(preview: Preview): string {
   }
 }
 
-export function renderCheckRun(verdict: Verdict, preview?: Preview): CheckOutput {
+export function renderCheckRun(verdict: Verdict, preview?: Preview, twins?: TwinNote): CheckOutput {
   const title = titleOf(verdict);
   let summary = renderSummary(verdict);
+  if (twins) summary = withTwinNote(summary, twins);
   if (preview) {
     const section = renderPreview(preview);
     // The preview is the first thing dropped when the limit is near.
@@ -211,6 +212,57 @@ export function renderCheckRun(verdict: Verdict, preview?: Preview): CheckOutput
     title: title.length > CHECK_LIMITS.title ? `${title.slice(0, CHECK_LIMITS.title - 1)}…` : title,
     summary,
   };
+}
+
+/** A pull request as the twin note names it. */
+export interface TwinLine {
+  readonly number: number;
+  /** Its base branch (user text). */
+  readonly baseRef: string;
+  readonly conclusion: CheckConclusion;
+  /** Its own run's title, e.g. "Skipped: draft pull request" (may hold user text). */
+  readonly title: string;
+}
+
+/** The open pull requests that share a head commit, for the note under the run's summary. */
+export interface TwinNote {
+  /** The pull request whose verdict the run shows (the most restrictive). */
+  readonly decidedBy: TwinLine;
+  /** The other open pull requests judged on this commit, by number. */
+  readonly others: readonly TwinLine[];
+  /** True when more open pull requests share the commit than Quality Gates judges: the run is blocked. */
+  readonly tooMany: boolean;
+  /** How many pull requests Quality Gates judges on one commit at most. */
+  readonly limit: number;
+}
+
+const twinLine = (t: TwinLine) => `#${t.number} (into ${codeSpan(t.baseRef)}): **${t.conclusion}**, ${escapeMarkdown(t.title)}`;
+
+/** The note on a run whose commit is the head of several open pull requests. */
+export function renderTwinNote(note: TwinNote): string {
+  const count = note.others.length + 1;
+  const head = '### Other pull requests on this commit';
+  if (note.tooMany) {
+    return [
+      head,
+      `More than ${note.limit} open pull requests have this commit as their head. A check run belongs to the commit, and Quality Gates judges at most ${note.limit} pull requests on one commit, so it cannot tell which verdict is the most restrictive, and blocks the commit.`,
+      'Close the pull requests that are not needed (several pull requests from one branch, or from branches at the same commit), then re-run this check. Judged so far:',
+      [note.decidedBy, ...note.others].map((t) => `- ${twinLine(t)}`).join('\n'),
+    ].join('\n\n');
+  }
+  return [
+    head,
+    `This commit is the head of ${count} open pull requests. A check run belongs to the commit, so each pull request is judged by its own base branch's configuration, and every check run on the commit shows the most restrictive verdict: here that of #${note.decidedBy.number} (into ${codeSpan(note.decidedBy.baseRef)}), shown above. The others:`,
+    note.others.map((t) => `- ${twinLine(t)}`).join('\n'),
+  ].join('\n\n');
+}
+
+/** `summary` with the twin note after it, cutting the summary if both would pass GitHub's limit. */
+export function withTwinNote(summary: string, note: TwinNote): string {
+  const section = renderTwinNote(note);
+  const room = CHECK_LIMITS.summary - section.length - 3;
+  const body = summary.length > room ? `${summary.slice(0, Math.max(0, room - 1))}…` : summary;
+  return `${body}\n\n${section}`;
 }
 
 /** Output of the per-gate run "<name> / <gate-id>". */

@@ -49,6 +49,23 @@ export function conclusionOf(verdict: Verdict): CheckConclusion {
   }
 }
 
+/**
+ * How much a conclusion holds back a merge: `failure` (blocked, "Configuration error",
+ * "Evaluation error" concluding failure) over `success` over `neutral` (skipped; GitHub
+ * counts it as passing). Twin pull requests are combined by it.
+ */
+export const RESTRICTIVENESS: Readonly<Record<CheckConclusion, number>> = { failure: 2, success: 1, neutral: 0 };
+
+/** The most restrictive of several pull requests' conclusions; ties go to the lowest number. Undefined for none. */
+export function mostRestrictive<T extends { readonly number: number; readonly conclusion: CheckConclusion }>(list: readonly T[]): T | undefined {
+  let best: T | undefined;
+  for (const item of list) {
+    const diff = best === undefined ? 1 : RESTRICTIVENESS[item.conclusion] - RESTRICTIVENESS[best.conclusion];
+    if (diff > 0 || (diff === 0 && item.number < best!.number)) best = item;
+  }
+  return best;
+}
+
 /** The per-gate run's conclusion: success for pass and warn, failure for a blocking fail, neutral for skipped. */
 export function gateConclusion(outcome: GateOutcome): CheckConclusion {
   if (outcome.status === 'fail') return 'failure';

@@ -120,6 +120,30 @@ describe('loadPullRequest', () => {
     expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot);
   });
 
+  it('lists, in the same read, the open pull requests of this repository whose head is the same commit', async () => {
+    const OTHER = 'f'.repeat(40);
+    fake.addPull({ number: 1 });
+    fake.addPull({ number: 2, baseRefOid: OTHER }); // a twin into another base
+    fake.addPull({ number: 3, state: 'CLOSED' });
+    // contains the commit, but its head is a later one
+    fake.addPull({ number: 4, headRefOid: OTHER, commits: [{ oid: HEAD, message: 'a' }, { oid: OTHER, message: 'b' }] });
+    fake.addForeignAssociatedPull(HEAD, { number: 5, state: 'OPEN', headRefOid: HEAD, baseRefOid: BASE, repository: 'someone/fork' });
+    const loaded = await load(1);
+    expect(loaded.twins).toEqual([{ number: 2, baseSha: OTHER }]);
+    expect(fake.graphqlCount).toBe(1);
+    const vars = (fake.requests[0]!.body as { variables: Record<string, unknown> }).variables;
+    expect(vars.headOid).toBe(HEAD);
+  });
+
+  it('reads the twins of the commit it was asked about, even when the pull request has moved on', async () => {
+    fake.addPull({ number: 1, headRefOid: 'f'.repeat(40) });
+    fake.addPull({ number: 2 });
+    const loaded = await load(1);
+    // the caller sees the new head and hands it over; what was read belongs to the event's commit
+    expect(loaded.snapshot.headSha).toBe('f'.repeat(40));
+    expect(loaded.twins).toEqual([{ number: 2, baseSha: BASE }]);
+  });
+
   it('fails with a LoadError naming the cause when GitHub errors', async () => {
     fake.fail = () => 502;
     fake.addPull({ number: 8 });
