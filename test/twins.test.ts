@@ -121,7 +121,10 @@ describe('a twin cannot flip the required check', () => {
 });
 
 describe('twins as they come and go', () => {
-  it('the verdict returns to the remaining pull request when the deciding twin closes', async () => {
+  it.each([
+    ['on the remaining pull request', 1],
+    ['on the closed twin itself', 2],
+  ])('the verdict returns to the remaining pull request when the deciding twin closes: a recheck %s', async (_where, rechecked) => {
     fake.setBlob(BASE, CONFIG, 'gates:\n  batch-size:\n    max_lines: 100\n');
     fake.setBlob(OTHER, CONFIG, 'gates:\n  batch-size:\n    max_lines: 1\n');
     const pr1 = strict();
@@ -131,22 +134,7 @@ describe('twins as they come and go', () => {
     expect(only().conclusion).toBe('failure');
 
     pr2.state = 'CLOSED';
-    await h.receive('issue_comment', recheck(1));
-    expect(only().conclusion).toBe('success');
-    expect(only().output.summary).not.toContain('#2');
-  });
-
-  it('a recheck on the closed deciding twin re-judges the commit for the pull requests still open', async () => {
-    fake.setBlob(BASE, CONFIG, 'gates:\n  batch-size:\n    max_lines: 100\n');
-    fake.setBlob(OTHER, CONFIG, 'gates:\n  batch-size:\n    max_lines: 1\n');
-    const pr1 = strict();
-    const pr2 = twin(2, { baseRefName: 'other', baseRefOid: OTHER });
-    await h.receive('pull_request', pullRequestPayload(fake, pr1));
-    await h.receive('pull_request', pullRequestPayload(fake, pr2));
-    expect(only().conclusion).toBe('failure');
-
-    pr2.state = 'CLOSED';
-    await h.receive('issue_comment', recheck(2));
+    await h.receive('issue_comment', recheck(rechecked));
     expect(only().conclusion).toBe('success');
     expect(only().output.summary).not.toContain('Other pull requests on this commit');
   });

@@ -38,9 +38,10 @@ export const ASSOCIATED_PULLS_PAGE = PAGE_SIZE;
  * config, CODEOWNERS or .gitattributes. The head's config file is read too, only to
  * preview what a proposed config would conclude; it never decides the verdict.
  *
- * `head` is the commit the evaluation is for, read by its id (a PR's `commits(last: 1)`
- * stops at GitHub's 250-commit cap): this app's check runs on it, and the pull requests
- * that may share it.
+ * `head` is the commit the evaluation is for (the job's), read by its id: this app's check
+ * runs on it, and the pull requests that may share it. By id, it is that commit whatever
+ * the pull request's commit list holds (GitHub caps it at 250 commits) and even when the
+ * pull request has been pushed since (the evaluation then hands over to the new head).
  */
 export const SNAPSHOT_QUERY = `
 query QualityGatesSnapshot(
