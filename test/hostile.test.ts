@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { compileCodeowners } from '../gates/codeowners/match.js';
 import { renderCheckRun, CHECK_LIMITS } from '../src/checks/render.js';
-import { parseConfigText } from '../src/config/parse.js';
+import { parseConfigText, PROBLEM_FORMS } from '../src/config/parse.js';
 import { DEFAULT_CONFIG } from '../src/config/schema.js';
 import { runGates } from '../src/evaluate.js';
 import { aCommit, aFile, aSnapshot, capped } from './support/builders.js';
@@ -29,8 +29,10 @@ function assertLocated(text: string) {
     for (const p of result.problems) {
       expect(p.message.length).toBeGreaterThan(0);
       expect(p.file).toBe(FILE);
-      // located: a line in the file, or a key path, or (whole-file problems) line 1+
-      expect(p.line > 0 || p.path.length > 0).toBe(true);
+      // located: a line in the file, or a key path; only the size limit and the count of unlisted problems have no place
+      expect(p.line > 0 || p.path.length > 0 || /^(the file is larger than|and [\d,]+ more problems?$)/.test(p.message)).toBe(true);
+      // in the words of docs/configuration.md, never the YAML library's or zod's
+      expect(PROBLEM_FORMS.some((f) => f.pattern.test(p.message)), p.message).toBe(true);
     }
   }
 }

@@ -5,7 +5,7 @@
  * markup, long lists are bounded, and the output stays inside GitHub's limits.
  */
 import { plain, type DetailBlock, type Inline, type Text } from '../../gates/gate.js';
-import type { ConfigProblem } from '../config/parse.js';
+import { MAX_LISTED_PROBLEMS, type ConfigProblem } from '../config/parse.js';
 import { conclusionOf, titleOf, type CheckConclusion, type GateOutcome, type Preview, type RowStatus, type Verdict } from './verdict.js';
 
 /**
@@ -172,7 +172,8 @@ export function renderProblem(p: ConfigProblem): string {
 }
 
 function renderProblems(problems: readonly ConfigProblem[]): string {
-  const lines = problems.slice(0, MAX_ITEMS).map(renderProblem);
+  // parseConfigText lists 25 problems and counts the rest in one more entry, shown as it is.
+  const lines = problems.slice(0, MAX_LISTED_PROBLEMS + 1).map(renderProblem);
   const rest = more(lines.length, problems.length);
   return [...lines, ...(rest ? [`- …${rest}`] : [])].join('\n');
 }
