@@ -279,8 +279,9 @@ describe('many problems (issue 14: 20,000 unknown keys took 6.6 s)', () => {
     expect(Buffer.byteLength(text)).toBeLessThanOrEqual(MAX_CONFIG_BYTES);
     const started = performance.now();
     const r = parseConfigText(text, FILE);
-    // A guard against quadratic work (seconds), not a speed goal: npm run bench measures that.
-    expect(performance.now() - started).toBeLessThan(3_000);
+    // A guard against quadratic work, not a speed goal: distinct unknown keys took over a minute here
+    // before the fix (half a second after, on an idle machine); npm run bench measures speed.
+    expect(performance.now() - started).toBeLessThan(10_000);
     expect(r.kind === 'invalid' && r.problems.length).toBe(MAX_LISTED_PROBLEMS + 1);
   });
 });
