@@ -167,7 +167,6 @@ function indexDocument(doc: Document.Parsed, text: string, lines: LineCounter, h
   const anchors = new Map<string, Node>();
   // `indexed` is false below an inline merged mapping (`<<: {…}`): its keys never hide the mapping's own.
   const stack: Entry[] = [{ node: doc.contents, path: [], indexed: true }];
-  const dotted = (path: readonly string[]) => path.join('.');
   while (stack.length > 0) {
     const { node, path, indexed: parentIndexed } = stack.pop()!;
     if (isAlias(node)) {
@@ -175,9 +174,9 @@ function indexDocument(doc: Document.Parsed, text: string, lines: LineCounter, h
       index.firstAlias ??= offset;
       const target = anchors.get(node.source);
       if (!target) {
-        index.problems.push({ offset, path: dotted(path), message: `alias ${quote(`*${node.source}`)} names no anchor before it: set ${quote(`&${node.source}`)} on an earlier value` });
+        index.problems.push({ offset, path: keyPath(path), message: `alias ${quote(`*${node.source}`)} names no anchor before it: set ${quote(`&${node.source}`)} on an earlier value` });
       } else if (target.range && target.range[0] <= offset && offset < target.range[1]) {
-        index.problems.push({ offset, path: dotted(path), message: `alias ${quote(`*${node.source}`)} is inside the value it names` });
+        index.problems.push({ offset, path: keyPath(path), message: `alias ${quote(`*${node.source}`)} is inside the value it names` });
       }
       continue;
     }
@@ -211,7 +210,7 @@ function indexDocument(doc: Document.Parsed, text: string, lines: LineCounter, h
         if (isScalar(key) && typeof key.value === 'symbol') {
           index.merges.set(joinPath(path), valueOffset);
           const problem = badMerge(pair.value, anchors);
-          if (problem) index.problems.push({ offset: valueOffset, path: dotted(path), message: problem });
+          if (problem) index.problems.push({ offset: valueOffset, path: keyPath(path), message: problem });
           children.push({ node: pair.value, path, indexed: false });
           continue;
         }
@@ -221,16 +220,16 @@ function indexDocument(doc: Document.Parsed, text: string, lines: LineCounter, h
           continue;
         }
         const name = key.value === null || key.value === undefined ? '' : String(key.value);
-        const keyPath = indexed ? [...path, name] : path;
+        const childPath = indexed ? [...path, name] : path;
         const first = seen.get(name);
         if (first !== undefined && keyOffset !== undefined) {
           const line = lines.linePos(first).line;
-          index.problems.push({ offset: keyOffset, path: dotted([...path, name]), message: `duplicate key ${quote(name)}; it is already set on line ${line}` });
+          index.problems.push({ offset: keyOffset, path: keyPath([...path, name]), message: `duplicate key ${quote(name)}; it is already set on line ${line}` });
         } else if (keyOffset !== undefined) {
           seen.set(name, keyOffset);
-          if (indexed) index.places.set(joinPath(keyPath), { key: keyOffset, value: valueOffset });
+          if (indexed) index.places.set(joinPath(childPath), { key: keyOffset, value: valueOffset });
         }
-        children.push({ node: key, path: keyPath, indexed }, { node: pair.value, path: keyPath, indexed });
+        children.push({ node: key, path: childPath, indexed }, { node: pair.value, path: childPath, indexed });
       }
     }
     for (let i = children.length - 1; i >= 0; i--) stack.push(children[i]!);
@@ -328,9 +327,9 @@ function locateIssue(issue: z.core.$ZodIssue, index: DocumentIndex): Found[] {
   if (issue.code === 'unrecognized_keys') {
     const allowed = allowedKeysAt(path);
     const hint = allowed ? `; allowed here: ${allowed.join(', ')}` : '';
-    return issue.keys.map((key) => ({ offset: offsetOf(index, [...path, key], true), path: [...path, key].join('.'), message: `unknown key ${quote(key)}${hint}` }));
+    return issue.keys.map((key) => ({ offset: offsetOf(index, [...path, key], true), path: keyPath([...path, key]), message: `unknown key ${quote(key)}${hint}` }));
   }
-  return [{ offset: offsetOf(index, path, false), path: path.join('.'), message: describeIssue(issue) }];
+  return [{ offset: offsetOf(index, path, false), path: keyPath(path), message: describeIssue(issue) }];
 }
 
 /** The key's (or value's) offset at `path`; else where a merge brought it in; else the nearest ancestor's value. */
@@ -414,6 +413,11 @@ function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (value instanceof Date) return 'a date';
   return typeof value === 'object' ? 'a mapping' : typeof value;
+}
+
+/** The dotted key path shown with a problem; each key cut and escaped as `quote` does, without the quotes. */
+function keyPath(path: readonly string[]): string {
+  return path.map((key) => (/^[\w-]{1,60}$/.test(key) ? key : quote(key).slice(1, -1))).join('.');
 }
 
 /**
