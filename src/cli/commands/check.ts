@@ -14,8 +14,9 @@ import type { ConfigProblem } from '../../config/parse.js';
 import { resolveConfig, type ConfigResult, type ConfigSource, type ExtendsTarget } from '../../config/resolve.js';
 import { CONFIG_PATH, type QualityGatesConfig } from '../../config/schema.js';
 import { enabledGates, runGates, skipReason } from '../../evaluate.js';
-import { createGit } from '../git.js';
-import { LOCAL_SIGNATURE_STATES, loadLocalPullRequest, repositoryRoot, type LocalPullRequest } from '../git-snapshot.js';
+import { createGit, requireGitVersion } from '../git.js';
+import { loadLocalPullRequest, openLocalRepository, repositoryRoot, type LocalPullRequest, type LocalRepository } from '../git-snapshot.js';
+import { LOCAL_SIGNATURE_STATES } from '../signatures.js';
 import { CliError, EXIT, parseCommandArgs, readTextFile, useColor, write, type CliContext } from '../io.js';
 
 export const CHECK_HELP = `Usage: quality-gates check [--base REF] [--config FILE] [--title TEXT] [--body TEXT] [--json]
@@ -65,10 +66,13 @@ export async function runCheck(args: readonly string[], ctx: CliContext): Promis
     await write(ctx.stdout, CHECK_HELP);
     return EXIT.ok;
   }
+  await requireGitVersion(createGit(ctx.cwd, ctx.env));
   const root = await repositoryRoot(createGit(ctx.cwd, ctx.env));
   const git = createGit(root, ctx.env);
-  const local = await loadLocalPullRequest(git, { base: values.base, title: values.title, body: values.body, env: ctx.env });
-  const loaded = await loadConfig(local, values.config, ctx);
+  const repo = await openLocalRepository(git, { base: values.base });
+  // The config first: it says whether any gate needs the commits' signatures verified.
+  const loaded = await loadConfig(repo, values.config, ctx);
+  const local = await loadLocalPullRequest(git, repo, { title: values.title, body: values.body, env: ctx.env, verifySignatures: needsSignatures(loaded.result) });
 
   let verdict: Verdict;
   let config: QualityGatesConfig | undefined;
@@ -93,6 +97,13 @@ export async function runCheck(args: readonly string[], ctx: CliContext): Promis
     await write(ctx.stdout, `${useColor(ctx.stdout, ctx.env) ? colorize(text, output.conclusion) : text}\n`);
   }
   return exitCode;
+}
+
+/** Whether signed-commits will look at signatures: on, and requiring more than a sign-off. */
+function needsSignatures(result: ConfigResult): boolean {
+  if (result.kind !== 'ok' && result.kind !== 'missing') return false;
+  const enabled = enabledGates(result.config).some((g) => g.gate.id === 'signed-commits');
+  return enabled && result.config.gates['signed-commits'].require !== 'signoff';
 }
 
 export function exitCodeOf(verdict: Verdict): number {
@@ -130,9 +141,9 @@ const OFFLINE = ' (not read: offline)';
  * The organisation's file and other repositories cannot be read offline: they stand in as empty
  * files, so the local file's own keys apply over the built-in defaults, and a note says so.
  */
-async function loadConfig(local: LocalPullRequest, configFile: string | undefined, ctx: CliContext): Promise<LoadedConfig> {
+async function loadConfig(local: LocalRepository, configFile: string | undefined, ctx: CliContext): Promise<LoadedConfig> {
   const notes: Note[] = [];
-  const { owner, name } = local.snapshot.repository;
+  const { owner, name } = local.repository;
   let repoFile: ConfigSource | null;
   if (configFile !== undefined) {
     repoFile = { file: configFile, text: await readTextFile(path.resolve(ctx.cwd, configFile), configFile) };
