@@ -95,11 +95,9 @@ export async function repositoryRoot(git: Git): Promise<string> {
  * names. `git` must run in the repository's top-level directory.
  */
 export async function openLocalRepository(git: Git, options: BaseOptions = {}): Promise<LocalRepository> {
-  const headSha = (await git.maybe(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']))?.trim();
+  const [head, remote, defaultBranch] = await Promise.all([git.maybe(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']), originOf(git), remoteDefaultBranch(git)]);
+  const headSha = shaFrom(head ?? '');
   if (!headSha) throw new GitError('no-commits', 'the current branch has no commits yet; commit something first');
-
-  const remote = await originOf(git);
-  const defaultBranch = await remoteDefaultBranch(git);
   const base = await resolveBase(git, options.base, defaultBranch);
   const mergeBaseOut = await git.exec(['merge-base', base.sha, headSha]);
   const mergeBase = mergeBaseOut.stdout.toString('utf8').trim();
@@ -124,15 +122,16 @@ export async function openLocalRepository(git: Git, options: BaseOptions = {}): 
 /** Reads the pull request the current branch would open against `repo.base`. */
 export async function loadLocalPullRequest(git: Git, repo: LocalRepository, options: SnapshotOptions = {}): Promise<LocalPullRequest> {
   const { headSha, base } = repo;
-  const [headRef, files, commits, head, dirty, identity] = await Promise.all([
+  const [headRef, files, commits, head, dirty, identity, codeowners, gitattributes] = await Promise.all([
     currentBranch(git, options.env),
     changedFiles(git, base.mergeBase, headSha),
     branchCommits(git, base.sha, headSha, options.verifySignatures ?? true),
     headCommit(git, headSha),
     workingTreeDirty(git),
     localIdentity(git),
+    firstBaseFile(git, base.sha, CODEOWNERS_PATHS),
+    repo.readBaseFile('.gitattributes'),
   ]);
-  const [codeowners, gitattributes] = await Promise.all([firstBaseFile(git, base.sha, CODEOWNERS_PATHS), repo.readBaseFile('.gitattributes')]);
 
   // HEAD's, not the newest listed commit's: past 250 commits the list stops short of HEAD.
   const title = options.title ?? head.subject;

@@ -348,7 +348,7 @@ export function parseKeyring(out: string): Keyring {
  * else `gpg.program`, else `gpg`) in git's environment; null when it cannot be listed.
  */
 async function listKeyring(git: Git): Promise<Keyring | null> {
-  const program = (await git.maybe(['config', '--get', 'gpg.openpgp.program']))?.trim() || (await git.maybe(['config', '--get', 'gpg.program']))?.trim() || 'gpg';
+  const program = gpgProgramFrom((await git.maybe(['config', '--get-regexp', '^gpg\\.(openpgp\\.)?program$'])) ?? '');
   return new Promise((resolve) => {
     execFile(
       program,
@@ -357,4 +357,14 @@ async function listKeyring(git: Git): Promise<Keyring | null> {
       (error, stdout) => resolve(error ? null : parseKeyring(stdout)),
     );
   });
+}
+
+/** `git config --get-regexp '^gpg\.(openpgp\.)?program$'`: `gpg.openpgp.program` wins over `gpg.program`; the last value of each counts. */
+export function gpgProgramFrom(out: string): string {
+  const values = new Map<string, string>();
+  for (const line of out.split('\n')) {
+    const space = line.indexOf(' ');
+    if (space > 0 && line.slice(space + 1).trim() !== '') values.set(line.slice(0, space).toLowerCase(), line.slice(space + 1).trim());
+  }
+  return values.get('gpg.openpgp.program') ?? values.get('gpg.program') ?? 'gpg';
 }

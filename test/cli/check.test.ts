@@ -7,7 +7,7 @@ import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { writeHistory } from '../../bench/git-history.js';
-import { SIGNATURE } from './openpgp-fixture.js';
+import { SIGNATURE } from '../../bench/openpgp-fixture.js';
 import { DANA, Repo, SIGNOFF_CONFIG, cleanup, cli, countingGpg, hasGpg, hermeticEnv, importFixtureKey, lines, scratch } from './support.js';
 
 afterAll(cleanup);

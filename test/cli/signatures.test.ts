@@ -7,6 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createGit } from '../../src/cli/git.js';
 import {
+  gpgProgramFrom,
   openpgpIssuer,
   parseCatFileBatch,
   parseKeyring,
@@ -16,7 +17,7 @@ import {
   signatureKind,
   signatureOf,
 } from '../../src/cli/signatures.js';
-import { FINGERPRINT, KEY_ID, SIGNATURE, SIGNED_COMMIT } from './openpgp-fixture.js';
+import { FINGERPRINT, KEY_ID, SIGNATURE, SIGNED_COMMIT } from '../../bench/openpgp-fixture.js';
 import { Repo, cleanup, countingGpg, hasGpg, importFixtureKey } from './support.js';
 
 afterAll(cleanup);
@@ -113,6 +114,13 @@ describe('OpenPGP issuers', () => {
     expect(keyring.has({ keyIds: ['1111222233334444'], fingerprints: [] })).toBe(true);
     expect(keyring.has({ keyIds: ['4AEE18F83AFDEB23'], fingerprints: ['968479A1AFF927E37D1A566BB5690EEEBB952194'] })).toBe(false);
     expect(parseKeyring('').has({ keyIds: [KEY_ID], fingerprints: [] })).toBe(false);
+  });
+
+  it('the gpg program git runs: gpg.openpgp.program, else gpg.program, else gpg', () => {
+    expect(gpgProgramFrom('')).toBe('gpg');
+    expect(gpgProgramFrom('gpg.program /usr/bin/gpg2\n')).toBe('/usr/bin/gpg2');
+    expect(gpgProgramFrom('gpg.openpgp.program /opt/gpg\ngpg.program /usr/bin/gpg2\n')).toBe('/opt/gpg');
+    expect(gpgProgramFrom('gpg.program first\ngpg.program /usr/local/bin/my gpg\n')).toBe('/usr/local/bin/my gpg');
   });
 
   it('%H %G? lines', () => {
