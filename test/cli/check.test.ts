@@ -224,10 +224,13 @@ describe('quality-gates check', () => {
       // No gpg.ssh.allowedSignersFile: git cannot check the SSH signature here.
       const run = await check(repo);
       expect(run.code).toBe(1);
-      expect(run.stdout).toContain('| `signed-commits` | ❌ fail | 2 of 2 commits are not signed |');
+      expect(run.stdout).toContain('| `signed-commits` | ❌ fail | 1 of 2 commits is not signed; 1 more cannot be verified here |');
       expect(run.stdout).toContain(`| \`${signed.slice(0, 7)}\` | Signed | \`cannot_verify_locally\` — signed, but git cannot verify it here`);
       expect(run.stdout).toContain(`| \`${unsigned.slice(0, 7)}\` | Unsigned | \`unsigned\` — no signature |`);
-      expect(run.stdout).toContain('1 commit carries a signature that git cannot verify here');
+      expect(run.stdout).toContain('1 more carries a signature that git cannot verify on this machine.');
+      expect(run.stdout).toContain('git config gpg.ssh.allowedSignersFile ~/.ssh/allowed_signers');
+
+      expect(run.stdout).toContain('Sign every commit that is not signed.');
 
       // With the key in an allowed-signers file, git verifies it: only the unsigned commit fails.
       const allowed = path.join(repo.home, 'allowed_signers');
@@ -359,6 +362,23 @@ describe('quality-gates check', () => {
       expect(run.stdout).toContain('| `linked-ticket` | ✅ pass | Found `PAY-77` in the title |');
       expect(run.stdout).toContain('| `signed-commits` | ❌ fail | GitHub lists only 250 commits of 300; the rest cannot be verified |');
       expect(run.stdout).toContain('300 commits');
+      expect(gpg.verifications()).toBe(0);
+    });
+  });
+
+  describe('commits GitHub signed (squash merges), without GitHub’s key here', () => {
+    it.skipIf(!hasGpg)('says they cannot be verified here, not that they are unsigned, and runs no gpg verification', async () => {
+      const repo = featureRepo(null, 'feature/PAY-8-merged');
+      const gitHub = { name: 'GitHub', email: 'noreply@github.com' };
+      writeHistory({ dir: repo.dir, env: repo.env, count: 3, commit: (i) => ({ message: `PAY-8 Part ${i} (#${10 + i})\n`, author: DANA, committer: gitHub, gpgsig: SIGNATURE }) });
+      const gpg = countingGpg(repo);
+
+      const run = await cli(['check'], { cwd: repo.dir, env: gpg.env });
+      expect(run.stdout).toContain('| `signed-commits` | ❌ fail | 3 of 3 commits have signatures that cannot be verified here |');
+      expect(run.stdout).toContain('`cannot_verify_locally` — signed by GitHub; git cannot check GitHub’s signature without GitHub’s public key');
+      expect(run.stdout).toContain('curl -fsSL https://github.com/web-flow.gpg | gpg --import');
+      expect(run.stdout).not.toContain('not signed');
+      expect(run.stdout).not.toContain('git rebase');
       expect(gpg.verifications()).toBe(0);
     });
   });

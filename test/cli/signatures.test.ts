@@ -6,7 +6,9 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createGit } from '../../src/cli/git.js';
+import { LOCAL_ONLY_STATES } from '../../gates/signed-commits.js';
 import {
+  LOCAL_SIGNATURE_STATES,
   gpgProgramFrom,
   openpgpIssuer,
   parseCatFileBatch,
@@ -35,6 +37,10 @@ describe('signatureFromGit (%G?)', () => {
     ['N', true, { isValid: false, state: 'cannot_verify_locally' }],
   ])('%s → %o', (status, hasSignature, expected) => {
     expect(signatureFromGit(status, hasSignature)).toEqual({ ...expected, wasSignedByGitHub: false });
+  });
+
+  it('its own states are the ones signed-commits words as "cannot be verified here"', () => {
+    expect(new Set(Object.values(LOCAL_SIGNATURE_STATES))).toEqual(LOCAL_ONLY_STATES);
   });
 
   it('N without a signature header is unsigned (null), never "cannot verify"', () => {

@@ -16,7 +16,6 @@ import { CONFIG_PATH, type QualityGatesConfig } from '../../config/schema.js';
 import { enabledGates, runGates, skipReason } from '../../evaluate.js';
 import { createGit, requireGitVersion } from '../git.js';
 import { loadLocalPullRequest, openLocalRepository, repositoryRoot, type LocalPullRequest, type LocalRepository } from '../git-snapshot.js';
-import { LOCAL_SIGNATURE_STATES } from '../signatures.js';
 import { CliError, EXIT, parseCommandArgs, readTextFile, useColor, write, type CliContext } from '../io.js';
 
 export const CHECK_HELP = `Usage: quality-gates check [--base REF] [--config FILE] [--title TEXT] [--body TEXT] [--json]
@@ -226,19 +225,6 @@ function localNotes(local: LocalPullRequest, config: QualityGatesConfig | undefi
       note([
         'No reviews are known locally, so codeowners-review lists whose approval each group of changed files will need',
         teams ? '; team members cannot be looked up offline, so a team is named, not its members.' : '.',
-      ]),
-    );
-  }
-  const require = config.gates['signed-commits'].require;
-  const unverifiable = pr.commits.nodes.filter((c) => c.signature?.state === LOCAL_SIGNATURE_STATES.cannotVerify).length;
-  if (enabled.has('signed-commits') && require !== 'signoff' && unverifiable > 0) {
-    notes.push(
-      note([
-        `${unverifiable} ${unverifiable === 1 ? 'commit carries a signature' : 'commits carry signatures'} that git cannot verify here (`,
-        { code: LOCAL_SIGNATURE_STATES.cannotVerify },
-        '): the public key is not in the local keyring, or ',
-        { code: 'gpg.ssh.allowedSignersFile' },
-        " is not set. They count as not verified here; GitHub verifies them against the keys on the author's account.",
       ]),
     );
   }
