@@ -141,6 +141,7 @@ export async function loadLocalPullRequest(git: Git, repo: LocalRepository, opti
   const totals = files.nodes.reduce((t, f) => ({ additions: t.additions + f.additions, deletions: t.deletions + f.deletions }), { additions: 0, deletions: 0 });
 
   const snapshot: PullRequestSnapshot = {
+    source: 'local',
     repository: repo.repository,
     number: 0,
     title,

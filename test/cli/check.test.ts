@@ -142,9 +142,27 @@ describe('quality-gates check', () => {
     expect(run.stdout.split('\n')[0]).toBe('# Quality Gates — Configuration error');
     expect(run.stdout).toMatch(/quality\\?-gates\.yml@main:3:5\W+gates\.batch\\?-size\.max\\?_line\W+unknown key/);
 
+    expect(run.stdout).not.toContain('re-run this check');
+    expect(run.stdout).toContain(
+      'Fix `.github/quality-gates.yml` on `main`: the configuration is read at the base, as the app reads the base branch, never from this branch. To try a fixed copy first, pass it with `--config FILE`.',
+    );
+
     const json = JSON.parse((await check(repo, '--json')).stdout);
     expect(json).toMatchObject({ conclusion: 'failure', title: 'Configuration error', exitCode: 2, gates: [] });
     expect(json.problems[0]).toMatchObject({ file: '.github/quality-gates.yml@main', line: 3, column: 5, path: 'gates.batch-size.max_line' });
+  });
+
+  it('an invalid --config FILE says to fix that file, not the one on the base branch', async () => {
+    const repo = featureRepo();
+    repo.commit('PAY-1 Add code', { 'src/more.ts': 'x;\n' });
+    writeFileSync(path.join(repo.dir, 'local.yml'), 'gates:\n  batch-size:\n    max_line: 10\n');
+
+    const run = await check(repo, '--config', 'local.yml');
+    expect(run.code).toBe(2);
+    expect(run.stdout).toMatch(/local\.yml:3:5\W+gates\.batch\\?-size\.max\\?_line\W+unknown key/);
+    expect(run.stdout).not.toContain('base branch');
+    expect(run.stdout).not.toContain('re-run this check');
+    expect(run.stdout).toContain('Fix `local.yml`, then run `quality-gates check` again; `quality-gates validate local.yml` lists every problem with its line.');
   });
 
   it('uses the built-in defaults, and says so, when the base has no config', async () => {
@@ -255,6 +273,9 @@ describe('quality-gates check', () => {
     expect(run.stdout).toContain('| `codeowners-review` | ❌ fail | 3 files wait for code-owner review |');
     expect(run.stdout).toContain('Waiting on @\u200bacme/backend (any member) for 2 files:');
     expect(run.stdout).toContain('Waiting on @\u200bdoc-writer for 1 file:');
+    expect(run.stdout).toContain('gh pr edit --add-reviewer acme/backend,doc-writer');
+    expect(run.stdout).not.toContain('Members (read)');
+    expect(run.stdout).not.toContain('re-run this check');
   });
 
   it('uses the remote default branch (origin/HEAD) by default, and owner/name from its URL', async () => {

@@ -7,7 +7,7 @@
  * repository or configuration error.
  */
 import path from 'node:path';
-import { plain, type DetailBlock } from '../../../gates/gate.js';
+import { plain, type DetailBlock, type Text } from '../../../gates/gate.js';
 import { renderCheckRun, codeSpan, escapeMarkdown } from '../../checks/render.js';
 import { conclusionOf, titleOf, type CheckConclusion, type Verdict } from '../../checks/verdict.js';
 import type { ConfigProblem } from '../../config/parse.js';
@@ -76,7 +76,7 @@ export async function runCheck(args: readonly string[], ctx: CliContext): Promis
   let verdict: Verdict;
   let config: QualityGatesConfig | undefined;
   if (loaded.result.kind === 'invalid') {
-    verdict = { kind: 'config-error', problems: loaded.result.problems };
+    verdict = { kind: 'config-error', problems: loaded.result.problems, fix: configFix(repo, values.config) };
   } else if (loaded.result.kind === 'load-error') {
     throw new CliError(loaded.result.message);
   } else {
@@ -191,6 +191,22 @@ async function loadConfig(local: LocalRepository, configFile: string | undefined
     }
   }
   return { result, file: repoFile?.file ?? null, notes };
+}
+
+/** How to fix an invalid config, for a local run: the file it read, and how to run again. */
+function configFix(repo: LocalRepository, configFile: string | undefined): Text {
+  if (configFile !== undefined) {
+    return ['Fix ', { code: configFile }, ', then run ', { code: 'quality-gates check' }, ' again; ', { code: `quality-gates validate ${configFile}` }, ' lists every problem with its line.'];
+  }
+  return [
+    'Fix ',
+    { code: CONFIG_PATH },
+    ' on ',
+    { code: repo.base.ref },
+    ': the configuration is read at the base, as the app reads the base branch, never from this branch. To try a fixed copy first, pass it with ',
+    { code: '--config FILE' },
+    '.',
+  ];
 }
 
 function problem(file: string, message: string): ConfigProblem {
