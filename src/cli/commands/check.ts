@@ -32,9 +32,10 @@ its title, the table of gates, and how to fix what fails.
     --config FILE. The organisation's .github repository and _extends targets in
     other repositories cannot be read offline: their keys are left out, and a
     note says so.
-  - Commits: signature status as local git can verify it (a signature git cannot
-    check here is "cannot_verify_locally", not "unsigned"); Signed-off-by trailers.
-  - Title: --title, else the newest commit's subject. Body: --body, else empty.
+  - Commits: the first 250, as GitHub lists them; signature status as local git
+    can verify it (a signature git cannot check here is "cannot_verify_locally",
+    not "unsigned"); Signed-off-by trailers.
+  - Title: --title, else HEAD's subject. Body: --body, else empty.
   - Reviews: none are known locally, so codeowners-review lists whose approval
     each group of changed files will need.
 
@@ -42,10 +43,12 @@ Options:
       --base REF      branch, tag or commit the pull request would target
                       (default: the remote's default branch, origin/HEAD, else main)
       --config FILE   read the config from FILE instead of REF
-      --title TEXT    the pull request title (default: the newest commit subject)
+      --title TEXT    the pull request title (default: HEAD's subject)
       --body TEXT     the pull request description (default: empty)
       --json          print a JSON report instead of Markdown
   -h, --help          show this help
+
+Needs git 2.30 or later.
 
 Exit status: 0 nothing blocks; 1 a gate blocks; 2 usage, repository or configuration error.
 `;
