@@ -111,6 +111,14 @@ export interface ExistingCheckRun {
 }
 
 export interface PullRequestSnapshot {
+  /**
+   * Who built the snapshot, so gates can word a fix for where it is read: absent (or `github`)
+   * for the app's loader; `local` for the command line (`quality-gates check`), which reads a
+   * git repository and knows no reviews, no team members, and only the signatures local git
+   * can check. Gates never evaluate differently for it, except where the local snapshot holds
+   * less (`teams` is empty because members cannot be looked up, not because they were not asked for).
+   */
+  readonly source?: 'github' | 'local';
   readonly repository: {
     readonly owner: string;
     readonly name: string;

@@ -155,7 +155,9 @@ export function renderSummary(verdict: Verdict): string {
       return [
         'The Quality Gates configuration is invalid, so no gate was evaluated.',
         renderProblems(verdict.problems),
-        'Fix the file on the base branch (configuration is always read from the base branch, never from the pull request), then re-run this check. `npx quality-gates validate` checks a file locally.',
+        verdict.fix
+          ? renderText(verdict.fix)
+          : 'Fix the file on the base branch (configuration is always read from the base branch, never from the pull request), then re-run this check. `npx quality-gates validate` checks a file locally.',
       ].join('\n\n');
     }
     case 'error':

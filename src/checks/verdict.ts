@@ -22,7 +22,12 @@ export type CheckConclusion = 'success' | 'failure' | 'neutral';
 export type Verdict =
   | { readonly kind: 'evaluated'; readonly outcomes: readonly GateOutcome[]; readonly notes: readonly Text[] }
   | { readonly kind: 'skipped'; readonly title: string; readonly reason: Text }
-  | { readonly kind: 'config-error'; readonly problems: readonly ConfigProblem[] }
+  | {
+      readonly kind: 'config-error';
+      readonly problems: readonly ConfigProblem[];
+      /** How to fix, where it is read; absent: the app's words (fix the file on the base branch, re-run the check). */
+      readonly fix?: Text;
+    }
   | { readonly kind: 'error'; readonly conclusion: 'failure' | 'neutral'; readonly errorClass: string; readonly message: string };
 
 /** What a PR's proposed config file would conclude (SPEC §6); shown, never enforced. */
