@@ -27,7 +27,7 @@ import { createTeamCache } from './github/teams.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { memoryQueue, type EvaluationQueue, type JobContext, type QueueFactory, type QueueHealth } from './queue.js';
 import { CheckRunEvent, CheckSuiteEvent, IssueCommentEvent, MergeGroupEvent, payloadProblem, PullRequestEvent } from './payloads.js';
-import { deliveriesApi, RECOVERY_DEFAULTS, recoverFailedDeliveries, type RecoveryOptions, type RecoveryReport } from './redeliver.js';
+import { deliveriesApi, localRedeliveryMemory, RECOVERY_DEFAULTS, recoverFailedDeliveries, type RecoveryOptions, type RecoveryReport, type RedeliveryMemory } from './redeliver.js';
 import { eventLabels } from './webhook-events.js';
 
 export interface AppOptions {
@@ -69,7 +69,10 @@ export interface QualityGatesApp {
   idle(): Promise<void>;
   /** Shutdown began: `/readyz` answers 503 and new events are not queued. */
   stopAccepting(): void;
-  /** Asks GitHub to redeliver recent webhooks that never reached the app (see redeliver.ts). */
+  /**
+   * Asks GitHub to redeliver recent webhooks that never reached the app: one run, now (see
+   * redeliver.ts). Not single-flight by itself: the process runs it through a RecoveryRunner.
+   */
   recoverDeliveries(options?: Partial<Omit<RecoveryOptions, 'log' | 'metrics'>>): Promise<RecoveryReport>;
 }
 
@@ -318,15 +321,20 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
     queue.start();
   };
 
+  /** What this process asked GitHub to redeliver, when the caller brings no shared memory. */
+  let localRedeliveries: RedeliveryMemory | undefined;
+
   return {
     appFn,
     queue,
     metrics,
     idle: () => queue.onIdle(),
     recoverDeliveries: async (overrides = {}) => {
-      if (!probot || !log) return { scanned: 0, failed: 0, redelivered: 0 };
+      if (!probot || !log) throw new Error('the app is not loaded yet');
       const appOctokit = await probot.auth();
-      return recoverFailedDeliveries(deliveriesApi(appOctokit as never), { ...RECOVERY_DEFAULTS, ...overrides, log, metrics });
+      const settings = { ...RECOVERY_DEFAULTS, ...overrides };
+      localRedeliveries ??= localRedeliveryMemory(settings);
+      return recoverFailedDeliveries(deliveriesApi(appOctokit as never), { memory: localRedeliveries, ...settings, log, metrics });
     },
     stopAccepting: () => {
       state.stopping = true;

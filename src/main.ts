@@ -22,10 +22,11 @@ import { DEFAULT_COMMAND_COOLDOWN_MS, MemoryCooldown, RedisCooldown } from './co
 import { createOctokitClass, type ClientOptions } from './github/client.js';
 import { pkcs8PrivateKey } from './github/private-key.js';
 import { createLogger } from './logger.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { memoryQueue, type QueueFactory } from './queue.js';
-import { RECOVERY_DEFAULTS } from './redeliver.js';
+import { localRedeliveryMemory, RECOVERY_DEFAULTS, RecoveryRunner, type RecoveryOutcome } from './redeliver.js';
 import { RedisLink, redactUrl } from './redis-link.js';
+import { RedisLock } from './redis-lock.js';
 import { redisQueue, type RedisQueueOptions } from './redis-queue.js';
 import { RedisRunMemory } from './redis-run-memory.js';
 import { startAppServer, startSetupServer } from './server.js';
@@ -40,8 +41,11 @@ export interface RunningApp {
    * whether everything finished.
    */
   shutdown(signal: string): Promise<boolean>;
-  /** Runs the missed-webhook recovery now. */
-  recover(): Promise<unknown>;
+  /**
+   * Runs the missed-webhook recovery now (SIGUSR2), unless a run is in progress on this replica
+   * or, with REDIS_URL, on another one.
+   */
+  recover(): Promise<RecoveryOutcome>;
 }
 
 export interface StartOptions {
@@ -51,6 +55,8 @@ export interface StartOptions {
   readonly client?: ClientOptions;
   /** Overrides for the Redis queue (tests: short locks). */
   readonly redisQueue?: Partial<Omit<RedisQueueOptions, 'link' | 'log'>>;
+  /** Overrides for the missed-webhook recovery (tests: a start-up run at once, a short lock). */
+  readonly recovery?: { readonly startupDelayMs?: number; readonly lockTtlMs?: number };
 }
 
 export async function startApp(options: StartOptions = {}): Promise<RunningApp> {
@@ -106,33 +112,59 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   log.info({ queue: app.queue.health().queue, redis: redisUrl ? redactUrl(redisUrl) : undefined }, 'evaluation queue ready');
   const graceMs = Number(env.SHUTDOWN_GRACE_MS) || 25_000;
 
-  // Missed-webhook recovery: on an interval (REDELIVERY_INTERVAL_MS, 0 turns it off) and on SIGUSR2.
-  const intervalMs = env.REDELIVERY_INTERVAL_MS === undefined ? RECOVERY_DEFAULTS.intervalMs : Number(env.REDELIVERY_INTERVAL_MS);
-  const lookbackMs = Number(env.REDELIVERY_LOOKBACK_MS) || RECOVERY_DEFAULTS.lookbackMs;
-  const recover = () =>
-    app.recoverDeliveries({ lookbackMs }).catch((error: unknown) => {
-      log.warn({ err: error }, 'webhook delivery recovery failed');
-      return undefined;
-    });
-  const timer = intervalMs > 0 ? setInterval(() => void recover(), intervalMs) : undefined;
-  timer?.unref();
+  const recovery = credentials ? startRecovery(env, { app, link, log, metrics, ...options.recovery }) : undefined;
 
   let stopping: Promise<boolean> | undefined;
   const shutdown = (signal: string): Promise<boolean> => {
     stopping ??= (async () => {
       log.info({ signal, queueDepth: app.queue.depth, active: app.queue.active }, 'shutting down: no new webhooks, finishing evaluations');
       app.stopAccepting();
-      if (timer) clearInterval(timer);
+      const recovered = recovery?.stop();
       const stopped = server.stop().catch((error: unknown) => log.warn({ err: error }, 'server stop failed'));
       const drained = await app.queue.close(graceMs);
       await stopped;
+      // The run in progress ends before its next request (an answer GitHub is slow to give aside).
+      await Promise.race([recovered, new Promise((r) => setTimeout(r, graceMs).unref())]);
       await link?.close();
       log.info({ drained, queueDepth: app.queue.depth, active: app.queue.active }, 'shutdown complete');
       return drained;
     })();
     return stopping;
   };
+  const recover = (): Promise<RecoveryOutcome> => recovery?.run('signal') ?? Promise.resolve({ result: 'stopped' });
   return { server, app, log, shutdown, recover };
+}
+
+/**
+ * Missed-webhook recovery (src/redeliver.ts): once shortly after start-up, then every
+ * REDELIVERY_INTERVAL_MS (0 turns both off; SIGUSR2 still runs it), one run at a time. With
+ * REDIS_URL, one replica at a time (a lock renewed while the run lasts) and what was asked is
+ * remembered for every replica.
+ */
+function startRecovery(
+  env: NodeJS.ProcessEnv,
+  deps: { app: QualityGatesApp; link: RedisLink | undefined; log: Logger; metrics: Metrics; startupDelayMs?: number; lockTtlMs?: number },
+): RecoveryRunner {
+  const { app, link, log, metrics } = deps;
+  const limits = {
+    lookbackMs: positive(env.REDELIVERY_LOOKBACK_MS) ?? RECOVERY_DEFAULTS.lookbackMs,
+    maxPages: positive(env.REDELIVERY_MAX_PAGES) ?? RECOVERY_DEFAULTS.maxPages,
+    maxRedeliveries: positive(env.REDELIVERY_MAX_PER_RUN) ?? RECOVERY_DEFAULTS.maxRedeliveries,
+    recentMs: RECOVERY_DEFAULTS.recentMs,
+  };
+  const memory = link
+    ? {
+        asked: new RedisCooldown(link.client, limits.recentMs, { prefix: 'quality-gates:redelivery:asked:' }),
+        gaveUp: new RedisCooldown(link.client, limits.lookbackMs, { prefix: 'quality-gates:redelivery:gave-up:' }),
+      }
+    : localRedeliveryMemory(limits);
+  const lock = link ? new RedisLock(link.client, { key: 'quality-gates:recovery:lock', ttlMs: deps.lockTtlMs, log }) : undefined;
+  const runner = new RecoveryRunner({ run: (signal) => app.recoverDeliveries({ ...limits, memory, signal }), lock, log, metrics });
+  runner.schedule({
+    intervalMs: nonNegative(env.REDELIVERY_INTERVAL_MS) ?? RECOVERY_DEFAULTS.intervalMs,
+    startupDelayMs: deps.startupDelayMs ?? RECOVERY_DEFAULTS.startupDelayMs,
+  });
+  return runner;
 }
 
 /** The Probot development secret, accepted only with ALLOW_DEVELOPMENT_WEBHOOK_SECRET=true outside production. */
@@ -185,6 +217,12 @@ function nonNegative(value: string | undefined): number | undefined {
   if (value === undefined || value.trim() === '') return undefined;
   const n = Number(value);
   return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+/** A whole number ≥ 1 from the environment; undefined when unset or not one. */
+function positive(value: string | undefined): number | undefined {
+  const n = nonNegative(value);
+  return n !== undefined && n >= 1 && Number.isInteger(n) ? n : undefined;
 }
 
 /** Loads `.env` as Probot's run() does (variables already set win). */

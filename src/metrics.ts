@@ -22,7 +22,10 @@ export interface Metrics {
   readonly queueEvents: Counter<'result'>;
   readonly configErrors: Counter;
   readonly checkRunWrites: Counter<'result'>;
+  /** Redelivery requests of the missed-webhook recovery by result (`REDELIVERY_RESULTS`). */
   readonly redeliveries: Counter<'result'>;
+  /** Runs of the missed-webhook recovery by result (`RECOVERY_RUN_RESULTS`). */
+  readonly recoveryRuns: Counter<'result'>;
   /** Time from enqueue to the start of an evaluation; `queue`: `memory`, `redis`, or `local` (fallback while Redis is down). */
   readonly queueWait: Histogram<'queue'>;
   /** Evaluations running on this replica. */
@@ -58,6 +61,27 @@ export type WebhookRejectionReason = (typeof WEBHOOK_REJECTION_REASONS)[number];
 export const COMMAND_RESULTS = ['accepted', 'not_allowed', 'cooldown'] as const;
 export type CommandResult = (typeof COMMAND_RESULTS)[number];
 
+/**
+ * What became of a failed delivery the recovery job found (src/redeliver.ts):
+ * - `requested`: GitHub accepted the redelivery request;
+ * - `error`: the request failed (it counts against the run's limit, and is not repeated for 30 min);
+ * - `deferred`: the run reached REDELIVERY_MAX_PER_RUN; a later run asks for it;
+ * - `gave_up`: the delivery has failed on every attempt allowed; counted once per delivery.
+ */
+export const REDELIVERY_RESULTS = ['requested', 'error', 'deferred', 'gave_up'] as const;
+export type RedeliveryResult = (typeof REDELIVERY_RESULTS)[number];
+
+/**
+ * How a run of the recovery job ended:
+ * - `completed`, `failed` (it could not list deliveries, or Redis failed it), `aborted` (shutdown, or the
+ *   replica lost the recovery lock: it stopped asking);
+ * - `skipped_running`: a run was already in progress on this replica (its interval or SIGUSR2 came early);
+ * - `skipped_other_replica`: another replica holds the recovery lock (REDIS_URL) and is running it;
+ * - `skipped_redis_down`: with REDIS_URL, Redis could not be asked for the lock, so no replica runs it.
+ */
+export const RECOVERY_RUN_RESULTS = ['completed', 'failed', 'aborted', 'skipped_running', 'skipped_other_replica', 'skipped_redis_down'] as const;
+export type RecoveryRunResult = (typeof RECOVERY_RUN_RESULTS)[number];
+
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
@@ -68,8 +92,22 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     labelNames: ['reason'],
     registers,
   });
-  // Every reason from zero, so a rate over a reason that never happened is 0 rather than absent.
+  const redeliveries = new Counter({
+    name: 'quality_gates_webhook_redeliveries_total',
+    help: 'Failed webhook deliveries found by the recovery job, by result (requested, error, deferred: over the per-run limit, gave_up: every attempt failed).',
+    labelNames: ['result'],
+    registers,
+  });
+  const recoveryRuns = new Counter({
+    name: 'quality_gates_webhook_recovery_runs_total',
+    help: 'Runs of the missed-webhook recovery job by result (completed, failed, aborted, skipped_running, skipped_other_replica, skipped_redis_down).',
+    labelNames: ['result'],
+    registers,
+  });
+  // Every reason and result from zero, so a rate over one that never happened is 0 rather than absent.
   for (const reason of WEBHOOK_REJECTION_REASONS) webhookRejections.inc({ reason }, 0);
+  for (const result of REDELIVERY_RESULTS) redeliveries.inc({ result }, 0);
+  for (const result of RECOVERY_RUN_RESULTS) recoveryRuns.inc({ result }, 0);
   return {
     registry,
     evaluations: new Counter({
@@ -92,7 +130,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     queueDepth: new Gauge({ name: 'quality_gates_queue_depth', help: 'Evaluations waiting in the queue (with Redis: the shared queue, the same value on every replica).', registers }),
     queueEvents: new Counter({ name: 'quality_gates_queue_events_total', help: 'Queue admissions by result (queued, coalesced, dropped, deferred, fallback: evaluated in-process because Redis was unreachable).', labelNames: ['result'], registers }),
     configErrors: new Counter({ name: 'quality_gates_config_errors_total', help: 'Evaluations that found an invalid configuration.', registers }),
-    redeliveries: new Counter({ name: 'quality_gates_webhook_redeliveries_total', help: 'Failed webhook deliveries the app asked GitHub to redeliver, by result (requested, error).', labelNames: ['result'], registers }),
+    redeliveries,
+    recoveryRuns,
     checkRunWrites: new Counter({ name: 'quality_gates_check_run_writes_total', help: 'Check-run writes by result (created, updated, unchanged).', labelNames: ['result'], registers }),
     queueWait: new Histogram({
       name: 'quality_gates_queue_wait_seconds',
