@@ -1,0 +1,155 @@
+/**
+ * One installation's repository on the stand-in, with the API tests and the benchmark were
+ * written against: `addPull`, `setBlob`, `setOrgFile`, `setTeam`, `runsOn`, `requests`,
+ * `count`, `graphqlCount`, `writeCount`, `fail`, `onWrite`, `checkRuns`, …
+ *
+ * A `GitHubModel` makes its own stand-in (its own GitHub), or joins a shared one (`standIn`),
+ * so many installations, organisations and repositories can live behind one server. Its
+ * organisation (`owner`) is an Organization account; the app is installed on all its
+ * repositories. The repository is private; the organisation's `.github` repository, once a
+ * file is put there, is public (as GitHub's community-health repositories are).
+ */
+import { EXAMPLE_BASE, GitHub, type AddPullInput, type CheckRun, type Commit, type FileContent, type PullRequest, type Repository } from './model.js';
+import { StandIn, type Injected, type RecordedRequest } from './stand-in.js';
+
+export type { CheckRun as FakeCheckRun, Commit as FakeCommit, PullFile as FakeFile, PullRequest as FakePull, Review as FakeReview } from './model.js';
+export type { Injected, RecordedRequest } from './stand-in.js';
+
+export interface GitHubModelOptions {
+  owner?: string;
+  repo?: string;
+  appId?: number;
+  installationId?: number;
+  /** Keep request bodies in `requests` (default true); the benchmark turns it off to keep its own memory flat. */
+  recordBodies?: boolean;
+  /** Join this stand-in rather than making a new one. */
+  standIn?: StandIn;
+  /** The app's public key (PEM): the stand-in then verifies the app's JWTs. */
+  appPublicKey?: string;
+}
+
+/** Called whenever a check run is created or updated, with the run as it now is. */
+export type WriteListener = (run: CheckRun, method: 'POST' | 'PATCH') => void;
+
+export class GitHubModel {
+  readonly owner: string;
+  readonly repo: string;
+  readonly appId: number;
+  readonly installationId: number;
+  readonly standIn: StandIn;
+  readonly world: GitHub;
+  readonly repository: Repository;
+  readonly #shared: boolean;
+
+  constructor(options: GitHubModelOptions = {}) {
+    this.owner = options.owner ?? 'Codertocat';
+    this.repo = options.repo ?? 'Hello-World';
+    this.appId = options.appId ?? 1;
+    this.installationId = options.installationId ?? 1;
+    this.#shared = options.standIn !== undefined;
+    this.standIn = options.standIn ?? new StandIn(new GitHub(), { recordBodies: options.recordBodies ?? true });
+    this.world = this.standIn.world;
+    this.world.addOrganization(this.owner);
+    this.world.addApp(this.appId, { slug: 'quality-gates', name: 'Quality Gates', ...(options.appPublicKey ? { publicKey: options.appPublicKey } : {}) });
+    this.repository = this.world.repository(this.owner, this.repo) ?? this.world.addRepository(`${this.owner}/${this.repo}`, { isPrivate: true, defaultBranchOid: EXAMPLE_BASE });
+    this.world.install(this.appId, this.installationId, this.owner);
+  }
+
+  get pulls(): Map<number, PullRequest> {
+    return this.repository.pulls;
+  }
+
+  /** Files by commit sha, then path (a commit also shows its first parent's other files). */
+  get blobs(): Map<string, Map<string, FileContent>> {
+    return this.repository.blobs;
+  }
+
+  get checkRuns(): CheckRun[] {
+    return this.repository.checkRuns;
+  }
+
+  /** This installation's requests (all requests, when the stand-in is its own). */
+  get requests(): RecordedRequest[] {
+    return this.#shared ? this.standIn.requestsOf(this.installationId) : this.standIn.requests;
+  }
+
+  /** Blobs larger than this many bytes come back from GraphQL truncated, as GitHub does (~512 KB). */
+  get truncateBlobsOver(): number {
+    return this.standIn.blobTextLimit;
+  }
+  set truncateBlobsOver(bytes: number) {
+    this.standIn.blobTextLimit = bytes;
+  }
+
+  /** Told about every check-run write in this repository (the benchmark timestamps completions with it). */
+  get onWrite(): WriteListener | undefined {
+    return this.repository.onWrite;
+  }
+  set onWrite(listener: WriteListener | undefined) {
+    this.repository.onWrite = listener;
+  }
+
+  /** Injected failures: a function returning a fault for a request, or undefined. */
+  get fail(): ((req: RecordedRequest) => Injected | undefined) | undefined {
+    return this.standIn.fail;
+  }
+  set fail(fn: ((req: RecordedRequest) => Injected | undefined) | undefined) {
+    this.standIn.fail = fn;
+  }
+
+  /** Headers of the last answer. */
+  get lastHeaders(): Record<string, string> {
+    return this.standIn.lastHeaders;
+  }
+
+  /** Puts a team (slug, any case) with these members in this model's organisation. */
+  setTeam(slug: string, members: string[]): void {
+    this.world.setTeam(this.owner, slug, members);
+  }
+
+  addPull(overrides: AddPullInput): PullRequest {
+    return this.world.addPull(this.repository, overrides);
+  }
+
+  /** Puts a file on a commit (e.g. the base commit). */
+  setBlob(sha: string, path: string, text: FileContent): void {
+    this.repository.setFile(sha, path, text);
+  }
+
+  /** A commit that no pull request lists (a merge-queue commit, a moved base), child of `parent`. */
+  addCommit(oid: string, parent?: string, details: Partial<Commit> = {}): Commit {
+    return this.repository.addCommit({ oid, message: details.message ?? 'Commit', ...details }, parent);
+  }
+
+  /** The organisation's `.github` repository (created, public, when first asked for). */
+  orgRepository(): Repository {
+    return this.world.repository(this.owner, '.github') ?? this.world.addRepository(`${this.owner}/.github`, { defaultBranchOid: 'a0'.repeat(20) });
+  }
+
+  /** Puts a file on the default branch of the organisation's `.github` repository. */
+  setOrgFile(path: string, text: string): void {
+    const org = this.orgRepository();
+    org.setFile(org.refs.get(org.defaultBranch)!, path, text);
+  }
+
+  runsOn(sha: string): CheckRun[] {
+    return this.repository.runsOn(sha);
+  }
+
+  count(predicate: (r: RecordedRequest) => boolean): number {
+    return this.requests.filter(predicate).length;
+  }
+
+  get graphqlCount(): number {
+    return this.count((r) => r.path === '/graphql');
+  }
+
+  get writeCount(): number {
+    return this.count((r) => r.path.includes('/check-runs'));
+  }
+
+  /** An installation token for this model's installation (for a client that does not sign in as the app). */
+  installationToken(): string {
+    return this.standIn.issueToken(this.installationId).token;
+  }
+}
