@@ -29,12 +29,41 @@ export interface Metrics {
   readonly queueStalled: Counter;
   /** 1 while the Redis connection is ready, 0 while not; absent without REDIS_URL. */
   readonly redisUp: Gauge;
+  /** Webhook requests answered without being acted on, by reason (`WEBHOOK_REJECTION_REASONS`). */
+  readonly webhookRejections: Counter<'reason'>;
+  /** PR comment commands (`/gates recheck`) by command and result (`COMMAND_RESULTS`). */
+  readonly commentCommands: Counter<'command' | 'result'>;
 }
+
+/**
+ * Why a webhook was not acted on:
+ * - `too_large`: the body is over 25 MB (GitHub's own cap), announced or counted (413);
+ * - `missing_headers`: no `X-GitHub-Event`, `X-GitHub-Delivery` or `X-Hub-Signature-256` (400);
+ * - `bad_content_type`: not `application/json` (415);
+ * - `bad_signature`: the HMAC does not match WEBHOOK_SECRET (401);
+ * - `bad_json`: signed, but not a JSON object (400);
+ * - `unknown_event`: an event name the app does not know, answered unread (202);
+ * - `invalid_payload`: signed JSON without the fields its handler reads (200, ignored).
+ */
+export const WEBHOOK_REJECTION_REASONS = ['too_large', 'missing_headers', 'bad_content_type', 'bad_signature', 'bad_json', 'unknown_event', 'invalid_payload'] as const;
+export type WebhookRejectionReason = (typeof WEBHOOK_REJECTION_REASONS)[number];
+
+/** What became of a comment command: evaluated, from someone without write access, or within the PR's cooldown. */
+export const COMMAND_RESULTS = ['accepted', 'not_allowed', 'cooldown'] as const;
+export type CommandResult = (typeof COMMAND_RESULTS)[number];
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
   const registers = [registry];
+  const webhookRejections = new Counter({
+    name: 'quality_gates_webhook_rejections_total',
+    help: 'Webhook requests not acted on, by reason (too_large, missing_headers, bad_content_type, bad_signature, bad_json, unknown_event, invalid_payload).',
+    labelNames: ['reason'],
+    registers,
+  });
+  // Every reason from zero, so a rate over a reason that never happened is 0 rather than absent.
+  for (const reason of WEBHOOK_REJECTION_REASONS) webhookRejections.inc({ reason }, 0);
   return {
     registry,
     evaluations: new Counter({ name: 'quality_gates_evaluations_total', help: 'Completed evaluations by check conclusion (success, failure, neutral) or outcome.', labelNames: ['conclusion'], registers }),
@@ -66,5 +95,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     queueFailures: new Counter({ name: 'quality_gates_queue_failures_total', help: 'Evaluation jobs that crashed on every attempt and were given up, by queue.', labelNames: ['queue'], registers }),
     queueStalled: new Counter({ name: 'quality_gates_queue_stalled_total', help: 'Jobs whose replica died or stopped renewing its lock, put back for another replica (Redis only).', registers }),
     redisUp: new Gauge({ name: 'quality_gates_redis_up', help: '1 while the Redis connection (REDIS_URL) is ready, 0 while it is not. Absent without REDIS_URL.', registers }),
+    webhookRejections,
+    commentCommands: new Counter({ name: 'quality_gates_comment_commands_total', help: 'PR comment commands by command (recheck) and result (accepted, not_allowed: no write access, cooldown: within the PR cooldown).', labelNames: ['command', 'result'], registers }),
   };
 }

@@ -136,7 +136,7 @@ describe('configuration', () => {
     await h.receive('pull_request', pullRequestPayload(fake, pull, 'edited'));
     run = fake.runsOn(HEAD)[0]!;
     expect(run.output.summary).toContain(':1:11` `on_error`: must be one of: "failure", "neutral"');
-    expect(run.output.summary).toContain(':4:16` `gates.batch-size.max_lines`: must be a number');
+    expect(run.output.summary).toContain(':4:16` `gates.batch-size.max_lines`: must be a whole number; found "lots"');
     expect(fake.runsOn(HEAD)).toHaveLength(1);
   });
 

@@ -5,7 +5,7 @@
  * markup, long lists are bounded, and the output stays inside GitHub's limits.
  */
 import { plain, type DetailBlock, type Inline, type Text } from '../../gates/gate.js';
-import type { ConfigProblem } from '../config/parse.js';
+import { MAX_LISTED_PROBLEMS, type ConfigProblem } from '../config/parse.js';
 import { conclusionOf, titleOf, type CheckConclusion, type GateOutcome, type Preview, type RowStatus, type Verdict } from './verdict.js';
 
 /**
@@ -28,13 +28,34 @@ export interface CheckOutput {
 
 const ICONS: Record<RowStatus, string> = { pass: '✅', fail: '❌', warn: '⚠️', skipped: '⏭️' };
 
-/** Escapes user text for inline Markdown, table cells included (`|` is always escaped). */
+/** U+200B ZERO WIDTH SPACE: invisible, and neither GitHub's mention filter nor its autolinker crosses it. */
+const JOINER = '\u200b';
+
+/**
+ * Makes mentions and bare links in plain user text inert, the text reading the same: a zero-width
+ * space after every `@` (no `@user` or `@org/team` mention, no e-mail link), inside every
+ * `://` (no `https://…` link, whatever the scheme) and between `www` and `.` (no `www.…` link).
+ * Code spans need none of this: GitHub links nothing inside code.
+ */
+export function inertLinks(text: string): string {
+  return text.replace(/@/g, `@${JOINER}`).replace(/:\/\//g, `:${JOINER}//`).replace(/(www)\./gi, `$1${JOINER}.`);
+}
+
+/**
+ * A check-run title is plain text, but inert whether or not a viewer renders it as Markdown:
+ * links and mentions as in `inertLinks`, no `&` that could start an entity (`&#64;` is `@`)
+ * and no `\` that could start an escape (`https:\/\/` is `https://`).
+ */
+export function inertTitle(text: string): string {
+  return inertLinks(text).replace(/[&\\]/g, `$&${JOINER}`);
+}
+
+/** Escapes user text for inline Markdown, table cells included (`|` is always escaped); mentions and links are inert. */
 export function escapeMarkdown(text: string): string {
   const oneLine = clip(text.replace(/[\r\n\u2028\u2029]+/g, ' '));
   // Only what Markdown would act on inline is escaped, so the text stays readable as
-  // plain text too ("612 lines in 14 files (limit 400 lines)"). Check-run output never
-  // notifies anyone, so @mentions are left as they are.
-  return oneLine
+  // plain text too ("612 lines in 14 files (limit 400 lines)").
+  return inertLinks(oneLine)
     .replace(/\\/g, '\\\\')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
@@ -172,7 +193,8 @@ export function renderProblem(p: ConfigProblem): string {
 }
 
 function renderProblems(problems: readonly ConfigProblem[]): string {
-  const lines = problems.slice(0, MAX_ITEMS).map(renderProblem);
+  // parseConfigText lists 25 problems and counts the rest in one more entry, shown as it is.
+  const lines = problems.slice(0, MAX_LISTED_PROBLEMS + 1).map(renderProblem);
   const rest = more(lines.length, problems.length);
   return [...lines, ...(rest ? [`- …${rest}`] : [])].join('\n');
 }
@@ -199,7 +221,7 @@ export function renderPreview(preview: Preview): string {
 }
 
 export function renderCheckRun(verdict: Verdict, preview?: Preview): CheckOutput {
-  const title = titleOf(verdict);
+  const title = inertTitle(titleOf(verdict));
   let summary = renderSummary(verdict);
   if (preview) {
     const section = renderPreview(preview);
@@ -215,5 +237,5 @@ export function renderCheckRun(verdict: Verdict, preview?: Preview): CheckOutput
 
 /** Output of the per-gate run "<name> / <gate-id>". */
 export function renderGateRun(o: GateOutcome): { title: string; summary: string } {
-  return { title: `${o.status}: ${clip(plain(o.result.reason))}`, summary: `${renderTable([o])}\n\n${renderGateSection(o)}`.slice(0, CHECK_LIMITS.summary) };
+  return { title: inertTitle(`${o.status}: ${clip(plain(o.result.reason))}`), summary: `${renderTable([o])}\n\n${renderGateSection(o)}`.slice(0, CHECK_LIMITS.summary) };
 }

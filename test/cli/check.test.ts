@@ -248,8 +248,8 @@ describe('quality-gates check', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('No reviews are known locally, so codeowners-review lists whose approval each group of changed files will need');
     expect(run.stdout).toContain('| `codeowners-review` | ❌ fail | 3 files wait for code-owner review |');
-    expect(run.stdout).toContain('Waiting on @acme/backend (any member) for 2 files:');
-    expect(run.stdout).toContain('Waiting on @doc-writer for 1 file:');
+    expect(run.stdout).toContain('Waiting on @\u200bacme/backend (any member) for 2 files:');
+    expect(run.stdout).toContain('Waiting on @\u200bdoc-writer for 1 file:');
   });
 
   it('uses the remote default branch (origin/HEAD) by default, and owner/name from its URL', async () => {

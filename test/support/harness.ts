@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import nock from 'nock';
 import { pino } from 'pino';
 import { Probot } from 'probot';
-import { createQualityGatesApp, type QualityGatesApp } from '../../src/app.js';
+import { createQualityGatesApp, type AppOptions, type QualityGatesApp } from '../../src/app.js';
 import { createOctokitClass, type ClientOptions } from '../../src/github/client.js';
 import { loggerOptions } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
@@ -50,7 +50,7 @@ export interface Harness {
 
 let deliveries = 0;
 
-export async function startHarness(fake: FakeGitHub, options: { concurrency?: number; client?: ClientOptions } = {}): Promise<Harness> {
+export async function startHarness(fake: FakeGitHub, options: { concurrency?: number; client?: ClientOptions; app?: Partial<AppOptions> } = {}): Promise<Harness> {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk, _enc, done) {
@@ -66,6 +66,7 @@ export async function startHarness(fake: FakeGitHub, options: { concurrency?: nu
     retry: { backoffBaseMs: 1, sleep: async () => {} },
     deferJitterMs: 0,
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    ...options.app,
   });
   const probot = new Probot({
     appId: fake.appId,
