@@ -9,7 +9,7 @@
  * repositories. The repository is private; the organisation's `.github` repository, once a
  * file is put there, is public (as GitHub's community-health repositories are).
  */
-import { EXAMPLE_BASE, GitHub, type AddPullInput, type CheckRun, type Commit, type FileContent, type PullRequest, type Repository } from './model.js';
+import { EXAMPLE_BASE, fakeOid, GitHub, type AddPullInput, type CheckRun, type Commit, type FileContent, type PullRequest, type Repository } from './model.js';
 import { StandIn, type Injected, type RecordedRequest } from './stand-in.js';
 
 export type { CheckRun as FakeCheckRun, Commit as FakeCommit, PullFile as FakeFile, PullRequest as FakePull, Review as FakeReview } from './model.js';
@@ -111,9 +111,30 @@ export class GitHubModel {
     return this.world.addPull(this.repository, overrides);
   }
 
-  /** Puts a file on a commit (e.g. the base commit). */
+  /** Puts a file on a commit (e.g. the base commit); `HEAD` is the default branch's commit. */
   setBlob(sha: string, path: string, text: FileContent): void {
-    this.repository.setFile(sha, path, text);
+    this.repository.setFile(sha === 'HEAD' ? this.repository.resolveRevision('HEAD')! : sha, path, text);
+  }
+
+  /**
+   * Puts a file on the default branch of another repository (`owner/name`, created when new:
+   * in this organisation, so the app sees it; elsewhere, public).
+   */
+  setRepoFile(fullName: string, path: string, text: string): void {
+    const [owner, name] = fullName.split('/') as [string, string];
+    const repo = this.world.repository(owner, name) ?? this.world.addRepository(fullName, { defaultBranchOid: fakeOid(fullName, 'main') });
+    repo.setFile(repo.resolveRevision('HEAD')!, path, text);
+  }
+
+  /**
+   * A pull request of another repository of the network (a fork of this one, created when new)
+   * that GitHub associates with commit `oid`.
+   */
+  addForeignAssociatedPull(oid: string, pull: { number: number; state: PullRequest['state']; headRefOid: string; baseRefOid: string; repository: string }): PullRequest {
+    const [owner, name] = pull.repository.split('/') as [string, string];
+    const repo = this.world.repository(owner, name) ?? this.world.addRepository(pull.repository, { parent: this.repository.fullName, defaultBranchOid: pull.baseRefOid });
+    const commit = this.repository.commit(oid) ?? { oid, message: 'Commit' };
+    return this.world.addPull(repo, { number: pull.number, state: pull.state, headRefOid: pull.headRefOid, baseRefOid: pull.baseRefOid, headRepository: this.repository.fullName, commits: [commit] });
   }
 
   /** A commit that no pull request lists (a merge-queue commit, a moved base), child of `parent`. */

@@ -325,6 +325,28 @@ describe('pull requests', () => {
     ]);
   });
 
+  it('a commit already on the default branch lists only the merged PR that brought it in; forks are in the network', () => {
+    gh.addPull({ number: 1, state: 'MERGED' });
+    gh.addPull({ number: 2 });
+    const fork = gh.world.fork(gh.repository, 'outsider');
+    gh.world.addPull(fork, { number: 7, headRepository: 'acme/api', commits: [gh.repository.commit(HEAD)!] });
+    const associated = () =>
+      query(`query { repository(owner: "acme", name: "api") { object(oid: "${HEAD}") { ... on Commit { associatedPullRequests(first: 5) { nodes { number state baseRepository { nameWithOwner } } } } } } }`).data.repository.object.associatedPullRequests.nodes;
+    expect(associated()).toEqual([
+      { number: 1, state: 'MERGED', baseRepository: { nameWithOwner: 'acme/api' } },
+      { number: 2, state: 'OPEN', baseRepository: { nameWithOwner: 'acme/api' } },
+      { number: 7, state: 'OPEN', baseRepository: { nameWithOwner: 'outsider/api' } },
+    ]);
+    gh.repository.push('main', [{ oid: 'm'.padEnd(40, '0'), message: 'Merge', parents: [BASE, HEAD] }]);
+    expect(associated()).toEqual([{ number: 1, state: 'MERGED', baseRepository: { nameWithOwner: 'acme/api' } }]);
+  });
+
+  it('a bot author’s databaseId is its account id (the number in its noreply address)', () => {
+    gh.world.addBot('renovate', 29139614);
+    gh.addPull({ number: 1, author: 'renovate[bot]' });
+    expect(pull('author { login ... on Bot { databaseId } }').data.repository.pullRequest.author).toEqual({ login: 'renovate', databaseId: 29139614 });
+  });
+
   it.each(GIT_SIGNATURE_STATES)('signature state %s comes back as given', (state) => {
     gh.addPull({ number: 1, commits: [{ oid: HEAD, message: 'x', signature: { isValid: state === 'VALID', state, wasSignedByGitHub: false } }] });
     const sig = pull('commits(first: 1) { nodes { commit { signature { isValid state wasSignedByGitHub } } } }').data.repository.pullRequest.commits.nodes[0].commit.signature;

@@ -222,20 +222,34 @@ function timeline(repo: Repository, pull: PullRequest): Any[] {
   return items.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)).map((i) => i.value);
 }
 
+/**
+ * GitHub's `Commit.associatedPullRequests`: the pull requests of the repository network (the
+ * repository, its forks, its upstream) that contain the commit; for a commit already on the
+ * default branch, only merged ones ("the pull request that brought it in"). Oldest first.
+ */
 function associatedPulls(world: GitHub, repo: Repository, oid: string): Any[] {
+  const root = (r: Repository): Repository => {
+    const seen = new Set<Repository>();
+    while (r.parent && !seen.has(r)) {
+      seen.add(r);
+      const up = world.repositories.get(r.parent.toLowerCase());
+      if (!up) break;
+      r = up;
+    }
+    return r;
+  };
+  const network = root(repo);
+  const tip = repo.refs.get(repo.defaultBranch);
+  const onDefaultBranch = tip !== undefined && repo.ancestors(tip).has(oid);
   const out: Any[] = [];
-  const repos = [repo, ...[...world.repositories.values()].filter((r) => r.parent?.toLowerCase() === repo.fullName.toLowerCase())];
-  for (const r of repos) {
-    for (const base of [r, ...(r.parent ? [world.repositories.get(r.parent.toLowerCase())].filter((x): x is Repository => !!x) : [])]) {
-      for (const pull of base.pulls.values()) {
-        const headRepo = pull.headRepository ? world.repositories.get(pull.headRepository.toLowerCase()) : base;
-        if (headRepo !== r) continue;
-        if (pull.headRefOid === oid || pull.commits.some((c) => c.oid === oid)) out.push(pullValue(base, pull));
-      }
+  for (const base of world.repositories.values()) {
+    if (root(base) !== network) continue;
+    for (const pull of base.pulls.values()) {
+      if (onDefaultBranch && pull.state !== 'MERGED') continue;
+      if (pull.headRefOid === oid || pull.commits.some((c) => c.oid === oid)) out.push(pullValue(base, pull));
     }
   }
-  const seen = new Set<PullRequest>();
-  return out.filter((v) => !seen.has(v.pull) && seen.add(v.pull)).sort((a, b) => (a.pull.createdAt ?? '').localeCompare(b.pull.createdAt ?? '') || a.pull.number - b.pull.number);
+  return out.sort((a, b) => (a.pull.createdAt ?? '').localeCompare(b.pull.createdAt ?? '') || a.pull.id - b.pull.id);
 }
 
 function suiteStatus(runs: CheckRun[]): { status: string; conclusion: string | null } {

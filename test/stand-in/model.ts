@@ -139,6 +139,8 @@ export interface PullRequest {
   /** REST login of the author; a login ending in `[bot]` (or `authorType: 'Bot'`) is a bot. */
   author: string;
   authorType?: 'User' | 'Bot';
+  /** The author's account id, when the account is created with the pull request (a bot's `databaseId`). */
+  authorDatabaseId?: number;
   createdAt?: string;
   baseRefName: string;
   /** The base branch's commit as GitHub records it on the pull request. */
@@ -485,11 +487,11 @@ export class GitHub {
   }
 
   /** The account for a login, created as a user (or a bot, for a login ending in `[bot]`) when new. */
-  ensureAccount(login: string, type?: AccountType): Account {
+  ensureAccount(login: string, type?: AccountType, id?: number): Account {
     const wanted = type === 'Bot' && !isBotLogin(login) ? `${login}[bot]` : login;
     const found = this.account(wanted);
     if (found) return found;
-    const account: Account = { id: this.nextId(), login: wanted, type: type ?? (isBotLogin(wanted) ? 'Bot' : 'User') };
+    const account: Account = { id: id ?? this.nextId(), login: wanted, type: type ?? (isBotLogin(wanted) ? 'Bot' : 'User') };
     this.accounts.set(wanted.toLowerCase(), account);
     return account;
   }
@@ -498,9 +500,12 @@ export class GitHub {
     return Object.assign(this.ensureAccount(login, 'User'), details);
   }
 
-  /** A GitHub App's bot user: `addBot('renovate')` is `renovate[bot]` in REST, `renovate` in GraphQL. */
-  addBot(name: string): Account {
-    return this.ensureAccount(name, 'Bot');
+  /**
+   * A GitHub App's bot user: `addBot('renovate')` is `renovate[bot]` in REST, `renovate` in
+   * GraphQL; `id` is its account id (GraphQL `databaseId`, the number in its noreply address).
+   */
+  addBot(name: string, id?: number): Account {
+    return this.ensureAccount(name, 'Bot', id);
   }
 
   addOrganization(login: string): Account {
@@ -628,7 +633,7 @@ export class GitHub {
       id: this.nextId(),
       ...input,
     };
-    const author = this.ensureAccount(pull.author, pull.authorType);
+    const author = this.ensureAccount(pull.author, pull.authorType, pull.authorDatabaseId);
     pull.author = author.login;
     for (const r of pull.reviews) this.ensureAccount(r.login);
     if (!repo.commit(pull.baseRefOid)) repo.addCommit({ oid: pull.baseRefOid, message: 'Base commit', parents: [] });

@@ -7,6 +7,7 @@ import { Octokit } from '@octokit/rest';
 import nock from 'nock';
 import { ProbotOctokit } from 'probot';
 import { afterEach, describe, expect, it } from 'vitest';
+import { checkInstalledStandIns, FakeGitHub } from '../support/fake-github.js';
 import { GitHubModel, type GitHubModelOptions } from './github-model.js';
 import { EXAMPLE_HEAD as HEAD } from './model.js';
 import { interceptWithNock } from './nock.js';
@@ -63,6 +64,19 @@ describe('behind nock', () => {
     fake.fail = () => 'drop';
     const octokit = new Octokit({ auth: fake.installationToken(), request: { retries: 0 } });
     await expect(octokit.graphql('{ rateLimit { limit } }')).rejects.toThrow(/socket hang up/);
+  });
+});
+
+describe('the app tests’ FakeGitHub', () => {
+  it('is checked after every test: an unexpected request or an unmodelled field fails it', async () => {
+    const fake = new FakeGitHub();
+    fake.install();
+    const octokit = new Octokit({ auth: fake.installationToken(), request: { retries: 0 } });
+    await octokit.request('PUT /repos/{owner}/{repo}/topics', { owner: 'Codertocat', repo: 'Hello-World', names: [] }).catch(() => undefined);
+    await octokit.graphql('{ repository(owner: "Codertocat", name: "Hello-World") { stargazerCount } }').catch(() => undefined);
+    // What the afterEach hook of test/support/fake-github.ts runs:
+    expect(() => checkInstalledStandIns()).toThrow(/2 problem\(s\):\n- unexpected-request: .*PUT \/repos\/Codertocat\/Hello-World\/topics.*\n- unsupported: the stand-in does not model Repository.stargazerCount/);
+    expect(() => checkInstalledStandIns()).not.toThrow(); // each stand-in is checked once
   });
 });
 
