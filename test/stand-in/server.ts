@@ -4,6 +4,7 @@
  * end-to-end runs. Can add latency to every answer.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { githubSchema } from './schema.js';
 import type { StandIn } from './stand-in.js';
 
 export interface StandInServer {
@@ -27,6 +28,7 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
 }
 
 export async function startStandInServer(standIn: StandIn, options: { latencyMs?: number; port?: number } = {}): Promise<StandInServer> {
+  githubSchema(); // built (~0.5–1 s, once per process) before listening, so no answer waits for it
   const state = { latencyMs: options.latencyMs ?? 0 };
   let origin = '';
   const server: Server = createServer(async (req, res) => {
