@@ -56,6 +56,13 @@ describe('only the fields asked come back', () => {
     expect(gh.standIn.takeViolations()).toHaveLength(1);
   });
 
+  it('a required variable left out is refused before anything runs, and is a violation', () => {
+    const answer = query('query($n: Int!) { repository(owner: "acme", name: "api") { pullRequest(number: $n) { title } } }');
+    expect(answer.data).toBeUndefined();
+    expect(answer.errors![0].message).toBe('Variable "$n" of required type "Int!" was not provided.');
+    expect(gh.standIn.takeViolations()).toEqual([expect.objectContaining({ kind: 'rejected-graphql' })]);
+  });
+
   it('a document GitHub’s schema rejects is answered with errors only, and is a violation', () => {
     const answer = query('query { repository(owner: "acme", name: "api") { noSuchField } }');
     expect(answer.data).toBeUndefined();

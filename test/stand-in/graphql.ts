@@ -81,6 +81,8 @@ export function executeGraphql(body: { query?: unknown; variables?: unknown; ope
   if (!prepared.document || prepared.errors.length > 0) return { errors: prepared.errors, operation: name, rejected: true };
   if (!operation) return { errors: [{ message: 'A query attribute must be specified and must be a string.' }], operation: name, rejected: true };
   const ruleErrors = githubRules(prepared.document, operation, variables);
+  // Variables that do not fit the document are refused like an invalid document (no data at all).
+  if (ruleErrors.some((e) => e.extensions?.code === 'variableMismatch')) return { errors: ruleErrors, operation: name, rejected: true };
   if (ruleErrors.length > 0) return { data: null, errors: ruleErrors, operation: name, rejected: true };
   const result = executeSync({
     schema: githubSchema(),
