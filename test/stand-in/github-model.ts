@@ -142,6 +142,25 @@ export class GitHubModel {
     return this.repository.addCommit({ oid, message: details.message ?? 'Commit', ...details }, parent);
   }
 
+  /**
+   * Commits on the default branch. `add` merges a commit into it (a merge commit moves the
+   * branch; open pull requests keep their base), so GitHub lists only merged pull requests
+   * for it in `associatedPullRequests`.
+   */
+  readonly defaultBranchCommits = {
+    add: (oid: string): void => {
+      const repo = this.repository;
+      const tip = repo.resolveRevision('HEAD');
+      const merge = fakeOid('merge', tip ?? '', oid);
+      repo.addCommit({ oid: merge, message: `Merge ${oid.slice(0, 7)}`, parents: tip ? [tip, oid] : [oid] });
+      repo.refs.set(repo.defaultBranch, merge);
+    },
+    has: (oid: string): boolean => {
+      const tip = this.repository.resolveRevision('HEAD');
+      return tip !== undefined && this.repository.ancestors(tip).has(oid);
+    },
+  };
+
   /** The organisation's `.github` repository (created, public, when first asked for). */
   orgRepository(): Repository {
     return this.world.repository(this.owner, '.github') ?? this.world.addRepository(`${this.owner}/.github`, { defaultBranchOid: 'a0'.repeat(20) });

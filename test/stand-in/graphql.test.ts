@@ -344,8 +344,9 @@ describe('pull requests', () => {
       { number: 2, state: 'OPEN', baseRepository: { nameWithOwner: 'acme/api' } },
       { number: 7, state: 'OPEN', baseRepository: { nameWithOwner: 'outsider/api' } },
     ]);
-    gh.repository.push('main', [{ oid: 'm'.padEnd(40, '0'), message: 'Merge', parents: [BASE, HEAD] }]);
+    gh.defaultBranchCommits.add(HEAD); // merged into main; the open PRs keep their base
     expect(associated()).toEqual([{ number: 1, state: 'MERGED', baseRepository: { nameWithOwner: 'acme/api' } }]);
+    expect(gh.pulls.get(2)!.baseRefOid).toBe(BASE);
   });
 
   it('a bot author’s databaseId is its account id (the number in its noreply address)', () => {
