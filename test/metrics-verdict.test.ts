@@ -35,6 +35,7 @@ it('labels each evaluation with its verdict: evaluated, skipped, config-error, e
 
   // a merge group is passed, not judged
   const group = retarget(fake, examplePayload('merge_group', 'checks_requested'));
+  fake.addCommit(group.merge_group.head_sha, group.merge_group.base_sha);
   await h.receive('merge_group', group);
 
   const text = await h.app.metrics.registry.metrics();

@@ -4,7 +4,6 @@
  * memory that keeps a delivery from being asked for twice; the single flight of runs (start-up,
  * interval, SIGUSR2) and the lock across replicas; and the real app's calls as itself.
  */
-import nock from 'nock';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createMetrics } from '../src/metrics.js';
@@ -19,7 +18,7 @@ import {
   type RecoveryOptions,
   type RecoveryReport,
 } from '../src/redeliver.js';
-import { API, FakeGitHub } from './support/fake-github.js';
+import { FakeGitHub } from './support/fake-github.js';
 import { resetNock, startHarness } from './support/harness.js';
 
 afterEach(() => resetNock());
@@ -305,27 +304,20 @@ describe('RecoveryRunner', () => {
 describe('the app', () => {
   it('lists deliveries and asks for redelivery as the app itself (JWT), following the cursor', async () => {
     const fake = new FakeGitHub();
-    const now = Date.now();
-    const at = (m: number) => new Date(now - m * 60_000).toISOString();
-    const auths: string[] = [];
-    nock(API)
-      .get('/app/hook/deliveries')
-      .query({ per_page: 100 })
-      .reply(function () {
-        auths.push(String(this.req.headers.authorization));
-        return [200, [{ id: 11, guid: 'g1', delivered_at: at(1), redelivery: false, status_code: 502, event: 'pull_request', action: 'opened' }], { link: `<${API}/app/hook/deliveries?per_page=100&cursor=abc>; rel="next"` }];
-      })
-      .get('/app/hook/deliveries')
-      .query({ per_page: 100, cursor: 'abc' })
-      .reply(200, [{ id: 9, guid: 'g2', delivered_at: at(2), redelivery: false, status_code: 200, event: 'pull_request', action: 'synchronize' }])
-      .post('/app/hook/deliveries/11/attempts')
-      .reply(202, {});
+    for (let i = 0; i < 100; i++) fake.world.addDelivery(fake.appId, { guid: `ok-${i}`, event: 'pull_request', action: 'synchronize', status_code: 200 });
+    const failed = fake.world.addDelivery(fake.appId, { guid: 'g1', event: 'pull_request', action: 'opened', status_code: 502 });
     fake.install();
     const h = await startHarness(fake);
     const report = await h.app.recoverDeliveries();
-    expect(report).toMatchObject({ scanned: 2, pages: 2, failed: 1, redelivered: 1 });
-    expect(auths[0]).toMatch(/^bearer /i);
-    expect(nock.pendingMocks().filter((m) => m.includes('/app/hook'))).toEqual([]);
+    expect(report).toMatchObject({ scanned: 101, pages: 2, failed: 1, redelivered: 1 });
+    const calls = fake.requests.filter((r) => r.path.startsWith('/app/hook'));
+    expect(calls.map((r) => `${r.method} ${r.path.replace(/cursor=v1_\d+/, 'cursor=…')} ${r.status}`)).toEqual([
+      'GET /app/hook/deliveries?per_page=100 200',
+      'GET /app/hook/deliveries?per_page=100&cursor=… 200',
+      `POST /app/hook/deliveries/${failed.id}/attempts 202`,
+    ]);
+    expect(calls[0]!.headers!.authorization).toMatch(/^bearer /i); // the stand-in verified this JWT against the app's key
+    expect(fake.world.apps.get(fake.appId)!.deliveries.at(-1)).toMatchObject({ guid: 'g1', redelivery: true });
     expect(await h.app.metrics.registry.metrics()).toContain('quality_gates_webhook_redeliveries_total{result="requested"} 1');
   });
 });

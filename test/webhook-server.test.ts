@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../bench/stand-in/free-port.js';
+import { freePort } from './stand-in/free-port.js';
 import { loggerOptions } from '../src/logger.js';
 import { startApp, type RunningApp } from '../src/main.js';
 import { WEBHOOK_BODY_LIMIT } from '../src/webhook-receiver.js';

@@ -10,7 +10,7 @@ import { FakeGitHub, type FakeCommit, type FakeFile, type FakeReview } from '../
 import { resetNock } from '../support/harness.js';
 
 let fake: FakeGitHub;
-const octokit = new Octokit({ auth: 'test', request: { retries: 0 } });
+let octokit: Octokit;
 const graphql = (query: string, variables: Record<string, unknown>) => octokit.graphql(query, variables);
 const BASE = 'f95f852bd8fca8fcc58a9a2d6c842781e32a215e';
 const HEAD = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821';
@@ -18,6 +18,7 @@ const HEAD = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821';
 beforeEach(() => {
   fake = new FakeGitHub();
   fake.install();
+  octokit = new Octokit({ auth: fake.installationToken(), request: { retries: 0 } });
 });
 afterEach(() => resetNock());
 

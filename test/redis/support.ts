@@ -24,7 +24,7 @@ import { redisQueue, type RedisQueueOptions } from '../../src/redis-queue.js';
 import { RedisRunMemory } from '../../src/redis-run-memory.js';
 import type { FakeGitHub } from '../support/fake-github.js';
 import { testPrivateKey } from '../support/harness.js';
-import { freePort } from '../../bench/stand-in/free-port.js';
+import { freePort } from '../stand-in/free-port.js';
 
 function which(binary: string): string | undefined {
   try {

@@ -3,7 +3,6 @@
  * (retries without real sleeping, no write spacing), a capturing JSON logger, and
  * payloads taken from `@octokit/webhooks-examples`.
  */
-import { generateKeyPairSync } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
 import nock from 'nock';
@@ -13,7 +12,9 @@ import { createQualityGatesApp, type AppOptions, type QualityGatesApp } from '..
 import { createOctokitClass, type ClientOptions } from '../../src/github/client.js';
 import { loggerOptions } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
-import { FakeGitHub, type FakePull } from './fake-github.js';
+import { FakeGitHub, testPrivateKey, type FakePull } from './fake-github.js';
+
+export { testPrivateKey };
 
 const require = createRequire(import.meta.url);
 
@@ -34,12 +35,6 @@ export function examplePayload(event: string, action?: string): Record<string, a
   const copy = structuredClone(chosen) as Record<string, any>;
   if (action !== undefined) copy.action = action;
   return copy;
-}
-
-let cachedKey: string | undefined;
-export function testPrivateKey(): string {
-  cachedKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
-  return cachedKey;
 }
 
 export interface Harness {

@@ -5,7 +5,7 @@
  */
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { freePort } from '../../bench/stand-in/free-port.js';
+import { freePort } from '../stand-in/free-port.js';
 import { loggerOptions } from '../../src/logger.js';
 import { startApp, type RunningApp, type StartOptions } from '../../src/main.js';
 import type { FakeDeliveries } from './fake-deliveries.js';
