@@ -76,8 +76,21 @@ function visibleText(markdown: string): string {
     });
 }
 
+/** A mention, an e-mail address, `scheme://` or `www.`: what GitHub's autolinker acts on. */
+const LINKABLE = /@[\p{L}\p{N}][^\s]{0,20}|[A-Za-z][A-Za-z0-9+.-]*:\/\/\S{0,20}|www\.\S{0,20}/giu;
+
 /** Every mention or link GitHub could make of `markdown`; [] when it is inert. */
 export function autolinks(markdown: string): string[] {
   const text = visibleText(withoutCode(markdown));
-  return [...text.matchAll(/@[\p{L}\p{N}][^\s]{0,20}|[A-Za-z][A-Za-z0-9+.-]*:\/\/\S{0,20}|www\.\S{0,20}/giu)].map((m) => m[0]);
+  return [...text.matchAll(LINKABLE)].map((m) => m[0]);
+}
+
+/**
+ * The same for a check-run title, which GitHub shows as plain text: no code spans are
+ * dropped (a backtick is a backtick), but escapes and entities are still undone in case a
+ * viewer renders it.
+ */
+export function autolinksInTitle(title: string): string[] {
+  const text = visibleText(title);
+  return [...text.matchAll(LINKABLE)].map((m) => m[0]);
 }
