@@ -26,24 +26,21 @@ export const MAX_TICKET_PATTERN_LENGTH = 500;
 
 const GLOB_LIMITS = `At most ${MAX_GLOBS_PER_LIST} globs of at most ${MAX_GLOB_LENGTH} characters each; at most ${MAX_GLOBS_PER_CONFIG} globs in all the lists of one config.`;
 
-/** A glob that matches in bounded time, with picomatch's meaning (see `gates/glob.ts`); a refused shape is a config error. */
+/**
+ * A glob that matches in bounded time, with picomatch's meaning (see `gates/glob.ts`); a refused
+ * shape is a config error saying what to write instead. Lengths and counts are reported in the
+ * config vocabulary ("must list at most 200 items; found 11,000").
+ */
 const glob = z
   .string()
-  .min(1, 'a glob cannot be empty')
-  .max(MAX_GLOB_LENGTH, { error: (issue) => `a glob can be at most ${MAX_GLOB_LENGTH} characters (this one has ${String(issue.input).length})` })
+  .min(1)
+  .max(MAX_GLOB_LENGTH)
   .superRefine((pattern, ctx) => {
     const problem = pattern.length > MAX_GLOB_LENGTH ? undefined : globProblem(pattern);
     if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
   });
 
-const globList = (description: string) =>
-  z
-    .array(glob)
-    .max(MAX_GLOBS_PER_LIST, {
-      error: (issue) =>
-        `at most ${MAX_GLOBS_PER_LIST} globs in one list (this one has ${(issue.input as unknown[]).length.toLocaleString('en-US')}): use broader globs, such as a directory (\`generated/\`) instead of its files`,
-    })
-    .describe(`${description} ${GLOB_LIMITS}`);
+const globList = (description: string) => z.array(glob).max(MAX_GLOBS_PER_LIST).describe(`${description} ${GLOB_LIMITS}`);
 
 /**
  * Files batch-size does not count unless `default_excludes: false`, by kind: the details name the
@@ -72,11 +69,23 @@ export const DEFAULT_BATCH_EXCLUDE_KINDS = {
     'gradle.lockfile',
     'pubspec.lock',
     'mix.lock',
+    // Terraform, CocoaPods, Carthage, Nix, Deno, PDM, pixi, Go workspaces, Bazel
+    '.terraform.lock.hcl',
+    'Podfile.lock',
+    'Cartfile.resolved',
+    'flake.lock',
+    'deno.lock',
+    'pdm.lock',
+    'pixi.lock',
+    'go.work.sum',
+    'MODULE.bazel.lock',
   ],
   // Snapshot files, not everything in a snapshot directory: Jest and Vitest (`__snapshots__/*.snap`),
   // insta (`snapshots/*.snap`), syrupy (`__snapshots__/*.ambr`).
   snapshot: ['*.snap', '*.ambr'],
   'minified file or source map': ['*.min.js', '*.min.css', '*.min.mjs', '*.js.map', '*.css.map'],
+  // Each is an exact generator convention (docs/configuration.md, "Default lists"), never a loose
+  // "generated" word a hand-written file could carry.
   'generated file': [
     '*.generated.*',
     '*.gen.go',
@@ -88,6 +97,57 @@ export const DEFAULT_BATCH_EXCLUDE_KINDS = {
     '*.g.dart',
     '*.freezed.dart',
     '*.Designer.cs',
+    // Dart and Flutter: build_runner (json_serializable, mockito), Pigeon, auto_route.
+    '*.gen.dart',
+    '*.mocks.dart',
+    '*.gr.dart',
+    // Pigeon's host-side output (`.g.` or `.gen.` before the language's extension).
+    '*.g.kt',
+    '*.g.swift',
+    '*.g.m',
+    '*.g.h',
+    '*.g.cc',
+    '*.g.cpp',
+    '*.gen.kt',
+    '*.gen.swift',
+    '*.gen.m',
+    '*.gen.h',
+    '*.gen.cc',
+    '*.gen.cpp',
+    // C# source generators and NSwag.
+    '*.g.cs',
+    // protobuf and gRPC: Go plugins, Python stubs, JavaScript and TypeScript, Ruby, Swift, Dart, Objective-C, C.
+    '*.pb.gw.go',
+    '*.pb.validate.go',
+    '*_pb2.pyi',
+    '*_pb2_grpc.pyi',
+    '*_pb.js',
+    '*_pb.d.ts',
+    '*_grpc_pb.js',
+    '*_grpc_pb.d.ts',
+    '*_pb.ts',
+    '*_pb.rb',
+    '*_services_pb.rb',
+    '*.pb.swift',
+    '*.grpc.swift',
+    '*.pb.dart',
+    '*.pbenum.dart',
+    '*.pbjson.dart',
+    '*.pbgrpc.dart',
+    '*.pbserver.dart',
+    '*.pbobjc.h',
+    '*.pbobjc.m',
+    '*.pb-c.c',
+    '*.pb-c.h',
+    // OpenAPI Generator's record of what it wrote; GraphQL: Relay compiler artefacts.
+    '.openapi-generator/',
+    '**/__generated__/*.graphql.ts',
+    '**/__generated__/*.graphql.js',
+    // Rails: the schema dumped by migrations (one database or several).
+    '**/db/schema.rb',
+    '**/db/*_schema.rb',
+    '**/db/structure.sql',
+    '**/db/*_structure.sql',
   ],
 } as const satisfies Record<string, readonly string[]>;
 
@@ -117,7 +177,7 @@ export type BatchSizeConfig = z.output<typeof BatchSizeConfig>;
 /** Validates a user regex under RE2 syntax (linear time); an unsupported construct is a config error. */
 const re2Pattern = z
   .string()
-  .max(MAX_TICKET_PATTERN_LENGTH, { error: (issue) => `a pattern can be at most ${MAX_TICKET_PATTERN_LENGTH} characters (this one has ${String(issue.input).length})` })
+  .max(MAX_TICKET_PATTERN_LENGTH)
   .superRefine((pattern, ctx) => {
     if (pattern.length > MAX_TICKET_PATTERN_LENGTH) return;
     try {
@@ -144,7 +204,7 @@ export const LinkedTicketConfig = z
       .describe('Jira-style project keys allowed, e.g. [PAY, OPS]; empty means any key.'),
     patterns: z
       .array(re2Pattern)
-      .max(MAX_TICKET_PATTERNS, `at most ${MAX_TICKET_PATTERNS} patterns`)
+      .max(MAX_TICKET_PATTERNS)
       .default([])
       .describe(`Extra ticket regular expressions, in RE2 syntax (linear time). At most ${MAX_TICKET_PATTERNS}, of at most ${MAX_TICKET_PATTERN_LENGTH} characters each.`),
   })
@@ -204,6 +264,18 @@ export const DEFAULT_TEST_GLOBS = [
   '*Test.swift',
   '*_test.dart',
   '*_test.exs',
+  // Added from the ecosystems' own conventions (docs/gates/tests-touched.md).
+  // Go (and Rust, Python): fixtures under testdata/ are read only by tests; `go build` ignores them.
+  'testdata/',
+  // Flutter's integration tests; Jest's manual mocks.
+  'integration_test/',
+  '__mocks__/',
+  // Gradle: test fixtures; Android and Kotlin Multiplatform test source sets (androidTest, commonTest, jvmTest, …).
+  '**/src/testFixtures/',
+  '**/src/*Test/',
+  // .NET test projects named *.UnitTests or *.IntegrationTests.
+  '*.UnitTests/',
+  '*.IntegrationTests/',
 ] as const;
 
 export const TestsTouchedConfig = z
@@ -272,6 +344,7 @@ export function limitGlobsPerConfig(gates: Parameters<typeof globLists>[0], ctx:
   const counts = lists.filter(([, list]) => list.length > 0).map(([key, list]) => `${key} ${list.length.toLocaleString('en-US')}`);
   ctx.addIssue({
     code: 'custom',
-    message: `the glob lists hold ${total.toLocaleString('en-US')} globs in all (${counts.join(', ')}); at most ${MAX_GLOBS_PER_CONFIG} are allowed: use broader globs`,
+    input: total,
+    message: `all glob lists together hold at most ${MAX_GLOBS_PER_CONFIG} globs (here: ${counts.join(', ')}): use broader globs, such as a directory for its files`,
   });
 }

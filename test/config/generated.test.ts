@@ -6,7 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { configJsonSchema, REFERENCE_PATH, renderConfigReference, renderJsonSchema, SCHEMA_PATH } from '../../src/config/json-schema.js';
+import { DEFAULT_BATCH_EXCLUDE_KINDS, type DefaultExcludeKind } from '../../gates/config.js';
+import { compileGlobs } from '../../gates/glob.js';
+import { BATCH_EXCLUDE_NOTES, configJsonSchema, REFERENCE_PATH, renderConfigReference, renderJsonSchema, SCHEMA_PATH } from '../../src/config/json-schema.js';
 
 describe('generated config artefacts', () => {
   it(`${SCHEMA_PATH} is up to date (run npm run generate)`, () => {
@@ -59,5 +61,21 @@ describe('the JSON Schema on sample files', () => {
     ['wrong type', 'skip: { drafts: "yes" }\n', 1],
   ])('%s', (_name, text, errors) => {
     expect(validate(schema, parse(text))).toHaveLength(errors);
+  });
+});
+
+describe('the notes on the default batch-size excludes (docs/configuration.md)', () => {
+  const kinds = Object.entries(DEFAULT_BATCH_EXCLUDE_KINDS) as [DefaultExcludeKind, readonly string[]][];
+  const tokensOf = (kind: DefaultExcludeKind) => BATCH_EXCLUDE_NOTES[kind].flatMap((n) => [...n.matchAll(/`([^`]+)`/g)].map((m) => m[1]!));
+
+  it.each(kinds)('name every glob of the kind %s under that kind', (kind, globs) => {
+    const named = new Set(tokensOf(kind));
+    expect(globs.filter((g) => !named.has(g) && !named.has(g.replace(/^\*\*\//, '')))).toEqual([]);
+  });
+
+  it.each(kinds)('name nothing the kind %s does not exclude', (kind, globs) => {
+    const excluded = compileGlobs(globs, { filesOnly: true });
+    const example = (t: string) => (t.endsWith('/') ? `${t}x` : t).replace(/\*/g, 'x');
+    expect(tokensOf(kind).filter((t) => !excluded(example(t)))).toEqual([]);
   });
 });
