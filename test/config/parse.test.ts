@@ -104,6 +104,31 @@ describe('parseConfigText', () => {
   });
 });
 
+describe('glob and pattern limits (issue 14: an 11,000-glob exclude held 100 MB)', () => {
+  const list = (n: number, prefix: string) => JSON.stringify(Array.from({ length: n }, (_, i) => `${prefix}${i}/`));
+  it.each([
+    ['201 globs in one list', `gates:\n  batch-size:\n    exclude: ${list(201, 'g')}\n`, `${FILE}:3:14 gates.batch-size.exclude: must list at most 200 items; found 201`],
+    ['a glob of 257 characters', `gates:\n  tests-touched:\n    exclude: ["${'a'.repeat(257)}"]\n`, `${FILE}:3:15 gates.tests-touched.exclude.0: must be at most 256 characters long; found 257`],
+    ['a glob that backtracked in picomatch', 'gates:\n  batch-size:\n    exclude: ["{*,*}{*,*}"]\n', `${FILE}:3:15 gates.batch-size.exclude.0: each alternative in braces must hold a character other than \`*\` (\`{a,}\` and \`{a,*}\` are not supported): write one glob per alternative; found "{*,*}{*,*}"`],
+    [
+      '592 globs in all the lists of one config (the default source list counts)',
+      `gates:\n  batch-size:\n    exclude: ${list(200, 'b')}\n  tests-touched:\n    tests: ${list(150, 't')}\n    exclude: ${list(200, 'x')}\n`,
+      `${FILE}:2:3 gates: all glob lists together hold at most 500 globs (here: batch-size.exclude 200, tests-touched.source 42, tests-touched.tests 150, tests-touched.exclude 200): use broader globs, such as a directory for its files; found 592`,
+    ],
+    ['51 ticket patterns', `gates:\n  linked-ticket:\n    patterns: ${list(51, 'T')}\n`, `${FILE}:3:15 gates.linked-ticket.patterns: must list at most 50 items; found 51`],
+    ['a ticket pattern of 501 characters', `gates:\n  linked-ticket:\n    patterns: ["${'a'.repeat(501)}"]\n`, `${FILE}:3:16 gates.linked-ticket.patterns.0: must be at most 500 characters long; found 501`],
+  ])('%s: a Configuration error naming the key, in the documented words', (_name, text, expected) => {
+    const r = parseConfigText(text, FILE);
+    expect(r.kind === 'invalid' ? r.problems.map(formatProblem) : []).toEqual([expected]);
+    for (const p of r.kind === 'invalid' ? r.problems : []) expect(PROBLEM_FORMS.some((f) => f.pattern.test(p.message)), p.message).toBe(true);
+  });
+
+  it('500 globs in all, and the longest accepted glob and pattern, are accepted', () => {
+    const text = `gates:\n  batch-size:\n    exclude: ${list(200, 'b')}\n  tests-touched:\n    source: ${list(100, 's')}\n    tests: ["${'a'.repeat(256)}", ${list(199, 't').slice(1)}\n  linked-ticket:\n    patterns: ["${'a'.repeat(500)}"]\n`;
+    expect(problems(text)).toEqual([]);
+  });
+});
+
 describe('resolveConfig', () => {
   const repoFile = (text: string) => ({ file: FILE, text });
   const orgFile = (text: string) => ({ file: 'acme/.github:.github/quality-gates.yml', text });
