@@ -138,7 +138,7 @@ function problemMessages(): string[] {
     '.github/quality-gates.yml:3:16 gates.batch-size.max_lines: must be a whole number; found "many"',
     '```',
     '',
-    `Problems are sorted by line; the first ${MAX_LISTED_PROBLEMS} are listed and the rest counted ("and 19,975 more problems").`,
+    `Problems are sorted by line; the first ${MAX_LISTED_PROBLEMS} are listed and the rest counted ("and 1,475 more problems").`,
     'Every message has one of these forms (`V` is the value found, quoted when it is text):',
     '',
     '| form | example |',

@@ -8,7 +8,7 @@
  * and the rest are counted, so a file of 20,000 mistakes costs one walk of its
  * document, not 20,000.
  */
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, Scalar, type Document, type ErrorCode, type Node } from 'yaml';
+import { CST, isAlias, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, parseDocument, Scalar, type Document, type ErrorCode, type Node } from 'yaml';
 import { z } from 'zod';
 import { QualityGatesConfig } from './schema.js';
 
@@ -39,8 +39,22 @@ export type ParsedConfigFile =
       readonly total: number;
     };
 
-/** Config files larger than this are refused: a config is a few hundred bytes. */
-export const MAX_CONFIG_BYTES = 256 * 1024;
+/**
+ * Config files larger than this are refused: a config is a few hundred bytes to a few KB. A
+ * fork's proposed file is parsed on the event loop that answers every tenant's webhooks, and the
+ * YAML library reads well under a megabyte a second on the worst shapes (256 KB took 0.3–0.8 s,
+ * 32 KB 50–90 ms on a busy two-core machine): 16 KB keeps the worst file to a few tens of
+ * milliseconds (`npm run bench`, section 6).
+ */
+export const MAX_CONFIG_BYTES = 16 * 1024;
+/**
+ * Deepest nesting of flow collections (`[`, `{`), and most nesting indicators (`-`, `?`, `:`
+ * outside brackets, anchors, tags) on one line. The YAML library composes nested nodes
+ * recursively: `[` 16,000 times, or `- ` 16,000 times on one line, took 0.2–1.3 s to end in a
+ * stack overflow. A config nests four levels; these refuse such files before they are parsed.
+ */
+const MAX_FLOW_DEPTH = 16;
+const MAX_INDICATORS_PER_LINE = 8;
 /** Problems listed one by one; the rest are counted in one more entry. */
 export const MAX_LISTED_PROBLEMS = 25;
 /** Guards against alias ("billion laughs") bombs. */
@@ -71,8 +85,8 @@ export const PROBLEM_FORMS = [
   { form: 'not valid YAML: what is wrong', example: 'not valid YAML: this "[" is never closed: end the list with "]"', pattern: /^not valid YAML: .+$/ },
   { form: 'the file holds more than one YAML document …', example: 'the file holds more than one YAML document: a second starts here with "---"; keep one', pattern: /^the file holds more than one YAML document/ },
   { form: 'the file must be a mapping of keys …', example: 'the file must be a mapping of keys (_extends, defaults, checks, skip, on_error, gates); found a list', pattern: /^the file must be a mapping of keys \(.+\); found .+$/ },
-  { form: 'the file is larger than N KB', example: 'the file is larger than 256 KB', pattern: /^the file is larger than \d+ KB$/ },
-  { form: 'and N more problems', example: 'and 19,975 more problems', pattern: /^and [\d,]+ more problems?$/ },
+  { form: 'the file is larger than N KB', example: 'the file is larger than 16 KB', pattern: /^the file is larger than \d+ KB$/ },
+  { form: 'and N more problems', example: 'and 1,475 more problems', pattern: /^and [\d,]+ more problems?$/ },
 ] as const;
 
 /** A problem before it is placed on a line: `offset` into the text, or undefined for the whole file. */
@@ -82,11 +96,19 @@ interface Found {
   readonly message: string;
 }
 
-export function parseConfigText(text: string, file: string): ParsedConfigFile {
+/** `maxBytes`: the size cap, `MAX_CONFIG_BYTES` unless a test measures work on larger files. */
+export function parseConfigText(text: string, file: string, maxBytes = MAX_CONFIG_BYTES): ParsedConfigFile {
   const lines = new LineCounter();
   const invalid = (found: readonly Found[]): ParsedConfigFile => listProblems(found, file, lines);
-  if (Buffer.byteLength(text, 'utf8') > MAX_CONFIG_BYTES) {
-    return invalid([{ offset: undefined, path: '', message: `the file is larger than ${MAX_CONFIG_BYTES / 1024} KB` }]);
+  if (Buffer.byteLength(text, 'utf8') > maxBytes) {
+    return invalid([{ offset: undefined, path: '', message: `the file is larger than ${maxBytes / 1024} KB` }]);
+  }
+  const nesting = nestingProblem(text);
+  if (nesting) {
+    // Not parsed: the line starts up to the problem are counted here.
+    lines.addNewLine(0);
+    for (let at = text.indexOf('\n'); at !== -1 && at < nesting.offset!; at = text.indexOf('\n', at + 1)) lines.addNewLine(at + 1);
+    return invalid([nesting]);
   }
   let doc: Document.Parsed;
   try {
@@ -118,6 +140,36 @@ export function parseConfigText(text: string, file: string): ParsedConfigFile {
   if (checked.success) return { kind: 'ok', file, raw: value };
   return invalid(checked.error.issues.flatMap((issue) => locateIssue(issue, index)));
 }
+
+/**
+ * Refuses nesting a config never needs (`MAX_FLOW_DEPTH`, `MAX_INDICATORS_PER_LINE`), reading the
+ * YAML library's tokens (quotes and comments as YAML reads them) and stopping at the first excess.
+ */
+function nestingProblem(text: string): Found | undefined {
+  let depth = 0;
+  let onLine = 0;
+  let offset = 0;
+  for (const token of new Lexer().lex(text)) {
+    const type = CST.tokenType(token);
+    if (type === 'newline') onLine = 0;
+    else if (type === 'flow-seq-start' || type === 'flow-map-start') depth++;
+    else if (type === 'flow-seq-end' || type === 'flow-map-end') depth = Math.max(0, depth - 1);
+    else if (NESTING_INDICATORS.has(type) || (type === 'map-value-ind' && depth === 0)) onLine++;
+    if (depth > MAX_FLOW_DEPTH) {
+      return { offset, path: '', message: `not valid YAML: lists and mappings in brackets are nested more than ${MAX_FLOW_DEPTH} deep here; a config needs four levels` };
+    }
+    if (onLine > MAX_INDICATORS_PER_LINE) {
+      return { offset, path: '', message: `not valid YAML: more than ${MAX_INDICATORS_PER_LINE} of "-", "?", ":", anchors and tags on one line; put each nested value on a line of its own` };
+    }
+    // Tokens are slices of the text, but for the lexer's zero-width markers.
+    if (!LEXER_MARKERS.has(token)) offset += token.length;
+  }
+  return undefined;
+}
+
+const NESTING_INDICATORS = new Set<string | null>(['seq-item-ind', 'explicit-key-ind', 'anchor', 'tag']);
+/** The lexer's document, flow-error and scalar markers: not in the text. */
+const LEXER_MARKERS = new Set(['\u0002', '\u0018', '\u001f']);
 
 /** Sorts by place (whole-file problems first), lists the first ones and counts the rest. */
 function listProblems(found: readonly Found[], file: string, lines: LineCounter): ParsedConfigFile {

@@ -37,7 +37,7 @@ export async function runValidate(args: readonly string[], ctx: CliContext): Pro
   const text = await readTextFile(file, label);
   const parsed = parseConfigText(text, label);
   if (parsed.kind === 'invalid') {
-    // Sorted by line; the first 25 listed, the rest counted in a last line ("and 19,975 more problems").
+    // Sorted by line; the first 25 listed, the rest counted in a last line ("and 1,475 more problems").
     await write(ctx.stdout, parsed.problems.map((p) => `${formatProblem(p)}\n`).join(''));
     const n = parsed.total;
     await write(ctx.stderr, `quality-gates: ${label} is invalid (${n.toLocaleString('en-US')} ${n === 1 ? 'problem' : 'problems'})\n`);
