@@ -4,6 +4,7 @@
  * writer. Never throws: every path ends in a completed check run (when a head
  * commit is known) and one structured log line.
  */
+import { setImmediate } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { GATES, type GateDefinition, type GateId, type GateResult, type Text } from '../gates/index.js';
 import type { ConfigResult } from './config/resolve.js';
@@ -166,11 +167,15 @@ async function previewProposedConfig(deps: EvaluationDeps, loaded: LoadedPullReq
   const touched = pr.files.nodes.find((f) => f.path === CONFIG_PATH);
   if (!touched) return undefined;
   if ((loaded.proposedConfig?.text ?? null) === (loaded.repoConfig?.text ?? null)) return undefined;
+  // What a pull request's author wrote is parsed and run in turns of its own, so the webhooks
+  // other tenants send meanwhile are answered between them (docs/security.md).
+  await setImmediate();
   const proposed = await loadConfig(deps, loaded, owner, true);
   const removed = touched.changeType === 'deleted' || !loaded.proposedConfig;
   if (proposed.kind === 'invalid') return { kind: 'invalid', problems: proposed.problems, removed };
   if (proposed.kind === 'load-error') return { kind: 'unavailable', message: proposed.message, removed };
   const skip = skipReason(pr, proposed.config);
+  await setImmediate();
   // A proposed config's globs are compiled for this preview only, never cached.
   const verdict: Verdict = skip ? { kind: 'skipped', ...skip } : { kind: 'evaluated', outcomes: runGates(pr, proposed.config, PREPARE_FRESH), notes: [] };
   return { kind: 'verdict', verdict, removed };
