@@ -14,7 +14,7 @@
  */
 import { BatchSizeConfig, DEFAULT_BATCH_EXCLUDE_KINDS, type DefaultExcludeKind } from './config.js';
 import { defineGate, result, type DetailBlock, type GateResult, type Inline, type Prepared, type Text } from './gate.js';
-import { parseLinguistGenerated } from './gitattributes.js';
+import { MAX_GITATTRIBUTES_RULES, parseLinguistGenerated } from './gitattributes.js';
 import { compileGlobs, GlobWork, GlobWorkExceeded, pathPartsOf, type GlobMatcher, type PathParts } from './glob.js';
 import { plural } from './words.js';
 import type { ChangedFile, PullRequestSnapshot } from '../src/snapshot.js';
@@ -53,6 +53,8 @@ interface Skipped {
 interface Sorted {
   readonly counted: ChangedFile[];
   readonly skipped: Skipped[];
+  /** `linguist-generated` lines of `.gitattributes` not read (over `MAX_GITATTRIBUTES_RULES`). */
+  readonly droppedAttributes: number;
 }
 
 const linesOf = (f: ChangedFile) => f.additions + f.deletions;
@@ -70,7 +72,7 @@ function sortFiles(pr: PullRequestSnapshot, prepared: BatchSizePrepared, work: G
     if (why) skipped.push({ file, parts, why });
     else counted.push(file);
   });
-  return { counted, skipped };
+  return { counted, skipped, droppedAttributes: generated.dropped };
 }
 
 function whyNotCounted(parts: PathParts, prepared: BatchSizePrepared, work: GlobWork): Why | undefined {
@@ -136,7 +138,7 @@ function notCountedList(skipped: readonly Skipped[], firstGlob: (parts: PathPart
   ];
 }
 
-function verdict(pr: PullRequestSnapshot, cfg: BatchSizeConfig, { counted, skipped }: Sorted, notCounted: DetailBlock[]): GateResult {
+function verdict(pr: PullRequestSnapshot, cfg: BatchSizeConfig, { counted, skipped, droppedAttributes }: Sorted, notCounted: DetailBlock[]): GateResult {
   const skippedLines = sum(skipped.map((s) => s.file));
   let lines = sum(counted);
   let files = counted.length;
@@ -150,6 +152,19 @@ function verdict(pr: PullRequestSnapshot, cfg: BatchSizeConfig, { counted, skipp
     details.push({
       kind: 'paragraph',
       text: `GitHub lists only the first ${plural(pr.files.nodes.length, 'file')} of ${plural(pr.totals.changedFiles, 'changed file')}; GitHub's totals for the whole pull request were used.`,
+    });
+  }
+
+  if (droppedAttributes > 0) {
+    details.push({
+      kind: 'paragraph',
+      text: [
+        `Only the last ${MAX_GITATTRIBUTES_RULES} `,
+        { code: 'linguist-generated' },
+        ' lines of ',
+        { code: '.gitattributes' },
+        ` were read; files that only the ${plural(droppedAttributes, 'line')} before them mark are counted.`,
+      ],
     });
   }
 
