@@ -3,7 +3,7 @@
  *
  * Starts the real app as `npm start` would (`node dist/src/main.js`, configured only through
  * the environment) against a loopback GitHub stand-in that records every request and can add
- * latency, sends signed webhooks, and prints five sections, also written to
+ * latency, sends signed webhooks, and prints six sections, also written to
  * `bench/results/latest.json`:
  *
  *   1. API cost per evaluation by PR shape;
@@ -11,7 +11,9 @@
  *   3. end to end: webhook → completed check run, ours and a bare Probot app, at concurrency
  *      1, 8 and 32 and on the 40-PR / 8-installation burst;
  *   4. webhook acknowledgement while GitHub answers in 500 ms;
- *   5. memory over 10,000 evaluations.
+ *   5. memory over 10,000 evaluations;
+ *   6. hostile input: the worst glob list, config, config text and comment a stranger or a fork
+ *      can send, timed where the app does that work, on its event loop (`bench/hostile.ts`).
  *
  * BENCH_QUICK=1 shrinks every sample (a quick check of the harness, not a measurement).
  */
@@ -25,6 +27,7 @@ import { DEFAULT_CONFIG } from '../src/config/schema.js';
 import { runGates } from '../src/evaluate.js';
 import { Fleet, NO_REQUESTS, countRequests, type RequestCounts } from './fleet.js';
 import { heavySnapshot } from './gate-snapshot.js';
+import { HOSTILE_BUDGET_MS, hostileInputs, type HostileTiming } from './hostile.js';
 import { newPull, pool } from './load.js';
 import { ROOT, startApp, type AppProcess } from './processes.js';
 import { COST_SHAPES, TEAM_SHAPE, budgetFor, type Budget, type Shape } from './shapes.js';
@@ -49,6 +52,8 @@ const PLAN = {
   gateRounds: QUICK ? 2 : 5,
   /** Per timed case: stop sampling after this long (the gates may be slow). */
   gateTimeLimitMs: QUICK ? 1500 : 4000,
+  /** Timed runs of each hostile-input case (after one untimed run). */
+  hostileRuns: QUICK ? 3 : 20,
   /** Concurrency sweep: PRs per level, runs per level (ours); PR count of the baseline's single run. */
   sweep: [
     { c: 1, n: QUICK ? 10 : 40, baselineN: QUICK ? 2 : 4 },
@@ -268,7 +273,9 @@ function pureGates(): GateTiming[] {
   ];
   for (const gate of gates) {
     const cfg = config.gates[gate.id as keyof typeof config.gates];
-    out.push(timing(`  one gate: ${gate.id} (information)`, [gate.id], 1, false, () => warmPr, (pr: PullRequestSnapshot) => gate.evaluate(pr, cfg as never)));
+    // Prepared once, as runGates keeps a base config's prepared form.
+    const prepared = gate.prepare?.(cfg as never);
+    out.push(timing(`  one gate: ${gate.id} (information)`, [gate.id], 1, false, () => warmPr, (pr: PullRequestSnapshot) => gate.evaluate(pr, cfg as never, prepared)));
   }
   out.push(timing('all gates + rendering the check run (information)', gateIds, 1, false, () => warmPr, (pr: PullRequestSnapshot) => renderCheckRun({ kind: 'evaluated', outcomes: evaluateAll(pr), notes: [] })));
   return out;
@@ -666,6 +673,12 @@ function printGates(rows: GateTiming[]): void {
   );
 }
 
+function printHostile(rows: HostileTiming[]): void {
+  log('\n## 6. Hostile input (pure work on the event loop)\n');
+  log(`The worst input a stranger or a fork can send, timed in this process as the app runs it: synchronously, between the webhooks of every tenant. ${PLAN.hostileRuns} runs per case after one untimed run. Budget: p50 < ${HOSTILE_BUDGET_MS} ms (milliseconds, not seconds).\n`);
+  log(table(['case', 'answer', 'p50', 'p99', 'max', `< ${HOSTILE_BUDGET_MS} ms`], rows.map((r) => [r.case, r.outcome.length > 70 ? `${r.outcome.slice(0, 69)}…` : r.outcome, ms(r.summary.p50), ms(r.summary.p99), ms(r.summary.max), r.ok ? 'yes' : 'NO'])));
+}
+
 function printE2e(rows: E2eRow[], bursts: { grouped: E2eRow; interleaved: E2eRow; baseline: E2eRow }): void {
   log('\n## 3. End to end: webhook → completed check run\n');
   log(`GitHub latency ${PLAN.latencyMs} ms on every call. Latency from sending the webhook to the stand-in receiving the completed check run; evaluations/s over the whole run; at most C PRs outstanding.`);
@@ -762,6 +775,8 @@ async function main(): Promise<void> {
 
   progress('pure gate timing');
   const gates = pureGates();
+  progress('hostile input');
+  const hostile = hostileInputs(PLAN.hostileRuns);
 
   const fleet = new Fleet(APP_ID);
   const standIn = await startStandInServer(fleet.standIn, { latencyMs: 0 });
@@ -803,6 +818,7 @@ async function main(): Promise<void> {
   printE2e(e2eRows, { grouped, interleaved, baseline: burstBase });
   printAck(ack);
   printMemory(mem);
+  printHostile(hostile);
 
   // ---- verdicts ----
   const oursBursts = [...grouped.runs, ...interleaved.runs];
@@ -816,6 +832,7 @@ async function main(): Promise<void> {
     { budget: 'Burst: ≥ 5× the baseline throughput', ok: ratio >= 5, detail: `${num(ratio, 1)}× (worse order)` },
     { budget: 'Burst: no more GitHub requests per evaluation than the baseline', ok: Math.max(grouped.requestsPerEvaluation, interleaved.requestsPerEvaluation) <= burstBase.requestsPerEvaluation, detail: `${num(grouped.requestsPerEvaluation, 2)} vs ${num(burstBase.requestsPerEvaluation, 2)}` },
     { budget: `Acknowledgement p99 < 100 ms with ${PLAN.slowLatencyMs} ms GitHub latency`, ok: ack.ok, detail: `paced runs p99 ${paced.map((r) => ms(r.ack.p99)).join(', ')}; 40 at once p99 ${ms(ack.runs[ack.runs.length - 1]!.ack.p99)}` },
+    { budget: `Hostile input: every case p50 < ${HOSTILE_BUDGET_MS} ms`, ok: hostile.every((h) => h.ok), detail: `slowest p50 ${ms(Math.max(...hostile.map((h) => h.summary.p50)))}, slowest max ${ms(Math.max(...hostile.map((h) => h.summary.max)))}` },
     { budget: 'Memory: no RSS growth beyond noise over 10,000 evaluations', ok: mem.ok && !mem.stoppedEarly && mem.evaluations >= 10_000, detail: `${mb(mem.growthBytes)} (${num(mem.growthPercent, 1)}%) over ${mem.evaluations.toLocaleString('en-US')}; first vs last three checkpoints: RSS ${num(mem.steadyGrowthPercent, 1)}%, live heap ${num(mem.liveHeapGrowthPercent, 1)}%` },
   ];
   log('\n## Budgets\n');
@@ -836,6 +853,7 @@ async function main(): Promise<void> {
     burst: { grouped, interleaved, baseline: burstBase, throughputRatio: ratio },
     acknowledgement: ack,
     memory: mem,
+    hostile,
     verdicts,
     totalMs,
   };

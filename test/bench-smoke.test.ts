@@ -9,6 +9,7 @@ import { pino } from 'pino';
 import { Probot } from 'probot';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Fleet, countRequests } from '../bench/fleet.js';
+import { hostileInputs, worstConfigText } from '../bench/hostile.js';
 import { COST_SHAPES, TEAM_SHAPE, budgetFor, pullFor, type Shape } from '../bench/shapes.js';
 import type { GitHubModel } from './stand-in/github-model.js';
 import { startStandInServer, type StandInServer } from './stand-in/server.js';
@@ -17,6 +18,7 @@ import { GATES } from '../gates/index.js';
 import { createQualityGatesApp, type QualityGatesApp } from '../src/app.js';
 import { createOctokitClass } from '../src/github/client.js';
 import { createMetrics } from '../src/metrics.js';
+import { MAX_CONFIG_BYTES, parseConfigText } from '../src/config/parse.js';
 
 const APP_ID = 4242;
 const SECRET = 'bench-smoke-secret';
@@ -106,5 +108,19 @@ describe('bench smoke: GitHub requests per evaluation (SPEC §7)', () => {
     expect(cost).toEqual({ graphql: 2, writes: 1, other: 0 });
     pullFor(model, TEAM_SHAPE, 2);
     expect(await evaluate(model, 2)).toEqual({ graphql: 1, writes: 1, other: 0 });
+  });
+});
+
+describe('the hostile-input section (bench/hostile.ts)', () => {
+  it('measures what it names: the worst config is accepted and every gate runs; the worst texts are refused', () => {
+    const worst = worstConfigText();
+    expect(Buffer.byteLength(worst)).toBeLessThanOrEqual(MAX_CONFIG_BYTES);
+    expect(Buffer.byteLength(worst)).toBeGreaterThan(MAX_CONFIG_BYTES * 0.9);
+    expect(parseConfigText(worst, 'worst.yml').kind).toBe('ok');
+    const rows = hostileInputs(1);
+    expect(rows.find((r) => r.case.includes('run every gate'))?.outcome).toMatch(/^batch-size \w+, linked-ticket \w+, tests-touched \w+, signed-commits \w+, codeowners-review \w+$/);
+    expect(rows.find((r) => r.case.startsWith('worst config'))?.outcome).toBe('ok');
+    for (const row of rows.filter((r) => r.case.startsWith('parseConfigText'))) expect(row.outcome, row.case).not.toBe('ok');
+    expect(rows.every((r) => r.summary.n >= 1)).toBe(true);
   });
 });
