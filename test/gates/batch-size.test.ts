@@ -1,7 +1,10 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { batchSize, largestFiles, prepareBatchSize } from '../../gates/batch-size.js';
-import { BatchSizeConfig } from '../../gates/config.js';
+import { readFileSync } from 'node:fs';
+import { BatchSizeConfig, DEFAULT_BATCH_EXCLUDE_KINDS, MAX_GLOBS_PER_CONFIG, MAX_GLOBS_PER_LIST } from '../../gates/config.js';
+import { MAX_GITATTRIBUTES_RULES } from '../../gates/gitattributes.js';
+import { MAX_GLOB_LENGTH, MAX_GLOB_WORK } from '../../gates/glob.js';
 import { plain, type DetailBlock } from '../../gates/gate.js';
 import { aFile, aSnapshot, capped } from '../support/builders.js';
 import type { ChangedFile } from '../../src/snapshot.js';
@@ -206,5 +209,17 @@ describe('batch-size default excludes: the ecosystems’ own conventions (issue 
   ])('%s is counted', (path) => {
     const res = run([aFile(path, 5000, 0)]);
     expect(plain(res.reason)).toBe('5,000 lines in 1 file (limit 400 lines, 50 files)');
+  });
+});
+
+describe('docs/gates/batch-size.md', () => {
+  const doc = readFileSync('docs/gates/batch-size.md', 'utf8').replace(/\s+/g, ' ');
+
+  it('documents every key, every kind of the default list, and the limits as the code sets them', () => {
+    expect(Object.keys(BatchSizeConfig.shape).filter((key) => !doc.includes(`| \`${key}\` |`))).toEqual([]);
+    expect(Object.keys(DEFAULT_BATCH_EXCLUDE_KINDS).filter((kind) => !doc.includes(`**${kind}**`))).toEqual([]);
+    for (const limit of [`at most ${MAX_GLOBS_PER_LIST} globs of at most ${MAX_GLOB_LENGTH} characters`, `at most ${MAX_GLOBS_PER_CONFIG}`, `${MAX_GLOB_WORK.toLocaleString('en-US')} matching steps`, `last ${MAX_GITATTRIBUTES_RULES} \`linguist-generated\` lines`]) {
+      expect(doc).toContain(limit);
+    }
   });
 });
