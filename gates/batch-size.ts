@@ -15,7 +15,7 @@
 import { BatchSizeConfig, DEFAULT_BATCH_EXCLUDE_KINDS, type DefaultExcludeKind } from './config.js';
 import { defineGate, result, type DetailBlock, type GateResult, type Inline, type Prepared, type Text } from './gate.js';
 import { MAX_GITATTRIBUTES_RULES, parseLinguistGenerated } from './gitattributes.js';
-import { compileGlobs, GlobWork, GlobWorkExceeded, pathPartsOf, type GlobMatcher, type PathParts } from './glob.js';
+import { compileGlobs, GlobWork, GlobWorkExceeded, pathPartsOf, SIMPLER_GLOBS, type GlobMatcher, type PathParts } from './glob.js';
 import { plural } from './words.js';
 import type { ChangedFile, PullRequestSnapshot } from '../src/snapshot.js';
 
@@ -280,17 +280,8 @@ function tooMuchGlobWork(error: GlobWorkExceeded): GateResult {
           { code: 'linguist-generated' },
           ' lines of ',
           { code: '.gitattributes' },
-          ' on the base branch: fewer ',
-          { code: '?' },
-          ', ',
-          { code: '[…]' },
-          ' and ',
-          { code: '{…}' },
-          ' after a ',
-          { code: '*' },
-          ' or ',
-          { code: '**' },
-          '. Very long file paths cost more to match, too.',
+          ' on the base branch: ',
+          ...SIMPLER_GLOBS,
         ],
       },
     ],

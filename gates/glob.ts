@@ -30,6 +30,7 @@
  * are refused with a message saying what to write instead (`globProblem`); the config schema
  * reports them as configuration errors.
  */
+import type { Inline } from './gate.js';
 
 export type PathMatcher = (path: string) => boolean;
 
@@ -66,6 +67,21 @@ export const MAX_GLOB_LENGTH = 256;
 export const MAX_GLOB_WORK = 10_000_000;
 /** Most cells (NFA states held by DFA states, plus transitions) one list's automaton keeps. */
 export const MAX_DFA_CELLS = 32_768;
+
+/** How to bring a glob list under the work bound, for a gate's fix (after "… on the base branch: "). */
+export const SIMPLER_GLOBS: readonly Inline[] = [
+  'fewer ',
+  { code: '?' },
+  ', ',
+  { code: '[…]' },
+  ' and ',
+  { code: '{…}' },
+  ' after a ',
+  { code: '*' },
+  ' or ',
+  { code: '**' },
+  '. Very long file paths cost more to match, too.',
+];
 
 /** Glob matching went past its work bound (`MAX_GLOB_WORK`). */
 export class GlobWorkExceeded extends Error {

@@ -14,7 +14,7 @@
 import { GITHUB_LIMITS, type ChangedFile, type ChangeType } from '../src/snapshot.js';
 import { TestsTouchedConfig } from './config.js';
 import { defineGate, result, type DetailBlock, type GateResult, type Inline, type Prepared, type Text } from './gate.js';
-import { compileGlobs, GlobWork, GlobWorkExceeded, pathPartsOf, type GlobMatcher } from './glob.js';
+import { compileGlobs, GlobWork, GlobWorkExceeded, pathPartsOf, SIMPLER_GLOBS, type GlobMatcher } from './glob.js';
 import { plural } from './words.js';
 
 /** Change types that make a source file need a test (everything but a deletion). */
@@ -240,17 +240,8 @@ function tooMuchGlobWork(error: GlobWorkExceeded): GateResult {
           { code: 'exclude' },
           ') in ',
           { code: '.github/quality-gates.yml' },
-          ' on the base branch: fewer ',
-          { code: '?' },
-          ', ',
-          { code: '[…]' },
-          ' and ',
-          { code: '{…}' },
-          ' after a ',
-          { code: '*' },
-          ' or ',
-          { code: '**' },
-          '. Very long file paths cost more to match, too.',
+          ' on the base branch: ',
+          ...SIMPLER_GLOBS,
         ],
       },
     ],

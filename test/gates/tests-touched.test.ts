@@ -214,3 +214,17 @@ describe('docs/gates/tests-touched.md', () => {
     expect([...DEFAULT_SOURCE_GLOBS, ...DEFAULT_TEST_GLOBS].filter((g) => !doc.includes(`\`${g}\``))).toEqual([]);
   });
 });
+
+describe('tests-touched: globs that cost more than the work bound (issue 14)', () => {
+  it('fails closed, saying which globs to simplify, instead of stalling', () => {
+    // Unvalidated: the schema accepts this list; its automaton multiplies its states on these paths.
+    const hostile = { ...cfg(), tests: Array.from({ length: 50 }, (_, i) => `**/${'?'.repeat(i % 5)}*a${'?'.repeat(200)}`) };
+    const files = Array.from({ length: 3000 }, (_, i) => aFile(`${'ab'.repeat(150 + (i % 40))}/x${i}.ts`, 1));
+    const started = performance.now();
+    const res = testsTouched.evaluate(aSnapshot({ files: capped(files) }), hostile);
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(res.status).toBe('fail');
+    expect(plain(res.reason)).toBe('The source and test globs could not be matched against the changed files within the work limit');
+    expect(blocksText(res.fix)).toContain('gates.tests-touched');
+  });
+});
