@@ -6,21 +6,21 @@
  */
 import { setImmediate } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { GATES, type GateDefinition, type GateId, type GateResult, type Text } from '../gates/index.js';
+import { GATES, type GateDefinition, type GateId, type GateResult, type Text } from '../gates/registry.js';
 import type { ConfigResult } from './config/resolve.js';
 import { resolveConfig } from './config/resolve.js';
-import { CONFIG_PATH, type QualityGatesConfig } from './config/schema.js';
+import { CONFIG_PATH, type QualityGatesConfig } from '../gates/config.js';
 import { renderCheckRun, renderGateRun, withTwinNote, type TwinLine, type TwinNote } from './checks/render.js';
 import { conclusionOf, gateConclusion, mostRestrictive, outcomeOf, titleOf, type CheckConclusion, type GateOutcome, type Preview, type Verdict } from './checks/verdict.js';
 import { recordedPulls, RunMemory, writeRun, type ChecksApi, type DesiredRun, type RunStore, type RunTarget, type WriteResult } from './checks/writer.js';
 import { loadPullHead, loadPullRequest, LoadError, type GraphqlClient, type LoadedPullRequest, type RawFileReader, type TwinRef } from './github/loader.js';
-import { teamsNeeded } from '../gates/codeowners-review.js';
+import { teamsNeeded } from '../gates/codeowners-review/index.js';
 import type { TeamCache } from './github/teams.js';
 import { RateLimitedError } from './github/client.js';
 import { EXTENDS_QUERY } from './github/queries.js';
 import type { Metrics } from './metrics.js';
 import { BASE_CONFIGS, PREPARE_FRESH, type PreparedSource } from './prepared-configs.js';
-import type { ExistingCheckRun, PullRequestSnapshot } from './snapshot.js';
+import type { ExistingCheckRun, PullRequestSnapshot } from '../gates/snapshot.js';
 
 /**
  * An evaluation of a head commit, asked for by an event of pull request `number`. Jobs of one

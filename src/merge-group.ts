@@ -7,7 +7,7 @@
 import type { Logger } from 'pino';
 import { fingerprint, writeRun, type ChecksApi, type RunStore } from './checks/writer.js';
 import { resolveConfig } from './config/resolve.js';
-import { CONFIG_PATH } from './config/schema.js';
+import { CONFIG_PATH } from '../gates/config.js';
 import type { GraphqlClient } from './github/loader.js';
 import { MERGE_GROUP_CONFIG_QUERY } from './github/queries.js';
 import type { Metrics } from './metrics.js';

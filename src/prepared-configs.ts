@@ -6,7 +6,7 @@
  * the cache with configs of its own.
  */
 import { LRUCache } from 'lru-cache';
-import type { GateDefinition, Prepared } from '../gates/index.js';
+import type { GateDefinition, Prepared } from '../gates/registry.js';
 
 /** Gives a gate's prepared config for `cfg` (undefined for a gate without `prepare`). */
 export interface PreparedSource {

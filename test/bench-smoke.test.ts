@@ -14,7 +14,7 @@ import { COST_SHAPES, TEAM_SHAPE, budgetFor, pullFor, type Shape } from '../benc
 import type { GitHubModel } from './stand-in/github-model.js';
 import { startStandInServer, type StandInServer } from './stand-in/server.js';
 import { prPayload, signedDelivery } from '../bench/webhooks.js';
-import { GATES } from '../gates/index.js';
+import { GATES } from '../gates/registry.js';
 import { createQualityGatesApp, type QualityGatesApp } from '../src/app.js';
 import { createOctokitClass } from '../src/github/client.js';
 import { createMetrics } from '../src/metrics.js';

@@ -3,10 +3,10 @@
  * byte budget; a proposed config's are made for its preview and never kept (issue 14).
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { batchSize } from '../gates/batch-size.js';
-import { BatchSizeConfig } from '../gates/config.js';
-import type { GateDefinition, Prepared } from '../gates/index.js';
-import { DEFAULT_CONFIG } from '../src/config/schema.js';
+import { batchSize } from '../gates/batch-size/index.js';
+import { BatchSizeConfig } from '../gates/config-fields.js';
+import type { GateDefinition, Prepared } from '../gates/registry.js';
+import { DEFAULT_CONFIG } from '../gates/config.js';
 import { runGates } from '../src/evaluate.js';
 import { BASE_CONFIGS, PREPARE_FRESH, PreparedConfigCache } from '../src/prepared-configs.js';
 import type { FakeGitHub } from './support/fake-github.js';

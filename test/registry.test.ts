@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { GATE_IDS, GATES } from '../gates/index.js';
-import { DEFAULT_CONFIG } from '../src/config/schema.js';
+import { GATE_IDS, GATES } from '../gates/registry.js';
+import { DEFAULT_CONFIG } from '../gates/config.js';
 import { enabledGates } from '../src/evaluate.js';
 
 describe('gate registry', () => {

@@ -11,7 +11,7 @@
  * (src/redis-run-memory.ts), since the next evaluation of a PR may run elsewhere.
  */
 import { createHash } from 'node:crypto';
-import type { ExistingCheckRun } from '../snapshot.js';
+import type { ExistingCheckRun } from '../../gates/snapshot.js';
 import type { CheckConclusion } from './verdict.js';
 
 export interface DesiredRun {

@@ -20,7 +20,7 @@
  * passed after `--end-of-options`, which `git rev-parse` learned in 2.30.
  */
 import path from 'node:path';
-import { GITHUB_LIMITS, type BaseFile, type Capped, type ChangedFile, type ChangeType, type CommitInfo, type PullRequestSnapshot } from '../snapshot.js';
+import { GITHUB_LIMITS, type BaseFile, type Capped, type ChangedFile, type ChangeType, type CommitInfo, type PullRequestSnapshot } from '../../gates/snapshot.js';
 import { GitError, type Git } from './git.js';
 import { readSignatures } from './signatures.js';
 

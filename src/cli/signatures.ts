@@ -22,7 +22,7 @@
  */
 import { execFile } from 'node:child_process';
 import { availableParallelism } from 'node:os';
-import type { CommitSignature } from '../snapshot.js';
+import type { CommitSignature } from '../../gates/snapshot.js';
 import type { Git } from './git.js';
 
 /** States this module adds to GitHub's signature vocabulary. */

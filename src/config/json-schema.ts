@@ -5,9 +5,9 @@
  * with `npm run generate`, and a test fails when they are stale.
  */
 import { z } from 'zod';
-import { DEFAULT_BATCH_EXCLUDES, type DefaultExcludeKind } from '../../gates/config.js';
+import { DEFAULT_BATCH_EXCLUDES, type DefaultExcludeKind } from '../../gates/config-fields.js';
 import { MAX_CONFIG_BYTES, MAX_LISTED_PROBLEMS, PROBLEM_FORMS } from './parse.js';
-import { QualityGatesConfig } from './schema.js';
+import { QualityGatesConfig } from '../../gates/config.js';
 
 /** Where the committed JSON Schema lives (a stable path: editors point at it). */
 export const SCHEMA_PATH = 'docs/quality-gates.schema.json';

@@ -10,7 +10,7 @@
  */
 import { CST, isAlias, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, parseDocument, Scalar, type Document, type ErrorCode, type Node } from 'yaml';
 import { z } from 'zod';
-import { QualityGatesConfig } from './schema.js';
+import { QualityGatesConfig } from '../../gates/config.js';
 
 /** One located problem in a config file. */
 export interface ConfigProblem {

@@ -18,7 +18,7 @@
  * read another repository at all (docs/security.md).
  */
 import { parseConfigText, type ConfigProblem } from './parse.js';
-import { CONFIG_PATH, DEFAULT_CONFIG, QualityGatesConfig } from './schema.js';
+import { CONFIG_PATH, DEFAULT_CONFIG, QualityGatesConfig } from '../../gates/config.js';
 
 /** A config file as read from GitHub. */
 export interface ConfigSource {

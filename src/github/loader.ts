@@ -5,8 +5,8 @@
  * snapshot in one place (`toSnapshot`).
  */
 import type { ConfigSource } from '../config/resolve.js';
-import { CONFIG_PATH } from '../config/schema.js';
-import { GITHUB_LIMITS, type BaseFile, type ChangedFile, type ChangeType, type CommitInfo, type ExistingCheckRun, type PullRequestSnapshot, type Review, type ReviewState } from '../snapshot.js';
+import { CONFIG_PATH } from '../../gates/config.js';
+import { GITHUB_LIMITS, type BaseFile, type ChangedFile, type ChangeType, type CommitInfo, type ExistingCheckRun, type PullRequestSnapshot, type Review, type ReviewState } from '../../gates/snapshot.js';
 import { BASE_FILES_QUERY, PAGE_QUERY, PULL_BASE_QUERY, SNAPSHOT_QUERY } from './queries.js';
 
 /** Sends one GraphQL document. Rejections carry partial `data` and `errors` like Octokit's `GraphqlResponseError`. */

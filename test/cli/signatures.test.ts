@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createGit } from '../../src/cli/git.js';
-import { LOCAL_ONLY_STATES } from '../../gates/signed-commits.js';
+import { LOCAL_ONLY_STATES } from '../../gates/signed-commits/index.js';
 import {
   LOCAL_SIGNATURE_STATES,
   gpgProgramFrom,

@@ -6,8 +6,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { DEFAULT_BATCH_EXCLUDE_KINDS, type DefaultExcludeKind } from '../../gates/config.js';
-import { compileGlobs } from '../../gates/glob.js';
+import { DEFAULT_BATCH_EXCLUDE_KINDS, type DefaultExcludeKind } from '../../gates/config-fields.js';
+import { compileGlobs } from '../../gates/lib/glob.js';
 import { BATCH_EXCLUDE_NOTES, configJsonSchema, REFERENCE_PATH, renderConfigReference, renderJsonSchema, SCHEMA_PATH } from '../../src/config/json-schema.js';
 
 describe('generated config artefacts', () => {

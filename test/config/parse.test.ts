@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { formatProblem, MAX_CONFIG_BYTES, MAX_LISTED_PROBLEMS, parseConfigText, PROBLEM_FORMS } from '../../src/config/parse.js';
 import { mergeConfig, parseExtends, resolveConfig } from '../../src/config/resolve.js';
-import { DEFAULT_CONFIG, QualityGatesConfig } from '../../src/config/schema.js';
+import { DEFAULT_CONFIG, QualityGatesConfig } from '../../gates/config.js';
 
 const FILE = 'acme/api:.github/quality-gates.yml';
 const problems = (text: string) => {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { SignedCommitsConfig } from '../../gates/config.js';
+import { SignedCommitsConfig } from '../../gates/config-fields.js';
 import { plain, type GateResult } from '../../gates/gate.js';
-import { canonicalEmail, signedCommits, signoffEmails } from '../../gates/signed-commits.js';
+import { canonicalEmail, signedCommits, signoffEmails } from '../../gates/signed-commits/index.js';
 import { blocksText } from '../support/blocks.js';
 import { aCommit, aSnapshot, capped } from '../support/builders.js';
-import type { CommitInfo } from '../../src/snapshot.js';
+import type { CommitInfo } from '../../gates/snapshot.js';
 
 type Require = 'signature' | 'signoff' | 'both' | 'either';
 const run = (commits: readonly CommitInfo[], require: Require = 'signature', opts: { truncated?: boolean; total?: number; host?: string } = {}) =>

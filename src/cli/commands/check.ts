@@ -12,7 +12,7 @@ import { renderCheckRun, codeSpan, escapeMarkdown } from '../../checks/render.js
 import { conclusionOf, titleOf, type CheckConclusion, type Verdict } from '../../checks/verdict.js';
 import type { ConfigProblem } from '../../config/parse.js';
 import { resolveConfig, type ConfigResult, type ConfigSource, type ExtendsTarget } from '../../config/resolve.js';
-import { CONFIG_PATH, type QualityGatesConfig } from '../../config/schema.js';
+import { CONFIG_PATH, type QualityGatesConfig } from '../../../gates/config.js';
 import { enabledGates, runGates, skipReason } from '../../evaluate.js';
 import { createGit, requireGitVersion } from '../git.js';
 import { loadLocalPullRequest, openLocalRepository, repositoryRoot, type LocalPullRequest, type LocalRepository } from '../git-snapshot.js';

@@ -10,7 +10,7 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import path from 'node:path';
 import { stat } from 'node:fs/promises';
-import { compileCodeowners, type CompiledCodeowners } from '../../../gates/codeowners/match.js';
+import { compileCodeowners, type CompiledCodeowners } from '../../../gates/lib/codeowners/match.js';
 import { createGit } from '../git.js';
 import { CODEOWNERS_PATHS, repositoryRoot } from '../git-snapshot.js';
 import { CliError, EXIT, fsReason, parseCommandArgs, readTextFile, write, type CliContext } from '../io.js';

@@ -1,7 +1,7 @@
 /** `quality-gates validate [FILE]`: checks a config file against the app's schema, locating every problem. */
 import path from 'node:path';
 import { formatProblem, parseConfigText } from '../../config/parse.js';
-import { CONFIG_PATH } from '../../config/schema.js';
+import { CONFIG_PATH } from '../../../gates/config.js';
 import { createGit } from '../git.js';
 import { repositoryRoot } from '../git-snapshot.js';
 import { CliError, EXIT, parseCommandArgs, readTextFile, write, type CliContext } from '../io.js';

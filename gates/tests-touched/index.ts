@@ -11,11 +11,11 @@
  * still proves the point and passes; otherwise the gate fails with the
  * truncation as its reason, since the unlisted files may hold source (SPEC §6).
  */
-import { GITHUB_LIMITS, type ChangedFile, type ChangeType } from '../src/snapshot.js';
-import { TestsTouchedConfig } from './config.js';
-import { defineGate, result, type DetailBlock, type GateResult, type Inline, type Prepared, type Text } from './gate.js';
-import { compileGlobs, GlobWork, GlobWorkExceeded, pathPartsOf, SIMPLER_GLOBS, type GlobMatcher } from './glob.js';
-import { plural } from './words.js';
+import { GITHUB_LIMITS, type ChangedFile, type ChangeType } from '../snapshot.js';
+import { TestsTouchedConfig } from '../config-fields.js';
+import { defineGate, result, type DetailBlock, type GateResult, type Inline, type Prepared, type Text } from '../gate.js';
+import { compileGlobs, GlobWork, GlobWorkExceeded, pathPartsOf, SIMPLER_GLOBS, type GlobMatcher } from '../lib/glob.js';
+import { plural } from '../lib/words.js';
 
 /** Change types that make a source file need a test (everything but a deletion). */
 const SOURCE_CHANGES: ReadonlySet<ChangeType> = new Set(['added', 'modified', 'renamed', 'copied', 'changed']);

@@ -21,11 +21,11 @@
  * members: a team owner then waits for a review like a user owner, and the fix speaks of
  * requesting reviews, not of the app's permissions or re-running its check.
  */
-import { CodeownersReviewConfig } from './config.js';
-import { codeownersFor, type CompiledCodeowners } from './codeowners/match.js';
-import type { Owner, Rule } from './codeowners/parse.js';
-import { defineGate, result, type DetailBlock, type GateResult, type Text } from './gate.js';
-import { GITHUB_LIMITS, type BaseFile, type ChangedFile, type PullRequestSnapshot } from '../src/snapshot.js';
+import { CodeownersReviewConfig } from '../config-fields.js';
+import { codeownersFor, type CompiledCodeowners } from '../lib/codeowners/match.js';
+import type { Owner, Rule } from '../lib/codeowners/parse.js';
+import { defineGate, result, type DetailBlock, type GateResult, type Text } from '../gate.js';
+import { GITHUB_LIMITS, type BaseFile, type ChangedFile, type PullRequestSnapshot } from '../snapshot.js';
 
 /** Most owner groups the details show one by one. */
 export const GROUPS_SHOWN = 15;

@@ -18,10 +18,10 @@
  * named apart — in the reason, the details and the fix — and never answered with
  * "sign the commit": a new signature would not change what git can check here.
  */
-import type { CommitInfo, PullRequestSnapshot } from '../src/snapshot.js';
-import { SignedCommitsConfig } from './config.js';
-import { defineGate, result, type DetailBlock, type Inline, type Text } from './gate.js';
-import { oneLine, plural } from './words.js';
+import type { CommitInfo, PullRequestSnapshot } from '../snapshot.js';
+import { SignedCommitsConfig } from '../config-fields.js';
+import { defineGate, result, type DetailBlock, type Inline, type Text } from '../gate.js';
+import { oneLine, plural } from '../lib/words.js';
 
 type Require = SignedCommitsConfig['require'];
 

@@ -6,11 +6,11 @@
  * (see `ticket-refs.ts` for what counts). GitHub links closing issues only for
  * pull requests that target the default branch, so the text is always read too.
  */
-import type { PullRequestSnapshot } from '../src/snapshot.js';
-import { LinkedTicketConfig } from './config.js';
-import { defineGate, result, type DetailBlock, type Inline, type Prepared, type Text } from './gate.js';
+import type { PullRequestSnapshot } from '../snapshot.js';
+import { LinkedTicketConfig } from '../config-fields.js';
+import { defineGate, result, type DetailBlock, type Inline, type Prepared, type Text } from '../gate.js';
 import { compileTicketPatterns, findTicket, MAX_IGNORED, type IgnoredKey, type IgnoredWhy, type TicketOptions, type TicketPattern, type TicketRef } from './ticket-refs.js';
-import { joinWords, oneLine, plural } from './words.js';
+import { joinWords, oneLine, plural } from '../lib/words.js';
 
 type Place = LinkedTicketConfig['in'][number];
 

@@ -12,12 +12,12 @@
  * can cap them, so a hand-written file named `*.generated.ts` cannot carry a change
  * past the limit unseen.
  */
-import { BatchSizeConfig, DEFAULT_BATCH_EXCLUDE_KINDS, type DefaultExcludeKind } from './config.js';
-import { defineGate, result, type DetailBlock, type GateResult, type Inline, type Prepared, type Text } from './gate.js';
-import { MAX_GITATTRIBUTES_RULES, parseLinguistGenerated } from './gitattributes.js';
-import { compileGlobs, GlobWork, GlobWorkExceeded, pathPartsOf, SIMPLER_GLOBS, type GlobMatcher, type PathParts } from './glob.js';
-import { plural } from './words.js';
-import type { ChangedFile, PullRequestSnapshot } from '../src/snapshot.js';
+import { BatchSizeConfig, DEFAULT_BATCH_EXCLUDE_KINDS, type DefaultExcludeKind } from '../config-fields.js';
+import { defineGate, result, type DetailBlock, type GateResult, type Inline, type Prepared, type Text } from '../gate.js';
+import { MAX_GITATTRIBUTES_RULES, parseLinguistGenerated } from '../lib/gitattributes.js';
+import { compileGlobs, GlobWork, GlobWorkExceeded, pathPartsOf, SIMPLER_GLOBS, type GlobMatcher, type PathParts } from '../lib/glob.js';
+import { plural } from '../lib/words.js';
+import type { ChangedFile, PullRequestSnapshot } from '../snapshot.js';
 
 /** How many of the largest files the details list. */
 export const LARGEST_FILES_SHOWN = 10;

@@ -30,7 +30,7 @@
  * are refused with a message saying what to write instead (`globProblem`); the config schema
  * reports them as configuration errors.
  */
-import type { Inline } from './gate.js';
+import type { Inline } from '../gate.js';
 
 export type PathMatcher = (path: string) => boolean;
 

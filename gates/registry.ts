@@ -2,11 +2,11 @@
  * The explicit gate registry, in the order of SPEC §5 (which is also the order
  * of the check-run table). A gate that is not built yet is simply absent.
  */
-import { batchSize } from './batch-size.js';
-import { codeownersReview } from './codeowners-review.js';
-import { linkedTicket } from './linked-ticket.js';
-import { signedCommits } from './signed-commits.js';
-import { testsTouched } from './tests-touched.js';
+import { batchSize } from './batch-size/index.js';
+import { codeownersReview } from './codeowners-review/index.js';
+import { linkedTicket } from './linked-ticket/index.js';
+import { signedCommits } from './signed-commits/index.js';
+import { testsTouched } from './tests-touched/index.js';
 import type { GateDefinition, GateId } from './gate.js';
 
 // Each gate keeps its own config type; the registry sees them uniformly.
