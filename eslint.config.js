@@ -28,7 +28,7 @@ export default tseslint.config(
           patterns: [
             { group: ['probot', 'probot/*', '@octokit/*', 'nock'], message: 'gates are pure: no GitHub client in gates/' },
             { group: ['node:fs', 'node:http', 'node:https', 'node:net', 'node:child_process', 'fs', 'http', 'https'], message: 'gates are pure: no I/O in gates/' },
-            { group: ['../src/github/*', '../src/checks/*'], message: 'gates see only the snapshot' },
+            { group: ['../src/load/*', '../src/checks/*'], message: 'gates see only the snapshot' },
           ],
         },
       ],

@@ -1,7 +1,7 @@
 /**
  * The pull-request snapshot: everything a gate may look at, as plain data.
  *
- * Built by exactly one place (`src/github/loader.ts`, or the CLI's git reader),
+ * Built by exactly one place (`src/load/loader.ts`, or the CLI's git reader),
  * read by the pure gates in `gates/`. It is readonly and JSON-serialisable (ISO
  * strings, no Dates, no methods), so it can be saved as a fixture, replayed in a
  * test, or attached to a debug log.

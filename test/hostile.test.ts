@@ -9,9 +9,9 @@ import { describe, expect, it } from 'vitest';
 import { compileCodeowners } from '../gates/lib/codeowners/match.js';
 import { renderCheckRun, renderGateRun, renderText, CHECK_LIMITS } from '../src/checks/render.js';
 import { outcomeOf } from '../src/checks/verdict.js';
-import { parseConfigText, PROBLEM_FORMS } from '../src/config/parse.js';
+import { parseConfigText, PROBLEM_FORMS } from '../src/load/config/parse.js';
 import { DEFAULT_CONFIG } from '../gates/config.js';
-import { runGates } from '../src/evaluate.js';
+import { runGates } from '../src/pipeline/evaluate.js';
 import { autolinks, autolinksInTitle } from './support/autolinks.js';
 import { aCommit, aFile, aReview, aSnapshot, capped } from './support/builders.js';
 

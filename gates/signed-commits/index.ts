@@ -55,7 +55,7 @@ const SIGNATURE_STATES: Record<string, string> = {
 };
 
 /**
- * States only the command line gives (`src/cli/signatures.ts`, which must use these names): the
+ * States only the command line gives (`src/load/git-signatures.ts`, which must use these names): the
  * commit is signed, but local git cannot check the signature (no public key, no allowed-signers
  * file), does not trust the key, or was not asked. GitHub never reports them.
  */

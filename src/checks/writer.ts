@@ -8,7 +8,7 @@
  * from the snapshot query (this app's check suites on the head commit), and a
  * memory of the runs the app wrote covers GitHub's read-after-write lag: this
  * process's (`RunMemory`), or, with several replicas, one shared through Redis
- * (src/redis-run-memory.ts), since the next evaluation of a PR may run elsewhere.
+ * (src/checks/redis-run-memory.ts), since the next evaluation of a PR may run elsewhere.
  */
 import { createHash } from 'node:crypto';
 import type { ExistingCheckRun } from '../../gates/snapshot.js';
@@ -21,7 +21,7 @@ export interface DesiredRun {
   readonly summary: string;
   /**
    * The open pull requests whose head is this commit, that the run was judged over
-   * (src/evaluate.ts): kept in `external_id`, which only this app can write, so the next
+   * (src/pipeline/evaluate.ts): kept in `external_id`, which only this app can write, so the next
    * evaluation of the commit finds them even where GitHub does not list them.
    */
   readonly pulls?: readonly number[];

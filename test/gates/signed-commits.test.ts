@@ -192,7 +192,7 @@ describe('signed-commits', () => {
   });
 
   describe('signatures the command line cannot verify here', () => {
-    // States only `quality-gates check` gives (src/cli/signatures.ts): the commit is signed, but
+    // States only `quality-gates check` gives (src/load/git-signatures.ts): the commit is signed, but
     // local git cannot tell whether GitHub will verify it. Re-signing would not change that.
     const here = (state: string, over: Partial<CommitInfo> = {}) => aCommit({ signature: { isValid: false, state, wasSignedByGitHub: false }, ...over });
     const squash = (over: Partial<CommitInfo> = {}) =>

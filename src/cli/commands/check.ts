@@ -10,12 +10,12 @@ import path from 'node:path';
 import { plain, type DetailBlock, type Text } from '../../../gates/gate.js';
 import { renderCheckRun, codeSpan, escapeMarkdown } from '../../checks/render.js';
 import { conclusionOf, titleOf, type CheckConclusion, type Verdict } from '../../checks/verdict.js';
-import type { ConfigProblem } from '../../config/parse.js';
-import { resolveConfig, type ConfigResult, type ConfigSource, type ExtendsTarget } from '../../config/resolve.js';
+import type { ConfigProblem } from '../../load/config/parse.js';
+import { resolveConfig, type ConfigResult, type ConfigSource, type ExtendsTarget } from '../../load/config/resolve.js';
 import { CONFIG_PATH, type QualityGatesConfig } from '../../../gates/config.js';
-import { enabledGates, runGates, skipReason } from '../../evaluate.js';
-import { createGit, requireGitVersion } from '../git.js';
-import { loadLocalPullRequest, openLocalRepository, repositoryRoot, type LocalPullRequest, type LocalRepository } from '../git-snapshot.js';
+import { enabledGates, runGates, skipReason } from '../../pipeline/evaluate.js';
+import { createGit, requireGitVersion } from '../../load/git.js';
+import { loadLocalPullRequest, openLocalRepository, repositoryRoot, type LocalPullRequest, type LocalRepository } from '../../load/git-loader.js';
 import { CliError, EXIT, parseCommandArgs, readTextFile, useColor, write, type CliContext } from '../io.js';
 
 export const CHECK_HELP = `Usage: quality-gates check [--base REF] [--config FILE] [--title TEXT] [--body TEXT] [--json]
