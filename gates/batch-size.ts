@@ -8,7 +8,7 @@
  * file list, GitHub's own PR totals decide.
  */
 import { BatchSizeConfig, DEFAULT_BATCH_EXCLUDES } from './config.js';
-import { defineGate, result, type DetailBlock, type Text } from './gate.js';
+import { defineGate, result, withNumbers, type DetailBlock, type GateNumbers, type Text } from './gate.js';
 import { parseLinguistGenerated } from './gitattributes.js';
 import { compileGlobs, pathPartsOf } from './glob.js';
 import { plural } from './words.js';
@@ -25,34 +25,59 @@ export const batchSize = defineGate({
   needs: ['files', 'gitattributes'],
   config: BatchSizeConfig,
   evaluate(pr, cfg) {
-    const excluded = compileGlobs([...(cfg.default_excludes ? DEFAULT_BATCH_EXCLUDES : []), ...cfg.exclude]);
+    const userExcluded = compileGlobs(cfg.exclude);
+    const defaultExcluded = compileGlobs(DEFAULT_BATCH_EXCLUDES);
     const generated = parseLinguistGenerated(pr.base.gitattributes?.text);
 
     const counted: ChangedFile[] = [];
     const skipped: { file: ChangedFile; why: string }[] = [];
+    // The count with the default list on and off, whatever the config says (the history's what-if).
+    const on = { lines: 0, files: 0, skippedLines: 0, skipped: 0 };
+    const off = { lines: 0, files: 0, skippedLines: 0, skipped: 0 };
     const paths = pathPartsOf(pr.files.nodes);
     pr.files.nodes.forEach((file, i) => {
       const path = paths[i]!;
-      if (excluded.parts(path)) skipped.push({ file, why: 'excluded' });
-      else if (generated(path)) skipped.push({ file, why: 'linguist-generated' });
+      const size = file.additions + file.deletions;
+      const byUser = userExcluded.parts(path);
+      const byDefault = defaultExcluded.parts(path);
+      const isGenerated = generated(path);
+      tally(on, size, byUser || byDefault || isGenerated);
+      tally(off, size, byUser || isGenerated);
+      if (byUser || (cfg.default_excludes && byDefault)) skipped.push({ file, why: 'excluded' });
+      else if (isGenerated) skipped.push({ file, why: 'linguist-generated' });
       else counted.push(file);
     });
 
-    let lines = counted.reduce((sum, f) => sum + f.additions + f.deletions, 0);
-    let files = counted.length;
     const details: DetailBlock[] = [];
+    // When GitHub listed only part of the files, its totals for the whole PR decide, so a huge PR
+    // can never pass because its tail was invisible. Excluded files seen in the listed part are
+    // subtracted from the totals; the unlisted part counts in full.
+    const whole = (t: typeof on) =>
+      pr.files.truncated
+        ? { lines: Math.max(t.lines, pr.totals.additions + pr.totals.deletions - t.skippedLines), files: Math.max(t.files, pr.totals.changedFiles - t.skipped) }
+        : t;
+    const withDefaults = whole(on);
+    const withoutDefaults = whole(off);
+    const { lines, files } = cfg.default_excludes ? withDefaults : withoutDefaults;
     if (pr.files.truncated) {
-      // GitHub listed only part of the files: its totals for the whole PR decide, so a
-      // huge PR can never pass because its tail was invisible. Excluded files seen in
-      // the listed part are subtracted from the totals; the unlisted part counts in full.
-      const skippedLines = skipped.reduce((sum, s) => sum + s.file.additions + s.file.deletions, 0);
-      lines = Math.max(lines, pr.totals.additions + pr.totals.deletions - skippedLines);
-      files = Math.max(files, pr.totals.changedFiles - skipped.length);
       details.push({
         kind: 'paragraph',
         text: `GitHub lists only the first ${plural(pr.files.nodes.length, 'file')} of ${plural(pr.totals.changedFiles, 'changed file')}; GitHub's totals for the whole pull request were used.`,
       });
     }
+    const numbers: GateNumbers = {
+      countedLines: lines,
+      countedFiles: files,
+      excludedLines: skipped.reduce((sum, s) => sum + s.file.additions + s.file.deletions, 0),
+      excludedFiles: skipped.length,
+      linesDefaultExcludesOn: withDefaults.lines,
+      filesDefaultExcludesOn: withDefaults.files,
+      linesDefaultExcludesOff: withoutDefaults.lines,
+      filesDefaultExcludesOff: withoutDefaults.files,
+      maxLines: cfg.max_lines,
+      maxFiles: cfg.max_files,
+      truncated: pr.files.truncated,
+    };
 
     const limits = `(limit ${plural(cfg.max_lines, 'line')}, ${plural(cfg.max_files, 'file')})`;
     const reason = `${plural(lines, 'line')} in ${plural(files, 'file')} ${limits}`;
@@ -76,13 +101,13 @@ export const batchSize = defineGate({
 
     const overLines = lines > cfg.max_lines;
     const overFiles = files > cfg.max_files;
-    if (!overLines && !overFiles) return result.pass(reason, details);
+    if (!overLines && !overFiles) return withNumbers(result.pass(reason, details), numbers);
 
     const over: string[] = [];
     if (overLines) over.push(`${plural(lines, 'line')}; the limit is ${plural(cfg.max_lines, 'line')}`);
     if (overFiles) over.push(`${plural(files, 'file')}; the limit is ${plural(cfg.max_files, 'file')}`);
     const parts = Math.max(Math.ceil(lines / Math.max(cfg.max_lines, 1)), Math.ceil(files / Math.max(cfg.max_files, 1)), 2);
-    return result.fail(
+    const failure = result.fail(
       reason,
       [{ kind: 'paragraph', text: `This pull request changes ${over.join(', and ')}.` }, ...details],
       [
@@ -115,8 +140,20 @@ export const batchSize = defineGate({
         },
       ],
     );
+    return withNumbers(failure, numbers);
   },
 });
+
+/** Adds a file to a count: counted, or skipped. */
+function tally(t: { lines: number; files: number; skippedLines: number; skipped: number }, size: number, skip: boolean): void {
+  if (skip) {
+    t.skippedLines += size;
+    t.skipped++;
+  } else {
+    t.lines += size;
+    t.files++;
+  }
+}
 
 /** Larger change first; equal changes by path. */
 const bySize = (a: ChangedFile, b: ChangedFile) => b.additions + b.deletions - (a.additions + a.deletions) || a.path.localeCompare(b.path);
