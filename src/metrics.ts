@@ -3,6 +3,7 @@
  * tests can run several apps side by side. Names follow Prometheus conventions.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerHistoryMetrics, type HistoryMetrics } from './store/metrics.js';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -29,6 +30,8 @@ export interface Metrics {
   readonly queueStalled: Counter;
   /** 1 while the Redis connection is ready, 0 while not; absent without REDIS_URL. */
   readonly redisUp: Gauge;
+  /** The history's metrics (`src/store/metrics.ts`). */
+  readonly history: HistoryMetrics;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -66,5 +69,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     queueFailures: new Counter({ name: 'quality_gates_queue_failures_total', help: 'Evaluation jobs that crashed on every attempt and were given up, by queue.', labelNames: ['queue'], registers }),
     queueStalled: new Counter({ name: 'quality_gates_queue_stalled_total', help: 'Jobs whose replica died or stopped renewing its lock, put back for another replica (Redis only).', registers }),
     redisUp: new Gauge({ name: 'quality_gates_redis_up', help: '1 while the Redis connection (REDIS_URL) is ready, 0 while it is not. Absent without REDIS_URL.', registers }),
+    history: registerHistoryMetrics(registry),
   };
 }

@@ -1,0 +1,552 @@
+/**
+ * Writes a batch of history records in one transaction, idempotently: a batch written twice (a
+ * retry after a lost reply, two replicas recording the same delivery) leaves the same rows as
+ * written once. Evaluations and overrides carry ids derived from their natural keys (`records.ts`)
+ * and are inserted `ON CONFLICT DO NOTHING`; what an evaluation adds to its pull request's row and
+ * week (counters) is applied only when the evaluation row was new, in the same transaction.
+ * Pull-request facts merge commutatively (earliest first-review, latest state by time, union of
+ * gates), so records may arrive in any order. Rows are written in key order, the same in every
+ * transaction, so concurrent writers do not deadlock.
+ *
+ * Large inserts pass their rows as one JSON parameter (`json_to_recordset`), not one parameter per
+ * value; all SQL is parameterised.
+ */
+import { sql, type Insertable, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { clean, evaluationId, overrideId, ownerOf, weekOf, type EvaluationRecord, type PullRequestFacts, type PullRequestRecord } from './records.js';
+import type { HistoryTables, OverridesTable } from './tables.js';
+
+export type HistoryItem = { readonly kind: 'evaluation'; readonly record: EvaluationRecord } | { readonly kind: 'pull-request'; readonly record: PullRequestRecord };
+
+export interface WriteSummary {
+  /** Evaluations inserted (not already present). */
+  readonly evaluations: number;
+  /** Evaluations that were already present (a retry or a second replica). */
+  readonly duplicates: number;
+  readonly pullRequests: number;
+  readonly snapshots: number;
+}
+
+type Db = Kysely<HistoryTables> | Transaction<HistoryTables>;
+
+/**
+ * `SELECT * FROM json_to_recordset($1::json) AS r(column type, …)`: many rows as one JSON
+ * parameter (faster than one array per column on both backends). Column names and types are code,
+ * never input; strings are made acceptable to PostgreSQL text on the way.
+ */
+export function jsonRows(columns: readonly (readonly [string, string])[], rows: readonly Record<string, unknown>[]): RawBuilder<unknown> {
+  const json = JSON.stringify(rows, (_key, value: unknown) => (typeof value === 'string' && UNSAFE_TEXT.test(value) ? clean(value, Infinity) : value));
+  return sql`SELECT * FROM json_to_recordset(${json}::json) AS r(${sql.raw(columns.map(([name, type]) => `${name} ${type}`).join(', '))})`;
+}
+
+/** NUL, or a UTF-16 surrogate (lone ones are not UTF-8); `clean` decides. */
+// eslint-disable-next-line no-control-regex -- NUL is what is looked for
+const UNSAFE_TEXT = /[\u0000\uD800-\uDFFF]/;
+
+const EVALUATION_COLUMNS = [
+  ['id', 'uuid'],
+  ['repository_id', 'bigint'],
+  ['repository', 'text'],
+  ['owner', 'text'],
+  ['installation_id', 'bigint'],
+  ['pr_number', 'integer'],
+  ['head_sha', 'text'],
+  ['author', 'text'],
+  ['author_is_bot', 'boolean'],
+  ['evaluated_at', 'timestamptz'],
+  ['trigger_event', 'text'],
+  ['delivery_id', 'text'],
+  ['verdict', 'text'],
+  ['conclusion', 'text'],
+  ['title', 'text'],
+] as const;
+
+/** Gate figures: column, `GateNumbers` key, SQL type. */
+const FIGURES = [
+  ['counted_lines', 'countedLines', 'integer'],
+  ['counted_files', 'countedFiles', 'integer'],
+  ['excluded_lines', 'excludedLines', 'integer'],
+  ['excluded_files', 'excludedFiles', 'integer'],
+  ['lines_default_excludes_on', 'linesDefaultExcludesOn', 'integer'],
+  ['files_default_excludes_on', 'filesDefaultExcludesOn', 'integer'],
+  ['lines_default_excludes_off', 'linesDefaultExcludesOff', 'integer'],
+  ['files_default_excludes_off', 'filesDefaultExcludesOff', 'integer'],
+  ['max_lines', 'maxLines', 'integer'],
+  ['max_files', 'maxFiles', 'integer'],
+  ['ticket_found', 'ticketFound', 'boolean'],
+  ['ticket_where', 'ticketWhere', 'text'],
+  ['source_files', 'sourceFiles', 'integer'],
+  ['test_files', 'testFiles', 'integer'],
+  ['commits', 'commits', 'integer'],
+  ['unsigned_commits', 'unsignedCommits', 'integer'],
+  ['owned_files', 'ownedFiles', 'integer'],
+  ['owners_pending', 'ownersPending', 'integer'],
+  ['files_awaiting_review', 'filesAwaitingReview', 'integer'],
+  ['truncated', 'truncated', 'boolean'],
+] as const;
+
+const GATE_COLUMNS = [
+  ['evaluation_id', 'uuid'],
+  ['gate_id', 'text'],
+  ['repository_id', 'bigint'],
+  ['owner', 'text'],
+  ['pr_number', 'integer'],
+  ['evaluated_at', 'timestamptz'],
+  ['mode', 'text'],
+  ['status', 'text'],
+  ['reason', 'text'],
+  ...FIGURES.map(([column, , type]) => [column, type] as const),
+] as const;
+
+/** The batch-size figures a pull request's row keeps from its latest evaluation. */
+const PR_FIGURES = ['counted_lines', 'counted_files', 'lines_default_excludes_on', 'files_default_excludes_on', 'lines_default_excludes_off', 'files_default_excludes_off', 'max_lines', 'max_files'] as const;
+
+/** A pull request's row as one batch contributes to it (merged with the stored row by SQL). */
+interface PullRequestDelta {
+  repository_id: number;
+  pr_number: number;
+  repository: string;
+  owner: string;
+  installation_id: number;
+  author: string | null;
+  author_is_bot: boolean | null;
+  base_ref: string | null;
+  title: string | null;
+  details_at: string | null;
+  state: 'open' | 'closed' | 'merged';
+  state_at: string | null;
+  draft: boolean | null;
+  opened_at: string | null;
+  ready_at: string | null;
+  first_review_at: string | null;
+  first_approval_at: string | null;
+  closed_at: string | null;
+  merged_at: string | null;
+  first_evaluated_at: string | null;
+  last_evaluated_at: string | null;
+  evaluations: number;
+  last_head_sha: string | null;
+  last_verdict: string | null;
+  last_conclusion: string | null;
+  blocked_by: string[];
+  warned_by: string[];
+  overridden: string[];
+  gate_statuses: string;
+  counted_lines: number | null;
+  counted_files: number | null;
+  lines_default_excludes_on: number | null;
+  files_default_excludes_on: number | null;
+  lines_default_excludes_off: number | null;
+  files_default_excludes_off: number | null;
+  max_lines: number | null;
+  max_files: number | null;
+  updated_at: string;
+}
+
+/** PostgreSQL's limit is 65,535 parameters per statement; multi-row VALUES stay under it. */
+const MAX_PARAMETERS = 60_000;
+function chunked<T extends object>(rows: readonly T[]): T[][] {
+  const per = Math.max(1, Math.floor(MAX_PARAMETERS / Math.max(1, Object.keys(rows[0] ?? {}).length)));
+  const out: T[][] = [];
+  for (let i = 0; i < rows.length; i += per) out.push(rows.slice(i, i + per));
+  return out;
+}
+
+const prKey = (repositoryId: number, number: number) => `${repositoryId}#${number}`;
+const byKey = <T>(map: Map<string, T>) => [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
+const earlier = (a: string | null, b: string | null | undefined) => (!b ? a : !a || Date.parse(b) < Date.parse(a) ? b : a);
+const later = (a: string | null, b: string | null | undefined) => (!b ? a : !a || Date.parse(b) > Date.parse(a) ? b : a);
+const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])].sort();
+
+function emptyDelta(repository: { id: number; fullName: string; installationId: number }, number: number, at: string): PullRequestDelta {
+  return {
+    repository_id: repository.id,
+    pr_number: number,
+    repository: repository.fullName,
+    owner: ownerOf(repository.fullName),
+    installation_id: repository.installationId,
+    author: null,
+    author_is_bot: null,
+    base_ref: null,
+    title: null,
+    details_at: null,
+    state: 'open',
+    state_at: null,
+    draft: null,
+    opened_at: null,
+    ready_at: null,
+    first_review_at: null,
+    first_approval_at: null,
+    closed_at: null,
+    merged_at: null,
+    first_evaluated_at: null,
+    last_evaluated_at: null,
+    evaluations: 0,
+    last_head_sha: null,
+    last_verdict: null,
+    last_conclusion: null,
+    blocked_by: [],
+    warned_by: [],
+    overridden: [],
+    gate_statuses: '{}',
+    counted_lines: null,
+    counted_files: null,
+    lines_default_excludes_on: null,
+    files_default_excludes_on: null,
+    lines_default_excludes_off: null,
+    files_default_excludes_off: null,
+    max_lines: null,
+    max_files: null,
+    updated_at: at,
+  };
+}
+
+/**
+ * Folds life facts (known at `at`) into a delta with the same rules as the SQL merge. The details
+ * (author, base branch, title, draft) come as a group, from the latest record that has a title.
+ */
+function applyFacts(d: PullRequestDelta, f: PullRequestFacts, at: string): void {
+  if (f.title !== undefined && (!d.details_at || Date.parse(at) >= Date.parse(d.details_at))) {
+    d.details_at = at;
+    d.title = f.title;
+    if (f.author) {
+      d.author = f.author.login;
+      d.author_is_bot = f.author.isBot;
+    }
+    if (f.baseRef !== undefined) d.base_ref = f.baseRef;
+    if (f.draft !== undefined) d.draft = f.draft;
+  } else if (f.author && d.author === null) {
+    d.author = f.author.login;
+    d.author_is_bot = f.author.isBot;
+  }
+  d.opened_at = earlier(d.opened_at, f.openedAt);
+  d.ready_at = earlier(d.ready_at, f.readyAt);
+  d.first_review_at = earlier(d.first_review_at, f.firstReviewAt);
+  d.first_approval_at = earlier(d.first_approval_at, f.firstApprovalAt);
+  if (f.state && f.stateAt && (!d.state_at || Date.parse(f.stateAt) >= Date.parse(d.state_at))) {
+    d.state = f.state;
+    d.state_at = f.stateAt;
+    d.closed_at = f.closedAt ?? null;
+    d.merged_at = f.mergedAt ?? null;
+  }
+}
+
+/** Folds a (new) evaluation into a delta. */
+function applyEvaluation(d: PullRequestDelta, e: EvaluationRecord): void {
+  applyFacts(d, { ...(e.author ? { author: e.author } : {}), ...e.pullRequest }, e.evaluatedAt);
+  d.evaluations++;
+  d.first_evaluated_at = earlier(d.first_evaluated_at, e.evaluatedAt);
+  d.blocked_by = union(d.blocked_by, e.gates.filter((g) => g.status === 'fail').map((g) => g.id));
+  d.warned_by = union(d.warned_by, e.gates.filter((g) => g.status === 'warn').map((g) => g.id));
+  d.overridden = union(d.overridden, e.gates.filter((g) => g.status === 'overridden').map((g) => g.id));
+  if (d.last_evaluated_at && Date.parse(e.evaluatedAt) < Date.parse(d.last_evaluated_at)) return;
+  d.last_evaluated_at = e.evaluatedAt;
+  d.last_head_sha = e.headSha;
+  d.last_verdict = e.verdict;
+  d.last_conclusion = e.conclusion;
+  if (e.gates.length > 0) d.gate_statuses = JSON.stringify(Object.fromEntries(e.gates.map((g) => [g.id, g.status])));
+  const size = e.gates.find((g) => g.id === 'batch-size')?.numbers;
+  if (size?.countedLines !== undefined) {
+    d.counted_lines = size.countedLines;
+    d.counted_files = size.countedFiles ?? null;
+    d.lines_default_excludes_on = size.linesDefaultExcludesOn ?? null;
+    d.files_default_excludes_on = size.filesDefaultExcludesOn ?? null;
+    d.lines_default_excludes_off = size.linesDefaultExcludesOff ?? null;
+    d.files_default_excludes_off = size.filesDefaultExcludesOff ?? null;
+    d.max_lines = size.maxLines ?? null;
+    d.max_files = size.maxFiles ?? null;
+  }
+}
+
+/** Writes `items` in one transaction. Throws on any database error; nothing is written then. */
+export async function writeBatch(db: Kysely<HistoryTables>, items: readonly HistoryItem[]): Promise<WriteSummary> {
+  if (items.length === 0) return { evaluations: 0, duplicates: 0, pullRequests: 0, snapshots: 0 };
+  return db.transaction().execute((trx) => writeInTransaction(trx, items));
+}
+
+async function writeInTransaction(trx: Db, items: readonly HistoryItem[]): Promise<WriteSummary> {
+  const evaluations = new Map<string, EvaluationRecord>();
+  const lives: PullRequestRecord[] = [];
+  for (const item of items) {
+    if (item.kind === 'evaluation') evaluations.set(evaluationId(item.record), item.record);
+    else lives.push(item.record);
+  }
+
+  const fresh = await insertEvaluations(trx, evaluations);
+  const newEvaluations = [...fresh].map((id) => [id, evaluations.get(id)!] as const);
+  await insertGateResults(trx, newEvaluations);
+  await upsertWeeks(trx, newEvaluations.map(([, e]) => e));
+
+  const deltas = new Map<string, PullRequestDelta>();
+  const deltaFor = (repository: EvaluationRecord['repository'], number: number, at: string) => {
+    const key = prKey(repository.id, number);
+    let d = deltas.get(key);
+    if (!d) deltas.set(key, (d = emptyDelta(repository, number, at)));
+    d.updated_at = later(d.updated_at, at)!;
+    return d;
+  };
+  for (const life of lives) applyFacts(deltaFor(life.repository, life.number, life.at), life.facts, life.at);
+  for (const [, e] of newEvaluations.sort(([, a], [, b]) => Date.parse(a.evaluatedAt) - Date.parse(b.evaluatedAt))) {
+    applyEvaluation(deltaFor(e.repository, e.number, e.evaluatedAt), e);
+  }
+  await upsertPullRequests(trx, byKey(deltas));
+  await insertOverrides(trx, [...evaluations.values()]);
+  const snapshots = await upsertSnapshots(trx, newEvaluations.map(([, e]) => e));
+  await deleteClosedSnapshots(trx, [...deltas.values()]);
+  return { evaluations: fresh.size, duplicates: evaluations.size - fresh.size, pullRequests: deltas.size, snapshots };
+}
+
+async function insertEvaluations(trx: Db, evaluations: ReadonlyMap<string, EvaluationRecord>): Promise<Set<string>> {
+  if (evaluations.size === 0) return new Set();
+  const rows = [...evaluations.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .map(([id, e]) => ({
+      id,
+      repository_id: e.repository.id,
+      repository: e.repository.fullName,
+      owner: ownerOf(e.repository.fullName),
+      installation_id: e.repository.installationId,
+      pr_number: e.number,
+      head_sha: e.headSha,
+      author: e.author?.login ?? null,
+      author_is_bot: e.author?.isBot ?? null,
+      evaluated_at: e.evaluatedAt,
+      trigger_event: e.event,
+      delivery_id: e.deliveryId,
+      verdict: e.verdict,
+      conclusion: e.conclusion,
+      title: e.title,
+    }));
+  const inserted = await trx
+    .insertInto('evaluations')
+    .columns(EVALUATION_COLUMNS.map(([c]) => c))
+    .expression(jsonRows(EVALUATION_COLUMNS, rows))
+    .onConflict((oc) => oc.column('id').doNothing())
+    .returning('id')
+    .execute();
+  return new Set(inserted.map((r) => r.id));
+}
+
+async function insertGateResults(trx: Db, evaluations: readonly (readonly [string, EvaluationRecord])[]): Promise<void> {
+  const rows = evaluations
+    .flatMap(([id, e]) =>
+      e.gates.map((g) => ({
+        evaluation_id: id,
+        gate_id: g.id,
+        repository_id: e.repository.id,
+        owner: ownerOf(e.repository.fullName),
+        pr_number: e.number,
+        evaluated_at: e.evaluatedAt,
+        mode: g.mode,
+        status: g.status,
+        reason: g.reason,
+        ...Object.fromEntries(FIGURES.map(([column, key]) => [column, g.numbers[key] ?? null])),
+      })),
+    )
+    .sort((a, b) => (a.evaluation_id < b.evaluation_id ? -1 : a.evaluation_id > b.evaluation_id ? 1 : a.gate_id < b.gate_id ? -1 : 1));
+  if (rows.length === 0) return;
+  await trx
+    .insertInto('gate_results')
+    .columns(GATE_COLUMNS.map(([c]) => c))
+    .expression(jsonRows(GATE_COLUMNS, rows))
+    .onConflict((oc) => oc.columns(['evaluation_id', 'gate_id']).doNothing())
+    .execute();
+}
+
+/** A SQL expression of a `doUpdateSet`, whatever the column's type. */
+type ColumnValue = RawBuilder<never>;
+
+/** `ARRAY(SELECT DISTINCT …)` of the stored and the new array, sorted. */
+const mergedArray = (table: string, column: string): ColumnValue =>
+  sql<never>`ARRAY(SELECT DISTINCT g FROM unnest(${sql.ref(`${table}.${column}`)} || ${sql.ref(`excluded.${column}`)}) AS g ORDER BY 1)`;
+
+async function upsertWeeks(trx: Db, evaluations: readonly EvaluationRecord[]): Promise<void> {
+  const weeks = new Map<string, { repository_id: number; week: string; pr_number: number; owner: string; evaluations: number; evaluated_gates: string[]; failed_gates: string[]; warned_gates: string[]; overridden_gates: string[] }>();
+  for (const e of evaluations) {
+    const week = weekOf(e.evaluatedAt);
+    const key = `${prKey(e.repository.id, e.number)}@${week}`;
+    let w = weeks.get(key);
+    if (!w) {
+      w = { repository_id: e.repository.id, week, pr_number: e.number, owner: ownerOf(e.repository.fullName), evaluations: 0, evaluated_gates: [], failed_gates: [], warned_gates: [], overridden_gates: [] };
+      weeks.set(key, w);
+    }
+    w.evaluations++;
+    const ids = (status?: string) => e.gates.filter((g) => status === undefined || g.status === status).map((g) => g.id);
+    w.evaluated_gates = union(w.evaluated_gates, ids());
+    w.failed_gates = union(w.failed_gates, ids('fail'));
+    w.warned_gates = union(w.warned_gates, ids('warn'));
+    w.overridden_gates = union(w.overridden_gates, ids('overridden'));
+  }
+  for (const chunk of chunked(byKey(weeks))) {
+    await trx
+    .insertInto('pull_request_weeks')
+    .values(chunk)
+    .onConflict((oc) =>
+      oc.columns(['repository_id', 'week', 'pr_number']).doUpdateSet({
+        evaluations: sql`pull_request_weeks.evaluations + excluded.evaluations`,
+        evaluated_gates: mergedArray('pull_request_weeks', 'evaluated_gates'),
+        failed_gates: mergedArray('pull_request_weeks', 'failed_gates'),
+        warned_gates: mergedArray('pull_request_weeks', 'warned_gates'),
+        overridden_gates: mergedArray('pull_request_weeks', 'overridden_gates'),
+      }),
+    )
+    .execute();
+  }
+}
+
+async function upsertPullRequests(trx: Db, deltas: readonly PullRequestDelta[]): Promise<void> {
+  if (deltas.length === 0) return;
+  const stored = (c: string) => sql.ref(`pull_requests.${c}`);
+  const incoming = (c: string) => sql.ref(`excluded.${c}`);
+  // Details: from the latest record that had them; a field it lacked keeps the stored value.
+  const detailsWin = sql`(excluded.details_at IS NOT NULL AND (pull_requests.details_at IS NULL OR excluded.details_at >= pull_requests.details_at))`;
+  const byDetails = (c: string): ColumnValue => sql`CASE WHEN ${detailsWin} THEN COALESCE(${incoming(c)}, ${stored(c)}) ELSE COALESCE(${stored(c)}, ${incoming(c)}) END`;
+  const least = (c: string): ColumnValue => sql`LEAST(${stored(c)}, ${incoming(c)})`;
+  // The state (and when it closed or merged) follows the latest state change by time.
+  const stateWins = sql`(excluded.state_at IS NOT NULL AND (pull_requests.state_at IS NULL OR excluded.state_at >= pull_requests.state_at))`;
+  const byState = (c: string): ColumnValue => sql`CASE WHEN ${stateWins} THEN ${incoming(c)} ELSE ${stored(c)} END`;
+  // The latest evaluation's verdict and figures; figures only from an evaluation that had them.
+  const newer = sql`(excluded.last_evaluated_at IS NOT NULL AND (pull_requests.last_evaluated_at IS NULL OR excluded.last_evaluated_at >= pull_requests.last_evaluated_at))`;
+  const byLatest = (c: string): ColumnValue => sql`CASE WHEN ${newer} THEN ${incoming(c)} ELSE ${stored(c)} END`;
+  const byLatestIfSet = (c: string): ColumnValue => sql`CASE WHEN ${newer} AND ${incoming(c)} IS NOT NULL THEN ${incoming(c)} ELSE ${stored(c)} END`;
+  for (const chunk of chunked(deltas)) {
+    await trx
+    .insertInto('pull_requests')
+    .values(chunk)
+    .onConflict((oc) =>
+      oc.columns(['repository_id', 'pr_number']).doUpdateSet({
+        repository: sql`excluded.repository`,
+        owner: sql`excluded.owner`,
+        installation_id: sql`excluded.installation_id`,
+        author: byDetails('author'),
+        author_is_bot: byDetails('author_is_bot'),
+        base_ref: byDetails('base_ref'),
+        title: byDetails('title'),
+        draft: byDetails('draft'),
+        details_at: sql`GREATEST(pull_requests.details_at, excluded.details_at)`,
+        state: byState('state'),
+        closed_at: byState('closed_at'),
+        merged_at: byState('merged_at'),
+        state_at: byState('state_at'),
+        opened_at: least('opened_at'),
+        ready_at: least('ready_at'),
+        first_review_at: least('first_review_at'),
+        first_approval_at: least('first_approval_at'),
+        first_evaluated_at: least('first_evaluated_at'),
+        evaluations: sql`pull_requests.evaluations + excluded.evaluations`,
+        last_head_sha: byLatest('last_head_sha'),
+        last_verdict: byLatest('last_verdict'),
+        last_conclusion: byLatest('last_conclusion'),
+        gate_statuses: sql`CASE WHEN ${newer} AND excluded.gate_statuses <> '{}'::jsonb THEN excluded.gate_statuses ELSE pull_requests.gate_statuses END`,
+        ...Object.fromEntries(PR_FIGURES.map((c) => [c, byLatestIfSet(c)])),
+        last_evaluated_at: sql`GREATEST(pull_requests.last_evaluated_at, excluded.last_evaluated_at)`,
+        blocked_by: mergedArray('pull_requests', 'blocked_by'),
+        warned_by: mergedArray('pull_requests', 'warned_by'),
+        overridden: mergedArray('pull_requests', 'overridden'),
+        updated_at: sql`GREATEST(pull_requests.updated_at, excluded.updated_at)`,
+      }),
+    )
+    .execute();
+  }
+}
+
+async function insertOverrides(trx: Db, evaluations: readonly EvaluationRecord[]): Promise<void> {
+  const rows = new Map<string, Insertable<OverridesTable>>();
+  for (const e of evaluations) {
+    for (const o of e.overrides) {
+      const id = overrideId(e.repository.id, e.number, o);
+      rows.set(id, {
+        id,
+        repository_id: e.repository.id,
+        repository: e.repository.fullName,
+        owner: ownerOf(e.repository.fullName),
+        installation_id: e.repository.installationId,
+        pr_number: e.number,
+        head_sha: o.headSha,
+        outcome: o.outcome,
+        login: o.login,
+        gates: [...o.gates],
+        reason: o.reason,
+        comment_url: o.commentUrl,
+        refusal: o.refusal,
+        commented_at: o.commentedAt,
+        recorded_at: e.evaluatedAt,
+      });
+    }
+  }
+  for (const chunk of chunked(byKey(rows))) {
+    await trx.insertInto('overrides').values(chunk).onConflict((oc) => oc.column('id').doNothing()).execute();
+  }
+}
+
+/** Stores the newest snapshot per open pull request (never replacing a newer one). Returns how many were written. */
+async function upsertSnapshots(trx: Db, evaluations: readonly EvaluationRecord[]): Promise<number> {
+  const latest = new Map<string, EvaluationRecord>();
+  for (const e of evaluations) {
+    if (!e.snapshot) continue;
+    const key = prKey(e.repository.id, e.number);
+    const seen = latest.get(key);
+    if (!seen || Date.parse(e.evaluatedAt) >= Date.parse(seen.evaluatedAt)) latest.set(key, e);
+  }
+  if (latest.size === 0) return 0;
+  const files = new Map<string, string>();
+  for (const e of latest.values()) for (const f of e.snapshot!.files) files.set(f.hash, f.text);
+  const now = new Date().toISOString();
+  for (const chunk of chunked(byKey(new Map([...files].map(([hash, text]) => [hash, { hash, text, stored_at: now }]))))) {
+    await trx
+      .insertInto('snapshot_files')
+      .values(chunk)
+      // Touched, so that the clean-up (which spares recent files) cannot remove it under a new reference.
+      .onConflict((oc) => oc.column('hash').doUpdateSet({ stored_at: sql`excluded.stored_at` }))
+      .execute();
+  }
+  const rows = byKey(latest).map((e) => ({
+    repository_id: e.repository.id,
+    pr_number: e.number,
+    repository: e.repository.fullName,
+    owner: ownerOf(e.repository.fullName),
+    installation_id: e.repository.installationId,
+    head_sha: e.snapshot!.headSha,
+    captured_at: e.evaluatedAt,
+    snapshot: e.snapshot!.json,
+    bytes: Buffer.byteLength(e.snapshot!.json),
+    file_hashes: e.snapshot!.files.map((f) => f.hash),
+  }));
+  for (const chunk of chunked(rows)) {
+    await trx
+    .insertInto('open_pull_requests')
+    .values(chunk)
+    .onConflict((oc) =>
+      oc
+        .columns(['repository_id', 'pr_number'])
+        .doUpdateSet({
+          repository: sql`excluded.repository`,
+          owner: sql`excluded.owner`,
+          installation_id: sql`excluded.installation_id`,
+          head_sha: sql`excluded.head_sha`,
+          captured_at: sql`excluded.captured_at`,
+          snapshot: sql`excluded.snapshot`,
+          bytes: sql`excluded.bytes`,
+          file_hashes: sql`excluded.file_hashes`,
+        })
+        .where(sql<boolean>`open_pull_requests.captured_at <= excluded.captured_at`),
+    )
+    .execute();
+  }
+  return rows.length;
+}
+
+/**
+ * Deletes the snapshot of every pull request of this batch that is closed or merged, unless the
+ * snapshot is newer than the close (a reopened PR evaluated since).
+ */
+async function deleteClosedSnapshots(trx: Db, deltas: readonly PullRequestDelta[]): Promise<void> {
+  if (deltas.length === 0) return;
+  const repos = deltas.map((d) => d.repository_id);
+  const numbers = deltas.map((d) => d.pr_number);
+  await sql`
+    DELETE FROM open_pull_requests o
+    USING pull_requests p, unnest(${repos}::bigint[], ${numbers}::integer[]) AS k(repository_id, pr_number)
+    WHERE o.repository_id = k.repository_id AND o.pr_number = k.pr_number
+      AND p.repository_id = k.repository_id AND p.pr_number = k.pr_number
+      AND p.state <> 'open' AND p.state_at >= o.captured_at`.execute(trx);
+}
