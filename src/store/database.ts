@@ -11,6 +11,7 @@ import type { Logger } from 'pino';
 import { PgliteDialect } from './pglite-dialect.js';
 import { PgliteWorkerClient } from './pglite-worker.js';
 import type { HistoryTables } from './tables.js';
+import { safeError } from './errors.js';
 
 export type Backend = 'embedded' | 'server';
 
@@ -62,8 +63,8 @@ function openServer(url: string, max: number, log: Logger): OpenedDatabase {
   // A connection the server closes emits 'error'; unhandled, it would end the process. The pool
   // reports idle ones; a connection checked out between two statements (in a transaction) reports
   // on the client itself: its next statement fails, the write is retried, the pool drops it.
-  pool.on('error', (error) => log.warn({ err: error, code: (error as { code?: string }).code }, 'history database connection lost'));
-  pool.on('connect', (client) => client.on('error', (error) => log.debug({ err: error }, 'history database connection closed while in use')));
+  pool.on('error', (error) => log.warn({ err: safeError(error) }, 'history database connection lost'));
+  pool.on('connect', (client) => client.on('error', (error) => log.debug({ err: safeError(error) }, 'history database connection closed while in use')));
   const db = new Kysely<HistoryTables>({ dialect: new PostgresDialect({ pool }) });
   return { db, backend: 'server', alive: () => true, close: () => db.destroy() };
 }
@@ -99,7 +100,7 @@ export function ensurePrivateDirectory(dir: string, log: Logger): void {
   try {
     chmodSync(dir, 0o700);
   } catch (error) {
-    log.warn({ err: error, dataDir: dir, mode: mode.toString(8) }, 'DATA_DIR is readable by other users and its permissions cannot be changed; make it owner-only (chmod 700)');
+    log.warn({ err: safeError(error), dataDir: dir, mode: mode.toString(8) }, 'DATA_DIR is readable by other users and its permissions cannot be changed; make it owner-only (chmod 700)');
   }
 }
 

@@ -16,6 +16,7 @@ import { deleteExpired, retentionCutoff } from './retention.js';
 import type { HistorySettings } from './settings.js';
 import type { HistoryTables } from './tables.js';
 import { writeBatch, type HistoryItem, type WriteSummary } from './writer.js';
+import { safeError } from './errors.js';
 
 export interface History {
   /** False with `HISTORY=off`. */
@@ -168,7 +169,7 @@ function startRetention(store: DatabaseStore, days: number, log: Logger, metrics
         const total = Object.values(deleted).reduce((a, b) => a + b, 0);
         if (total > 0) log.info({ deleted, retentionDays: days, durationMs: Date.now() - started }, 'history retention deleted old rows');
       } catch (error) {
-        log.warn({ err: error }, 'history retention failed; it runs again at the next interval');
+        log.warn({ err: safeError(error) }, 'history retention failed; it runs again at the next interval');
       } finally {
         running = undefined;
       }

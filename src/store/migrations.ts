@@ -24,11 +24,12 @@ const statements = (...sqls: string[]): Migration => ({
 
 /**
  * The history schema, version 1. Index choices (docs/deploy.md, "Indexes"): every insights query
- * filters by repository ids (what the signed-in user may read) and a time range, so each table is
- * indexed by `(repository_id, time)`; weekly counts come from `pull_request_weeks` (one row per
- * pull request and week) and per-PR figures from `pull_requests`, so no view scans `evaluations`
- * or `gate_results` except for the top failure reasons (a partial index on failures). BRIN
- * indexes on time serve the retention deletes at almost no space.
+ * filters by repository ids (what the signed-in user may read) and a time range, so each table it
+ * reads is indexed by `(repository_id, time)`; weekly counts come from `pull_request_weeks` (one
+ * row per pull request and week) and per-PR figures from `pull_requests`, so no view scans
+ * `evaluations` or `gate_results` except for the top failure reasons (a partial index on
+ * failures). `evaluations` is indexed by pull request only. BRIN indexes on time serve the
+ * retention deletes at almost no space.
  */
 const initial = statements(
   `CREATE TABLE evaluations (
@@ -48,7 +49,6 @@ const initial = statements(
     conclusion text NOT NULL CHECK (conclusion IN ('success', 'failure', 'neutral')),
     title text NOT NULL
   )`,
-  `CREATE INDEX evaluations_repository_time ON evaluations (repository_id, evaluated_at)`,
   `CREATE INDEX evaluations_pull_request ON evaluations (repository_id, pr_number, evaluated_at)`,
   `CREATE INDEX evaluations_time ON evaluations USING brin (evaluated_at)`,
 
@@ -56,7 +56,6 @@ const initial = statements(
     evaluation_id uuid NOT NULL,
     gate_id text NOT NULL,
     repository_id bigint NOT NULL,
-    owner text NOT NULL,
     pr_number integer NOT NULL,
     evaluated_at timestamptz NOT NULL,
     mode text NOT NULL CHECK (mode IN ('block', 'warn')),

@@ -10,6 +10,12 @@
 import { createRequire } from 'node:module';
 import { Worker, type MessagePort } from 'node:worker_threads';
 
+/**
+ * PostgreSQL settings of the embedded database: the write-ahead log is kept small (PostgreSQL's
+ * default lets it grow to 1 GB before a checkpoint), which bounds `DATA_DIR` beyond the data itself.
+ */
+export const EMBEDDED_SETTINGS = ['max_wal_size = 64MB', 'min_wal_size = 32MB'];
+
 /** What a query returns across the thread boundary. */
 export interface PgliteResult {
   readonly rows: unknown[];
@@ -43,11 +49,11 @@ interface WorkerReply {
  */
 export function pgliteWorkerMain(threads: { readonly parentPort: MessagePort | null; readonly workerData: unknown }, load: (path: string) => unknown, pglitePath: string): void {
   const port = threads.parentPort!;
-  const { dataDir } = threads.workerData as { dataDir: string | undefined };
+  const { dataDir, settings } = threads.workerData as { dataDir: string | undefined; settings: string[] };
   const { PGlite } = load(pglitePath) as { PGlite: new (options: object) => PGliteLike };
   // int8 (counts) and numeric (averages) as numbers, as the server backend is configured.
   const toNumber = (value: string) => Number(value);
-  const db = new PGlite({ dataDir, parsers: { 20: toNumber, 1700: toNumber } });
+  const db = new PGlite({ dataDir, parsers: { 20: toNumber, 1700: toNumber }, ...(dataDir ? { postgresqlconf: settings } : {}) });
   db.waitReady.then(
     () => port.postMessage({ kind: 'ready' }),
     (error: unknown) => port.postMessage({ kind: 'fatal', message: error instanceof Error ? error.message : String(error) }),
@@ -93,7 +99,7 @@ export class PgliteWorkerClient {
   static async start(dataDir: string | undefined): Promise<PgliteWorkerClient> {
     const pglitePath = createRequire(import.meta.url).resolve('@electric-sql/pglite');
     const source = `(${pgliteWorkerMain.toString()})(require('node:worker_threads'), require, ${JSON.stringify(pglitePath)});`;
-    const worker = new Worker(source, { eval: true, workerData: { dataDir } });
+    const worker = new Worker(source, { eval: true, workerData: { dataDir, settings: EMBEDDED_SETTINGS } });
     const client = new PgliteWorkerClient(worker);
     await new Promise<void>((resolve, reject) => {
       const onMessage = (reply: WorkerReply) => {
@@ -137,6 +143,8 @@ export class PgliteWorkerClient {
           this.#worker.on('message', onMessage);
           this.#worker.once('exit', () => resolve());
         });
+        // Waiting for the reply keeps the process alive, as a query in flight does.
+        this.#worker.ref();
         this.#worker.postMessage({ kind: 'close' });
         await Promise.race([closed, new Promise((r) => setTimeout(r, 10_000).unref())]);
       }

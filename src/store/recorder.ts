@@ -17,6 +17,7 @@ import type { Backend } from './database.js';
 import type { HistoryMetrics } from './metrics.js';
 import type { EvaluationRecord, PullRequestRecord } from './records.js';
 import type { HistoryItem, WriteSummary } from './writer.js';
+import { safeError } from './errors.js';
 
 /** Where the recorder writes: opens (and migrates) the database on first use, and again after it is lost. */
 export interface HistoryStore {
@@ -191,7 +192,7 @@ export class HistoryRecorder {
       this.#metrics.buffered.set(0);
     }
     clearTimeout(this.#timer);
-    await this.#store.close().catch((error: unknown) => this.#log.warn({ err: error }, 'history database did not close cleanly'));
+    await this.#store.close().catch((error: unknown) => this.#log.warn({ err: safeError(error) }, 'history database did not close cleanly'));
   }
 
   #add(item: HistoryItem): void {
@@ -213,7 +214,7 @@ export class HistoryRecorder {
       this.#schedule();
     } catch (error) {
       // Recording never throws into the caller.
-      this.#log.error({ err: error }, 'history record could not be buffered');
+      this.#log.error({ err: safeError(error) }, 'history record could not be buffered');
     }
   }
 
@@ -339,7 +340,7 @@ export class HistoryRecorder {
       this.#remove(entries);
       this.#metrics.dropped.inc({ reason: 'rejected' });
       const code = (error as { code?: string }).code;
-      this.#log.error({ err: error, code, kind: item.kind, repositoryId: item.record.repository.id, pr: item.record.number }, 'history record rejected by the database; dropped');
+      this.#log.error({ err: safeError(error), code, kind: item.kind, repositoryId: item.record.repository.id, pr: item.record.number }, 'history record rejected by the database; dropped');
       return;
     }
     const half = Math.ceil(entries.length / 2);
@@ -382,7 +383,7 @@ export class HistoryRecorder {
     // The first failure, then every 20th: an outage logs a line a few minutes, not one per retry.
     if (this.#connected !== false || this.#failures % 20 === 0) {
       const code = (error as { code?: string }).code;
-      this.#log.warn({ err: error, code, attempt: this.#failures, buffered: this.#buffer.length, backend: this.#store.backend }, 'history write failed; retrying');
+      this.#log.warn({ err: safeError(error), code, attempt: this.#failures, buffered: this.#buffer.length, backend: this.#store.backend }, 'history write failed; retrying');
     }
     this.#connected = false;
   }

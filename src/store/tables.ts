@@ -44,7 +44,6 @@ export interface GateResultsTable {
   evaluation_id: string;
   gate_id: string;
   repository_id: number;
-  owner: string;
   pr_number: number;
   evaluated_at: Timestamp;
   mode: 'block' | 'warn';

@@ -22,7 +22,6 @@ const counting: Migration = {
   },
 };
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function schemaOf(db: Kysely<any>) {
   const columns = await sql<{ t: string; c: string; type: string; nullable: string; def: string | null }>`
     SELECT table_name AS t, column_name AS c, data_type AS type, is_nullable AS nullable, column_default AS def

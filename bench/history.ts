@@ -1,0 +1,334 @@
+/**
+ * `npm run bench:history`: the history against its budgets, on the embedded database and on a
+ * PostgreSQL server this bench starts (docs/performance.md, "History"):
+ *
+ *   1. sustained recording at 50 evaluations a second through the real recorder: written per
+ *      second, batch write time, buffer high-water mark, and the main thread's event-loop delay
+ *      (what an evaluation running beside it would feel); then a burst of 5,000 to find the ceiling;
+ *   2. size on disk per evaluation and per open pull request, after seeding;
+ *   3. the insights queries over the seeded history (default one million evaluations): p50, p95;
+ *   4. the organisation preview's read: every stored open PR of the largest organisation, whole,
+ *      and the gates re-run on each.
+ *
+ * Exported as `runHistoryBench` for bench/run.ts; prints Markdown tables and writes
+ * bench/results/history.json. Environment: HISTORY_BENCH_EVALUATIONS (default 1,000,000),
+ * HISTORY_BENCH_BACKENDS (`embedded,server`), BENCH_QUICK=1 (small samples, a harness check).
+ */
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { sql, type Kysely } from 'kysely';
+import { pino } from 'pino';
+import { DEFAULT_CONFIG } from '../src/config/schema.js';
+import { runGates } from '../src/evaluate.js';
+import { createMetrics } from '../src/metrics.js';
+import { openDatabase, type OpenedDatabase } from '../src/store/database.js';
+import { startHistory } from '../src/store/history.js';
+import * as insights from '../src/store/insights-queries.js';
+import { migrate } from '../src/store/migrations.js';
+import { loadOpenPullRequests } from '../src/store/open-pull-requests.js';
+import { evaluationRecord } from '../src/store/record-builders.js';
+import type { EvaluationRecord } from '../src/store/records.js';
+import { seedHistory, type SeedResult } from '../src/store/seed.js';
+import type { HistoryTables } from '../src/store/tables.js';
+import type { PullRequestSnapshot } from '../src/snapshot.js';
+import { findPostgresBin, PostgresServer } from './postgres-server.js';
+import { ROOT } from './processes.js';
+import { mb, ms, num, summarize, table, type Summary } from './stats.js';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const PLAN = {
+  evaluations: Number(process.env.HISTORY_BENCH_EVALUATIONS ?? (QUICK ? 20_000 : 1_000_000)),
+  sustainedSeconds: QUICK ? 5 : 60,
+  ratePerSecond: 50,
+  burst: QUICK ? 1000 : 5000,
+  queryRuns: QUICK ? 5 : 30,
+};
+const log = pino({ level: 'warn' });
+
+export interface HistoryBenchResult {
+  readonly backend: 'embedded' | 'server';
+  readonly sustained: { readonly recorded: number; readonly written: number; readonly seconds: number; readonly maxBuffered: number; readonly batchMs: Summary; readonly eventLoopDelayMs: Summary; readonly baselineEventLoopDelayMs: Summary; readonly lagMs: number };
+  readonly burst: { readonly records: number; readonly seconds: number; readonly perSecond: number };
+  readonly seed: SeedResult;
+  readonly size: { readonly tables: Record<string, number>; readonly bytesPerEvaluation: number; readonly bytesPerOpenPullRequest: number; readonly openPullRequests: number; readonly onDisk?: number };
+  readonly queries: Record<string, Summary>;
+  readonly preview: { readonly owner: string; readonly openPullRequests: number; readonly loadMs: number; readonly gatesMs: number };
+}
+
+/** One evaluation of a realistic PR (40 files, 3 commits), as the app records it. */
+function sampleRecord(i: number, pr: PullRequestSnapshot, outcomes: ReturnType<typeof runGates>): EvaluationRecord {
+  return evaluationRecord({
+    repository: { id: 9_000_000 + (i % 200), fullName: `bench/repo-${i % 200}`, installationId: 1 },
+    number: 1 + (i % 5000),
+    headSha: i.toString(16).padStart(40, '0'),
+    event: 'pull_request.synchronize',
+    deliveryId: `bench-${i}`,
+    at: Date.now(),
+    verdict: { kind: 'evaluated', outcomes, notes: [] },
+    pr: { ...pr, number: 1 + (i % 5000) },
+  });
+}
+
+function samplePullRequest(): PullRequestSnapshot {
+  const files = Array.from({ length: 40 }, (_, i) => ({ path: `src/module-${i % 7}/file-${i}.ts`, changeType: 'modified' as const, additions: 12, deletions: 3 }));
+  const commits = Array.from({ length: 3 }, (_, i) => ({
+    sha: String(i).padStart(40, 'c'),
+    subject: `Part ${i} of PROJ-1`,
+    message: `Part ${i} of PROJ-1\n\nA body.\n\nSigned-off-by: Dana <dana@example.com>`,
+    authorName: 'Dana',
+    authorEmail: 'dana@example.com',
+    authorLogin: 'dana',
+    authorIsBot: false,
+    parentCount: 1,
+    signature: { isValid: true, state: 'valid', wasSignedByGitHub: false },
+  }));
+  return {
+    repository: { owner: 'bench', name: 'repo', defaultBranch: 'main', host: 'github.com' },
+    number: 1,
+    title: 'PROJ-1 Add retries',
+    body: 'Adds retries with backoff. Fixes PROJ-1.',
+    author: { login: 'dana', isBot: false },
+    isDraft: false,
+    state: 'open',
+    baseRef: 'main',
+    baseSha: 'b'.repeat(40),
+    headRef: 'feature/proj-1',
+    headSha: 'f'.repeat(40),
+    isCrossRepository: false,
+    labels: [],
+    totals: { changedFiles: 40, additions: 480, deletions: 120 },
+    files: { nodes: files, totalCount: 40, truncated: false },
+    commits: { nodes: commits, totalCount: 3, truncated: false },
+    reviews: { nodes: [], totalCount: 0, truncated: false },
+    closingIssues: [],
+    teams: {},
+    base: { codeowners: null, gitattributes: null },
+  };
+}
+
+/** Section 1: the recorder at 50 evaluations/s for a while, then a burst. */
+async function recording(env: Record<string, string>): Promise<Pick<HistoryBenchResult, 'sustained' | 'burst'>> {
+  const metrics = createMetrics({ defaultMetrics: false });
+  const history = startHistory({ settings: { enabled: true, databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR ?? './data', retentionDays: 400 }, log, metrics, recorder: { probeIntervalMs: 0 } });
+  await history.database(); // opened and migrated: what is measured is recording, not start-up
+  const pr = samplePullRequest();
+  const outcomes = runGates(pr, DEFAULT_CONFIG);
+  const batchTimes: number[] = [];
+  const observe = metrics.history.writeDuration.observe.bind(metrics.history.writeDuration);
+  metrics.history.writeDuration.observe = ((labels: never, value: number) => {
+    batchTimes.push(value * 1000);
+    observe(labels, value);
+  }) as typeof metrics.history.writeDuration.observe;
+  // The same pacing without recording: what the event loop shows anyway (the baseline).
+  const baseline = monitorEventLoopDelay({ resolution: 5 });
+  baseline.enable();
+  const baselineStart = Date.now();
+  for (let k = 0; Date.now() - baselineStart < Math.min(10_000, PLAN.sustainedSeconds * 1000); k++) {
+    const due = baselineStart + (k * 1000) / PLAN.ratePerSecond;
+    if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+    sampleRecord(k, pr, outcomes);
+  }
+  baseline.disable();
+  const delay = monitorEventLoopDelay({ resolution: 5 });
+  let i = 0;
+  let maxBuffered = 0;
+  const started = Date.now();
+  delay.enable();
+  // Build each record beforehand, as an evaluation would have: what is timed is recording it.
+  while (Date.now() - started < PLAN.sustainedSeconds * 1000) {
+    const due = started + (i * 1000) / PLAN.ratePerSecond;
+    if (due > Date.now()) await new Promise((r) => setTimeout(r, due - Date.now()));
+    history.recordEvaluation(sampleRecord(i++, pr, outcomes));
+    maxBuffered = Math.max(maxBuffered, history.health().historyBuffered ?? 0);
+  }
+  const recordedAt = Date.now();
+  await history.drained(120_000);
+  const lagMs = Date.now() - recordedAt;
+  delay.disable();
+  const seconds = (recordedAt - started) / 1000;
+  const db = await history.database();
+  const written = Number((await sql<{ n: number }>`SELECT count(*) AS n FROM evaluations WHERE delivery_id LIKE 'bench-%'`.execute(db)).rows[0]!.n);
+  const loop = (h: typeof delay): Summary => ({ n: h.count, p50: h.percentile(50) / 1e6, p95: h.percentile(95) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6 });
+  const eventLoopDelayMs = loop(delay);
+  const baselineEventLoopDelayMs = loop(baseline);
+
+  const burstRecords = Array.from({ length: PLAN.burst }, (_, k) => sampleRecord(1_000_000 + k, pr, outcomes));
+  const burstStart = Date.now();
+  for (const r of burstRecords) history.recordEvaluation(r);
+  await history.drained(300_000);
+  const burstSeconds = (Date.now() - burstStart) / 1000;
+  await sql`DELETE FROM evaluations WHERE delivery_id LIKE 'bench-%'`.execute(db);
+  await sql`DELETE FROM gate_results WHERE repository_id >= 9000000`.execute(db);
+  await sql`DELETE FROM pull_requests WHERE repository_id >= 9000000`.execute(db);
+  await sql`DELETE FROM pull_request_weeks WHERE repository_id >= 9000000`.execute(db);
+  await sql`DELETE FROM open_pull_requests WHERE repository_id >= 9000000`.execute(db);
+  await history.close();
+  return {
+    sustained: { recorded: i, written, seconds, maxBuffered, batchMs: summarize(batchTimes), eventLoopDelayMs, baselineEventLoopDelayMs, lagMs },
+    burst: { records: PLAN.burst, seconds: burstSeconds, perSecond: PLAN.burst / burstSeconds },
+  };
+}
+
+const TABLES = ['evaluations', 'gate_results', 'overrides', 'pull_requests', 'pull_request_weeks', 'open_pull_requests', 'snapshot_files'] as const;
+
+async function sizes(db: Kysely<HistoryTables>, seed: SeedResult): Promise<HistoryBenchResult['size']> {
+  await sql`CHECKPOINT`.execute(db).catch(() => {});
+  const tables: Record<string, number> = {};
+  for (const t of TABLES) tables[t] = Number((await sql<{ n: number }>`SELECT pg_total_relation_size(${t}::regclass) AS n`.execute(db)).rows[0]!.n);
+  const open = Number((await sql<{ n: number }>`SELECT count(*) AS n FROM open_pull_requests`.execute(db)).rows[0]!.n);
+  const perEvaluation = TABLES.filter((t) => t !== 'open_pull_requests' && t !== 'snapshot_files').reduce((n, t) => n + tables[t]!, 0) / seed.evaluations;
+  return { tables, bytesPerEvaluation: perEvaluation, bytesPerOpenPullRequest: open > 0 ? (tables.open_pull_requests! + tables.snapshot_files!) / open : 0, openPullRequests: open };
+}
+
+/** Section 3: each insights query, over varied scopes, timed. */
+async function queries(db: Kysely<HistoryTables>, seed: SeedResult, now: number): Promise<Record<string, Summary>> {
+  const byOrg = new Map<string, number[]>();
+  for (const r of seed.repositories) byOrg.set(r.fullName.split('/')[0]!, [...(byOrg.get(r.fullName.split('/')[0]!) ?? []), r.id]);
+  const biggest = [...byOrg.values()].sort((a, b) => b.length - a.length)[0]!;
+  const day = 86_400_000;
+  // The views' default (the largest organisation, 90 days), a longer period, and single repositories.
+  const scopes: insights.InsightsScope[] = [
+    { repositoryIds: biggest, from: new Date(now - 90 * day), to: new Date(now) },
+    { repositoryIds: biggest, from: new Date(now - 365 * day), to: new Date(now) },
+    { repositoryIds: [...byOrg.values()].flat(), from: new Date(now - 90 * day), to: new Date(now) },
+    { repositoryIds: [biggest[0]!], from: new Date(now - 90 * day), to: new Date(now) },
+    { repositoryIds: biggest.slice(0, 10), from: new Date(now - 30 * day), to: new Date(now) },
+  ];
+  const runs: Record<string, (scope: insights.InsightsScope) => Promise<unknown>> = {
+    weeklyActivity: (s) => insights.weeklyActivity(db, s),
+    mergedSize: (s) => insights.mergedSize(db, s),
+    gateShares: (s) => insights.gateShares(db, s),
+    gateWeekly: (s) => insights.gateWeekly(db, s),
+    topReasons: (s) => insights.topReasons(db, s),
+    compliance: (s) => insights.compliance(db, s),
+    overrideLog: (s) => insights.overrideLog(db, s),
+    overrideCounts: (s) => insights.overrideCounts(db, s),
+    reviewTimes: (s) => insights.reviewTimes(db, s),
+    reviewTimesByWeek: (s) => insights.reviewTimesByWeek(db, s),
+    slowestToReview: (s) => insights.slowestToReview(db, s),
+    largestMerged: (s) => insights.largestMerged(db, s),
+    whatIf: (s) => insights.whatIf(db, s, { maxLines: 300, maxFiles: 30, defaultExcludes: true }),
+    repositorySummaries: (s) => insights.repositorySummaries(db, s),
+  };
+  const out: Record<string, Summary> = {};
+  for (const [name, run] of Object.entries(runs)) {
+    await run(scopes[0]!); // warm
+    const samples: number[] = [];
+    for (let k = 0; k < PLAN.queryRuns; k++) {
+      const started = performance.now();
+      await run(scopes[k % scopes.length]!);
+      samples.push(performance.now() - started);
+    }
+    out[name] = summarize(samples);
+  }
+  return out;
+}
+
+async function preview(db: Kysely<HistoryTables>): Promise<HistoryBenchResult['preview']> {
+  const { rows } = await sql<{ owner: string; n: number }>`SELECT owner, count(*) AS n FROM open_pull_requests GROUP BY owner ORDER BY n DESC LIMIT 1`.execute(db);
+  const owner = rows[0]?.owner ?? 'none';
+  const started = performance.now();
+  const open = await loadOpenPullRequests(db, { owner });
+  const loadMs = performance.now() - started;
+  const gatesStarted = performance.now();
+  for (const o of open) runGates(o.snapshot, DEFAULT_CONFIG);
+  return { owner, openPullRequests: open.length, loadMs, gatesMs: performance.now() - gatesStarted };
+}
+
+function directorySize(dir: string): number {
+  let total = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    total += entry.isDirectory() ? directorySize(path) : statSync(path).size;
+  }
+  return total;
+}
+
+async function benchBackend(backend: 'embedded' | 'server', print: (line: string) => void): Promise<HistoryBenchResult> {
+  let server: PostgresServer | undefined;
+  let dataDir: string | undefined;
+  let env: Record<string, string>;
+  if (backend === 'server') {
+    server = await PostgresServer.start();
+    env = { DATABASE_URL: await server.createDatabase('history_bench') };
+  } else {
+    dataDir = mkdtempSync(join(tmpdir(), 'quality-gates-history-bench-'));
+    env = { DATA_DIR: dataDir };
+  }
+  let opened: OpenedDatabase | undefined;
+  try {
+    print(`\n## ${backend === 'embedded' ? 'Embedded (PGlite in DATA_DIR)' : 'PostgreSQL server (DATABASE_URL)'}\n`);
+    const recorded = await recording(env);
+    print(`Recording at ${PLAN.ratePerSecond}/s for ${PLAN.sustainedSeconds} s, then a burst of ${PLAN.burst.toLocaleString('en-US')}:\n`);
+    print(
+      table(
+        ['recorded', 'written', 'rate', 'batch p50', 'batch p95', 'buffer max', 'caught up', 'event-loop p99 (without)', 'burst drained', 'ceiling'],
+        [[
+          num(recorded.sustained.recorded, 0),
+          num(recorded.sustained.written, 0),
+          `${num(recorded.sustained.written / recorded.sustained.seconds)}/s`,
+          ms(recorded.sustained.batchMs.p50),
+          ms(recorded.sustained.batchMs.p95),
+          num(recorded.sustained.maxBuffered, 0),
+          ms(recorded.sustained.lagMs),
+          `${ms(recorded.sustained.eventLoopDelayMs.p99)} (${ms(recorded.sustained.baselineEventLoopDelayMs.p99)})`,
+          `${num(recorded.burst.seconds)} s`,
+          `${num(recorded.burst.perSecond, 0)}/s`,
+        ]],
+      ),
+    );
+
+    opened = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR }, log);
+    await migrate(opened.db);
+    const now = Date.now();
+    print(`\nSeeding ${PLAN.evaluations.toLocaleString('en-US')} evaluations…`);
+    const seed = await seedHistory(opened.db, { evaluations: PLAN.evaluations, now });
+    print(`seeded in ${num(seed.durationMs / 1000)} s (${num(seed.evaluations / (seed.durationMs / 1000), 0)} evaluations/s): ${seed.pullRequests.toLocaleString('en-US')} pull requests, ${seed.openPullRequests.toLocaleString('en-US')} open.\n`);
+    await sql`ANALYZE`.execute(opened.db);
+    const size = await sizes(opened.db, seed);
+    const onDisk = dataDir ? directorySize(dataDir) : undefined;
+    print(
+      table(
+        ['table', 'size'],
+        [...Object.entries(size.tables).map(([t, n]) => [t, mb(n)]), ['per evaluation', `${num(size.bytesPerEvaluation, 0)} B`], ['per open PR', `${num(size.bytesPerOpenPullRequest, 0)} B`], ...(onDisk ? [['DATA_DIR on disk', mb(onDisk)]] : [])],
+      ),
+    );
+    const timings = await queries(opened.db, seed, now);
+    print(`\nInsights queries, ${PLAN.queryRuns} runs each over five scopes (largest organisation 90 and 365 days, all organisations, one repository, ten repositories over 30 days):\n`);
+    print(table(['query', 'p50', 'p95', 'max'], Object.entries(timings).map(([q, s]) => [q, ms(s.p50), ms(s.p95), ms(s.max)])));
+    const previewed = await preview(opened.db);
+    print(`\nPolicy preview read: ${previewed.openPullRequests.toLocaleString('en-US')} open PRs of ${previewed.owner} loaded in ${ms(previewed.loadMs)}, gates re-run on all in ${ms(previewed.gatesMs)}.`);
+    return { backend, ...recorded, seed, size: { ...size, ...(onDisk ? { onDisk } : {}) }, queries: timings, preview: previewed };
+  } finally {
+    await opened?.close();
+    await server?.destroy();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export async function runHistoryBench(print: (line: string) => void = console.log): Promise<HistoryBenchResult[]> {
+  const wanted = (process.env.HISTORY_BENCH_BACKENDS ?? 'embedded,server').split(',').map((b) => b.trim());
+  const results: HistoryBenchResult[] = [];
+  print(`# History bench (${QUICK ? 'quick' : 'full'})`);
+  for (const backend of ['embedded', 'server'] as const) {
+    if (!wanted.includes(backend)) continue;
+    if (backend === 'server' && !findPostgresBin()) {
+      print('\nPostgreSQL is not installed: the server half is skipped (apt-get install postgresql).');
+      continue;
+    }
+    results.push(await benchBackend(backend, print));
+  }
+  const dir = join(ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'history.json'), `${JSON.stringify({ quick: QUICK, plan: PLAN, results }, null, 2)}\n`);
+  return results;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  runHistoryBench().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
