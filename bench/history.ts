@@ -1,6 +1,6 @@
 /**
  * `npm run bench:history`: the history against its budgets, on the embedded database and on a
- * PostgreSQL server this bench starts (docs/performance.md, "History"):
+ * PostgreSQL server this bench starts (figures in docs/deploy.md, "Sizing"):
  *
  *   1. sustained recording at 50 evaluations a second through the real recorder: written per
  *      second, batch write time, buffer high-water mark, and the main thread's event-loop delay
@@ -30,7 +30,7 @@ import { migrate } from '../src/store/migrations.js';
 import { loadOpenPullRequests } from '../src/store/open-pull-requests.js';
 import { evaluationRecord } from '../src/store/record-builders.js';
 import type { EvaluationRecord } from '../src/store/records.js';
-import { seedHistory, type SeedResult } from '../src/store/seed.js';
+import { seedHistory, syntheticSnapshot, type SeedResult } from '../src/store/seed.js';
 import type { HistoryTables } from '../src/store/tables.js';
 import type { PullRequestSnapshot } from '../src/snapshot.js';
 import { findPostgresBin, PostgresServer } from './postgres-server.js';
@@ -71,41 +71,9 @@ function sampleRecord(i: number, pr: PullRequestSnapshot, outcomes: ReturnType<t
   });
 }
 
+/** A realistic pull request: 40 files, 600 lines, 3 signed commits. */
 function samplePullRequest(): PullRequestSnapshot {
-  const files = Array.from({ length: 40 }, (_, i) => ({ path: `src/module-${i % 7}/file-${i}.ts`, changeType: 'modified' as const, additions: 12, deletions: 3 }));
-  const commits = Array.from({ length: 3 }, (_, i) => ({
-    sha: String(i).padStart(40, 'c'),
-    subject: `Part ${i} of PROJ-1`,
-    message: `Part ${i} of PROJ-1\n\nA body.\n\nSigned-off-by: Dana <dana@example.com>`,
-    authorName: 'Dana',
-    authorEmail: 'dana@example.com',
-    authorLogin: 'dana',
-    authorIsBot: false,
-    parentCount: 1,
-    signature: { isValid: true, state: 'valid', wasSignedByGitHub: false },
-  }));
-  return {
-    repository: { owner: 'bench', name: 'repo', defaultBranch: 'main', host: 'github.com' },
-    number: 1,
-    title: 'PROJ-1 Add retries',
-    body: 'Adds retries with backoff. Fixes PROJ-1.',
-    author: { login: 'dana', isBot: false },
-    isDraft: false,
-    state: 'open',
-    baseRef: 'main',
-    baseSha: 'b'.repeat(40),
-    headRef: 'feature/proj-1',
-    headSha: 'f'.repeat(40),
-    isCrossRepository: false,
-    labels: [],
-    totals: { changedFiles: 40, additions: 480, deletions: 120 },
-    files: { nodes: files, totalCount: 40, truncated: false },
-    commits: { nodes: commits, totalCount: 3, truncated: false },
-    reviews: { nodes: [], totalCount: 0, truncated: false },
-    closingIssues: [],
-    teams: {},
-    base: { codeowners: null, gitattributes: null },
-  };
+  return syntheticSnapshot({ repository: 'bench/repo', number: 1, headSha: 'f'.repeat(40), author: { login: 'dana', isBot: false }, files: 40, lines: 600, commits: 3 });
 }
 
 /** Section 1: the recorder at 50 evaluations/s for a while, then a burst. */

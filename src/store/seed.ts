@@ -244,7 +244,7 @@ export async function seedHistory(db: Kysely<HistoryTables>, options: SeedOption
       const last = k === count - 1;
       items.push({
         kind: 'evaluation',
-        record: last && isOpen && snapshots ? { ...record, snapshot: encodeSnapshot(syntheticSnapshot(repo, number, sha, author, files, lines, commits, unsigned, firstReviewAt, approvalAt)) } : record,
+        record: last && isOpen && snapshots ? { ...record, snapshot: encodeSnapshot(syntheticSnapshot({ repository: repo.fullName, number, headSha: sha, author, files, lines, commits, unsigned, firstReviewAt, approvalAt, codeowners: repo.codeowners })) } : record,
       });
       evaluations++;
       batchCount++;
@@ -266,20 +266,28 @@ function plural(n: number, one: string): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? one : `${one}s`}`;
 }
 
+/** What `syntheticSnapshot` builds a pull request from. */
+export interface SyntheticPullRequest {
+  readonly repository: string;
+  readonly number: number;
+  readonly headSha: string;
+  readonly author: { readonly login: string; readonly isBot: boolean };
+  readonly files: number;
+  readonly lines: number;
+  readonly commits: number;
+  /** Commits without a signature (the first ones). */
+  readonly unsigned?: number;
+  readonly firstReviewAt?: number | undefined;
+  readonly approvalAt?: number | undefined;
+  /** The base branch's CODEOWNERS, when the repository has one. */
+  readonly codeowners?: boolean;
+}
+
 /** An open PR as the loader would have seen it: file paths and counts, commits with sign-offs, reviews. */
-function syntheticSnapshot(
-  repo: Repo,
-  number: number,
-  headSha: string,
-  author: { login: string; isBot: boolean },
-  files: number,
-  lines: number,
-  commits: number,
-  unsigned: number,
-  firstReviewAt: number | undefined,
-  approvalAt: number | undefined,
-): PullRequestSnapshot {
-  const [owner, name] = repo.fullName.split('/') as [string, string];
+export function syntheticSnapshot(p: SyntheticPullRequest): PullRequestSnapshot {
+  const { number, headSha, author, files, lines, commits, firstReviewAt, approvalAt } = p;
+  const unsigned = p.unsigned ?? 0;
+  const [owner, name] = p.repository.split('/') as [string, string];
   const per = Math.max(1, Math.round(lines / files));
   const changed: ChangedFile[] = Array.from({ length: files }, (_, i) => ({
     path: i % 4 === 3 ? `test/module-${i % 17}/case-${i}.test.ts` : `src/module-${i % 17}/part-${i}.ts`,
@@ -324,7 +332,7 @@ function syntheticSnapshot(
     closingIssues: [],
     teams: {},
     base: {
-      codeowners: repo.codeowners ? { path: '.github/CODEOWNERS', oid: `co-${repo.id}`, byteSize: 120, text: `* @${owner}/platform\n/src/module-1/ @${owner}/payments\n/docs/ @${owner}/writers\n`, truncated: false } : null,
+      codeowners: p.codeowners ? { path: '.github/CODEOWNERS', oid: `co-${owner}-${name}`, byteSize: 120, text: `* @${owner}/platform\n/src/module-1/ @${owner}/payments\n/docs/ @${owner}/writers\n`, truncated: false } : null,
       gitattributes: null,
     },
   };

@@ -12,8 +12,8 @@
  * value; all SQL is parameterised.
  */
 import { sql, type Insertable, type Kysely, type RawBuilder, type Transaction } from 'kysely';
-import { clean, evaluationId, overrideId, ownerOf, weekOf, type EvaluationRecord, type PullRequestFacts, type PullRequestRecord } from './records.js';
-import type { HistoryTables, OverridesTable } from './tables.js';
+import { clean, evaluationId, overrideId, ownerOf, weekOf, type EvaluationRecord, type PullRequestFacts, type PullRequestRecord, type RepositoryKey } from './records.js';
+import type { HistoryTables, OverridesTable, PullRequestsTable } from './tables.js';
 
 export type HistoryItem = { readonly kind: 'evaluation'; readonly record: EvaluationRecord } | { readonly kind: 'pull-request'; readonly record: PullRequestRecord };
 
@@ -99,47 +99,13 @@ const GATE_COLUMNS = [
 /** The batch-size figures a pull request's row keeps from its latest evaluation. */
 const PR_FIGURES = ['counted_lines', 'counted_files', 'lines_default_excludes_on', 'files_default_excludes_on', 'lines_default_excludes_off', 'files_default_excludes_off', 'max_lines', 'max_files'] as const;
 
+/** Time columns of `pull_requests`, carried as ISO strings while a batch is merged. */
+type TimeColumn = 'state_at' | 'details_at' | 'opened_at' | 'ready_at' | 'first_review_at' | 'first_approval_at' | 'closed_at' | 'merged_at' | 'first_evaluated_at' | 'last_evaluated_at';
+
 /** A pull request's row as one batch contributes to it (merged with the stored row by SQL). */
-interface PullRequestDelta {
-  repository_id: number;
-  pr_number: number;
-  repository: string;
-  owner: string;
-  installation_id: number;
-  author: string | null;
-  author_is_bot: boolean | null;
-  base_ref: string | null;
-  title: string | null;
-  details_at: string | null;
-  state: 'open' | 'closed' | 'merged';
-  state_at: string | null;
-  draft: boolean | null;
-  opened_at: string | null;
-  ready_at: string | null;
-  first_review_at: string | null;
-  first_approval_at: string | null;
-  closed_at: string | null;
-  merged_at: string | null;
-  first_evaluated_at: string | null;
-  last_evaluated_at: string | null;
-  evaluations: number;
-  last_head_sha: string | null;
-  last_verdict: string | null;
-  last_conclusion: string | null;
-  blocked_by: string[];
-  warned_by: string[];
-  overridden: string[];
-  gate_statuses: string;
-  counted_lines: number | null;
-  counted_files: number | null;
-  lines_default_excludes_on: number | null;
-  files_default_excludes_on: number | null;
-  lines_default_excludes_off: number | null;
-  files_default_excludes_off: number | null;
-  max_lines: number | null;
-  max_files: number | null;
-  updated_at: string;
-}
+type PullRequestDelta = Omit<Required<Insertable<PullRequestsTable>>, TimeColumn | 'updated_at' | 'gate_statuses' | 'state' | 'evaluations' | 'blocked_by' | 'warned_by' | 'overridden'> & {
+  [K in TimeColumn]: string | null;
+} & { updated_at: string; gate_statuses: string; state: 'open' | 'closed' | 'merged'; evaluations: number; blocked_by: string[]; warned_by: string[]; overridden: string[] };
 
 /** PostgreSQL's limit is 65,535 parameters per statement; multi-row VALUES stay under it. */
 const MAX_PARAMETERS = 60_000;
@@ -156,13 +122,14 @@ const earlier = (a: string | null, b: string | null | undefined) => (!b ? a : !a
 const later = (a: string | null, b: string | null | undefined) => (!b ? a : !a || Date.parse(b) > Date.parse(a) ? b : a);
 const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])].sort();
 
-function emptyDelta(repository: { id: number; fullName: string; installationId: number }, number: number, at: string): PullRequestDelta {
+/** The columns that name a pull request, in every table that has them. */
+function pullRequestColumns(repository: RepositoryKey, number: number) {
+  return { repository_id: repository.id, repository: repository.fullName, owner: ownerOf(repository.fullName), installation_id: repository.installationId, pr_number: number };
+}
+
+function emptyDelta(repository: RepositoryKey, number: number, at: string): PullRequestDelta {
   return {
-    repository_id: repository.id,
-    pr_number: number,
-    repository: repository.fullName,
-    owner: ownerOf(repository.fullName),
-    installation_id: repository.installationId,
+    ...pullRequestColumns(repository, number),
     author: null,
     author_is_bot: null,
     base_ref: null,
@@ -300,11 +267,7 @@ async function insertEvaluations(trx: Db, evaluations: ReadonlyMap<string, Evalu
     .sort(([a], [b]) => (a < b ? -1 : 1))
     .map(([id, e]) => ({
       id,
-      repository_id: e.repository.id,
-      repository: e.repository.fullName,
-      owner: ownerOf(e.repository.fullName),
-      installation_id: e.repository.installationId,
-      pr_number: e.number,
+      ...pullRequestColumns(e.repository, e.number),
       head_sha: e.headSha,
       author: e.author?.login ?? null,
       author_is_bot: e.author?.isBot ?? null,
@@ -454,11 +417,7 @@ async function insertOverrides(trx: Db, evaluations: readonly EvaluationRecord[]
       const id = overrideId(e.repository.id, e.number, o);
       rows.set(id, {
         id,
-        repository_id: e.repository.id,
-        repository: e.repository.fullName,
-        owner: ownerOf(e.repository.fullName),
-        installation_id: e.repository.installationId,
-        pr_number: e.number,
+        ...pullRequestColumns(e.repository, e.number),
         head_sha: o.headSha,
         outcome: o.outcome,
         login: o.login,
@@ -498,11 +457,7 @@ async function upsertSnapshots(trx: Db, evaluations: readonly EvaluationRecord[]
       .execute();
   }
   const rows = byKey(latest).map((e) => ({
-    repository_id: e.repository.id,
-    pr_number: e.number,
-    repository: e.repository.fullName,
-    owner: ownerOf(e.repository.fullName),
-    installation_id: e.repository.installationId,
+    ...pullRequestColumns(e.repository, e.number),
     head_sha: e.snapshot!.headSha,
     captured_at: e.evaluatedAt,
     snapshot: e.snapshot!.json,
