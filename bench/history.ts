@@ -49,7 +49,7 @@ const log = pino({ level: 'warn' });
 
 export interface HistoryBenchResult {
   readonly backend: 'embedded' | 'server';
-  readonly sustained: { readonly recorded: number; readonly written: number; readonly seconds: number; readonly maxBuffered: number; readonly batchMs: Summary; readonly eventLoopDelayMs: Summary; readonly baselineEventLoopDelayMs: Summary; readonly lagMs: number };
+  readonly sustained: { readonly recorded: number; readonly written: number; readonly seconds: number; readonly maxBuffered: number; readonly batchMs: Summary; readonly eventLoopDelayMs: Summary; readonly baselineEventLoopDelayMs: Summary; readonly lagMs: number; readonly rssBytes: number };
   readonly burst: { readonly records: number; readonly seconds: number; readonly perSecond: number };
   readonly seed: SeedResult;
   readonly size: { readonly tables: Record<string, number>; readonly bytesPerEvaluation: number; readonly bytesPerOpenPullRequest: number; readonly openPullRequests: number; readonly onDisk?: number };
@@ -113,6 +113,8 @@ async function recording(env: Record<string, string>): Promise<Pick<HistoryBench
   }
   const recordedAt = Date.now();
   await history.drained(120_000);
+  // The process's resident memory with the history open (the embedded database's worker included).
+  const rssBytes = process.memoryUsage().rss;
   const lagMs = Date.now() - recordedAt;
   delay.disable();
   const seconds = (recordedAt - started) / 1000;
@@ -134,7 +136,7 @@ async function recording(env: Record<string, string>): Promise<Pick<HistoryBench
   await sql`DELETE FROM open_pull_requests WHERE repository_id >= 9000000`.execute(db);
   await history.close();
   return {
-    sustained: { recorded: i, written, seconds, maxBuffered, batchMs: summarize(batchTimes), eventLoopDelayMs, baselineEventLoopDelayMs, lagMs },
+    sustained: { recorded: i, written, seconds, maxBuffered, batchMs: summarize(batchTimes), eventLoopDelayMs, baselineEventLoopDelayMs, lagMs, rssBytes },
     burst: { records: PLAN.burst, seconds: burstSeconds, perSecond: PLAN.burst / burstSeconds },
   };
 }
@@ -232,7 +234,7 @@ async function benchBackend(backend: 'embedded' | 'server', print: (line: string
     print(`Recording at ${PLAN.ratePerSecond}/s for ${PLAN.sustainedSeconds} s, then a burst of ${PLAN.burst.toLocaleString('en-US')}:\n`);
     print(
       table(
-        ['recorded', 'written', 'rate', 'batch p50', 'batch p95', 'buffer max', 'caught up', 'event-loop p99 (without)', 'burst drained', 'ceiling'],
+        ['recorded', 'written', 'rate', 'batch p50', 'batch p95', 'buffer max', 'caught up', 'event-loop p99 (without)', 'burst drained', 'ceiling', 'RSS'],
         [[
           num(recorded.sustained.recorded, 0),
           num(recorded.sustained.written, 0),
@@ -244,6 +246,7 @@ async function benchBackend(backend: 'embedded' | 'server', print: (line: string
           `${ms(recorded.sustained.eventLoopDelayMs.p99)} (${ms(recorded.sustained.baselineEventLoopDelayMs.p99)})`,
           `${num(recorded.burst.seconds)} s`,
           `${num(recorded.burst.perSecond, 0)}/s`,
+          mb(recorded.sustained.rssBytes),
         ]],
       ),
     );
