@@ -12,7 +12,7 @@ import type { HistoryMetrics } from './metrics.js';
 import { migrate } from './migrations.js';
 import { HistoryRecorder, type HistoryHealth, type HistoryStore, type RecorderOptions } from './recorder.js';
 import type { EvaluationRecord, PullRequestRecord } from './records.js';
-import { deleteExpired, retentionCutoff } from './retention.js';
+import { deleteExpired, retentionCutoff, vacuum } from './retention.js';
 import type { HistorySettings } from './settings.js';
 import type { HistoryTables } from './tables.js';
 import { writeBatch, type HistoryItem, type WriteSummary } from './writer.js';
@@ -42,7 +42,7 @@ export interface StartHistoryOptions {
   readonly metrics: { readonly registry: Registry; readonly history: HistoryMetrics };
   /** Buffer and retry tuning (tests). */
   readonly recorder?: Partial<Omit<RecorderOptions, 'store' | 'log' | 'metrics'>>;
-  /** Retention job: first run after `firstRunMs` (default 1 minute), then every `intervalMs` (default 1 hour). */
+  /** Retention job (and, embedded, VACUUM ANALYZE): first run after `firstRunMs` (default 1 minute), then every `intervalMs` (default 1 hour). */
   readonly retention?: { readonly firstRunMs?: number; readonly intervalMs?: number; readonly batchSize?: number };
   /** Server connections per replica (default 4). */
   readonly poolSize?: number;
@@ -168,6 +168,11 @@ function startRetention(store: DatabaseStore, days: number, log: Logger, metrics
         });
         const total = Object.values(deleted).reduce((a, b) => a + b, 0);
         if (total > 0) log.info({ deleted, retentionDays: days, durationMs: Date.now() - started }, 'history retention deleted old rows');
+        if (store.backend === 'embedded' && !stopped) {
+          const vacuumStarted = Date.now();
+          await vacuum(await store.database());
+          log.debug({ durationMs: Date.now() - vacuumStarted }, 'history database vacuumed');
+        }
       } catch (error) {
         log.warn({ err: safeError(error) }, 'history retention failed; it runs again at the next interval');
       } finally {

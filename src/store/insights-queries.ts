@@ -9,6 +9,7 @@
  * mode `block` in at least one evaluation.
  */
 import { sql, type Kysely } from 'kysely';
+import { GATE_IDS } from '../../gates/gate.js';
 import type { HistoryTables } from './tables.js';
 
 export interface InsightsScope {
@@ -111,18 +112,25 @@ export interface GateShare {
   readonly overridden: number;
 }
 
-/** Per gate: how many PRs of the period it evaluated, blocked, warned about; most blocking first. */
-export async function gateShares(db: Db, scope: InsightsScope): Promise<GateShare[]> {
-  const { rows } = await sql<GateShare>`
-    SELECT g.gate, count(*) AS prs,
-      count(*) FILTER (WHERE g.gate = ANY (p.blocked_by)) AS blocked,
-      count(*) FILTER (WHERE g.gate = ANY (p.warned_by)) AS warned,
-      count(*) FILTER (WHERE g.gate = ANY (p.overridden)) AS overridden
-    FROM pull_requests p CROSS JOIN LATERAL jsonb_object_keys(p.gate_statuses) AS g(gate)
-    WHERE ${activeIn(scope)}
-    GROUP BY g.gate
-    ORDER BY blocked DESC, g.gate`.execute(db);
-  return rows;
+/**
+ * Per gate: how many PRs of the period it evaluated, blocked, warned about; most blocking first.
+ * One pass over the PRs, one `FILTER` per gate and figure (no row per gate and PR).
+ */
+export async function gateShares(db: Db, scope: InsightsScope, gates: readonly string[] = GATE_IDS): Promise<GateShare[]> {
+  if (gates.length === 0) return [];
+  const columns = gates.map(
+    (g, i) => sql`
+      count(*) FILTER (WHERE p.gate_statuses ->> ${g} IS NOT NULL) AS ${sql.ref(`e${i}`)},
+      count(*) FILTER (WHERE ${g} = ANY (p.blocked_by)) AS ${sql.ref(`b${i}`)},
+      count(*) FILTER (WHERE ${g} = ANY (p.warned_by)) AS ${sql.ref(`w${i}`)},
+      count(*) FILTER (WHERE ${g} = ANY (p.overridden)) AS ${sql.ref(`o${i}`)}`,
+  );
+  const { rows } = await sql<Record<string, number>>`SELECT ${sql.join(columns)} FROM pull_requests p WHERE ${activeIn(scope)}`.execute(db);
+  const r = rows[0]!;
+  return gates
+    .map((gate, i) => ({ gate, prs: r[`e${i}`]!, blocked: r[`b${i}`]!, warned: r[`w${i}`]!, overridden: r[`o${i}`]! }))
+    .filter((g) => g.prs > 0)
+    .sort((a, b) => b.blocked - a.blocked || a.gate.localeCompare(b.gate));
 }
 
 export interface GateWeek {
@@ -135,19 +143,25 @@ export interface GateWeek {
   readonly overridden: number;
 }
 
-/** Per week and gate (or one gate): PRs evaluated and blocked. */
-export async function gateWeekly(db: Db, scope: InsightsScope, gate?: string): Promise<GateWeek[]> {
-  const { rows } = await sql<GateWeek>`
-    SELECT to_char(w.week, 'YYYY-MM-DD') AS week, g.gate, count(*) AS prs,
-      count(*) FILTER (WHERE g.gate = ANY (w.failed_gates)) AS blocked,
-      count(*) FILTER (WHERE g.gate = ANY (w.warned_gates)) AS warned,
-      count(*) FILTER (WHERE g.gate = ANY (w.overridden_gates)) AS overridden
-    FROM pull_request_weeks w CROSS JOIN LATERAL unnest(w.evaluated_gates) AS g(gate)
+/** Per week and gate (or the gates named): PRs evaluated and blocked. */
+export async function gateWeekly(db: Db, scope: InsightsScope, gates: readonly string[] = GATE_IDS): Promise<GateWeek[]> {
+  if (gates.length === 0) return [];
+  const columns = gates.map(
+    (g, i) => sql`
+      count(*) FILTER (WHERE ${g} = ANY (w.evaluated_gates)) AS ${sql.ref(`e${i}`)},
+      count(*) FILTER (WHERE ${g} = ANY (w.failed_gates)) AS ${sql.ref(`b${i}`)},
+      count(*) FILTER (WHERE ${g} = ANY (w.warned_gates)) AS ${sql.ref(`w${i}`)},
+      count(*) FILTER (WHERE ${g} = ANY (w.overridden_gates)) AS ${sql.ref(`o${i}`)}`,
+  );
+  const { rows } = await sql<Record<string, number> & { week: string }>`
+    SELECT to_char(w.week, 'YYYY-MM-DD') AS week, ${sql.join(columns)}
+    FROM pull_request_weeks w
     WHERE w.repository_id = ANY (${ids(scope)}) AND w.week >= ${mondayOf(scope.from)}::date AND w.week < ${to(scope)}
-      ${gate === undefined ? sql`` : sql`AND g.gate = ${gate}`}
-    GROUP BY w.week, g.gate
-    ORDER BY w.week, g.gate`.execute(db);
-  return rows;
+    GROUP BY w.week
+    ORDER BY w.week`.execute(db);
+  return rows.flatMap((r) =>
+    gates.flatMap((gate, i) => (r[`e${i}`]! > 0 ? [{ week: r.week, gate, prs: r[`e${i}`]!, blocked: r[`b${i}`]!, warned: r[`w${i}`]!, overridden: r[`o${i}`]! }] : [])),
+  );
 }
 
 export interface TopReason {
@@ -156,22 +170,23 @@ export interface TopReason {
   readonly pattern: string;
   /** One reason as the check run showed it. */
   readonly example: string;
+  /** PRs of the period whose latest failure of the gate (fail, warn or overridden) had this reason. */
   readonly prs: number;
-  readonly evaluations: number;
 }
 
-/** The most frequent failure reasons (fail, warn or overridden), per gate, by PRs affected. */
+/** The most frequent failure reasons per gate, counted by PRs of the period (each PR's latest failure per gate). */
 export async function topReasons(db: Db, scope: InsightsScope, options: { readonly gate?: string; readonly perGate?: number } = {}): Promise<TopReason[]> {
   const { rows } = await sql<TopReason>`
-    SELECT gate, pattern, example, prs, evaluations FROM (
-      SELECT gate_id AS gate, regexp_replace(reason, '[0-9][0-9,]*', 'N', 'g') AS pattern,
-        min(reason) AS example, count(DISTINCT (repository_id, pr_number)) AS prs, count(*) AS evaluations,
-        row_number() OVER (PARTITION BY gate_id ORDER BY count(DISTINCT (repository_id, pr_number)) DESC, regexp_replace(reason, '[0-9][0-9,]*', 'N', 'g')) AS rank
-      FROM gate_results
-      WHERE repository_id = ANY (${ids(scope)}) AND evaluated_at >= ${from(scope)} AND evaluated_at < ${to(scope)}
-        AND status IN ('fail', 'warn', 'overridden')
-        ${options.gate === undefined ? sql`` : sql`AND gate_id = ${options.gate}`}
-      GROUP BY gate_id, pattern
+    SELECT gate, pattern, example, prs FROM (
+      SELECT gate, pattern, min(reason) AS example, count(*) AS prs,
+        row_number() OVER (PARTITION BY gate ORDER BY count(*) DESC, pattern) AS rank
+      FROM (
+        SELECT r.key AS gate, r.value AS reason, regexp_replace(r.value, '[0-9][0-9,]*', 'N', 'g') AS pattern
+        FROM pull_requests p CROSS JOIN LATERAL jsonb_each_text(p.failure_reasons) AS r(key, value)
+        WHERE ${activeIn(scope)} AND p.failure_reasons <> '{}'::jsonb
+          ${options.gate === undefined ? sql`` : sql`AND r.key = ${options.gate}`}
+      ) failures
+      GROUP BY gate, pattern
     ) ranked
     WHERE rank <= ${options.perGate ?? 5}
     ORDER BY gate, prs DESC, pattern`.execute(db);

@@ -135,6 +135,7 @@ const initial = statements(
     warned_by text[] NOT NULL DEFAULT '{}',
     overridden text[] NOT NULL DEFAULT '{}',
     gate_statuses jsonb NOT NULL DEFAULT '{}',
+    failure_reasons jsonb NOT NULL DEFAULT '{}',
     counted_lines integer,
     counted_files integer,
     lines_default_excludes_on integer,
@@ -147,8 +148,9 @@ const initial = statements(
     PRIMARY KEY (repository_id, pr_number)
   )`,
   `CREATE INDEX pull_requests_repository_evaluated ON pull_requests (repository_id, last_evaluated_at)`,
-  `CREATE INDEX pull_requests_repository_opened ON pull_requests (repository_id, opened_at)`,
-  `CREATE INDEX pull_requests_repository_merged ON pull_requests (repository_id, merged_at) WHERE merged_at IS NOT NULL`,
+  // Covering: review times and merged sizes are read from the index alone.
+  `CREATE INDEX pull_requests_repository_opened ON pull_requests (repository_id, opened_at) INCLUDE (ready_at, first_review_at)`,
+  `CREATE INDEX pull_requests_repository_merged ON pull_requests (repository_id, merged_at) INCLUDE (opened_at, counted_lines, counted_files) WHERE merged_at IS NOT NULL`,
   `CREATE INDEX pull_requests_updated ON pull_requests USING brin (updated_at)`,
 
   `CREATE TABLE pull_request_weeks (
@@ -161,7 +163,7 @@ const initial = statements(
     failed_gates text[] NOT NULL,
     warned_gates text[] NOT NULL,
     overridden_gates text[] NOT NULL,
-    PRIMARY KEY (repository_id, week, pr_number)
+    PRIMARY KEY (repository_id, week, pr_number) INCLUDE (evaluations)
   )`,
   `CREATE INDEX pull_request_weeks_week ON pull_request_weeks USING brin (week)`,
 

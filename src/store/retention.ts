@@ -60,6 +60,17 @@ export async function deleteExpired(db: Kysely<HistoryTables>, cutoff: Date, opt
   return deleted;
 }
 
+/**
+ * `VACUUM (ANALYZE)` of every history table, one at a time. The embedded database has no
+ * autovacuum (PGlite runs no background workers): without this its statistics go stale, the space
+ * of deleted and updated rows is not reused, and index-only scans stop being possible. A server's
+ * autovacuum does the same on its own.
+ */
+export async function vacuum(db: Kysely<HistoryTables>): Promise<void> {
+  for (const { table } of EXPIRY) await sql`VACUUM (ANALYZE) ${sql.table(table)}`.execute(db);
+  await sql`VACUUM (ANALYZE) snapshot_files`.execute(db);
+}
+
 /** The cutoff for `days` of retention at `now`. */
 export function retentionCutoff(days: number, now: number = Date.now()): Date {
   return new Date(now - days * 24 * 60 * 60 * 1000);

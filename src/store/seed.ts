@@ -140,12 +140,15 @@ export async function seedHistory(db: Kysely<HistoryTables>, options: SeedOption
     options.onProgress?.(evaluations);
   };
 
+  // About three evaluations per pull request (see `count` below).
+  const expectedPullRequests = Math.max(1, options.evaluations / 3.03);
   while (evaluations < options.evaluations) {
     const repo = pickRepo();
     const number = repo.nextNumber++;
     const bot = chance(0.12);
     const author = bot ? { login: `${pick(BOTS)}[bot]`, isBot: true } : { login: pick(authors), isBot: false };
-    const openedAt = now - random() * days * 24 * HOUR;
+    // Pull requests open in time order, as they do in life, so rows lie on disk as production's do.
+    const openedAt = Math.min(now - HOUR, now - days * 24 * HOUR + (days * 24 * HOUR * (pullRequests + random())) / expectedPullRequests);
     const draft = !bot && chance(0.1);
     const readyAt = draft ? openedAt + logNormal(2, 1) * HOUR : openedAt;
     const reviewed = chance(0.93);

@@ -103,9 +103,9 @@ const PR_FIGURES = ['counted_lines', 'counted_files', 'lines_default_excludes_on
 type TimeColumn = 'state_at' | 'details_at' | 'opened_at' | 'ready_at' | 'first_review_at' | 'first_approval_at' | 'closed_at' | 'merged_at' | 'first_evaluated_at' | 'last_evaluated_at';
 
 /** A pull request's row as one batch contributes to it (merged with the stored row by SQL). */
-type PullRequestDelta = Omit<Required<Insertable<PullRequestsTable>>, TimeColumn | 'updated_at' | 'gate_statuses' | 'state' | 'evaluations' | 'blocked_by' | 'warned_by' | 'overridden'> & {
+type PullRequestDelta = Omit<Required<Insertable<PullRequestsTable>>, TimeColumn | 'updated_at' | 'gate_statuses' | 'failure_reasons' | 'state' | 'evaluations' | 'blocked_by' | 'warned_by' | 'overridden'> & {
   [K in TimeColumn]: string | null;
-} & { updated_at: string; gate_statuses: string; state: 'open' | 'closed' | 'merged'; evaluations: number; blocked_by: string[]; warned_by: string[]; overridden: string[] };
+} & { updated_at: string; gate_statuses: string; failure_reasons: Record<string, string>; state: 'open' | 'closed' | 'merged'; evaluations: number; blocked_by: string[]; warned_by: string[]; overridden: string[] };
 
 /** PostgreSQL's limit is 65,535 parameters per statement; multi-row VALUES stay under it. */
 const MAX_PARAMETERS = 60_000;
@@ -154,6 +154,7 @@ function emptyDelta(repository: RepositoryKey, number: number, at: string): Pull
     warned_by: [],
     overridden: [],
     gate_statuses: '{}',
+    failure_reasons: {},
     counted_lines: null,
     counted_files: null,
     lines_default_excludes_on: null,
@@ -204,7 +205,10 @@ function applyEvaluation(d: PullRequestDelta, e: EvaluationRecord): void {
   d.blocked_by = union(d.blocked_by, e.gates.filter((g) => g.status === 'fail').map((g) => g.id));
   d.warned_by = union(d.warned_by, e.gates.filter((g) => g.status === 'warn').map((g) => g.id));
   d.overridden = union(d.overridden, e.gates.filter((g) => g.status === 'overridden').map((g) => g.id));
-  if (d.last_evaluated_at && Date.parse(e.evaluatedAt) < Date.parse(d.last_evaluated_at)) return;
+  const failures = Object.fromEntries(e.gates.filter((g) => g.status === 'fail' || g.status === 'warn' || g.status === 'overridden').map((g) => [g.id, g.reason]));
+  const newest = !d.last_evaluated_at || Date.parse(e.evaluatedAt) >= Date.parse(d.last_evaluated_at);
+  d.failure_reasons = newest ? { ...d.failure_reasons, ...failures } : { ...failures, ...d.failure_reasons };
+  if (!newest) return;
   d.last_evaluated_at = e.evaluatedAt;
   d.last_head_sha = e.headSha;
   d.last_verdict = e.verdict;
@@ -369,7 +373,7 @@ async function upsertPullRequests(trx: Db, deltas: readonly PullRequestDelta[]):
   const newer = sql`(excluded.last_evaluated_at IS NOT NULL AND (pull_requests.last_evaluated_at IS NULL OR excluded.last_evaluated_at >= pull_requests.last_evaluated_at))`;
   const byLatest = (c: string): ColumnValue => sql`CASE WHEN ${newer} THEN ${incoming(c)} ELSE ${stored(c)} END`;
   const byLatestIfSet = (c: string): ColumnValue => sql`CASE WHEN ${newer} AND ${incoming(c)} IS NOT NULL THEN ${incoming(c)} ELSE ${stored(c)} END`;
-  for (const chunk of chunked(deltas)) {
+  for (const chunk of chunked(deltas.map((d) => ({ ...d, failure_reasons: JSON.stringify(d.failure_reasons) })))) {
     await trx
     .insertInto('pull_requests')
     .values(chunk)
@@ -398,6 +402,8 @@ async function upsertPullRequests(trx: Db, deltas: readonly PullRequestDelta[]):
         last_verdict: byLatest('last_verdict'),
         last_conclusion: byLatest('last_conclusion'),
         gate_statuses: sql`CASE WHEN ${newer} AND excluded.gate_statuses <> '{}'::jsonb THEN excluded.gate_statuses ELSE pull_requests.gate_statuses END`,
+        // The newer evaluation's reason wins per gate.
+        failure_reasons: sql`CASE WHEN ${newer} THEN pull_requests.failure_reasons || excluded.failure_reasons ELSE excluded.failure_reasons || pull_requests.failure_reasons END`,
         ...Object.fromEntries(PR_FIGURES.map((c) => [c, byLatestIfSet(c)])),
         last_evaluated_at: sql`GREATEST(pull_requests.last_evaluated_at, excluded.last_evaluated_at)`,
         blocked_by: mergedArray('pull_requests', 'blocked_by'),

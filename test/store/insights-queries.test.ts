@@ -123,25 +123,27 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
   });
 
   it('gate weeks add up to the weekly evaluated PRs', async () => {
-    const rows = await gateWeekly(t.db, scope, 'batch-size');
+    const rows = await gateWeekly(t.db, scope, ['batch-size']);
     const weekly = await weeklyActivity(t.db, scope);
     for (const row of rows) expect(row.prs).toBeLessThanOrEqual(weekly.find((w) => w.week === row.week)!.evaluatedPrs);
     expect(rows.every((r) => r.gate === 'batch-size' && r.blocked <= r.prs)).toBe(true);
     expect(rows.reduce((n, r) => n + r.blocked, 0)).toBeGreaterThan(0);
   });
 
-  it('top reasons: numbers folded, counted by PRs', async () => {
+  it('top reasons: numbers folded, counted by PRs (each PR’s latest failure per gate)', async () => {
     const rows = await topReasons(t.db, scope, { gate: 'batch-size', perGate: 3 });
-    const failures = gates.filter((g) => g.gate_id === 'batch-size' && ['fail', 'warn', 'overridden'].includes(g.status) && inRange(g.evaluated_at, scope));
-    const byPattern = new Map<string, Set<string>>();
-    for (const g of failures) {
-      const pattern = g.reason.replace(/[0-9][0-9,]*/g, 'N');
-      byPattern.set(pattern, (byPattern.get(pattern) ?? new Set()).add(`${g.repository_id}#${g.pr_number}`));
+    const byPattern = new Map<string, number>();
+    for (const p of active()) {
+      const reason = p.failure_reasons['batch-size'];
+      if (reason !== undefined) byPattern.set(reason.replace(/[0-9][0-9,]*/g, 'N'), (byPattern.get(reason.replace(/[0-9][0-9,]*/g, 'N')) ?? 0) + 1);
     }
-    const expected = [...byPattern].sort((a, b) => b[1].size - a[1].size || a[0].localeCompare(b[0])).slice(0, 3);
-    expect(rows.map((r) => [r.pattern, r.prs])).toEqual(expected.map(([p, s]) => [p, s.size]));
+    const expected = [...byPattern].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 3);
+    expect(rows.map((r) => [r.pattern, r.prs])).toEqual(expected);
     expect(rows[0]!.pattern).toBe('N lines in N files (limit N lines, N files)');
     expect(rows[0]!.example).toMatch(/^\d[\d,]* lines? in \d+ files? \(limit/);
+    // Every failing gate appears, and a PR's failure is one that gate_results holds.
+    const all = await topReasons(t.db, scope);
+    expect(new Set(all.map((r) => r.gate))).toEqual(new Set(gates.filter((g) => g.status !== 'pass' && g.status !== 'skipped' && inRange(g.evaluated_at, scope)).map((g) => g.gate_id)));
   });
 
   it('compliance: PRs with a linked ticket, with tests touched, with signed commits', async () => {
