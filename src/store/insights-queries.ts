@@ -8,7 +8,7 @@
  * statuses) are those of the PR's latest evaluation; "blocked by a gate" means the gate failed in
  * mode `block` in at least one evaluation.
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { GATE_IDS } from '../../gates/gate.js';
 import type { HistoryTables } from './tables.js';
 
@@ -181,8 +181,8 @@ export async function topReasons(db: Db, scope: InsightsScope, options: { readon
       SELECT gate, pattern, min(reason) AS example, count(*) AS prs,
         row_number() OVER (PARTITION BY gate ORDER BY count(*) DESC, pattern) AS rank
       FROM (
-        SELECT r.key AS gate, r.value AS reason, regexp_replace(r.value, '[0-9][0-9,]*', 'N', 'g') AS pattern
-        FROM pull_requests p CROSS JOIN LATERAL jsonb_each_text(p.failure_reasons) AS r(key, value)
+        SELECT r.key AS gate, r.value ->> 1 AS reason, r.value ->> 0 AS pattern
+        FROM pull_requests p CROSS JOIN LATERAL jsonb_each(p.failure_reasons) AS r(key, value)
         WHERE ${activeIn(scope)} AND p.failure_reasons <> '{}'::jsonb
           ${options.gate === undefined ? sql`` : sql`AND r.key = ${options.gate}`}
       ) failures
@@ -334,30 +334,42 @@ export interface PullRequestListing {
   readonly countedFiles: number | null;
 }
 
-const LISTING = sql`repository_id AS "repositoryId", repository, pr_number AS number, title, author, state, opened_at AS "openedAt", merged_at AS "mergedAt", counted_lines AS "countedLines", counted_files AS "countedFiles"`;
+/**
+ * The listed PRs' details, for keys found first from an index alone (a top-N over tens of
+ * thousands of PRs would otherwise read every candidate's row).
+ */
+async function listing(db: Db, keys: RawBuilder<unknown>, extra: RawBuilder<unknown>, order: RawBuilder<unknown>): Promise<PullRequestListing[]> {
+  const { rows } = await sql<PullRequestListing>`
+    WITH top AS (${keys})
+    SELECT p.repository_id AS "repositoryId", p.repository, p.pr_number AS number, p.title, p.author, p.state,
+      p.opened_at AS "openedAt", p.merged_at AS "mergedAt", p.counted_lines AS "countedLines", p.counted_files AS "countedFiles", ${extra}
+    FROM top JOIN pull_requests p USING (repository_id, pr_number)
+    ORDER BY ${order}`.execute(db);
+  return rows;
+}
 
 /** PRs opened in the period that waited longest for a first review (still waiting ones count up to `to`); drafts excluded. */
 export async function slowestToReview(db: Db, scope: InsightsScope, limit = 10): Promise<PullRequestListing[]> {
   const wait = hours(sql`LEAST(COALESCE(first_review_at, ${to(scope)}), COALESCE(closed_at, ${to(scope)}), ${to(scope)}) - COALESCE(ready_at, opened_at)`);
-  const { rows } = await sql<PullRequestListing>`
-    SELECT ${LISTING}, round((${wait})::numeric, 1) AS "waitHours"
+  const keys = sql`
+    SELECT repository_id, pr_number, round((${wait})::numeric, 1) AS wait_hours
     FROM pull_requests
     WHERE repository_id = ANY (${ids(scope)}) AND opened_at >= ${from(scope)} AND opened_at < ${to(scope)} AND draft IS NOT TRUE
       AND (first_review_at IS NOT NULL OR state = 'open')
-    ORDER BY "waitHours" DESC NULLS LAST, repository, number
-    LIMIT ${limit}`.execute(db);
-  return rows;
+    ORDER BY wait_hours DESC NULLS LAST, repository_id, pr_number
+    LIMIT ${limit}`;
+  return listing(db, keys, sql`top.wait_hours AS "waitHours"`, sql`"waitHours" DESC NULLS LAST, p.repository, p.pr_number`);
 }
 
 /** The largest PRs merged in the period, by counted lines. */
 export async function largestMerged(db: Db, scope: InsightsScope, limit = 10): Promise<PullRequestListing[]> {
-  const { rows } = await sql<PullRequestListing>`
-    SELECT ${LISTING}, NULL::numeric AS "waitHours"
+  const keys = sql`
+    SELECT repository_id, pr_number, counted_lines
     FROM pull_requests
     WHERE repository_id = ANY (${ids(scope)}) AND merged_at >= ${from(scope)} AND merged_at < ${to(scope)} AND counted_lines IS NOT NULL
-    ORDER BY counted_lines DESC, repository, number
-    LIMIT ${limit}`.execute(db);
-  return rows;
+    ORDER BY counted_lines DESC, repository_id, pr_number
+    LIMIT ${limit}`;
+  return listing(db, keys, sql`NULL::numeric AS "waitHours"`, sql`p.counted_lines DESC, p.repository, p.pr_number`);
 }
 
 export interface WhatIfCandidate {

@@ -148,9 +148,12 @@ const initial = statements(
     PRIMARY KEY (repository_id, pr_number)
   )`,
   `CREATE INDEX pull_requests_repository_evaluated ON pull_requests (repository_id, last_evaluated_at)`,
-  // Covering: review times and merged sizes are read from the index alone.
+  // Covering, by repository and by time (a few repositories, or most of an organisation): review
+  // times, merged sizes, lead times and the largest and slowest lists are read from an index alone.
   `CREATE INDEX pull_requests_repository_opened ON pull_requests (repository_id, opened_at) INCLUDE (ready_at, first_review_at)`,
+  `CREATE INDEX pull_requests_opened ON pull_requests (opened_at) INCLUDE (repository_id, pr_number, ready_at, first_review_at, closed_at, state, draft)`,
   `CREATE INDEX pull_requests_repository_merged ON pull_requests (repository_id, merged_at) INCLUDE (opened_at, counted_lines, counted_files) WHERE merged_at IS NOT NULL`,
+  `CREATE INDEX pull_requests_merged ON pull_requests (merged_at) INCLUDE (repository_id, pr_number, opened_at, counted_lines, counted_files) WHERE merged_at IS NOT NULL`,
   `CREATE INDEX pull_requests_updated ON pull_requests USING brin (updated_at)`,
 
   `CREATE TABLE pull_request_weeks (

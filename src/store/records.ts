@@ -159,6 +159,11 @@ export function overrideId(repositoryId: number, number: number, o: Pick<Overrid
   return idFor('override', repositoryId, number, o.commentUrl, o.headSha, o.outcome);
 }
 
+/** A reason with its numbers folded: "612 lines in 14 files" → "N lines in N files" (top reasons group by it). */
+export function reasonPattern(reason: string): string {
+  return reason.replace(/[0-9][0-9,]*/g, 'N');
+}
+
 /** Monday (UTC) of the ISO week holding `iso`, as `YYYY-MM-DD`. */
 export function weekOf(iso: string | Date): string {
   const d = new Date(iso);

@@ -129,8 +129,8 @@ export interface PullRequestsTable {
   overridden: Generated<string[]>;
   /** The latest evaluation's status per gate, e.g. `{"batch-size":"fail"}`. */
   gate_statuses: ColumnType<Record<string, string>, string | undefined, string>;
-  /** Per gate that failed, warned or was overridden: the reason of the latest such evaluation. */
-  failure_reasons: ColumnType<Record<string, string>, string | undefined, string>;
+  /** Per gate that failed, warned or was overridden: `[pattern, reason]` of the latest such evaluation (`reasonPattern`). */
+  failure_reasons: ColumnType<Record<string, [string, string]>, string | undefined, string>;
   /** The latest batch-size figures. */
   counted_lines: number | null;
   counted_files: number | null;

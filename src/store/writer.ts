@@ -12,7 +12,7 @@
  * value; all SQL is parameterised.
  */
 import { sql, type Insertable, type Kysely, type RawBuilder, type Transaction } from 'kysely';
-import { clean, evaluationId, overrideId, ownerOf, weekOf, type EvaluationRecord, type PullRequestFacts, type PullRequestRecord, type RepositoryKey } from './records.js';
+import { clean, evaluationId, overrideId, ownerOf, reasonPattern, weekOf, type EvaluationRecord, type PullRequestFacts, type PullRequestRecord, type RepositoryKey } from './records.js';
 import type { HistoryTables, OverridesTable, PullRequestsTable } from './tables.js';
 
 export type HistoryItem = { readonly kind: 'evaluation'; readonly record: EvaluationRecord } | { readonly kind: 'pull-request'; readonly record: PullRequestRecord };
@@ -105,7 +105,7 @@ type TimeColumn = 'state_at' | 'details_at' | 'opened_at' | 'ready_at' | 'first_
 /** A pull request's row as one batch contributes to it (merged with the stored row by SQL). */
 type PullRequestDelta = Omit<Required<Insertable<PullRequestsTable>>, TimeColumn | 'updated_at' | 'gate_statuses' | 'failure_reasons' | 'state' | 'evaluations' | 'blocked_by' | 'warned_by' | 'overridden'> & {
   [K in TimeColumn]: string | null;
-} & { updated_at: string; gate_statuses: string; failure_reasons: Record<string, string>; state: 'open' | 'closed' | 'merged'; evaluations: number; blocked_by: string[]; warned_by: string[]; overridden: string[] };
+} & { updated_at: string; gate_statuses: string; failure_reasons: Record<string, [string, string]>; state: 'open' | 'closed' | 'merged'; evaluations: number; blocked_by: string[]; warned_by: string[]; overridden: string[] };
 
 /** PostgreSQL's limit is 65,535 parameters per statement; multi-row VALUES stay under it. */
 const MAX_PARAMETERS = 60_000;
@@ -205,7 +205,7 @@ function applyEvaluation(d: PullRequestDelta, e: EvaluationRecord): void {
   d.blocked_by = union(d.blocked_by, e.gates.filter((g) => g.status === 'fail').map((g) => g.id));
   d.warned_by = union(d.warned_by, e.gates.filter((g) => g.status === 'warn').map((g) => g.id));
   d.overridden = union(d.overridden, e.gates.filter((g) => g.status === 'overridden').map((g) => g.id));
-  const failures = Object.fromEntries(e.gates.filter((g) => g.status === 'fail' || g.status === 'warn' || g.status === 'overridden').map((g) => [g.id, g.reason]));
+  const failures = Object.fromEntries(e.gates.filter((g) => g.status === 'fail' || g.status === 'warn' || g.status === 'overridden').map((g) => [g.id, [reasonPattern(g.reason), g.reason] as [string, string]]));
   const newest = !d.last_evaluated_at || Date.parse(e.evaluatedAt) >= Date.parse(d.last_evaluated_at);
   d.failure_reasons = newest ? { ...d.failure_reasons, ...failures } : { ...failures, ...d.failure_reasons };
   if (!newest) return;
