@@ -26,10 +26,10 @@ const statements = (...sqls: string[]): Migration => ({
  * The history schema, version 1. Index choices (docs/deploy.md, "Indexes"): every insights query
  * filters by repository ids (what the signed-in user may read) and a time range, so each table it
  * reads is indexed by `(repository_id, time)`; weekly counts come from `pull_request_weeks` (one
- * row per pull request and week) and per-PR figures from `pull_requests`, so no view scans
- * `evaluations` or `gate_results` except for the top failure reasons (a partial index on
- * failures). `evaluations` is indexed by pull request only. BRIN indexes on time serve the
- * retention deletes at almost no space.
+ * row per pull request and week) and per-PR figures, top failure reasons included, from
+ * `pull_requests`, so no view scans `evaluations` or `gate_results` (the record behind the
+ * figures: `evaluations` is indexed by pull request, `gate_results` by evaluation). BRIN indexes
+ * on time serve the retention deletes at almost no space.
  */
 const initial = statements(
   `CREATE TABLE evaluations (
@@ -83,7 +83,6 @@ const initial = statements(
     truncated boolean,
     PRIMARY KEY (evaluation_id, gate_id)
   )`,
-  `CREATE INDEX gate_results_failures ON gate_results (repository_id, gate_id, evaluated_at) WHERE status IN ('fail', 'warn', 'overridden')`,
   `CREATE INDEX gate_results_time ON gate_results USING brin (evaluated_at)`,
 
   `CREATE TABLE overrides (
