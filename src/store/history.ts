@@ -11,6 +11,7 @@ import { openDatabase, type Backend, type OpenedDatabase } from './database.js';
 import type { HistoryMetrics } from './metrics.js';
 import { migrate } from './migrations.js';
 import { HistoryRecorder, type HistoryHealth, type HistoryStore, type RecorderOptions } from './recorder.js';
+import { evaluationRecord, pullRequestRecordFromWebhook, type EvaluationInput } from './record-builders.js';
 import type { EvaluationRecord, PullRequestRecord } from './records.js';
 import { deleteExpired, retentionCutoff, vacuum } from './retention.js';
 import type { HistorySettings } from './settings.js';
@@ -21,6 +22,18 @@ import { safeError } from './errors.js';
 export interface History {
   /** False with `HISTORY=off`. */
   readonly enabled: boolean;
+  /**
+   * Records an evaluation whose check run is written: builds its record (`evaluationRecord`) and
+   * buffers it. Returns at once and never throws; with `HISTORY=off` it does nothing, not even
+   * build the record.
+   */
+  recordVerdict(input: EvaluationInput): void;
+  /**
+   * Records what a webhook says of a pull request's life (`pull_request.*`, `pull_request.closed`
+   * included, and `pull_request_review.submitted`; other events and actions are ignored). Returns
+   * at once and never throws; with `HISTORY=off` it does nothing.
+   */
+  recordWebhook(name: string, payload: unknown): void;
   /** Buffers an evaluation's record; returns at once, never throws. Call after the check run is written. */
   recordEvaluation(record: EvaluationRecord): void;
   /** Buffers a pull-request life event (`pullRequestRecordFromWebhook`); returns at once, never throws. */
@@ -61,8 +74,25 @@ export function startHistory(options: StartHistoryOptions): History {
   const recorder = new HistoryRecorder({ ...options.recorder, store, log, metrics: metrics.history });
   recorder.start();
   const retention = startRetention(store, settings.retentionDays, log, metrics.history, options.retention);
+  // Building a record is pure, but a verdict or payload shaped in a way nobody foresaw must
+  // cost the history that record, never the evaluation that handed it over.
+  const guarded =
+    <A extends unknown[]>(kind: 'evaluation' | 'pull-request', build: (...args: A) => void) =>
+    (...args: A): void => {
+      try {
+        build(...args);
+      } catch (error) {
+        log.error({ err: safeError(error), kind }, 'history record could not be built; dropped');
+        metrics.history.dropped.inc({ reason: 'invalid' });
+      }
+    };
   return {
     enabled: true,
+    recordVerdict: guarded('evaluation', (input: EvaluationInput) => recorder.recordEvaluation(evaluationRecord(input))),
+    recordWebhook: guarded('pull-request', (name: string, payload: unknown) => {
+      const record = pullRequestRecordFromWebhook(name, payload);
+      if (record) recorder.recordPullRequest(record);
+    }),
     recordEvaluation: (record) => recorder.recordEvaluation(record),
     recordPullRequest: (record) => recorder.recordPullRequest(record),
     health: () => recorder.health(),
@@ -77,6 +107,8 @@ export function startHistory(options: StartHistoryOptions): History {
 
 const DISABLED: History = {
   enabled: false,
+  recordVerdict: () => {},
+  recordWebhook: () => {},
   recordEvaluation: () => {},
   recordPullRequest: () => {},
   health: () => ({ history: 'off' }),

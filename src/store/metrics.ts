@@ -3,12 +3,12 @@
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-export type DropReason = 'overflow' | 'rejected' | 'shutdown';
+export type DropReason = 'overflow' | 'rejected' | 'invalid' | 'shutdown';
 
 export interface HistoryMetrics {
   /** Records written, by kind (`evaluation`, `pull_request`); a duplicate counts as written. */
   readonly written: Counter<'kind'>;
-  /** Records given up, by reason: `overflow` (buffer full), `rejected` (the database refused the record), `shutdown`. */
+  /** Records given up, by reason: `overflow` (buffer full), `rejected` (the database refused the record), `invalid` (it could not be built), `shutdown`. */
   readonly dropped: Counter<'reason'>;
   /** Time to write one batch, by result (`ok`, `error`). */
   readonly writeDuration: Histogram<'result'>;
@@ -26,7 +26,7 @@ export function registerHistoryMetrics(registry: Registry): HistoryMetrics {
     written: new Counter({ name: 'quality_gates_history_written_total', help: 'History records written to the database, by kind (evaluation, pull_request); a duplicate (already written) counts.', labelNames: ['kind'], registers }),
     dropped: new Counter({
       name: 'quality_gates_history_dropped_total',
-      help: 'History records given up, by reason: overflow (the buffer was full while the database was slow or down), rejected (the database refused the record), shutdown (still buffered at exit).',
+      help: 'History records given up, by reason: overflow (the buffer was full while the database was slow or down), rejected (the database refused the record), invalid (the record could not be built from what the app handed over), shutdown (still buffered at exit).',
       labelNames: ['reason'],
       registers,
     }),
