@@ -287,6 +287,27 @@ async function benchBackend(backend: 'embedded' | 'server', print: (line: string
   }
 }
 
+/** The history's budgets, per backend measured: writes keep up with 50/s, insights queries p95 < 300 ms. */
+export function historyVerdicts(results: readonly HistoryBenchResult[]): { budget: string; ok: boolean; detail: string }[] {
+  return results.flatMap((r) => {
+    const slowest = Object.entries(r.queries).sort(([, a], [, b]) => b.default.p95 - a.default.p95)[0];
+    const { sustained } = r;
+    return [
+      {
+        budget: `History (${r.backend}): writes keep up with ${PLAN.ratePerSecond} evaluations/s sustained`,
+        // Every record written, and the buffer empty within a few seconds of the last one.
+        ok: sustained.written === sustained.recorded && sustained.lagMs < 5_000,
+        detail: `${num(sustained.written, 0)} of ${num(sustained.recorded, 0)} written over ${num(sustained.seconds, 0)} s, caught up ${ms(sustained.lagMs)} after the last, buffer at most ${num(sustained.maxBuffered, 0)}; ceiling ${num(r.burst.perSecond, 0)}/s`,
+      },
+      {
+        budget: `History (${r.backend}): insights queries p95 < 300 ms over ${num(r.seed.evaluations, 0)} evaluations`,
+        ok: slowest !== undefined && slowest[1].default.p95 < 300,
+        detail: slowest ? `slowest ${slowest[0]}: p95 ${ms(slowest[1].default.p95)}` : 'no query ran',
+      },
+    ];
+  });
+}
+
 export async function runHistoryBench(print: (line: string) => void = console.log): Promise<HistoryBenchResult[]> {
   const wanted = (process.env.HISTORY_BENCH_BACKENDS ?? 'embedded,server').split(',').map((b) => b.trim());
   const results: HistoryBenchResult[] = [];

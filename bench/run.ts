@@ -11,7 +11,11 @@
  *   3. end to end: webhook → completed check run, ours and a bare Probot app, at concurrency
  *      1, 8 and 32 and on the 40-PR / 8-installation burst;
  *   4. webhook acknowledgement while GitHub answers in 500 ms;
- *   5. memory over 10,000 evaluations.
+ *   5. memory over 10,000 evaluations;
+ *   6. the history (bench/history.ts): recording at 50 evaluations/s on the embedded database and
+ *      on a PostgreSQL server, bytes on disk, and the insights queries over one million seeded
+ *      evaluations (about 25 minutes; BENCH_HISTORY=0 leaves it out, `npm run bench:history`
+ *      runs it alone).
  *
  * BENCH_QUICK=1 shrinks every sample (a quick check of the harness, not a measurement).
  */
@@ -25,6 +29,7 @@ import { DEFAULT_CONFIG } from '../src/config/schema.js';
 import { runGates } from '../src/evaluate.js';
 import { Fleet, NO_REQUESTS, countRequests, type RequestCounts } from './fleet.js';
 import { heavySnapshot } from './gate-snapshot.js';
+import { historyVerdicts, runHistoryBench, type HistoryBenchResult } from './history.js';
 import { newPull, pool } from './load.js';
 import { ROOT, startApp, type AppProcess } from './processes.js';
 import { COST_SHAPES, TEAM_SHAPE, budgetFor, type Budget, type Shape } from './shapes.js';
@@ -41,6 +46,8 @@ const SMALL: Shape = COST_SHAPES[0]!; // 10 files, 1 commit: 1 read + 1 write
 const BURST = 'burst: 40 PRs at once, 8 installations';
 /** BENCH_SERIAL=1: run the baseline alone instead of beside the memory run (cleaner, ~80 s longer). */
 const SERIAL = process.env.BENCH_SERIAL === '1';
+/** BENCH_HISTORY=0: leave out section 6, the history. */
+const HISTORY = process.env.BENCH_HISTORY !== '0';
 
 const PLAN = {
   costReps: QUICK ? 1 : 3,
@@ -804,6 +811,13 @@ async function main(): Promise<void> {
   printAck(ack);
   printMemory(mem);
 
+  let history: HistoryBenchResult[] = [];
+  if (HISTORY) {
+    progress('history (section 6)');
+    log('\n## 6. History\n');
+    history = await runHistoryBench((line) => log(line.replace(/^(#+) /, '#$1 ')));
+  }
+
   // ---- verdicts ----
   const oursBursts = [...grouped.runs, ...interleaved.runs];
   const ratio = Math.min(grouped.perSecond, interleaved.perSecond) / burstBase.perSecond;
@@ -817,6 +831,7 @@ async function main(): Promise<void> {
     { budget: 'Burst: no more GitHub requests per evaluation than the baseline', ok: Math.max(grouped.requestsPerEvaluation, interleaved.requestsPerEvaluation) <= burstBase.requestsPerEvaluation, detail: `${num(grouped.requestsPerEvaluation, 2)} vs ${num(burstBase.requestsPerEvaluation, 2)}` },
     { budget: `Acknowledgement p99 < 100 ms with ${PLAN.slowLatencyMs} ms GitHub latency`, ok: ack.ok, detail: `paced runs p99 ${paced.map((r) => ms(r.ack.p99)).join(', ')}; 40 at once p99 ${ms(ack.runs[ack.runs.length - 1]!.ack.p99)}` },
     { budget: 'Memory: no RSS growth beyond noise over 10,000 evaluations', ok: mem.ok && !mem.stoppedEarly && mem.evaluations >= 10_000, detail: `${mb(mem.growthBytes)} (${num(mem.growthPercent, 1)}%) over ${mem.evaluations.toLocaleString('en-US')}; first vs last three checkpoints: RSS ${num(mem.steadyGrowthPercent, 1)}%, live heap ${num(mem.liveHeapGrowthPercent, 1)}%` },
+    ...historyVerdicts(history),
   ];
   log('\n## Budgets\n');
   log(table(['budget', 'met', 'measured'], verdicts.map((v) => [v.budget, v.ok ? 'yes' : 'NO', v.detail])));
@@ -836,6 +851,7 @@ async function main(): Promise<void> {
     burst: { grouped, interleaved, baseline: burstBase, throughputRatio: ratio },
     acknowledgement: ack,
     memory: mem,
+    history,
     verdicts,
     totalMs,
   };
