@@ -29,6 +29,7 @@ export function baselineApp(app: Probot): void {
         codeownersRootExpr: `${base}:CODEOWNERS`,
         codeownersDocsExpr: `${base}:docs/CODEOWNERS`,
         orgConfigExpr: 'HEAD:.github/quality-gates.yml',
+        proposedConfigExpr: `${pr.head.sha}:.github/quality-gates.yml`,
       });
     } catch (error) {
       // A partial answer (the organisation has no `.github` repository) is still an answer.

@@ -1,14 +1,14 @@
 /**
- * Many installations behind one stand-in: one `GitHubModel` per installation, each its own
- * organisation (`org-<id>`) with one repository, routed by installation id (token requests),
- * by `/repos/<owner>/<repo>/…` (REST) and by the GraphQL variables `owner` / `org`.
+ * Many installations behind one stand-in (one GitHub): one `GitHubModel` per installation,
+ * each its own organisation (`<label>-<id>`) with one repository the app is installed on.
  *
  * It also timestamps every completed check-run write, so the benchmark can measure
  * webhook → completed check run without asking the app.
  */
 import { createHash } from 'node:crypto';
-import { GitHubModel, type RecordedRequest } from './stand-in/github-model.js';
-import type { ModelFor } from './stand-in/server.js';
+import { GitHubModel, type RecordedRequest } from '../test/stand-in/github-model.js';
+import { GitHub } from '../test/stand-in/model.js';
+import { StandIn } from '../test/stand-in/stand-in.js';
 
 /** A deterministic 40-hex "commit sha" from any parts. */
 export function sha(...parts: (string | number)[]): string {
@@ -57,10 +57,9 @@ export function addCounts(a: RequestCounts, b: RequestCounts): RequestCounts {
 }
 
 export class Fleet {
+  /** The one stand-in every installation lives on; serve it with `startStandInServer`. */
+  readonly standIn: StandIn;
   readonly #byInstallation = new Map<number, GitHubModel>();
-  readonly #byOwner = new Map<string, GitHubModel>();
-  /** Answers requests for repositories no installation owns (404s, null repositories). */
-  readonly #nobody: GitHubModel;
   /** Head sha → time (performance.now()) its first completed check run was written. */
   readonly #completed = new Map<string, number>();
   readonly #waiters = new Map<string, ((at: number) => void)[]>();
@@ -68,15 +67,16 @@ export class Fleet {
 
   constructor(
     readonly appId: number,
-    private readonly options: { recordBodies?: boolean } = {},
+    options: { recordBodies?: boolean } = {},
   ) {
-    this.#nobody = new GitHubModel({ owner: 'nobody', repo: 'nothing', appId, installationId: 0, recordBodies: false });
+    // The benchmark measures the app, not GitHub's hourly limits: no installation runs out.
+    this.standIn = new StandIn(new GitHub(), { recordBodies: options.recordBodies ?? false, rateLimit: 1_000_000_000 });
   }
 
-  /** A new installation: organisation `org-<id>`, repository `app`. */
+  /** A new installation: organisation `<label>-<id>`, repository `app`. */
   add(label = 'inst'): GitHubModel {
     const id = this.#nextInstallation++;
-    const model = new GitHubModel({ owner: `${label}-${id}`, repo: 'app', appId: this.appId, installationId: id, recordBodies: this.options.recordBodies ?? false });
+    const model = new GitHubModel({ owner: `${label}-${id}`, repo: 'app', appId: this.appId, installationId: id, standIn: this.standIn });
     model.onWrite = (run) => {
       if (run.status !== 'completed' || this.#completed.has(run.head_sha)) return;
       const at = performance.now();
@@ -85,27 +85,12 @@ export class Fleet {
       this.#waiters.delete(run.head_sha);
     };
     this.#byInstallation.set(id, model);
-    this.#byOwner.set(model.owner.toLowerCase(), model);
     return model;
   }
 
   get models(): GitHubModel[] {
     return [...this.#byInstallation.values()];
   }
-
-  /** Routes a stand-in request to the installation that owns it. */
-  readonly route: ModelFor = (path, body) => {
-    const token = /^\/app\/installations\/(\d+)\/access_tokens$/.exec(path);
-    if (token) return this.#byInstallation.get(Number(token[1])) ?? this.#nobody;
-    const repo = /^\/repos\/([^/]+)\/[^/]+\//.exec(path);
-    if (repo) return this.#byOwner.get(decodeURIComponent(repo[1]!).toLowerCase()) ?? this.#nobody;
-    if (path === '/graphql') {
-      const v = (body as { variables?: { owner?: unknown; org?: unknown } } | undefined)?.variables ?? {};
-      const owner = String(v.owner ?? v.org ?? '').toLowerCase();
-      return this.#byOwner.get(owner) ?? this.#nobody;
-    }
-    return this.#nobody;
-  };
 
   /** Resolves with the time the first completed check run on `headSha` was written. */
   completion(headSha: string): Promise<number> {
@@ -125,6 +110,7 @@ export class Fleet {
 
   /** Forgets recorded requests (keeps the benchmark's own memory flat on long runs). */
   clearRequests(): void {
+    this.standIn.requests.length = 0;
     for (const m of this.#byInstallation.values()) m.requests.length = 0;
   }
 }

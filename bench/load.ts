@@ -1,6 +1,6 @@
 /** Load helpers shared by the benchmark (`run.ts`) and its profiler (`profile.ts`). */
 import { COST_SHAPES, pullFor, type Shape } from './shapes.js';
-import type { GitHubModel } from './stand-in/github-model.js';
+import type { GitHubModel } from '../test/stand-in/github-model.js';
 
 /** A pull request the stand-in holds, as the load generators address it. */
 export interface NewPull {

@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { freePort } from './stand-in/free-port.js';
+import { freePort } from '../test/stand-in/free-port.js';
 
 /** The repository root (this file runs from `dist/bench/`). */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { Fleet } from './fleet.js';
 import { newPull, pool, type NewPull } from './load.js';
 import { startApp, type AppProcess } from './processes.js';
-import { startStandIn, type StandIn } from './stand-in/server.js';
+import { startStandInServer, type StandInServer } from '../test/stand-in/server.js';
 import { median, ms, percentile, table } from './stats.js';
 import { postWebhook, prPayload, signedDelivery } from './webhooks.js';
 
@@ -30,9 +30,9 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (msToWait: number) => new Promise((r) => setTimeout(r, msToWait));
 let deliveries = 0;
 
-async function withApp<T>(latencyMs: number, nodeArgs: string[], fn: (app: AppProcess, fleet: Fleet, standIn: StandIn) => Promise<T>): Promise<T> {
+async function withApp<T>(latencyMs: number, nodeArgs: string[], fn: (app: AppProcess, fleet: Fleet, standIn: StandInServer) => Promise<T>): Promise<T> {
   const fleet = new Fleet(APP_ID);
-  const standIn = await startStandIn(fleet.route, { latencyMs });
+  const standIn = await startStandInServer(fleet.standIn, { latencyMs });
   const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
   const app = await startApp({ name: 'Quality Gates', script: 'dist/src/main.js', ghHost: standIn.host, appId: APP_ID, privateKey, secret: SECRET, nodeArgs, env: { SHUTDOWN_GRACE_MS: '1000' } });
   try {

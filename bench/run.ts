@@ -33,8 +33,8 @@ import { historyVerdicts, runHistoryBench, type HistoryBenchResult } from './his
 import { newPull, pool } from './load.js';
 import { ROOT, startApp, type AppProcess } from './processes.js';
 import { COST_SHAPES, TEAM_SHAPE, budgetFor, type Budget, type Shape } from './shapes.js';
-import type { GitHubModel } from './stand-in/github-model.js';
-import { startStandIn, type StandIn } from './stand-in/server.js';
+import type { GitHubModel } from '../test/stand-in/github-model.js';
+import { startStandInServer, type StandInServer } from '../test/stand-in/server.js';
 import type { PullRequestSnapshot } from '../src/snapshot.js';
 import { mb, median, ms, num, summarize, table, type Summary } from './stats.js';
 import { postWebhook, prPayload, signedDelivery, type SignedDelivery } from './webhooks.js';
@@ -108,8 +108,8 @@ function diff(after: RequestCounts, before: RequestCounts): RequestCounts {
   return out;
 }
 
-async function withStandIn<T>(fleet: Fleet, latencyMs: number, fn: (standIn: StandIn) => Promise<T>): Promise<T> {
-  const standIn = await startStandIn(fleet.route, { latencyMs });
+async function withStandIn<T>(fleet: Fleet, latencyMs: number, fn: (standIn: StandInServer) => Promise<T>): Promise<T> {
+  const standIn = await startStandInServer(fleet.standIn, { latencyMs });
   try {
     return await fn(standIn);
   } finally {
@@ -117,7 +117,7 @@ async function withStandIn<T>(fleet: Fleet, latencyMs: number, fn: (standIn: Sta
   }
 }
 
-async function withApp<T>(env: Env, kind: 'ours' | 'baseline', standIn: StandIn, fn: (app: AppProcess) => Promise<T>, extraEnv: Record<string, string> = {}): Promise<T> {
+async function withApp<T>(env: Env, kind: 'ours' | 'baseline', standIn: StandInServer, fn: (app: AppProcess) => Promise<T>, extraEnv: Record<string, string> = {}): Promise<T> {
   const app = await startApp({
     name: kind === 'ours' ? 'Quality Gates' : 'bare Probot',
     script: kind === 'ours' ? 'dist/src/main.js' : 'dist/bench/baseline-app.js',
@@ -395,7 +395,7 @@ async function burst(app: AppProcess, fleet: Fleet, label: string, order: 'group
   return closedLoop(app, fleet, prs, prs.length, label);
 }
 
-async function endToEndOurs(fleet: Fleet, standIn: StandIn, app: AppProcess): Promise<E2eRow[]> {
+async function endToEndOurs(fleet: Fleet, standIn: StandInServer, app: AppProcess): Promise<E2eRow[]> {
   standIn.latencyMs = PLAN.latencyMs;
   const installations = Array.from({ length: PLAN.sweepInstallations }, () => fleet.add('sweep'));
   // Warm-up: one PR per installation (installation tokens cached, JIT warm), not measured.
@@ -420,7 +420,7 @@ async function endToEndOurs(fleet: Fleet, standIn: StandIn, app: AppProcess): Pr
   return rows;
 }
 
-async function endToEndBaseline(fleet: Fleet, standIn: StandIn, app: AppProcess): Promise<E2eRow[]> {
+async function endToEndBaseline(fleet: Fleet, standIn: StandInServer, app: AppProcess): Promise<E2eRow[]> {
   standIn.latencyMs = PLAN.latencyMs;
   const rows: E2eRow[] = [];
   const installations = Array.from({ length: 8 }, () => fleet.add('base-sweep'));
@@ -771,7 +771,7 @@ async function main(): Promise<void> {
   const gates = pureGates();
 
   const fleet = new Fleet(APP_ID);
-  const standIn = await startStandIn(fleet.route, { latencyMs: 0 });
+  const standIn = await startStandInServer(fleet.standIn, { latencyMs: 0 });
   let cost: CostRow[];
   let oursE2e: E2eRow[];
   let baseE2e: E2eRow[];

@@ -4,7 +4,7 @@
  * to 100 files, commits and reviews; growth only by pages of 100 (the loader pages every
  * connection that has more in the same follow-up query); no write when the result is unchanged.
  */
-import type { FakeCommit, FakeFile, FakePull, FakeReview, GitHubModel } from './stand-in/github-model.js';
+import type { FakeCommit, FakeFile, FakePull, FakeReview, GitHubModel } from '../test/stand-in/github-model.js';
 import { sha } from './fleet.js';
 
 export interface Shape {

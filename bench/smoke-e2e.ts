@@ -7,8 +7,8 @@
  */
 import { spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
-import { GitHubModel } from './stand-in/github-model.js';
-import { startStandIn } from './stand-in/server.js';
+import { GitHubModel } from '../test/stand-in/github-model.js';
+import { startStandInServer } from '../test/stand-in/server.js';
 import { prPayload, signedDelivery } from './webhooks.js';
 
 export { prPayload, signedDelivery } from './webhooks.js';
@@ -30,7 +30,7 @@ async function main() {
   const model = new GitHubModel({ owner: 'acme', repo: 'api', appId: 4242, installationId: 7 });
   model.addPull({ number: 1, files: [{ path: 'src/a.ts', additions: 10, deletions: 2 }] });
   model.addPull({ number: 2, headRefOid: 'b'.repeat(40), files: Array.from({ length: 14 }, (_, i) => ({ path: `src/f${i}.ts`, additions: i === 0 ? 92 : 40, deletions: 0 })) });
-  const standIn = await startStandIn(model);
+  const standIn = await startStandInServer(model.standIn);
   const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
   const port = 3000 + Math.floor(Math.random() * 1000) + 1000;
   const secret = 'e2e-secret';

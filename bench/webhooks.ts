@@ -5,7 +5,7 @@
  */
 import { createHmac } from 'node:crypto';
 import { createRequire } from 'node:module';
-import type { GitHubModel } from './stand-in/github-model.js';
+import type { GitHubModel } from '../test/stand-in/github-model.js';
 
 const require = createRequire(import.meta.url);
 const examples = require('@octokit/webhooks-examples/api.github.com/index.json') as { name: string; examples: Record<string, any>[] }[];

@@ -16,6 +16,10 @@
  * - Deleted files count: GitHub asks owners to review deletions too.
  * - Fails closed when GitHub listed only part of the files or reviews, or the CODEOWNERS
  *   text could not be read whole.
+ *
+ * A snapshot the command line built (`pr.source === 'local'`) has no reviews and no team
+ * members: a team owner then waits for a review like a user owner, and the fix speaks of
+ * requesting reviews, not of the app's permissions or re-running its check.
  */
 import { CodeownersReviewConfig } from './config.js';
 import { codeownersFor, type CompiledCodeowners } from './codeowners/match.js';
@@ -146,7 +150,8 @@ function judgeOwner(owner: Owner, pr: PullRequestSnapshot, reviews: Reviews): Ow
       return owner.key === author ? verdict([], 'author') : verdict([owner.key]);
     case 'team': {
       const members = Object.hasOwn(pr.teams, owner.key) ? pr.teams[owner.key] : undefined;
-      if (members === undefined) return verdict([], 'team-not-loaded');
+      // Locally, no member is known and no review either: the team waits, as a user owner does.
+      if (members === undefined) return pr.source === 'local' ? verdict([]) : verdict([], 'team-not-loaded');
       if (members === null) return verdict([], 'team-hidden');
       const logins = members.map((m) => m.toLowerCase());
       const others = logins.filter((l) => l !== author);
@@ -203,23 +208,26 @@ export const codeownersReview = defineGate({
           },
         ]);
       case 'unreadable':
-        return unreadable(codeowners.file);
+        return unreadable(codeowners.file, pr.source === 'local');
       case 'ok':
         return evaluateOwners(pr, cfg, codeowners.file, codeowners.compiled);
     }
   },
 });
 
-function unreadable(file: BaseFile): GateResult {
-  const why = file.truncated
-    ? `GitHub returned only part of its ${mb(file.byteSize)}`
-    : 'GitHub did not return it as text (it may contain binary data)';
+function unreadable(file: BaseFile, local: boolean): GateResult {
+  const why = local
+    ? 'it contains binary data'
+    : file.truncated
+      ? `GitHub returned only part of its ${mb(file.byteSize)}`
+      : 'GitHub did not return it as text (it may contain binary data)';
+  const fix = local
+    ? 'Make sure the file is plain UTF-8 text: GitHub reads no owners from a binary file.'
+    : 'Re-run this check. If the failure stays, make sure the file is plain UTF-8 text and shrink it: wildcard patterns and team owners keep CODEOWNERS small.';
   return result.fail(
     'CODEOWNERS could not be read in full, so code-owner review cannot be checked',
     [{ kind: 'paragraph', text: [{ code: file.path }, ` on the base branch could not be read: ${why}. The gate does not pass on a partial file.`] }],
-    [
-      { kind: 'paragraph', text: 'Re-run this check. If the failure stays, make sure the file is plain UTF-8 text and shrink it: wildcard patterns and team owners keep CODEOWNERS small.' },
-    ],
+    [{ kind: 'paragraph', text: fix }],
   );
 }
 
@@ -492,7 +500,15 @@ function fixBlocks(pending: readonly Group[], pr: PullRequestSnapshot, reviews: 
     });
   }
 
-  if (fix.length > 0) fix.push({ kind: 'paragraph', text: 'The check runs again when a review is submitted or dismissed.' });
+  if (fix.length > 0) {
+    fix.push({
+      kind: 'paragraph',
+      text:
+        pr.source === 'local'
+          ? 'A local run sees no reviews: on GitHub, the check counts them and runs again when a review is submitted or dismissed.'
+          : 'The check runs again when a review is submitted or dismissed.',
+    });
+  }
   return fix;
 }
 

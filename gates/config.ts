@@ -58,6 +58,69 @@ export const DEFAULT_BATCH_EXCLUDES = [
   '*.g.dart',
   '*.freezed.dart',
   '*.Designer.cs',
+  // Added from the ecosystems' own conventions (docs/configuration.md, "Default lists"). Each is an
+  // exact generator convention, never a loose "generated" word a hand-written file could carry.
+  // Lock files of Terraform, CocoaPods, Carthage, Nix, Deno, PDM, pixi, Go workspaces, Bazel.
+  '.terraform.lock.hcl',
+  'Podfile.lock',
+  'Cartfile.resolved',
+  'flake.lock',
+  'deno.lock',
+  'pdm.lock',
+  'pixi.lock',
+  'go.work.sum',
+  'MODULE.bazel.lock',
+  // Dart and Flutter: build_runner (json_serializable, mockito), Pigeon, auto_route.
+  '*.gen.dart',
+  '*.mocks.dart',
+  '*.gr.dart',
+  // Pigeon's host-side output (`.g.` or `.gen.` before the language's extension).
+  '*.g.kt',
+  '*.g.swift',
+  '*.g.m',
+  '*.g.h',
+  '*.g.cc',
+  '*.g.cpp',
+  '*.gen.kt',
+  '*.gen.swift',
+  '*.gen.m',
+  '*.gen.h',
+  '*.gen.cc',
+  '*.gen.cpp',
+  // C# source generators and NSwag.
+  '*.g.cs',
+  // protobuf and gRPC: Go plugins, Python stubs, JavaScript and TypeScript, Ruby, Swift, Dart, Objective-C, C.
+  '*.pb.gw.go',
+  '*.pb.validate.go',
+  '*_pb2.pyi',
+  '*_pb2_grpc.pyi',
+  '*_pb.js',
+  '*_pb.d.ts',
+  '*_grpc_pb.js',
+  '*_grpc_pb.d.ts',
+  '*_pb.ts',
+  '*_pb.rb',
+  '*_services_pb.rb',
+  '*.pb.swift',
+  '*.grpc.swift',
+  '*.pb.dart',
+  '*.pbenum.dart',
+  '*.pbjson.dart',
+  '*.pbgrpc.dart',
+  '*.pbserver.dart',
+  '*.pbobjc.h',
+  '*.pbobjc.m',
+  '*.pb-c.c',
+  '*.pb-c.h',
+  // OpenAPI Generator's record of what it wrote; GraphQL: Relay compiler artefacts.
+  '.openapi-generator/',
+  '**/__generated__/*.graphql.ts',
+  '**/__generated__/*.graphql.js',
+  // Rails: the schema dumped by migrations (one database or several).
+  '**/db/schema.rb',
+  '**/db/*_schema.rb',
+  '**/db/structure.sql',
+  '**/db/*_structure.sql',
 ] as const;
 
 export const BatchSizeConfig = z
@@ -153,6 +216,18 @@ export const DEFAULT_TEST_GLOBS = [
   '*Test.swift',
   '*_test.dart',
   '*_test.exs',
+  // Added from the ecosystems' own conventions (docs/gates/tests-touched.md).
+  // Go (and Rust, Python): fixtures under testdata/ are read only by tests; `go build` ignores them.
+  'testdata/',
+  // Flutter's integration tests; Jest's manual mocks.
+  'integration_test/',
+  '__mocks__/',
+  // Gradle: test fixtures; Android and Kotlin Multiplatform test source sets (androidTest, commonTest, jvmTest, …).
+  '**/src/testFixtures/',
+  '**/src/*Test/',
+  // .NET test projects named *.UnitTests or *.IntegrationTests.
+  '*.UnitTests/',
+  '*.IntegrationTests/',
 ] as const;
 
 export const TestsTouchedConfig = z

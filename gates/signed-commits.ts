@@ -11,6 +11,12 @@
  *
  * When GitHub lists only part of the commits (over 250), the gate fails: the
  * unlisted commits cannot be verified (SPEC §6).
+ *
+ * The command line (`quality-gates check`) adds states of its own for signatures
+ * local git cannot judge (`LOCAL_ONLY_STATES`): the commit is signed, and only
+ * GitHub can say whether it is verified. They count as not verified, but are
+ * named apart — in the reason, the details and the fix — and never answered with
+ * "sign the commit": a new signature would not change what git can check here.
  */
 import type { CommitInfo, PullRequestSnapshot } from '../src/snapshot.js';
 import { SignedCommitsConfig } from './config.js';
@@ -43,9 +49,20 @@ const SIGNATURE_STATES: Record<string, string> = {
   // States the command line reports from `git log %G?` (git's own verification).
   cannot_verify_locally: 'signed, but git cannot verify it here (the key is not in the local keyring or allowed signers)',
   untrusted_key: 'signed with a key git does not trust here',
+  not_checked_locally: 'signed; the signature was not checked here',
   expired_signature: 'the signature has expired',
   revoked_key: 'the signing key was revoked',
 };
+
+/**
+ * States only the command line gives (`src/cli/signatures.ts`, which must use these names): the
+ * commit is signed, but local git cannot check the signature (no public key, no allowed-signers
+ * file), does not trust the key, or was not asked. GitHub never reports them.
+ */
+export const LOCAL_ONLY_STATES: ReadonlySet<string> = new Set(['cannot_verify_locally', 'untrusted_key', 'not_checked_locally']);
+
+/** GitHub's key for the commits it signs (web edits, merges in the UI): https://docs.github.com/en/authentication/managing-commit-signature-verification/about-commit-signature-verification */
+const GITHUB_KEY_COMMANDS = 'curl -fsSL https://github.com/web-flow.gpg | gpg --import\ngpg --edit-key noreply@github.com trust';
 
 /**
  * The canonical form of an email for sign-off matching: lower case, and both of
@@ -87,6 +104,8 @@ export function signoffEmails(message: string): string[] {
 interface Verdict {
   readonly commit: CommitInfo;
   readonly signed: boolean;
+  /** Signed, but not verifiable here (a `LOCAL_ONLY_STATES` state): only GitHub can tell. */
+  readonly unverifiable: boolean;
   /** True when signed off, or exempt from sign-off. */
   readonly signedOff: boolean;
   readonly exempt: 'merge' | 'bot' | null;
@@ -103,11 +122,18 @@ function judge(c: CommitInfo, host: string): Verdict {
     emails.length === 0 || c.authorEmail === ''
       ? ['no Signed-off-by matching ', { code: c.authorEmail || 'the author email' }]
       : ['Signed-off-by ', { code: emails[0] ?? '' }, ' does not match the author ', { code: c.authorEmail }];
-  return { commit: c, signed, signedOff, exempt, signoffProblem };
+  const unverifiable = !signed && c.signature !== null && LOCAL_ONLY_STATES.has(c.signature.state);
+  return { commit: c, signed, unverifiable, signedOff, exempt, signoffProblem };
 }
+
+/** Fails only because its signature cannot be verified here: with a verified signature it would pass. */
+const onlyUnverifiable = (v: Verdict, require: Require) => v.unverifiable && passes({ ...v, signed: true }, require);
 
 function signatureProblem(c: CommitInfo): Text {
   const state = c.signature ? c.signature.state : 'unsigned';
+  if (state === 'cannot_verify_locally' && c.signature?.wasSignedByGitHub) {
+    return [{ code: state }, ' — signed by GitHub; git cannot check GitHub’s signature without GitHub’s public key'];
+  }
   const meaning = SIGNATURE_STATES[state];
   return meaning ? [{ code: state }, ` — ${meaning}`] : [{ code: state }];
 }
@@ -154,6 +180,9 @@ export const signedCommits = defineGate({
     const words = WORDS[require];
     const verdicts = pr.commits.nodes.map((c) => judge(c, pr.repository.host));
     const bad = verdicts.filter((v) => !passes(v, require));
+    // Kept apart: commits that fail only because their signature cannot be verified here.
+    const unsure = bad.filter((v) => onlyUnverifiable(v, require));
+    const failing = bad.filter((v) => !onlyUnverifiable(v, require));
     const n = pr.commits.nodes.length;
     const total = Math.max(pr.commits.totalCount, n);
 
@@ -166,18 +195,29 @@ export const signedCommits = defineGate({
 
     const details: DetailBlock[] = [];
     let reason: string;
+    const count = (k: number) => k.toLocaleString('en-US');
+    const more = unsure.length > 0 ? `${count(unsure.length)} more cannot be verified here` : '';
     if (pr.commits.truncated) {
       reason = `GitHub lists only ${plural(n, 'commit')} of ${total.toLocaleString('en-US')}; the rest cannot be verified`;
+      const listed =
+        failing.length > 0 ? ` Of the listed ones, ${count(failing.length)} ${failing.length === 1 ? 'is' : 'are'} ${words.bad}${more ? `; ${more}` : ''}.` : more ? ` Of the listed ones, ${more.replace(' more', '')}.` : '';
       details.push({
         kind: 'paragraph',
-        text: `This pull request has ${plural(total, 'commit')}; GitHub lists at most ${n.toLocaleString('en-US')}, so not every commit can be verified.${bad.length > 0 ? ` Of the listed ones, ${bad.length.toLocaleString('en-US')} ${bad.length === 1 ? 'is' : 'are'} ${words.bad}.` : ''}`,
+        text: `This pull request has ${plural(total, 'commit')}; GitHub lists at most ${n.toLocaleString('en-US')}, so not every commit can be verified.${listed}`,
       });
+    } else if (failing.length === 0) {
+      const k = unsure.length;
+      reason =
+        n === 1 ? 'The commit’s signature cannot be verified here' : `${count(k)} of ${plural(n, 'commit')} ${k === 1 ? 'has a signature' : 'have signatures'} that cannot be verified here`;
+      details.push({ kind: 'paragraph', text: unverifiableDetail(k, n === 1) });
     } else {
-      reason = n === 1 ? `The commit is ${words.bad}` : `${bad.length.toLocaleString('en-US')} of ${plural(n, 'commit')} ${bad.length === 1 ? 'is' : 'are'} ${words.bad}`;
+      const f = failing.length;
+      reason = n === 1 ? `The commit is ${words.bad}` : `${count(f)} of ${plural(n, 'commit')} ${f === 1 ? 'is' : 'are'} ${words.bad}${more ? `; ${more}` : ''}`;
       details.push({
         kind: 'paragraph',
-        text: [`This pull request has ${plural(n, 'commit')}; ${n === 1 ? 'it' : `${bad.length.toLocaleString('en-US')} of them`} ${n === 1 || bad.length === 1 ? 'is' : 'are'} ${words.bad} (`, { code: `require: ${require}` }, ').'],
+        text: [`This pull request has ${plural(n, 'commit')}; ${n === 1 ? 'it' : `${count(f)} of them`} ${n === 1 || f === 1 ? 'is' : 'are'} ${words.bad} (`, { code: `require: ${require}` }, ').'],
       });
+      if (unsure.length > 0) details.push({ kind: 'paragraph', text: `${count(unsure.length)} more ${unverifiableDetail(unsure.length, false, true)}` });
     }
     if (bad.length > 0) {
       details.push({
@@ -188,9 +228,15 @@ export const signedCommits = defineGate({
       });
     }
     if (exemptNote) details.push(exemptNote);
-    return withNumbers(result.fail(reason, details, fixFor(pr, require, bad)), numbers);
+    return withNumbers(result.fail(reason, details, fixFor(pr, require, failing, unsure)), numbers);
   },
 });
+
+/** "1 commit carries a signature that git cannot verify on this machine; …" (`continued`: without the count and noun). */
+function unverifiableDetail(k: number, only: boolean, continued = false): string {
+  const subject = only ? 'The commit carries a signature' : continued ? (k === 1 ? 'carries a signature' : 'carry signatures') : `${plural(k, 'commit')} ${k === 1 ? 'carries a signature' : 'carry signatures'}`;
+  return `${subject} that git cannot verify on this machine. ${k === 1 ? 'It counts' : 'They count'} as not verified here; GitHub verifies signatures against the keys on the signer's account, so the check on GitHub may pass ${k === 1 ? 'it' : 'them'}.`;
+}
 
 function exemptions(verdicts: readonly Verdict[], require: Require): DetailBlock | null {
   if (require === 'signature') return null;
@@ -201,7 +247,8 @@ function exemptions(verdicts: readonly Verdict[], require: Require): DetailBlock
   return { kind: 'paragraph', text: `Exempt from sign-off, as in the DCO app: ${parts.join(' and ')}.` };
 }
 
-function fixFor(pr: PullRequestSnapshot, require: Require, bad: readonly Verdict[]): DetailBlock[] {
+/** `bad`: the commits that need rewriting; `unsure`: those that fail only because they cannot be verified here. */
+function fixFor(pr: PullRequestSnapshot, require: Require, bad: readonly Verdict[], unsure: readonly Verdict[]): DetailBlock[] {
   const fix: DetailBlock[] = [];
   const n = pr.commits.nodes.length;
   if (pr.commits.truncated) {
@@ -209,8 +256,36 @@ function fixFor(pr: PullRequestSnapshot, require: Require, bad: readonly Verdict
       kind: 'paragraph',
       text: 'Split the pull request into smaller ones, or squash its commits, so that GitHub lists every commit (at most 250).',
     });
-    if (bad.length === 0) return fix;
   }
+  if (bad.length > 0) fix.push(...rewriteFix(pr, require, bad, n, unsure.length > 0));
+  if (unsure.length > 0) fix.push(...verifyHereFix(unsure));
+  return fix;
+}
+
+/** How to see, on this machine, what GitHub will say of signatures git cannot check here. */
+function verifyHereFix(unsure: readonly Verdict[]): DetailBlock[] {
+  const k = unsure.length;
+  const them = k === 1 ? 'it' : 'them';
+  const blocks: DetailBlock[] = [
+    {
+      kind: 'paragraph',
+      text: [
+        `${plural(k, 'commit')} ${k === 1 ? 'carries a signature' : 'carry signatures'} that git cannot verify on this machine: ${k === 1 ? 'it needs' : 'they need'} no new signature if GitHub verifies ${them}. To verify ${them} here, import ${k === 1 ? "the signer's public key" : "the signers' public keys"} into gpg and trust ${k === 1 ? 'it' : 'them'}; for SSH signatures, list the keys in an allowed-signers file (`,
+        { code: 'git config gpg.ssh.allowedSignersFile ~/.ssh/allowed_signers' },
+        ').',
+      ],
+    },
+  ];
+  if (unsure.some((v) => v.commit.signature?.wasSignedByGitHub)) {
+    blocks.push({ kind: 'paragraph', text: 'Commits GitHub signed (web edits, merges in the UI) verify with GitHub’s own key:' });
+    blocks.push({ kind: 'code', lang: 'sh', text: GITHUB_KEY_COMMANDS });
+  }
+  return blocks;
+}
+
+/** Rewriting the commits that are not signed or signed off, and setting up signing. */
+function rewriteFix(pr: PullRequestSnapshot, require: Require, bad: readonly Verdict[], n: number, someUnsure: boolean): DetailBlock[] {
+  const fix: DetailBlock[] = [];
   const needSign = bad.some((v) => !v.signed) && require !== 'signoff';
   const needSignoff = bad.some((v) => !v.signedOff) && require !== 'signature';
   // With merge commits in the branch, HEAD~N does not reach the branch point along
@@ -245,7 +320,7 @@ function fixFor(pr: PullRequestSnapshot, require: Require, bad: readonly Verdict
     fix.push({ kind: 'paragraph', text: ['Sign off every commit. ', ...range] });
     fix.push({ kind: 'code', lang: 'sh', text: signoffCmd });
   } else {
-    fix.push({ kind: 'paragraph', text: ['Sign every commit. ', ...range] });
+    fix.push({ kind: 'paragraph', text: [someUnsure ? 'Sign every commit that is not signed. ' : 'Sign every commit. ', ...range] });
     fix.push({ kind: 'code', lang: 'sh', text: signCmd });
   }
 

@@ -6,18 +6,29 @@
  * and a burst of events for one PR evaluates its latest state once. The queue is
  * chosen at start-up (src/queue.ts: in-process, or Redis shared by replicas); this
  * module does not know which.
+ *
+ * Evaluations are keyed by repository and head commit, not by pull request: a check
+ * run belongs to a commit, and pull requests that share a head commit (twins) are
+ * judged together (src/evaluate.ts), so two of them must never be evaluated at once.
+ * An event without a head commit (a comment) first resolves it under its pull
+ * request's key, then hands the evaluation to the head commit's key.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApplicationFunction, Context, Probot } from 'probot';
 import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { findCommand } from './commands.js';
+import { DEFAULT_COMMAND_COOLDOWN_MS, MemoryCooldown, type Cooldown } from './cooldown.js';
 import { RunMemory, type RunStore } from './checks/writer.js';
-import { evaluatePullRequest, PolicyMemory, type EvaluationJob } from './evaluate.js';
+import { evaluatePullRequest, PolicyMemory, resolvePullHead, type EvaluationDeps, type EvaluationJob } from './evaluate.js';
 import { passMergeGroup, type MergeGroupJob } from './merge-group.js';
 import { withGraphqlRetry, type ClientOptions } from './github/client.js';
 import { createTeamCache } from './github/teams.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { memoryQueue, type EvaluationQueue, type JobContext, type QueueFactory, type QueueHealth } from './queue.js';
-import { deliveriesApi, RECOVERY_DEFAULTS, recoverFailedDeliveries, type RecoveryOptions, type RecoveryReport } from './redeliver.js';
+import { CheckRunEvent, CheckSuiteEvent, IssueCommentEvent, MergeGroupEvent, payloadProblem, PullRequestEvent } from './payloads.js';
+import { deliveriesApi, localRedeliveryMemory, RECOVERY_DEFAULTS, recoverFailedDeliveries, type RecoveryOptions, type RecoveryReport, type RedeliveryMemory } from './redeliver.js';
+import { eventLabels } from './webhook-events.js';
 
 export interface AppOptions {
   /** This app's id (APP_ID): finds its own check runs and check suites. */
@@ -46,6 +57,8 @@ export interface AppOptions {
   readonly queue?: QueueFactory<QueueJob>;
   /** Where written check runs are remembered (default: this process; with replicas: shared). */
   readonly runs?: RunStore;
+  /** The per-PR cooldown of comment commands (default: this process, DEFAULT_COMMAND_COOLDOWN_MS). */
+  readonly cooldown?: Cooldown;
 }
 
 export interface QualityGatesApp {
@@ -56,7 +69,10 @@ export interface QualityGatesApp {
   idle(): Promise<void>;
   /** Shutdown began: `/readyz` answers 503 and new events are not queued. */
   stopAccepting(): void;
-  /** Asks GitHub to redeliver recent webhooks that never reached the app (see redeliver.ts). */
+  /**
+   * Asks GitHub to redeliver recent webhooks that never reached the app: one run, now (see
+   * redeliver.ts). Not single-flight by itself: the process runs it through a RecoveryRunner.
+   */
   recoverDeliveries(options?: Partial<Omit<RecoveryOptions, 'log' | 'metrics'>>): Promise<RecoveryReport>;
 }
 
@@ -64,8 +80,11 @@ export interface QualityGatesApp {
 export const PULL_REQUEST_ACTIONS = ['opened', 'reopened', 'synchronize', 'edited', 'ready_for_review', 'converted_to_draft', 'labeled', 'unlabeled'] as const;
 /** `pull_request_review` actions that re-evaluate. */
 export const REVIEW_ACTIONS = ['submitted', 'dismissed', 'edited'] as const;
-/** A PR comment that asks for re-evaluation. */
-export const RECHECK_COMMAND = /^\s*\/gates\s+recheck\s*$/im;
+/**
+ * Who may trigger an evaluation with a comment command: users with write access to the
+ * repository, as GitHub's `author_association` says. Anyone else's command is ignored.
+ */
+export const COMMAND_ASSOCIATIONS: readonly string[] = ['OWNER', 'MEMBER', 'COLLABORATOR'];
 
 /** Default of `AppOptions.settleMs`. */
 export const DEFAULT_SETTLE_MS = 3;
@@ -78,6 +97,7 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
   const memory: RunStore = options.runs ?? new RunMemory();
   const policies = new PolicyMemory();
   const teams = createTeamCache({ ttlMs: options.teamCacheTtlMs ?? 5 * 60_000, ...(options.now ? { now: options.now } : {}) });
+  const cooldown = options.cooldown ?? new MemoryCooldown(DEFAULT_COMMAND_COOLDOWN_MS, options.now ? { now: options.now } : {});
   let probot: Probot | undefined;
   const state = { stopping: false };
   let log: Logger | undefined;
@@ -91,7 +111,7 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
     settleMs: options.settleMs ?? DEFAULT_SETTLE_MS,
     metrics,
     onError: (error, key, attempt, retrying) => log?.error({ err: error, key, attempt, retrying }, 'evaluation crashed'),
-    run: async (item: QueueJob, _key: string, context: JobContext) => {
+    run: async (item: QueueJob, key: string, context: JobContext) => {
       if (!probot || !log) throw new Error('the app is not loaded yet');
       let requests = 0;
       const octokit = await probot.auth(item.job.installationId);
@@ -112,38 +132,69 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
         await passMergeGroup({ graphql, checks, memory, log, metrics }, item.job);
         return;
       }
-      const report = await evaluatePullRequest(
-        {
-          graphql,
-          checks,
-          memory,
-          appId: options.appId,
-          host: options.host ?? 'github.com',
-          log,
-          metrics,
-          requestCount: () => requests,
-          policies,
-          teams,
-          readRaw: async (owner, repo, path, ref) => {
-            const res = await octokit.rest.repos.getContent({ owner, repo, path, ref, mediaType: { format: 'raw' } });
-            return typeof res.data === 'string' ? res.data : String(res.data);
-          },
-          ...(options.now ? { now: options.now } : {}),
+      const deps: EvaluationDeps = {
+        graphql,
+        checks,
+        memory,
+        appId: options.appId,
+        host: options.host ?? 'github.com',
+        log,
+        metrics,
+        requestCount: () => requests,
+        policies,
+        teams,
+        readRaw: async (owner, repo, path, ref) => {
+          const res = await octokit.rest.repos.getContent({ owner, repo, path, ref, mediaType: { format: 'raw' } });
+          return typeof res.data === 'string' ? res.data : String(res.data);
         },
-        item.job,
-      );
+        ...(options.now ? { now: options.now } : {}),
+      };
+      if (!item.job.headSha) {
+        // A comment: find the head commit, then evaluate under its key.
+        const resolved = await resolvePullHead(deps, item.job);
+        if (!('outcome' in resolved)) await handOver(resolved);
+        else if (resolved.outcome === 'deferred' && resolved.retryAt !== undefined) defer(item, resolved.retryAt);
+        return;
+      }
+      if (key !== keyOf(item)) {
+        // Queued under another key (by an older version, keyed by pull request): run it under its head commit's.
+        await handOver(item.job);
+        return;
+      }
+      const report = await evaluatePullRequest(deps, item.job);
       if (report.outcome === 'deferred' && report.retryAt !== undefined) defer(item, report.retryAt);
+      // Pushed since the event: the new head commit is evaluated under its own key (it coalesces with the push's own event).
+      if (report.outcome === 'moved' && report.headSha) await handOver({ ...item.job, headSha: report.headSha, baseSha: report.baseSha });
     },
   });
 
-  const pullKey = (job: Pick<EvaluationJob, 'owner' | 'repo' | 'number'>) => `${job.owner}/${job.repo}#${job.number}`.toLowerCase();
+  /**
+   * The queue key of a job: repository and head commit, so that evaluations of one commit, for
+   * whichever of the pull requests that share it, never run at once. A job without a head commit
+   * (a comment) is keyed by its pull request until the head is resolved.
+   */
+  const keyOf = (item: QueueJob): string => {
+    if (item.kind === 'merge-group') return `merge-group:${item.job.owner}/${item.job.repo}@${item.job.headSha}`.toLowerCase();
+    const job = item.job;
+    return (job.headSha ? `${job.owner}/${job.repo}@${job.headSha}` : `${job.owner}/${job.repo}#${job.number}`).toLowerCase();
+  };
+
+  /** Pushes an evaluation from a running job (a resolved comment, a moved head) under its head commit's key. */
+  const handOver = async (job: EvaluationJob) => {
+    const item: QueueJob = { kind: 'pull', job };
+    const admission = await queue.push(keyOf(item), item);
+    if (admission === 'dropped') {
+      metrics.queueEvents.inc({ result: admission });
+      log?.error({ repo: `${job.owner}/${job.repo}`, pr: job.number, sha: job.headSha, depth: queue.depth }, 'evaluation queue saturated; event dropped');
+    }
+  };
 
   /** Re-queues a rate-limited evaluation for after GitHub's reset (with jitter, so a burst does not return at once). */
   const defer = (item: QueueJob, retryAt: number) => {
     if (state.stopping || item.kind !== 'pull') return;
     const delayMs = Math.max(0, retryAt - Date.now()) + Math.round(Math.random() * (options.deferJitterMs ?? 30_000));
     metrics.queueEvents.inc({ result: 'deferred' });
-    queue.push(pullKey(item.job), item, { delayMs }).catch((error: unknown) => log?.error({ err: error, key: pullKey(item.job) }, 'could not defer the evaluation'));
+    queue.push(keyOf(item), item, { delayMs }).catch((error: unknown) => log?.error({ err: error, key: keyOf(item) }, 'could not defer the evaluation'));
   };
 
   const enqueue = async (context: Context, job: Omit<EvaluationJob, 'installationId' | 'delivery' | 'event'>) => {
@@ -153,72 +204,114 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
       return;
     }
     const full: EvaluationJob = { ...job, installationId, delivery: context.id, event: context.name };
-    const admission = await queue.push(pullKey(job), { kind: 'pull', job: full });
+    const item: QueueJob = { kind: 'pull', job: full };
+    const admission = await queue.push(keyOf(item), item);
     metrics.queueEvents.inc({ result: admission });
     if (admission === 'dropped') context.log.error({ repo: `${job.owner}/${job.repo}`, pr: job.number, depth: queue.depth }, 'evaluation queue saturated; event dropped');
     else context.log.debug({ repo: `${job.owner}/${job.repo}`, pr: job.number, admission }, 'evaluation queued');
   };
+
+  /**
+   * A handler that reads only what `schema` names: a payload that does not fit is ignored with
+   * one warn line and a count, and nothing a handler throws reaches Probot (which would answer
+   * 500 and log the whole event).
+   */
+  const route =
+    <S extends z.ZodType>(schema: S, handle: (context: Context, payload: z.output<S>) => Promise<void>) =>
+    async (context: Context): Promise<void> => {
+      const labels = eventLabels(context.name, (context.payload as { action?: unknown }).action);
+      try {
+        const parsed = schema.safeParse(context.payload);
+        if (!parsed.success) {
+          metrics.webhookRejections.inc({ reason: 'invalid_payload' });
+          context.log.warn({ delivery: context.id, event: labels.event, action: labels.action, reason: payloadProblem(parsed.error) }, 'webhook payload ignored');
+          return;
+        }
+        await handle(context, parsed.data);
+      } catch (error) {
+        context.log.error({ err: error, delivery: context.id, event: labels.event, action: labels.action }, 'webhook handler failed');
+      }
+    };
 
   const appFn: ApplicationFunction = (app, { addHandler }) => {
     probot = app;
     log = app.log;
 
     app.onAny((context) => {
-      const action = (context.payload as { action?: string }).action ?? '';
-      metrics.webhookEvents.inc({ event: context.name, action });
+      metrics.webhookEvents.inc(eventLabels(context.name, (context.payload as { action?: unknown }).action));
     });
 
     app.on(
       PULL_REQUEST_ACTIONS.map((a) => `pull_request.${a}` as const),
-      async (context) => {
-        const { pull_request: pr, repository } = context.payload;
+      route(PullRequestEvent, async (context, { pull_request: pr, repository }) => {
         await enqueue(context, { owner: repository.owner.login, repo: repository.name, number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha });
-      },
+      }),
     );
 
     app.on(
       REVIEW_ACTIONS.map((a) => `pull_request_review.${a}` as const),
-      async (context) => {
-        const { pull_request: pr, repository } = context.payload;
+      route(PullRequestEvent, async (context, { pull_request: pr, repository }) => {
         await enqueue(context, { owner: repository.owner.login, repo: repository.name, number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha });
-      },
+      }),
     );
 
-    app.on('check_run.rerequested', async (context) => {
-      const { check_run: run, repository } = context.payload;
-      if (run.app && run.app.id !== options.appId) return;
-      for (const pr of run.pull_requests ?? []) {
-        await enqueue(context, { owner: repository.owner.login, repo: repository.name, number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha });
-      }
-    });
+    app.on(
+      'check_run.rerequested',
+      route(CheckRunEvent, async (context, { check_run: run, repository }) => {
+        if (run.app && run.app.id !== options.appId) return;
+        for (const pr of run.pull_requests ?? []) {
+          await enqueue(context, { owner: repository.owner.login, repo: repository.name, number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha });
+        }
+      }),
+    );
 
-    app.on('check_suite.rerequested', async (context) => {
-      const { check_suite: suite, repository } = context.payload;
-      if (suite.app && suite.app.id !== options.appId) return;
-      for (const pr of suite.pull_requests ?? []) {
-        await enqueue(context, { owner: repository.owner.login, repo: repository.name, number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha });
-      }
-    });
+    app.on(
+      'check_suite.rerequested',
+      route(CheckSuiteEvent, async (context, { check_suite: suite, repository }) => {
+        if (suite.app && suite.app.id !== options.appId) return;
+        for (const pr of suite.pull_requests ?? []) {
+          await enqueue(context, { owner: repository.owner.login, repo: repository.name, number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha });
+        }
+      }),
+    );
 
     // Other check_suite and check_run actions are caused by check runs, ours included: ignoring them avoids loops.
     app.on(['check_suite.requested', 'check_suite.completed', 'check_run.created', 'check_run.completed'], async (context) => {
       context.log.debug({ event: context.name, action: context.payload.action }, 'check event ignored');
     });
 
-    app.on(['issue_comment.created', 'issue_comment.edited'], async (context) => {
-      const { issue, comment, repository } = context.payload;
-      if (!issue.pull_request || comment.user?.type === 'Bot') return;
-      if (!RECHECK_COMMAND.test(comment.body ?? '')) return;
-      await enqueue(context, { owner: repository.owner.login, repo: repository.name, number: issue.number });
-    });
+    // Only new comments: an edit re-sends the whole comment, and would let one comment be replayed at will.
+    app.on(
+      'issue_comment.created',
+      route(IssueCommentEvent, async (context, { issue, comment, repository }) => {
+        if (!issue.pull_request || comment.user?.type === 'Bot') return;
+        const command = findCommand(comment.body);
+        if (!command) return;
+        const pr = `${repository.owner.login}/${repository.name}#${issue.number}`.toLowerCase();
+        const fields = { delivery: context.id, command: command.name, repo: `${repository.owner.login}/${repository.name}`, pr: issue.number };
+        if (!COMMAND_ASSOCIATIONS.includes(comment.author_association ?? '')) {
+          metrics.commentCommands.inc({ command: command.name, result: 'not_allowed' });
+          context.log.debug({ ...fields, association: comment.author_association?.slice(0, 40) }, 'comment command ignored: the commenter has no write access');
+          return;
+        }
+        if (!(await cooldown.take(pr))) {
+          metrics.commentCommands.inc({ command: command.name, result: 'cooldown' });
+          context.log.info(fields, 'comment command ignored: the pull request is cooling down');
+          return;
+        }
+        metrics.commentCommands.inc({ command: command.name, result: 'accepted' });
+        await enqueue(context, { owner: repository.owner.login, repo: repository.name, number: issue.number });
+      }),
+    );
 
-    app.on('merge_group.checks_requested', async (context) => {
-      const { merge_group: group, repository, installation } = context.payload;
-      if (!installation?.id || !repository) return;
-      const job: MergeGroupJob = { owner: repository.owner.login, repo: repository.name, baseSha: group.base_sha, headSha: group.head_sha, installationId: installation.id, delivery: context.id };
-      const admission = await queue.push(`merge-group:${repository.full_name}@${group.head_sha}`.toLowerCase(), { kind: 'merge-group', job });
-      metrics.queueEvents.inc({ result: admission });
-    });
+    app.on(
+      'merge_group.checks_requested',
+      route(MergeGroupEvent, async (context, { merge_group: group, repository, installation }) => {
+        const job: MergeGroupJob = { owner: repository.owner.login, repo: repository.name, baseSha: group.base_sha, headSha: group.head_sha, installationId: installation.id, delivery: context.id };
+        const admission = await queue.push(`merge-group:${repository.full_name}@${group.head_sha}`.toLowerCase(), { kind: 'merge-group', job });
+        metrics.queueEvents.inc({ result: admission });
+      }),
+    );
 
     app.on('push', async (context) => {
       context.log.debug({ ref: context.payload.ref }, 'push received; pull requests are evaluated on their own events');
@@ -228,15 +321,20 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
     queue.start();
   };
 
+  /** What this process asked GitHub to redeliver, when the caller brings no shared memory. */
+  let localRedeliveries: RedeliveryMemory | undefined;
+
   return {
     appFn,
     queue,
     metrics,
     idle: () => queue.onIdle(),
     recoverDeliveries: async (overrides = {}) => {
-      if (!probot || !log) return { scanned: 0, failed: 0, redelivered: 0 };
+      if (!probot || !log) throw new Error('the app is not loaded yet');
       const appOctokit = await probot.auth();
-      return recoverFailedDeliveries(deliveriesApi(appOctokit as never), { ...RECOVERY_DEFAULTS, ...overrides, log, metrics });
+      const settings = { ...RECOVERY_DEFAULTS, ...overrides };
+      localRedeliveries ??= localRedeliveryMemory(settings);
+      return recoverFailedDeliveries(deliveriesApi(appOctokit as never), { memory: localRedeliveries, ...settings, log, metrics });
     },
     stopAccepting: () => {
       state.stopping = true;

@@ -9,23 +9,29 @@ import { GATES, type GateDefinition, type GateId, type GateResult, type Text } f
 import type { ConfigResult } from './config/resolve.js';
 import { resolveConfig } from './config/resolve.js';
 import { CONFIG_PATH, type QualityGatesConfig } from './config/schema.js';
-import { renderCheckRun, renderGateRun } from './checks/render.js';
-import { outcomeOf, gateConclusion, type GateOutcome, type Preview, type Verdict } from './checks/verdict.js';
-import { writeRun, type ChecksApi, type DesiredRun, type RunStore, type WriteResult } from './checks/writer.js';
-import { loadPullRequest, LoadError, type GraphqlClient, type LoadedPullRequest, type RawFileReader } from './github/loader.js';
+import { renderCheckRun, renderGateRun, withTwinNote, type TwinLine, type TwinNote } from './checks/render.js';
+import { conclusionOf, gateConclusion, mostRestrictive, outcomeOf, titleOf, type CheckConclusion, type GateOutcome, type Preview, type Verdict } from './checks/verdict.js';
+import { recordedPulls, RunMemory, writeRun, type ChecksApi, type DesiredRun, type RunStore, type RunTarget, type WriteResult } from './checks/writer.js';
+import { loadPullHead, loadPullRequest, LoadError, type GraphqlClient, type LoadedPullRequest, type RawFileReader, type TwinRef } from './github/loader.js';
 import { teamsNeeded } from '../gates/codeowners-review.js';
 import type { TeamCache } from './github/teams.js';
 import { RateLimitedError } from './github/client.js';
 import { EXTENDS_QUERY } from './github/queries.js';
 import type { Metrics } from './metrics.js';
-import type { PullRequestSnapshot } from './snapshot.js';
+import type { ExistingCheckRun, PullRequestSnapshot } from './snapshot.js';
 
+/**
+ * An evaluation of a head commit, asked for by an event of pull request `number`. Jobs of one
+ * commit coalesce (src/app.ts), so `number` is whichever of the pull requests that share the
+ * commit asked last: the evaluation judges all of them alike.
+ */
 export interface EvaluationJob {
   readonly owner: string;
   readonly repo: string;
   readonly number: number;
   /** From the webhook, when it carries them. */
   readonly baseSha?: string | undefined;
+  /** The commit to evaluate; without it (a comment), it is read first (`resolvePullHead`). */
   readonly headSha?: string | undefined;
   readonly installationId: number;
   readonly delivery: string;
@@ -53,10 +59,18 @@ export interface EvaluationDeps {
 }
 
 export interface EvaluationReport {
-  readonly outcome: 'written' | 'unchanged' | 'not-open' | 'no-head' | 'failed' | 'deferred';
+  /**
+   * `moved`: the pull request has a newer head commit than the job's; nothing was written, and
+   * the caller evaluates the new head (`headSha`, `baseSha`) under that commit's own key.
+   */
+  readonly outcome: 'written' | 'unchanged' | 'not-open' | 'no-head' | 'failed' | 'deferred' | 'moved';
   /** With `deferred`: when to evaluate again (epoch ms), GitHub's rate-limit reset. */
   readonly retryAt?: number;
+  /** With `moved`: the current base commit. */
+  readonly baseSha?: string;
   readonly conclusion?: string;
+  /** What the written run says; unset when no run was written or attempted. */
+  readonly verdict?: Verdict['kind'];
   readonly headSha?: string;
   readonly writes: number;
 }
@@ -112,15 +126,27 @@ function notesFor(pr: PullRequestSnapshot): Text[] {
   return notes;
 }
 
+/**
+ * The effective config: the base branch's file, or with `proposed` the PR's own file (for
+ * the preview), whose `_extends` is followed only within this repository and to the org
+ * file at hand: a proposed file cannot make the app read another repository.
+ */
 async function loadConfig(deps: EvaluationDeps, loaded: LoadedPullRequest, owner: string, proposed = false): Promise<ConfigResult> {
   return resolveConfig({
     owner,
+    repo: loaded.snapshot.repository.name,
+    followExtends: proposed ? 'same-repository' : 'anywhere',
     repoFile: proposed ? loaded.proposedConfig : loaded.repoConfig,
     orgFile: loaded.orgConfig,
     fetchFile: async (target) => {
-      const data = (await deps.graphql(EXTENDS_QUERY, { owner: target.owner, name: target.repo, expression: `HEAD:${target.path}` })) as {
-        repository?: { object?: { text?: string | null } | null } | null;
-      };
+      let data: { repository?: { object?: { text?: string | null } | null } | null };
+      try {
+        data = (await deps.graphql(EXTENDS_QUERY, { owner: target.owner, name: target.repo, expression: `HEAD:${target.path}` })) as typeof data;
+      } catch (error) {
+        // A repository the installation cannot see is answered like a missing file.
+        if ((error as { errors?: { type?: string }[] }).errors?.some((e) => e.type === 'NOT_FOUND')) return null;
+        throw error;
+      }
       const text = data.repository?.object?.text;
       return typeof text === 'string' ? { file: `${target.owner}/${target.repo}:${target.path}`, text } : null;
     },
@@ -173,18 +199,155 @@ export class PolicyMemory {
   }
 }
 
-export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJob): Promise<EvaluationReport> {
+/**
+ * Other open pull requests judged at most on one head commit, beside the one evaluated
+ * (each costs a snapshot read). More than this many twins block the commit: the app
+ * cannot tell which verdict is the most restrictive (docs/security.md).
+ */
+export const MAX_TWINS = 10;
+
+/** The check-run name when no config says otherwise (or none could be read). */
+const DEFAULT_CHECK_NAME = 'Quality Gates';
+
+/** One open pull request on the head commit, judged by its own base branch's config. */
+interface Judgement {
+  readonly number: number;
+  readonly baseRef: string;
+  readonly verdict: Verdict;
+  readonly conclusion: CheckConclusion;
+  /** Its config, when it could be read and is valid. */
+  readonly config: QualityGatesConfig | undefined;
+  readonly configResult: ConfigResult;
+  /** Undefined for a twin that could not be read. */
+  readonly loaded: LoadedPullRequest | undefined;
+}
+
+type Judged = Judgement | { readonly deferredUntil: number };
+
+/**
+ * Judges one loaded pull request: its base config, skips, gates. Never throws but for
+ * GitHub's rate limit (deferred). `primary`: the pull request of the job (its config
+ * problems are counted and its `on_error` remembered).
+ */
+async function judge(deps: EvaluationDeps, loaded: LoadedPullRequest, job: EvaluationJob, log: Logger, primary: boolean): Promise<Judged> {
+  let pr = loaded.snapshot;
+  const configResult = await loadConfig(deps, loaded, job.owner);
+  let verdict: Verdict;
+  let config: QualityGatesConfig | undefined;
+  if (configResult.kind === 'invalid') {
+    if (primary) deps.metrics?.configErrors.inc();
+    log.warn({ problems: configResult.problems }, 'invalid configuration');
+    verdict = { kind: 'config-error', problems: configResult.problems };
+  } else if (configResult.kind === 'load-error') {
+    log.error({ err: configResult.cause }, 'failed to load configuration');
+    const conclusion = deps.policies?.get(`${job.owner}/${job.repo}`) ?? 'failure';
+    verdict = { kind: 'error', conclusion, errorClass: errorClass(configResult.cause), message: configResult.message };
+  } else {
+    config = configResult.config;
+    if (primary) deps.policies?.set(`${job.owner}/${job.repo}`, config.on_error);
+    const skip = skipReason(pr, config);
+    if (skip) {
+      verdict = { kind: 'skipped', ...skip };
+    } else {
+      try {
+        pr = await withTeams(deps, pr, config, job.installationId);
+        verdict = { kind: 'evaluated', outcomes: runGates(pr, config), notes: notesFor(pr) };
+      } catch (error) {
+        const limited = rateLimited(error);
+        if (limited) return { deferredUntil: limited.resetAt };
+        log.error({ err: error }, 'failed to resolve code-owner teams');
+        verdict = { kind: 'error', conclusion: config.on_error, errorClass: errorClass(error), message: 'the members of code-owner teams could not be read' };
+      }
+    }
+  }
+  return { number: pr.number, baseRef: pr.baseRef, verdict, conclusion: conclusionOf(verdict), config, configResult, loaded: { ...loaded, snapshot: pr } };
+}
+
+/**
+ * Loads and judges a twin: another pull request that may share `headSha`. Null when it
+ * is not open or its head is another commit (it moved, or a recorded twin closed).
+ */
+async function judgeTwin(deps: EvaluationDeps, job: EvaluationJob, twin: TwinRef, headSha: string, log: Logger): Promise<Judged | null> {
+  const twinLog = log.child({ twin: twin.number });
+  try {
+    let baseSha = twin.baseSha;
+    if (!baseSha) {
+      // Recorded on a run, not listed by GitHub: check it is still open on this commit first.
+      const found = await loadPullHead(deps.graphql, { owner: job.owner, repo: job.repo, number: twin.number });
+      if (found.state !== 'open' || found.headSha.toLowerCase() !== headSha.toLowerCase()) return null;
+      baseSha = found.baseSha;
+    }
+    const loaded = await loadPullRequest(
+      deps.graphql,
+      { owner: job.owner, repo: job.repo, number: twin.number, baseSha, headSha, appId: deps.appId, host: deps.host },
+      deps.readRaw,
+    );
+    if (loaded.snapshot.state !== 'open' || loaded.snapshot.headSha.toLowerCase() !== headSha.toLowerCase()) return null;
+    return await judge(deps, loaded, job, twinLog, false);
+  } catch (error) {
+    const limited = rateLimited(error);
+    if (limited) return { deferredUntil: limited.resetAt };
+    if (error instanceof LoadError && error.kind === 'not-found') return null;
+    // A twin that cannot be read cannot be shown to pass: it counts as GitHub's error does.
+    twinLog.error({ err: error }, 'failed to load a pull request that shares the head commit');
+    const verdict: Verdict = { kind: 'error', conclusion: deps.policies?.get(`${job.owner}/${job.repo}`) ?? 'failure', errorClass: errorClass(error), message: `pull request #${twin.number}, which shares this commit, could not be read from GitHub` };
+    return { number: twin.number, baseRef: '', verdict, conclusion: conclusionOf(verdict), config: undefined, configResult: { kind: 'load-error', message: verdict.message }, loaded: undefined };
+  }
+}
+
+/** The pull requests recorded on this app's runs of the commit, GitHub's read or this app's memory of its last write. */
+async function recordedTwins(deps: EvaluationDeps, target: RunTarget, existing: readonly ExistingCheckRun[], names: readonly string[]): Promise<number[]> {
+  const remembered = await Promise.all(names.map((name) => deps.memory.get(RunMemory.key(target, name))));
+  return [...existing.map((r) => r.externalId), ...remembered.map((r) => r?.externalId)].flatMap(recordedPulls);
+}
+
+/** The log line and metrics that end every evaluation, and its logger (re-bound once the head is known). */
+function reporting(deps: EvaluationDeps, job: EvaluationJob) {
   const now = deps.now ?? Date.now;
   const started = now();
   const baseLog = deps.log.child({ delivery: job.delivery, event: job.event, installation: job.installationId, repo: `${job.owner}/${job.repo}`, pr: job.number });
-  let log = baseLog.child({ sha: job.headSha });
+  const state = { log: baseLog.child({ sha: job.headSha }) };
   const finish = (report: EvaluationReport, fields: Record<string, unknown> = {}): EvaluationReport => {
     const seconds = (now() - started) / 1000;
-    deps.metrics?.evaluationDuration.observe({ outcome: report.outcome }, seconds);
-    deps.metrics?.evaluations.inc({ conclusion: report.conclusion ?? report.outcome });
-    log.info({ outcome: report.outcome, conclusion: report.conclusion, writes: report.writes, githubRequests: deps.requestCount?.(), durationMs: Math.round(seconds * 1000), ...fields }, 'evaluation finished');
+    // A job handed over to the new head's key is not an evaluation: that job is measured.
+    if (report.outcome !== 'moved') {
+      deps.metrics?.evaluationDuration.observe({ outcome: report.outcome }, seconds);
+      deps.metrics?.evaluations.inc({ conclusion: report.conclusion ?? report.outcome, verdict: report.verdict ?? 'none' });
+    }
+    state.log.info({ outcome: report.outcome, conclusion: report.conclusion, writes: report.writes, githubRequests: deps.requestCount?.(), durationMs: Math.round(seconds * 1000), ...fields }, 'evaluation finished');
     return report;
   };
+  const deferred = (resetAt: number) => {
+    state.log.warn({ resetAt: new Date(resetAt).toISOString() }, 'GitHub rate limit nearly exhausted; evaluation deferred to the reset');
+    return finish({ outcome: 'deferred', retryAt: resetAt, writes: 0 });
+  };
+  return { baseLog, state, finish, deferred };
+}
+
+/**
+ * For a job without a head commit (a `/gates recheck` comment): reads the pull request's
+ * base and head commits (the one read such an event costs anyway), so that its evaluation
+ * runs under its head commit's key. Returns the job with both, or the report that ends it
+ * (not found, GitHub failing, deferred).
+ */
+export async function resolvePullHead(deps: EvaluationDeps, job: EvaluationJob): Promise<EvaluationJob | EvaluationReport> {
+  const { state, finish, deferred } = reporting(deps, job);
+  try {
+    const head = await loadPullHead(deps.graphql, job);
+    state.log.debug({ headSha: head.headSha, state: head.state }, 'head commit resolved; evaluating under it');
+    return { ...job, baseSha: head.baseSha, headSha: head.headSha };
+  } catch (error) {
+    const limited = rateLimited(error);
+    if (limited) return deferred(limited.resetAt);
+    const kind = error instanceof LoadError ? error.kind : 'github';
+    state.log.error({ err: error, errorKind: kind }, 'failed to load pull request snapshot');
+    return finish({ outcome: kind === 'not-found' ? 'not-open' : 'no-head', writes: 0 });
+  }
+}
+
+export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJob): Promise<EvaluationReport> {
+  const { baseLog, state, finish, deferred } = reporting(deps, job);
+  let log = state.log;
 
   let loaded: LoadedPullRequest;
   try {
@@ -195,92 +358,139 @@ export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJ
     );
   } catch (error) {
     const limited = rateLimited(error);
-    if (limited) {
-      log.warn({ resetAt: new Date(limited.resetAt).toISOString() }, 'GitHub rate limit nearly exhausted; evaluation deferred to the reset');
-      return finish({ outcome: 'deferred', retryAt: limited.resetAt, writes: 0 });
-    }
+    if (limited) return deferred(limited.resetAt);
     const kind = error instanceof LoadError ? error.kind : 'github';
     log.error({ err: error, errorKind: kind }, 'failed to load pull request snapshot');
     if (kind === 'not-found' || !job.headSha) return finish({ outcome: kind === 'not-found' ? 'not-open' : 'no-head', writes: 0 });
     // The config could not be read either: the repository's last known `on_error` applies (default failure).
     const conclusion = deps.policies?.get(`${job.owner}/${job.repo}`) ?? 'failure';
     const verdict: Verdict = { kind: 'error', conclusion, errorClass: errorClass(error), message: 'the pull request could not be read from GitHub' };
-    return finish(await writeVerdict(deps, job, job.headSha, verdict, []), { errorClass: errorClass(error) });
+    const target = { owner: job.owner, repo: job.repo, headSha: job.headSha };
+    // Keep the twins recorded on the run: the next evaluation must still find them.
+    const pulls = unique([job.number, ...(await recordedTwins(deps, target, [], [DEFAULT_CHECK_NAME]))]).slice(0, MAX_TWINS + 1);
+    const run: DesiredRun = { name: DEFAULT_CHECK_NAME, ...renderCheckRun(verdict), pulls };
+    return finish(await writeRuns(deps, target, [run], [], log, verdict.kind), { errorClass: errorClass(error) });
   }
 
-  let pr = loaded.snapshot;
-  log = baseLog.child({ sha: pr.headSha });
-  if (pr.state !== 'open') {
-    log.debug({ state: pr.state }, 'pull request is not open; nothing to evaluate');
-    return finish({ outcome: 'not-open', writes: 0, headSha: pr.headSha });
+  const own = loaded.snapshot;
+  const headSha = own.headSha;
+  state.log = log = baseLog.child({ sha: headSha });
+  const onJobHead = !job.headSha || job.headSha.toLowerCase() === headSha.toLowerCase();
+  if (own.state === 'open' && !onJobHead) {
+    // Pushed since the event: the new head is evaluated under its own key, never under this one.
+    log.debug({ jobSha: job.headSha }, 'the pull request has a new head commit; handing over to its evaluation');
+    return finish({ outcome: 'moved', headSha, baseSha: own.baseSha, writes: 0 });
+  }
+  if (!onJobHead || (own.state !== 'open' && loaded.twins.length === 0 && loaded.existingRuns.every((r) => recordedPulls(r.externalId).length === 0))) {
+    log.debug({ state: own.state }, 'pull request is not open; nothing to evaluate');
+    return finish({ outcome: 'not-open', writes: 0, headSha });
   }
 
-  const configResult = await loadConfig(deps, loaded, job.owner);
-  let verdict: Verdict;
-  let config: QualityGatesConfig | undefined;
-  if (configResult.kind === 'invalid') {
-    deps.metrics?.configErrors.inc();
-    log.warn({ problems: configResult.problems }, 'invalid configuration');
-    verdict = { kind: 'config-error', problems: configResult.problems };
-  } else if (configResult.kind === 'load-error') {
-    log.error({ err: configResult.cause }, 'failed to load configuration');
-    const conclusion = deps.policies?.get(`${job.owner}/${job.repo}`) ?? 'failure';
-    verdict = { kind: 'error', conclusion, errorClass: errorClass(configResult.cause), message: configResult.message };
-  } else {
-    config = configResult.config;
-    deps.policies?.set(`${job.owner}/${job.repo}`, config.on_error);
-    const skip = skipReason(pr, config);
-    if (skip) {
-      verdict = { kind: 'skipped', ...skip };
-    } else {
-      try {
-        pr = await withTeams(deps, pr, config, job.installationId);
-        verdict = { kind: 'evaluated', outcomes: runGates(pr, config), notes: notesFor(pr) };
-      } catch (error) {
-        const limited = rateLimited(error);
-        if (limited) {
-          log.warn({ resetAt: new Date(limited.resetAt).toISOString() }, 'GitHub rate limit nearly exhausted; evaluation deferred to the reset');
-          return finish({ outcome: 'deferred', retryAt: limited.resetAt, writes: 0 });
-        }
-        log.error({ err: error }, 'failed to resolve code-owner teams');
-        verdict = { kind: 'error', conclusion: config.on_error, errorClass: errorClass(error), message: 'the members of code-owner teams could not be read' };
-      }
-    }
+  const judged: Judgement[] = [];
+  let primary: Judgement | undefined;
+  if (own.state === 'open') {
+    const first = await judge(deps, loaded, job, log, true);
+    if ('deferredUntil' in first) return deferred(first.deferredUntil);
+    judged.push((primary = first));
+  }
+
+  // Twins: other open pull requests of this repository with this head commit, as GitHub lists
+  // them, and as the runs on the commit recorded them (GitHub lists no open pull request for a
+  // commit on the default branch).
+  const target: RunTarget = { owner: job.owner, repo: job.repo, headSha };
+  const recorded = await recordedTwins(deps, target, loaded.existingRuns, [primary?.config?.checks.name ?? DEFAULT_CHECK_NAME]);
+  const candidates = new Map<number, TwinRef>();
+  for (const t of [...loaded.twins, ...recorded.map((number) => ({ number }))]) if (t.number !== own.number && !candidates.has(t.number)) candidates.set(t.number, t);
+  const tooMany = candidates.size > MAX_TWINS;
+  for (const twin of [...candidates.values()].slice(0, MAX_TWINS)) {
+    const result = await judgeTwin(deps, job, twin, headSha, log);
+    if (result && 'deferredUntil' in result) return deferred(result.deferredUntil);
+    if (result) judged.push(result);
+  }
+  const decider = mostRestrictive(judged);
+  if (!decider) {
+    log.debug({ state: own.state }, 'pull request is not open; nothing to evaluate');
+    return finish({ outcome: 'not-open', writes: 0, headSha });
   }
 
   let preview: Preview | undefined;
-  try {
-    preview = await previewProposedConfig(deps, loaded, job.owner);
-  } catch (error) {
-    log.warn({ err: error }, 'config preview failed');
+  if (decider.loaded) {
+    try {
+      preview = await previewProposedConfig(deps, decider.loaded, job.owner);
+    } catch (error) {
+      log.warn({ err: error }, 'config preview failed');
+    }
   }
-  const report = await writeVerdict(deps, job, pr.headSha, verdict, loaded.existingRuns, config, log, preview);
-  if (verdict.kind === 'evaluated') {
-    for (const o of verdict.outcomes) deps.metrics?.gateResults.inc({ gate: o.id, status: o.status });
+  const runs = desiredRuns(judged, decider, preview, tooMany);
+  const report = await writeRuns(deps, target, runs, loaded.existingRuns, log, decider.verdict.kind);
+  const mine = primary?.verdict;
+  if (mine?.kind === 'evaluated') {
+    for (const o of mine.outcomes) deps.metrics?.gateResults.inc({ gate: o.id, status: o.status });
   }
   return finish(report, {
-    configSources: configResult.kind === 'ok' ? configResult.sources : undefined,
-    verdicts: verdict.kind === 'evaluated' ? Object.fromEntries(verdict.outcomes.map((o) => [o.id, o.status])) : verdict.kind,
+    configSources: primary?.configResult.kind === 'ok' ? primary.configResult.sources : undefined,
+    verdicts: mine === undefined ? undefined : mine.kind === 'evaluated' ? Object.fromEntries(mine.outcomes.map((o) => [o.id, o.status])) : mine.kind,
+    ...(judged.length > 1 || tooMany ? { twins: judged.filter((j) => j !== primary).map((j) => j.number), decidedBy: decider.number, tooManyTwins: tooMany || undefined } : {}),
   });
 }
 
-async function writeVerdict(
-  deps: EvaluationDeps,
-  job: EvaluationJob,
-  headSha: string,
-  verdict: Verdict,
-  existing: LoadedPullRequest['existingRuns'],
-  config?: QualityGatesConfig,
-  log: Logger = deps.log,
-  preview?: Preview,
-): Promise<EvaluationReport> {
-  const name = config?.checks.name ?? 'Quality Gates';
-  const output = renderCheckRun(verdict, preview);
-  const runs: DesiredRun[] = [{ name, ...output }];
-  if (config?.checks.per_gate && verdict.kind === 'evaluated') {
-    for (const o of verdict.outcomes) runs.push({ name: `${name} / ${o.id}`, conclusion: gateConclusion(o), ...renderGateRun(o) });
+const unique = <T>(list: readonly T[]): T[] => [...new Set(list)];
+
+/**
+ * The runs for a commit judged over `judged` (every open pull request with this head):
+ *
+ * - every check name any of them configures gets the most restrictive verdict (`decider`'s),
+ *   with a note naming the others;
+ * - each per-gate run (`<name> / <gate>`, from every evaluated pull request whose config asks
+ *   for them) gets the most restrictive result of that gate over all of them: a pull request
+ *   that was not evaluated counts with its whole verdict, one where the gate is off not at all;
+ * - with more twins than judged, everything is blocked.
+ *
+ * Each run records the pull requests it was judged over (`DesiredRun.pulls`).
+ */
+function desiredRuns(judged: readonly Judgement[], decider: Judgement, preview: Preview | undefined, tooMany: boolean): DesiredRun[] {
+  const pulls = judged.map((j) => j.number).sort((a, b) => a - b);
+  const line = (j: Judgement): TwinLine => ({ number: j.number, baseRef: j.baseRef, conclusion: j.conclusion, title: titleOf(j.verdict) });
+  const note: TwinNote | undefined =
+    judged.length > 1 || tooMany
+      ? { decidedBy: line(decider), others: judged.filter((j) => j !== decider).sort((a, b) => a.number - b.number).map(line), tooMany, limit: MAX_TWINS + 1 }
+      : undefined;
+  const blocked = (output: { conclusion: CheckConclusion; title: string; summary: string }) =>
+    tooMany ? { ...output, conclusion: 'failure' as const, title: 'Blocked: too many open pull requests on this commit' } : output;
+
+  const aggregate = blocked(renderCheckRun(decider.verdict, preview, note));
+  const nameOf = (j: Judgement) => j.config?.checks.name ?? DEFAULT_CHECK_NAME;
+  const names = unique([decider, ...judged].map(nameOf));
+  const runs: DesiredRun[] = names.map((name) => ({ name, ...aggregate, pulls }));
+
+  const perGate = new Map<string, GateId>();
+  for (const j of [decider, ...judged]) {
+    if (!j.config?.checks.per_gate || j.verdict.kind !== 'evaluated') continue;
+    for (const o of j.verdict.outcomes) if (!perGate.has(`${nameOf(j)} / ${o.id}`)) perGate.set(`${nameOf(j)} / ${o.id}`, o.id);
   }
-  const target = { owner: job.owner, repo: job.repo, headSha };
+  for (const [name, gate] of perGate) {
+    const results = judged.flatMap((j): { number: number; conclusion: CheckConclusion; output: { title: string; summary: string } }[] => {
+      if (j.verdict.kind !== 'evaluated') return [{ number: j.number, conclusion: j.conclusion, output: renderCheckRun(j.verdict) }];
+      const o = j.verdict.outcomes.find((x) => x.id === gate);
+      return o ? [{ number: j.number, conclusion: gateConclusion(o), output: renderGateRun(o) }] : [];
+    });
+    const pick = mostRestrictive(results)!;
+    const summary = note ? withTwinNote(pick.output.summary, note) : pick.output.summary;
+    runs.push({ name, ...blocked({ conclusion: pick.conclusion, title: pick.output.title, summary }), pulls });
+  }
+  return runs;
+}
+
+/** Writes `runs` on the commit (each created once, then updated in place, or left unchanged). */
+async function writeRuns(
+  deps: EvaluationDeps,
+  target: RunTarget,
+  runs: readonly DesiredRun[],
+  existing: readonly ExistingCheckRun[],
+  log: Logger,
+  verdict: Verdict['kind'],
+): Promise<EvaluationReport> {
+  const conclusion = runs[0]!.conclusion;
   let writes = 0;
   let unchanged = 0;
   try {
@@ -296,9 +506,9 @@ async function writeVerdict(
       { err: error, status, hint: status === 403 ? 'the app lacks checks: write; accept the new permissions in the installation settings' : undefined },
       'failed to write check run',
     );
-    return { outcome: 'failed', conclusion: output.conclusion, headSha, writes };
+    return { outcome: 'failed', conclusion, verdict, headSha: target.headSha, writes };
   }
-  return { outcome: writes === 0 && unchanged > 0 ? 'unchanged' : 'written', conclusion: output.conclusion, headSha, writes };
+  return { outcome: writes === 0 && unchanged > 0 ? 'unchanged' : 'written', conclusion, verdict, headSha: target.headSha, writes };
 }
 
 /** The rate-limit error behind `error` (it may be wrapped as a `cause`), if any. */

@@ -29,6 +29,8 @@ export const REDACT_PATHS = [
   'req.headers["x-hub-signature-256"]',
   // Probot logs a received webhook at debug with its whole payload; keep the name, drop the payload.
   'event.payload',
+  // Probot's error handler logs a failed event's error, with the event attached.
+  'err.event.payload',
 ];
 
 export type LogFormat = 'json' | 'pretty';

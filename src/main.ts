@@ -2,8 +2,10 @@
  * Process entry point (`npm start`). Configured only through the environment
  * (SPEC §2; Probot's names): APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH,
  * WEBHOOK_SECRET, PORT, HOST, WEBHOOK_PATH, LOG_LEVEL, LOG_FORMAT,
- * GHE_HOST / GHE_PROTOCOL, REDIS_URL. Without APP_ID and a private key it
- * serves Probot's setup flow, which registers the app from `app.yml`.
+ * GHE_HOST / GHE_PROTOCOL, REDIS_URL, COMMAND_COOLDOWN_MS. Without APP_ID and a
+ * private key it serves Probot's setup flow, which registers the app from `app.yml`;
+ * with them, it refuses to start without WEBHOOK_SECRET (ALLOW_DEVELOPMENT_WEBHOOK_SECRET
+ * lifts that outside production). The HTTP server is built in src/server.ts.
  *
  * With REDIS_URL, evaluations go through a queue in Redis shared by every replica,
  * and writes are spaced per installation across replicas (docs/deploy.md).
@@ -13,17 +15,21 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseEnv } from 'node:util';
 import type { Logger } from 'pino';
-import { run, type Server } from 'probot';
+import { getPrivateKey } from '@probot/get-private-key';
+import type { Server } from 'probot';
 import { createQualityGatesApp, type QualityGatesApp, type QueueJob } from './app.js';
+import { DEFAULT_COMMAND_COOLDOWN_MS, MemoryCooldown, RedisCooldown } from './cooldown.js';
 import { createOctokitClass, type ClientOptions } from './github/client.js';
 import { pkcs8PrivateKey } from './github/private-key.js';
 import { createLogger } from './logger.js';
-import { createMetrics } from './metrics.js';
+import { createMetrics, type Metrics } from './metrics.js';
 import { memoryQueue, type QueueFactory } from './queue.js';
-import { RECOVERY_DEFAULTS } from './redeliver.js';
+import { localRedeliveryMemory, RECOVERY_DEFAULTS, RecoveryRunner, type RecoveryOutcome } from './redeliver.js';
 import { RedisLink, redactUrl } from './redis-link.js';
+import { RedisLock } from './redis-lock.js';
 import { redisQueue, type RedisQueueOptions } from './redis-queue.js';
 import { RedisRunMemory } from './redis-run-memory.js';
+import { startAppServer, startSetupServer } from './server.js';
 
 export interface RunningApp {
   readonly server: Server;
@@ -35,8 +41,11 @@ export interface RunningApp {
    * whether everything finished.
    */
   shutdown(signal: string): Promise<boolean>;
-  /** Runs the missed-webhook recovery now. */
-  recover(): Promise<unknown>;
+  /**
+   * Runs the missed-webhook recovery now (SIGUSR2), unless a run is in progress on this replica
+   * or, with REDIS_URL, on another one.
+   */
+  recover(): Promise<RecoveryOutcome>;
 }
 
 export interface StartOptions {
@@ -46,22 +55,21 @@ export interface StartOptions {
   readonly client?: ClientOptions;
   /** Overrides for the Redis queue (tests: short locks). */
   readonly redisQueue?: Partial<Omit<RedisQueueOptions, 'link' | 'log'>>;
+  /** Overrides for the missed-webhook recovery (tests: a start-up run at once, a short lock). */
+  readonly recovery?: { readonly startupDelayMs?: number; readonly lockTtlMs?: number };
 }
 
 export async function startApp(options: StartOptions = {}): Promise<RunningApp> {
   if (!options.env) loadDotEnv();
   const env = options.env ?? process.env;
   const log = options.log ?? (await createLogger(env));
-  // Without WEBHOOK_SECRET Probot verifies signatures against the public value "development":
-  // anyone could forge webhooks. Refuse that in production; warn elsewhere.
-  if (env.APP_ID && !env.WEBHOOK_SECRET) {
-    if (env.NODE_ENV === 'production') throw new Error('WEBHOOK_SECRET is not set: webhooks could be forged. Set the secret configured in the GitHub App settings.');
-    log.warn('WEBHOOK_SECRET is not set: webhook signatures are checked against "development"; never run like this in production');
-  }
+  const read = readCredentials(env);
+  const credentials = read && { ...read, secret: webhookSecret(env, log) };
   const metrics = createMetrics();
 
   // The queue adapter and shared write spacing, chosen here; the app does not know which.
-  const redisUrl = env.REDIS_URL?.trim() || undefined;
+  // Setup mode evaluates nothing: no Redis.
+  const redisUrl = (credentials && env.REDIS_URL?.trim()) || undefined;
   const link = redisUrl ? new RedisLink(redisUrl, { log, metrics }) : undefined;
   let queue: QueueFactory<QueueJob> = memoryQueue<QueueJob>();
   if (link) {
@@ -73,66 +81,151 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     metrics.registry.removeSingleMetric('quality_gates_redis_up');
   }
 
+  const cooldownMs = nonNegative(env.COMMAND_COOLDOWN_MS) ?? DEFAULT_COMMAND_COOLDOWN_MS;
   const app = createQualityGatesApp({
-    appId: Number(env.APP_ID) || 0,
+    appId: credentials?.appId ?? 0,
     host: env.GHE_HOST || 'github.com',
     metrics,
     concurrency: Number(env.EVALUATION_CONCURRENCY) || undefined,
     teamCacheTtlMs: Number(env.TEAM_CACHE_TTL_MS) || undefined,
     queue,
+    cooldown: link ? new RedisCooldown(link.client, cooldownMs) : new MemoryCooldown(cooldownMs),
     ...(link ? { runs: new RedisRunMemory(link.client) } : {}),
   });
-  const server = await run(app.appFn, { env: probotEnv(env), Octokit: createOctokitClass({ metrics, redis: link?.client, ...options.client }), log });
+  const listen = {
+    host: env.HOST || 'localhost',
+    port: Number(env.PORT) || 3000,
+    webhookPath: env.WEBHOOK_PATH || '/api/github/webhooks',
+    webhookProxy: env.WEBHOOK_PROXY_URL || undefined,
+    log,
+    metrics,
+  };
+  const server = credentials
+    ? await startAppServer({
+        ...listen,
+        ...credentials,
+        baseUrl: env.GHE_HOST ? `${env.GHE_PROTOCOL || 'https'}://${env.GHE_HOST}/api/v3` : 'https://api.github.com',
+        Octokit: createOctokitClass({ metrics, redis: link?.client, ...options.client }),
+        appFn: app.appFn,
+      })
+    : await startSetupServer(listen);
   log.info({ queue: app.queue.health().queue, redis: redisUrl ? redactUrl(redisUrl) : undefined }, 'evaluation queue ready');
   const graceMs = Number(env.SHUTDOWN_GRACE_MS) || 25_000;
 
-  // Missed-webhook recovery: on an interval (REDELIVERY_INTERVAL_MS, 0 turns it off) and on SIGUSR2.
-  const intervalMs = env.REDELIVERY_INTERVAL_MS === undefined ? RECOVERY_DEFAULTS.intervalMs : Number(env.REDELIVERY_INTERVAL_MS);
-  const lookbackMs = Number(env.REDELIVERY_LOOKBACK_MS) || RECOVERY_DEFAULTS.lookbackMs;
-  const recover = () =>
-    app.recoverDeliveries({ lookbackMs }).catch((error: unknown) => {
-      log.warn({ err: error }, 'webhook delivery recovery failed');
-      return undefined;
-    });
-  const timer = intervalMs > 0 ? setInterval(() => void recover(), intervalMs) : undefined;
-  timer?.unref();
+  const recovery = credentials ? startRecovery(env, { app, link, log, metrics, ...options.recovery }) : undefined;
 
   let stopping: Promise<boolean> | undefined;
   const shutdown = (signal: string): Promise<boolean> => {
     stopping ??= (async () => {
       log.info({ signal, queueDepth: app.queue.depth, active: app.queue.active }, 'shutting down: no new webhooks, finishing evaluations');
       app.stopAccepting();
-      if (timer) clearInterval(timer);
+      const recovered = recovery?.stop();
       const stopped = server.stop().catch((error: unknown) => log.warn({ err: error }, 'server stop failed'));
       const drained = await app.queue.close(graceMs);
       await stopped;
+      // The run in progress ends before its next request (an answer GitHub is slow to give aside).
+      await Promise.race([recovered, new Promise((r) => setTimeout(r, graceMs).unref())]);
       await link?.close();
       log.info({ drained, queueDepth: app.queue.depth, active: app.queue.active }, 'shutdown complete');
       return drained;
     })();
     return stopping;
   };
+  const recover = (): Promise<RecoveryOutcome> => recovery?.run('signal') ?? Promise.resolve({ result: 'stopped' });
   return { server, app, log, shutdown, recover };
 }
 
 /**
- * The environment Probot's run() reads, with two changes:
- * - no REDIS_URL: Probot would hand it to its own throttling, which our Octokit class turns
- *   off, yet still open a Redis connection of its own (and try to fetch ioredis with npx);
- * - the private key already in PKCS#8 (src/github/private-key.ts), so signing an
- *   installation-token JWT does not convert it each time.
- * Everything else is read lazily, after Probot loads `.env`.
+ * Missed-webhook recovery (src/redeliver.ts): once shortly after start-up, then every
+ * REDELIVERY_INTERVAL_MS (0 turns both off; SIGUSR2 still runs it), one run at a time. With
+ * REDIS_URL, one replica at a time (a lock renewed while the run lasts) and what was asked is
+ * remembered for every replica.
  */
-function probotEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const privateKey = pkcs8PrivateKey(env);
-  const replaced = (name: string | symbol) => name === 'REDIS_URL' || (privateKey !== null && name === 'PRIVATE_KEY');
-  return new Proxy(env, {
-    get: (target, name) => (name === 'REDIS_URL' ? undefined : privateKey !== null && name === 'PRIVATE_KEY' ? privateKey : Reflect.get(target, name)),
-    has: (target, name) => (replaced(name) ? name !== 'REDIS_URL' : Reflect.has(target, name)),
+function startRecovery(
+  env: NodeJS.ProcessEnv,
+  deps: { app: QualityGatesApp; link: RedisLink | undefined; log: Logger; metrics: Metrics; startupDelayMs?: number; lockTtlMs?: number },
+): RecoveryRunner {
+  const { app, link, log, metrics } = deps;
+  const limits = {
+    lookbackMs: positive(env.REDELIVERY_LOOKBACK_MS) ?? RECOVERY_DEFAULTS.lookbackMs,
+    maxPages: positive(env.REDELIVERY_MAX_PAGES) ?? RECOVERY_DEFAULTS.maxPages,
+    maxRedeliveries: positive(env.REDELIVERY_MAX_PER_RUN) ?? RECOVERY_DEFAULTS.maxRedeliveries,
+    recentMs: RECOVERY_DEFAULTS.recentMs,
+  };
+  const memory = link
+    ? {
+        asked: new RedisCooldown(link.client, limits.recentMs, { prefix: 'quality-gates:redelivery:asked:' }),
+        gaveUp: new RedisCooldown(link.client, limits.lookbackMs, { prefix: 'quality-gates:redelivery:gave-up:' }),
+      }
+    : localRedeliveryMemory(limits);
+  const lock = link ? new RedisLock(link.client, { key: 'quality-gates:recovery:lock', ttlMs: deps.lockTtlMs, log }) : undefined;
+  const runner = new RecoveryRunner({ run: (signal) => app.recoverDeliveries({ ...limits, memory, signal }), lock, log, metrics });
+  runner.schedule({
+    intervalMs: nonNegative(env.REDELIVERY_INTERVAL_MS) ?? RECOVERY_DEFAULTS.intervalMs,
+    startupDelayMs: deps.startupDelayMs ?? RECOVERY_DEFAULTS.startupDelayMs,
   });
+  return runner;
 }
 
-/** Loads `.env` as Probot's run() does, before our own settings (REDIS_URL, …) are read. */
+/** The Probot development secret, accepted only with ALLOW_DEVELOPMENT_WEBHOOK_SECRET=true outside production. */
+const DEVELOPMENT_SECRET = 'development';
+
+/**
+ * APP_ID and the private key, or null for Probot's setup mode (refused in production, as
+ * Probot's run() refuses it). The key is found exactly as Probot finds it, and handed over
+ * already in PKCS#8 (src/github/private-key.ts), so signing an installation-token JWT does not
+ * convert it each time.
+ */
+function readCredentials(env: NodeJS.ProcessEnv): { appId: number; privateKey: string } | null {
+  const appId = Number(env.APP_ID);
+  let key: string | null = null;
+  try {
+    key = getPrivateKey({ env });
+  } catch {
+    // an unreadable PRIVATE_KEY_PATH counts as no key, as in Probot's run()
+  }
+  if (appId && key) return { appId, privateKey: pkcs8PrivateKey(env) ?? key };
+  if (env.NODE_ENV === 'production') {
+    throw new Error(
+      !appId
+        ? 'APP_ID is not set: it is required with NODE_ENV=production. Set it to the GitHub App id.'
+        : 'No private key: set PRIVATE_KEY or PRIVATE_KEY_PATH to the GitHub App private key (required with NODE_ENV=production).',
+    );
+  }
+  return null;
+}
+
+/**
+ * WEBHOOK_SECRET. Without it Probot would verify signatures against its public default,
+ * "development", and anyone could forge webhooks: refused unless ALLOW_DEVELOPMENT_WEBHOOK_SECRET
+ * is "true", and always with NODE_ENV=production.
+ */
+function webhookSecret(env: NodeJS.ProcessEnv, log: Logger): string {
+  if (env.WEBHOOK_SECRET) return env.WEBHOOK_SECRET;
+  if (env.NODE_ENV === 'production' || env.ALLOW_DEVELOPMENT_WEBHOOK_SECRET !== 'true') {
+    throw new Error(
+      'WEBHOOK_SECRET is not set: webhooks could be forged. Set it to the webhook secret of the GitHub App' +
+        (env.NODE_ENV === 'production' ? '.' : ' (or, for local development only, set ALLOW_DEVELOPMENT_WEBHOOK_SECRET=true).'),
+    );
+  }
+  log.warn('WEBHOOK_SECRET is not set: webhooks signed with the public secret "development" are accepted');
+  return DEVELOPMENT_SECRET;
+}
+
+/** A number of milliseconds from the environment; undefined when unset or not a number ≥ 0. */
+function nonNegative(value: string | undefined): number | undefined {
+  if (value === undefined || value.trim() === '') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
+}
+
+/** A whole number ≥ 1 from the environment; undefined when unset or not one. */
+function positive(value: string | undefined): number | undefined {
+  const n = nonNegative(value);
+  return n !== undefined && n >= 1 && Number.isInteger(n) ? n : undefined;
+}
+
+/** Loads `.env` as Probot's run() does (variables already set win). */
 function loadDotEnv(): void {
   try {
     const parsed = parseEnv(readFileSync(join(process.cwd(), '.env'), 'utf8'));
@@ -146,8 +239,6 @@ async function main(): Promise<void> {
   const running = await startApp();
   process.on('unhandledRejection', (reason) => running.log.error({ err: reason }, 'unhandled rejection'));
   process.on('uncaughtException', (error) => running.log.error({ err: error }, 'uncaught exception'));
-  // Probot's run() exits on SIGINT at once; ours drains first.
-  process.removeAllListeners('SIGINT');
   const onSignal = (signal: string) => {
     void running.shutdown(signal).then(() => process.exit(0));
   };

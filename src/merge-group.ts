@@ -60,6 +60,6 @@ export async function passMergeGroup(deps: MergeGroupDeps, job: MergeGroupJob): 
   };
   const result = await writeRun(deps.checks, deps.memory, { owner: job.owner, repo: job.repo, headSha: job.headSha }, run, []);
   deps.metrics?.checkRunWrites.inc({ result });
-  deps.metrics?.evaluations.inc({ conclusion: 'success' });
+  deps.metrics?.evaluations.inc({ conclusion: 'success', verdict: 'merge-group' });
   log.info({ outcome: result, conclusion: 'success', name, externalId: fingerprint(run) }, 'merge group passed');
 }

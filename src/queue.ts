@@ -6,7 +6,8 @@
  *   every replica.
  *
  * The webhook handler pushes a job and returns at once; workers evaluate after
- * the response. Jobs are keyed (repository and PR): a burst of events for one PR
+ * the response. Jobs are keyed (the app keys evaluations by repository and head
+ * commit, src/app.ts): a burst of events for one key
  * keeps only the latest job, and a key is never evaluated twice at the same time:
  * a job pushed while its key runs waits and runs once afterwards, with the latest
  * state. Concurrency across keys is bounded. A job whose run throws (a crash or an

@@ -3,11 +3,11 @@
  * every replica. Any replica's webhook handler adds the job; any replica's worker
  * evaluates it.
  *
- * Per pull request (the job key), BullMQ's deduplication with `keepLastIfActive`
+ * Per job key (for evaluations: repository and head commit), BullMQ's deduplication with `keepLastIfActive`
  * gives the semantics of the in-process queue across replicas, atomically in Redis:
  *
  * - a job added while another of its key is **waiting** (or delayed) is merged into
- *   it: the waiting one evaluates the PR's current state from GitHub anyway;
+ *   it: the waiting one evaluates the current state from GitHub anyway;
  * - a job added while one of its key is **running** is kept (the latest only) and
  *   queued when the running one finishes: an event that arrives during an
  *   evaluation always leads to one more evaluation, never to none;

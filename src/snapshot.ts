@@ -64,7 +64,11 @@ export interface CommitInfo {
   readonly authorEmail: string;
   /** GitHub login of the author, when GitHub could map the email to an account. */
   readonly authorLogin: string | null;
-  /** True when the author is a bot or GitHub App (`name[bot]`). */
+  /**
+   * True when the commit is a bot's: the pull request was opened by a `Bot` account, GitHub
+   * links the commit to no user, and its author email is that bot's noreply address. Never
+   * decided from the git author name or email alone, which the committer sets freely.
+   */
   readonly authorIsBot: boolean;
   /** Number of parents; 2 or more is a merge commit. */
   readonly parentCount: number;
@@ -107,6 +111,14 @@ export interface ExistingCheckRun {
 }
 
 export interface PullRequestSnapshot {
+  /**
+   * Who built the snapshot, so gates can word a fix for where it is read: absent (or `github`)
+   * for the app's loader; `local` for the command line (`quality-gates check`), which reads a
+   * git repository and knows no reviews, no team members, and only the signatures local git
+   * can check. Gates never evaluate differently for it, except where the local snapshot holds
+   * less (`teams` is empty because members cannot be looked up, not because they were not asked for).
+   */
+  readonly source?: 'github' | 'local';
   readonly repository: {
     readonly owner: string;
     readonly name: string;

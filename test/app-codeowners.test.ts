@@ -58,8 +58,8 @@ describe('codeowners-review in the app', () => {
   });
 
   it('never counts the author’s own approval', async () => {
-    fake.setTeam('core', ['codertocat']);
-    const run = await evaluate([{ login: 'Codertocat', state: 'APPROVED', commitOid: HEAD }]);
+    fake.setTeam('core', ['octocat']); // the stand-in's pull requests are by octocat
+    const run = await evaluate([{ login: 'Octocat', state: 'APPROVED', commitOid: HEAD }]);
     expect(row()).toContain('❌ fail');
     expect(run.output.summary).toMatch(/author/i);
   });

@@ -35,7 +35,7 @@ describe('a PR that changes .github/quality-gates.yml', () => {
     const run = fake.runsOn(HEAD)[0]!;
     expect(run.conclusion).toBe('success');
     expect(run.output.summary).toContain('The proposed file is invalid');
-    expect(run.output.summary).toContain('`gates.batch-size.max_lines`: must be a number');
+    expect(run.output.summary).toContain('`gates.batch-size.max_lines`: must be a whole number; found "many"');
   });
 
   it('shows no preview when the PR does not touch the config', async () => {

@@ -7,11 +7,11 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { pino } from 'pino';
 import { Probot } from 'probot';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { Fleet, countRequests } from '../bench/fleet.js';
 import { COST_SHAPES, TEAM_SHAPE, budgetFor, pullFor, type Shape } from '../bench/shapes.js';
-import type { GitHubModel } from '../bench/stand-in/github-model.js';
-import { startStandIn, type StandIn } from '../bench/stand-in/server.js';
+import type { GitHubModel } from './stand-in/github-model.js';
+import { startStandInServer, type StandInServer } from './stand-in/server.js';
 import { prPayload, signedDelivery } from '../bench/webhooks.js';
 import { GATES } from '../gates/index.js';
 import { createQualityGatesApp, type QualityGatesApp } from '../src/app.js';
@@ -22,14 +22,14 @@ const APP_ID = 4242;
 const SECRET = 'bench-smoke-secret';
 
 let fleet: Fleet;
-let standIn: StandIn;
+let standIn: StandInServer;
 let probot: Probot;
 let app: QualityGatesApp;
 let deliveries = 0;
 
 beforeAll(async () => {
   fleet = new Fleet(APP_ID, { recordBodies: false });
-  standIn = await startStandIn(fleet.route);
+  standIn = await startStandInServer(fleet.standIn);
   app = createQualityGatesApp({ appId: APP_ID, host: standIn.host, metrics: createMetrics({ defaultMetrics: false }) });
   probot = new Probot({
     appId: APP_ID,
@@ -42,6 +42,9 @@ beforeAll(async () => {
   });
   await probot.load(app.appFn, { cwd: process.cwd(), addHandler: () => {} });
 });
+
+// Strict: a request the stand-in does not know, or a document GitHub would reject, fails the test.
+afterEach(() => fleet.standIn.assertClean());
 
 afterAll(async () => {
   await app?.queue.close(1000);

@@ -7,11 +7,13 @@ import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { compileCodeowners } from '../gates/codeowners/match.js';
-import { renderCheckRun, CHECK_LIMITS } from '../src/checks/render.js';
-import { parseConfigText } from '../src/config/parse.js';
+import { renderCheckRun, renderGateRun, renderText, CHECK_LIMITS } from '../src/checks/render.js';
+import { outcomeOf } from '../src/checks/verdict.js';
+import { parseConfigText, PROBLEM_FORMS } from '../src/config/parse.js';
 import { DEFAULT_CONFIG } from '../src/config/schema.js';
 import { runGates } from '../src/evaluate.js';
-import { aCommit, aFile, aSnapshot, capped } from './support/builders.js';
+import { autolinks, autolinksInTitle } from './support/autolinks.js';
+import { aCommit, aFile, aReview, aSnapshot, capped } from './support/builders.js';
 
 const FILE = 'acme/api:.github/quality-gates.yml';
 
@@ -29,8 +31,10 @@ function assertLocated(text: string) {
     for (const p of result.problems) {
       expect(p.message.length).toBeGreaterThan(0);
       expect(p.file).toBe(FILE);
-      // located: a line in the file, or a key path, or (whole-file problems) line 1+
-      expect(p.line > 0 || p.path.length > 0).toBe(true);
+      // located: a line in the file, or a key path; only the size limit and the count of unlisted problems have no place
+      expect(p.line > 0 || p.path.length > 0 || /^(the file is larger than|and [\d,]+ more problems?$)/.test(p.message)).toBe(true);
+      // in the words of docs/configuration.md, never the YAML library's or zod's
+      expect(PROBLEM_FORMS.some((f) => f.pattern.test(p.message)), p.message).toBe(true);
     }
   }
 }
@@ -140,5 +144,59 @@ describe('hostile pull requests', () => {
     const outcomes = runGates(pr, config);
     expect(outcomes.find((o) => o.id === 'linked-ticket')?.status).toBe('fail');
     expect(Date.now() - started).toBeLessThan(2_000);
+  });
+});
+
+describe('mentions and links from user text (issue 14)', () => {
+  const piece = fc.constantFrom('@', 'octocat', 'acme/team', 'https', 'HTTP', 'ftp', '://', ':', '/', '//', 'www', 'WWW', '.', 'example', 'com', ' ', '`', '``', '\\', '&', '#64;', '#x40;', '|', '[', ']', '(', ')', '_', '*', '<', '>', '\n', 'mailto:', 'a@b.co', '\u200b');
+  const hostile = fc.array(piece, { minLength: 1, maxLength: 24 }).map((p) => p.join(''));
+
+  it('generated text is inert as plain text, code, list, table and title', () => {
+    fc.assert(
+      fc.property(hostile, (text) => {
+        const result = { status: 'fail' as const, reason: text, details: [{ kind: 'list' as const, title: text, items: [text, [{ code: text }]] }, { kind: 'table' as const, header: ['x'], rows: [[[text, { code: text }]]] }], fix: [{ kind: 'paragraph' as const, text }] };
+        const outcome = outcomeOf('tests-touched', 'Tests touched', 'block', result);
+        const run = renderCheckRun({ kind: 'evaluated', outcomes: [outcome], notes: [text] });
+        const gateRun = renderGateRun(outcome);
+        for (const out of [renderText(text), renderText([{ code: text }], true), run.summary, gateRun.summary]) {
+          expect(autolinks(out)).toEqual([]);
+        }
+        for (const title of [run.title, gateRun.title]) expect(autolinksInTitle(title)).toEqual([]);
+      }),
+      { numRuns: 2_000 },
+    );
+  });
+
+  it('a pull request full of mentions and links: every gate, its details and fixes, and a config problem, render inert', () => {
+    const bait = '@octocat @acme/security https://evil.example/login www.evil.example dana@evil.example';
+    const config = structuredClone(DEFAULT_CONFIG);
+    config.gates['signed-commits'].require = 'both';
+    config.gates['linked-ticket'].in = ['title', 'branch', 'body', 'commits'];
+    const pr = aSnapshot({
+      title: `Refactor ${bait}`,
+      body: bait,
+      headRef: 'feature/@octocat-https://evil.example',
+      author: { login: 'mallory', isBot: false },
+      files: capped([...Array.from({ length: 30 }, (_, i) => aFile(`src/@octocat/www.evil.example/https:/x${i}.ts`, 40, 0)), aFile('docs/@admin.md', 1000, 0)]),
+      commits: capped([aCommit({ subject: `Add ${bait}`, message: `Add ${bait}`, signature: null, authorName: '@octocat', authorEmail: 'x@evil.example' })]),
+      reviews: capped([aReview('bob', 'changes_requested')]),
+      base: { codeowners: { path: 'CODEOWNERS', oid: 'x', byteSize: 40, text: '* @acme/owners\n/src/ @octocat\n', truncated: false }, gitattributes: null },
+    });
+    const outcomes = runGates(pr, config);
+    expect(outcomes.filter((o) => o.status === 'fail')).toHaveLength(5);
+    const parsed = parseConfigText(`gates:\n  "${bait}": 1\n  batch-size:\n    exclude: ${bait}\n`, `acme/api:.github/quality-gates.yml@${bait}`);
+    expect(parsed.kind).toBe('invalid');
+    const outputs = [
+      renderCheckRun({ kind: 'evaluated', outcomes, notes: [] }, { kind: 'invalid', problems: parsed.kind === 'invalid' ? parsed.problems : [], removed: false }),
+      renderCheckRun({ kind: 'config-error', problems: parsed.kind === 'invalid' ? parsed.problems : [] }),
+      renderCheckRun({ kind: 'skipped', title: `Skipped: label ${bait}`, reason: bait }),
+      ...outcomes.map(renderGateRun),
+    ];
+    for (const out of outputs) {
+      expect(autolinks(out.title)).toEqual([]);
+      expect(autolinks(out.summary)).toEqual([]);
+    }
+    // the user text is still there to read
+    expect(outputs[0]!.summary.replace(/\u200b/g, '')).toContain('src/@octocat/www.evil.example/https:/x0.ts');
   });
 });

@@ -7,13 +7,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import nock from 'nock';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../bench/stand-in/free-port.js';
+import { freePort } from './stand-in/free-port.js';
 import { loggerOptions } from '../src/logger.js';
 import { startApp } from '../src/main.js';
-import { API, FakeGitHub } from './support/fake-github.js';
+import { FakeGitHub } from './support/fake-github.js';
 import { pullRequestPayload, resetNock, startHarness, testPrivateKey } from './support/harness.js';
 
 afterEach(() => resetNock());
@@ -56,11 +55,12 @@ describe('metrics', () => {
     fake.install();
     const h = await startHarness(fake);
     const pull = fake.addPull({ number: 2, title: 'No ticket' });
+    fake.standIn.setRateLimit(fake.installationId, 'graphql', 4323); // two reads leave 4,321
     await h.receive('pull_request', pullRequestPayload(fake, pull));
     await h.receive('pull_request', pullRequestPayload(fake, pull, 'edited'));
     const text = await h.app.metrics.registry.metrics();
     for (const line of [
-      'quality_gates_evaluations_total{conclusion="failure"} 2',
+      'quality_gates_evaluations_total{conclusion="failure",verdict="evaluated"} 2',
       'quality_gates_gate_results_total{gate="linked-ticket",status="fail"} 2',
       'quality_gates_gate_results_total{gate="batch-size",status="pass"} 2',
       'quality_gates_webhook_events_total{event="pull_request",action="opened"} 1',
@@ -154,15 +154,7 @@ describe('the private key', () => {
     const dir = mkdtempSync(join(tmpdir(), 'qg-pem-'));
     const pemPath = join(dir, 'app.private-key.pem');
     writeFileSync(pemPath, testPrivateKey());
-    const fake = new FakeGitHub();
-    let authorization = '';
-    // Answers the token request itself (before the fake's catch-all) to see the JWT the app signed.
-    nock(API)
-      .post(`/app/installations/${fake.installationId}/access_tokens`)
-      .reply(function reply() {
-        authorization = String(this.req.headers.authorization);
-        return [201, { token: TOKEN, expires_at: new Date(Date.now() + 3_600_000).toISOString(), permissions: {}, repository_selection: 'all' }];
-      });
+    const fake = new FakeGitHub(); // verifies the app's JWT against the test key, as GitHub does
     fake.install();
     const pull = fake.addPull({ number: 3 });
     const port = await freePort();
@@ -181,6 +173,7 @@ describe('the private key', () => {
       expect(res.status).toBe(200);
       await running.app.idle();
       expect(fake.runsOn(pull.headRefOid)).toHaveLength(1);
+      const authorization = fake.requests.find((r) => r.path.endsWith('/access_tokens'))!.headers!.authorization!;
       const [header, payload, jwtSignature] = authorization.replace(/^bearer /i, '').split('.');
       const signed = verify('sha256', Buffer.from(`${header}.${payload}`), createPublicKey(testPrivateKey()), Buffer.from(jwtSignature!, 'base64url'));
       expect(signed).toBe(true);

@@ -40,7 +40,7 @@ it.each([false, true])('a PR (fork: %s) that rewrites config, CODEOWNERS and .gi
   expect(run.conclusion).toBe('failure');
   expect(run.output.title).toBe('Blocked: batch-size, codeowners-review');
   expect(run.output.summary).toContain('47 lines in 4 files (limit 10 lines, 50 files)');
-  expect(run.output.summary).toContain('@security-owner');
+  expect(run.output.summary).toContain('@\u200bsecurity-owner') // a mention made inert;
   // the proposed config is only previewed, never applied
   expect(run.output.summary).toContain('## Preview: the proposed configuration');
 });

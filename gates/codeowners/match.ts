@@ -7,7 +7,9 @@
  *   a trailing `/**` matches everything inside, an inner `/**\/` zero or more directories.
  * - A leading or inner `/` anchors the pattern to the repository root; a pattern without
  *   one (a trailing `/` aside) matches a file or directory name at any depth.
- * - A trailing `/` matches a directory and everything below it, never a file of that name.
+ * - A trailing `/` matches a directory and everything below it, never a file of that name:
+ *   `**\/` and `/**\/` match every file inside a directory, none at the root; `a/**\/` the
+ *   files in `a`'s subdirectories, not those directly in `a` (as `git check-ignore` does).
  * - A pattern without a trailing `/` matches a file, or a directory and everything below it
  *   (`apps`, `/build/logs`).
  * - GitHub's exception to gitignore: a last segment that is exactly `*` matches direct
@@ -330,9 +332,12 @@ function shapeToRegExp({ segments, dirOnly }: PatternShape): PathTest {
   let needSep = false;
   segments.forEach((segment, i) => {
     if (segment === '**') {
-      if (i === 0 && i === last) re += '.+';
+      // A last `**` names everything below; with a trailing `/` (`**/`, `a/**/`), directories
+      // only: at least one directory, then what is inside it (never a file at that level).
+      const below = dirOnly ? '[^/]+/.+' : '.+';
+      if (i === 0 && i === last) re += below;
       else if (i === 0) re += '(?:[^/]+/)*';
-      else if (i === last) re += '/.+';
+      else if (i === last) re += `/${below}`;
       else {
         re += '(?:/[^/]+)*';
         needSep = true;

@@ -51,10 +51,18 @@ export interface ParsedCodeowners {
   readonly problems: readonly CodeownersProblem[];
 }
 
-/** GitHub logins: letters, digits and hyphens; Enterprise Managed Users add `_shortcode`. */
-const USER = /^@([A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?)$/;
+/**
+ * A GitHub login (of a user or an organisation): letters, digits and hyphens, never a hyphen
+ * first; Enterprise Managed Users add `_shortcode`. New accounts cannot end in a hyphen or
+ * repeat one, but grandfathered accounts do (`@tobias-`, `@old--name`) and GitHub still
+ * requests their review, so both are accepted. Accepting a name that does not exist is safe:
+ * it never approves, so the files it owns wait (fail closed); rejecting a real one would
+ * skip the line and leave its files unowned.
+ */
+const LOGIN = '[A-Za-z0-9][A-Za-z0-9_-]*';
+const USER = new RegExp(`^@(${LOGIN})$`);
 /** `@org/team-slug`. */
-const TEAM = /^@([A-Za-z0-9](?:[A-Za-z0-9_-]*[A-Za-z0-9_])?)\/([A-Za-z0-9_.-]+)$/;
+const TEAM = new RegExp(`^@(${LOGIN})/([A-Za-z0-9_.-]+)$`);
 /** A plain address: something@domain.tld, no spaces. */
 const EMAIL = /^[^@\s/\\]+@[^@\s/\\]+\.[^@\s/\\]+$/;
 

@@ -5,7 +5,7 @@
  * markup, long lists are bounded, and the output stays inside GitHub's limits.
  */
 import { plain, type DetailBlock, type Inline, type Text } from '../../gates/gate.js';
-import type { ConfigProblem } from '../config/parse.js';
+import { MAX_LISTED_PROBLEMS, type ConfigProblem } from '../config/parse.js';
 import { conclusionOf, titleOf, type CheckConclusion, type GateOutcome, type Preview, type RowStatus, type Verdict } from './verdict.js';
 
 /**
@@ -28,13 +28,34 @@ export interface CheckOutput {
 
 const ICONS: Record<RowStatus, string> = { pass: '✅', fail: '❌', warn: '⚠️', skipped: '⏭️' };
 
-/** Escapes user text for inline Markdown, table cells included (`|` is always escaped). */
+/** U+200B ZERO WIDTH SPACE: invisible, and neither GitHub's mention filter nor its autolinker crosses it. */
+const JOINER = '\u200b';
+
+/**
+ * Makes mentions and bare links in plain user text inert, the text reading the same: a zero-width
+ * space after every `@` (no `@user` or `@org/team` mention, no e-mail link), inside every
+ * `://` (no `https://…` link, whatever the scheme) and between `www` and `.` (no `www.…` link).
+ * Code spans need none of this: GitHub links nothing inside code.
+ */
+export function inertLinks(text: string): string {
+  return text.replace(/@/g, `@${JOINER}`).replace(/:\/\//g, `:${JOINER}//`).replace(/(www)\./gi, `$1${JOINER}.`);
+}
+
+/**
+ * A check-run title is plain text, but inert whether or not a viewer renders it as Markdown:
+ * links and mentions as in `inertLinks`, no `&` that could start an entity (`&#64;` is `@`)
+ * and no `\` that could start an escape (`https:\/\/` is `https://`).
+ */
+export function inertTitle(text: string): string {
+  return inertLinks(text).replace(/[&\\]/g, `$&${JOINER}`);
+}
+
+/** Escapes user text for inline Markdown, table cells included (`|` is always escaped); mentions and links are inert. */
 export function escapeMarkdown(text: string): string {
   const oneLine = clip(text.replace(/[\r\n\u2028\u2029]+/g, ' '));
   // Only what Markdown would act on inline is escaped, so the text stays readable as
-  // plain text too ("612 lines in 14 files (limit 400 lines)"). Check-run output never
-  // notifies anyone, so @mentions are left as they are.
-  return oneLine
+  // plain text too ("612 lines in 14 files (limit 400 lines)").
+  return inertLinks(oneLine)
     .replace(/\\/g, '\\\\')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
@@ -134,7 +155,9 @@ export function renderSummary(verdict: Verdict): string {
       return [
         'The Quality Gates configuration is invalid, so no gate was evaluated.',
         renderProblems(verdict.problems),
-        'Fix the file on the base branch (configuration is always read from the base branch, never from the pull request), then re-run this check. `npx quality-gates validate` checks a file locally.',
+        verdict.fix
+          ? renderText(verdict.fix)
+          : 'Fix the file on the base branch (configuration is always read from the base branch, never from the pull request), then re-run this check. `npx quality-gates validate` checks a file locally.',
       ].join('\n\n');
     }
     case 'error':
@@ -172,7 +195,8 @@ export function renderProblem(p: ConfigProblem): string {
 }
 
 function renderProblems(problems: readonly ConfigProblem[]): string {
-  const lines = problems.slice(0, MAX_ITEMS).map(renderProblem);
+  // parseConfigText lists 25 problems and counts the rest in one more entry, shown as it is.
+  const lines = problems.slice(0, MAX_LISTED_PROBLEMS + 1).map(renderProblem);
   const rest = more(lines.length, problems.length);
   return [...lines, ...(rest ? [`- …${rest}`] : [])].join('\n');
 }
@@ -198,9 +222,10 @@ export function renderPreview(preview: Preview): string {
   }
 }
 
-export function renderCheckRun(verdict: Verdict, preview?: Preview): CheckOutput {
-  const title = titleOf(verdict);
+export function renderCheckRun(verdict: Verdict, preview?: Preview, twins?: TwinNote): CheckOutput {
+  const title = inertTitle(titleOf(verdict));
   let summary = renderSummary(verdict);
+  if (twins) summary = withTwinNote(summary, twins);
   if (preview) {
     const section = renderPreview(preview);
     // The preview is the first thing dropped when the limit is near.
@@ -213,7 +238,58 @@ export function renderCheckRun(verdict: Verdict, preview?: Preview): CheckOutput
   };
 }
 
+/** A pull request as the twin note names it. */
+export interface TwinLine {
+  readonly number: number;
+  /** Its base branch (user text). */
+  readonly baseRef: string;
+  readonly conclusion: CheckConclusion;
+  /** Its own run's title, e.g. "Skipped: draft pull request" (may hold user text). */
+  readonly title: string;
+}
+
+/** The open pull requests that share a head commit, for the note under the run's summary. */
+export interface TwinNote {
+  /** The pull request whose verdict the run shows (the most restrictive). */
+  readonly decidedBy: TwinLine;
+  /** The other open pull requests judged on this commit, by number. */
+  readonly others: readonly TwinLine[];
+  /** True when more open pull requests share the commit than Quality Gates judges: the run is blocked. */
+  readonly tooMany: boolean;
+  /** How many pull requests Quality Gates judges on one commit at most. */
+  readonly limit: number;
+}
+
+const twinLine = (t: TwinLine) => `#${t.number} (into ${codeSpan(t.baseRef)}): **${t.conclusion}**, ${escapeMarkdown(t.title)}`;
+
+/** The note on a run whose commit is the head of several open pull requests. */
+export function renderTwinNote(note: TwinNote): string {
+  const count = note.others.length + 1;
+  const head = '### Other pull requests on this commit';
+  if (note.tooMany) {
+    return [
+      head,
+      `More than ${note.limit} open pull requests have this commit as their head. A check run belongs to the commit, and Quality Gates judges at most ${note.limit} pull requests on one commit, so it cannot tell which verdict is the most restrictive, and blocks the commit.`,
+      'Close the pull requests that are not needed (several pull requests from one branch, or from branches at the same commit), then re-run this check. Judged so far:',
+      [note.decidedBy, ...note.others].map((t) => `- ${twinLine(t)}`).join('\n'),
+    ].join('\n\n');
+  }
+  return [
+    head,
+    `This commit is the head of ${count} open pull requests. A check run belongs to the commit, so each pull request is judged by its own base branch's configuration, and every check run on the commit shows the most restrictive verdict: here that of #${note.decidedBy.number} (into ${codeSpan(note.decidedBy.baseRef)}), shown above. The others:`,
+    note.others.map((t) => `- ${twinLine(t)}`).join('\n'),
+  ].join('\n\n');
+}
+
+/** `summary` with the twin note after it, cutting the summary if both would pass GitHub's limit. */
+export function withTwinNote(summary: string, note: TwinNote): string {
+  const section = renderTwinNote(note);
+  const room = CHECK_LIMITS.summary - section.length - 3;
+  const body = summary.length > room ? `${summary.slice(0, Math.max(0, room - 1))}…` : summary;
+  return `${body}\n\n${section}`;
+}
+
 /** Output of the per-gate run "<name> / <gate-id>". */
 export function renderGateRun(o: GateOutcome): { title: string; summary: string } {
-  return { title: `${o.status}: ${clip(plain(o.result.reason))}`, summary: `${renderTable([o])}\n\n${renderGateSection(o)}`.slice(0, CHECK_LIMITS.summary) };
+  return { title: inertTitle(`${o.status}: ${clip(plain(o.result.reason))}`), summary: `${renderTable([o])}\n\n${renderGateSection(o)}`.slice(0, CHECK_LIMITS.summary) };
 }

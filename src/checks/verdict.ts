@@ -22,7 +22,12 @@ export type CheckConclusion = 'success' | 'failure' | 'neutral';
 export type Verdict =
   | { readonly kind: 'evaluated'; readonly outcomes: readonly GateOutcome[]; readonly notes: readonly Text[] }
   | { readonly kind: 'skipped'; readonly title: string; readonly reason: Text }
-  | { readonly kind: 'config-error'; readonly problems: readonly ConfigProblem[] }
+  | {
+      readonly kind: 'config-error';
+      readonly problems: readonly ConfigProblem[];
+      /** How to fix, where it is read; absent: the app's words (fix the file on the base branch, re-run the check). */
+      readonly fix?: Text;
+    }
   | { readonly kind: 'error'; readonly conclusion: 'failure' | 'neutral'; readonly errorClass: string; readonly message: string };
 
 /** What a PR's proposed config file would conclude (SPEC §6); shown, never enforced. */
@@ -47,6 +52,23 @@ export function conclusionOf(verdict: Verdict): CheckConclusion {
     case 'error':
       return verdict.conclusion;
   }
+}
+
+/**
+ * How much a conclusion holds back a merge: `failure` (blocked, "Configuration error",
+ * "Evaluation error" concluding failure) over `success` over `neutral` (skipped; GitHub
+ * counts it as passing). Twin pull requests are combined by it.
+ */
+export const RESTRICTIVENESS: Readonly<Record<CheckConclusion, number>> = { failure: 2, success: 1, neutral: 0 };
+
+/** The most restrictive of several pull requests' conclusions; ties go to the lowest number. Undefined for none. */
+export function mostRestrictive<T extends { readonly number: number; readonly conclusion: CheckConclusion }>(list: readonly T[]): T | undefined {
+  let best: T | undefined;
+  for (const item of list) {
+    const diff = best === undefined ? 1 : RESTRICTIVENESS[item.conclusion] - RESTRICTIVENESS[best.conclusion];
+    if (diff > 0 || (diff === 0 && item.number < best!.number)) best = item;
+  }
+  return best;
 }
 
 /** The per-gate run's conclusion: success for pass and warn, failure for a blocking fail, neutral for skipped. */

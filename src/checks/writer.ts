@@ -19,6 +19,12 @@ export interface DesiredRun {
   readonly conclusion: CheckConclusion;
   readonly title: string;
   readonly summary: string;
+  /**
+   * The open pull requests whose head is this commit, that the run was judged over
+   * (src/evaluate.ts): kept in `external_id`, which only this app can write, so the next
+   * evaluation of the commit finds them even where GitHub does not list them.
+   */
+  readonly pulls?: readonly number[];
 }
 
 export interface RunTarget {
@@ -53,10 +59,20 @@ export interface ChecksApi {
 
 export type WriteResult = 'created' | 'updated' | 'unchanged';
 
-/** Fingerprint of what a run shows; stored in `external_id` to detect "unchanged". */
+/**
+ * Fingerprint of what a run shows, and the pull requests it was judged over; stored in
+ * `external_id` to detect "unchanged": `qg1:<hash>` or `qg1:<hash>:pr<n>.<n>…`.
+ */
 export function fingerprint(run: DesiredRun): string {
   const hash = createHash('sha256').update(JSON.stringify([run.name, run.conclusion, run.title, run.summary])).digest('base64url');
-  return `qg1:${hash.slice(0, 32)}`;
+  const pulls = run.pulls?.length ? `:pr${run.pulls.join('.')}` : '';
+  return `qg1:${hash.slice(0, 32)}${pulls}`;
+}
+
+/** The pull requests a run's `external_id` records (`fingerprint`); none for other ids. */
+export function recordedPulls(externalId: string | null | undefined): number[] {
+  const match = /^qg1:[A-Za-z0-9_-]{32}:pr(\d{1,9}(?:\.\d{1,9}){0,99})$/.exec(externalId ?? '');
+  return match ? match[1]!.split('.').map(Number) : [];
 }
 
 /** What the app last wrote to a run, by `RunMemory.key`. */

@@ -8,52 +8,67 @@
  * - signatures are checked by local git (`%G?`), which knows only the keys in the
  *   local GPG keyring or `gpg.ssh.allowedSignersFile`. A commit that carries a
  *   signature git cannot check here gets the state `cannot_verify_locally`, kept
- *   apart from `unsigned` (a commit with no signature at all: `signature: null`).
+ *   apart from `unsigned` (a commit with no signature at all: `signature: null`);
+ *   see `./signatures.ts`.
  *
  * Lists are capped at GitHub's limits (3,000 files, 250 commits) and marked
  * `truncated` like the app's, so the command predicts what the check will say.
+ * Only what a list holds is read: on a branch of 3,500 commits, the 250 oldest
+ * (the ones GitHub lists), never the signatures of the rest.
+ *
+ * Needs git 2.30 or later (`MIN_GIT_VERSION`): refs from the command line are
+ * passed after `--end-of-options`, which `git rev-parse` learned in 2.30.
  */
 import path from 'node:path';
-import { GITHUB_LIMITS, type BaseFile, type Capped, type ChangedFile, type ChangeType, type CommitInfo, type CommitSignature, type PullRequestSnapshot } from '../snapshot.js';
+import { GITHUB_LIMITS, type BaseFile, type Capped, type ChangedFile, type ChangeType, type CommitInfo, type PullRequestSnapshot } from '../snapshot.js';
 import { GitError, type Git } from './git.js';
+import { readSignatures } from './signatures.js';
 
 /** Where GitHub looks for CODEOWNERS, first found wins. */
 export const CODEOWNERS_PATHS = ['.github/CODEOWNERS', 'CODEOWNERS', 'docs/CODEOWNERS'] as const;
 
-/** States this module adds to GitHub's signature vocabulary. */
-export const LOCAL_SIGNATURE_STATES = {
-  /** The commit is signed, but git cannot check the signature here (no public key, no allowed-signers file, no gpg). */
-  cannotVerify: 'cannot_verify_locally',
-  /** The signature is intact, but the key is not trusted here (GPG trust, or not in `gpg.ssh.allowedSignersFile`). */
-  untrusted: 'untrusted_key',
-} as const;
-
-export interface SnapshotOptions {
+export interface BaseOptions {
   /** `--base`: a branch, tag or commit; default the remote's default branch, else `main`. */
   readonly base?: string | undefined;
+}
+
+export interface SnapshotOptions {
   readonly title?: string | undefined;
   readonly body?: string | undefined;
   readonly env?: NodeJS.ProcessEnv;
+  /**
+   * False when no enabled gate looks at signatures (signed-commits is off or requires
+   * sign-off only): signed commits are then `not_checked_locally` and gpg never runs.
+   */
+  readonly verifySignatures?: boolean;
 }
 
-export interface LocalPullRequest {
-  readonly snapshot: PullRequestSnapshot;
+/** The repository, HEAD and the base it is compared with: what is known before the commits are read. */
+export interface LocalRepository {
   /** The repository's top-level directory. */
   readonly root: string;
+  readonly repository: PullRequestSnapshot['repository'];
+  readonly headSha: string;
   readonly base: {
     /** The ref evaluated against, as given or chosen (`origin/main`). */
     readonly ref: string;
+    /** The branch it names (`main` for `origin/main`); the ref itself for a tag or commit. */
+    readonly name: string;
     /** Commit the ref points at: config and CODEOWNERS are read here. */
     readonly sha: string;
     /** Merge base of the ref and HEAD: files are diffed from here. */
     readonly mergeBase: string;
   };
+  /** Reads a file at the base commit; `null` when absent. */
+  readBaseFile(filePath: string): Promise<BaseFile | null>;
+}
+
+export interface LocalPullRequest extends LocalRepository {
+  readonly snapshot: PullRequestSnapshot;
   /** True when the head is detached (no branch name from git). */
   readonly detached: boolean;
   /** True when the working tree has changes that are not committed (they are not evaluated). */
   readonly dirty: boolean;
-  /** Reads a file at the base commit; `null` when absent. */
-  readBaseFile(filePath: string): Promise<BaseFile | null>;
 }
 
 /** A user mistake in the arguments or the repository, reported without a stack trace. */
@@ -75,45 +90,59 @@ export async function repositoryRoot(git: Git): Promise<string> {
   return out.stdout.toString('utf8').replace(/\n$/, '');
 }
 
-/** Reads the pull request the current branch would open. `git` must run in the repository's top-level directory. */
-export async function loadLocalPullRequest(git: Git, options: SnapshotOptions = {}): Promise<LocalPullRequest> {
-  const headSha = (await git.maybe(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']))?.trim();
+/**
+ * Finds HEAD, the base and their merge base, and the GitHub repository the `origin` remote
+ * names. `git` must run in the repository's top-level directory.
+ */
+export async function openLocalRepository(git: Git, options: BaseOptions = {}): Promise<LocalRepository> {
+  const [head, remote, defaultBranch] = await Promise.all([git.maybe(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']), originOf(git), remoteDefaultBranch(git)]);
+  const headSha = shaFrom(head ?? '');
   if (!headSha) throw new GitError('no-commits', 'the current branch has no commits yet; commit something first');
-
-  const remote = await originOf(git);
-  const defaultBranch = await remoteDefaultBranch(git);
   const base = await resolveBase(git, options.base, defaultBranch);
   const mergeBaseOut = await git.exec(['merge-base', base.sha, headSha]);
   const mergeBase = mergeBaseOut.stdout.toString('utf8').trim();
   if (mergeBaseOut.code !== 0 || !mergeBase) {
     throw new LocalRunError(`${base.ref} and HEAD have no common history, so there is no merge base to compare with; pass --base with a branch this one was started from`);
   }
-
-  const [headRef, files, commits, dirty, identity] = await Promise.all([
-    currentBranch(git, options.env),
-    changedFiles(git, mergeBase, headSha),
-    branchCommits(git, base.sha, headSha),
-    workingTreeDirty(git),
-    localIdentity(git),
-  ]);
-  const readBaseFile = (filePath: string) => readBlobAt(git, base.sha, filePath);
-  const [codeowners, gitattributes] = await Promise.all([firstBaseFile(git, base.sha, CODEOWNERS_PATHS), readBaseFile('.gitattributes')]);
-
-  const newest = commits.nodes[commits.nodes.length - 1];
-  const title = options.title ?? newest?.subject ?? (await headSubject(git, headSha));
-  const authorEmail = identity.email || newest?.authorEmail || '';
-  const authorName = identity.name || newest?.authorName || '';
-  const login = loginFromEmail(authorEmail) ?? authorName;
-  const totals = files.nodes.reduce((t, f) => ({ additions: t.additions + f.additions, deletions: t.deletions + f.deletions }), { additions: 0, deletions: 0 });
-
   const root = git.cwd;
-  const snapshot: PullRequestSnapshot = {
+  return {
+    root,
     repository: {
       owner: remote?.owner ?? '',
       name: remote?.name ?? path.basename(root),
       defaultBranch: defaultBranch ?? base.name,
       host: remote?.host ?? 'github.com',
     },
+    headSha,
+    base: { ref: base.ref, name: base.name, sha: base.sha, mergeBase },
+    readBaseFile: (filePath: string) => readBlobAt(git, base.sha, filePath),
+  };
+}
+
+/** Reads the pull request the current branch would open against `repo.base`. */
+export async function loadLocalPullRequest(git: Git, repo: LocalRepository, options: SnapshotOptions = {}): Promise<LocalPullRequest> {
+  const { headSha, base } = repo;
+  const [headRef, files, commits, head, dirty, identity, codeowners, gitattributes] = await Promise.all([
+    currentBranch(git, options.env),
+    changedFiles(git, base.mergeBase, headSha),
+    branchCommits(git, base.sha, headSha, options.verifySignatures ?? true),
+    headCommit(git, headSha),
+    workingTreeDirty(git),
+    localIdentity(git),
+    firstBaseFile(git, base.sha, CODEOWNERS_PATHS),
+    repo.readBaseFile('.gitattributes'),
+  ]);
+
+  // HEAD's, not the newest listed commit's: past 250 commits the list stops short of HEAD.
+  const title = options.title ?? head.subject;
+  const authorEmail = identity.email || head.authorEmail;
+  const authorName = identity.name || head.authorName;
+  const login = loginFromEmail(authorEmail) ?? authorName;
+  const totals = files.nodes.reduce((t, f) => ({ additions: t.additions + f.additions, deletions: t.deletions + f.deletions }), { additions: 0, deletions: 0 });
+
+  const snapshot: PullRequestSnapshot = {
+    source: 'local',
+    repository: repo.repository,
     number: 0,
     title,
     body: options.body ?? '',
@@ -134,7 +163,7 @@ export async function loadLocalPullRequest(git: Git, options: SnapshotOptions = 
     teams: {},
     base: { codeowners, gitattributes },
   };
-  return { snapshot, root, base: { ref: base.ref, sha: base.sha, mergeBase }, detached: headRef === null, dirty, readBaseFile };
+  return { ...repo, snapshot, detached: headRef === null, dirty };
 }
 
 // ---- repository and refs -------------------------------------------------------------
@@ -171,8 +200,14 @@ async function originOf(git: Git): Promise<{ owner: string; name: string; host: 
 
 /** The remote's default branch (`origin/HEAD`), as a branch name. */
 async function remoteDefaultBranch(git: Git): Promise<string | undefined> {
-  const ref = (await git.maybe(['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD']))?.trim();
-  return ref?.startsWith('refs/remotes/origin/') ? ref.slice('refs/remotes/origin/'.length) : undefined;
+  return defaultBranchFrom((await git.maybe(['symbolic-ref', '--quiet', 'refs/remotes/origin/HEAD'])) ?? '');
+}
+
+/** `git symbolic-ref --quiet refs/remotes/origin/HEAD`: `refs/remotes/origin/main` → `main`. */
+export function defaultBranchFrom(out: string): string | undefined {
+  const ref = out.trim();
+  const prefix = 'refs/remotes/origin/';
+  return ref.startsWith(prefix) && ref.length > prefix.length ? ref.slice(prefix.length) : undefined;
 }
 
 interface ResolvedBase {
@@ -197,14 +232,37 @@ async function resolveBase(git: Git, given: string | undefined, defaultBranch: s
   throw new LocalRunError('no base branch: the remote has no default branch (origin/HEAD) and there is no main branch; pass --base REF');
 }
 
+// `--verify` comes before `--end-of-options`: without it, `git rev-parse` (2.30 to at least
+// 2.39) prints the `--end-of-options` it was given as a line of its output.
+
 async function commitOf(git: Git, ref: string): Promise<string | undefined> {
-  const out = await git.maybe(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`]);
-  return out?.trim() || undefined;
+  return shaFrom((await git.maybe(['rev-parse', '--verify', '--quiet', '--end-of-options', `${ref}^{commit}`])) ?? '');
+}
+
+/** `git rev-parse --verify`: the object name on its line, or undefined. */
+export function shaFrom(out: string): string | undefined {
+  return out
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => /^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(l));
 }
 
 /** `main` for `main`, `origin/main` and `refs/remotes/upstream/main`; the ref itself for a tag or commit. */
 async function branchNameOf(git: Git, ref: string): Promise<string> {
-  const full = (await git.maybe(['rev-parse', '--symbolic-full-name', '--end-of-options', ref]))?.trim() ?? '';
+  return branchNameFrom((await git.maybe(['rev-parse', '--symbolic-full-name', '--verify', '--quiet', '--end-of-options', ref])) ?? '', ref);
+}
+
+/**
+ * `git rev-parse --symbolic-full-name`: the branch its `refs/…` line names, or `ref` itself
+ * when there is none (a commit, `HEAD~3`). Lines that are not a ref (an echoed
+ * `--end-of-options`) are passed over.
+ */
+export function branchNameFrom(out: string, ref: string): string {
+  const full = out
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l.startsWith('refs/'));
+  if (full === undefined) return ref;
   if (full.startsWith('refs/heads/')) return full.slice('refs/heads/'.length);
   if (full.startsWith('refs/remotes/')) return full.slice('refs/remotes/'.length).replace(/^[^/]+\//, '');
   if (full.startsWith('refs/tags/')) return full.slice('refs/tags/'.length);
@@ -219,8 +277,15 @@ async function currentBranch(git: Git, env: NodeJS.ProcessEnv | undefined): Prom
   return fromActions ? fromActions : null;
 }
 
-async function headSubject(git: Git, sha: string): Promise<string> {
-  return ((await git.maybe(['log', '-1', '--format=%B', sha, '--'])) ?? '').split('\n')[0] ?? '';
+/** HEAD's subject and author: the default title, and the author when git has no identity configured. */
+async function headCommit(git: Git, sha: string): Promise<{ subject: string; authorName: string; authorEmail: string }> {
+  return headCommitFrom((await git.maybe(['log', '-1', '-z', '--format=%an%x00%ae%x00%B', sha, '--'])) ?? '');
+}
+
+/** `git log -1 -z --format=%an%x00%ae%x00%B`. */
+export function headCommitFrom(out: string): { subject: string; authorName: string; authorEmail: string } {
+  const [authorName = '', authorEmail = '', message = ''] = out.split('\0');
+  return { subject: message.split('\n')[0] ?? '', authorName, authorEmail };
 }
 
 async function workingTreeDirty(git: Git): Promise<boolean> {
@@ -299,19 +364,22 @@ function cap<T>(nodes: readonly T[], limit: number): Capped<T> {
 
 // ---- commits -----------------------------------------------------------------------------
 
-const LOG_FIELDS = ['%H', '%P', '%an', '%ae', '%ce', '%G?', '%B'] as const;
+const LOG_FIELDS = ['%H', '%P', '%an', '%ae', '%ce', '%B'] as const;
 
-/** The branch's commits (in HEAD, not in the base ref), oldest first, as GitHub lists them. */
-async function branchCommits(git: Git, baseSha: string, head: string): Promise<Capped<CommitInfo>> {
-  // %G? asks gpg / ssh-keygen to verify each signed commit; their complaints go to stderr, ignored.
-  const out = await git.exec(['log', '-z', '--reverse', '--no-color', `--format=${LOG_FIELDS.join('%x00')}`, `${baseSha}..${head}`, '--']);
+/**
+ * The branch's commits (in HEAD, not in the base ref), oldest first, as GitHub lists them: the
+ * 250 oldest when there are more, with the total count. Signatures are read for those only.
+ */
+async function branchCommits(git: Git, baseSha: string, head: string, verifySignatures: boolean): Promise<Capped<CommitInfo>> {
+  const range = `${baseSha}..${head}`;
+  const totalCount = countFrom(await git.text(['rev-list', '--count', range, '--']));
+  // --skip drops the newest before --reverse turns the rest oldest first.
+  const skip = Math.max(0, totalCount - GITHUB_LIMITS.maxCommits);
+  const out = await git.exec(['log', '-z', '--reverse', `--skip=${skip}`, '--no-color', `--format=${LOG_FIELDS.join('%x00')}`, range, '--']);
   if (out.code !== 0) throw new GitError('failed', `git log failed: ${out.stderr.trim().split('\n')[0] ?? ''}`, out.stderr);
   const rows = parseLog(out.stdout.toString('utf8'));
-  // git says N ("no signature") also for a signature it cannot check at all (an SSH
-  // signature without gpg.ssh.allowedSignersFile, gpg missing): look at the commit itself.
-  const unsure = rows.filter((r) => r.status === 'N').map((r) => r.sha);
-  const signed = unsure.length > 0 ? await commitsWithSignature(git, unsure) : new Set<string>();
-  const commits = rows.map(
+  const signatures = await readSignatures(git, rows, { verify: verifySignatures });
+  const nodes = rows.map(
     (r): CommitInfo => ({
       sha: r.sha,
       subject: r.message.split('\n')[0] ?? '',
@@ -321,10 +389,16 @@ async function branchCommits(git: Git, baseSha: string, head: string): Promise<C
       authorLogin: loginFromEmail(r.authorEmail) ?? null,
       authorIsBot: isBotName(r.authorName) || isBotEmail(r.authorEmail),
       parentCount: r.parents,
-      signature: signatureFromGit(r.status, signed.has(r.sha) || r.status !== 'N', r.committerEmail),
+      signature: signatures.get(r.sha) ?? null,
     }),
   );
-  return cap(commits, GITHUB_LIMITS.maxCommits);
+  return { nodes, totalCount: Math.max(totalCount, nodes.length), truncated: nodes.length < totalCount };
+}
+
+/** `git rev-list --count`: a number on one line (0 when it is not one). */
+export function countFrom(out: string): number {
+  const text = out.trim();
+  return /^\d+$/.test(text) ? Number(text) : 0;
 }
 
 interface LogRow {
@@ -333,7 +407,6 @@ interface LogRow {
   readonly authorName: string;
   readonly authorEmail: string;
   readonly committerEmail: string;
-  readonly status: string;
   readonly message: string;
 }
 
@@ -343,78 +416,16 @@ export function parseLog(out: string): LogRow[] {
   const n = LOG_FIELDS.length;
   const rows: LogRow[] = [];
   for (let i = 0; i + n <= tokens.length; i += n) {
-    const [sha = '', parents = '', authorName = '', authorEmail = '', committerEmail = '', status = '', message = ''] = tokens.slice(i, i + n);
+    const [sha = '', parents = '', authorName = '', authorEmail = '', committerEmail = '', message = ''] = tokens.slice(i, i + n);
     if (sha === '') break;
-    rows.push({ sha: sha.trim(), parents: parents.trim() === '' ? 0 : parents.trim().split(/\s+/).length, authorName, authorEmail, committerEmail, status: status.trim(), message });
+    rows.push({ sha: sha.trim(), parents: parents.trim() === '' ? 0 : parents.trim().split(/\s+/).length, authorName, authorEmail, committerEmail, message });
   }
   return rows;
 }
 
-/**
- * Maps git's `%G?` to the snapshot's signature (GitHub's vocabulary where it has a word):
- *
- * | `%G?` | meaning (git)                                  | snapshot                                  |
- * |-------|------------------------------------------------|-------------------------------------------|
- * | G     | good signature                                 | valid (verified)                          |
- * | U     | good signature, key not trusted / not allowed  | `untrusted_key`, not verified             |
- * | B     | bad signature                                  | `invalid`, not verified                   |
- * | X     | good signature that has expired                | `expired_signature`, not verified         |
- * | Y     | good signature by an expired key               | `expired_key`, not verified               |
- * | R     | good signature by a revoked key                | `revoked_key`, not verified               |
- * | E     | signature cannot be checked (e.g. missing key) | `cannot_verify_locally`, not verified     |
- * | N     | no signature                                   | `null` (unsigned) — unless the commit does carry one, then `cannot_verify_locally` |
- *
- * `wasSignedByGitHub` is true for a signed commit whose committer is GitHub (`noreply@github.com`:
- * web edits, merges in the UI); git can check GitHub's signature only with GitHub's key imported.
- */
-export function signatureFromGit(status: string, hasSignature: boolean, committerEmail = ''): CommitSignature | null {
-  const byGitHub = committerEmail.trim().toLowerCase() === 'noreply@github.com';
-  const sig = (isValid: boolean, state: string): CommitSignature => ({ isValid, state, wasSignedByGitHub: byGitHub });
-  switch (status) {
-    case 'G':
-      return sig(true, 'valid');
-    case 'U':
-      return sig(false, LOCAL_SIGNATURE_STATES.untrusted);
-    case 'B':
-      return sig(false, 'invalid');
-    case 'X':
-      return sig(false, 'expired_signature');
-    case 'Y':
-      return sig(false, 'expired_key');
-    case 'R':
-      return sig(false, 'revoked_key');
-    case 'N':
-      return hasSignature ? sig(false, LOCAL_SIGNATURE_STATES.cannotVerify) : null;
-    default:
-      return sig(false, LOCAL_SIGNATURE_STATES.cannotVerify);
-  }
-}
-
-/** Which of these commits carry a signature header (`gpgsig`, `gpgsig-sha256`), read in one `git cat-file --batch`. */
-async function commitsWithSignature(git: Git, shas: readonly string[]): Promise<Set<string>> {
-  const out = await git.exec(['cat-file', '--batch'], { input: `${shas.join('\n')}\n` });
-  const signed = new Set<string>();
-  if (out.code !== 0) return signed;
-  const buf = out.stdout;
-  let at = 0;
-  while (at < buf.length) {
-    const eol = buf.indexOf(0x0a, at);
-    if (eol < 0) break;
-    const [sha = '', type = '', size = ''] = buf.subarray(at, eol).toString('utf8').split(' ');
-    at = eol + 1;
-    if (type !== 'commit') continue; // "<sha> missing"
-    const length = Number(size);
-    const body = buf.subarray(at, at + length).toString('utf8');
-    at += length + 1;
-    const headers = body.slice(0, body.indexOf('\n\n') >= 0 ? body.indexOf('\n\n') : body.length);
-    if (/^gpgsig(?:-sha256)? /m.test(headers)) signed.add(sha);
-  }
-  return signed;
-}
-
 // ---- files at the base commit --------------------------------------------------------------
 
-interface TreeEntry {
+export interface TreeEntry {
   readonly path: string;
   readonly oid: string;
   readonly size: number;
@@ -422,7 +433,11 @@ interface TreeEntry {
 
 /** Regular files (not directories, links or submodules) among `paths` at `commit`. */
 async function treeEntries(git: Git, commit: string, paths: readonly string[]): Promise<TreeEntry[]> {
-  const out = await git.text(['ls-tree', '-l', '-z', '--full-tree', commit, '--', ...paths]);
+  return parseLsTree(await git.text(['ls-tree', '-l', '-z', '--full-tree', commit, '--', ...paths]));
+}
+
+/** `git ls-tree -l -z`: `<mode> <type> <oid> <size>\t<path>\0`, regular files only. */
+export function parseLsTree(out: string): TreeEntry[] {
   return out
     .split('\0')
     .filter(Boolean)

@@ -10,7 +10,7 @@ import { existsSync } from 'node:fs';
 /** Enough for the numstat of a very large branch; git output above this is refused, not truncated. */
 const MAX_OUTPUT_BYTES = 512 * 1024 * 1024;
 
-export type GitErrorKind = 'not-a-repository' | 'bad-revision' | 'no-commits' | 'git-missing' | 'failed';
+export type GitErrorKind = 'not-a-repository' | 'bad-revision' | 'no-commits' | 'git-missing' | 'git-too-old' | 'failed';
 
 /** A git failure, with a message meant for the user (no stack trace is ever shown). */
 export class GitError extends Error {
@@ -34,6 +34,8 @@ export interface GitResult {
 export interface Git {
   /** The directory git runs in. */
   readonly cwd: string;
+  /** The environment git runs with (for programs git would run itself, such as gpg). */
+  readonly env: NodeJS.ProcessEnv;
   /** Runs git; resolves with any exit code (it rejects only when git cannot be started). */
   exec(args: readonly string[], options?: { input?: string }): Promise<GitResult>;
   /** Runs git and returns stdout as UTF-8; a non-zero exit becomes a `GitError`. */
@@ -89,7 +91,7 @@ export function createGit(cwd: string, env: NodeJS.ProcessEnv = process.env): Gi
     const result = await exec(args);
     return result.code === 0 ? result.stdout.toString('utf8') : null;
   };
-  return { cwd, exec, text, maybe };
+  return { cwd, env: gitEnv, exec, text, maybe };
 }
 
 /** Turns git's stderr into a `GitError` a user can act on. */
@@ -109,4 +111,38 @@ export function classify(args: readonly string[], stderr: string, cwd: string): 
     return new GitError('bad-revision', said || 'unknown revision', stderr);
   }
   return new GitError('failed', `git ${args[0] ?? ''} failed${said ? `: ${said}` : ''}`, stderr);
+}
+
+// ---- version ---------------------------------------------------------------------------
+
+/**
+ * The oldest git `check` supports: 2.30 taught `git rev-parse` `--end-of-options`, which
+ * keeps a ref given on the command line (`--base`) from being read as an option.
+ */
+export const MIN_GIT_VERSION = [2, 30] as const;
+
+/**
+ * `git --version` as numbers: `git version 2.39.5` → [2, 39, 5]; vendor suffixes are ignored
+ * (`2.45.1.windows.1`, `2.39.3 (Apple Git-146)`, `2.30.0.rc1`). `null` when it is not git's answer.
+ */
+export function parseGitVersion(out: string): [number, number, number] | null {
+  const match = /^git version (\d+)\.(\d+)(?:\.(\d+))?/.exec(out.trim());
+  return match ? [Number(match[1]), Number(match[2]), Number(match[3] ?? 0)] : null;
+}
+
+/** Why this git is too old for `check`, or null when it is recent enough (or says an unknown version). */
+export function gitVersionProblem(out: string): string | null {
+  const version = parseGitVersion(out);
+  if (!version) return null; // a build that names itself differently: let it try
+  const [major, minor] = version;
+  const [minMajor, minMinor] = MIN_GIT_VERSION;
+  if (major > minMajor || (major === minMajor && minor >= minMinor)) return null;
+  return `git ${version.join('.')} is too old: quality-gates check needs git ${MIN_GIT_VERSION.join('.')} or later; upgrade the git on PATH`;
+}
+
+/** Fails with a `GitError` when the git on PATH is older than `MIN_GIT_VERSION`. */
+export async function requireGitVersion(git: Git): Promise<void> {
+  const result = await git.exec(['--version']);
+  const problem = result.code === 0 ? gitVersionProblem(result.stdout.toString('utf8')) : null;
+  if (problem) throw new GitError('git-too-old', problem);
 }

@@ -33,14 +33,26 @@ export interface LoadRequest {
   readonly host: string;
 }
 
+/** Another open pull request of the repository whose head is the same commit (a twin). */
+export interface TwinRef {
+  readonly number: number;
+  /** Its base commit, when GitHub listed it (the twin then loads in one read). */
+  readonly baseSha?: string | undefined;
+}
+
 export interface LoadedPullRequest {
   readonly snapshot: PullRequestSnapshot;
   readonly repoConfig: ConfigSource | null;
   /** The config file at the head commit: for the preview only, never for the verdict. */
   readonly proposedConfig: ConfigSource | null;
   readonly orgConfig: ConfigSource | null;
-  /** This app's check runs on the current head commit (any name). */
+  /** This app's check runs on the head commit the load was asked for (any name). */
   readonly existingRuns: readonly ExistingCheckRun[];
+  /**
+   * Other open pull requests of this repository whose head is the same commit, as GitHub
+   * associates them with it (see `ASSOCIATED_PULLS_PAGE`); each must still be loaded to be judged.
+   */
+  readonly twins: readonly TwinRef[];
   /** GraphQL requests made. */
   readonly requests: number;
 }
@@ -77,7 +89,7 @@ interface WirePull {
   isDraft?: boolean;
   state?: string;
   isCrossRepository?: boolean;
-  author?: { __typename?: string; login?: string } | null;
+  author?: { __typename?: string; login?: string; databaseId?: number | null } | null;
   baseRefName?: string;
   baseRefOid?: string;
   headRefName?: string;
@@ -90,13 +102,19 @@ interface WirePull {
   commits?: WirePage<{ commit: WireCommit }>;
   reviews?: WirePage<WireReview>;
   closingIssuesReferences?: { nodes?: ({ number: number; repository?: { nameWithOwner?: string } } | null)[] | null } | null;
-  headCommit?: {
-    nodes?: ({ commit?: { oid?: string; checkSuites?: { nodes?: ({ checkRuns?: { nodes?: (WireCheckRun | null)[] | null } | null } | null)[] | null } | null } } | null)[] | null;
-  };
+}
+interface WireHead {
+  oid?: string;
+  checkSuites?: { nodes?: ({ checkRuns?: { nodes?: (WireCheckRun | null)[] | null } | null } | null)[] | null } | null;
+  associatedPullRequests?: {
+    nodes?: ({ number?: number; state?: string; headRefOid?: string; baseRefOid?: string; baseRepository?: { id?: string } | null } | null)[] | null;
+  } | null;
 }
 interface WireCheckRun { databaseId?: number | null; name?: string; status?: string; conclusion?: string | null; externalId?: string | null }
 interface WireRepository {
+  id?: string;
   defaultBranchRef?: { name?: string } | null;
+  head?: WireHead | null;
   config?: WireBlob | null;
   proposedConfig?: WireBlob | null;
   gitattributes?: WireBlob | null;
@@ -143,20 +161,34 @@ function baseFileExpressions(baseSha: string) {
   };
 }
 
+/** A PR's current base and head commits and state (one small read). */
+export interface PullHead {
+  readonly baseSha: string;
+  readonly headSha: string;
+  readonly state: 'open' | 'closed' | 'merged';
+}
+
+/** Reads a PR's base and head commits: for events that carry none, and to check a recorded twin. */
+export async function loadPullHead(graphql: GraphqlClient, req: Pick<LoadRequest, 'owner' | 'repo' | 'number'>): Promise<PullHead> {
+  const data = await query<{ repository?: { pullRequest?: { baseRefOid?: string; headRefOid?: string; state?: string } | null } | null }>(graphql, PULL_BASE_QUERY, {
+    owner: req.owner,
+    name: req.repo,
+    number: req.number,
+  });
+  const pull = data.repository?.pullRequest;
+  if (!pull?.baseRefOid || !pull.headRefOid) throw new LoadError('pull request not found', 'not-found');
+  return { baseSha: pull.baseRefOid, headSha: pull.headRefOid, state: pull.state === 'MERGED' ? 'merged' : pull.state === 'CLOSED' ? 'closed' : 'open' };
+}
+
 export async function loadPullRequest(graphql: GraphqlClient, req: LoadRequest, readRaw?: RawFileReader): Promise<LoadedPullRequest> {
   let requests = 0;
   let baseSha = req.baseSha;
   let headSha = req.headSha;
   if (!baseSha || !headSha) {
     requests++;
-    const base = await query<{ repository?: { pullRequest?: { baseRefOid?: string; headRefOid?: string } | null } | null }>(graphql, PULL_BASE_QUERY, {
-      owner: req.owner,
-      name: req.repo,
-      number: req.number,
-    });
-    baseSha = base.repository?.pullRequest?.baseRefOid;
-    headSha = base.repository?.pullRequest?.headRefOid;
-    if (!baseSha || !headSha) throw new LoadError('pull request not found', 'not-found');
+    const found = await loadPullHead(graphql, req);
+    baseSha = found.baseSha;
+    headSha = req.headSha ?? found.headSha;
   }
 
   const variables = {
@@ -164,6 +196,7 @@ export async function loadPullRequest(graphql: GraphqlClient, req: LoadRequest, 
     name: req.repo,
     number: req.number,
     appId: req.appId,
+    headOid: headSha,
     ...baseFileExpressions(baseSha),
     orgConfigExpr: `HEAD:${CONFIG_PATH}`,
     proposedConfigExpr: `${headSha}:${CONFIG_PATH}`,
@@ -216,7 +249,8 @@ export async function loadPullRequest(graphql: GraphqlClient, req: LoadRequest, 
     repoConfig: blobSource(wire.repository.config, `${repoName}:${CONFIG_PATH}@${baseSha.slice(0, 7)}`),
     proposedConfig: blobSource(wire.repository.proposedConfig, `${repoName}:${CONFIG_PATH}@${headSha.slice(0, 7)}`),
     orgConfig: blobSource(wire.org?.config, `${req.owner}/.github:${CONFIG_PATH}`),
-    existingRuns: existingRuns(pull),
+    existingRuns: existingRuns(wire.repository.head, headSha),
+    twins: twinsOf(wire.repository, pull.number, headSha),
     requests,
   };
 }
@@ -277,7 +311,22 @@ const REVIEW_STATES: Record<string, ReviewState> = {
 };
 
 const isBotName = (name: string | null | undefined) => typeof name === 'string' && /\[bot\]$/i.test(name);
-const isBotEmail = (email: string | null | undefined) => typeof email === 'string' && /\[bot\]@users\.noreply\./i.test(email);
+
+/**
+ * The git author addresses of the bot account that opened a pull request: its noreply
+ * address with and without the account id (`49699333+dependabot[bot]@users.noreply.github.com`,
+ * `dependabot[bot]@users.noreply.github.com`), on GitHub Enterprise Server under
+ * `users.noreply.<host>` and `noreply.<host>` as well. Empty unless GitHub says the author
+ * is a `Bot` account: git author names and emails are free text, and never make a bot alone.
+ */
+function botAuthorEmails(author: WirePull['author'], host: string): ReadonlySet<string> {
+  if (author?.__typename !== 'Bot' || !author.login) return new Set();
+  const name = `${author.login.replace(/\[bot\]$/i, '')}[bot]`.toLowerCase();
+  const locals = typeof author.databaseId === 'number' ? [`${author.databaseId}+${name}`, name] : [name];
+  const h = host.toLowerCase();
+  const domains = h === 'github.com' ? ['users.noreply.github.com'] : ['users.noreply.github.com', `users.noreply.${h}`, `noreply.${h}`];
+  return new Set(locals.flatMap((local) => domains.map((domain) => `${local}@${domain}`)));
+}
 
 function toFile(w: WireFile): ChangedFile {
   return {
@@ -288,7 +337,13 @@ function toFile(w: WireFile): ChangedFile {
   };
 }
 
-function toCommit(w: { commit: WireCommit }): CommitInfo {
+/**
+ * `botEmails`: the addresses of the bot account that opened the pull request
+ * (`botAuthorEmails`). A commit is a bot's only when GitHub links it to no user account
+ * (`GitActor.user` is typed `User`, so it is null for a bot) and its author email is one
+ * of those addresses.
+ */
+function toCommit(w: { commit: WireCommit }, botEmails: ReadonlySet<string>): CommitInfo {
   const c = w.commit;
   const login = c.author?.user?.login ?? null;
   return {
@@ -298,7 +353,7 @@ function toCommit(w: { commit: WireCommit }): CommitInfo {
     authorName: c.author?.name ?? '',
     authorEmail: c.author?.email ?? '',
     authorLogin: login,
-    authorIsBot: isBotName(login) || isBotName(c.author?.name) || isBotEmail(c.author?.email),
+    authorIsBot: !c.author?.user && botEmails.has((c.author?.email ?? '').trim().toLowerCase()),
     parentCount: c.parents?.totalCount ?? 1,
     signature: c.signature
       ? { isValid: c.signature.isValid === true, state: (c.signature.state ?? 'unknown').toLowerCase(), wasSignedByGitHub: c.signature.wasSignedByGitHub === true }
@@ -332,6 +387,7 @@ function toSnapshot(req: LoadRequest, repo: WireRepository, pull: WirePull, base
     toBaseFile(repo.codeownersGithub, CODEOWNERS_PATHS[0]) ?? toBaseFile(repo.codeownersRoot, CODEOWNERS_PATHS[1]) ?? toBaseFile(repo.codeownersDocs, CODEOWNERS_PATHS[2]);
   const state = pull.state === 'MERGED' ? 'merged' : pull.state === 'CLOSED' ? 'closed' : 'open';
   const files = capped(pull.files, toFile, GITHUB_LIMITS.maxFiles);
+  const botEmails = botAuthorEmails(pull.author, req.host);
   return {
     repository: { owner: req.owner, name: req.repo, defaultBranch: repo.defaultBranchRef?.name ?? '', host: req.host },
     number: pull.number,
@@ -352,7 +408,7 @@ function toSnapshot(req: LoadRequest, repo: WireRepository, pull: WirePull, base
       deletions: pull.deletions ?? 0,
     },
     files: { ...files, truncated: files.truncated || (pull.changedFiles ?? 0) > files.nodes.length },
-    commits: capped(pull.commits, toCommit, GITHUB_LIMITS.maxCommits),
+    commits: capped(pull.commits, (c) => toCommit(c, botEmails), GITHUB_LIMITS.maxCommits),
     reviews: capped(pull.reviews, toReview),
     closingIssues: present(pull.closingIssuesReferences?.nodes).map((i) => ({ number: i.number, repository: i.repository?.nameWithOwner ?? '' })),
     teams: {},
@@ -360,9 +416,20 @@ function toSnapshot(req: LoadRequest, repo: WireRepository, pull: WirePull, base
   };
 }
 
-function existingRuns(pull: WirePull): ExistingCheckRun[] {
-  const head = present(pull.headCommit?.nodes)[0]?.commit;
-  if (!head || head.oid !== pull.headRefOid) return [];
+/** Open pull requests of this repository, other than `number`, whose head is `headSha`. */
+function twinsOf(repo: WireRepository, number: number, headSha: string): TwinRef[] {
+  if (!repo.id || repo.head?.oid?.toLowerCase() !== headSha.toLowerCase()) return [];
+  const seen = new Set<number>([number]);
+  return present(repo.head.associatedPullRequests?.nodes).flatMap((p) => {
+    const ok = typeof p.number === 'number' && p.state === 'OPEN' && p.baseRepository?.id === repo.id && p.headRefOid?.toLowerCase() === headSha.toLowerCase();
+    if (!ok || seen.has(p.number as number)) return [];
+    seen.add(p.number as number);
+    return [{ number: p.number as number, baseSha: p.baseRefOid }];
+  });
+}
+
+function existingRuns(head: WireHead | null | undefined, headSha: string): ExistingCheckRun[] {
+  if (!head || head.oid?.toLowerCase() !== headSha.toLowerCase()) return [];
   return present(head.checkSuites?.nodes)
     .flatMap((suite) => present(suite.checkRuns?.nodes))
     .filter((run) => typeof run.databaseId === 'number' && typeof run.name === 'string')

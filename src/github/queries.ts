@@ -23,20 +23,35 @@ const REVIEWS = `totalCount pageInfo { hasNextPage endCursor } nodes { author { 
 const LABELS = `totalCount pageInfo { hasNextPage endCursor } nodes { name }`;
 
 /**
+ * Pull requests GitHub associates with the head commit, read to find its twins (other
+ * open pull requests of the repository with the same head). GitHub lists every pull
+ * request that contains the commit, most recently updated first here; twins are the ones
+ * whose head it is. One page: the twins evaluated before are also recorded on the check
+ * runs of the commit (src/evaluate.ts).
+ */
+export const ASSOCIATED_PULLS_PAGE = PAGE_SIZE;
+
+/**
  * The snapshot query: everything one evaluation needs, in one request for a PR
  * with up to 100 files, commits, reviews and labels. Files read from the base
  * branch are addressed as `<base sha>:<path>`, so a PR can never supply its own
  * config, CODEOWNERS or .gitattributes. The head's config file is read too, only to
  * preview what a proposed config would conclude; it never decides the verdict.
+ *
+ * `head` is the commit the evaluation is for (the job's), read by its id: this app's check
+ * runs on it, and the pull requests that may share it. By id, it is that commit whatever
+ * the pull request's commit list holds (GitHub caps it at 250 commits) and even when the
+ * pull request has been pushed since (the evaluation then hands over to the new head).
  */
 export const SNAPSHOT_QUERY = `
 query QualityGatesSnapshot(
-  $owner: String!, $name: String!, $number: Int!, $appId: Int!,
+  $owner: String!, $name: String!, $number: Int!, $appId: Int!, $headOid: GitObjectID!,
   $configExpr: String!, $attributesExpr: String!,
   $codeownersGithubExpr: String!, $codeownersRootExpr: String!, $codeownersDocsExpr: String!,
   $orgConfigExpr: String!, $proposedConfigExpr: String!
 ) {
   repository(owner: $owner, name: $name) {
+    id
     defaultBranchRef { name }
     config: object(expression: $configExpr) { ${BLOB} }
     proposedConfig: object(expression: $proposedConfigExpr) { ${BLOB} }
@@ -51,7 +66,7 @@ query QualityGatesSnapshot(
       isDraft
       state
       isCrossRepository
-      author { __typename login }
+      author { __typename login ... on Bot { databaseId } }
       baseRefName
       baseRefOid
       headRefName
@@ -64,14 +79,15 @@ query QualityGatesSnapshot(
       commits(first: ${PAGE_SIZE}) { ${COMMITS} }
       reviews(first: ${PAGE_SIZE}) { ${REVIEWS} }
       closingIssuesReferences(first: 25) { nodes { number repository { nameWithOwner } } }
-      headCommit: commits(last: 1) {
-        nodes {
-          commit {
-            oid
-            checkSuites(first: 10, filterBy: { appId: $appId }) {
-              nodes { checkRuns(first: ${PAGE_SIZE}) { nodes { databaseId name status conclusion externalId } } }
-            }
-          }
+    }
+    head: object(oid: $headOid) {
+      ... on Commit {
+        oid
+        checkSuites(first: 10, filterBy: { appId: $appId }) {
+          nodes { checkRuns(first: ${PAGE_SIZE}) { nodes { databaseId name status conclusion externalId } } }
+        }
+        associatedPullRequests(first: ${ASSOCIATED_PULLS_PAGE}, orderBy: { field: UPDATED_AT, direction: DESC }) {
+          nodes { number state headRefOid baseRefOid baseRepository { id } }
         }
       }
     }
@@ -100,7 +116,10 @@ query QualityGatesPage(
   }
 }`;
 
-/** The base commit of a PR, for events that do not carry it (an `issue_comment`). */
+/**
+ * The base and head commits of a PR, for events that do not carry them (an
+ * `issue_comment`), and to check a twin recorded on a check run is still open on the commit.
+ */
 export const PULL_BASE_QUERY = `
 query QualityGatesPullBase($owner: String!, $name: String!, $number: Int!) {
   repository(owner: $owner, name: $name) {

@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { GateResult } from '../../gates/gate.js';
-import { CHECK_LIMITS, codeSpan, escapeMarkdown, renderBlock, renderCheckRun, renderRow } from '../../src/checks/render.js';
+import { CHECK_LIMITS, codeSpan, escapeMarkdown, inertLinks, renderBlock, renderCheckRun, renderGateRun, renderRow } from '../../src/checks/render.js';
 import { outcomeOf, titleOf, type Verdict } from '../../src/checks/verdict.js';
+import { parseConfigText } from '../../src/config/parse.js';
+import { autolinks } from '../support/autolinks.js';
 
 const res = (status: GateResult['status'], reason: GateResult['reason'] = 'r'): GateResult => ({ status, reason, details: [], fix: [] });
 
@@ -55,7 +57,7 @@ describe('escaping user text', () => {
   });
 
   it('escapes inline Markdown and HTML', () => {
-    expect(escapeMarkdown('<b>*x*</b> [y](z) @dana _a_ snake_case')).toBe('&lt;b&gt;\\*x\\*&lt;/b&gt; \\[y\\](z) @dana \\_a\\_ snake_case');
+    expect(escapeMarkdown('<b>*x*</b> [y](z) @dana _a_ snake_case')).toBe('&lt;b&gt;\\*x\\*&lt;/b&gt; \\[y\\](z) @\u200bdana \\_a\\_ snake_case');
   });
 
   it('builds code spans that backticks cannot break', () => {
@@ -88,5 +90,75 @@ describe('limits', () => {
     expect(out.summary.length).toBeLessThanOrEqual(CHECK_LIMITS.summary);
     expect(out.summary.startsWith('| Gate | Result | Details |')).toBe(true);
     expect(out.title.length).toBeLessThanOrEqual(CHECK_LIMITS.title);
+  });
+});
+
+describe('mentions and links in user text are inert (issue 14)', () => {
+  const HOSTILE = [
+    '@octocat',
+    'ping @acme/security-team now',
+    'log in at https://evil.example/login',
+    'HTTP://EVIL.EXAMPLE',
+    'ftp://files.example/x',
+    'www.evil.example/reset',
+    'mail dana@example.com',
+    '[docs](https://evil.example)',
+    '\\@escaped and &#64;entity',
+    '`@in-code` then @outside',
+  ];
+  const everyPlace = (text: string): string[] => {
+    const result: GateResult = {
+      status: 'fail',
+      reason: [text, ' ', { code: text }],
+      details: [
+        { kind: 'paragraph', text },
+        { kind: 'list', title: text, items: [text, [{ code: text }, ' ', text]] },
+        { kind: 'table', header: ['a', 'b'], rows: [[text, [{ code: text }]]] },
+      ],
+      fix: [{ kind: 'paragraph', text: ['Ask ', text, '.'] }, { kind: 'code', text: `git commit -m "${text}"` }],
+    };
+    const outcome = outcomeOf('linked-ticket', 'Linked ticket', 'block', result);
+    const evaluated: Verdict = { kind: 'evaluated', outcomes: [outcome], notes: [text] };
+    const problem = { file: `acme/api:.github/quality-gates.yml@${text}`, line: 2, column: 3, path: `gates.${text}`, message: `unknown key "${text}"` };
+    const outputs = [
+      renderCheckRun(evaluated, { kind: 'unavailable', message: text, removed: false }),
+      renderCheckRun({ kind: 'skipped', title: `Skipped: label ${text}`, reason: [text, { code: text }] }),
+      renderCheckRun({ kind: 'config-error', problems: [problem] }, { kind: 'invalid', problems: [problem], removed: false }),
+      renderCheckRun({ kind: 'error', conclusion: 'failure', errorClass: text, message: text }, { kind: 'verdict', verdict: evaluated, removed: false }),
+      renderGateRun(outcome),
+      renderGateRun(outcomeOf('batch-size', 'x', 'block', { ...result, status: 'pass' })),
+    ];
+    return outputs.flatMap((o) => [o.title, o.summary]);
+  };
+
+  it.each(HOSTILE)('%j: nothing GitHub would link or mention, in any place', (text) => {
+    for (const out of everyPlace(text)) expect(autolinks(out), out).toEqual([]);
+  });
+
+  it('the oracle sees what the text held before it was made inert', () => {
+    expect(autolinks('@octocat, https://evil.example, www.x.example, a@b.example')).toEqual(['@octocat,', 'https://evil.example,', 'www.x.example,', '@b.example']);
+    expect(autolinks('`@octocat` and ``https://x` ``')).toEqual([]);
+    expect(autolinks('&#64;octocat')).toEqual(['@octocat']);
+  });
+
+  it('reads the same: only invisible zero-width spaces are added', () => {
+    const text = 'Fix @dana/team bug, see https://example.com and www.example.com or a@b.example';
+    const escaped = escapeMarkdown(text);
+    expect(escaped).not.toBe(text);
+    expect(escaped.replace(/\u200b/g, '')).toBe(text);
+    expect(inertLinks('a@b').length).toBe(4);
+  });
+});
+
+describe('"Configuration error" shows the messages of validate', () => {
+  it('each problem as file:line:column, key path and message; 25 listed and the rest counted', () => {
+    const parsed = parseConfigText(Array.from({ length: 20_000 }, (_, i) => `k${i}: 1`).join('\n'), 'acme/api:.github/quality-gates.yml@0a1b2c3');
+    expect(parsed.kind).toBe('invalid');
+    const problems = parsed.kind === 'invalid' ? parsed.problems : [];
+    const { summary } = renderCheckRun({ kind: 'config-error', problems });
+    expect(summary).toContain('- `acme/api:.github/quality-gates.yml@0a1b2c3:1:1` `k0`: unknown key "k0"; allowed here: \\_extends, defaults, checks, skip, on_error, gates');
+    expect(summary).toContain('- `acme/api:.github/quality-gates.yml@0a1b2c3`: and 19,975 more problems');
+    expect(summary).not.toContain('…and');
+    expect(summary.split('\n').filter((l) => l.startsWith('- '))).toHaveLength(26);
   });
 });

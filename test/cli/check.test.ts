@@ -3,10 +3,12 @@
  * in-process from source, assertions on its output and exit code.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { DANA, Repo, SIGNOFF_CONFIG, cleanup, cli, hermeticEnv, lines, scratch } from './support.js';
+import { writeHistory } from '../../bench/git-history.js';
+import { SIGNATURE } from '../../bench/openpgp-fixture.js';
+import { DANA, Repo, SIGNOFF_CONFIG, cleanup, cli, countingGpg, hasGpg, hermeticEnv, importFixtureKey, lines, scratch } from './support.js';
 
 afterAll(cleanup);
 
@@ -140,9 +142,27 @@ describe('quality-gates check', () => {
     expect(run.stdout.split('\n')[0]).toBe('# Quality Gates — Configuration error');
     expect(run.stdout).toMatch(/quality\\?-gates\.yml@main:3:5\W+gates\.batch\\?-size\.max\\?_line\W+unknown key/);
 
+    expect(run.stdout).not.toContain('re-run this check');
+    expect(run.stdout).toContain(
+      'Fix `.github/quality-gates.yml` on `main`: the configuration is read at the base, as the app reads the base branch, never from this branch. To try a fixed copy first, pass it with `--config FILE`.',
+    );
+
     const json = JSON.parse((await check(repo, '--json')).stdout);
     expect(json).toMatchObject({ conclusion: 'failure', title: 'Configuration error', exitCode: 2, gates: [] });
     expect(json.problems[0]).toMatchObject({ file: '.github/quality-gates.yml@main', line: 3, column: 5, path: 'gates.batch-size.max_line' });
+  });
+
+  it('an invalid --config FILE says to fix that file, not the one on the base branch', async () => {
+    const repo = featureRepo();
+    repo.commit('PAY-1 Add code', { 'src/more.ts': 'x;\n' });
+    writeFileSync(path.join(repo.dir, 'local.yml'), 'gates:\n  batch-size:\n    max_line: 10\n');
+
+    const run = await check(repo, '--config', 'local.yml');
+    expect(run.code).toBe(2);
+    expect(run.stdout).toMatch(/local\.yml:3:5\W+gates\.batch\\?-size\.max\\?_line\W+unknown key/);
+    expect(run.stdout).not.toContain('base branch');
+    expect(run.stdout).not.toContain('re-run this check');
+    expect(run.stdout).toContain('Fix `local.yml`, then run `quality-gates check` again; `quality-gates validate local.yml` lists every problem with its line.');
   });
 
   it('uses the built-in defaults, and says so, when the base has no config', async () => {
@@ -222,10 +242,13 @@ describe('quality-gates check', () => {
       // No gpg.ssh.allowedSignersFile: git cannot check the SSH signature here.
       const run = await check(repo);
       expect(run.code).toBe(1);
-      expect(run.stdout).toContain('| `signed-commits` | ❌ fail | 2 of 2 commits are not signed |');
+      expect(run.stdout).toContain('| `signed-commits` | ❌ fail | 1 of 2 commits is not signed; 1 more cannot be verified here |');
       expect(run.stdout).toContain(`| \`${signed.slice(0, 7)}\` | Signed | \`cannot_verify_locally\` — signed, but git cannot verify it here`);
       expect(run.stdout).toContain(`| \`${unsigned.slice(0, 7)}\` | Unsigned | \`unsigned\` — no signature |`);
-      expect(run.stdout).toContain('1 commit carries a signature that git cannot verify here');
+      expect(run.stdout).toContain('1 more carries a signature that git cannot verify on this machine.');
+      expect(run.stdout).toContain('git config gpg.ssh.allowedSignersFile ~/.ssh/allowed_signers');
+
+      expect(run.stdout).toContain('Sign every commit that is not signed.');
 
       // With the key in an allowed-signers file, git verifies it: only the unsigned commit fails.
       const allowed = path.join(repo.home, 'allowed_signers');
@@ -248,8 +271,11 @@ describe('quality-gates check', () => {
     expect(run.code).toBe(1);
     expect(run.stdout).toContain('No reviews are known locally, so codeowners-review lists whose approval each group of changed files will need');
     expect(run.stdout).toContain('| `codeowners-review` | ❌ fail | 3 files wait for code-owner review |');
-    expect(run.stdout).toContain('Waiting on @acme/backend (any member) for 2 files:');
-    expect(run.stdout).toContain('Waiting on @doc-writer for 1 file:');
+    expect(run.stdout).toContain('Waiting on @\u200bacme/backend (any member) for 2 files:');
+    expect(run.stdout).toContain('Waiting on @\u200bdoc-writer for 1 file:');
+    expect(run.stdout).toContain('gh pr edit --add-reviewer acme/backend,doc-writer');
+    expect(run.stdout).not.toContain('Members (read)');
+    expect(run.stdout).not.toContain('re-run this check');
   });
 
   it('uses the remote default branch (origin/HEAD) by default, and owner/name from its URL', async () => {
@@ -295,6 +321,87 @@ describe('quality-gates check', () => {
     const actions = await cli(['check', '--json'], { cwd: repo.dir, env: { ...repo.env, GITHUB_HEAD_REF: 'feature/OPS-4-detached' } });
     expect(actions.code).toBe(0);
     expect(JSON.parse(actions.stdout).head.ref).toBe('feature/OPS-4-detached');
+  });
+
+  describe('the base branch, with the git on this machine', () => {
+    /** A clone of an upstream `main` (so origin/HEAD is origin/main), on a branch with a merge commit and no ticket. */
+    function cloneOnBranchWithMerge(): Repo {
+      const upstream = featureRepo(null, 'unused').checkout('main');
+      const clone = path.join(path.dirname(upstream.dir), 'clone');
+      upstream.git('clone', '-q', upstream.dir, clone);
+      const repo = new Repo(clone, upstream.home);
+      repo.branch('feature/refunds');
+      repo.commit('Add refunds', { 'src/refunds.ts': 'x;\n', 'src/refunds.test.ts': 'x;\n' });
+      repo.branch('side');
+      repo.commit('Side work', { 'docs/side.md': 'x\n' });
+      repo.checkout('feature/refunds');
+      repo.git('-c', `user.name=${DANA.name}`, '-c', `user.email=${DANA.email}`, 'merge', '-q', '--no-ff', '-m', 'Merge side', 'side');
+      return repo;
+    }
+
+    it.each([[[] as string[]], [['--base', 'origin/main']], [['--base', 'main']]])('check %j: the base is main, the default branch', async (args) => {
+      const run = await check(cloneOnBranchWithMerge(), ...args);
+      expect(run.code).toBe(1);
+      expect(run.stdout).toMatch(row('linked-ticket', 'fail'));
+      expect(run.stdout).not.toContain('not the default branch');
+      expect(run.stdout).toMatch(row('signed-commits', 'fail'));
+      expect(run.stdout).toContain("git fetch origin\ngit rebase --exec 'git commit --amend --no-edit -S' origin/main\n");
+      expect(run.stdout).not.toContain('origin/origin/');
+    });
+
+    it('refuses a git older than 2.30, naming its version: exit 2', async () => {
+      const repo = featureRepo();
+      repo.commit('PAY-1 Docs', { 'docs/a.md': 'a\n' }, { signoff: true });
+      const realGit = execFileSync('sh', ['-c', 'command -v git'], { env: repo.env, encoding: 'utf8' }).trim();
+      const bin = path.join(repo.home, 'old-git');
+      mkdirSync(bin);
+      writeFileSync(path.join(bin, 'git'), `#!/bin/sh\nif [ "$1" = "--version" ]; then echo "git version 2.25.1"; exit 0; fi\nexec '${realGit}' "$@"\n`);
+      chmodSync(path.join(bin, 'git'), 0o755);
+
+      const run = await cli(['check'], { cwd: repo.dir, env: { ...repo.env, PATH: `${bin}:${repo.env.PATH}` } });
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr).toBe('quality-gates: git 2.25.1 is too old: quality-gates check needs git 2.30 or later; upgrade the git on PATH\n');
+    });
+  });
+
+  describe('a branch longer than GitHub lists (250 commits)', () => {
+    it.skipIf(!hasGpg)('titles it with HEAD’s subject, and verifies the signatures of the listed commits only', async () => {
+      const repo = featureRepo(null, 'feature/long');
+      importFixtureKey(repo); // the signatures below are bad, but gpg would be asked about each
+      const gitHub = { name: 'GitHub', email: 'noreply@github.com' };
+      writeHistory({
+        dir: repo.dir,
+        env: repo.env,
+        count: 300,
+        // The 250 oldest (the ones GitHub lists) are unsigned; the 50 newest carry a signature.
+        commit: (i) => ({ message: i === 299 ? 'PAY-77 Newest\n' : `Step ${i}\n`, author: DANA, ...(i >= 250 ? { committer: gitHub, gpgsig: SIGNATURE } : {}) }),
+      });
+      const gpg = countingGpg(repo);
+
+      const run = await cli(['check'], { cwd: repo.dir, env: gpg.env });
+      expect(run.stdout).toContain('| `linked-ticket` | ✅ pass | Found `PAY-77` in the title |');
+      expect(run.stdout).toContain('| `signed-commits` | ❌ fail | GitHub lists only 250 commits of 300; the rest cannot be verified |');
+      expect(run.stdout).toContain('300 commits');
+      expect(gpg.verifications()).toBe(0);
+    });
+  });
+
+  describe('commits GitHub signed (squash merges), without GitHub’s key here', () => {
+    it.skipIf(!hasGpg)('says they cannot be verified here, not that they are unsigned, and runs no gpg verification', async () => {
+      const repo = featureRepo(null, 'feature/PAY-8-merged');
+      const gitHub = { name: 'GitHub', email: 'noreply@github.com' };
+      writeHistory({ dir: repo.dir, env: repo.env, count: 3, commit: (i) => ({ message: `PAY-8 Part ${i} (#${10 + i})\n`, author: DANA, committer: gitHub, gpgsig: SIGNATURE }) });
+      const gpg = countingGpg(repo);
+
+      const run = await cli(['check'], { cwd: repo.dir, env: gpg.env });
+      expect(run.stdout).toContain('| `signed-commits` | ❌ fail | 3 of 3 commits have signatures that cannot be verified here |');
+      expect(run.stdout).toContain('`cannot_verify_locally` — signed by GitHub; git cannot check GitHub’s signature without GitHub’s public key');
+      expect(run.stdout).toContain('curl -fsSL https://github.com/web-flow.gpg | gpg --import');
+      expect(run.stdout).not.toContain('not signed');
+      expect(run.stdout).not.toContain('git rebase');
+      expect(gpg.verifications()).toBe(0);
+    });
   });
 
   describe('errors: one line on stderr, exit 2, never a stack trace', () => {

@@ -1,28 +1,51 @@
-/** The pure parts of the git reader: `%G?` mapping, numstat / name-status / log parsing, remote URLs. */
+/** The pure parts of the git reader: the parsing of every git output it relies on, remote URLs. */
 import { describe, expect, it } from 'vitest';
-import { loginFromEmail, parseLog, parseNameStatus, parseNumstat, parseRemoteUrl, signatureFromGit } from '../../src/cli/git-snapshot.js';
+import {
+  branchNameFrom,
+  countFrom,
+  defaultBranchFrom,
+  headCommitFrom,
+  loginFromEmail,
+  parseLog,
+  parseLsTree,
+  parseNameStatus,
+  parseNumstat,
+  parseRemoteUrl,
+  shaFrom,
+} from '../../src/cli/git-snapshot.js';
 
-describe('signatureFromGit (%G?)', () => {
+const SHA = 'a'.repeat(40);
+
+describe('refs (git rev-parse, git symbolic-ref)', () => {
   it.each([
-    ['G', true, { isValid: true, state: 'valid' }],
-    ['U', true, { isValid: false, state: 'untrusted_key' }],
-    ['B', true, { isValid: false, state: 'invalid' }],
-    ['X', true, { isValid: false, state: 'expired_signature' }],
-    ['Y', true, { isValid: false, state: 'expired_key' }],
-    ['R', true, { isValid: false, state: 'revoked_key' }],
-    ['E', true, { isValid: false, state: 'cannot_verify_locally' }],
-    // git says N for an SSH signature without gpg.ssh.allowedSignersFile: the commit still carries one.
-    ['N', true, { isValid: false, state: 'cannot_verify_locally' }],
-  ])('%s → %o', (status, hasSignature, expected) => {
-    expect(signatureFromGit(status, hasSignature)).toEqual({ ...expected, wasSignedByGitHub: false });
+    ['refs/heads/main\n', 'main', 'main'],
+    ['refs/remotes/origin/main\n', 'origin/main', 'main'],
+    ['refs/remotes/upstream/release/2.x\n', 'upstream/release/2.x', 'release/2.x'],
+    ['refs/tags/v1.2\n', 'v1.2', 'v1.2'],
+    // git 2.30 to 2.39 echo `--end-of-options` when it is not preceded by --verify: never the branch name.
+    ['--end-of-options\nrefs/remotes/origin/main\n', 'origin/main', 'main'],
+    ['--end-of-options\n', 'origin/main', 'origin/main'],
+    // a commit or an expression names no branch: the ref as given
+    ['', 'HEAD~3', 'HEAD~3'],
+    [`${SHA}\n`, SHA, SHA],
+  ])('--symbolic-full-name %j for %s → %s', (out, ref, expected) => {
+    expect(branchNameFrom(out, ref)).toBe(expected);
   });
 
-  it('N without a signature header is unsigned (null), never "cannot verify"', () => {
-    expect(signatureFromGit('N', false)).toBeNull();
+  it('--verify: the object name, never another line', () => {
+    expect(shaFrom(`${SHA}\n`)).toBe(SHA);
+    expect(shaFrom(`--end-of-options\n${SHA}\n`)).toBe(SHA);
+    expect(shaFrom(`${'b'.repeat(64)}\n`)).toBe('b'.repeat(64)); // SHA-256 repositories
+    expect(shaFrom('')).toBeUndefined();
+    expect(shaFrom('--end-of-options\n')).toBeUndefined();
   });
 
-  it('marks commits GitHub signed (committer noreply@github.com)', () => {
-    expect(signatureFromGit('E', true, 'noreply@github.com')).toEqual({ isValid: false, state: 'cannot_verify_locally', wasSignedByGitHub: true });
+  it('symbolic-ref of origin/HEAD: the branch it points at', () => {
+    expect(defaultBranchFrom('refs/remotes/origin/main\n')).toBe('main');
+    expect(defaultBranchFrom('refs/remotes/origin/release/v2\n')).toBe('release/v2');
+    expect(defaultBranchFrom('refs/remotes/upstream/main\n')).toBeUndefined();
+    expect(defaultBranchFrom('refs/remotes/origin/\n')).toBeUndefined();
+    expect(defaultBranchFrom('')).toBeUndefined();
   });
 });
 
@@ -50,11 +73,37 @@ describe('parsers', () => {
   });
 
   it('log -z records', () => {
-    const record = (sha: string, parents: string, status: string, message: string) => [sha, parents, 'Dana', 'dana@example.com', 'dana@example.com', status, message].join('\0') + '\0';
-    const rows = parseLog(record('a'.repeat(40), 'b'.repeat(40), 'N', 'Subject\n\nSigned-off-by: Dana <dana@example.com>\n') + record('c'.repeat(40), `${'a'.repeat(40)} ${'d'.repeat(40)}`, 'G', 'Merge\n'));
+    const record = (sha: string, parents: string, message: string) => [sha, parents, 'Dana', 'dana@example.com', 'noreply@github.com', message].join('\0') + '\0';
+    const rows = parseLog(record(SHA, 'b'.repeat(40), 'Subject\n\nSigned-off-by: Dana <dana@example.com>\n') + record('c'.repeat(40), `${SHA} ${'d'.repeat(40)}`, 'Merge\n'));
     expect(rows).toHaveLength(2);
-    expect(rows[0]).toMatchObject({ parents: 1, status: 'N', message: 'Subject\n\nSigned-off-by: Dana <dana@example.com>\n' });
-    expect(rows[1]).toMatchObject({ parents: 2, status: 'G' });
+    expect(rows[0]).toEqual({ sha: SHA, parents: 1, authorName: 'Dana', authorEmail: 'dana@example.com', committerEmail: 'noreply@github.com', message: 'Subject\n\nSigned-off-by: Dana <dana@example.com>\n' });
+    expect(rows[1]).toMatchObject({ parents: 2, message: 'Merge\n' });
+    expect(parseLog('')).toEqual([]);
+  });
+
+  it('rev-list --count', () => {
+    expect(countFrom('3517\n')).toBe(3517);
+    expect(countFrom('0\n')).toBe(0);
+    expect(countFrom('')).toBe(0);
+  });
+
+  it('log -1 -z of HEAD: subject and author', () => {
+    expect(headCommitFrom('Dana\0dana@example.com\0PAY-9 Newest\n\nBody\n')).toEqual({ subject: 'PAY-9 Newest', authorName: 'Dana', authorEmail: 'dana@example.com' });
+    expect(headCommitFrom('')).toEqual({ subject: '', authorName: '', authorEmail: '' });
+  });
+
+  it('ls-tree -l -z: regular files only, paths with spaces and tabs kept', () => {
+    const out = [
+      `100644 blob ${SHA}     120\t.github/CODEOWNERS`,
+      `100755 blob ${'b'.repeat(40)}       7\tdocs/run me\t.sh`,
+      `120000 blob ${'c'.repeat(40)}      10\tCODEOWNERS`,
+      `040000 tree ${'d'.repeat(40)}       -\tdocs`,
+      `160000 commit ${'e'.repeat(40)}       -\tvendor/lib`,
+    ].join('\0');
+    expect(parseLsTree(`${out}\0`)).toEqual([
+      { path: '.github/CODEOWNERS', oid: SHA, size: 120 },
+      { path: 'docs/run me\t.sh', oid: 'b'.repeat(40), size: 7 },
+    ]);
   });
 });
 

@@ -4,11 +4,12 @@
  * of the command (`runCli`) that captures stdout, stderr and the exit code.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { runCli } from '../../src/cli/run.js';
+import { FINGERPRINT, PUBLIC_KEY } from '../../bench/openpgp-fixture.js';
 
 const created: string[] = [];
 
@@ -115,3 +116,34 @@ export const lines = (n: number, prefix = 'line') => Array.from({ length: n }, (
 
 /** Config that lets a small, signed-off change pass everything but code owners. */
 export const SIGNOFF_CONFIG = 'gates:\n  signed-commits:\n    require: signoff\n';
+
+/** True when `gpg` runs here (Debian's `gnupg`); tests that need it are skipped without. */
+export const hasGpg = (() => {
+  try {
+    execFileSync('gpg', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+/**
+ * A `gpg.program` that counts the signatures git asks gpg to verify, then runs gpg: `env` is the
+ * repository's environment with it configured; `verifications()` the count so far.
+ */
+export function countingGpg(repo: Repo): { env: NodeJS.ProcessEnv; verifications: () => number } {
+  const log = path.join(repo.home, 'gpg-verify.log');
+  const wrapper = path.join(repo.home, 'gpg-wrapper');
+  writeFileSync(wrapper, `#!/bin/sh\nfor a in "$@"; do [ "$a" = "--verify" ] && echo verify >> '${log}'; done\nexec gpg "$@"\n`);
+  chmodSync(wrapper, 0o755);
+  return {
+    env: { ...repo.env, GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'gpg.program', GIT_CONFIG_VALUE_0: wrapper },
+    verifications: () => (existsSync(log) ? readFileSync(log, 'utf8').split('\n').filter(Boolean).length : 0),
+  };
+}
+
+/** Imports the fixture's public key into the repository's keyring, trusted, so its signatures verify. */
+export function importFixtureKey(repo: Repo): void {
+  execFileSync('gpg', ['--batch', '--import'], { env: repo.env, input: PUBLIC_KEY, stdio: ['pipe', 'ignore', 'ignore'] });
+  execFileSync('gpg', ['--batch', '--import-ownertrust'], { env: repo.env, input: `${FINGERPRINT}:6:\n`, stdio: ['pipe', 'ignore', 'ignore'] });
+}

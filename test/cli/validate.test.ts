@@ -39,7 +39,7 @@ describe('quality-gates validate', () => {
     const out = result.stdout.trim().split('\n');
     expect(out).toHaveLength(4);
     for (const line of out) expect(line).toMatch(/^qg\.yml:\d+:\d+ [\w.-]+: .+$/);
-    expect(out).toContain('qg.yml:2:9 defaults.mode: must be one of: "block", "warn", "off"');
+    expect(out).toContain('qg.yml:2:9 defaults.mode: must be one of: "block", "warn", "off"; found "strict"');
     expect(out).toContain('qg.yml:5:5 gates.batch-size.max_line: unknown key "max_line"; allowed here: mode, max_lines, max_files, exclude, default_excludes');
     expect(out.some((l) => l.startsWith('qg.yml:6:16 gates.batch-size.max_files: '))).toBe(true);
     expect(out.some((l) => l.startsWith('qg.yml:8:14 gates.signed-commits.require: '))).toBe(true);

@@ -6,7 +6,9 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { configJsonSchema, REFERENCE_PATH, renderConfigReference, renderJsonSchema, SCHEMA_PATH } from '../../src/config/json-schema.js';
+import { DEFAULT_BATCH_EXCLUDES } from '../../gates/config.js';
+import { compileGlobs } from '../../gates/glob.js';
+import { BATCH_EXCLUDE_NOTES, configJsonSchema, REFERENCE_PATH, renderConfigReference, renderJsonSchema, SCHEMA_PATH } from '../../src/config/json-schema.js';
 
 describe('generated config artefacts', () => {
   it(`${SCHEMA_PATH} is up to date (run npm run generate)`, () => {
@@ -59,5 +61,21 @@ describe('the JSON Schema on sample files', () => {
     ['wrong type', 'skip: { drafts: "yes" }\n', 1],
   ])('%s', (_name, text, errors) => {
     expect(validate(schema, parse(text))).toHaveLength(errors);
+  });
+});
+
+describe('the notes on the default batch-size excludes (docs/configuration.md)', () => {
+  const tokens = BATCH_EXCLUDE_NOTES.flatMap((n) => [...n.matchAll(/`([^`]+)`/g)].map((m) => m[1]!));
+
+  it('name every glob of the list', () => {
+    const named = new Set(tokens);
+    const missing = DEFAULT_BATCH_EXCLUDES.filter((g) => !named.has(g) && !named.has(g.replace(/^\*\*\//, '')));
+    expect(missing).toEqual([]);
+  });
+
+  it('name nothing the list does not exclude', () => {
+    const excluded = compileGlobs([...DEFAULT_BATCH_EXCLUDES]);
+    const example = (t: string) => (t.endsWith('/') ? `${t}x` : t).replace(/\*/g, 'x');
+    expect(tokens.filter((t) => !excluded(example(t)))).toEqual([]);
   });
 });

@@ -85,3 +85,39 @@ describe('largestFiles', () => {
     );
   });
 });
+
+describe('batch-size default excludes: the ecosystems’ own conventions (issue 22)', () => {
+  it.each([
+    // lock files
+    'infra/.terraform.lock.hcl', 'ios/Podfile.lock', 'Cartfile.resolved', 'flake.lock', 'deno.lock', 'pdm.lock', 'pixi.lock', 'go.work.sum', 'MODULE.bazel.lock',
+    // Dart and Flutter (build_runner, mockito, Pigeon, auto_route)
+    'lib/src/messages.g.dart', 'lib/src/core_tests.gen.dart', 'lib/model.freezed.dart', 'test/api_test.mocks.dart', 'lib/router.gr.dart',
+    // Pigeon's host-side output, flutter/packages style
+    'android/src/main/kotlin/io/flutter/Messages.g.kt', 'ios/Classes/Messages.g.swift', 'ios/Classes/messages.g.m', 'ios/Classes/messages.g.h',
+    'linux/messages.g.cc', 'windows/messages.g.cpp', 'platform_tests/CoreTests.gen.kt', 'platform_tests/CoreTests.gen.swift',
+    'platform_tests/CoreTests.gen.m', 'platform_tests/CoreTests.gen.h', 'platform_tests/core_tests.gen.cc', 'platform_tests/core_tests.gen.cpp',
+    // C#
+    'src/Api/Client.g.cs',
+    // protobuf and gRPC in several languages
+    'api/v1/svc.pb.go', 'api/v1/svc_grpc.pb.go', 'api/v1/svc.pb.gw.go', 'api/v1/svc.pb.validate.go', 'gen/svc_pb2.py', 'gen/svc_pb2.pyi', 'gen/svc_pb2_grpc.py', 'gen/svc_pb2_grpc.pyi',
+    'web/gen/svc_pb.js', 'web/gen/svc_pb.d.ts', 'web/gen/svc_grpc_pb.js', 'web/gen/svc_grpc_pb.d.ts', 'web/gen/svc_pb.ts', 'lib/svc_pb.rb', 'lib/svc_services_pb.rb',
+    'Sources/Gen/svc.pb.swift', 'Sources/Gen/svc.grpc.swift', 'lib/gen/svc.pb.dart', 'lib/gen/svc.pbenum.dart', 'lib/gen/svc.pbjson.dart', 'lib/gen/svc.pbgrpc.dart',
+    'lib/gen/svc.pbserver.dart', 'objc/Svc.pbobjc.h', 'objc/Svc.pbobjc.m', 'c/svc.pb-c.c', 'c/svc.pb-c.h', 'cpp/svc.pb.cc', 'cpp/svc.pb.h',
+    // OpenAPI Generator's manifest, Relay's artefacts
+    'clients/ts/.openapi-generator/FILES', 'web/src/__generated__/AppQuery.graphql.ts', 'web/src/__generated__/AppQuery.graphql.js',
+    // Rails schema dumps
+    'db/schema.rb', 'services/billing/db/schema.rb', 'db/queue_schema.rb', 'db/structure.sql', 'db/cache_structure.sql',
+  ])('%s is not counted', (path) => {
+    const res = run([aFile(path, 5000, 0), aFile('src/real.ts', 1, 0)]);
+    expect(plain(res.reason)).toBe('1 line in 1 file (limit 400 lines, 50 files)');
+  });
+
+  it.each([
+    // look-alikes of ordinary source files stay counted: no loose by-name pattern was added
+    'src/db_connect.ts', 'lib/schema.rb', 'app/models/schema.rb', 'src/messages.dart', 'src/gen.dart', 'lib/g.kt', 'src/pb.go', 'src/protobuf.ts',
+    'src/__generated__/payments.ts', 'src/generated/api.ts', 'db/migrate/20240101_add_users.rb', 'testdata/input.tf',
+  ])('%s is counted', (path) => {
+    const res = run([aFile(path, 5000, 0)]);
+    expect(plain(res.reason)).toBe('5,000 lines in 1 file (limit 400 lines, 50 files)');
+  });
+});

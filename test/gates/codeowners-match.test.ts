@@ -1,3 +1,7 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { codeownersFor, compileCodeowners, patternToRegExp } from '../../gates/codeowners/match.js';
@@ -215,6 +219,82 @@ describe('pattern semantics', () => {
     expect(patternToRegExp(pattern).test(path)).toBe(matches);
     // The compiled file (with its index) agrees with the bare pattern.
     expect(compileCodeowners(`${pattern} @o`).ruleFor(path) !== undefined).toBe(matches);
+  });
+});
+
+/**
+ * Directory patterns (a trailing `/`, a whole `**` segment) as `git check-ignore` reads them: a
+ * directory pattern never matches a file of that name, and `**\/` names directories only, so no
+ * file at the root. Every row is checked against the git on this machine too (below), so the
+ * table states git's semantics, not ours. (GitHub's one documented difference, a last `*` segment
+ * matching direct children only, is in the table above.)
+ */
+const DIRECTORY_PATTERNS: readonly (readonly [pattern: string, path: string, matches: boolean])[] = [
+  ['**/', 'README.md', false],
+  ['**/', 'src/a.ts', true],
+  ['**/', 'src/x/y.ts', true],
+  ['/**/', 'README.md', false],
+  ['/**/', 'src/a.ts', true],
+  ['/**/', 'a/b/c/d.txt', true],
+  ['**/*/', 'README.md', false],
+  ['**/*/', 'src/a.ts', true],
+  ['*/', 'README.md', false],
+  ['*/', 'src/a.ts', true],
+  ['/*/', 'README.md', false],
+  ['/*/', 'src/x/y.ts', true],
+  ['a/**/', 'a', false],
+  ['a/**/', 'a/f.txt', false],
+  ['a/**/', 'a/b/g.txt', true],
+  ['a/**/', 'a/b/c/d.txt', true],
+  ['a/**/', 'x/a/b/g.txt', false],
+  ['/a/**/', 'a/f.txt', false],
+  ['/a/**/', 'a/b/g.txt', true],
+  ['a/**/b/', 'a/b', false],
+  ['a/**/b/', 'a/b/c', true],
+  ['a/**/b/', 'a/x/b', false],
+  ['a/**/b/', 'a/x/y/b/c', true],
+  ['**/logs/', 'logs', false],
+  ['**/logs/', 'logs/a', true],
+  ['**/logs/', 'x/logs/a', true],
+  ['**/logs/', 'x/logs', false],
+  ['src/', 'src', false],
+  ['src/', 'src/a.ts', true],
+  ['src/', 'lib/src/a.ts', true],
+  ['**', 'README.md', true],
+  ['**', 'src/a.ts', true],
+  ['/**', 'README.md', true],
+  ['a/**', 'a', false],
+  ['a/**', 'a/f.txt', true],
+  ['a/**', 'a/b/g.txt', true],
+];
+
+describe('directory patterns agree with git check-ignore', () => {
+  it.each(DIRECTORY_PATTERNS)('%s ~ %s → %s', (pattern, path, matches) => {
+    expect(patternToRegExp(pattern).test(path)).toBe(matches);
+    // The compiled file (its index and fast paths) agrees with the bare pattern.
+    expect(owners(`* @all\n${pattern} @dirs`, path)).toEqual([matches ? '@dirs' : '@all']);
+  });
+
+  it('the table is what git check-ignore says', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'qg-check-ignore-'));
+    try {
+      const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, GIT_CONFIG_NOSYSTEM: '1' };
+      execFileSync('git', ['init', '-q'], { cwd: dir, env });
+      const byPattern = new Map<string, string[]>();
+      for (const [pattern, file] of DIRECTORY_PATTERNS) byPattern.set(pattern, [...(byPattern.get(pattern) ?? []), file]);
+      const actual: (readonly [string, string, boolean])[] = [];
+      for (const [pattern, files] of byPattern) {
+        writeFileSync(path.join(dir, '.git', 'info', 'exclude'), `${pattern}\n`);
+        // Nothing exists on disk: git takes a path with children for a directory, the rest for files.
+        const out = spawnSync('git', ['check-ignore', '--no-index', '--stdin'], { cwd: dir, env, input: `${files.join('\n')}\n`, encoding: 'utf8' });
+        expect(out.status === 0 || out.status === 1, out.stderr).toBe(true);
+        const ignored = new Set(out.stdout.split('\n').filter(Boolean));
+        for (const file of files) actual.push([pattern, file, ignored.has(file)]);
+      }
+      expect(actual).toEqual(DIRECTORY_PATTERNS.map((row) => [...row]));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -62,6 +62,10 @@ describe('parseCodeowners: owners', () => {
     { word: '@OctoCat', kind: 'user', key: 'octocat' },
     { word: '@global-owner1', kind: 'user', key: 'global-owner1' },
     { word: '@jane_acme', kind: 'user', key: 'jane_acme' },
+    // Grandfathered logins GitHub still has: a trailing hyphen, two hyphens in a row.
+    { word: '@tobias-', kind: 'user', key: 'tobias-' },
+    { word: '@Old--Name', kind: 'user', key: 'old--name' },
+    { word: '@legacy-org-/web', kind: 'team', key: 'legacy-org-/web' },
     { word: '@octo-org/octocats', kind: 'team', key: 'octo-org/octocats' },
     { word: '@Octo-Org/Core_Team', kind: 'team', key: 'octo-org/core_team' },
     { word: 'docs@example.com', kind: 'email', key: 'docs@example.com' },
@@ -70,6 +74,12 @@ describe('parseCodeowners: owners', () => {
     const { rules, problems } = parseCodeowners(`*.md ${word}`);
     expect(problems).toEqual([]);
     expect(rules[0]!.owners).toEqual([{ kind, key, text: word }]);
+  });
+
+  it('a line whose owner is a legacy login ending in "-" is used, not skipped', () => {
+    const { rules, problems } = parseCodeowners('* @default\n/crypto/ @tobias- @acme/core\n');
+    expect(problems).toEqual([]);
+    expect(rules[1]!.owners.map((o) => o.text)).toEqual(['@tobias-', '@acme/core']);
   });
 
   it('removes duplicate owners, comparing case-insensitively, keeping the first spelling', () => {

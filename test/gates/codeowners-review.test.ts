@@ -174,6 +174,36 @@ describe('codeowners-review: what it says', () => {
     expect(fix(r)).not.toContain('gh pr edit');
   });
 
+  describe('built by the command line (source: local)', () => {
+    const local = (c: Case, over: Partial<PullRequestSnapshot> = {}): GateResult =>
+      codeownersReview.evaluate({ ...snapshot(c), source: 'local', number: 0, ...over }, CodeownersReviewConfig.parse(c.cfg ?? {}));
+
+    it('a team owner waits for a review like any owner; nothing about the app, its permissions or re-running a check', () => {
+      const r = local({ text: '* @acme/backend\ndocs/ @doc-writer', files: ['src/pay.ts', 'docs/guide.md'] });
+      expect(r.status).toBe('fail');
+      expect(plain(r.reason)).toBe('2 files wait for code-owner review');
+      expect(details(r)).toContain('@acme/backend (any member): no approval from a member yet');
+      expect(fix(r)).toContain('Request a review from @acme/backend (any member) and @doc-writer');
+      expect(fix(r)).toContain('gh pr edit --add-reviewer acme/backend,doc-writer');
+      for (const appOnly of ['Members (read)', 'the app', 'cannot be read', 're-run this check', 'The check runs again']) expect(fix(r)).not.toContain(appOnly);
+      expect(fix(r)).toContain('A local run sees no reviews');
+    });
+
+    it('the same snapshot from the app names the team it could not load, and the app’s permissions', () => {
+      const r = run({ text: '* @acme/backend', teams: {} });
+      expect(fix(r)).toContain('Members (read)');
+      expect(fix(r)).toContain('The check runs again when a review is submitted or dismissed.');
+    });
+
+    it('a CODEOWNERS file git reads as binary: no word about GitHub returning it', () => {
+      const r = local({ text: '' }, { base: { codeowners: codeowners('', { text: null }), gitattributes: null } });
+      expect(r.status).toBe('fail');
+      expect(details(r)).toContain('it contains binary data');
+      expect(details(r)).not.toContain('GitHub');
+      expect(fix(r)).not.toContain('Re-run this check');
+    });
+  });
+
   it('names an email owner and says how to fix it', () => {
     const r = run({ text: '*.go docs@example.com', files: ['main.go'] });
     expect(details(r)).toContain('docs@example.com: an email address cannot be matched to a GitHub account');

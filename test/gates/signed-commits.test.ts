@@ -191,6 +191,63 @@ describe('signed-commits', () => {
     });
   });
 
+  describe('signatures the command line cannot verify here', () => {
+    // States only `quality-gates check` gives (src/cli/signatures.ts): the commit is signed, but
+    // local git cannot tell whether GitHub will verify it. Re-signing would not change that.
+    const here = (state: string, over: Partial<CommitInfo> = {}) => aCommit({ signature: { isValid: false, state, wasSignedByGitHub: false }, ...over });
+    const squash = (over: Partial<CommitInfo> = {}) =>
+      aCommit({ subject: 'Add refunds (#42)', signature: { isValid: false, state: 'cannot_verify_locally', wasSignedByGitHub: true }, ...over });
+
+    it.each`
+      case                                   | commits                                                           | require        | reason
+      ${'one GitHub-signed squash merge'}    | ${[squash()]}                                                     | ${'signature'} | ${'The commit’s signature cannot be verified here'}
+      ${'all of them'}                       | ${[squash(), here('cannot_verify_locally'), signed()]}            | ${'signature'} | ${'2 of 3 commits have signatures that cannot be verified here'}
+      ${'one of several'}                    | ${[squash(), signed(), signed()]}                                 | ${'signature'} | ${'1 of 3 commits has a signature that cannot be verified here'}
+      ${'a key not trusted here'}            | ${[here('untrusted_key')]}                                        | ${'signature'} | ${'The commit’s signature cannot be verified here'}
+      ${'mixed with unsigned'}               | ${[squash(), unsigned(), unsigned(), signed()]}                   | ${'signature'} | ${'2 of 4 commits are not signed; 1 more cannot be verified here'}
+      ${'both, signed off'}                  | ${[squash({ message: so() })]}                                    | ${'both'}      | ${'The commit’s signature cannot be verified here'}
+      ${'both, not signed off'}              | ${[squash()]}                                                     | ${'both'}      | ${'The commit is not both signed and signed off'}
+    `('$case ($require): $reason', ({ commits, require, reason }) => {
+      const r = run(commits, require);
+      expect(r.status).toBe('fail');
+      expect(plain(r.reason)).toBe(reason);
+    });
+
+    it('never tells the author to re-sign a commit that is only unverifiable here', () => {
+      const r = run([squash({ sha: sha(1) }), signed()]);
+      expect(rowsOf(r)).toEqual([['1111111', 'Add refunds (#42)', 'cannot_verify_locally — signed by GitHub; git cannot check GitHub’s signature without GitHub’s public key']]);
+      const fix = blocksText(r.fix);
+      expect(fix).not.toContain('git rebase');
+      expect(fix).not.toContain('Sign every commit');
+      expect(fix).not.toContain('To set up signing once');
+      expect(fix).toContain('1 commit carries a signature that git cannot verify on this machine');
+      expect(fix).toContain('it needs no new signature if GitHub verifies it');
+      expect(codeOf(r)).toEqual(['curl -fsSL https://github.com/web-flow.gpg | gpg --import\ngpg --edit-key noreply@github.com trust']);
+    });
+
+    it('re-signs only what is not signed, and names the rest apart', () => {
+      const r = run([squash(), unsigned({ sha: sha(2) }), signed()]);
+      expect(blocksText(r.details)).toContain('This pull request has 3 commits; 1 of them is not signed (');
+      expect(blocksText(r.details)).toContain('1 more carries a signature that git cannot verify on this machine');
+      expect(codeOf(r)[0]).toBe("git rebase --exec 'git commit --amend --no-edit -S' HEAD~3\ngit push --force-with-lease");
+      const fix = blocksText(r.fix);
+      expect(fix).toContain('Sign every commit that is not signed.');
+      expect(fix).toContain('1 commit carries a signature that git cannot verify on this machine');
+    });
+
+    it('a signature someone else made, not trusted here: the key, not a new signature', () => {
+      const r = run([here('untrusted_key', { sha: sha(3) })]);
+      expect(rowsOf(r)[0]?.[2]).toBe('untrusted_key — signed with a key git does not trust here');
+      expect(codeOf(r)).toEqual([]);
+      expect(blocksText(r.fix)).toContain('gpg.ssh.allowedSignersFile');
+    });
+
+    it('a truncated list counts them apart too', () => {
+      const r = run([squash(), unsigned()], 'signature', { truncated: true, total: 300 });
+      expect(blocksText(r.details)).toContain('Of the listed ones, 1 is not signed; 1 more cannot be verified here.');
+    });
+  });
+
   describe('truncated commit lists', () => {
     it.each`
       require        | commits

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_SOURCE_GLOBS, DEFAULT_TEST_GLOBS, TestsTouchedConfig } from '../../gates/config.js';
 import { plain, type GateResult } from '../../gates/gate.js';
@@ -177,5 +178,39 @@ describe('tests-touched', () => {
       expect(suggestTestPath('Makefile')).toBeNull();
       expect(suggestTestPath('a/b.zig')).toBeNull();
     });
+  });
+});
+
+describe('tests-touched default test globs: the ecosystems’ own layouts (issue 22)', () => {
+  it('a Go change with testdata fixtures (terraform) has its tests touched', () => {
+    const r = run([mod('internal/command/plan.go'), add('internal/command/testdata/plan-vars/main.tf'), mod('internal/command/testdata/plan/output.json')]);
+    expect(r.status).toBe('pass');
+    expect(plain(r.reason)).toBe('1 source file and 2 test files changed');
+  });
+
+  it('a Go file under testdata is a fixture, not source needing tests', () => {
+    expect(run([mod('cmd/testdata/script/main.go')]).status).toBe('pass');
+  });
+
+  const m = matchersFor(cfg());
+  it.each([
+    'internal/command/testdata/plan/main.tf', 'testdata/golden.json',
+    'integration_test/app_test_helpers.dart', 'packages/camera/example/integration_test/driver.dart',
+    'src/__mocks__/axios.js',
+    'lib/src/testFixtures/kotlin/Fakes.kt', 'app/src/androidTest/java/com/acme/PayUiTest.kt', 'shared/src/commonTest/kotlin/PayTest.kt', 'shared/src/jvmTest/kotlin/Helpers.kt',
+    'Acme.UnitTests/PaySpec.cs', 'Acme.IntegrationTests/Fixture.cs',
+  ])('%s is a test', (path) => {
+    expect(m.tests(path)).toBe(true);
+  });
+
+  it.each(['src/testdata.go', 'lib/mocks.ts', 'src/main/kotlin/Latest.kt', 'Acme.Unit/Pay.cs'])('%s is still source', (path) => {
+    expect(m.source(path) && !m.tests(path)).toBe(true);
+  });
+});
+
+describe('docs/gates/tests-touched.md', () => {
+  it('names every default source and test glob', () => {
+    const doc = readFileSync('docs/gates/tests-touched.md', 'utf8');
+    expect([...DEFAULT_SOURCE_GLOBS, ...DEFAULT_TEST_GLOBS].filter((g) => !doc.includes(`\`${g}\``))).toEqual([]);
   });
 });

@@ -10,7 +10,7 @@ import { FakeGitHub, type FakeCommit, type FakeFile, type FakeReview } from '../
 import { resetNock } from '../support/harness.js';
 
 let fake: FakeGitHub;
-const octokit = new Octokit({ auth: 'test', request: { retries: 0 } });
+let octokit: Octokit;
 const graphql = (query: string, variables: Record<string, unknown>) => octokit.graphql(query, variables);
 const BASE = 'f95f852bd8fca8fcc58a9a2d6c842781e32a215e';
 const HEAD = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821';
@@ -18,6 +18,7 @@ const HEAD = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821';
 beforeEach(() => {
   fake = new FakeGitHub();
   fake.install();
+  octokit = new Octokit({ auth: fake.installationToken(), request: { retries: 0 } });
 });
 afterEach(() => resetNock());
 
@@ -100,16 +101,48 @@ describe('loadPullRequest', () => {
     fake.addPull({
       number: 7,
       files: [{ path: 'a.ts', additions: 0, deletions: 0, changeType: 'RENAMED' }],
-      commits: [{ oid: 'a'.repeat(40), message: 'Subject\n\nSigned-off-by: A <a@x.io>', signature: null, parents: 2, authorName: 'dependabot[bot]', authorLogin: null }],
+      author: 'renovate',
+      authorType: 'Bot',
+      authorDatabaseId: 29139614,
+      commits: [
+        { oid: 'a'.repeat(40), message: 'Subject\n\nSigned-off-by: A <a@x.io>', signature: null, parents: 2, authorName: 'renovate[bot]', authorEmail: '29139614+renovate[bot]@users.noreply.github.com', authorLogin: null },
+        { oid: 'c'.repeat(40), message: 'Forged', authorName: 'renovate[bot]', authorEmail: '29139614+renovate[bot]@users.noreply.github.com', authorLogin: 'mallory' },
+      ],
       reviews: [{ login: 'rev', state: 'CHANGES_REQUESTED', commitOid: 'b'.repeat(40) }],
       closingIssues: [{ number: 9, repository: 'Codertocat/Hello-World' }],
     });
     const { snapshot } = await load(7);
     expect(snapshot.files.nodes[0]).toEqual({ path: 'a.ts', changeType: 'renamed', additions: 0, deletions: 0 });
     expect(snapshot.commits.nodes[0]).toMatchObject({ subject: 'Subject', signature: null, parentCount: 2, authorIsBot: true, authorLogin: null });
+    // the same address on a commit GitHub links to a user account is that user's, not the bot's
+    expect(snapshot.commits.nodes[1]).toMatchObject({ authorIsBot: false, authorLogin: 'mallory' });
     expect(snapshot.reviews.nodes[0]).toEqual({ author: 'rev', state: 'changes_requested', submittedAt: '2026-01-01T00:00:00Z', commitSha: 'b'.repeat(40) });
     expect(snapshot.closingIssues).toEqual([{ number: 9, repository: 'Codertocat/Hello-World' }]);
     expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot);
+  });
+
+  it('lists, in the same read, the open pull requests of this repository whose head is the same commit', async () => {
+    const OTHER = 'f'.repeat(40);
+    fake.addPull({ number: 1 });
+    fake.addPull({ number: 2, baseRefOid: OTHER }); // a twin into another base
+    fake.addPull({ number: 3, state: 'CLOSED' });
+    // contains the commit, but its head is a later one
+    fake.addPull({ number: 4, headRefOid: OTHER, commits: [{ oid: HEAD, message: 'a' }, { oid: OTHER, message: 'b' }] });
+    fake.addForeignAssociatedPull(HEAD, { number: 5, state: 'OPEN', headRefOid: HEAD, baseRefOid: BASE, repository: 'someone/fork' });
+    const loaded = await load(1);
+    expect(loaded.twins).toEqual([{ number: 2, baseSha: OTHER }]);
+    expect(fake.graphqlCount).toBe(1);
+    const vars = (fake.requests[0]!.body as { variables: Record<string, unknown> }).variables;
+    expect(vars.headOid).toBe(HEAD);
+  });
+
+  it('reads the twins of the commit it was asked about, even when the pull request has moved on', async () => {
+    fake.addPull({ number: 1, headRefOid: 'f'.repeat(40) });
+    fake.addPull({ number: 2 });
+    const loaded = await load(1);
+    // the caller sees the new head and hands it over; what was read belongs to the event's commit
+    expect(loaded.snapshot.headSha).toBe('f'.repeat(40));
+    expect(loaded.twins).toEqual([{ number: 2, baseSha: BASE }]);
   });
 
   it('fails with a LoadError naming the cause when GitHub errors', async () => {

@@ -9,7 +9,7 @@
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { FakeGitHub, type FakePull } from '../support/fake-github.js';
-import { pullRequestPayload, resetNock } from '../support/harness.js';
+import { BASE, examplePayload, HEAD, pullRequestPayload, resetNock, retarget } from '../support/harness.js';
 import { ConcurrencyProbe, REDIS_SERVER, RedisServer, startReplica, type Replica } from './support.js';
 
 describe.skipIf(!REDIS_SERVER)('replicas sharing Redis', () => {
@@ -106,7 +106,7 @@ describe.skipIf(!REDIS_SERVER)('replicas sharing Redis', () => {
   it('GitHub not yet showing a run another replica just wrote never leads to a second run', async () => {
     const [a, b] = await start('a', 'b');
     const [pull] = pulls(1);
-    (fake as any).suitesFor = () => ({ nodes: [] }); // read-after-write lag: reads never show the app's runs
+    fake.standIn.showsRun = () => false; // read-after-write lag: reads never show the app's runs
     await b!.stop(); // the first evaluation runs on a
     const [c] = await start('c');
     await a!.deliver('pull_request', pullRequestPayload(fake, pull!, 'opened'), 'lag-1');
@@ -147,6 +147,36 @@ describe.skipIf(!REDIS_SERVER)('replicas sharing Redis', () => {
     expect(fake.count((r) => r.operation === 'QualityGatesSnapshot')).toBe(2);
     expect(fake.requests.filter((r) => r.path.endsWith('/check-runs')).map((r) => r.method)).toEqual(['POST']);
     expectOneCorrectRun(pull!);
+  });
+
+  it('twin pull requests (one head commit) and a comment, to both replicas: one run, the most restrictive; the commit never on two replicas at once', async () => {
+    const [a, b] = await start('a', 'b');
+    const WEAK = 'e'.repeat(40);
+    fake.setBlob(BASE, '.github/quality-gates.yml', 'gates:\n  batch-size:\n    max_lines: 10\n');
+    fake.setBlob(WEAK, '.github/quality-gates.yml', 'defaults:\n  mode: off\n');
+    const files = [{ path: 'docs/guide.md', additions: 40, deletions: 0 }];
+    const strict = fake.addPull({ number: 1, files });
+    const weak = fake.addPull({ number: 2, files, baseRefName: 'weak', baseRefOid: WEAK, isDraft: true });
+    const comment = retarget(fake, examplePayload('issue_comment', 'created'));
+    comment.issue.number = 2;
+    comment.issue.pull_request = { url: 'https://api.github.com/repos/Codertocat/Hello-World/pulls/2' };
+    comment.comment.user.type = 'User';
+    comment.comment.body = '/gates recheck';
+    const events: [string, Record<string, unknown>][] = [
+      ['pull_request', pullRequestPayload(fake, weak)],
+      ['pull_request', pullRequestPayload(fake, strict)],
+      ['issue_comment', comment],
+      ['pull_request', pullRequestPayload(fake, weak, 'edited')],
+    ];
+    await Promise.all(events.map(([event, payload], i) => fanOut([a!, b!], event, payload, `t-${i}`)));
+    await idle([a!, b!]);
+
+    const runs = fake.runsOn(HEAD);
+    expect(runs).toHaveLength(1);
+    expect(runs[0]).toMatchObject({ status: 'completed', conclusion: 'failure', output: { title: 'Blocked: batch-size' } });
+    expect(probe.maxPerKey).toBe(1);
+    // the comment was keyed by its pull request only to read the head; every evaluation ran under the commit
+    expect([...probe.keys].sort()).toEqual([`codertocat/hello-world#2`, `codertocat/hello-world@${HEAD}`]);
   });
 
   it('a replica killed mid-burst: the other completes every PR', async () => {

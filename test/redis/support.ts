@@ -24,7 +24,7 @@ import { redisQueue, type RedisQueueOptions } from '../../src/redis-queue.js';
 import { RedisRunMemory } from '../../src/redis-run-memory.js';
 import type { FakeGitHub } from '../support/fake-github.js';
 import { testPrivateKey } from '../support/harness.js';
-import { freePort } from '../../bench/stand-in/free-port.js';
+import { freePort } from '../stand-in/free-port.js';
 
 function which(binary: string): string | undefined {
   try {
@@ -108,6 +108,8 @@ export class ConcurrencyProbe {
   maxPerKey = 0;
   /** Evaluations started, per replica. */
   readonly started = new Map<string, number>();
+  /** Every job key that ran. */
+  readonly keys = new Set<string>();
 
   wrap<J>(replica: string, factory: QueueFactory<J>): QueueFactory<J> {
     return (setup) =>
@@ -118,6 +120,7 @@ export class ConcurrencyProbe {
           const running = this.#running.get(key) ?? new Set<string>();
           this.#running.set(key, running);
           running.add(token);
+          this.keys.add(key);
           this.maxPerKey = Math.max(this.maxPerKey, running.size);
           this.started.set(replica, (this.started.get(replica) ?? 0) + 1);
           try {

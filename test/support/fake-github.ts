@@ -1,37 +1,44 @@
 /**
- * The in-memory GitHub model behind nock, for app and loader tests. Strict: real
- * network is disabled (loopback aside, for tests that start a real server), and
- * every request is recorded so tests can assert exactly which calls were made.
+ * The GitHub stand-in (test/stand-in/) behind nock, for app and loader tests. Strict: real
+ * network is disabled (loopback aside, for tests that start a real server), every request
+ * is recorded, and after each test every stand-in installed in it must be clean — a request
+ * for a route it does not know, a GraphQL document GitHub would reject or a field it does not
+ * model fails that test, even when the app swallowed the 404 or the error.
  */
-import nock from 'nock';
-import { GitHubModel } from '../../bench/stand-in/github-model.js';
+import { generateKeyPairSync } from 'node:crypto';
+import { afterEach } from 'vitest';
+import { GitHubModel, type GitHubModelOptions } from '../stand-in/github-model.js';
+import { API, interceptWithNock } from '../stand-in/nock.js';
 
-export type { FakeCheckRun, FakeCommit, FakeFile, FakePull, FakeReview, RecordedRequest } from '../../bench/stand-in/github-model.js';
+export type { FakeCheckRun, FakeCommit, FakeFile, FakePull, FakeReview, RecordedRequest } from '../stand-in/github-model.js';
+export { API };
 
-export const API = 'https://api.github.com';
+let cachedKey: string | undefined;
+/** The app's private key in the tests (PKCS#1, as GitHub hands it out); the stand-in verifies JWTs with it. */
+export function testPrivateKey(): string {
+  cachedKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+  return cachedKey;
+}
+
+const installed = new Set<FakeGitHub>();
+
+/** Throws when a stand-in installed since the last check saw a problem; forgets them. Run after every test. */
+export function checkInstalledStandIns(): void {
+  const dirty = [...installed];
+  installed.clear();
+  for (const fake of dirty) fake.standIn.assertClean();
+}
+
+afterEach(checkInstalledStandIns);
 
 export class FakeGitHub extends GitHubModel {
-  /** Installs the nock interceptors (persisting until `nock.cleanAll()`). */
+  constructor(options: GitHubModelOptions = {}) {
+    super({ appPublicKey: testPrivateKey(), ...options });
+  }
+
+  /** Installs the nock interceptors (persisting until `nock.cleanAll()`); the stand-in is checked after the test. */
   install(options: { delayMs?: number } = {}): void {
-    nock.disableNetConnect();
-    nock.enableNetConnect('127.0.0.1');
-    const scope = nock(API).persist();
-    type Callback = (error: Error | null, answer: [number, Record<string, unknown>, Record<string, string>]) => void;
-    const answer = (method: string) => (uri: string, body: unknown, callback: Callback) => {
-      let status: number;
-      let data: unknown;
-      try {
-        [status, data] = this.handle(method, uri, body);
-      } catch (error) {
-        callback(error as Error, [0, {}, {}]); // an injected dropped connection
-        return;
-      }
-      const headers = { 'x-ratelimit-remaining': '4321', 'x-ratelimit-resource': uri === '/graphql' ? 'graphql' : 'core', ...this.lastHeaders };
-      callback(null, [status, data as Record<string, unknown>, headers]);
-    };
-    for (const method of ['post', 'patch', 'get'] as const) {
-      const interceptor = scope[method](/.*/);
-      (options.delayMs ? interceptor.delay(options.delayMs) : interceptor).reply(answer(method.toUpperCase()));
-    }
+    interceptWithNock(this.standIn, options);
+    installed.add(this);
   }
 }

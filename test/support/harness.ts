@@ -3,17 +3,18 @@
  * (retries without real sleeping, no write spacing), a capturing JSON logger, and
  * payloads taken from `@octokit/webhooks-examples`.
  */
-import { generateKeyPairSync } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { Writable } from 'node:stream';
 import nock from 'nock';
 import { pino } from 'pino';
 import { Probot } from 'probot';
-import { createQualityGatesApp, type QualityGatesApp } from '../../src/app.js';
+import { createQualityGatesApp, type AppOptions, type QualityGatesApp } from '../../src/app.js';
 import { createOctokitClass, type ClientOptions } from '../../src/github/client.js';
 import { loggerOptions } from '../../src/logger.js';
 import { createMetrics } from '../../src/metrics.js';
-import { FakeGitHub, type FakePull } from './fake-github.js';
+import { FakeGitHub, testPrivateKey, type FakePull } from './fake-github.js';
+
+export { testPrivateKey };
 
 const require = createRequire(import.meta.url);
 
@@ -36,12 +37,6 @@ export function examplePayload(event: string, action?: string): Record<string, a
   return copy;
 }
 
-let cachedKey: string | undefined;
-export function testPrivateKey(): string {
-  cachedKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
-  return cachedKey;
-}
-
 export interface Harness {
   readonly probot: Probot;
   readonly app: QualityGatesApp;
@@ -55,7 +50,7 @@ export interface Harness {
 
 let deliveries = 0;
 
-export async function startHarness(fake: FakeGitHub, options: { concurrency?: number; client?: ClientOptions } = {}): Promise<Harness> {
+export async function startHarness(fake: FakeGitHub, options: { concurrency?: number; client?: ClientOptions; app?: Partial<AppOptions> } = {}): Promise<Harness> {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk, _enc, done) {
@@ -71,6 +66,7 @@ export async function startHarness(fake: FakeGitHub, options: { concurrency?: nu
     retry: { backoffBaseMs: 1, sleep: async () => {} },
     deferJitterMs: 0,
     ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+    ...options.app,
   });
   const probot = new Probot({
     appId: fake.appId,

@@ -7,15 +7,15 @@
  * repository or configuration error.
  */
 import path from 'node:path';
-import { plain, type DetailBlock } from '../../../gates/gate.js';
+import { plain, type DetailBlock, type Text } from '../../../gates/gate.js';
 import { renderCheckRun, codeSpan, escapeMarkdown } from '../../checks/render.js';
 import { conclusionOf, titleOf, type CheckConclusion, type Verdict } from '../../checks/verdict.js';
 import type { ConfigProblem } from '../../config/parse.js';
 import { resolveConfig, type ConfigResult, type ConfigSource, type ExtendsTarget } from '../../config/resolve.js';
 import { CONFIG_PATH, type QualityGatesConfig } from '../../config/schema.js';
 import { enabledGates, runGates, skipReason } from '../../evaluate.js';
-import { createGit } from '../git.js';
-import { LOCAL_SIGNATURE_STATES, loadLocalPullRequest, repositoryRoot, type LocalPullRequest } from '../git-snapshot.js';
+import { createGit, requireGitVersion } from '../git.js';
+import { loadLocalPullRequest, openLocalRepository, repositoryRoot, type LocalPullRequest, type LocalRepository } from '../git-snapshot.js';
 import { CliError, EXIT, parseCommandArgs, readTextFile, useColor, write, type CliContext } from '../io.js';
 
 export const CHECK_HELP = `Usage: quality-gates check [--base REF] [--config FILE] [--title TEXT] [--body TEXT] [--json]
@@ -32,9 +32,10 @@ its title, the table of gates, and how to fix what fails.
     --config FILE. The organisation's .github repository and _extends targets in
     other repositories cannot be read offline: their keys are left out, and a
     note says so.
-  - Commits: signature status as local git can verify it (a signature git cannot
-    check here is "cannot_verify_locally", not "unsigned"); Signed-off-by trailers.
-  - Title: --title, else the newest commit's subject. Body: --body, else empty.
+  - Commits: the first 250, as GitHub lists them; signature status as local git
+    can verify it (a signature git cannot check here is "cannot_verify_locally",
+    not "unsigned"); Signed-off-by trailers.
+  - Title: --title, else HEAD's subject. Body: --body, else empty.
   - Reviews: none are known locally, so codeowners-review lists whose approval
     each group of changed files will need.
 
@@ -42,10 +43,12 @@ Options:
       --base REF      branch, tag or commit the pull request would target
                       (default: the remote's default branch, origin/HEAD, else main)
       --config FILE   read the config from FILE instead of REF
-      --title TEXT    the pull request title (default: the newest commit subject)
+      --title TEXT    the pull request title (default: HEAD's subject)
       --body TEXT     the pull request description (default: empty)
       --json          print a JSON report instead of Markdown
   -h, --help          show this help
+
+Needs git 2.30 or later.
 
 Exit status: 0 nothing blocks; 1 a gate blocks; 2 usage, repository or configuration error.
 `;
@@ -65,15 +68,18 @@ export async function runCheck(args: readonly string[], ctx: CliContext): Promis
     await write(ctx.stdout, CHECK_HELP);
     return EXIT.ok;
   }
+  await requireGitVersion(createGit(ctx.cwd, ctx.env));
   const root = await repositoryRoot(createGit(ctx.cwd, ctx.env));
   const git = createGit(root, ctx.env);
-  const local = await loadLocalPullRequest(git, { base: values.base, title: values.title, body: values.body, env: ctx.env });
-  const loaded = await loadConfig(local, values.config, ctx);
+  const repo = await openLocalRepository(git, { base: values.base });
+  // The config first: it says whether any gate needs the commits' signatures verified.
+  const loaded = await loadConfig(repo, values.config, ctx);
+  const local = await loadLocalPullRequest(git, repo, { title: values.title, body: values.body, env: ctx.env, verifySignatures: needsSignatures(loaded.result) });
 
   let verdict: Verdict;
   let config: QualityGatesConfig | undefined;
   if (loaded.result.kind === 'invalid') {
-    verdict = { kind: 'config-error', problems: loaded.result.problems };
+    verdict = { kind: 'config-error', problems: loaded.result.problems, fix: configFix(repo, values.config) };
   } else if (loaded.result.kind === 'load-error') {
     throw new CliError(loaded.result.message);
   } else {
@@ -93,6 +99,13 @@ export async function runCheck(args: readonly string[], ctx: CliContext): Promis
     await write(ctx.stdout, `${useColor(ctx.stdout, ctx.env) ? colorize(text, output.conclusion) : text}\n`);
   }
   return exitCode;
+}
+
+/** Whether signed-commits will look at signatures: on, and requiring more than a sign-off. */
+function needsSignatures(result: ConfigResult): boolean {
+  if (result.kind !== 'ok' && result.kind !== 'missing') return false;
+  const enabled = enabledGates(result.config).some((g) => g.gate.id === 'signed-commits');
+  return enabled && result.config.gates['signed-commits'].require !== 'signoff';
 }
 
 export function exitCodeOf(verdict: Verdict): number {
@@ -130,9 +143,9 @@ const OFFLINE = ' (not read: offline)';
  * The organisation's file and other repositories cannot be read offline: they stand in as empty
  * files, so the local file's own keys apply over the built-in defaults, and a note says so.
  */
-async function loadConfig(local: LocalPullRequest, configFile: string | undefined, ctx: CliContext): Promise<LoadedConfig> {
+async function loadConfig(local: LocalRepository, configFile: string | undefined, ctx: CliContext): Promise<LoadedConfig> {
   const notes: Note[] = [];
-  const { owner, name } = local.snapshot.repository;
+  const { owner, name } = local.repository;
   let repoFile: ConfigSource | null;
   if (configFile !== undefined) {
     repoFile = { file: configFile, text: await readTextFile(path.resolve(ctx.cwd, configFile), configFile) };
@@ -183,6 +196,22 @@ async function loadConfig(local: LocalPullRequest, configFile: string | undefine
   return { result, file: repoFile?.file ?? null, notes };
 }
 
+/** How to fix an invalid config, for a local run: the file it read, and how to run again. */
+function configFix(repo: LocalRepository, configFile: string | undefined): Text {
+  if (configFile !== undefined) {
+    return ['Fix ', { code: configFile }, ', then run ', { code: 'quality-gates check' }, ' again; ', { code: `quality-gates validate ${configFile}` }, ' lists every problem with its line.'];
+  }
+  return [
+    'Fix ',
+    { code: CONFIG_PATH },
+    ' on ',
+    { code: repo.base.ref },
+    ': the configuration is read at the base, as the app reads the base branch, never from this branch. To try a fixed copy first, pass it with ',
+    { code: '--config FILE' },
+    '.',
+  ];
+}
+
 function problem(file: string, message: string): ConfigProblem {
   return { file, line: 0, column: 0, path: '', message };
 }
@@ -215,19 +244,6 @@ function localNotes(local: LocalPullRequest, config: QualityGatesConfig | undefi
       note([
         'No reviews are known locally, so codeowners-review lists whose approval each group of changed files will need',
         teams ? '; team members cannot be looked up offline, so a team is named, not its members.' : '.',
-      ]),
-    );
-  }
-  const require = config.gates['signed-commits'].require;
-  const unverifiable = pr.commits.nodes.filter((c) => c.signature?.state === LOCAL_SIGNATURE_STATES.cannotVerify).length;
-  if (enabled.has('signed-commits') && require !== 'signoff' && unverifiable > 0) {
-    notes.push(
-      note([
-        `${unverifiable} ${unverifiable === 1 ? 'commit carries a signature' : 'commits carry signatures'} that git cannot verify here (`,
-        { code: LOCAL_SIGNATURE_STATES.cannotVerify },
-        '): the public key is not in the local keyring, or ',
-        { code: 'gpg.ssh.allowedSignersFile' },
-        " is not set. They count as not verified here; GitHub verifies them against the keys on the author's account.",
       ]),
     );
   }

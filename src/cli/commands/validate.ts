@@ -9,7 +9,9 @@ import { CliError, EXIT, parseCommandArgs, readTextFile, write, type CliContext 
 export const VALIDATE_HELP = `Usage: quality-gates validate [FILE]
 
 Validates a Quality Gates config file with the app's own schema and prints
-every problem as "file:line:column key.path: message".
+its problems, sorted by line, as "file:line:column key.path: message": the
+first 25, then how many more. The messages are those of the check run's
+"Configuration error", listed in docs/configuration.md.
 
 FILE defaults to ${CONFIG_PATH} at the top of the git repository you are in
 (or in the current directory outside a repository). The file is checked on its
@@ -35,9 +37,10 @@ export async function runValidate(args: readonly string[], ctx: CliContext): Pro
   const text = await readTextFile(file, label);
   const parsed = parseConfigText(text, label);
   if (parsed.kind === 'invalid') {
+    // Sorted by line; the first 25 listed, the rest counted in a last line ("and 19,975 more problems").
     await write(ctx.stdout, parsed.problems.map((p) => `${formatProblem(p)}\n`).join(''));
-    const n = parsed.problems.length;
-    await write(ctx.stderr, `quality-gates: ${label} is invalid (${n} ${n === 1 ? 'problem' : 'problems'})\n`);
+    const n = parsed.total;
+    await write(ctx.stderr, `quality-gates: ${label} is invalid (${n.toLocaleString('en-US')} ${n === 1 ? 'problem' : 'problems'})\n`);
     return EXIT.blocked;
   }
   await write(ctx.stdout, `${label}: valid\n`);

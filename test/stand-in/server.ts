@@ -1,12 +1,13 @@
 /**
- * A loopback GitHub Enterprise stand-in: serves the in-memory model over HTTP
- * at `/api/v3/*` (REST) and `/api/graphql`, as GHE_HOST/GHE_PROTOCOL reach it,
- * records every request, and can add latency to each answer.
+ * The stand-in over loopback HTTP, as a GitHub Enterprise host: REST at `/api/v3/*` and
+ * GraphQL at `/api/graphql` (GHE_HOST / GHE_PROTOCOL=http reach it), for the benchmark and
+ * end-to-end runs. Can add latency to every answer.
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import type { GitHubModel } from './github-model.js';
+import { githubSchema } from './schema.js';
+import type { StandIn } from './stand-in.js';
 
-export interface StandIn {
+export interface StandInServer {
   readonly host: string;
   readonly url: string;
   /** Milliseconds added before every answer; may be changed while running. */
@@ -26,12 +27,10 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-/** Routes a request to the model that owns the repository (or the first model). */
-export type ModelFor = (path: string, body: unknown) => GitHubModel;
-
-export async function startStandIn(models: ModelFor | GitHubModel, options: { latencyMs?: number; port?: number } = {}): Promise<StandIn> {
-  const pick: ModelFor = typeof models === 'function' ? models : () => models;
+export async function startStandInServer(standIn: StandIn, options: { latencyMs?: number; port?: number } = {}): Promise<StandInServer> {
+  githubSchema(); // built (~0.5–1 s, once per process) before listening, so no answer waits for it
   const state = { latencyMs: options.latencyMs ?? 0 };
+  let origin = '';
   const server: Server = createServer(async (req, res) => {
     const body = await readBody(req);
     const url = new URL(req.url ?? '/', 'http://stand-in');
@@ -39,30 +38,21 @@ export async function startStandIn(models: ModelFor | GitHubModel, options: { la
     if (path === '/api/graphql') path = '/graphql';
     else if (path.startsWith('/api/v3/')) path = path.slice('/api/v3'.length);
     if (state.latencyMs > 0) await new Promise((r) => setTimeout(r, state.latencyMs));
-    const model = pick(path, body);
-    let status: number;
-    let answer: unknown;
-    try {
-      [status, answer] = model.handle(req.method ?? 'GET', `${path}${url.search}`, body);
-    } catch {
-      req.socket.destroy(); // an injected dropped connection
+    const answer = standIn.handle({ method: req.method ?? 'GET', path: `${path}${url.search}`, headers: req.headers, body, origin: `${origin}/api/v3` });
+    if (answer === 'drop') {
+      req.socket.destroy();
       return;
     }
-    res.writeHead(status, {
-      'content-type': 'application/json; charset=utf-8',
-      'x-ratelimit-limit': '5000',
-      'x-ratelimit-remaining': '4999',
-      'x-ratelimit-resource': path === '/graphql' ? 'graphql' : 'core',
-      ...model.lastHeaders,
-    });
-    res.end(typeof answer === 'string' ? answer : JSON.stringify(answer));
+    res.writeHead(answer.status, answer.headers);
+    res.end(typeof answer.body === 'string' || answer.body instanceof Uint8Array ? answer.body : JSON.stringify(answer.body));
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as { port: number };
-  const standIn: StandIn = {
+  origin = `http://127.0.0.1:${port}`;
+  return {
     host: `127.0.0.1:${port}`,
-    url: `http://127.0.0.1:${port}`,
+    url: origin,
     get latencyMs() {
       return state.latencyMs;
     },
@@ -71,5 +61,4 @@ export async function startStandIn(models: ModelFor | GitHubModel, options: { la
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
-  return standIn;
 }
