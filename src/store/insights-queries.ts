@@ -6,10 +6,13 @@
  *
  * "PRs in the period": pull requests evaluated at least once in it. Per-PR figures (size, gate
  * statuses) are those of the PR's latest evaluation; "blocked by a gate" means the gate failed in
- * mode `block` in at least one evaluation.
+ * mode `block` in at least one evaluation. Queries over the period's PRs read the covering indexes
+ * of `pull_requests` only: gates as bit masks (`GATE_BITS`), reasons as keys of `failure_patterns`,
+ * names from `repositories`.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { GATE_IDS } from '../../gates/gate.js';
+import { gateMask } from './records.js';
 import type { HistoryTables } from './tables.js';
 
 export interface InsightsScope {
@@ -34,6 +37,8 @@ const weekOfColumn = (column: string) => sql<string>`to_char(date_trunc('week', 
 const activeIn = (scope: InsightsScope) => sql`p.repository_id = ANY (${ids(scope)}) AND p.last_evaluated_at >= ${from(scope)} AND p.first_evaluated_at < ${to(scope)}`;
 const hours = (interval: ReturnType<typeof sql>) => sql`EXTRACT(EPOCH FROM (${interval})) / 3600.0`;
 const round1 = (n: number | null) => (n === null ? null : Math.round(n * 10) / 10);
+/** `column` has the gate's bit set (a gate without a bit matches nothing). */
+const has = (column: RawBuilder<unknown>, gate: string) => sql`(${column} & ${gateMask([gate])}::integer) <> 0`;
 
 export interface WeeklyActivity {
   readonly week: string;
@@ -120,10 +125,10 @@ export async function gateShares(db: Db, scope: InsightsScope, gates: readonly s
   if (gates.length === 0) return [];
   const columns = gates.map(
     (g, i) => sql`
-      count(*) FILTER (WHERE p.gate_statuses ->> ${g} IS NOT NULL) AS ${sql.ref(`e${i}`)},
-      count(*) FILTER (WHERE ${g} = ANY (p.blocked_by)) AS ${sql.ref(`b${i}`)},
-      count(*) FILTER (WHERE ${g} = ANY (p.warned_by)) AS ${sql.ref(`w${i}`)},
-      count(*) FILTER (WHERE ${g} = ANY (p.overridden)) AS ${sql.ref(`o${i}`)}`,
+      count(*) FILTER (WHERE ${has(sql.ref('p.gates_evaluated'), g)}) AS ${sql.ref(`e${i}`)},
+      count(*) FILTER (WHERE ${has(sql.ref('p.gates_evaluated'), g)} AND ${has(sql.ref('p.gates_blocked'), g)}) AS ${sql.ref(`b${i}`)},
+      count(*) FILTER (WHERE ${has(sql.ref('p.gates_evaluated'), g)} AND ${has(sql.ref('p.gates_warned'), g)}) AS ${sql.ref(`w${i}`)},
+      count(*) FILTER (WHERE ${has(sql.ref('p.gates_evaluated'), g)} AND ${has(sql.ref('p.gates_overridden'), g)}) AS ${sql.ref(`o${i}`)}`,
   );
   const { rows } = await sql<Record<string, number>>`SELECT ${sql.join(columns)} FROM pull_requests p WHERE ${activeIn(scope)}`.execute(db);
   const r = rows[0]!;
@@ -148,10 +153,10 @@ export async function gateWeekly(db: Db, scope: InsightsScope, gates: readonly s
   if (gates.length === 0) return [];
   const columns = gates.map(
     (g, i) => sql`
-      count(*) FILTER (WHERE ${g} = ANY (w.evaluated_gates)) AS ${sql.ref(`e${i}`)},
-      count(*) FILTER (WHERE ${g} = ANY (w.failed_gates)) AS ${sql.ref(`b${i}`)},
-      count(*) FILTER (WHERE ${g} = ANY (w.warned_gates)) AS ${sql.ref(`w${i}`)},
-      count(*) FILTER (WHERE ${g} = ANY (w.overridden_gates)) AS ${sql.ref(`o${i}`)}`,
+      count(*) FILTER (WHERE ${has(sql.ref('w.gates_evaluated'), g)}) AS ${sql.ref(`e${i}`)},
+      count(*) FILTER (WHERE ${has(sql.ref('w.gates_failed'), g)}) AS ${sql.ref(`b${i}`)},
+      count(*) FILTER (WHERE ${has(sql.ref('w.gates_warned'), g)}) AS ${sql.ref(`w${i}`)},
+      count(*) FILTER (WHERE ${has(sql.ref('w.gates_overridden'), g)}) AS ${sql.ref(`o${i}`)}`,
   );
   const { rows } = await sql<Record<string, number> & { week: string }>`
     SELECT to_char(w.week, 'YYYY-MM-DD') AS week, ${sql.join(columns)}
@@ -178,15 +183,16 @@ export interface TopReason {
 export async function topReasons(db: Db, scope: InsightsScope, options: { readonly gate?: string; readonly perGate?: number } = {}): Promise<TopReason[]> {
   const { rows } = await sql<TopReason>`
     SELECT gate, pattern, example, prs FROM (
-      SELECT gate, pattern, min(reason) AS example, count(*) AS prs,
-        row_number() OVER (PARTITION BY gate ORDER BY count(*) DESC, pattern) AS rank
+      SELECT f.gate_id AS gate, f.pattern, f.example, k.prs,
+        row_number() OVER (PARTITION BY f.gate_id ORDER BY k.prs DESC, f.pattern) AS rank
       FROM (
-        SELECT r.key AS gate, r.value ->> 1 AS reason, r.value ->> 0 AS pattern
-        FROM pull_requests p CROSS JOIN LATERAL jsonb_each(p.failure_reasons) AS r(key, value)
-        WHERE ${activeIn(scope)} AND p.failure_reasons <> '{}'::jsonb
-          ${options.gate === undefined ? sql`` : sql`AND r.key = ${options.gate}`}
-      ) failures
-      GROUP BY gate, pattern
+        SELECT r.key, count(*) AS prs
+        FROM pull_requests p CROSS JOIN LATERAL unnest(p.failure_keys) AS r(key)
+        WHERE ${activeIn(scope)} AND cardinality(p.failure_keys) > 0
+        GROUP BY r.key
+      ) k
+      JOIN failure_patterns f ON f.key = k.key
+      ${options.gate === undefined ? sql`` : sql`WHERE f.gate_id = ${options.gate}`}
     ) ranked
     WHERE rank <= ${options.perGate ?? 5}
     ORDER BY gate, prs DESC, pattern`.execute(db);
@@ -203,8 +209,8 @@ export interface Compliance {
 
 /** Share of the period's PRs with a linked ticket, with tests touched, with signed commits (latest evaluation). */
 export async function compliance(db: Db, scope: InsightsScope): Promise<Compliance> {
-  const evaluated = (gate: string) => sql`count(*) FILTER (WHERE p.gate_statuses ->> ${gate} IN ('pass', 'fail', 'warn', 'overridden'))`;
-  const passed = (gate: string) => sql`count(*) FILTER (WHERE p.gate_statuses ->> ${gate} = 'pass')`;
+  const evaluated = (gate: string) => sql`count(*) FILTER (WHERE ${has(sql`(p.gates_passed | p.gates_failing)`, gate)})`;
+  const passed = (gate: string) => sql`count(*) FILTER (WHERE ${has(sql.ref('p.gates_passed'), gate)})`;
   const { rows } = await sql<{ prs: number; lt_e: number; lt_p: number; tt_e: number; tt_p: number; sc_e: number; sc_p: number }>`
     SELECT count(*) AS prs,
       ${evaluated('linked-ticket')} AS lt_e, ${passed('linked-ticket')} AS lt_p,
@@ -398,15 +404,17 @@ export async function whatIf(db: Db, scope: InsightsScope, candidate: WhatIfCand
   const lines = candidate.defaultExcludes ? sql`lines_default_excludes_on` : sql`lines_default_excludes_off`;
   const files = candidate.defaultExcludes ? sql`files_default_excludes_on` : sql`files_default_excludes_off`;
   const { rows } = await sql<WhatIfRow>`
-    SELECT p.repository_id AS "repositoryId", max(p.repository) AS repository, count(*) AS prs,
-      count(*) FILTER (WHERE p.gate_statuses ->> 'batch-size' IN ('fail', 'warn', 'overridden')) AS "failingNow",
-      count(*) FILTER (WHERE ${lines} > ${candidate.maxLines} OR ${files} > ${candidate.maxFiles}) AS "wouldFail",
-      mode() WITHIN GROUP (ORDER BY p.max_lines) AS "currentMaxLines",
-      mode() WITHIN GROUP (ORDER BY p.max_files) AS "currentMaxFiles"
-    FROM pull_requests p
-    WHERE ${activeIn(scope)} AND p.counted_lines IS NOT NULL
-    GROUP BY p.repository_id
-    ORDER BY repository`.execute(db);
+    SELECT s.*, r.full_name AS repository FROM (
+      SELECT p.repository_id AS "repositoryId", count(*) AS prs,
+        count(*) FILTER (WHERE ${has(sql.ref('p.gates_failing'), 'batch-size')}) AS "failingNow",
+        count(*) FILTER (WHERE ${lines} > ${candidate.maxLines} OR ${files} > ${candidate.maxFiles}) AS "wouldFail",
+        mode() WITHIN GROUP (ORDER BY p.max_lines) AS "currentMaxLines",
+        mode() WITHIN GROUP (ORDER BY p.max_files) AS "currentMaxFiles"
+      FROM pull_requests p
+      WHERE ${activeIn(scope)} AND p.counted_lines IS NOT NULL
+      GROUP BY p.repository_id
+    ) s JOIN repositories r ON r.id = s."repositoryId"
+    ORDER BY repository, s."repositoryId"`.execute(db);
   return rows;
 }
 
@@ -423,13 +431,38 @@ export interface RepositorySummary {
 /** The organisation view's table: one row per repository of the scope with PRs in the period. */
 export async function repositorySummaries(db: Db, scope: InsightsScope): Promise<RepositorySummary[]> {
   const { rows } = await sql<RepositorySummary>`
-    SELECT p.repository_id AS "repositoryId", max(p.repository) AS repository, count(*) AS prs,
-      count(*) FILTER (WHERE p.merged_at IS NOT NULL) AS merged,
-      count(*) FILTER (WHERE cardinality(p.blocked_by) > 0) AS blocked,
-      percentile_cont(0.5) WITHIN GROUP (ORDER BY p.counted_lines) AS "p50Lines"
-    FROM pull_requests p
-    WHERE ${activeIn(scope)}
-    GROUP BY p.repository_id
-    ORDER BY prs DESC, repository`.execute(db);
+    SELECT s.*, r.full_name AS repository FROM (
+      SELECT p.repository_id AS "repositoryId", count(*) AS prs,
+        count(*) FILTER (WHERE p.merged_at IS NOT NULL) AS merged,
+        count(*) FILTER (WHERE p.gates_blocked <> 0) AS blocked,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY p.counted_lines) AS "p50Lines"
+      FROM pull_requests p
+      WHERE ${activeIn(scope)}
+      GROUP BY p.repository_id
+    ) s JOIN repositories r ON r.id = s."repositoryId"
+    ORDER BY prs DESC, repository, s."repositoryId"`.execute(db);
   return rows;
+}
+
+export interface RepositoryName {
+  readonly repositoryId: number;
+  readonly repository: string;
+  readonly owner: string;
+  readonly installationId: number;
+  /** When something of it was last recorded (to within a day). */
+  readonly lastSeenAt: Date;
+}
+
+/**
+ * The repositories of the history among `repositoryIds` (those the user can read), with their
+ * latest names: the organisation and repository pickers.
+ */
+export async function repositories(db: Db, repositoryIds: readonly number[]): Promise<RepositoryName[]> {
+  return db
+    .selectFrom('repositories')
+    .select(['id as repositoryId', 'full_name as repository', 'owner', 'installation_id as installationId', 'seen_at as lastSeenAt'])
+    .where(sql<boolean>`id = ANY (${[...repositoryIds]}::bigint[])`)
+    .orderBy('full_name')
+    .orderBy('id')
+    .execute();
 }

@@ -16,6 +16,26 @@ import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } f
 export const MIGRATION_TABLE = 'history_migrations';
 export const MIGRATION_LOCK_TABLE = 'history_migrations_lock';
 
+/** What the period's aggregates read of a pull request, beside its repository and last evaluation. */
+const ACTIVE_COLUMNS = [
+  'first_evaluated_at',
+  'merged_at',
+  'gates_evaluated',
+  'gates_passed',
+  'gates_failing',
+  'gates_blocked',
+  'gates_warned',
+  'gates_overridden',
+  'counted_lines',
+  'lines_default_excludes_on',
+  'files_default_excludes_on',
+  'lines_default_excludes_off',
+  'files_default_excludes_off',
+  'max_lines',
+  'max_files',
+  'failure_keys',
+].join(', ');
+
 const statements = (...sqls: string[]): Migration => ({
   async up(db) {
     for (const text of sqls) await sql.raw(text).execute(db);
@@ -23,15 +43,38 @@ const statements = (...sqls: string[]): Migration => ({
 });
 
 /**
- * The history schema, version 1. Index choices (docs/deploy.md, "Indexes"): every insights query
- * filters by repository ids (what the signed-in user may read) and a time range, so each table it
- * reads is indexed by `(repository_id, time)`; weekly counts come from `pull_request_weeks` (one
- * row per pull request and week) and per-PR figures, top failure reasons included, from
- * `pull_requests`, so no view scans `evaluations` or `gate_results` (the record behind the
- * figures: `evaluations` is indexed by pull request, `gate_results` by evaluation). BRIN indexes
- * on time serve the retention deletes at almost no space.
+ * The history schema, version 1. Index choices (docs/deploy.md, "Indexes and queries"): every
+ * insights query filters by repository ids (what the signed-in user may read) and a time range,
+ * so each table it reads has an index by `(repository_id, time)` and one by time alone (for scopes
+ * that cover most of an organisation). Weekly counts come from `pull_request_weeks` (one row per
+ * pull request and week) and per-PR figures from `pull_requests`, whose covering indexes hold
+ * everything the period's aggregates read, gates as bit masks and failure reasons as keys into
+ * `failure_patterns`: those views read an index only, never a table. `evaluations` (indexed by
+ * pull request) and `gate_results` (by evaluation) are the record behind the figures; no view
+ * scans them. BRIN indexes on time serve the retention deletes at almost no space.
  */
 const initial = statements(
+  // A failure reason's key: the first 64 bits of SHA-256 over the gate and the reason's pattern.
+  // Computed by the database alone (writes and reads agree by construction); SHA-256 rather than
+  // md5, which servers in FIPS mode refuse.
+  `CREATE FUNCTION history_failure_key(gate text, pattern text) RETURNS bigint
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS $$ SELECT ('x' || left(encode(sha256(convert_to(gate || E'\\n' || pattern, 'UTF8')), 'hex'), 16))::bit(64)::bigint $$`,
+  // The keys of a pull request's failure reasons (`{"gate": [pattern, reason], …}`), sorted.
+  `CREATE FUNCTION history_failure_keys(reasons jsonb) RETURNS bigint[]
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS $$ SELECT COALESCE(array_agg(history_failure_key(key, value ->> 0) ORDER BY 1), '{}') FROM jsonb_each(reasons) $$`,
+
+  `CREATE TABLE repositories (
+    id bigint PRIMARY KEY,
+    full_name text NOT NULL,
+    owner text NOT NULL,
+    installation_id bigint NOT NULL,
+    named_at timestamptz NOT NULL,
+    seen_at timestamptz NOT NULL
+  )`,
+  `CREATE INDEX repositories_owner ON repositories (owner)`,
+
   `CREATE TABLE evaluations (
     id uuid PRIMARY KEY,
     repository_id bigint NOT NULL,
@@ -130,11 +173,15 @@ const initial = statements(
     last_head_sha text,
     last_verdict text,
     last_conclusion text,
-    blocked_by text[] NOT NULL DEFAULT '{}',
-    warned_by text[] NOT NULL DEFAULT '{}',
-    overridden text[] NOT NULL DEFAULT '{}',
+    gates_evaluated integer NOT NULL DEFAULT 0,
+    gates_passed integer NOT NULL DEFAULT 0,
+    gates_failing integer NOT NULL DEFAULT 0,
+    gates_blocked integer NOT NULL DEFAULT 0,
+    gates_warned integer NOT NULL DEFAULT 0,
+    gates_overridden integer NOT NULL DEFAULT 0,
     gate_statuses jsonb NOT NULL DEFAULT '{}',
     failure_reasons jsonb NOT NULL DEFAULT '{}',
+    failure_keys bigint[] NOT NULL DEFAULT '{}',
     counted_lines integer,
     counted_files integer,
     lines_default_excludes_on integer,
@@ -146,7 +193,9 @@ const initial = statements(
     updated_at timestamptz NOT NULL,
     PRIMARY KEY (repository_id, pr_number)
   )`,
-  `CREATE INDEX pull_requests_repository_evaluated ON pull_requests (repository_id, last_evaluated_at)`,
+  // Covering, for the period's aggregates (gate shares, compliance, top reasons, what-if, summaries).
+  `CREATE INDEX pull_requests_repository_active ON pull_requests (repository_id, last_evaluated_at) INCLUDE (${ACTIVE_COLUMNS})`,
+  `CREATE INDEX pull_requests_active ON pull_requests (last_evaluated_at) INCLUDE (repository_id, ${ACTIVE_COLUMNS})`,
   // Covering, by repository and by time (a few repositories, or most of an organisation): review
   // times, merged sizes, lead times and the largest and slowest lists are read from an index alone.
   `CREATE INDEX pull_requests_repository_opened ON pull_requests (repository_id, opened_at) INCLUDE (ready_at, first_review_at)`,
@@ -161,11 +210,11 @@ const initial = statements(
     pr_number integer NOT NULL,
     owner text NOT NULL,
     evaluations integer NOT NULL,
-    evaluated_gates text[] NOT NULL,
-    failed_gates text[] NOT NULL,
-    warned_gates text[] NOT NULL,
-    overridden_gates text[] NOT NULL,
-    PRIMARY KEY (repository_id, week, pr_number) INCLUDE (evaluations)
+    gates_evaluated integer NOT NULL,
+    gates_failed integer NOT NULL,
+    gates_warned integer NOT NULL,
+    gates_overridden integer NOT NULL,
+    PRIMARY KEY (repository_id, week, pr_number) INCLUDE (evaluations, gates_evaluated, gates_failed, gates_warned, gates_overridden)
   )`,
   `CREATE INDEX pull_request_weeks_week ON pull_request_weeks USING brin (week)`,
 
@@ -183,6 +232,14 @@ const initial = statements(
     PRIMARY KEY (repository_id, pr_number)
   )`,
   `CREATE INDEX open_pull_requests_owner ON open_pull_requests (owner)`,
+
+  `CREATE TABLE failure_patterns (
+    key bigint PRIMARY KEY,
+    gate_id text NOT NULL,
+    pattern text NOT NULL,
+    example text NOT NULL,
+    seen_at timestamptz NOT NULL
+  )`,
 
   `CREATE TABLE snapshot_files (
     hash text PRIMARY KEY,

@@ -6,7 +6,7 @@
  * one-line reason and key figures. The one exception is the open-PR snapshot (`snapshot-codec.ts`).
  */
 import { createHash } from 'node:crypto';
-import type { GateNumbers } from '../../gates/gate.js';
+import type { GateId, GateNumbers } from '../../gates/gate.js';
 
 export type VerdictKind = 'evaluated' | 'skipped' | 'config-error' | 'error';
 export type Conclusion = 'success' | 'failure' | 'neutral';
@@ -157,6 +157,26 @@ export function evaluationId(r: Pick<EvaluationRecord, 'repository' | 'number' |
 /** An override row's id: one per comment, head commit and outcome. */
 export function overrideId(repositoryId: number, number: number, o: Pick<OverrideRecord, 'commentUrl' | 'headSha' | 'outcome'>): string {
   return idFor('override', repositoryId, number, o.commentUrl, o.headSha, o.outcome);
+}
+
+/**
+ * Each gate's bit in the history's gate masks (`pull_requests.gates_*`, `pull_request_weeks.gates_*`):
+ * the period's aggregates test bits rather than read lists. Stored data depends on these numbers:
+ * a new gate takes the next free bit; a bit is never reused or renumbered.
+ */
+export const GATE_BITS = {
+  'batch-size': 1,
+  'linked-ticket': 2,
+  'tests-touched': 4,
+  'signed-commits': 8,
+  'codeowners-review': 16,
+} as const satisfies Record<GateId, number>;
+
+/** The mask of the gates named (a gate without a bit adds nothing). */
+export function gateMask(ids: Iterable<string>): number {
+  let mask = 0;
+  for (const id of ids) mask |= (GATE_BITS as Readonly<Record<string, number>>)[id] ?? 0;
+  return mask;
 }
 
 /** A reason with its numbers folded: "612 lines in 14 files" → "N lines in N files" (top reasons group by it). */

@@ -16,6 +16,9 @@ const EXPIRY: readonly { readonly table: keyof HistoryTables; readonly expired: 
   // A pull request goes when nothing happened to it for the whole period (open or not).
   { table: 'pull_requests', expired: (c) => sql`updated_at < ${c}::timestamptz` },
   { table: 'open_pull_requests', expired: (c) => sql`captured_at < ${c}::timestamptz` },
+  // Names and failure patterns last recorded before the cutoff (`seen_at` is kept to within a day).
+  { table: 'repositories', expired: (c) => sql`seen_at < ${c}::timestamptz` },
+  { table: 'failure_patterns', expired: (c) => sql`seen_at < ${c}::timestamptz` },
 ];
 
 /** Files younger than this are kept even when unreferenced: a snapshot may be about to refer to one. */

@@ -18,7 +18,7 @@ export type JsonColumn<T> = ColumnType<T, string, string>;
 
 /** One evaluation that reached a verdict (a check run was written for it). */
 export interface EvaluationsTable {
-  /** Client-generated from the natural key (see `ids.ts`): a retried write never adds a row. */
+  /** Client-generated from the natural key (`evaluationId` in `records.ts`): a retried write never adds a row. */
   id: string;
   repository_id: number;
   repository: string;
@@ -123,14 +123,27 @@ export interface PullRequestsTable {
   last_head_sha: string | null;
   last_verdict: string | null;
   last_conclusion: string | null;
-  /** Gates that failed (mode block) / warned / were overridden in any evaluation. */
-  blocked_by: Generated<string[]>;
-  warned_by: Generated<string[]>;
-  overridden: Generated<string[]>;
-  /** The latest evaluation's status per gate, e.g. `{"batch-size":"fail"}`. */
+  /**
+   * Gate masks (`GATE_BITS` in `records.ts`: one bit per gate). Of the latest evaluation that ran
+   * gates: the gates it ran (any status), those that passed, and those that failed, warned or
+   * were overridden. Of every evaluation: the gates that failed in mode block, warned, or were
+   * overridden at least once.
+   */
+  gates_evaluated: Generated<number>;
+  gates_passed: Generated<number>;
+  gates_failing: Generated<number>;
+  gates_blocked: Generated<number>;
+  gates_warned: Generated<number>;
+  gates_overridden: Generated<number>;
+  /** The latest evaluation's status per gate, e.g. `{"batch-size":"fail"}` (for people; queries read the masks). */
   gate_statuses: ColumnType<Record<string, string>, string | undefined, string>;
   /** Per gate that failed, warned or was overridden: `[pattern, reason]` of the latest such evaluation (`reasonPattern`). */
   failure_reasons: ColumnType<Record<string, [string, string]>, string | undefined, string>;
+  /**
+   * `history_failure_keys(failure_reasons)`: keys into `failure_patterns`, always written as that
+   * SQL expression. 64-bit: compare them in SQL; read as numbers they would lose precision.
+   */
+  failure_keys: ColumnType<unknown, unknown, unknown>;
   /** The latest batch-size figures. */
   counted_lines: number | null;
   counted_files: number | null;
@@ -150,10 +163,36 @@ export interface PullRequestWeeksTable {
   pr_number: number;
   owner: string;
   evaluations: number;
-  evaluated_gates: string[];
-  failed_gates: string[];
-  warned_gates: string[];
-  overridden_gates: string[];
+  /** Gate masks (`GATE_BITS`): the gates that evaluated it that week, and those that failed (mode block), warned, or were overridden. */
+  gates_evaluated: number;
+  gates_failed: number;
+  gates_warned: number;
+  gates_overridden: number;
+}
+
+/** Who a repository is: its name and installation as last seen (names change; the id does not). */
+export interface RepositoriesTable {
+  id: number;
+  /** `owner/name` as GitHub spelled it at `named_at`. */
+  full_name: string;
+  owner: string;
+  installation_id: number;
+  /** Time of the record the name came from (a later one wins). */
+  named_at: Timestamp;
+  /** Last recorded (to within a day); the row goes with retention when older. */
+  seen_at: Timestamp;
+}
+
+/** A failure reason's pattern per gate (numbers folded), keyed as `pull_requests.failure_keys` refers to it. */
+export interface FailurePatternsTable {
+  /** `history_failure_key(gate_id, pattern)`, always written as that SQL expression (64-bit: compare in SQL). */
+  key: ColumnType<unknown, unknown, never>;
+  gate_id: string;
+  pattern: string;
+  /** The first reason seen with this pattern, as the check run showed it. */
+  example: string;
+  /** Last recorded (to within a day); the row goes with retention when older. */
+  seen_at: Timestamp;
 }
 
 /** The latest compact snapshot of each open pull request (see `snapshot-codec.ts`); deleted when it closes. */
@@ -180,6 +219,7 @@ export interface SnapshotFilesTable {
 }
 
 export interface HistoryTables {
+  repositories: RepositoriesTable;
   evaluations: EvaluationsTable;
   gate_results: GateResultsTable;
   overrides: OverridesTable;
@@ -187,6 +227,7 @@ export interface HistoryTables {
   pull_request_weeks: PullRequestWeeksTable;
   open_pull_requests: OpenPullRequestsTable;
   snapshot_files: SnapshotFilesTable;
+  failure_patterns: FailurePatternsTable;
 }
 
 export type EvaluationRow = Selectable<EvaluationsTable>;

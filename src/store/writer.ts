@@ -4,15 +4,15 @@
  * written once. Evaluations and overrides carry ids derived from their natural keys (`records.ts`)
  * and are inserted `ON CONFLICT DO NOTHING`; what an evaluation adds to its pull request's row and
  * week (counters) is applied only when the evaluation row was new, in the same transaction.
- * Pull-request facts merge commutatively (earliest first-review, latest state by time, union of
- * gates), so records may arrive in any order. Rows are written in key order, the same in every
+ * Pull-request facts merge commutatively (earliest first-review, latest state by time, the masks
+ * of gates that ever failed or'ed together), so records may arrive in any order. Rows are written in key order, the same in every
  * transaction, so concurrent writers do not deadlock.
  *
  * Large inserts pass their rows as one JSON parameter (`json_to_recordset`), not one parameter per
  * value; all SQL is parameterised.
  */
 import { sql, type Insertable, type Kysely, type RawBuilder, type Transaction } from 'kysely';
-import { clean, evaluationId, overrideId, ownerOf, reasonPattern, weekOf, type EvaluationRecord, type PullRequestFacts, type PullRequestRecord, type RepositoryKey } from './records.js';
+import { clean, evaluationId, gateMask, overrideId, ownerOf, reasonPattern, weekOf, type EvaluationRecord, type PullRequestFacts, type PullRequestRecord, type RepositoryKey } from './records.js';
 import type { HistoryTables, OverridesTable, PullRequestsTable } from './tables.js';
 
 export type HistoryItem = { readonly kind: 'evaluation'; readonly record: EvaluationRecord } | { readonly kind: 'pull-request'; readonly record: PullRequestRecord };
@@ -103,9 +103,10 @@ const PR_FIGURES = ['counted_lines', 'counted_files', 'lines_default_excludes_on
 type TimeColumn = 'state_at' | 'details_at' | 'opened_at' | 'ready_at' | 'first_review_at' | 'first_approval_at' | 'closed_at' | 'merged_at' | 'first_evaluated_at' | 'last_evaluated_at';
 
 /** A pull request's row as one batch contributes to it (merged with the stored row by SQL). */
-type PullRequestDelta = Omit<Required<Insertable<PullRequestsTable>>, TimeColumn | 'updated_at' | 'gate_statuses' | 'failure_reasons' | 'state' | 'evaluations' | 'blocked_by' | 'warned_by' | 'overridden'> & {
+type MaskColumn = 'gates_evaluated' | 'gates_passed' | 'gates_failing' | 'gates_blocked' | 'gates_warned' | 'gates_overridden';
+type PullRequestDelta = Omit<Required<Insertable<PullRequestsTable>>, TimeColumn | MaskColumn | 'updated_at' | 'gate_statuses' | 'failure_reasons' | 'failure_keys' | 'state' | 'evaluations'> & {
   [K in TimeColumn]: string | null;
-} & { updated_at: string; gate_statuses: string; failure_reasons: Record<string, [string, string]>; state: 'open' | 'closed' | 'merged'; evaluations: number; blocked_by: string[]; warned_by: string[]; overridden: string[] };
+} & { [K in MaskColumn]: number } & { updated_at: string; gate_statuses: string; failure_reasons: Record<string, [string, string]>; state: 'open' | 'closed' | 'merged'; evaluations: number };
 
 /** PostgreSQL's limit is 65,535 parameters per statement; multi-row VALUES stay under it. */
 const MAX_PARAMETERS = 60_000;
@@ -120,7 +121,6 @@ const prKey = (repositoryId: number, number: number) => `${repositoryId}#${numbe
 const byKey = <T>(map: Map<string, T>) => [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
 const earlier = (a: string | null, b: string | null | undefined) => (!b ? a : !a || Date.parse(b) < Date.parse(a) ? b : a);
 const later = (a: string | null, b: string | null | undefined) => (!b ? a : !a || Date.parse(b) > Date.parse(a) ? b : a);
-const union = (a: readonly string[], b: readonly string[]) => [...new Set([...a, ...b])].sort();
 
 /** The columns that name a pull request, in every table that has them. */
 function pullRequestColumns(repository: RepositoryKey, number: number) {
@@ -150,9 +150,12 @@ function emptyDelta(repository: RepositoryKey, number: number, at: string): Pull
     last_head_sha: null,
     last_verdict: null,
     last_conclusion: null,
-    blocked_by: [],
-    warned_by: [],
-    overridden: [],
+    gates_evaluated: 0,
+    gates_passed: 0,
+    gates_failing: 0,
+    gates_blocked: 0,
+    gates_warned: 0,
+    gates_overridden: 0,
     gate_statuses: '{}',
     failure_reasons: {},
     counted_lines: null,
@@ -197,15 +200,19 @@ function applyFacts(d: PullRequestDelta, f: PullRequestFacts, at: string): void 
   }
 }
 
+/** Statuses that make a gate's reason a failure reason (top reasons, `gates_failing`). */
+const FAILING: readonly string[] = ['fail', 'warn', 'overridden'];
+
 /** Folds a (new) evaluation into a delta. */
 function applyEvaluation(d: PullRequestDelta, e: EvaluationRecord): void {
   applyFacts(d, { ...(e.author ? { author: e.author } : {}), ...e.pullRequest }, e.evaluatedAt);
   d.evaluations++;
   d.first_evaluated_at = earlier(d.first_evaluated_at, e.evaluatedAt);
-  d.blocked_by = union(d.blocked_by, e.gates.filter((g) => g.status === 'fail').map((g) => g.id));
-  d.warned_by = union(d.warned_by, e.gates.filter((g) => g.status === 'warn').map((g) => g.id));
-  d.overridden = union(d.overridden, e.gates.filter((g) => g.status === 'overridden').map((g) => g.id));
-  const failures = Object.fromEntries(e.gates.filter((g) => g.status === 'fail' || g.status === 'warn' || g.status === 'overridden').map((g) => [g.id, [reasonPattern(g.reason), g.reason] as [string, string]]));
+  const mask = (...statuses: string[]) => gateMask(e.gates.filter((g) => statuses.includes(g.status)).map((g) => g.id));
+  d.gates_blocked |= mask('fail');
+  d.gates_warned |= mask('warn');
+  d.gates_overridden |= mask('overridden');
+  const failures = Object.fromEntries(e.gates.filter((g) => FAILING.includes(g.status)).map((g) => [g.id, [reasonPattern(g.reason), g.reason] as [string, string]]));
   const newest = !d.last_evaluated_at || Date.parse(e.evaluatedAt) >= Date.parse(d.last_evaluated_at);
   d.failure_reasons = newest ? { ...d.failure_reasons, ...failures } : { ...failures, ...d.failure_reasons };
   if (!newest) return;
@@ -213,7 +220,12 @@ function applyEvaluation(d: PullRequestDelta, e: EvaluationRecord): void {
   d.last_head_sha = e.headSha;
   d.last_verdict = e.verdict;
   d.last_conclusion = e.conclusion;
-  if (e.gates.length > 0) d.gate_statuses = JSON.stringify(Object.fromEntries(e.gates.map((g) => [g.id, g.status])));
+  if (e.gates.length > 0) {
+    d.gate_statuses = JSON.stringify(Object.fromEntries(e.gates.map((g) => [g.id, g.status])));
+    d.gates_evaluated = gateMask(e.gates.map((g) => g.id));
+    d.gates_passed = mask('pass');
+    d.gates_failing = mask(...FAILING);
+  }
   const size = e.gates.find((g) => g.id === 'batch-size')?.numbers;
   if (size?.countedLines !== undefined) {
     d.counted_lines = size.countedLines;
@@ -241,6 +253,7 @@ async function writeInTransaction(trx: Db, items: readonly HistoryItem[]): Promi
     else lives.push(item.record);
   }
 
+  await upsertRepositories(trx, items);
   const fresh = await insertEvaluations(trx, evaluations);
   const newEvaluations = [...fresh].map((id) => [id, evaluations.get(id)!] as const);
   await insertGateResults(trx, newEvaluations);
@@ -258,11 +271,70 @@ async function writeInTransaction(trx: Db, items: readonly HistoryItem[]): Promi
   for (const [, e] of newEvaluations.sort(([, a], [, b]) => Date.parse(a.evaluatedAt) - Date.parse(b.evaluatedAt))) {
     applyEvaluation(deltaFor(e.repository, e.number, e.evaluatedAt), e);
   }
+  await upsertFailurePatterns(trx, newEvaluations.map(([, e]) => e));
   await upsertPullRequests(trx, byKey(deltas));
   await insertOverrides(trx, [...evaluations.values()]);
   const snapshots = await upsertSnapshots(trx, newEvaluations.map(([, e]) => e));
   await deleteClosedSnapshots(trx, [...deltas.values()]);
   return { evaluations: fresh.size, duplicates: evaluations.size - fresh.size, pullRequests: deltas.size, snapshots };
+}
+
+/** A row touched again only once a day: most batches change nothing in these tables. */
+const TOUCH_AFTER = sql`interval '1 day'`;
+
+/** Each repository's name and installation, the latest record's (names change on rename and transfer). */
+async function upsertRepositories(trx: Db, items: readonly HistoryItem[]): Promise<void> {
+  const latest = new Map<number, { id: number; full_name: string; owner: string; installation_id: number; named_at: string; seen_at: string }>();
+  for (const { kind, record } of items) {
+    const at = kind === 'evaluation' ? record.evaluatedAt : record.at;
+    const seen = latest.get(record.repository.id);
+    if (seen && Date.parse(seen.named_at) >= Date.parse(at)) continue;
+    const { repository_id: id, repository: full_name, owner, installation_id } = pullRequestColumns(record.repository, record.number);
+    latest.set(id, { id, full_name, owner, installation_id, named_at: at, seen_at: at });
+  }
+  const rows = [...latest.values()].sort((a, b) => a.id - b.id);
+  if (rows.length === 0) return;
+  const newer = sql`excluded.named_at > repositories.named_at`;
+  await trx
+    .insertInto('repositories')
+    .values(rows)
+    .onConflict((oc) =>
+      oc
+        .column('id')
+        .doUpdateSet({
+          full_name: sql<never>`CASE WHEN ${newer} THEN excluded.full_name ELSE repositories.full_name END`,
+          owner: sql<never>`CASE WHEN ${newer} THEN excluded.owner ELSE repositories.owner END`,
+          installation_id: sql<never>`CASE WHEN ${newer} THEN excluded.installation_id ELSE repositories.installation_id END`,
+          named_at: sql<never>`GREATEST(repositories.named_at, excluded.named_at)`,
+          seen_at: sql<never>`GREATEST(repositories.seen_at, excluded.seen_at)`,
+        })
+        .where(sql<boolean>`(${newer} AND (excluded.full_name, excluded.installation_id) IS DISTINCT FROM (repositories.full_name, repositories.installation_id)) OR excluded.seen_at > repositories.seen_at + ${TOUCH_AFTER}`),
+    )
+    .execute();
+}
+
+/** The failure reasons' patterns per gate, keyed as `history_failure_keys` keys them (top reasons read these). */
+async function upsertFailurePatterns(trx: Db, evaluations: readonly EvaluationRecord[]): Promise<void> {
+  const patterns = new Map<string, { gate_id: string; pattern: string; example: string; seen_at: string }>();
+  for (const e of evaluations) {
+    for (const g of e.gates) {
+      if (!FAILING.includes(g.status)) continue;
+      const pattern = reasonPattern(g.reason);
+      const key = `${g.id}\n${pattern}`;
+      const seen = patterns.get(key);
+      if (!seen) patterns.set(key, { gate_id: g.id, pattern, example: g.reason, seen_at: e.evaluatedAt });
+      else seen.seen_at = later(seen.seen_at, e.evaluatedAt)!;
+    }
+  }
+  if (patterns.size === 0) return;
+  const columns = [['gate_id', 'text'], ['pattern', 'text'], ['example', 'text'], ['seen_at', 'timestamptz']] as const;
+  await trx
+    .insertInto('failure_patterns')
+    .columns(['key', 'gate_id', 'pattern', 'example', 'seen_at'])
+    .expression(sql`SELECT history_failure_key(r.gate_id, r.pattern) AS key, r.gate_id, r.pattern, r.example, r.seen_at FROM (${jsonRows(columns, [...patterns.values()])}) r ORDER BY 1`)
+    // The first example stays; `seen_at` keeps the row from retention while reasons still use it.
+    .onConflict((oc) => oc.column('key').doUpdateSet({ seen_at: sql<never>`excluded.seen_at` }).where(sql<boolean>`excluded.seen_at > failure_patterns.seen_at + ${TOUCH_AFTER}`))
+    .execute();
 }
 
 async function insertEvaluations(trx: Db, evaluations: ReadonlyMap<string, EvaluationRecord>): Promise<Set<string>> {
@@ -320,26 +392,25 @@ async function insertGateResults(trx: Db, evaluations: readonly (readonly [strin
 /** A SQL expression of a `doUpdateSet`, whatever the column's type. */
 type ColumnValue = RawBuilder<never>;
 
-/** `ARRAY(SELECT DISTINCT …)` of the stored and the new array, sorted. */
-const mergedArray = (table: string, column: string): ColumnValue =>
-  sql<never>`ARRAY(SELECT DISTINCT g FROM unnest(${sql.ref(`${table}.${column}`)} || ${sql.ref(`excluded.${column}`)}) AS g ORDER BY 1)`;
+/** The stored and the new gate mask, or'ed: a gate once set stays set, whatever the order of writes. */
+const orMask = (table: string, column: string): ColumnValue => sql<never>`${sql.ref(`${table}.${column}`)} | ${sql.ref(`excluded.${column}`)}`;
 
 async function upsertWeeks(trx: Db, evaluations: readonly EvaluationRecord[]): Promise<void> {
-  const weeks = new Map<string, { repository_id: number; week: string; pr_number: number; owner: string; evaluations: number; evaluated_gates: string[]; failed_gates: string[]; warned_gates: string[]; overridden_gates: string[] }>();
+  const weeks = new Map<string, { repository_id: number; week: string; pr_number: number; owner: string; evaluations: number; gates_evaluated: number; gates_failed: number; gates_warned: number; gates_overridden: number }>();
   for (const e of evaluations) {
     const week = weekOf(e.evaluatedAt);
     const key = `${prKey(e.repository.id, e.number)}@${week}`;
     let w = weeks.get(key);
     if (!w) {
-      w = { repository_id: e.repository.id, week, pr_number: e.number, owner: ownerOf(e.repository.fullName), evaluations: 0, evaluated_gates: [], failed_gates: [], warned_gates: [], overridden_gates: [] };
+      w = { repository_id: e.repository.id, week, pr_number: e.number, owner: ownerOf(e.repository.fullName), evaluations: 0, gates_evaluated: 0, gates_failed: 0, gates_warned: 0, gates_overridden: 0 };
       weeks.set(key, w);
     }
     w.evaluations++;
-    const ids = (status?: string) => e.gates.filter((g) => status === undefined || g.status === status).map((g) => g.id);
-    w.evaluated_gates = union(w.evaluated_gates, ids());
-    w.failed_gates = union(w.failed_gates, ids('fail'));
-    w.warned_gates = union(w.warned_gates, ids('warn'));
-    w.overridden_gates = union(w.overridden_gates, ids('overridden'));
+    const mask = (status?: string) => gateMask(e.gates.filter((g) => status === undefined || g.status === status).map((g) => g.id));
+    w.gates_evaluated |= mask();
+    w.gates_failed |= mask('fail');
+    w.gates_warned |= mask('warn');
+    w.gates_overridden |= mask('overridden');
   }
   for (const chunk of chunked(byKey(weeks))) {
     await trx
@@ -348,10 +419,10 @@ async function upsertWeeks(trx: Db, evaluations: readonly EvaluationRecord[]): P
     .onConflict((oc) =>
       oc.columns(['repository_id', 'week', 'pr_number']).doUpdateSet({
         evaluations: sql`pull_request_weeks.evaluations + excluded.evaluations`,
-        evaluated_gates: mergedArray('pull_request_weeks', 'evaluated_gates'),
-        failed_gates: mergedArray('pull_request_weeks', 'failed_gates'),
-        warned_gates: mergedArray('pull_request_weeks', 'warned_gates'),
-        overridden_gates: mergedArray('pull_request_weeks', 'overridden_gates'),
+        gates_evaluated: orMask('pull_request_weeks', 'gates_evaluated'),
+        gates_failed: orMask('pull_request_weeks', 'gates_failed'),
+        gates_warned: orMask('pull_request_weeks', 'gates_warned'),
+        gates_overridden: orMask('pull_request_weeks', 'gates_overridden'),
       }),
     )
     .execute();
@@ -373,7 +444,15 @@ async function upsertPullRequests(trx: Db, deltas: readonly PullRequestDelta[]):
   const newer = sql`(excluded.last_evaluated_at IS NOT NULL AND (pull_requests.last_evaluated_at IS NULL OR excluded.last_evaluated_at >= pull_requests.last_evaluated_at))`;
   const byLatest = (c: string): ColumnValue => sql`CASE WHEN ${newer} THEN ${incoming(c)} ELSE ${stored(c)} END`;
   const byLatestIfSet = (c: string): ColumnValue => sql`CASE WHEN ${newer} AND ${incoming(c)} IS NOT NULL THEN ${incoming(c)} ELSE ${stored(c)} END`;
-  for (const chunk of chunked(deltas.map((d) => ({ ...d, failure_reasons: JSON.stringify(d.failure_reasons) })))) {
+  const rows = deltas.map((d) => {
+    const failureReasons = JSON.stringify(d.failure_reasons);
+    return { ...d, failure_reasons: failureReasons, failure_keys: sql<never>`history_failure_keys(${failureReasons}::jsonb)` };
+  });
+  // The newer evaluation's reason wins per gate; the keys follow the merged reasons.
+  const mergedReasons = sql<never>`CASE WHEN ${newer} THEN pull_requests.failure_reasons || excluded.failure_reasons ELSE excluded.failure_reasons || pull_requests.failure_reasons END`;
+  // The latest evaluation that ran gates decides the latest statuses and masks.
+  const byLatestGates = (c: string): ColumnValue => sql`CASE WHEN ${newer} AND excluded.gates_evaluated <> 0 THEN ${incoming(c)} ELSE ${stored(c)} END`;
+  for (const chunk of chunked(rows)) {
     await trx
     .insertInto('pull_requests')
     .values(chunk)
@@ -401,14 +480,17 @@ async function upsertPullRequests(trx: Db, deltas: readonly PullRequestDelta[]):
         last_head_sha: byLatest('last_head_sha'),
         last_verdict: byLatest('last_verdict'),
         last_conclusion: byLatest('last_conclusion'),
-        gate_statuses: sql`CASE WHEN ${newer} AND excluded.gate_statuses <> '{}'::jsonb THEN excluded.gate_statuses ELSE pull_requests.gate_statuses END`,
-        // The newer evaluation's reason wins per gate.
-        failure_reasons: sql`CASE WHEN ${newer} THEN pull_requests.failure_reasons || excluded.failure_reasons ELSE excluded.failure_reasons || pull_requests.failure_reasons END`,
+        gate_statuses: byLatestGates('gate_statuses'),
+        gates_evaluated: byLatestGates('gates_evaluated'),
+        gates_passed: byLatestGates('gates_passed'),
+        gates_failing: byLatestGates('gates_failing'),
+        failure_reasons: mergedReasons,
+        failure_keys: sql<never>`history_failure_keys(${mergedReasons})`,
         ...Object.fromEntries(PR_FIGURES.map((c) => [c, byLatestIfSet(c)])),
         last_evaluated_at: sql`GREATEST(pull_requests.last_evaluated_at, excluded.last_evaluated_at)`,
-        blocked_by: mergedArray('pull_requests', 'blocked_by'),
-        warned_by: mergedArray('pull_requests', 'warned_by'),
-        overridden: mergedArray('pull_requests', 'overridden'),
+        gates_blocked: orMask('pull_requests', 'gates_blocked'),
+        gates_warned: orMask('pull_requests', 'gates_warned'),
+        gates_overridden: orMask('pull_requests', 'gates_overridden'),
         updated_at: sql`GREATEST(pull_requests.updated_at, excluded.updated_at)`,
       }),
     )

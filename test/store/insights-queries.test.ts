@@ -12,6 +12,7 @@ import {
   mergedSize,
   overrideCounts,
   overrideLog,
+  repositories,
   repositorySummaries,
   reviewTimes,
   slowestToReview,
@@ -63,6 +64,16 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
   afterAll(async () => t?.close());
 
   const active = () => prs.filter((p) => p.last_evaluated_at! >= scope.from && p.first_evaluated_at! < scope.to);
+  // What each PR's gates did, from the record itself (gate_results), not the per-PR figures the queries read.
+  const resultsOf = (p: PullRequestRow) => gates.filter((g) => g.repository_id === p.repository_id && g.pr_number === p.pr_number);
+  /** The statuses of the PR's latest evaluation that ran gates. */
+  const latestStatuses = (p: PullRequestRow): Map<string, string> => {
+    const results = resultsOf(p);
+    const last = Math.max(...results.map((g) => g.evaluated_at.getTime()));
+    return new Map(results.filter((g) => g.evaluated_at.getTime() === last).map((g) => [g.gate_id, g.status]));
+  };
+  const ever = (p: PullRequestRow, gate: string, status: string) => resultsOf(p).some((g) => g.gate_id === gate && g.status === status);
+  const FAILING = ['fail', 'warn', 'overridden'];
   const merged = () => prs.filter((p) => inRange(p.merged_at, scope));
 
   it('seeds a realistic history through the write path', async () => {
@@ -109,13 +120,13 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
   it('gate shares: PRs each gate evaluated, blocked, warned about, overridden', async () => {
     const rows = await gateShares(t.db, scope);
     for (const row of rows) {
-      const evaluated = active().filter((p) => row.gate in p.gate_statuses);
+      const evaluated = active().filter((p) => latestStatuses(p).has(row.gate));
       expect(row).toEqual({
         gate: row.gate,
         prs: evaluated.length,
-        blocked: evaluated.filter((p) => p.blocked_by.includes(row.gate)).length,
-        warned: evaluated.filter((p) => p.warned_by.includes(row.gate)).length,
-        overridden: evaluated.filter((p) => p.overridden.includes(row.gate)).length,
+        blocked: evaluated.filter((p) => ever(p, row.gate, 'fail')).length,
+        warned: evaluated.filter((p) => ever(p, row.gate, 'warn')).length,
+        overridden: evaluated.filter((p) => ever(p, row.gate, 'overridden')).length,
       });
     }
     expect(rows.map((r) => r.gate).sort()).toEqual(['batch-size', 'codeowners-review', 'linked-ticket', 'signed-commits', 'tests-touched']);
@@ -134,15 +145,18 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
     const rows = await topReasons(t.db, scope, { gate: 'batch-size', perGate: 3 });
     const byPattern = new Map<string, number>();
     for (const p of active()) {
-      const failure = p.failure_reasons['batch-size'];
-      if (failure === undefined) continue;
-      expect(failure[0]).toBe(failure[1].replace(/[0-9][0-9,]*/g, 'N'));
-      byPattern.set(failure[0], (byPattern.get(failure[0]) ?? 0) + 1);
+      // The PR's latest failure of the gate, whenever it was.
+      const failures = resultsOf(p).filter((g) => g.gate_id === 'batch-size' && FAILING.includes(g.status));
+      if (failures.length === 0) continue;
+      const latest = failures.reduce((a, b) => (b.evaluated_at > a.evaluated_at ? b : a));
+      const pattern = latest.reason.replace(/[0-9][0-9,]*/g, 'N');
+      byPattern.set(pattern, (byPattern.get(pattern) ?? 0) + 1);
     }
-    const expected = [...byPattern].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])).slice(0, 3);
+    const expected = [...byPattern].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 3);
     expect(rows.map((r) => [r.pattern, r.prs])).toEqual(expected);
     expect(rows[0]!.pattern).toBe('N lines in N files (limit N lines, N files)');
     expect(rows[0]!.example).toMatch(/^\d[\d,]* lines? in \d+ files? \(limit/);
+    for (const r of rows) expect(r.example.replace(/[0-9][0-9,]*/g, 'N')).toBe(r.pattern);
     // Every failing gate appears, and a PR's failure is one that gate_results holds.
     const all = await topReasons(t.db, scope);
     expect(new Set(all.map((r) => r.gate))).toEqual(new Set(gates.filter((g) => g.status !== 'pass' && g.status !== 'skipped' && inRange(g.evaluated_at, scope)).map((g) => g.gate_id)));
@@ -150,8 +164,8 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
 
   it('compliance: PRs with a linked ticket, with tests touched, with signed commits', async () => {
     const share = (gate: string) => ({
-      evaluated: active().filter((p) => ['pass', 'fail', 'warn', 'overridden'].includes(p.gate_statuses[gate] ?? '')).length,
-      passed: active().filter((p) => p.gate_statuses[gate] === 'pass').length,
+      evaluated: active().filter((p) => ['pass', ...FAILING].includes(latestStatuses(p).get(gate) ?? '')).length,
+      passed: active().filter((p) => latestStatuses(p).get(gate) === 'pass').length,
     });
     expect(await compliance(t.db, scope)).toEqual({ prs: active().length, linkedTicket: share('linked-ticket'), testsTouched: share('tests-touched'), signedCommits: share('signed-commits') });
   });
@@ -196,7 +210,7 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
       const mine = active().filter((p) => p.repository_id === row.repositoryId && p.counted_lines !== null);
       expect(row).toMatchObject({
         prs: mine.length,
-        failingNow: mine.filter((p) => ['fail', 'warn', 'overridden'].includes(p.gate_statuses['batch-size'] ?? '')).length,
+        failingNow: mine.filter((p) => FAILING.includes(latestStatuses(p).get('batch-size') ?? '')).length,
         wouldFail: mine.filter((p) => p.lines_default_excludes_off! > 200 || p.files_default_excludes_off! > 20).length,
         currentMaxLines: seeded.repositories.find((r) => r.id === row.repositoryId)!.maxLines,
       });
@@ -217,6 +231,13 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
     expect(theirs.map((s) => s.repository)).toEqual(['globex/service-001']);
     expect(await repositorySummaries(t.db, { ...scope, repositoryIds: [] })).toEqual([]);
     expect((await mergedSize(t.db, { ...scope, repositoryIds: [] })).merged).toBe(0);
+  });
+
+  it('names the repositories of the scope, as last recorded', async () => {
+    const named = await repositories(t.db, scope.repositoryIds);
+    const expected = seeded.repositories.filter((r) => scope.repositoryIds.includes(r.id)).sort((a, b) => (a.fullName < b.fullName ? -1 : 1));
+    expect(named.map((r) => [r.repositoryId, r.repository, r.owner])).toEqual(expected.map((r) => [r.id, r.fullName, r.fullName.split('/')[0]]));
+    expect(await repositories(t.db, [])).toEqual([]);
   });
 
   it('reads back every open PR’s snapshot for the policy preview', async () => {

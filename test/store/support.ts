@@ -68,7 +68,7 @@ export class TestDatabase {
 
   /** Empties every history table. */
   async reset(): Promise<void> {
-    await sql`TRUNCATE evaluations, gate_results, overrides, pull_requests, pull_request_weeks, open_pull_requests, snapshot_files`.execute(this.db);
+    await sql`TRUNCATE repositories, evaluations, gate_results, overrides, pull_requests, pull_request_weeks, open_pull_requests, snapshot_files, failure_patterns`.execute(this.db);
   }
 
   async count(table: string): Promise<number> {

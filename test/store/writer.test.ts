@@ -8,7 +8,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../src/config/schema.js';
 import { runGates } from '../../src/evaluate.js';
 import { loadOpenPullRequests } from '../../src/store/open-pull-requests.js';
-import { evaluationId, type EvaluationRecord } from '../../src/store/records.js';
+import { GATE_IDS } from '../../gates/gate.js';
+import { evaluationId, gateMask, type EvaluationRecord } from '../../src/store/records.js';
 import { writeBatch, type HistoryItem } from '../../src/store/writer.js';
 import { aCommit, aFile, aReview, capped } from '../support/builders.js';
 import { aLifeEvent, anEvaluation, BACKENDS, OPEN_TIMEOUT_MS, REPO, TestDatabase } from './support.js';
@@ -49,11 +50,25 @@ describe.each(BACKENDS)('writing history (%s)', (kind) => {
     expect(gates[4]).toMatchObject({ source_files: 1, test_files: 1 });
 
     const pr = await t.db.selectFrom('pull_requests').selectAll().executeTakeFirstOrThrow();
-    expect(pr).toMatchObject({ pr_number: 7, state: 'open', evaluations: 1, blocked_by: ['batch-size'], last_conclusion: 'failure', counted_lines: 510, lines_default_excludes_off: 1510, title: 'PROJ-12 Add refunds', base_ref: 'main' });
+    expect(pr).toMatchObject({ pr_number: 7, state: 'open', evaluations: 1, last_conclusion: 'failure', counted_lines: 510, lines_default_excludes_off: 1510, title: 'PROJ-12 Add refunds', base_ref: 'main' });
     expect(pr.gate_statuses).toEqual({ 'batch-size': 'fail', 'linked-ticket': 'pass', 'tests-touched': 'pass', 'signed-commits': 'pass', 'codeowners-review': 'skipped' });
+    expect(pr).toMatchObject({
+      gates_evaluated: gateMask(GATE_IDS),
+      gates_passed: gateMask(['linked-ticket', 'tests-touched', 'signed-commits']),
+      gates_failing: gateMask(['batch-size']),
+      gates_blocked: gateMask(['batch-size']),
+      gates_warned: 0,
+      gates_overridden: 0,
+    });
+    const patterns = await t.db.selectFrom('failure_patterns').select(['gate_id', 'pattern', 'example']).execute();
+    expect(patterns).toEqual([{ gate_id: 'batch-size', pattern: 'N lines in N files (limit N lines, N files)', example: '510 lines in 2 files (limit 400 lines, 50 files)' }]);
+    // The pull request refers to the pattern by the key the database derives.
+    const linked = await sql<{ n: number }>`SELECT count(*) AS n FROM pull_requests p JOIN failure_patterns f ON f.key = ANY (p.failure_keys)`.execute(t.db);
+    expect(linked.rows[0]!.n).toBe(1);
+    expect(await t.db.selectFrom('repositories').select(['id', 'full_name', 'owner', 'installation_id']).execute()).toEqual([{ id: 4242, full_name: 'Acme/api', owner: 'acme', installation_id: 7 }]);
 
     const week = await t.db.selectFrom('pull_request_weeks').selectAll().executeTakeFirstOrThrow();
-    expect(week).toMatchObject({ evaluations: 1, failed_gates: ['batch-size'], warned_gates: [] });
+    expect(week).toMatchObject({ evaluations: 1, gates_evaluated: gateMask(GATE_IDS), gates_failed: gateMask(['batch-size']), gates_warned: 0, gates_overridden: 0 });
     expect(week.week).toEqual(new Date('2026-03-02T00:00:00Z'));
   });
 
@@ -113,12 +128,24 @@ describe.each(BACKENDS)('writing history (%s)', (kind) => {
       merged_at: new Date('2026-03-03T10:00:00Z'),
       closed_at: new Date('2026-03-03T10:00:00Z'),
       evaluations: 2,
-      blocked_by: ['batch-size', 'linked-ticket', 'tests-touched'],
+      gates_blocked: gateMask(['batch-size', 'linked-ticket', 'tests-touched']),
       title: 'Add refunds endpoint',
       // The latest evaluation's figures, whichever arrived last.
       counted_lines: 900,
       last_conclusion: 'failure',
     });
+  });
+
+  it('keeps a renamed repository’s latest name and installation, whatever order its records arrive in', async () => {
+    const renamed = { ...REPO, fullName: 'Acme/payments-api', installationId: 8 };
+    const older = evaluation(anEvaluation({ pr: { number: 1 }, at: '2026-03-01T10:00:00Z' }));
+    const newer = evaluation(anEvaluation({ pr: { number: 2 }, at: '2026-03-05T10:00:00Z', repository: renamed }));
+    for (const order of [[older, newer], [newer, older]]) {
+      await t.reset();
+      for (const item of order) await writeBatch(t.db, [item]);
+      const rows = await t.db.selectFrom('repositories').select(['id', 'full_name', 'owner', 'installation_id', 'named_at', 'seen_at']).execute();
+      expect(rows).toEqual([{ id: REPO.id, full_name: 'Acme/payments-api', owner: 'acme', installation_id: 8, named_at: new Date('2026-03-05T10:00:00Z'), seen_at: new Date('2026-03-05T10:00:00Z') }]);
+    }
   });
 
   it('keeps the latest snapshot of an open pull request and deletes it when the pull request closes', async () => {
