@@ -143,7 +143,7 @@ async function recording(env: Record<string, string>): Promise<Pick<HistoryBench
   };
 }
 
-const TABLES = ['evaluations', 'gate_results', 'overrides', 'pull_requests', 'pull_request_weeks', 'open_pull_requests', 'snapshot_files'] as const;
+const TABLES = ['repositories', 'evaluations', 'gate_results', 'overrides', 'pull_requests', 'pull_request_weeks', 'failure_patterns', 'open_pull_requests', 'snapshot_files'] as const;
 
 async function sizes(db: Kysely<HistoryTables>, seed: SeedResult): Promise<HistoryBenchResult['size']> {
   await sql`CHECKPOINT`.execute(db).catch(() => {});
@@ -185,6 +185,7 @@ async function queries(db: Kysely<HistoryTables>, seed: SeedResult, now: number)
     largestMerged: (s) => insights.largestMerged(db, s),
     whatIf: (s) => insights.whatIf(db, s, { maxLines: 300, maxFiles: 30, defaultExcludes: true }),
     repositorySummaries: (s) => insights.repositorySummaries(db, s),
+    repositories: (s) => insights.repositories(db, s.repositoryIds),
   };
   const out: Record<string, { readonly default: Summary; readonly year: Summary }> = {};
   const time = async (run: () => Promise<unknown>) => {

@@ -107,6 +107,29 @@ export async function mergedSize(db: Db, scope: InsightsScope): Promise<MergedSi
   return { merged: r.merged, p50Lines: r.p50_lines, p90Lines: r.p90_lines, p50Files: r.p50_files, p90Files: r.p90_files };
 }
 
+/** Gate-mask columns of one table: the gates that evaluated a row, and that blocked it, warned, or were overridden. */
+interface GateMasks {
+  readonly evaluated: string;
+  readonly blocked: string;
+  readonly warned: string;
+  readonly overridden: string;
+}
+
+/** Per gate, four counts in one pass (one `FILTER` each): rows the gate evaluated, and of those, blocked, warned, overridden. */
+function gateCountColumns(gates: readonly string[], masks: GateMasks): RawBuilder<unknown> {
+  return sql.join(
+    gates.map((g, i) => {
+      const evaluated = has(sql.ref(masks.evaluated), g);
+      const and = (column: string) => sql`${evaluated} AND ${has(sql.ref(column), g)}`;
+      return sql`count(*) FILTER (WHERE ${evaluated}) AS ${sql.ref(`e${i}`)}, count(*) FILTER (WHERE ${and(masks.blocked)}) AS ${sql.ref(`b${i}`)},
+        count(*) FILTER (WHERE ${and(masks.warned)}) AS ${sql.ref(`w${i}`)}, count(*) FILTER (WHERE ${and(masks.overridden)}) AS ${sql.ref(`o${i}`)}`;
+    }),
+  );
+}
+
+/** The counts `gateCountColumns` named for gate number `i`. */
+const gateCounts = (row: Record<string, unknown>, i: number) => ({ prs: row[`e${i}`] as number, blocked: row[`b${i}`] as number, warned: row[`w${i}`] as number, overridden: row[`o${i}`] as number });
+
 export interface GateShare {
   readonly gate: string;
   /** PRs in the period the gate evaluated. */
@@ -123,17 +146,11 @@ export interface GateShare {
  */
 export async function gateShares(db: Db, scope: InsightsScope, gates: readonly string[] = GATE_IDS): Promise<GateShare[]> {
   if (gates.length === 0) return [];
-  const columns = gates.map(
-    (g, i) => sql`
-      count(*) FILTER (WHERE ${has(sql.ref('p.gates_evaluated'), g)}) AS ${sql.ref(`e${i}`)},
-      count(*) FILTER (WHERE ${has(sql.ref('p.gates_evaluated'), g)} AND ${has(sql.ref('p.gates_blocked'), g)}) AS ${sql.ref(`b${i}`)},
-      count(*) FILTER (WHERE ${has(sql.ref('p.gates_evaluated'), g)} AND ${has(sql.ref('p.gates_warned'), g)}) AS ${sql.ref(`w${i}`)},
-      count(*) FILTER (WHERE ${has(sql.ref('p.gates_evaluated'), g)} AND ${has(sql.ref('p.gates_overridden'), g)}) AS ${sql.ref(`o${i}`)}`,
-  );
-  const { rows } = await sql<Record<string, number>>`SELECT ${sql.join(columns)} FROM pull_requests p WHERE ${activeIn(scope)}`.execute(db);
+  const columns = gateCountColumns(gates, { evaluated: 'p.gates_evaluated', blocked: 'p.gates_blocked', warned: 'p.gates_warned', overridden: 'p.gates_overridden' });
+  const { rows } = await sql<Record<string, number>>`SELECT ${columns} FROM pull_requests p WHERE ${activeIn(scope)}`.execute(db);
   const r = rows[0]!;
   return gates
-    .map((gate, i) => ({ gate, prs: r[`e${i}`]!, blocked: r[`b${i}`]!, warned: r[`w${i}`]!, overridden: r[`o${i}`]! }))
+    .map((gate, i) => ({ gate, ...gateCounts(r, i) }))
     .filter((g) => g.prs > 0)
     .sort((a, b) => b.blocked - a.blocked || a.gate.localeCompare(b.gate));
 }
@@ -151,22 +168,14 @@ export interface GateWeek {
 /** Per week and gate (or the gates named): PRs evaluated and blocked. */
 export async function gateWeekly(db: Db, scope: InsightsScope, gates: readonly string[] = GATE_IDS): Promise<GateWeek[]> {
   if (gates.length === 0) return [];
-  const columns = gates.map(
-    (g, i) => sql`
-      count(*) FILTER (WHERE ${has(sql.ref('w.gates_evaluated'), g)}) AS ${sql.ref(`e${i}`)},
-      count(*) FILTER (WHERE ${has(sql.ref('w.gates_failed'), g)}) AS ${sql.ref(`b${i}`)},
-      count(*) FILTER (WHERE ${has(sql.ref('w.gates_warned'), g)}) AS ${sql.ref(`w${i}`)},
-      count(*) FILTER (WHERE ${has(sql.ref('w.gates_overridden'), g)}) AS ${sql.ref(`o${i}`)}`,
-  );
+  const columns = gateCountColumns(gates, { evaluated: 'w.gates_evaluated', blocked: 'w.gates_failed', warned: 'w.gates_warned', overridden: 'w.gates_overridden' });
   const { rows } = await sql<Record<string, number> & { week: string }>`
-    SELECT to_char(w.week, 'YYYY-MM-DD') AS week, ${sql.join(columns)}
+    SELECT to_char(w.week, 'YYYY-MM-DD') AS week, ${columns}
     FROM pull_request_weeks w
     WHERE w.repository_id = ANY (${ids(scope)}) AND w.week >= ${mondayOf(scope.from)}::date AND w.week < ${to(scope)}
     GROUP BY w.week
     ORDER BY w.week`.execute(db);
-  return rows.flatMap((r) =>
-    gates.flatMap((gate, i) => (r[`e${i}`]! > 0 ? [{ week: r.week, gate, prs: r[`e${i}`]!, blocked: r[`b${i}`]!, warned: r[`w${i}`]!, overridden: r[`o${i}`]! }] : [])),
-  );
+  return rows.flatMap((r) => gates.map((gate, i) => ({ week: r.week, gate, ...gateCounts(r, i) })).filter((g) => g.prs > 0));
 }
 
 export interface TopReason {

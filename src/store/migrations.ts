@@ -36,6 +36,13 @@ const ACTIVE_COLUMNS = [
   'failure_keys',
 ].join(', ');
 
+/** The columns that name a pull request, first in every table of pull requests (`pullRequestColumns` in writer.ts). */
+const PULL_REQUEST_KEY = `repository_id bigint NOT NULL,
+    pr_number integer NOT NULL,
+    repository text NOT NULL,
+    owner text NOT NULL,
+    installation_id bigint NOT NULL`;
+
 const statements = (...sqls: string[]): Migration => ({
   async up(db) {
     for (const text of sqls) await sql.raw(text).execute(db);
@@ -77,11 +84,7 @@ const initial = statements(
 
   `CREATE TABLE evaluations (
     id uuid PRIMARY KEY,
-    repository_id bigint NOT NULL,
-    repository text NOT NULL,
-    owner text NOT NULL,
-    installation_id bigint NOT NULL,
-    pr_number integer NOT NULL,
+    ${PULL_REQUEST_KEY},
     head_sha text NOT NULL,
     author text,
     author_is_bot boolean,
@@ -130,11 +133,7 @@ const initial = statements(
 
   `CREATE TABLE overrides (
     id uuid PRIMARY KEY,
-    repository_id bigint NOT NULL,
-    repository text NOT NULL,
-    owner text NOT NULL,
-    installation_id bigint NOT NULL,
-    pr_number integer NOT NULL,
+    ${PULL_REQUEST_KEY},
     head_sha text NOT NULL,
     outcome text NOT NULL CHECK (outcome IN ('applied', 'refused')),
     login text NOT NULL,
@@ -148,11 +147,7 @@ const initial = statements(
   `CREATE INDEX overrides_repository_time ON overrides (repository_id, recorded_at)`,
 
   `CREATE TABLE pull_requests (
-    repository_id bigint NOT NULL,
-    pr_number integer NOT NULL,
-    repository text NOT NULL,
-    owner text NOT NULL,
-    installation_id bigint NOT NULL,
+    ${PULL_REQUEST_KEY},
     author text,
     author_is_bot boolean,
     base_ref text,
@@ -219,11 +214,7 @@ const initial = statements(
   `CREATE INDEX pull_request_weeks_week ON pull_request_weeks USING brin (week)`,
 
   `CREATE TABLE open_pull_requests (
-    repository_id bigint NOT NULL,
-    pr_number integer NOT NULL,
-    repository text NOT NULL,
-    owner text NOT NULL,
-    installation_id bigint NOT NULL,
+    ${PULL_REQUEST_KEY},
     head_sha text NOT NULL,
     captured_at timestamptz NOT NULL,
     snapshot jsonb NOT NULL,

@@ -16,15 +16,20 @@ export type DateColumn = ColumnType<Date, string, string>;
 /** A JSON column: written as a JSON string, read back parsed. */
 export type JsonColumn<T> = ColumnType<T, string, string>;
 
-/** One evaluation that reached a verdict (a check run was written for it). */
-export interface EvaluationsTable {
-  /** Client-generated from the natural key (`evaluationId` in `records.ts`): a retried write never adds a row. */
-  id: string;
+/** The columns that name a pull request, in every table of pull requests. */
+export interface PullRequestKey {
   repository_id: number;
+  pr_number: number;
+  /** `owner/name` as GitHub spelled it when the row was written. */
   repository: string;
   owner: string;
   installation_id: number;
-  pr_number: number;
+}
+
+/** One evaluation that reached a verdict (a check run was written for it). */
+export interface EvaluationsTable extends PullRequestKey {
+  /** Client-generated from the natural key (`evaluationId` in `records.ts`): a retried write never adds a row. */
+  id: string;
   head_sha: string;
   /** The PR author's login as users write it: `dependabot[bot]` for a GitHub App; null when the PR could not be read. */
   author: string | null;
@@ -73,13 +78,8 @@ export interface GateResultsTable {
 }
 
 /** An override comment as one evaluation judged it: applied or refused, on one head commit. */
-export interface OverridesTable {
+export interface OverridesTable extends PullRequestKey {
   id: string;
-  repository_id: number;
-  repository: string;
-  owner: string;
-  installation_id: number;
-  pr_number: number;
   head_sha: string;
   outcome: 'applied' | 'refused';
   login: string;
@@ -94,12 +94,7 @@ export interface OverridesTable {
 }
 
 /** One row per pull request: its life and, from its evaluations, what insights count. */
-export interface PullRequestsTable {
-  repository_id: number;
-  pr_number: number;
-  repository: string;
-  owner: string;
-  installation_id: number;
+export interface PullRequestsTable extends PullRequestKey {
   author: string | null;
   author_is_bot: boolean | null;
   base_ref: string | null;
@@ -196,12 +191,7 @@ export interface FailurePatternsTable {
 }
 
 /** The latest compact snapshot of each open pull request (see `snapshot-codec.ts`); deleted when it closes. */
-export interface OpenPullRequestsTable {
-  repository_id: number;
-  pr_number: number;
-  repository: string;
-  owner: string;
-  installation_id: number;
+export interface OpenPullRequestsTable extends PullRequestKey {
   head_sha: string;
   captured_at: Timestamp;
   snapshot: JsonColumn<unknown>;
