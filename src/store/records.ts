@@ -132,6 +132,27 @@ export function clean(text: string, max = SHORT_CHARS): string {
   return s;
 }
 
+/** NUL, or a UTF-16 surrogate (lone ones are not UTF-8): what `clean` may have to change. */
+// eslint-disable-next-line no-control-regex -- NUL is what is looked for
+const UNSAFE_TEXT = /[\u0000\uD800-\uDFFF]/;
+
+/** `clean` without a length cap, cheap for the common string that needs nothing (a test, no copy). */
+export function cleanText(text: string): string {
+  return UNSAFE_TEXT.test(text) ? clean(text, Infinity) : text;
+}
+
+/** In JSON text: an escaped NUL or surrogate (JSON.stringify escapes only lone ones), which json and jsonb refuse. */
+const ESCAPED_UNSAFE = /\\u(?:0000|d[89a-f])/i;
+
+/**
+ * `value` as JSON text PostgreSQL's json and jsonb accept: every string `cleanText`ed. The common
+ * value, with nothing to clean, costs one JSON.stringify and one scan (a replacer would visit every value).
+ */
+export function jsonText(value: unknown): string {
+  const json = JSON.stringify(value);
+  return ESCAPED_UNSAFE.test(json) ? JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? cleanText(v) : v)) : json;
+}
+
 /** A login as users write it: a GitHub App's bot account is `name[bot]` (GraphQL says `name`). */
 export function normaliseLogin(login: string, isBot: boolean): string {
   return isBot && !/\[bot\]$/i.test(login) ? `${login}[bot]` : login;

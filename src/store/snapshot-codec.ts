@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { BaseFile, CommitInfo, PullRequestSnapshot } from '../snapshot.js';
-import { clean, type EncodedSnapshot } from './records.js';
+import { cleanText, jsonText, type EncodedSnapshot } from './records.js';
 
 /** The longest PR body kept (ticket references sit near the top). */
 export const SNAPSHOT_BODY_CHARS = 4000;
@@ -57,7 +57,7 @@ export function encodeSnapshot(pr: PullRequestSnapshot, options: { readonly repo
   const files = new Map<string, string>();
   const keep = (text: string | null): string | null => {
     if (text === null) return null;
-    const cleaned = clean(text, Infinity);
+    const cleaned = cleanText(text);
     const hash = hashOf(cleaned);
     files.set(hash, cleaned);
     return hash;
@@ -75,7 +75,7 @@ export function encodeSnapshot(pr: PullRequestSnapshot, options: { readonly repo
     bodyChars: pr.body.length,
     config: keep(options.repoConfig ?? null),
   };
-  const json = JSON.stringify(stored, (_key, value: unknown) => (typeof value === 'string' ? clean(value, Infinity) : value));
+  const json = jsonText(stored);
   return { json, files: [...files].map(([hash, text]) => ({ hash, text })), headSha: pr.headSha };
 }
 

@@ -12,7 +12,7 @@
  * value; all SQL is parameterised.
  */
 import { sql, type Insertable, type Kysely, type RawBuilder, type Transaction } from 'kysely';
-import { clean, evaluationId, gateMask, overrideId, ownerOf, reasonPattern, weekOf, type EvaluationRecord, type PullRequestFacts, type PullRequestRecord, type RepositoryKey } from './records.js';
+import { evaluationId, gateMask, jsonText, overrideId, ownerOf, reasonPattern, weekOf, type EvaluationRecord, type PullRequestFacts, type PullRequestRecord, type RepositoryKey } from './records.js';
 import type { HistoryTables, OverridesTable, PullRequestsTable } from './tables.js';
 
 export type HistoryItem = { readonly kind: 'evaluation'; readonly record: EvaluationRecord } | { readonly kind: 'pull-request'; readonly record: PullRequestRecord };
@@ -34,13 +34,9 @@ type Db = Kysely<HistoryTables> | Transaction<HistoryTables>;
  * never input; strings are made acceptable to PostgreSQL text on the way.
  */
 export function jsonRows(columns: readonly (readonly [string, string])[], rows: readonly Record<string, unknown>[]): RawBuilder<unknown> {
-  const json = JSON.stringify(rows, (_key, value: unknown) => (typeof value === 'string' && UNSAFE_TEXT.test(value) ? clean(value, Infinity) : value));
+  const json = jsonText(rows);
   return sql`SELECT * FROM json_to_recordset(${json}::json) AS r(${sql.raw(columns.map(([name, type]) => `${name} ${type}`).join(', '))})`;
 }
-
-/** NUL, or a UTF-16 surrogate (lone ones are not UTF-8); `clean` decides. */
-// eslint-disable-next-line no-control-regex -- NUL is what is looked for
-const UNSAFE_TEXT = /[\u0000\uD800-\uDFFF]/;
 
 const EVALUATION_COLUMNS = [
   ['id', 'uuid'],

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, QualityGatesConfig } from '../../src/config/schema.js';
 import { runGates } from '../../src/evaluate.js';
 import { evaluationRecord, pullRequestRecordFromWebhook } from '../../src/store/record-builders.js';
-import { clean, evaluationId, idFor, normaliseLogin, weekOf } from '../../src/store/records.js';
+import { clean, evaluationId, idFor, jsonText, normaliseLogin, weekOf } from '../../src/store/records.js';
 import { historySettingsFromEnv } from '../../src/store/settings.js';
 import { compactMessage, decodeSnapshot, encodeSnapshot, SNAPSHOT_BODY_CHARS } from '../../src/store/snapshot-codec.js';
 import { aCommit, aFile, aReview, aSnapshot, capped } from '../support/builders.js';
@@ -48,6 +48,13 @@ describe('clean strings, ids and weeks', () => {
     expect(clean('🚀🚀🚀', 4)).toBe('🚀…');
     expect(clean('abcdef', 4)).toBe('abc…');
     expect(clean('abc', 4)).toBe('abc');
+  });
+
+  it('writes JSON that json and jsonb accept, leaving what needs nothing as it is', () => {
+    const value = { a: 'NUL\u0000', b: ['lone \uDC00 low', 'lone \uD83D high'], c: 'pair 🚀', d: 'a literal \\u0000 stays', e: 1 };
+    expect(JSON.parse(jsonText(value))).toEqual({ a: 'NUL', b: ['lone \uFFFD low', 'lone \uFFFD high'], c: 'pair 🚀', d: 'a literal \\u0000 stays', e: 1 });
+    const plain = { title: 'Add refunds', files: ['a.ts'] };
+    expect(jsonText(plain)).toBe(JSON.stringify(plain));
   });
 
   it('writes bot logins as users do', () => {

@@ -211,6 +211,7 @@ describe.each(BACKENDS)('writing history (%s)', (kind) => {
     expect(override.reason.length).toBe(1000);
     const [stored] = await loadOpenPullRequests(t.db, { owner: 'acme' });
     expect(stored!.snapshot.headRef).toBe('xy');
+    expect(stored!.snapshot.title).toBe(pr.title);
   });
 
   it('records an override once per comment, head commit and outcome', async () => {
