@@ -107,28 +107,33 @@ export async function mergedSize(db: Db, scope: InsightsScope): Promise<MergedSi
   return { merged: r.merged, p50Lines: r.p50_lines, p90Lines: r.p90_lines, p50Files: r.p50_files, p90Files: r.p90_files };
 }
 
-/** Gate-mask columns of one table: the gates that evaluated a row, and that blocked it, warned, or were overridden. */
-interface GateMasks {
-  readonly evaluated: string;
-  readonly blocked: string;
-  readonly warned: string;
-  readonly overridden: string;
+/** Rows counted per combination of gate masks: what the gates did, in a few dozen groups rather than a row per PR. */
+interface MaskGroup {
+  readonly evaluated: number;
+  readonly blocked: number;
+  readonly warned: number;
+  readonly overridden: number;
+  readonly n: number;
 }
 
-/** Per gate, four counts in one pass (one `FILTER` each): rows the gate evaluated, and of those, blocked, warned, overridden. */
-function gateCountColumns(gates: readonly string[], masks: GateMasks): RawBuilder<unknown> {
-  return sql.join(
-    gates.map((g, i) => {
-      const evaluated = has(sql.ref(masks.evaluated), g);
-      const and = (column: string) => sql`${evaluated} AND ${has(sql.ref(column), g)}`;
-      return sql`count(*) FILTER (WHERE ${evaluated}) AS ${sql.ref(`e${i}`)}, count(*) FILTER (WHERE ${and(masks.blocked)}) AS ${sql.ref(`b${i}`)},
-        count(*) FILTER (WHERE ${and(masks.warned)}) AS ${sql.ref(`w${i}`)}, count(*) FILTER (WHERE ${and(masks.overridden)}) AS ${sql.ref(`o${i}`)}`;
-    }),
-  );
+/**
+ * Per gate: the rows it evaluated, and of those, the ones it blocked, warned about, or that were
+ * overridden, folded from the mask groups (one `GROUP BY` of four integers in SQL, the bits here).
+ */
+function countGates(groups: readonly MaskGroup[], gates: readonly string[]): { gate: string; prs: number; blocked: number; warned: number; overridden: number }[] {
+  return gates.map((gate) => {
+    const bit = gateMask([gate]);
+    const counts = { gate, prs: 0, blocked: 0, warned: 0, overridden: 0 };
+    for (const g of groups) {
+      if ((g.evaluated & bit) === 0) continue;
+      counts.prs += g.n;
+      if (g.blocked & bit) counts.blocked += g.n;
+      if (g.warned & bit) counts.warned += g.n;
+      if (g.overridden & bit) counts.overridden += g.n;
+    }
+    return counts;
+  });
 }
-
-/** The counts `gateCountColumns` named for gate number `i`. */
-const gateCounts = (row: Record<string, unknown>, i: number) => ({ prs: row[`e${i}`] as number, blocked: row[`b${i}`] as number, warned: row[`w${i}`] as number, overridden: row[`o${i}`] as number });
 
 export interface GateShare {
   readonly gate: string;
@@ -140,17 +145,14 @@ export interface GateShare {
   readonly overridden: number;
 }
 
-/**
- * Per gate: how many PRs of the period it evaluated, blocked, warned about; most blocking first.
- * One pass over the PRs, one `FILTER` per gate and figure (no row per gate and PR).
- */
+/** Per gate: how many PRs of the period it evaluated, blocked, warned about; most blocking first. */
 export async function gateShares(db: Db, scope: InsightsScope, gates: readonly string[] = GATE_IDS): Promise<GateShare[]> {
   if (gates.length === 0) return [];
-  const columns = gateCountColumns(gates, { evaluated: 'p.gates_evaluated', blocked: 'p.gates_blocked', warned: 'p.gates_warned', overridden: 'p.gates_overridden' });
-  const { rows } = await sql<Record<string, number>>`SELECT ${columns} FROM pull_requests p WHERE ${activeIn(scope)}`.execute(db);
-  const r = rows[0]!;
-  return gates
-    .map((gate, i) => ({ gate, ...gateCounts(r, i) }))
+  const { rows } = await sql<MaskGroup>`
+    SELECT p.gates_evaluated AS evaluated, p.gates_blocked AS blocked, p.gates_warned AS warned, p.gates_overridden AS overridden, count(*) AS n
+    FROM pull_requests p WHERE ${activeIn(scope)}
+    GROUP BY 1, 2, 3, 4`.execute(db);
+  return countGates(rows, gates)
     .filter((g) => g.prs > 0)
     .sort((a, b) => b.blocked - a.blocked || a.gate.localeCompare(b.gate));
 }
@@ -168,14 +170,20 @@ export interface GateWeek {
 /** Per week and gate (or the gates named): PRs evaluated and blocked. */
 export async function gateWeekly(db: Db, scope: InsightsScope, gates: readonly string[] = GATE_IDS): Promise<GateWeek[]> {
   if (gates.length === 0) return [];
-  const columns = gateCountColumns(gates, { evaluated: 'w.gates_evaluated', blocked: 'w.gates_failed', warned: 'w.gates_warned', overridden: 'w.gates_overridden' });
-  const { rows } = await sql<Record<string, number> & { week: string }>`
-    SELECT to_char(w.week, 'YYYY-MM-DD') AS week, ${columns}
+  const { rows } = await sql<MaskGroup & { week: string }>`
+    SELECT to_char(w.week, 'YYYY-MM-DD') AS week, w.gates_evaluated AS evaluated, w.gates_failed AS blocked, w.gates_warned AS warned, w.gates_overridden AS overridden, count(*) AS n
     FROM pull_request_weeks w
     WHERE w.repository_id = ANY (${ids(scope)}) AND w.week >= ${mondayOf(scope.from)}::date AND w.week < ${to(scope)}
-    GROUP BY w.week
-    ORDER BY w.week`.execute(db);
-  return rows.flatMap((r) => gates.map((gate, i) => ({ week: r.week, gate, ...gateCounts(r, i) })).filter((g) => g.prs > 0));
+    GROUP BY w.week, 2, 3, 4, 5`.execute(db);
+  const byWeek = new Map<string, MaskGroup[]>();
+  for (const r of rows) {
+    const groups = byWeek.get(r.week);
+    if (groups) groups.push(r);
+    else byWeek.set(r.week, [r]);
+  }
+  return [...byWeek.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .flatMap(([week, groups]) => countGates(groups, gates).flatMap((g) => (g.prs > 0 ? [{ week, ...g }] : [])));
 }
 
 export interface TopReason {
