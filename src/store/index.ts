@@ -47,7 +47,10 @@
  *
  * 5. Insights (`/insights`, `/api/insights/…`): `const db = await history.database()` (rejects with
  *    `HISTORY=off` or while the database cannot be opened: answer 503 then), and the queries of
- *    `insights`, each given an `InsightsScope` of the repositories GitHub says the user can read.
+ *    `insights`, each given an `InsightsScope`: the ids of the repositories GitHub says the user can
+ *    read, and a period. `insights.repositories(db, ids)` names those the history knows (pickers).
+ *    On the server the queries of one page may run at once (a pool of 4 connections); the
+ *    embedded database answers one at a time.
  *
  * 6. Organisation policy preview: `loadOpenPullRequests(db, { owner })` (or `{ repositoryIds }`)
  *    returns each stored open pull request whole again (`snapshot`, `repoConfig`), to re-run the
