@@ -14,6 +14,10 @@
  *   5. memory over 10,000 evaluations;
  *   6. hostile input: the worst glob list, config, config text and comment a stranger or a fork
  *      can send, timed where the app does that work, on its event loop (`bench/hostile.ts`).
+ *   7. the history (bench/history.ts): recording at 50 evaluations/s on the embedded database and
+ *      on a PostgreSQL server, bytes on disk, and the insights queries over one million seeded
+ *      evaluations (about 25 minutes; BENCH_HISTORY=0 leaves it out, `npm run bench:history`
+ *      runs it alone).
  *
  * BENCH_QUICK=1 shrinks every sample (a quick check of the harness, not a measurement).
  */
@@ -28,6 +32,7 @@ import { runGates } from '../src/pipeline/evaluate.js';
 import { Fleet, NO_REQUESTS, countRequests, type RequestCounts } from './fleet.js';
 import { heavySnapshot } from './gate-snapshot.js';
 import { HOSTILE_BUDGET_MS, hostileInputs, type HostileTiming } from './hostile.js';
+import { historyVerdicts, runHistoryBench, type HistoryBenchResult } from './history.js';
 import { newPull, pool } from './load.js';
 import { ROOT, startApp, type AppProcess } from './processes.js';
 import { COST_SHAPES, TEAM_SHAPE, budgetFor, type Budget, type Shape } from './shapes.js';
@@ -44,6 +49,8 @@ const SMALL: Shape = COST_SHAPES[0]!; // 10 files, 1 commit: 1 read + 1 write
 const BURST = 'burst: 40 PRs at once, 8 installations';
 /** BENCH_SERIAL=1: run the baseline alone instead of beside the memory run (cleaner, ~80 s longer). */
 const SERIAL = process.env.BENCH_SERIAL === '1';
+/** BENCH_HISTORY=0: leave out section 6, the history. */
+const HISTORY = process.env.BENCH_HISTORY !== '0';
 
 const PLAN = {
   costReps: QUICK ? 1 : 3,
@@ -820,6 +827,13 @@ async function main(): Promise<void> {
   printMemory(mem);
   printHostile(hostile);
 
+  let history: HistoryBenchResult[] = [];
+  if (HISTORY) {
+    progress('history (section 7)');
+    log('\n## 7. History\n');
+    history = await runHistoryBench((line) => log(line.replace(/^(#+) /, '#$1 ')));
+  }
+
   // ---- verdicts ----
   const oursBursts = [...grouped.runs, ...interleaved.runs];
   const ratio = Math.min(grouped.perSecond, interleaved.perSecond) / burstBase.perSecond;
@@ -834,6 +848,7 @@ async function main(): Promise<void> {
     { budget: `Acknowledgement p99 < 100 ms with ${PLAN.slowLatencyMs} ms GitHub latency`, ok: ack.ok, detail: `paced runs p99 ${paced.map((r) => ms(r.ack.p99)).join(', ')}; 40 at once p99 ${ms(ack.runs[ack.runs.length - 1]!.ack.p99)}` },
     { budget: `Hostile input: every case p50 < ${HOSTILE_BUDGET_MS} ms`, ok: hostile.every((h) => h.ok), detail: `slowest p50 ${ms(Math.max(...hostile.map((h) => h.summary.p50)))}, slowest max ${ms(Math.max(...hostile.map((h) => h.summary.max)))}` },
     { budget: 'Memory: no RSS growth beyond noise over 10,000 evaluations', ok: mem.ok && !mem.stoppedEarly && mem.evaluations >= 10_000, detail: `${mb(mem.growthBytes)} (${num(mem.growthPercent, 1)}%) over ${mem.evaluations.toLocaleString('en-US')}; first vs last three checkpoints: RSS ${num(mem.steadyGrowthPercent, 1)}%, live heap ${num(mem.liveHeapGrowthPercent, 1)}%` },
+    ...historyVerdicts(history),
   ];
   log('\n## Budgets\n');
   log(table(['budget', 'met', 'measured'], verdicts.map((v) => [v.budget, v.ok ? 'yes' : 'NO', v.detail])));
@@ -854,6 +869,7 @@ async function main(): Promise<void> {
     acknowledgement: ack,
     memory: mem,
     hostile,
+    history,
     verdicts,
     totalMs,
   };

@@ -29,6 +29,41 @@ export type DetailBlock =
   /** Shell commands or an example, rendered as a fenced code block. */
   | { readonly kind: 'code'; readonly text: string; readonly lang?: string };
 
+/**
+ * A gate's key figures, kept in the history for insights and the what-if (docs/deploy.md):
+ * numbers, flags and fixed words only, never text a user wrote. Each gate fills what it knows.
+ */
+export interface GateNumbers {
+  /** batch-size: lines and files counted under the configuration, and what was not counted. */
+  readonly countedLines?: number;
+  readonly countedFiles?: number;
+  readonly excludedLines?: number;
+  readonly excludedFiles?: number;
+  /** batch-size: the count with the default exclude list on, and off, whatever the configuration says (for the what-if). */
+  readonly linesDefaultExcludesOn?: number;
+  readonly filesDefaultExcludesOn?: number;
+  readonly linesDefaultExcludesOff?: number;
+  readonly filesDefaultExcludesOff?: number;
+  /** batch-size: the configured limits. */
+  readonly maxLines?: number;
+  readonly maxFiles?: number;
+  /** linked-ticket: whether a ticket was found, and where (`linked-issue` when GitHub links one). */
+  readonly ticketFound?: boolean;
+  readonly ticketWhere?: 'linked-issue' | 'title' | 'branch' | 'body' | 'commits';
+  /** tests-touched: source files that need a test, and test files touched. */
+  readonly sourceFiles?: number;
+  readonly testFiles?: number;
+  /** signed-commits: commits listed, and those that do not meet `require`. */
+  readonly commits?: number;
+  readonly unsignedCommits?: number;
+  /** codeowners-review: changed files with owners, owner sets still to approve, files waiting on them. */
+  readonly ownedFiles?: number;
+  readonly ownersPending?: number;
+  readonly filesAwaitingReview?: number;
+  /** GitHub capped a list this gate reads. */
+  readonly truncated?: boolean;
+}
+
 export interface GateResult {
   readonly status: GateStatus;
   /** One line, with the numbers: "612 lines in 14 files (limit 400 lines, 50 files)". */
@@ -36,6 +71,8 @@ export interface GateResult {
   readonly details: readonly DetailBlock[];
   /** How to fix a failure, written for the PR author. Empty on pass. */
   readonly fix: readonly DetailBlock[];
+  /** Key figures for the history; absent when the gate has none. */
+  readonly numbers?: GateNumbers;
 }
 
 /** What a gate compiles from its config once (`prepare`): matchers for its globs, its regular expressions. */
@@ -79,6 +116,11 @@ export const result = {
     return { status: 'skipped', reason, details, fix: [] };
   },
 };
+
+/** `res` with its key figures attached. */
+export function withNumbers(res: GateResult, numbers: GateNumbers): GateResult {
+  return { ...res, numbers };
+}
 
 /** Plain text of a `Text`, for logs and tests. */
 export function plain(text: Text): string {

@@ -13,7 +13,7 @@
  * past the limit unseen.
  */
 import { BatchSizeConfig, DEFAULT_BATCH_EXCLUDE_KINDS, type DefaultExcludeKind } from '../config-fields.js';
-import { defineGate, result, type DetailBlock, type GateResult, type Inline, type Prepared, type Text } from '../gate.js';
+import { defineGate, result, withNumbers, type DetailBlock, type GateNumbers, type GateResult, type Inline, type Prepared, type Text } from '../gate.js';
 import { MAX_GITATTRIBUTES_RULES, parseLinguistGenerated } from '../lib/gitattributes.js';
 import { compileGlobs, GlobWork, GlobWorkExceeded, pathPartsOf, SIMPLER_GLOBS, type GlobMatcher, type PathParts } from '../lib/glob.js';
 import { plural } from '../lib/words.js';
@@ -26,16 +26,18 @@ export const EXCLUDED_FILES_SHOWN = 10;
 
 /** batch-size's globs, compiled once per config. */
 export interface BatchSizePrepared extends Prepared {
-  /** The default list, one matcher per kind, in order; empty with `default_excludes: false`. */
+  /** The default list, one matcher per kind, in order (compiled even with `default_excludes: false`, for the history's what-if). */
   readonly defaults: readonly { readonly kind: DefaultExcludeKind; readonly match: GlobMatcher }[];
+  /** Whether the default list leaves files out (`default_excludes`). */
+  readonly useDefaults: boolean;
   readonly exclude: GlobMatcher;
 }
 
 export function prepareBatchSize(cfg: Pick<BatchSizeConfig, 'default_excludes' | 'exclude'>): BatchSizePrepared {
   const kinds = Object.entries(DEFAULT_BATCH_EXCLUDE_KINDS) as [DefaultExcludeKind, readonly string[]][];
-  const defaults = cfg.default_excludes ? kinds.map(([kind, globs]) => ({ kind, match: compileGlobs(globs, { filesOnly: true }) })) : [];
+  const defaults = kinds.map(([kind, globs]) => ({ kind, match: compileGlobs(globs, { filesOnly: true }) }));
   const exclude = compileGlobs(cfg.exclude);
-  return { defaults, exclude, bytes: defaults.reduce((sum, d) => sum + d.match.bytes, exclude.bytes) };
+  return { defaults, useDefaults: cfg.default_excludes, exclude, bytes: defaults.reduce((sum, d) => sum + d.match.bytes, exclude.bytes) };
 }
 
 /** Why a file is not counted. */
@@ -55,6 +57,29 @@ interface Sorted {
   readonly skipped: Skipped[];
   /** `linguist-generated` lines of `.gitattributes` not read (over `MAX_GITATTRIBUTES_RULES`). */
   readonly droppedAttributes: number;
+  /** The count with the default list on, and off, whatever the config says (the history's what-if). */
+  readonly withDefaults: Tally;
+  readonly withoutDefaults: Tally;
+}
+
+/** Lines and files counted and left out under one choice of `default_excludes`. */
+interface Tally {
+  lines: number;
+  files: number;
+  skippedLines: number;
+  skipped: number;
+}
+
+const emptyTally = (): Tally => ({ lines: 0, files: 0, skippedLines: 0, skipped: 0 });
+
+function tally(t: Tally, size: number, skip: boolean): void {
+  if (skip) {
+    t.skippedLines += size;
+    t.skipped++;
+  } else {
+    t.lines += size;
+    t.files++;
+  }
 }
 
 const linesOf = (f: ChangedFile) => f.additions + f.deletions;
@@ -65,20 +90,20 @@ function sortFiles(pr: PullRequestSnapshot, prepared: BatchSizePrepared, work: G
   const generated = parseLinguistGenerated(pr.base.gitattributes?.text);
   const counted: ChangedFile[] = [];
   const skipped: Skipped[] = [];
+  const withDefaults = emptyTally();
+  const withoutDefaults = emptyTally();
   const paths = pathPartsOf(pr.files.nodes);
   pr.files.nodes.forEach((file, i) => {
     const parts = paths[i]!;
-    const why = whyNotCounted(parts, prepared, work) ?? generatedWhy(generated(parts, work));
+    const byDefault = prepared.defaults.find((d) => d.match.parts(parts, work));
+    const byRule: Why | undefined = prepared.exclude.parts(parts, work) ? { rule: 'exclude' } : generatedWhy(generated(parts, work));
+    tally(withDefaults, linesOf(file), byDefault !== undefined || byRule !== undefined);
+    tally(withoutDefaults, linesOf(file), byRule !== undefined);
+    const why = prepared.useDefaults && byDefault ? ({ rule: 'default', kind: byDefault.kind } as const) : byRule;
     if (why) skipped.push({ file, parts, why });
     else counted.push(file);
   });
-  return { counted, skipped, droppedAttributes: generated.dropped };
-}
-
-function whyNotCounted(parts: PathParts, prepared: BatchSizePrepared, work: GlobWork): Why | undefined {
-  const byDefault = prepared.defaults.find((d) => d.match.parts(parts, work));
-  if (byDefault) return { rule: 'default', kind: byDefault.kind };
-  return prepared.exclude.parts(parts, work) ? { rule: 'exclude' } : undefined;
+  return { counted, skipped, droppedAttributes: generated.dropped, withDefaults, withoutDefaults };
 }
 
 const generatedWhy = (pattern: string | undefined): Why | undefined => (pattern === undefined ? undefined : { rule: 'linguist-generated', pattern });
@@ -138,17 +163,45 @@ function notCountedList(skipped: readonly Skipped[], firstGlob: (parts: PathPart
   ];
 }
 
-function verdict(pr: PullRequestSnapshot, cfg: BatchSizeConfig, { counted, skipped, droppedAttributes }: Sorted, notCounted: DetailBlock[]): GateResult {
+/**
+ * The count over the whole pull request. When GitHub listed only part of the files, its totals
+ * for the whole PR decide, so a huge PR can never pass because its tail was invisible. Files left
+ * out in the listed part are subtracted from the totals; the unlisted part counts in full.
+ */
+function whole(pr: PullRequestSnapshot, t: Tally): { lines: number; files: number } {
+  if (!pr.files.truncated) return t;
+  return {
+    lines: Math.max(t.lines, pr.totals.additions + pr.totals.deletions - t.skippedLines),
+    files: Math.max(t.files, pr.totals.changedFiles - t.skipped),
+  };
+}
+
+/** The key figures the history keeps (docs/deploy.md). */
+function numbersOf(pr: PullRequestSnapshot, cfg: BatchSizeConfig, sorted: Sorted, lines: number, files: number): GateNumbers {
+  const on = whole(pr, sorted.withDefaults);
+  const off = whole(pr, sorted.withoutDefaults);
+  return {
+    countedLines: lines,
+    countedFiles: files,
+    excludedLines: sum(sorted.skipped.map((s) => s.file)),
+    excludedFiles: sorted.skipped.length,
+    linesDefaultExcludesOn: on.lines,
+    filesDefaultExcludesOn: on.files,
+    linesDefaultExcludesOff: off.lines,
+    filesDefaultExcludesOff: off.files,
+    maxLines: cfg.max_lines,
+    maxFiles: cfg.max_files,
+    truncated: pr.files.truncated,
+  };
+}
+
+function verdict(pr: PullRequestSnapshot, cfg: BatchSizeConfig, sorted: Sorted, notCounted: DetailBlock[]): GateResult {
+  const { counted, skipped, droppedAttributes } = sorted;
   const skippedLines = sum(skipped.map((s) => s.file));
-  let lines = sum(counted);
-  let files = counted.length;
+  const { lines, files } = whole(pr, { lines: sum(counted), files: counted.length, skippedLines, skipped: skipped.length });
+  const numbers = numbersOf(pr, cfg, sorted, lines, files);
   const details: DetailBlock[] = [];
   if (pr.files.truncated) {
-    // GitHub listed only part of the files: its totals for the whole PR decide, so a
-    // huge PR can never pass because its tail was invisible. Excluded files seen in
-    // the listed part are subtracted from the totals; the unlisted part counts in full.
-    lines = Math.max(lines, pr.totals.additions + pr.totals.deletions - skippedLines);
-    files = Math.max(files, pr.totals.changedFiles - skipped.length);
     details.push({
       kind: 'paragraph',
       text: `GitHub lists only the first ${plural(pr.files.nodes.length, 'file')} of ${plural(pr.totals.changedFiles, 'changed file')}; GitHub's totals for the whole pull request were used.`,
@@ -187,7 +240,7 @@ function verdict(pr: PullRequestSnapshot, cfg: BatchSizeConfig, { counted, skipp
   if (lines > cfg.max_lines) over.push(`${plural(lines, 'line')}; the limit is ${plural(cfg.max_lines, 'line')}`);
   if (files > cfg.max_files) over.push(`${plural(files, 'file')}; the limit is ${plural(cfg.max_files, 'file')}`);
   const overExcluded = cap !== undefined && skippedLines > cap;
-  if (over.length === 0 && !overExcluded) return result.pass(reason, details);
+  if (over.length === 0 && !overExcluded) return withNumbers(result.pass(reason, details), numbers);
   const why: DetailBlock[] = over.length > 0 ? [{ kind: 'paragraph', text: `This pull request changes ${over.join(', and ')}.` }] : [];
   if (overExcluded) {
     why.push({ kind: 'paragraph', text: [`The files that are not counted change ${plural(skippedLines, 'line')}; the limit is ${plural(cap, 'line')} (`, { code: 'max_excluded_lines' }, ').'] });
@@ -199,7 +252,7 @@ function verdict(pr: PullRequestSnapshot, cfg: BatchSizeConfig, { counted, skipp
     overExcluded ? Math.ceil(skippedLines / Math.max(cap, 1)) : 0,
     2,
   );
-  return result.fail(reason, [...why, ...details], fixFor(pr, parts, overExcluded));
+  return withNumbers(result.fail(reason, [...why, ...details], fixFor(pr, parts, overExcluded)), numbers);
 }
 
 function fixFor(pr: PullRequestSnapshot, parts: number, overExcluded: boolean): DetailBlock[] {

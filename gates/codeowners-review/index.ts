@@ -24,7 +24,7 @@
 import { CodeownersReviewConfig } from '../config-fields.js';
 import { codeownersFor, type CompiledCodeowners } from '../lib/codeowners/match.js';
 import type { Owner, Rule } from '../lib/codeowners/parse.js';
-import { defineGate, result, type DetailBlock, type GateResult, type Text } from '../gate.js';
+import { defineGate, result, withNumbers, type DetailBlock, type GateResult, type Text } from '../gate.js';
 import { GITHUB_LIMITS, type BaseFile, type ChangedFile, type PullRequestSnapshot } from '../snapshot.js';
 
 /** Most owner groups the details show one by one. */
@@ -290,15 +290,17 @@ function evaluateOwners(pr: PullRequestSnapshot, cfg: CodeownersReviewConfig, fi
   }
   details.push(...problemBlocks(file, compiled));
 
+  const numbers = { ownedFiles: owned, ownersPending: pending.length, filesAwaitingReview: waitingFiles, truncated: truncation.length > 0 };
   if (truncation.length > 0) {
-    return result.fail(truncation[0]!.reason, details, [...truncation.map((t): DetailBlock => ({ kind: 'paragraph', text: t.fix })), ...fixBlocks(pending, pr, reviews, cfg, file)]);
+    const fix = [...truncation.map((t): DetailBlock => ({ kind: 'paragraph', text: t.fix })), ...fixBlocks(pending, pr, reviews, cfg, file)];
+    return withNumbers(result.fail(truncation[0]!.reason, details, fix), numbers);
   }
-  if (owned === 0) return result.pass('No changed file has a code owner', details);
+  if (owned === 0) return withNumbers(result.pass('No changed file has a code owner', details), numbers);
   if (pending.length === 0) {
-    return result.pass(owned === 1 ? '1 owned file approved by its owners' : `All ${plural(owned, 'owned file')} approved by their owners`, details);
+    return withNumbers(result.pass(owned === 1 ? '1 owned file approved by its owners' : `All ${plural(owned, 'owned file')} approved by their owners`, details), numbers);
   }
   const reason = `${plural(waitingFiles, 'file')} ${waitingFiles === 1 ? 'waits' : 'wait'} for code-owner review${blockedFiles > 0 ? ` (${blockedFiles.toLocaleString('en-US')} with changes requested)` : ''}`;
-  return result.fail(reason, details, fixBlocks(pending, pr, reviews, cfg, file));
+  return withNumbers(result.fail(reason, details, fixBlocks(pending, pr, reviews, cfg, file)), numbers);
 }
 
 function groupStatus(owners: readonly OwnerVerdict[], cfg: CodeownersReviewConfig): GroupStatus {

@@ -8,7 +8,7 @@
  */
 import type { PullRequestSnapshot } from '../snapshot.js';
 import { LinkedTicketConfig } from '../config-fields.js';
-import { defineGate, result, type DetailBlock, type Inline, type Prepared, type Text } from '../gate.js';
+import { defineGate, result, withNumbers, type DetailBlock, type Inline, type Prepared, type Text } from '../gate.js';
 import { compileTicketPatterns, findTicket, MAX_IGNORED, type IgnoredKey, type IgnoredWhy, type TicketOptions, type TicketPattern, type TicketRef } from './ticket-refs.js';
 import { joinWords, oneLine, plural } from '../lib/words.js';
 
@@ -30,6 +30,7 @@ const IGNORED_WHY: Record<IgnoredWhy, string> = {
 interface Found {
   readonly ref: TicketRef;
   readonly where: Text;
+  readonly place: Place;
 }
 
 const short = (sha: string) => sha.slice(0, 7);
@@ -64,9 +65,10 @@ export const linkedTicket = defineGate({
     if (pr.closingIssues.length > 0) {
       const names = pr.closingIssues.map((i) => issueName(pr, i));
       const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? ', …' : '');
-      return result.pass(
+      const linked = result.pass(
         names.length === 1 ? `Linked to issue ${shown} on GitHub` : `Linked to ${plural(names.length, 'issue')} on GitHub (${shown})`,
       );
+      return withNumbers(linked, { ticketFound: true, ticketWhere: 'linked-issue' });
     }
 
     const places = [...new Set(cfg.in)];
@@ -86,23 +88,23 @@ export const linkedTicket = defineGate({
         for (const c of pr.commits.nodes) {
           const ref = look(c.message, false);
           if (ref) {
-            found = { ref, where: ['the message of commit ', { code: short(c.sha) }] };
+            found = { ref, where: ['the message of commit ', { code: short(c.sha) }], place };
             break;
           }
         }
       } else {
         const text = place === 'title' ? pr.title : place === 'branch' ? pr.headRef : pr.body;
         const ref = look(text, place === 'branch');
-        if (ref) found = { ref, where: `the ${PLACE_NAMES[place]}` };
+        if (ref) found = { ref, where: `the ${PLACE_NAMES[place]}`, place };
       }
       if (found) break;
     }
 
     if (found) {
       const where: readonly Inline[] = typeof found.where === 'string' ? [found.where] : found.where;
-      return result.pass(['Found ', { code: oneLine(found.ref.text, 80) }, ' in ', ...where]);
+      return withNumbers(result.pass(['Found ', { code: oneLine(found.ref.text, 80) }, ' in ', ...where]), { ticketFound: true, ticketWhere: found.place });
     }
-    return fail(pr, cfg, places, ignored, [...badPatterns]);
+    return withNumbers(fail(pr, cfg, places, ignored, [...badPatterns]), { ticketFound: false });
   },
 });
 

@@ -20,7 +20,7 @@
  */
 import type { CommitInfo, PullRequestSnapshot } from '../snapshot.js';
 import { SignedCommitsConfig } from '../config-fields.js';
-import { defineGate, result, type DetailBlock, type Inline, type Text } from '../gate.js';
+import { defineGate, result, withNumbers, type DetailBlock, type Inline, type Text } from '../gate.js';
 import { oneLine, plural } from '../lib/words.js';
 
 type Require = SignedCommitsConfig['require'];
@@ -187,9 +187,10 @@ export const signedCommits = defineGate({
     const total = Math.max(pr.commits.totalCount, n);
 
     const exemptNote = exemptions(verdicts, require);
+    const numbers = { commits: n, unsignedCommits: bad.length, truncated: pr.commits.truncated };
     if (!pr.commits.truncated && bad.length === 0) {
       const reason = n === 0 ? 'No commits to check' : n === 1 ? `The commit is ${words.good}` : `All ${plural(n, 'commit')} are ${words.good}`;
-      return result.pass(reason, exemptNote ? [exemptNote] : []);
+      return withNumbers(result.pass(reason, exemptNote ? [exemptNote] : []), numbers);
     }
 
     const details: DetailBlock[] = [];
@@ -227,7 +228,7 @@ export const signedCommits = defineGate({
       });
     }
     if (exemptNote) details.push(exemptNote);
-    return result.fail(reason, details, fixFor(pr, require, failing, unsure));
+    return withNumbers(result.fail(reason, details, fixFor(pr, require, failing, unsure)), numbers);
   },
 });
 

@@ -13,7 +13,7 @@
  */
 import { GITHUB_LIMITS, type ChangedFile, type ChangeType } from '../snapshot.js';
 import { TestsTouchedConfig } from '../config-fields.js';
-import { defineGate, result, type DetailBlock, type GateResult, type Inline, type Prepared, type Text } from '../gate.js';
+import { defineGate, result, withNumbers, type DetailBlock, type GateResult, type Inline, type Prepared, type Text } from '../gate.js';
 import { compileGlobs, GlobWork, GlobWorkExceeded, pathPartsOf, SIMPLER_GLOBS, type GlobMatcher } from '../lib/glob.js';
 import { plural } from '../lib/words.js';
 
@@ -138,6 +138,7 @@ export const testsTouched = defineGate({
     const truncation = pr.files.truncated
       ? `GitHub listed only ${plural(listed, 'file')} of ${plural(total, 'changed file')}`
       : null;
+    const numbers = { sourceFiles: sources.length, testFiles: tests.length, truncated: pr.files.truncated };
 
     if (tests.length > 0) {
       const reason =
@@ -145,10 +146,10 @@ export const testsTouched = defineGate({
           ? `${plural(tests.length, 'test file')} changed, no source files`
           : `${plural(sources.length, 'source file')} and ${plural(tests.length, 'test file')} changed`;
       const details: DetailBlock[] = truncation ? [{ kind: 'paragraph', text: `${truncation}; a test change is among them.` }] : [];
-      return result.pass(reason, details);
+      return withNumbers(result.pass(reason, details), numbers);
     }
     if (sources.length === 0 && truncation === null) {
-      return result.pass(deletedTests.length > 0 ? `No source files changed (${plural(deletedTests.length, 'test file')} deleted)` : 'No source files changed');
+      return withNumbers(result.pass(deletedTests.length > 0 ? `No source files changed (${plural(deletedTests.length, 'test file')} deleted)` : 'No source files changed'), numbers);
     }
 
     const details: DetailBlock[] = [];
@@ -182,7 +183,7 @@ export const testsTouched = defineGate({
     const reason = truncation
       ? `${truncation}, and none of the listed files is a test change`
       : `${plural(sources.length, 'source file')} changed, no test files`;
-    return result.fail(reason, details, fixFor(sources, m, truncation !== null));
+    return withNumbers(result.fail(reason, details, fixFor(sources, m, truncation !== null)), numbers);
   },
 });
 

@@ -3,6 +3,7 @@
  * tests can run several apps side by side. Names follow Prometheus conventions.
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerHistoryMetrics, type HistoryMetrics } from '../store/metrics.js';
 
 export interface Metrics {
   readonly registry: Registry;
@@ -42,6 +43,8 @@ export interface Metrics {
   readonly webhookRejections: Counter<'reason'>;
   /** PR comment commands (`/gates recheck`) by command and result (`COMMAND_RESULTS`). */
   readonly commentCommands: Counter<'command' | 'result'>;
+  /** The history's metrics (`src/store/metrics.ts`). */
+  readonly history: HistoryMetrics;
 }
 
 /**
@@ -147,5 +150,6 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     redisUp: new Gauge({ name: 'quality_gates_redis_up', help: '1 while the Redis connection (REDIS_URL) is ready, 0 while it is not. Absent without REDIS_URL.', registers }),
     webhookRejections,
     commentCommands: new Counter({ name: 'quality_gates_comment_commands_total', help: 'PR comment commands by command (recheck) and result (accepted, not_allowed: no write access, cooldown: within the PR cooldown).', labelNames: ['command', 'result'], registers }),
+    history: registerHistoryMetrics(registry),
   };
 }

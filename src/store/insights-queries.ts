@@ -1,0 +1,489 @@
+/**
+ * The queries behind the insights views (docs/deploy.md, "Indexes"), one function per table of a
+ * view. Every query is scoped to the repositories the signed-in user may read
+ * (`scope.repositoryIds`, decided by the caller from what GitHub says) and to a time range.
+ * Weeks are ISO weeks in UTC, named by their Monday (`YYYY-MM-DD`). Durations are in hours.
+ *
+ * "PRs in the period": pull requests evaluated at least once in it. Per-PR figures (size, gate
+ * statuses) are those of the PR's latest evaluation; "blocked by a gate" means the gate failed in
+ * mode `block` in at least one evaluation. Queries over the period's PRs read the covering indexes
+ * of `pull_requests` only: gates as bit masks (`GATE_BITS`), reasons as keys of `failure_patterns`,
+ * names from `repositories`.
+ */
+import { sql, type Kysely, type RawBuilder } from 'kysely';
+import { GATE_IDS } from '../../gates/gate.js';
+import { gateMask } from './records.js';
+import type { HistoryTables } from './tables.js';
+
+export interface InsightsScope {
+  /** Repositories the user can read, among those chosen. An empty list matches nothing. */
+  readonly repositoryIds: readonly number[];
+  /** Inclusive start. */
+  readonly from: Date;
+  /** Exclusive end. */
+  readonly to: Date;
+}
+
+type Db = Kysely<HistoryTables>;
+
+const day = (d: Date) => d.toISOString().slice(0, 10);
+/** Monday of the week holding `d`, as `YYYY-MM-DD`. */
+const mondayOf = (d: Date) => day(new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() - ((d.getUTCDay() + 6) % 7))));
+const ids = (scope: InsightsScope) => sql`${[...scope.repositoryIds]}::bigint[]`;
+const from = (scope: InsightsScope) => sql`${scope.from.toISOString()}::timestamptz`;
+const to = (scope: InsightsScope) => sql`${scope.to.toISOString()}::timestamptz`;
+/** Monday 00:00 UTC of the week holding `column`: grouped on as a timestamp, named (`YYYY-MM-DD`) once per group. */
+const weekStart = (column: string) => sql`date_trunc('week', ${sql.ref(column)} AT TIME ZONE 'UTC')`;
+/** `SELECT` the week's name, `GROUP BY` the week. */
+const byWeekOf = (column: string) => ({ week: sql<string>`to_char(${weekStart(column)}, 'YYYY-MM-DD')`, group: weekStart(column) });
+/** PRs evaluated at least once in the period. */
+const activeIn = (scope: InsightsScope) => sql`p.repository_id = ANY (${ids(scope)}) AND p.last_evaluated_at >= ${from(scope)} AND p.first_evaluated_at < ${to(scope)}`;
+/** An interval in hours, as a double (EXTRACT gives numeric, several times slower to sort for percentiles). */
+const hours = (interval: ReturnType<typeof sql>) => sql`date_part('epoch', ${interval}) / 3600`;
+const round1 = (n: number | null) => (n === null ? null : Math.round(n * 10) / 10);
+/** `column` has the gate's bit set (a gate without a bit matches nothing). */
+const has = (column: RawBuilder<unknown>, gate: string) => sql`(${column} & ${gateMask([gate])}::integer) <> 0`;
+
+export interface WeeklyActivity {
+  readonly week: string;
+  /** PRs evaluated at least once that week, and the evaluations. */
+  readonly evaluatedPrs: number;
+  readonly evaluations: number;
+  readonly openedPrs: number;
+  readonly mergedPrs: number;
+  /** Median and 90th percentile of counted lines over the PRs merged that week (latest evaluation). */
+  readonly p50Lines: number | null;
+  readonly p90Lines: number | null;
+}
+
+/** PRs evaluated, opened and merged per week, with the size of the merged ones. */
+export async function weeklyActivity(db: Db, scope: InsightsScope): Promise<WeeklyActivity[]> {
+  const [evaluated, opened, merged] = await Promise.all([
+    sql<{ week: string; prs: number; evaluations: number }>`
+      SELECT to_char(week, 'YYYY-MM-DD') AS week, count(*) AS prs, sum(evaluations) AS evaluations
+      FROM pull_request_weeks
+      WHERE repository_id = ANY (${ids(scope)}) AND week >= ${mondayOf(scope.from)}::date AND week < ${to(scope)}
+      GROUP BY week`.execute(db),
+    sql<{ week: string; prs: number }>`
+      SELECT ${byWeekOf('opened_at').week} AS week, count(*) AS prs
+      FROM pull_requests
+      WHERE repository_id = ANY (${ids(scope)}) AND opened_at >= ${from(scope)} AND opened_at < ${to(scope)}
+      GROUP BY ${byWeekOf('opened_at').group}`.execute(db),
+    sql<{ week: string; prs: number; p50: number | null; p90: number | null }>`
+      SELECT ${byWeekOf('merged_at').week} AS week, count(*) AS prs,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY counted_lines) AS p50,
+        percentile_cont(0.9) WITHIN GROUP (ORDER BY counted_lines) AS p90
+      FROM pull_requests
+      WHERE repository_id = ANY (${ids(scope)}) AND merged_at >= ${from(scope)} AND merged_at < ${to(scope)}
+      GROUP BY ${byWeekOf('merged_at').group}`.execute(db),
+  ]);
+  const weeks = new Map<string, { evaluatedPrs: number; evaluations: number; openedPrs: number; mergedPrs: number; p50Lines: number | null; p90Lines: number | null }>();
+  const at = (week: string) => {
+    let w = weeks.get(week);
+    if (!w) weeks.set(week, (w = { evaluatedPrs: 0, evaluations: 0, openedPrs: 0, mergedPrs: 0, p50Lines: null, p90Lines: null }));
+    return w;
+  };
+  for (const r of evaluated.rows) Object.assign(at(r.week), { evaluatedPrs: r.prs, evaluations: r.evaluations });
+  for (const r of opened.rows) at(r.week).openedPrs = r.prs;
+  for (const r of merged.rows) Object.assign(at(r.week), { mergedPrs: r.prs, p50Lines: r.p50, p90Lines: r.p90 });
+  return [...weeks.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([week, w]) => ({ week, ...w }));
+}
+
+export interface MergedSize {
+  readonly merged: number;
+  readonly p50Lines: number | null;
+  readonly p90Lines: number | null;
+  readonly p50Files: number | null;
+  readonly p90Files: number | null;
+}
+
+/** Counted lines and files per merged PR over the period (latest evaluation before merge). */
+export async function mergedSize(db: Db, scope: InsightsScope): Promise<MergedSize> {
+  const { rows } = await sql<{ merged: number; p50_lines: number | null; p90_lines: number | null; p50_files: number | null; p90_files: number | null }>`
+    SELECT count(*) AS merged,
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY counted_lines) AS p50_lines,
+      percentile_cont(0.9) WITHIN GROUP (ORDER BY counted_lines) AS p90_lines,
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY counted_files) AS p50_files,
+      percentile_cont(0.9) WITHIN GROUP (ORDER BY counted_files) AS p90_files
+    FROM pull_requests
+    WHERE repository_id = ANY (${ids(scope)}) AND merged_at >= ${from(scope)} AND merged_at < ${to(scope)}`.execute(db);
+  const r = rows[0]!;
+  return { merged: r.merged, p50Lines: r.p50_lines, p90Lines: r.p90_lines, p50Files: r.p50_files, p90Files: r.p90_files };
+}
+
+/** Rows counted per combination of gate masks: what the gates did, in a few dozen groups rather than a row per PR. */
+interface MaskGroup {
+  readonly evaluated: number;
+  readonly blocked: number;
+  readonly warned: number;
+  readonly overridden: number;
+  readonly n: number;
+}
+
+/**
+ * Per gate: the rows it evaluated, and of those, the ones it blocked, warned about, or that were
+ * overridden, folded from the mask groups (one `GROUP BY` of four integers in SQL, the bits here).
+ */
+function countGates(groups: readonly MaskGroup[], gates: readonly string[]): { gate: string; prs: number; blocked: number; warned: number; overridden: number }[] {
+  return gates.map((gate) => {
+    const bit = gateMask([gate]);
+    const counts = { gate, prs: 0, blocked: 0, warned: 0, overridden: 0 };
+    for (const g of groups) {
+      if ((g.evaluated & bit) === 0) continue;
+      counts.prs += g.n;
+      if (g.blocked & bit) counts.blocked += g.n;
+      if (g.warned & bit) counts.warned += g.n;
+      if (g.overridden & bit) counts.overridden += g.n;
+    }
+    return counts;
+  });
+}
+
+export interface GateShare {
+  readonly gate: string;
+  /** PRs in the period the gate evaluated. */
+  readonly prs: number;
+  /** …that it blocked (failed in mode block) at least once, warned about, or that were overridden. */
+  readonly blocked: number;
+  readonly warned: number;
+  readonly overridden: number;
+}
+
+/** Per gate: how many PRs of the period it evaluated, blocked, warned about; most blocking first. */
+export async function gateShares(db: Db, scope: InsightsScope, gates: readonly string[] = GATE_IDS): Promise<GateShare[]> {
+  if (gates.length === 0) return [];
+  const { rows } = await sql<MaskGroup>`
+    SELECT p.gates_evaluated AS evaluated, p.gates_blocked AS blocked, p.gates_warned AS warned, p.gates_overridden AS overridden, count(*) AS n
+    FROM pull_requests p WHERE ${activeIn(scope)}
+    GROUP BY 1, 2, 3, 4`.execute(db);
+  return countGates(rows, gates)
+    .filter((g) => g.prs > 0)
+    .sort((a, b) => b.blocked - a.blocked || a.gate.localeCompare(b.gate));
+}
+
+export interface GateWeek {
+  readonly week: string;
+  readonly gate: string;
+  /** PRs evaluated that week by the gate, and those it blocked, warned about, or that were overridden. */
+  readonly prs: number;
+  readonly blocked: number;
+  readonly warned: number;
+  readonly overridden: number;
+}
+
+/** Per week and gate (or the gates named): PRs evaluated and blocked. */
+export async function gateWeekly(db: Db, scope: InsightsScope, gates: readonly string[] = GATE_IDS): Promise<GateWeek[]> {
+  if (gates.length === 0) return [];
+  const { rows } = await sql<MaskGroup & { week: string }>`
+    SELECT to_char(w.week, 'YYYY-MM-DD') AS week, w.gates_evaluated AS evaluated, w.gates_failed AS blocked, w.gates_warned AS warned, w.gates_overridden AS overridden, count(*) AS n
+    FROM pull_request_weeks w
+    WHERE w.repository_id = ANY (${ids(scope)}) AND w.week >= ${mondayOf(scope.from)}::date AND w.week < ${to(scope)}
+    GROUP BY w.week, 2, 3, 4, 5`.execute(db);
+  const byWeek = new Map<string, MaskGroup[]>();
+  for (const r of rows) {
+    const groups = byWeek.get(r.week);
+    if (groups) groups.push(r);
+    else byWeek.set(r.week, [r]);
+  }
+  return [...byWeek.entries()]
+    .sort(([a], [b]) => (a < b ? -1 : 1))
+    .flatMap(([week, groups]) => countGates(groups, gates).flatMap((g) => (g.prs > 0 ? [{ week, ...g }] : [])));
+}
+
+export interface TopReason {
+  readonly gate: string;
+  /** The reason with its numbers replaced by `N`: "N lines in N files (limit N lines, N files)". */
+  readonly pattern: string;
+  /** One reason as the check run showed it. */
+  readonly example: string;
+  /** PRs of the period whose latest failure of the gate (fail, warn or overridden) had this reason. */
+  readonly prs: number;
+}
+
+/** The most frequent failure reasons per gate, counted by PRs of the period (each PR's latest failure per gate). */
+export async function topReasons(db: Db, scope: InsightsScope, options: { readonly gate?: string; readonly perGate?: number } = {}): Promise<TopReason[]> {
+  const { rows } = await sql<TopReason>`
+    SELECT gate, pattern, example, prs FROM (
+      SELECT f.gate_id AS gate, f.pattern, f.example, k.prs,
+        row_number() OVER (PARTITION BY f.gate_id ORDER BY k.prs DESC, f.pattern) AS rank
+      FROM (
+        SELECT r.key, count(*) AS prs
+        FROM pull_requests p CROSS JOIN LATERAL unnest(p.failure_keys) AS r(key)
+        WHERE ${activeIn(scope)} AND cardinality(p.failure_keys) > 0
+        GROUP BY r.key
+      ) k
+      JOIN failure_patterns f ON f.key = k.key
+      ${options.gate === undefined ? sql`` : sql`WHERE f.gate_id = ${options.gate}`}
+    ) ranked
+    WHERE rank <= ${options.perGate ?? 5}
+    ORDER BY gate, prs DESC, pattern`.execute(db);
+  return rows;
+}
+
+export interface Compliance {
+  readonly prs: number;
+  /** Per gate: PRs whose latest evaluation ran it, and those it passed. */
+  readonly linkedTicket: { readonly evaluated: number; readonly passed: number };
+  readonly testsTouched: { readonly evaluated: number; readonly passed: number };
+  readonly signedCommits: { readonly evaluated: number; readonly passed: number };
+}
+
+/** Share of the period's PRs with a linked ticket, with tests touched, with signed commits (latest evaluation). */
+export async function compliance(db: Db, scope: InsightsScope): Promise<Compliance> {
+  const evaluated = (gate: string) => sql`count(*) FILTER (WHERE ${has(sql`(p.gates_passed | p.gates_failing)`, gate)})`;
+  const passed = (gate: string) => sql`count(*) FILTER (WHERE ${has(sql.ref('p.gates_passed'), gate)})`;
+  const { rows } = await sql<{ prs: number; lt_e: number; lt_p: number; tt_e: number; tt_p: number; sc_e: number; sc_p: number }>`
+    SELECT count(*) AS prs,
+      ${evaluated('linked-ticket')} AS lt_e, ${passed('linked-ticket')} AS lt_p,
+      ${evaluated('tests-touched')} AS tt_e, ${passed('tests-touched')} AS tt_p,
+      ${evaluated('signed-commits')} AS sc_e, ${passed('signed-commits')} AS sc_p
+    FROM pull_requests p WHERE ${activeIn(scope)}`.execute(db);
+  const r = rows[0]!;
+  return {
+    prs: r.prs,
+    linkedTicket: { evaluated: r.lt_e, passed: r.lt_p },
+    testsTouched: { evaluated: r.tt_e, passed: r.tt_p },
+    signedCommits: { evaluated: r.sc_e, passed: r.sc_p },
+  };
+}
+
+export interface OverrideEntry {
+  readonly repositoryId: number;
+  readonly repository: string;
+  readonly number: number;
+  readonly headSha: string;
+  readonly outcome: 'applied' | 'refused';
+  readonly login: string;
+  readonly gates: string[];
+  readonly reason: string;
+  readonly commentUrl: string;
+  readonly refusal: string | null;
+  readonly recordedAt: Date;
+}
+
+/** Overrides applied and refused in the period, newest first (the audit). */
+export async function overrideLog(db: Db, scope: InsightsScope, options: { readonly limit?: number; readonly offset?: number; readonly outcome?: 'applied' | 'refused' } = {}): Promise<OverrideEntry[]> {
+  let query = db
+    .selectFrom('overrides')
+    .select(['repository_id as repositoryId', 'repository', 'pr_number as number', 'head_sha as headSha', 'outcome', 'login', 'gates', 'reason', 'comment_url as commentUrl', 'refusal', 'recorded_at as recordedAt'])
+    .where(sql<boolean>`repository_id = ANY (${ids(scope)})`)
+    .where('recorded_at', '>=', scope.from)
+    .where('recorded_at', '<', scope.to);
+  if (options.outcome) query = query.where('outcome', '=', options.outcome);
+  return query
+    .orderBy('recorded_at', 'desc')
+    .orderBy('id')
+    .limit(options.limit ?? 100)
+    .offset(options.offset ?? 0)
+    .execute();
+}
+
+export interface OverrideCount {
+  readonly gate: string;
+  readonly outcome: 'applied' | 'refused';
+  readonly login: string;
+  readonly overrides: number;
+  readonly prs: number;
+}
+
+/** Overrides per gate, outcome and user: who overrides what, how often. */
+export async function overrideCounts(db: Db, scope: InsightsScope): Promise<OverrideCount[]> {
+  const { rows } = await sql<OverrideCount>`
+    SELECT g.gate, o.outcome, o.login, count(*) AS overrides, count(DISTINCT (o.repository_id, o.pr_number)) AS prs
+    FROM overrides o CROSS JOIN LATERAL unnest(o.gates) AS g(gate)
+    WHERE o.repository_id = ANY (${ids(scope)}) AND o.recorded_at >= ${from(scope)} AND o.recorded_at < ${to(scope)}
+    GROUP BY g.gate, o.outcome, o.login
+    ORDER BY overrides DESC, g.gate, o.login`.execute(db);
+  return rows;
+}
+
+export interface ReviewTimes {
+  /** PRs opened in the period that got a first review, and hours from ready for review to it. */
+  readonly reviewed: number;
+  readonly p50FirstReviewHours: number | null;
+  readonly p90FirstReviewHours: number | null;
+  /** PRs merged in the period, and hours from opened to merged. */
+  readonly merged: number;
+  readonly p50LeadTimeHours: number | null;
+  readonly p90LeadTimeHours: number | null;
+}
+
+/** Time to first review (from ready for review, or opened) and opened-to-merged lead time. */
+export async function reviewTimes(db: Db, scope: InsightsScope): Promise<ReviewTimes> {
+  const wait = hours(sql`first_review_at - COALESCE(ready_at, opened_at)`);
+  const lead = hours(sql`merged_at - opened_at`);
+  const [review, merge] = await Promise.all([
+    sql<{ n: number; p50: number | null; p90: number | null }>`
+      SELECT count(*) AS n, percentile_cont(0.5) WITHIN GROUP (ORDER BY ${wait}) AS p50, percentile_cont(0.9) WITHIN GROUP (ORDER BY ${wait}) AS p90
+      FROM pull_requests
+      WHERE repository_id = ANY (${ids(scope)}) AND opened_at >= ${from(scope)} AND opened_at < ${to(scope)} AND first_review_at IS NOT NULL`.execute(db),
+    sql<{ n: number; p50: number | null; p90: number | null }>`
+      SELECT count(*) AS n, percentile_cont(0.5) WITHIN GROUP (ORDER BY ${lead}) AS p50, percentile_cont(0.9) WITHIN GROUP (ORDER BY ${lead}) AS p90
+      FROM pull_requests
+      WHERE repository_id = ANY (${ids(scope)}) AND merged_at >= ${from(scope)} AND merged_at < ${to(scope)} AND opened_at IS NOT NULL`.execute(db),
+  ]);
+  const r = review.rows[0]!;
+  const m = merge.rows[0]!;
+  return { reviewed: r.n, p50FirstReviewHours: round1(r.p50), p90FirstReviewHours: round1(r.p90), merged: m.n, p50LeadTimeHours: round1(m.p50), p90LeadTimeHours: round1(m.p90) };
+}
+
+export interface ReviewWeek {
+  readonly week: string;
+  readonly reviewed: number;
+  readonly p50FirstReviewHours: number | null;
+  readonly p90FirstReviewHours: number | null;
+}
+
+/** Time to first review per week the PRs were opened. */
+export async function reviewTimesByWeek(db: Db, scope: InsightsScope): Promise<ReviewWeek[]> {
+  const wait = hours(sql`first_review_at - COALESCE(ready_at, opened_at)`);
+  const { rows } = await sql<{ week: string; reviewed: number; p50: number | null; p90: number | null }>`
+    SELECT ${byWeekOf('opened_at').week} AS week, count(*) AS reviewed,
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY ${wait}) AS p50, percentile_cont(0.9) WITHIN GROUP (ORDER BY ${wait}) AS p90
+    FROM pull_requests
+    WHERE repository_id = ANY (${ids(scope)}) AND opened_at >= ${from(scope)} AND opened_at < ${to(scope)} AND first_review_at IS NOT NULL
+    GROUP BY ${byWeekOf('opened_at').group} ORDER BY 1`.execute(db);
+  return rows.map((r) => ({ week: r.week, reviewed: r.reviewed, p50FirstReviewHours: round1(r.p50), p90FirstReviewHours: round1(r.p90) }));
+}
+
+export interface PullRequestListing {
+  readonly repositoryId: number;
+  readonly repository: string;
+  readonly number: number;
+  readonly title: string | null;
+  readonly author: string | null;
+  readonly state: 'open' | 'closed' | 'merged';
+  readonly openedAt: Date | null;
+  readonly mergedAt: Date | null;
+  /** For the slowest list: hours waited for a first review (till `to` when none yet). */
+  readonly waitHours: number | null;
+  readonly countedLines: number | null;
+  readonly countedFiles: number | null;
+}
+
+/**
+ * The listed PRs' details, for keys found first from an index alone (a top-N over tens of
+ * thousands of PRs would otherwise read every candidate's row).
+ */
+async function listing(db: Db, keys: RawBuilder<unknown>, extra: RawBuilder<unknown>, order: RawBuilder<unknown>): Promise<PullRequestListing[]> {
+  const { rows } = await sql<PullRequestListing>`
+    WITH top AS (${keys})
+    SELECT p.repository_id AS "repositoryId", p.repository, p.pr_number AS number, p.title, p.author, p.state,
+      p.opened_at AS "openedAt", p.merged_at AS "mergedAt", p.counted_lines AS "countedLines", p.counted_files AS "countedFiles", ${extra}
+    FROM top JOIN pull_requests p USING (repository_id, pr_number)
+    ORDER BY ${order}`.execute(db);
+  return rows;
+}
+
+/** PRs opened in the period that waited longest for a first review (still waiting ones count up to `to`); drafts excluded. */
+export async function slowestToReview(db: Db, scope: InsightsScope, limit = 10): Promise<PullRequestListing[]> {
+  const wait = hours(sql`LEAST(COALESCE(first_review_at, ${to(scope)}), COALESCE(closed_at, ${to(scope)}), ${to(scope)}) - COALESCE(ready_at, opened_at)`);
+  const keys = sql`
+    SELECT repository_id, pr_number, ${wait} AS wait_hours
+    FROM pull_requests
+    WHERE repository_id = ANY (${ids(scope)}) AND opened_at >= ${from(scope)} AND opened_at < ${to(scope)} AND draft IS NOT TRUE
+      AND (first_review_at IS NOT NULL OR state = 'open')
+    ORDER BY wait_hours DESC NULLS LAST, repository_id, pr_number
+    LIMIT ${limit}`;
+  return listing(db, keys, sql`round(top.wait_hours::numeric, 1) AS "waitHours"`, sql`top.wait_hours DESC NULLS LAST, p.repository, p.pr_number`);
+}
+
+/** The largest PRs merged in the period, by counted lines. */
+export async function largestMerged(db: Db, scope: InsightsScope, limit = 10): Promise<PullRequestListing[]> {
+  const keys = sql`
+    SELECT repository_id, pr_number, counted_lines
+    FROM pull_requests
+    WHERE repository_id = ANY (${ids(scope)}) AND merged_at >= ${from(scope)} AND merged_at < ${to(scope)} AND counted_lines IS NOT NULL
+    ORDER BY counted_lines DESC, repository_id, pr_number
+    LIMIT ${limit}`;
+  return listing(db, keys, sql`NULL::numeric AS "waitHours"`, sql`p.counted_lines DESC, p.repository, p.pr_number`);
+}
+
+export interface WhatIfCandidate {
+  readonly maxLines: number;
+  readonly maxFiles: number;
+  /** Count with the default exclude list (lock files, snapshots, …) on, or off. */
+  readonly defaultExcludes: boolean;
+}
+
+export interface WhatIfRow {
+  readonly repositoryId: number;
+  readonly repository: string;
+  /** PRs of the period with batch-size figures. */
+  readonly prs: number;
+  /** …that batch-size failed under the setting in force (latest evaluation; failed, warned or overridden). */
+  readonly failingNow: number;
+  /** …that the candidate would fail. */
+  readonly wouldFail: number;
+  /** The setting in force (most frequent over the period's PRs). */
+  readonly currentMaxLines: number | null;
+  readonly currentMaxFiles: number | null;
+}
+
+/** What share of the period's PRs a candidate `max_lines` / `max_files` would have failed, per repository. */
+export async function whatIf(db: Db, scope: InsightsScope, candidate: WhatIfCandidate): Promise<WhatIfRow[]> {
+  const lines = candidate.defaultExcludes ? sql`lines_default_excludes_on` : sql`lines_default_excludes_off`;
+  const files = candidate.defaultExcludes ? sql`files_default_excludes_on` : sql`files_default_excludes_off`;
+  const { rows } = await sql<WhatIfRow>`
+    SELECT s.*, r.full_name AS repository FROM (
+      SELECT p.repository_id AS "repositoryId", count(*) AS prs,
+        count(*) FILTER (WHERE ${has(sql.ref('p.gates_failing'), 'batch-size')}) AS "failingNow",
+        count(*) FILTER (WHERE ${lines} > ${candidate.maxLines} OR ${files} > ${candidate.maxFiles}) AS "wouldFail",
+        mode() WITHIN GROUP (ORDER BY p.max_lines) AS "currentMaxLines",
+        mode() WITHIN GROUP (ORDER BY p.max_files) AS "currentMaxFiles"
+      FROM pull_requests p
+      WHERE ${activeIn(scope)} AND p.counted_lines IS NOT NULL
+      GROUP BY p.repository_id
+    ) s JOIN repositories r ON r.id = s."repositoryId"
+    ORDER BY repository, s."repositoryId"`.execute(db);
+  return rows;
+}
+
+export interface RepositorySummary {
+  readonly repositoryId: number;
+  readonly repository: string;
+  readonly prs: number;
+  readonly merged: number;
+  /** PRs blocked by any gate at least once. */
+  readonly blocked: number;
+  readonly p50Lines: number | null;
+}
+
+/** The organisation view's table: one row per repository of the scope with PRs in the period. */
+export async function repositorySummaries(db: Db, scope: InsightsScope): Promise<RepositorySummary[]> {
+  const { rows } = await sql<RepositorySummary>`
+    SELECT s.*, r.full_name AS repository FROM (
+      SELECT p.repository_id AS "repositoryId", count(*) AS prs,
+        count(*) FILTER (WHERE p.merged_at IS NOT NULL) AS merged,
+        count(*) FILTER (WHERE p.gates_blocked <> 0) AS blocked,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY p.counted_lines) AS "p50Lines"
+      FROM pull_requests p
+      WHERE ${activeIn(scope)}
+      GROUP BY p.repository_id
+    ) s JOIN repositories r ON r.id = s."repositoryId"
+    ORDER BY prs DESC, repository, s."repositoryId"`.execute(db);
+  return rows;
+}
+
+export interface RepositoryName {
+  readonly repositoryId: number;
+  readonly repository: string;
+  readonly owner: string;
+  readonly installationId: number;
+  /** When something of it was last recorded (to within a day). */
+  readonly lastSeenAt: Date;
+}
+
+/**
+ * The repositories of the history among `repositoryIds` (those the user can read), with their
+ * latest names: the organisation and repository pickers.
+ */
+export async function repositories(db: Db, repositoryIds: readonly number[]): Promise<RepositoryName[]> {
+  return db
+    .selectFrom('repositories')
+    .select(['id as repositoryId', 'full_name as repository', 'owner', 'installation_id as installationId', 'seen_at as lastSeenAt'])
+    .where(sql<boolean>`id = ANY (${[...repositoryIds]}::bigint[])`)
+    .orderBy('full_name')
+    .orderBy('id')
+    .execute();
+}

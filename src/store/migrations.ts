@@ -1,0 +1,265 @@
+/**
+ * Versioned, forward-only migrations, run at start by every replica.
+ *
+ * Kysely's `Migrator` takes a PostgreSQL advisory lock on one connection and applies every pending
+ * migration in one transaction (DDL is transactional in PostgreSQL): two replicas starting together
+ * apply each migration once; the second waits, then finds nothing to do. A migration is never
+ * edited or removed once released; a change is a new migration with the next number. There is no
+ * `down`: to go back, restore a backup (docs/deploy.md).
+ *
+ * The SQL is static text (no value is ever interpolated); it must run on PostgreSQL 15 and on the
+ * embedded PGlite alike.
+ */
+import { Migrator, sql, type Kysely, type Migration, type MigrationResultSet } from 'kysely';
+
+/** Kysely keeps the applied migrations here. */
+export const MIGRATION_TABLE = 'history_migrations';
+export const MIGRATION_LOCK_TABLE = 'history_migrations_lock';
+
+/** What the period's aggregates read of a pull request, beside its repository and last evaluation. */
+const ACTIVE_COLUMNS = [
+  'first_evaluated_at',
+  'merged_at',
+  'gates_evaluated',
+  'gates_passed',
+  'gates_failing',
+  'gates_blocked',
+  'gates_warned',
+  'gates_overridden',
+  'counted_lines',
+  'lines_default_excludes_on',
+  'files_default_excludes_on',
+  'lines_default_excludes_off',
+  'files_default_excludes_off',
+  'max_lines',
+  'max_files',
+  'failure_keys',
+].join(', ');
+
+/** The columns that name a pull request, first in every table of pull requests (`pullRequestColumns` in writer.ts). */
+const PULL_REQUEST_KEY = `repository_id bigint NOT NULL,
+    pr_number integer NOT NULL,
+    repository text NOT NULL,
+    owner text NOT NULL,
+    installation_id bigint NOT NULL`;
+
+const statements = (...sqls: string[]): Migration => ({
+  async up(db) {
+    for (const text of sqls) await sql.raw(text).execute(db);
+  },
+});
+
+/**
+ * The history schema, version 1. Index choices (docs/deploy.md, "Indexes and queries"): every
+ * insights query filters by repository ids (what the signed-in user may read) and a time range,
+ * so each table it reads has an index by `(repository_id, time)` and one by time alone (for scopes
+ * that cover most of an organisation). Weekly counts come from `pull_request_weeks` (one row per
+ * pull request and week) and per-PR figures from `pull_requests`, whose covering indexes hold
+ * everything the period's aggregates read, gates as bit masks and failure reasons as keys into
+ * `failure_patterns`: those views read an index only, never a table. `evaluations` (indexed by
+ * pull request) and `gate_results` (by evaluation) are the record behind the figures; no view
+ * scans them. BRIN indexes on time serve the retention deletes at almost no space.
+ */
+const initial = statements(
+  // A failure reason's key: the first 64 bits of SHA-256 over the gate and the reason's pattern.
+  // Computed by the database alone (writes and reads agree by construction); SHA-256 rather than
+  // md5, which servers in FIPS mode refuse.
+  `CREATE FUNCTION history_failure_key(gate text, pattern text) RETURNS bigint
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS $$ SELECT ('x' || left(encode(sha256(convert_to(gate || E'\\n' || pattern, 'UTF8')), 'hex'), 16))::bit(64)::bigint $$`,
+  // The keys of a pull request's failure reasons (`{"gate": [pattern, reason], …}`), sorted.
+  `CREATE FUNCTION history_failure_keys(reasons jsonb) RETURNS bigint[]
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    AS $$ SELECT COALESCE(array_agg(history_failure_key(key, value ->> 0) ORDER BY 1), '{}') FROM jsonb_each(reasons) $$`,
+
+  `CREATE TABLE repositories (
+    id bigint PRIMARY KEY,
+    full_name text NOT NULL,
+    owner text NOT NULL,
+    installation_id bigint NOT NULL,
+    named_at timestamptz NOT NULL,
+    seen_at timestamptz NOT NULL
+  )`,
+  `CREATE INDEX repositories_owner ON repositories (owner)`,
+
+  `CREATE TABLE evaluations (
+    id uuid PRIMARY KEY,
+    ${PULL_REQUEST_KEY},
+    head_sha text NOT NULL,
+    author text,
+    author_is_bot boolean,
+    evaluated_at timestamptz NOT NULL,
+    trigger_event text NOT NULL,
+    delivery_id text NOT NULL,
+    verdict text NOT NULL CHECK (verdict IN ('evaluated', 'skipped', 'config-error', 'error')),
+    conclusion text NOT NULL CHECK (conclusion IN ('success', 'failure', 'neutral')),
+    title text NOT NULL
+  )`,
+  `CREATE INDEX evaluations_pull_request ON evaluations (repository_id, pr_number, evaluated_at)`,
+  `CREATE INDEX evaluations_time ON evaluations USING brin (evaluated_at)`,
+
+  `CREATE TABLE gate_results (
+    evaluation_id uuid NOT NULL,
+    gate_id text NOT NULL,
+    repository_id bigint NOT NULL,
+    pr_number integer NOT NULL,
+    evaluated_at timestamptz NOT NULL,
+    mode text NOT NULL CHECK (mode IN ('block', 'warn')),
+    status text NOT NULL CHECK (status IN ('pass', 'fail', 'warn', 'skipped', 'overridden')),
+    reason text NOT NULL,
+    counted_lines integer,
+    counted_files integer,
+    excluded_lines integer,
+    excluded_files integer,
+    lines_default_excludes_on integer,
+    files_default_excludes_on integer,
+    lines_default_excludes_off integer,
+    files_default_excludes_off integer,
+    max_lines integer,
+    max_files integer,
+    ticket_found boolean,
+    ticket_where text,
+    source_files integer,
+    test_files integer,
+    commits integer,
+    unsigned_commits integer,
+    owned_files integer,
+    owners_pending integer,
+    files_awaiting_review integer,
+    truncated boolean,
+    PRIMARY KEY (evaluation_id, gate_id)
+  )`,
+  `CREATE INDEX gate_results_time ON gate_results USING brin (evaluated_at)`,
+
+  `CREATE TABLE overrides (
+    id uuid PRIMARY KEY,
+    ${PULL_REQUEST_KEY},
+    head_sha text NOT NULL,
+    outcome text NOT NULL CHECK (outcome IN ('applied', 'refused')),
+    login text NOT NULL,
+    gates text[] NOT NULL,
+    reason text NOT NULL,
+    comment_url text NOT NULL,
+    refusal text,
+    commented_at timestamptz,
+    recorded_at timestamptz NOT NULL
+  )`,
+  `CREATE INDEX overrides_repository_time ON overrides (repository_id, recorded_at)`,
+
+  `CREATE TABLE pull_requests (
+    ${PULL_REQUEST_KEY},
+    author text,
+    author_is_bot boolean,
+    base_ref text,
+    title text,
+    details_at timestamptz,
+    state text NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'closed', 'merged')),
+    state_at timestamptz,
+    draft boolean,
+    opened_at timestamptz,
+    ready_at timestamptz,
+    first_review_at timestamptz,
+    first_approval_at timestamptz,
+    closed_at timestamptz,
+    merged_at timestamptz,
+    first_evaluated_at timestamptz,
+    last_evaluated_at timestamptz,
+    evaluations integer NOT NULL DEFAULT 0,
+    last_head_sha text,
+    last_verdict text,
+    last_conclusion text,
+    gates_evaluated integer NOT NULL DEFAULT 0,
+    gates_passed integer NOT NULL DEFAULT 0,
+    gates_failing integer NOT NULL DEFAULT 0,
+    gates_blocked integer NOT NULL DEFAULT 0,
+    gates_warned integer NOT NULL DEFAULT 0,
+    gates_overridden integer NOT NULL DEFAULT 0,
+    gate_statuses jsonb NOT NULL DEFAULT '{}',
+    failure_reasons jsonb NOT NULL DEFAULT '{}',
+    failure_keys bigint[] NOT NULL DEFAULT '{}',
+    counted_lines integer,
+    counted_files integer,
+    lines_default_excludes_on integer,
+    files_default_excludes_on integer,
+    lines_default_excludes_off integer,
+    files_default_excludes_off integer,
+    max_lines integer,
+    max_files integer,
+    updated_at timestamptz NOT NULL,
+    PRIMARY KEY (repository_id, pr_number)
+  )`,
+  // Covering, for the period's aggregates (gate shares, compliance, top reasons, what-if, summaries).
+  `CREATE INDEX pull_requests_repository_active ON pull_requests (repository_id, last_evaluated_at) INCLUDE (${ACTIVE_COLUMNS})`,
+  `CREATE INDEX pull_requests_active ON pull_requests (last_evaluated_at) INCLUDE (repository_id, ${ACTIVE_COLUMNS})`,
+  // Covering, by repository and by time (a few repositories, or most of an organisation): review
+  // times, merged sizes, lead times and the largest and slowest lists are read from an index alone.
+  `CREATE INDEX pull_requests_repository_opened ON pull_requests (repository_id, opened_at) INCLUDE (ready_at, first_review_at)`,
+  `CREATE INDEX pull_requests_opened ON pull_requests (opened_at) INCLUDE (repository_id, pr_number, ready_at, first_review_at, closed_at, state, draft)`,
+  `CREATE INDEX pull_requests_repository_merged ON pull_requests (repository_id, merged_at) INCLUDE (opened_at, counted_lines, counted_files) WHERE merged_at IS NOT NULL`,
+  `CREATE INDEX pull_requests_merged ON pull_requests (merged_at) INCLUDE (repository_id, pr_number, opened_at, counted_lines, counted_files) WHERE merged_at IS NOT NULL`,
+  `CREATE INDEX pull_requests_updated ON pull_requests USING brin (updated_at)`,
+
+  `CREATE TABLE pull_request_weeks (
+    repository_id bigint NOT NULL,
+    week date NOT NULL,
+    pr_number integer NOT NULL,
+    owner text NOT NULL,
+    evaluations integer NOT NULL,
+    gates_evaluated integer NOT NULL,
+    gates_failed integer NOT NULL,
+    gates_warned integer NOT NULL,
+    gates_overridden integer NOT NULL,
+    PRIMARY KEY (repository_id, week, pr_number) INCLUDE (evaluations, gates_evaluated, gates_failed, gates_warned, gates_overridden)
+  )`,
+  `CREATE INDEX pull_request_weeks_week ON pull_request_weeks USING brin (week)`,
+
+  `CREATE TABLE open_pull_requests (
+    ${PULL_REQUEST_KEY},
+    head_sha text NOT NULL,
+    captured_at timestamptz NOT NULL,
+    snapshot jsonb NOT NULL,
+    bytes integer NOT NULL,
+    file_hashes text[] NOT NULL,
+    PRIMARY KEY (repository_id, pr_number)
+  )`,
+  `CREATE INDEX open_pull_requests_owner ON open_pull_requests (owner)`,
+
+  `CREATE TABLE failure_patterns (
+    key bigint PRIMARY KEY,
+    gate_id text NOT NULL,
+    pattern text NOT NULL,
+    example text NOT NULL,
+    seen_at timestamptz NOT NULL
+  )`,
+
+  `CREATE TABLE snapshot_files (
+    hash text PRIMARY KEY,
+    text text NOT NULL,
+    stored_at timestamptz NOT NULL
+  )`,
+);
+
+/** Every migration, by name; names sort in the order they apply. */
+export const MIGRATIONS: Readonly<Record<string, Migration>> = {
+  '0001_history': initial,
+};
+
+/**
+ * Applies every pending migration under the advisory lock. Throws (with the failed migration's
+ * name) when one fails; nothing of it is applied then.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run on any schema version
+export async function migrate(db: Kysely<any>, migrations: Readonly<Record<string, Migration>> = MIGRATIONS): Promise<MigrationResultSet> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => ({ ...migrations }) },
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: MIGRATION_LOCK_TABLE,
+  });
+  const result = await migrator.migrateToLatest();
+  if (result.error) {
+    const failed = result.results?.find((r) => r.status === 'Error')?.migrationName;
+    throw new Error(`history migration ${failed ?? '(none)'} failed`, { cause: result.error });
+  }
+  return result;
+}

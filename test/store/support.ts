@@ -1,0 +1,138 @@
+/**
+ * The history tests run against both backends: the embedded PGlite (in memory) and a real
+ * PostgreSQL server that the test file starts itself (bench/postgres-server.ts) on a free port.
+ * Without PostgreSQL installed the server tests are skipped, except under CI, where they fail:
+ * `.ci/run` installs it.
+ */
+import { Writable } from 'node:stream';
+import { sql } from 'kysely';
+import { pino, type Logger } from 'pino';
+import { findPostgresBin, PostgresServer } from '../../bench/postgres-server.js';
+import { runGates } from '../../src/pipeline/evaluate.js';
+import { DEFAULT_CONFIG, type QualityGatesConfig } from '../../gates/config.js';
+import { createMetrics } from '../../src/ops/metrics.js';
+import type { PullRequestSnapshot } from '../../gates/snapshot.js';
+import { openDatabase, type OpenedDatabase } from '../../src/store/database.js';
+import { migrate } from '../../src/store/migrations.js';
+import { evaluationRecord } from '../../src/store/record-builders.js';
+import type { EvaluationRecord, OverrideRecord, PullRequestFacts, PullRequestRecord, RepositoryKey } from '../../src/store/records.js';
+import { aSnapshot } from '../support/builders.js';
+
+export const POSTGRES_BIN = findPostgresBin();
+if (!POSTGRES_BIN) {
+  if (process.env.CI) throw new Error('PostgreSQL is not installed; .ci/run installs it (apt-get install postgresql). The history server tests cannot be skipped in CI.');
+  console.warn('PostgreSQL not found: skipping the history tests against a server (install it with `apt-get install postgresql`)');
+}
+
+export type BackendKind = 'embedded' | 'server';
+/** The backends to run a `describe.each` over. */
+export const BACKENDS: readonly BackendKind[] = POSTGRES_BIN ? ['embedded', 'server'] : ['embedded'];
+
+/** Opening PGlite runs initdb in WebAssembly: seconds, more on a busy machine. */
+export const OPEN_TIMEOUT_MS = 180_000;
+
+export const silent: Logger = pino({ level: 'silent' });
+
+/** A logger whose JSON lines the test can read. */
+export function capturingLog(): { log: Logger; lines: () => Record<string, unknown>[] } {
+  const lines: string[] = [];
+  const log = pino({ level: 'debug' }, new Writable({ write: (chunk, _e, done) => (lines.push(...String(chunk).split('\n').filter(Boolean)), done()) }));
+  return { log, lines: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
+}
+
+/** One database per test file: the embedded one in memory, or a new database on a server this file started. */
+export class TestDatabase {
+  private constructor(
+    readonly kind: BackendKind,
+    readonly opened: OpenedDatabase,
+    readonly server: PostgresServer | undefined,
+    readonly url: string | undefined,
+  ) {}
+
+  static async open(kind: BackendKind): Promise<TestDatabase> {
+    if (kind === 'embedded') {
+      const opened = await openDatabase({ dataDir: ':memory:' }, silent);
+      await migrate(opened.db);
+      return new TestDatabase(kind, opened, undefined, undefined);
+    }
+    const server = await PostgresServer.start({ bin: POSTGRES_BIN });
+    const url = await server.createDatabase('history_test');
+    const opened = await openDatabase({ databaseUrl: url }, silent);
+    await migrate(opened.db);
+    return new TestDatabase(kind, opened, server, url);
+  }
+
+  get db() {
+    return this.opened.db;
+  }
+
+  /** Empties every history table. */
+  async reset(): Promise<void> {
+    await sql`TRUNCATE repositories, evaluations, gate_results, overrides, pull_requests, pull_request_weeks, open_pull_requests, snapshot_files, failure_patterns`.execute(this.db);
+  }
+
+  async count(table: string): Promise<number> {
+    const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM ${sql.table(table)}`.execute(this.db);
+    return rows[0]!.n;
+  }
+
+  async close(): Promise<void> {
+    await this.opened.close();
+    await this.server?.destroy();
+  }
+}
+
+export const REPO: RepositoryKey = { id: 4242, fullName: 'Acme/api', installationId: 7 };
+
+let deliveries = 0;
+
+/** An evaluation record as the app would build it: the gates run on `pr` under `config`. */
+export function anEvaluation(
+  options: {
+    pr?: Partial<PullRequestSnapshot>;
+    at?: string;
+    repository?: RepositoryKey;
+    delivery?: string;
+    config?: QualityGatesConfig;
+    overrides?: OverrideRecord[];
+    repoConfig?: string | null;
+  } = {},
+): EvaluationRecord {
+  const pr = aSnapshot(options.pr);
+  return evaluationRecord({
+    repository: options.repository ?? REPO,
+    number: pr.number,
+    headSha: pr.headSha,
+    event: 'pull_request.synchronize',
+    deliveryId: options.delivery ?? `delivery-${++deliveries}`,
+    at: Date.parse(options.at ?? '2026-03-02T10:00:00Z'),
+    verdict: { kind: 'evaluated', outcomes: runGates(pr, options.config ?? DEFAULT_CONFIG), notes: [] },
+    pr,
+    overrides: options.overrides,
+    repoConfig: options.repoConfig,
+  });
+}
+
+/** A life event of pull request `number`. */
+export function aLifeEvent(number: number, at: string, facts: PullRequestFacts, repository: RepositoryKey = REPO): PullRequestRecord {
+  return { repository, number, at, facts };
+}
+
+export function historyMetrics() {
+  const metrics = createMetrics({ defaultMetrics: false });
+  return { metrics, value: async (name: string, labels: Record<string, string> = {}) => metricValue(metrics.registry, name, labels) };
+}
+
+async function metricValue(registry: ReturnType<typeof createMetrics>['registry'], name: string, labels: Record<string, string>): Promise<number> {
+  const metric = await registry.getSingleMetric(name)?.get();
+  const match = metric?.values.find((v) => Object.entries(labels).every(([k, l]) => (v.labels as Record<string, unknown>)[k] === l) && !(v as { metricName?: string }).metricName?.endsWith('_bucket'));
+  return match?.value ?? 0;
+}
+
+export async function until(what: () => Promise<boolean> | boolean, timeoutMs = 20_000, message = 'condition not reached in time'): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await what())) {
+    if (Date.now() > deadline) throw new Error(message);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
