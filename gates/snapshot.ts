@@ -100,16 +100,6 @@ export interface BaseFile {
   readonly truncated: boolean;
 }
 
-/** A check run that this app already posted on the head commit. */
-export interface ExistingCheckRun {
-  readonly id: number;
-  readonly name: string;
-  readonly status: string;
-  readonly conclusion: string | null;
-  /** Fingerprint of the output we wrote last time (see `src/checks/writer.ts`). */
-  readonly externalId: string | null;
-}
-
 export interface PullRequestSnapshot {
   /**
    * Who built the snapshot, so gates can word a fix for where it is read: absent (or `github`)

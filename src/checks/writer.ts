@@ -11,8 +11,17 @@
  * (src/checks/redis-run-memory.ts), since the next evaluation of a PR may run elsewhere.
  */
 import { createHash } from 'node:crypto';
-import type { ExistingCheckRun } from '../../gates/snapshot.js';
 import type { CheckConclusion } from './verdict.js';
+
+/** A check run that this app already posted on the head commit. */
+export interface ExistingCheckRun {
+  readonly id: number;
+  readonly name: string;
+  readonly status: string;
+  readonly conclusion: string | null;
+  /** Fingerprint of the output we wrote last time (see `fingerprint` below). */
+  readonly externalId: string | null;
+}
 
 export interface DesiredRun {
   readonly name: string;

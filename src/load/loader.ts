@@ -6,8 +6,9 @@
  */
 import type { ConfigSource } from './config/resolve.js';
 import { CONFIG_PATH } from '../../gates/config.js';
-import { GITHUB_LIMITS, type BaseFile, type ChangedFile, type ChangeType, type CommitInfo, type ExistingCheckRun, type PullRequestSnapshot, type Review, type ReviewState } from '../../gates/snapshot.js';
+import { GITHUB_LIMITS, type BaseFile, type ChangedFile, type ChangeType, type CommitInfo, type PullRequestSnapshot, type Review, type ReviewState } from '../../gates/snapshot.js';
 import { BASE_FILES_QUERY, PAGE_QUERY, PULL_BASE_QUERY, SNAPSHOT_QUERY } from './queries.js';
+import type { ExistingCheckRun } from '../checks/writer.js';
 
 /** Sends one GraphQL document. Rejections carry partial `data` and `errors` like Octokit's `GraphqlResponseError`. */
 export type GraphqlClient = (query: string, variables: Record<string, unknown>) => Promise<unknown>;

@@ -12,7 +12,7 @@ import { resolveConfig } from '../load/config/resolve.js';
 import { CONFIG_PATH, type QualityGatesConfig } from '../../gates/config.js';
 import { renderCheckRun, renderGateRun, withTwinNote, type TwinLine, type TwinNote } from '../checks/render.js';
 import { conclusionOf, gateConclusion, mostRestrictive, outcomeOf, titleOf, type CheckConclusion, type GateOutcome, type Preview, type Verdict } from '../checks/verdict.js';
-import { recordedPulls, RunMemory, writeRun, type ChecksApi, type DesiredRun, type RunStore, type RunTarget, type WriteResult } from '../checks/writer.js';
+import { recordedPulls, RunMemory, writeRun, type ChecksApi, type DesiredRun, type ExistingCheckRun, type RunStore, type RunTarget, type WriteResult } from '../checks/writer.js';
 import { loadPullHead, loadPullRequest, LoadError, type GraphqlClient, type LoadedPullRequest, type RawFileReader, type TwinRef } from '../load/loader.js';
 import { teamsNeeded } from '../../gates/codeowners-review/index.js';
 import type { TeamCache } from '../load/teams.js';
@@ -20,7 +20,7 @@ import { RateLimitedError } from '../load/client.js';
 import { EXTENDS_QUERY } from '../load/queries.js';
 import type { Metrics } from '../ops/metrics.js';
 import { BASE_CONFIGS, PREPARE_FRESH, type PreparedSource } from './prepared-configs.js';
-import type { ExistingCheckRun, PullRequestSnapshot } from '../../gates/snapshot.js';
+import type { PullRequestSnapshot } from '../../gates/snapshot.js';
 
 /**
  * An evaluation of a head commit, asked for by an event of pull request `number`. Jobs of one
