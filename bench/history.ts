@@ -21,7 +21,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { sql, type Kysely } from 'kysely';
 import { pino } from 'pino';
 import { DEFAULT_CONFIG } from '../gates/config.js';
-import { runGates } from '../src/pipeline/evaluate.js';
+import { runGates } from '../src/pipeline/run-gates.js';
 import { createMetrics } from '../src/ops/metrics.js';
 import { openDatabase, type OpenedDatabase } from '../src/store/database.js';
 import { startHistory } from '../src/store/history.js';

@@ -20,7 +20,7 @@ import { MAX_GLOBS_PER_LIST, MAX_TICKET_PATTERNS } from '../gates/config-fields.
 import { findCommand } from '../src/server/commands.js';
 import { MAX_CONFIG_BYTES, parseConfigText } from '../src/load/config/parse.js';
 import { QualityGatesConfig } from '../gates/config.js';
-import { runGates } from '../src/pipeline/evaluate.js';
+import { runGates } from '../src/pipeline/run-gates.js';
 import { PREPARE_FRESH } from '../src/pipeline/prepared-configs.js';
 import type { GateOutcome } from '../src/checks/verdict.js';
 import type { ChangedFile, PullRequestSnapshot } from '../gates/snapshot.js';

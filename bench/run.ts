@@ -28,7 +28,7 @@ import { join } from 'node:path';
 import { GATES } from '../gates/registry.js';
 import { renderCheckRun } from '../src/checks/render.js';
 import { DEFAULT_CONFIG } from '../gates/config.js';
-import { runGates } from '../src/pipeline/evaluate.js';
+import { runGates } from '../src/pipeline/run-gates.js';
 import { Fleet, NO_REQUESTS, countRequests, type RequestCounts } from './fleet.js';
 import { heavySnapshot } from './gate-snapshot.js';
 import { HOSTILE_BUDGET_MS, hostileInputs, type HostileTiming } from './hostile.js';

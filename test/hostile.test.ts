@@ -11,7 +11,7 @@ import { renderCheckRun, renderGateRun, renderText, CHECK_LIMITS } from '../src/
 import { outcomeOf } from '../src/checks/verdict.js';
 import { parseConfigText, PROBLEM_FORMS } from '../src/load/config/parse.js';
 import { DEFAULT_CONFIG } from '../gates/config.js';
-import { runGates } from '../src/pipeline/evaluate.js';
+import { runGates } from '../src/pipeline/run-gates.js';
 import { autolinks, autolinksInTitle } from './support/autolinks.js';
 import { aCommit, aFile, aReview, aSnapshot, capped } from './support/builders.js';
 

@@ -6,12 +6,12 @@
  */
 import { setImmediate } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { GATES, type GateDefinition, type GateId, type GateResult, type Text } from '../../gates/registry.js';
+import type { GateId } from '../../gates/registry.js';
 import type { ConfigResult } from '../load/config/resolve.js';
 import { resolveConfig } from '../load/config/resolve.js';
 import { CONFIG_PATH, type QualityGatesConfig } from '../../gates/config.js';
 import { renderCheckRun, renderGateRun, withTwinNote, type TwinLine, type TwinNote } from '../checks/render.js';
-import { conclusionOf, gateConclusion, mostRestrictive, outcomeOf, titleOf, type CheckConclusion, type GateOutcome, type Preview, type Verdict } from '../checks/verdict.js';
+import { conclusionOf, gateConclusion, mostRestrictive, titleOf, type CheckConclusion, type Preview, type Verdict } from '../checks/verdict.js';
 import { recordedPulls, RunMemory, writeRun, type ChecksApi, type DesiredRun, type ExistingCheckRun, type RunStore, type RunTarget, type WriteResult } from '../checks/writer.js';
 import { loadPullHead, loadPullRequest, LoadError, type GraphqlClient, type LoadedPullRequest, type RawFileReader, type TwinRef } from '../load/loader.js';
 import { teamsNeeded } from '../../gates/codeowners-review/index.js';
@@ -19,7 +19,8 @@ import type { TeamCache } from '../load/teams.js';
 import { RateLimitedError } from '../load/client.js';
 import { EXTENDS_QUERY } from '../load/queries.js';
 import type { Metrics } from '../ops/metrics.js';
-import { BASE_CONFIGS, PREPARE_FRESH, type PreparedSource } from './prepared-configs.js';
+import { PREPARE_FRESH } from './prepared-configs.js';
+import { enabledGates, skipReason, verdictFor } from './run-gates.js';
 import type { PullRequestSnapshot } from '../../gates/snapshot.js';
 
 /**
@@ -77,60 +78,6 @@ export interface EvaluationReport {
   readonly writes: number;
 }
 
-/** Gates the config enables (mode not `off`), in registry order, with their resolved mode. */
-export function enabledGates(config: QualityGatesConfig): { gate: GateDefinition<unknown>; mode: 'block' | 'warn'; cfg: unknown }[] {
-  return GATES.flatMap((gate) => {
-    const cfg = config.gates[gate.id as GateId] as { mode?: 'block' | 'warn' | 'off' };
-    const mode = cfg.mode ?? config.defaults.mode;
-    return mode === 'off' ? [] : [{ gate: gate as GateDefinition<unknown>, mode, cfg }];
-  });
-}
-
-/**
- * Runs the enabled gates; a gate that throws fails closed, visibly. `prepared` gives each gate's
- * compiled config: the shared cache for the base branch's config, `PREPARE_FRESH` for a proposed one.
- */
-export function runGates(pr: PullRequestSnapshot, config: QualityGatesConfig, prepared: PreparedSource = BASE_CONFIGS): GateOutcome[] {
-  return enabledGates(config).map(({ gate, mode, cfg }) => {
-    let res: GateResult;
-    try {
-      res = gate.evaluate(pr, cfg, prepared.prepared(gate, cfg));
-    } catch (error) {
-      res = {
-        status: 'fail',
-        reason: 'The gate could not evaluate this pull request',
-        details: [{ kind: 'paragraph', text: `Internal error: ${error instanceof Error ? error.message : String(error)}` }],
-        fix: [{ kind: 'paragraph', text: 'This is a fault in Quality Gates, not in the pull request. Re-run the check; if it persists, report it to the operators with the head commit.' }],
-      };
-    }
-    return outcomeOf(gate.id, gate.title, mode, res);
-  });
-}
-
-/** Why a PR is not evaluated (SPEC §4 `skip`), or undefined. */
-export function skipReason(pr: PullRequestSnapshot, config: QualityGatesConfig): { title: string; reason: Text } | undefined {
-  if (config.skip.drafts && pr.isDraft) {
-    return { title: 'Skipped: draft pull request', reason: 'This pull request is a draft; the gates run when it is marked ready for review.' };
-  }
-  const author = pr.author.login.toLowerCase();
-  if (config.skip.authors.some((a) => a.toLowerCase() === author)) {
-    return { title: `Skipped: author ${pr.author.login} is exempt`, reason: ['The author ', { code: pr.author.login }, ' is listed in ', { code: 'skip.authors' }, '; no gate applies.'] };
-  }
-  const label = pr.labels.find((l) => config.skip.labels.includes(l));
-  if (label !== undefined) {
-    return { title: `Skipped: label ${label}`, reason: ['This pull request carries the label ', { code: label }, ', listed in ', { code: 'skip.labels' }, '; no gate applies.'] };
-  }
-  return undefined;
-}
-
-/** Notes shown above the gate sections. */
-function notesFor(pr: PullRequestSnapshot): Text[] {
-  const notes: Text[] = [];
-  if (pr.files.truncated) notes.push(`GitHub lists at most ${pr.files.nodes.length.toLocaleString('en-US')} of this pull request's ${pr.totals.changedFiles.toLocaleString('en-US')} changed files; gates that need every file fail rather than pass on a partial list.`);
-  if (pr.commits.truncated) notes.push(`GitHub lists at most ${pr.commits.nodes.length} of this pull request's ${pr.commits.totalCount} commits; gates that need every commit fail rather than pass on a partial list.`);
-  return notes;
-}
-
 /**
  * The effective config: the base branch's file, or with `proposed` the PR's own file (for
  * the preview), whose `_extends` is followed only within this repository and to the org
@@ -174,10 +121,9 @@ async function previewProposedConfig(deps: EvaluationDeps, loaded: LoadedPullReq
   const removed = touched.changeType === 'deleted' || !loaded.proposedConfig;
   if (proposed.kind === 'invalid') return { kind: 'invalid', problems: proposed.problems, removed };
   if (proposed.kind === 'load-error') return { kind: 'unavailable', message: proposed.message, removed };
-  const skip = skipReason(pr, proposed.config);
   await setImmediate();
   // A proposed config's globs are compiled for this preview only, never cached.
-  const verdict: Verdict = skip ? { kind: 'skipped', ...skip } : { kind: 'evaluated', outcomes: runGates(pr, proposed.config, PREPARE_FRESH), notes: [] };
+  const verdict = verdictFor(pr, proposed.config, { prepared: PREPARE_FRESH, notes: false });
   return { kind: 'verdict', verdict, removed };
 }
 
@@ -255,13 +201,12 @@ async function judge(deps: EvaluationDeps, loaded: LoadedPullRequest, job: Evalu
   } else {
     config = configResult.config;
     if (primary) deps.policies?.set(`${job.owner}/${job.repo}`, config.on_error);
-    const skip = skipReason(pr, config);
-    if (skip) {
-      verdict = { kind: 'skipped', ...skip };
+    if (skipReason(pr, config)) {
+      verdict = verdictFor(pr, config);
     } else {
       try {
         pr = await withTeams(deps, pr, config, job.installationId);
-        verdict = { kind: 'evaluated', outcomes: runGates(pr, config), notes: notesFor(pr) };
+        verdict = verdictFor(pr, config);
       } catch (error) {
         const limited = rateLimited(error);
         if (limited) return { deferredUntil: limited.resetAt };

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, type QualityGatesConfig } from '../../gates/config.js';
 import { renderCheckRun } from '../../src/checks/render.js';
 import type { Verdict } from '../../src/checks/verdict.js';
-import { runGates } from '../../src/pipeline/evaluate.js';
+import { runGates } from '../../src/pipeline/run-gates.js';
 import type { PullRequestSnapshot } from '../../gates/snapshot.js';
 import { aCommit, aFile, aReview, aSnapshot, capped } from '../support/builders.js';
 

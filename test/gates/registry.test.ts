@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { GATE_IDS, GATES } from '../../gates/registry.js';
 import { DEFAULT_CONFIG } from '../../gates/config.js';
-import { enabledGates } from '../../src/pipeline/evaluate.js';
+import { enabledGates } from '../../src/pipeline/run-gates.js';
 
 describe('gate registry', () => {
   it('has unique ids, in the order of SPEC §5', () => {

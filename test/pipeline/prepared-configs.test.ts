@@ -7,7 +7,7 @@ import { batchSize } from '../../gates/batch-size/index.js';
 import { BatchSizeConfig } from '../../gates/config-fields.js';
 import type { GateDefinition, Prepared } from '../../gates/registry.js';
 import { DEFAULT_CONFIG } from '../../gates/config.js';
-import { runGates } from '../../src/pipeline/evaluate.js';
+import { runGates } from '../../src/pipeline/run-gates.js';
 import { BASE_CONFIGS, PREPARE_FRESH, PreparedConfigCache } from '../../src/pipeline/prepared-configs.js';
 import type { FakeGitHub } from '../support/fake-github.js';
 import { aFile, aSnapshot, capped } from '../support/builders.js';

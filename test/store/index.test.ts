@@ -6,7 +6,7 @@
  */
 import { afterAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../gates/config.js';
-import { runGates } from '../../src/pipeline/evaluate.js';
+import { runGates } from '../../src/pipeline/run-gates.js';
 import { historySettingsFromEnv, insights, loadOpenPullRequests, startHistory, type EvaluationInput, type History } from '../../src/store/index.js';
 import { aSnapshot } from '../support/builders.js';
 import { examplePayload } from '../support/harness.js';

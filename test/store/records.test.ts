@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, QualityGatesConfig } from '../../gates/config.js';
-import { runGates } from '../../src/pipeline/evaluate.js';
+import { runGates } from '../../src/pipeline/run-gates.js';
 import { evaluationRecord, pullRequestRecordFromWebhook } from '../../src/store/record-builders.js';
 import { clean, evaluationId, idFor, jsonText, normaliseLogin, weekOf } from '../../src/store/records.js';
 import { historySettingsFromEnv } from '../../src/store/settings.js';

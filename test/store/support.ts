@@ -8,7 +8,7 @@ import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import { pino, type Logger } from 'pino';
 import { findPostgresBin, PostgresServer } from '../../bench/postgres-server.js';
-import { runGates } from '../../src/pipeline/evaluate.js';
+import { runGates } from '../../src/pipeline/run-gates.js';
 import { DEFAULT_CONFIG, type QualityGatesConfig } from '../../gates/config.js';
 import { createMetrics } from '../../src/ops/metrics.js';
 import type { PullRequestSnapshot } from '../../gates/snapshot.js';
