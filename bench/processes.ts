@@ -83,6 +83,8 @@ export async function startApp(options: StartOptions): Promise<AppProcess> {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
       LOG_FORMAT: 'json',
+      // No history unless the run asks for one (bench/app-history.ts): never the repository's ./data.
+      HISTORY: 'off',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

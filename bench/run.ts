@@ -20,8 +20,12 @@
  *      runs it alone).
  *
  * BENCH_QUICK=1 shrinks every sample (a quick check of the harness, not a measurement).
+ * BENCH_APP_HISTORY=off|embedded|server: the history of the app runs (default off; bench/app-history.ts).
+ * `npm run bench:history-overhead` runs sections 3 and 4 with the history off, embedded and on a
+ * server, one after the other (bench/history-overhead.ts).
  */
 import { generateKeyPairSync } from 'node:crypto';
+import { pathToFileURL } from 'node:url';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -33,6 +37,7 @@ import { Fleet, NO_REQUESTS, countRequests, type RequestCounts } from './fleet.j
 import { heavySnapshot } from './gate-snapshot.js';
 import { HOSTILE_BUDGET_MS, hostileInputs, type HostileTiming } from './hostile.js';
 import { historyVerdicts, runHistoryBench, type HistoryBenchResult } from './history.js';
+import { AppHistory, appHistoryMode, type AppHistoryCounts } from './app-history.js';
 import { newPull, pool } from './load.js';
 import { ROOT, startApp, type AppProcess } from './processes.js';
 import { COST_SHAPES, TEAM_SHAPE, budgetFor, type Budget, type Shape } from './shapes.js';
@@ -51,8 +56,17 @@ const BURST = 'burst: 40 PRs at once, 8 installations';
 const SERIAL = process.env.BENCH_SERIAL === '1';
 /** BENCH_HISTORY=0: leave out section 6, the history. */
 const HISTORY = process.env.BENCH_HISTORY !== '0';
+/** BENCH_APP_HISTORY: the history of the app runs. */
+const APP_HISTORY = appHistoryMode(process.env.BENCH_APP_HISTORY, 'BENCH_APP_HISTORY');
+let appHistory: AppHistory | undefined;
+/** What the history of each of our app runs wrote and dropped (none with the history off). */
+export const appHistoryCounts: (AppHistoryCounts & { readonly run: string })[] = [];
+/** The history the next app runs record into (bench/history-overhead.ts switches it). */
+export function useAppHistory(history: AppHistory | undefined): void {
+  appHistory = history;
+}
 
-const PLAN = {
+export const PLAN = {
   costReps: QUICK ? 1 : 3,
   gateIterations: QUICK ? 30 : 200,
   /** Rounds of the budgeted pure-gate cases (each up to gateIterations samples); the report gives the median over rounds. */
@@ -97,7 +111,7 @@ const PLAN = {
 
 // ---------------------------------------------------------------------------------------------
 
-interface Env {
+export interface Env {
   readonly privateKey: string;
 }
 
@@ -122,7 +136,8 @@ async function withStandIn<T>(fleet: Fleet, latencyMs: number, fn: (standIn: Sta
   }
 }
 
-async function withApp<T>(env: Env, kind: 'ours' | 'baseline', standIn: StandInServer, fn: (app: AppProcess) => Promise<T>, extraEnv: Record<string, string> = {}): Promise<T> {
+export async function withApp<T>(env: Env, kind: 'ours' | 'baseline', standIn: StandInServer, fn: (app: AppProcess) => Promise<T>, extraEnv: Record<string, string> = {}): Promise<T> {
+  const history = kind === 'ours' ? appHistory : undefined;
   const app = await startApp({
     name: kind === 'ours' ? 'Quality Gates' : 'bare Probot',
     script: kind === 'ours' ? 'dist/src/server/main.js' : 'dist/bench/baseline-app.js',
@@ -130,10 +145,15 @@ async function withApp<T>(env: Env, kind: 'ours' | 'baseline', standIn: StandInS
     appId: APP_ID,
     privateKey: env.privateKey,
     secret: SECRET,
-    env: { SHUTDOWN_GRACE_MS: '1000', ...extraEnv },
+    env: { SHUTDOWN_GRACE_MS: '1000', ...(await history?.env()), ...extraEnv },
   });
   try {
-    return await fn(app);
+    // Measured once the history database is open, as on a replica that has been running.
+    await history?.ready(app);
+    const result = await fn(app);
+    const counts = await history?.counts(app);
+    if (counts) appHistoryCounts.push({ ...counts, run: `app run ${appHistoryCounts.length + 1}` });
+    return result;
   } finally {
     await app.stop();
   }
@@ -402,7 +422,7 @@ async function burst(app: AppProcess, fleet: Fleet, label: string, order: 'group
   return closedLoop(app, fleet, prs, prs.length, label);
 }
 
-async function endToEndOurs(fleet: Fleet, standIn: StandInServer, app: AppProcess): Promise<E2eRow[]> {
+export async function endToEndOurs(fleet: Fleet, standIn: StandInServer, app: AppProcess): Promise<E2eRow[]> {
   standIn.latencyMs = PLAN.latencyMs;
   const installations = Array.from({ length: PLAN.sweepInstallations }, () => fleet.add('sweep'));
   // Warm-up: one PR per installation (installation tokens cached, JIT warm), not measured.
@@ -460,7 +480,7 @@ interface AckRun {
   readonly queued: number;
 }
 
-async function acknowledgement(env: Env): Promise<{ runs: AckRun[]; pooled: Summary; ok: boolean }> {
+export async function acknowledgement(env: Env): Promise<{ runs: AckRun[]; pooled: Summary; ok: boolean }> {
   const fleet = new Fleet(APP_ID);
   return withStandIn(fleet, 0, (standIn) =>
     withApp(env, 'ours', standIn, async (app) => {
@@ -787,6 +807,7 @@ async function main(): Promise<void> {
 
   const fleet = new Fleet(APP_ID);
   const standIn = await startStandInServer(fleet.standIn, { latencyMs: 0 });
+  useAppHistory(await AppHistory.start(APP_HISTORY));
   let cost: CostRow[];
   let oursE2e: E2eRow[];
   let baseE2e: E2eRow[];
@@ -812,6 +833,7 @@ async function main(): Promise<void> {
     }
   } finally {
     await standIn.close();
+    await appHistory?.close();
   }
 
   const all = [...oursE2e, ...baseE2e];
@@ -826,6 +848,9 @@ async function main(): Promise<void> {
   printAck(ack);
   printMemory(mem);
   printHostile(hostile);
+  if (APP_HISTORY !== 'off') {
+    log(`\nThe app runs above recorded their history (BENCH_APP_HISTORY=${APP_HISTORY}): ${appHistoryCounts.map((c) => `${c.evaluationsWritten.toLocaleString('en-US')} evaluations written, ${c.dropped} dropped, ${c.buffered} left buffered`).join('; ')}.`);
+  }
 
   let history: HistoryBenchResult[] = [];
   if (HISTORY) {
@@ -870,6 +895,7 @@ async function main(): Promise<void> {
     memory: mem,
     hostile,
     history,
+    appHistory: { mode: APP_HISTORY, runs: appHistoryCounts },
     verdicts,
     totalMs,
   };
@@ -880,10 +906,12 @@ async function main(): Promise<void> {
   log(`\nJSON: ${file}`);
 }
 
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}

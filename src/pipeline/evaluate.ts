@@ -22,6 +22,7 @@ import type { Metrics } from '../ops/metrics.js';
 import { PREPARE_FRESH } from './prepared-configs.js';
 import { enabledGates, skipReason, verdictFor } from './run-gates.js';
 import type { PullRequestSnapshot } from '../../gates/snapshot.js';
+import type { History } from '../store/index.js';
 
 /**
  * An evaluation of a head commit, asked for by an event of pull request `number`. Jobs of one
@@ -39,6 +40,10 @@ export interface EvaluationJob {
   readonly installationId: number;
   readonly delivery: string;
   readonly event: string;
+  /** The webhook's action (`synchronize`), when it has one: the history records `event.action`. */
+  readonly action?: string | undefined;
+  /** The repository's id from the webhook: the history's key for it (names change). */
+  readonly repositoryId?: number | undefined;
 }
 
 export interface EvaluationDeps {
@@ -59,6 +64,8 @@ export interface EvaluationDeps {
   readonly teams?: TeamCache;
   /** Reads a CODEOWNERS file whole when GraphQL truncates it. */
   readonly readRaw?: RawFileReader;
+  /** Records each verdict once its check run is written (src/store/; returns at once, never throws). */
+  readonly history?: Pick<History, 'recordVerdict'> | undefined;
 }
 
 export interface EvaluationReport {
@@ -324,7 +331,9 @@ export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJ
     // Keep the twins recorded on the run: the next evaluation must still find them.
     const pulls = unique([job.number, ...(await recordedTwins(deps, target, [], [DEFAULT_CHECK_NAME]))]).slice(0, MAX_TWINS + 1);
     const run: DesiredRun = { name: DEFAULT_CHECK_NAME, ...renderCheckRun(verdict), pulls };
-    return finish(await writeRuns(deps, target, [run], [], log, verdict.kind), { errorClass: errorClass(error) });
+    const report = finish(await writeRuns(deps, target, [run], [], log, verdict.kind), { errorClass: errorClass(error) });
+    recordHistory(deps, job, report, [{ number: job.number, verdict, loaded: undefined }]);
+    return report;
   }
 
   const own = loaded.snapshot;
@@ -382,14 +391,41 @@ export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJ
   if (mine?.kind === 'evaluated') {
     for (const o of mine.outcomes) deps.metrics?.gateResults.inc({ gate: o.id, status: o.status });
   }
-  return finish(report, {
+  finish(report, {
     configSources: primary?.configResult.kind === 'ok' ? primary.configResult.sources : undefined,
     verdicts: mine === undefined ? undefined : mine.kind === 'evaluated' ? Object.fromEntries(mine.outcomes.map((o) => [o.id, o.status])) : mine.kind,
     ...(judged.length > 1 || tooMany ? { twins: judged.filter((j) => j !== primary).map((j) => j.number), decidedBy: decider.number, tooManyTwins: tooMany || undefined } : {}),
   });
+  // After the run is written and the evaluation measured: the history never adds to either.
+  recordHistory(deps, job, report, judged);
+  return report;
 }
 
 const unique = <T>(list: readonly T[]): T[] => [...new Set(list)];
+
+/**
+ * Hands the history each pull request judged, with its own verdict and snapshot, once the run
+ * is written or found up to date; nothing when no run was (the write failed). Returns at once.
+ */
+function recordHistory(deps: EvaluationDeps, job: EvaluationJob, report: EvaluationReport, judged: readonly Pick<Judgement, 'number' | 'verdict' | 'loaded'>[]): void {
+  if (!deps.history || !job.repositoryId || !report.headSha || (report.outcome !== 'written' && report.outcome !== 'unchanged')) return;
+  const repository = { id: job.repositoryId, fullName: `${job.owner}/${job.repo}`, installationId: job.installationId };
+  const at = (deps.now ?? Date.now)();
+  for (const j of judged) {
+    deps.history.recordVerdict({
+      repository,
+      number: j.number,
+      headSha: report.headSha,
+      event: job.action ? `${job.event}.${job.action}` : job.event,
+      deliveryId: job.delivery,
+      at,
+      verdict: j.verdict,
+      pr: j.loaded?.snapshot,
+      repoConfig: j.loaded?.repoConfig?.text ?? null,
+      overrides: [],
+    });
+  }
+}
 
 /**
  * The runs for a commit judged over `judged` (every open pull request with this head):

@@ -29,6 +29,7 @@ import { memoryQueue, type EvaluationQueue, type JobContext, type QueueFactory, 
 import { CheckRunEvent, CheckSuiteEvent, IssueCommentEvent, MergeGroupEvent, payloadProblem, PullRequestEvent } from './payloads.js';
 import { deliveriesApi, localRedeliveryMemory, RECOVERY_DEFAULTS, recoverFailedDeliveries, type RecoveryOptions, type RecoveryReport, type RedeliveryMemory } from '../ops/redeliver.js';
 import { eventLabels } from './webhook-events.js';
+import type { History } from '../store/index.js';
 
 export interface AppOptions {
   /** This app's id (APP_ID): finds its own check runs and check suites. */
@@ -59,6 +60,8 @@ export interface AppOptions {
   readonly runs?: RunStore;
   /** The per-PR cooldown of comment commands (default: this process, DEFAULT_COMMAND_COOLDOWN_MS). */
   readonly cooldown?: Cooldown;
+  /** Where verdicts and pull requests' lives are recorded (src/store/; default: nowhere). */
+  readonly history?: Pick<History, 'recordVerdict' | 'recordWebhook' | 'health'>;
 }
 
 export interface QualityGatesApp {
@@ -148,6 +151,7 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
           return typeof res.data === 'string' ? res.data : String(res.data);
         },
         ...(options.now ? { now: options.now } : {}),
+        ...(options.history ? { history: options.history } : {}),
       };
       if (!item.job.headSha) {
         // A comment: find the head commit, then evaluate under its key.
@@ -197,13 +201,16 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
     queue.push(keyOf(item), item, { delayMs }).catch((error: unknown) => log?.error({ err: error, key: keyOf(item) }, 'could not defer the evaluation'));
   };
 
-  const enqueue = async (context: Context, job: Omit<EvaluationJob, 'installationId' | 'delivery' | 'event'>) => {
-    const installationId = (context.payload as { installation?: { id?: number } }).installation?.id;
+  const enqueue = async (context: Context, job: Omit<EvaluationJob, 'installationId' | 'delivery' | 'event' | 'action' | 'repositoryId'>) => {
+    const payload = context.payload as { installation?: { id?: number }; action?: unknown; repository?: { id?: unknown } };
+    const installationId = payload.installation?.id;
     if (!installationId) {
       context.log.warn({ event: context.name }, 'event without installation; ignored');
       return;
     }
-    const full: EvaluationJob = { ...job, installationId, delivery: context.id, event: context.name };
+    const { action } = eventLabels(context.name, payload.action);
+    const repositoryId = typeof payload.repository?.id === 'number' ? payload.repository.id : undefined;
+    const full: EvaluationJob = { ...job, installationId, delivery: context.id, event: context.name, ...(action ? { action } : {}), ...(repositoryId ? { repositoryId } : {}) };
     const item: QueueJob = { kind: 'pull', job: full };
     const admission = await queue.push(keyOf(item), item);
     metrics.queueEvents.inc({ result: admission });
@@ -245,6 +252,7 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
       PULL_REQUEST_ACTIONS.map((a) => `pull_request.${a}` as const),
       route(PullRequestEvent, async (context, { pull_request: pr, repository }) => {
         await enqueue(context, { owner: repository.owner.login, repo: repository.name, number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha });
+        options.history?.recordWebhook(context.name, context.payload);
       }),
     );
 
@@ -252,6 +260,15 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
       REVIEW_ACTIONS.map((a) => `pull_request_review.${a}` as const),
       route(PullRequestEvent, async (context, { pull_request: pr, repository }) => {
         await enqueue(context, { owner: repository.owner.login, repo: repository.name, number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha });
+        options.history?.recordWebhook(context.name, context.payload);
+      }),
+    );
+
+    // A closed (or merged) pull request ends its recorded life; nothing is evaluated or written.
+    app.on(
+      'pull_request.closed',
+      route(PullRequestEvent, async (context) => {
+        options.history?.recordWebhook(context.name, context.payload);
       }),
     );
 
@@ -317,7 +334,7 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
       context.log.debug({ ref: context.payload.ref }, 'push received; pull requests are evaluated on their own events');
     });
 
-    addHandler(async (req: IncomingMessage, res: ServerResponse) => healthHandler(req, res, { metrics, queue, state }));
+    addHandler(async (req: IncomingMessage, res: ServerResponse) => healthHandler(req, res, { metrics, queue, state, history: options.history }));
     queue.start();
   };
 
@@ -346,7 +363,12 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
 export async function healthHandler(
   req: IncomingMessage,
   res: ServerResponse,
-  deps: { metrics: Metrics; queue: { readonly depth: number; readonly active: number; readonly saturated: boolean; health?(): QueueHealth }; state?: { stopping: boolean } },
+  deps: {
+    metrics: Metrics;
+    queue: { readonly depth: number; readonly active: number; readonly saturated: boolean; health?(): QueueHealth };
+    state?: { stopping: boolean };
+    history?: Pick<History, 'health'> | undefined;
+  },
 ): Promise<boolean> {
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   const path = (req.url ?? '').split('?')[0];
@@ -356,11 +378,14 @@ export async function healthHandler(
   }
   if (path === '/readyz') {
     // Redis down is degraded, not unready: webhooks are still taken and evaluated in-process (docs/deploy.md).
+    // So is the history database: check runs never wait for it.
     const health = deps.queue.health?.();
-    const status = deps.state?.stopping ? 'stopping' : deps.queue.saturated ? 'saturated' : health?.redis === 'down' ? 'degraded' : 'ready';
+    const history = deps.history?.health();
+    const degraded = health?.redis === 'down' || history?.history === 'degraded';
+    const status = deps.state?.stopping ? 'stopping' : deps.queue.saturated ? 'saturated' : degraded ? 'degraded' : 'ready';
     res
       .writeHead(status === 'ready' || status === 'degraded' ? 200 : 503, { 'content-type': 'application/json' })
-      .end(JSON.stringify({ status, queueDepth: deps.queue.depth, active: deps.queue.active, ...health }));
+      .end(JSON.stringify({ status, queueDepth: deps.queue.depth, active: deps.queue.active, ...health, ...history }));
     return true;
   }
   if (path === '/metrics') {

@@ -9,6 +9,9 @@
  *
  * With REDIS_URL, evaluations go through a queue in Redis shared by every replica,
  * and writes are spaced per installation across replicas (docs/deploy.md).
+ *
+ * The history (src/store/) records every verdict: HISTORY, DATABASE_URL, DATA_DIR,
+ * HISTORY_RETENTION_DAYS. It opens in the background; nothing waits for it.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -30,11 +33,14 @@ import { RedisLock } from '../queue/redis-lock.js';
 import { redisQueue, type RedisQueueOptions } from '../queue/redis.js';
 import { RedisRunMemory } from '../checks/redis-run-memory.js';
 import { startAppServer, startSetupServer } from './http-server.js';
+import { historySettingsFromEnv, startHistory, type History, type StartHistoryOptions } from '../store/index.js';
 
 export interface RunningApp {
   readonly server: Server;
   readonly app: QualityGatesApp;
   readonly log: Logger;
+  /** The history (inert with HISTORY=off, and in setup mode). */
+  readonly history: History;
   /**
    * Graceful shutdown: stop accepting webhooks (and report not ready), finish
    * in-flight and queued evaluations for at most `graceMs`, then resolve with
@@ -57,6 +63,8 @@ export interface StartOptions {
   readonly redisQueue?: Partial<Omit<RedisQueueOptions, 'link' | 'log'>>;
   /** Overrides for the missed-webhook recovery (tests: a start-up run at once, a short lock). */
   readonly recovery?: { readonly startupDelayMs?: number; readonly lockTtlMs?: number };
+  /** Overrides for the history's buffer and retries (tests: short backoff, a small buffer). */
+  readonly history?: StartHistoryOptions['recorder'];
 }
 
 export async function startApp(options: StartOptions = {}): Promise<RunningApp> {
@@ -65,7 +73,10 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   const log = options.log ?? (await createLogger(env));
   const read = readCredentials(env);
   const credentials = read && { ...read, secret: webhookSecret(env, log) };
+  const historySettings = historySettingsFromEnv(env);
   const metrics = createMetrics();
+  // Setup mode evaluates nothing: no history either.
+  const history = startHistory({ settings: credentials ? historySettings : { ...historySettings, enabled: false }, log, metrics, recorder: options.history });
 
   // The queue adapter and shared write spacing, chosen here; the app does not know which.
   // Setup mode evaluates nothing: no Redis.
@@ -91,6 +102,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     queue,
     cooldown: link ? new RedisCooldown(link.client, cooldownMs) : new MemoryCooldown(cooldownMs),
     ...(link ? { runs: new RedisRunMemory(link.client) } : {}),
+    history,
   });
   const listen = {
     host: env.HOST || 'localhost',
@@ -100,15 +112,19 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     log,
     metrics,
   };
-  const server = credentials
-    ? await startAppServer({
+  const server = await (credentials
+    ? startAppServer({
         ...listen,
         ...credentials,
         baseUrl: env.GHE_HOST ? `${env.GHE_PROTOCOL || 'https'}://${env.GHE_HOST}/api/v3` : 'https://api.github.com',
         Octokit: createOctokitClass({ metrics, redis: link?.client, ...options.client }),
         appFn: app.appFn,
       })
-    : await startSetupServer(listen);
+    : startSetupServer(listen)
+  ).catch(async (error: unknown) => {
+    await history.close(0);
+    throw error;
+  });
   log.info({ queue: app.queue.health().queue, redis: redisUrl ? redactUrl(redisUrl) : undefined }, 'evaluation queue ready');
   const graceMs = Number(env.SHUTDOWN_GRACE_MS) || 25_000;
 
@@ -117,6 +133,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   let stopping: Promise<boolean> | undefined;
   const shutdown = (signal: string): Promise<boolean> => {
     stopping ??= (async () => {
+      const deadline = Date.now() + graceMs;
       log.info({ signal, queueDepth: app.queue.depth, active: app.queue.active }, 'shutting down: no new webhooks, finishing evaluations');
       app.stopAccepting();
       const recovered = recovery?.stop();
@@ -126,13 +143,15 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
       // The run in progress ends before its next request (an answer GitHub is slow to give aside).
       await Promise.race([recovered, new Promise((r) => setTimeout(r, graceMs).unref())]);
       await link?.close();
+      // What the last evaluations recorded is written within what is left of the grace (at least a second).
+      await history.close(Math.max(1_000, deadline - Date.now()));
       log.info({ drained, queueDepth: app.queue.depth, active: app.queue.active }, 'shutdown complete');
       return drained;
     })();
     return stopping;
   };
   const recover = (): Promise<RecoveryOutcome> => recovery?.run('signal') ?? Promise.resolve({ result: 'stopped' });
-  return { server, app, log, shutdown, recover };
+  return { server, app, log, history, shutdown, recover };
 }
 
 /**

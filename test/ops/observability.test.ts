@@ -87,7 +87,7 @@ describe('graceful shutdown', () => {
     const lines: string[] = [];
     const log = pino(loggerOptions('info'), new Writable({ write: (c, _e, d) => (lines.push(String(c)), d()) }));
     const running = await startApp({
-      env: { APP_ID: String(fake.appId), PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: 'shh', PORT: String(port), HOST: '127.0.0.1', SHUTDOWN_GRACE_MS: '5000' },
+      env: { APP_ID: String(fake.appId), PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: 'shh', PORT: String(port), HOST: '127.0.0.1', HISTORY: 'off', SHUTDOWN_GRACE_MS: '5000' },
       log,
       client: { sleep: async () => {} },
     });
@@ -117,7 +117,7 @@ describe('graceful shutdown', () => {
     const pull = fake.addPull({ number: 2 });
     const port = await freePort();
     const running = await startApp({
-      env: { APP_ID: String(fake.appId), PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: 'shh', PORT: String(port), HOST: '127.0.0.1' },
+      env: { APP_ID: String(fake.appId), PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: 'shh', PORT: String(port), HOST: '127.0.0.1', HISTORY: 'off' },
       log: pino({ level: 'silent' }),
     });
     try {
@@ -159,7 +159,7 @@ describe('the private key', () => {
     const pull = fake.addPull({ number: 3 });
     const port = await freePort();
     const running = await startApp({
-      env: { APP_ID: String(fake.appId), PRIVATE_KEY_PATH: pemPath, WEBHOOK_SECRET: 'shh', PORT: String(port), HOST: '127.0.0.1' },
+      env: { APP_ID: String(fake.appId), PRIVATE_KEY_PATH: pemPath, WEBHOOK_SECRET: 'shh', PORT: String(port), HOST: '127.0.0.1', HISTORY: 'off' },
       log: pino({ level: 'silent' }),
     });
     try {

@@ -3,15 +3,16 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { healthHandler, type QueueJob } from '../../src/server/app.js';
 import { createMetrics } from '../../src/ops/metrics.js';
 import { KeyedQueue } from '../../src/queue/queue.js';
+import type { HistoryHealth } from '../../src/store/index.js';
 
 let server: Server | undefined;
 afterEach(() => new Promise<void>((r) => (server ? server.close(() => r()) : r())));
 
-async function serve(queue: KeyedQueue<QueueJob>) {
+async function serve(queue: KeyedQueue<QueueJob>, history?: { health(): HistoryHealth }) {
   const metrics = createMetrics({ defaultMetrics: true });
   metrics.evaluations.inc({ conclusion: 'success' });
   server = createServer(async (req, res) => {
-    if (!(await healthHandler(req, res, { metrics, queue }))) res.writeHead(404).end();
+    if (!(await healthHandler(req, res, { metrics, queue, history }))) res.writeHead(404).end();
   });
   await new Promise<void>((r) => server!.listen(0, '127.0.0.1', r));
   const { port } = server.address() as { port: number };
@@ -39,5 +40,19 @@ describe('health endpoints', () => {
     const ready = await get('/readyz');
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ status: 'saturated' });
+  });
+
+  it('merges the history into /readyz: degraded is still 200, and saturation still wins', async () => {
+    let health: HistoryHealth = { history: 'ok', historyBackend: 'server', historyBuffered: 0 };
+    const get = await serve(new KeyedQueue<QueueJob>({ concurrency: 1, maxPending: 10, run: async () => {} }), { health: () => health });
+    const ok = await get('/readyz');
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({ status: 'ready', queueDepth: 0, active: 0, history: 'ok', historyBackend: 'server', historyBuffered: 0 });
+    health = { history: 'degraded', historyBackend: 'server', historyBuffered: 120 };
+    const degraded = await get('/readyz');
+    expect(degraded.status).toBe(200);
+    expect(await degraded.json()).toMatchObject({ status: 'degraded', history: 'degraded', historyBuffered: 120 });
+    health = { history: 'off' };
+    expect(await (await get('/readyz')).json()).toMatchObject({ status: 'ready', history: 'off' });
   });
 });

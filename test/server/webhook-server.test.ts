@@ -39,7 +39,7 @@ async function start(env: Record<string, string> = {}): Promise<Started> {
   const lines: string[] = [];
   const log = pino(loggerOptions('debug'), new Writable({ write: (c, _e, d) => (lines.push(...String(c).split('\n').filter(Boolean)), d()) }));
   running = await startApp({
-    env: { APP_ID: String(fake.appId), PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: SECRET, PORT: String(port), HOST: '127.0.0.1', REDELIVERY_INTERVAL_MS: '0', ...env },
+    env: { APP_ID: String(fake.appId), PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: SECRET, PORT: String(port), HOST: '127.0.0.1', HISTORY: 'off', REDELIVERY_INTERVAL_MS: '0', ...env },
     log,
     client: { sleep: async () => {} },
   });
