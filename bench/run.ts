@@ -299,10 +299,9 @@ function pureGates(): GateTiming[] {
     timing('all gates, CODEOWNERS compiled afresh (new blob oid each time)', gateIds, PLAN.gateRounds, true, withNewCodeowners, evaluateAll),
   ];
   for (const gate of gates) {
-    const cfg = config.gates[gate.id as keyof typeof config.gates];
-    // Prepared once, as runGates keeps a base config's prepared form.
-    const prepared = gate.prepare?.(cfg as never);
-    out.push(timing(`  one gate: ${gate.id} (information)`, [gate.id], 1, false, () => warmPr, (pr: PullRequestSnapshot) => gate.evaluate(pr, cfg as never, prepared)));
+    // Compiled once, as runGates keeps a base config's compiled form.
+    const compiled = gate.bind(config.gates, config.defaults.mode).compile();
+    out.push(timing(`  one gate: ${gate.id} (information)`, [gate.id], 1, false, () => warmPr, (pr: PullRequestSnapshot) => compiled.evaluate(pr)));
   }
   out.push(timing('all gates + rendering the check run (information)', gateIds, 1, false, () => warmPr, (pr: PullRequestSnapshot) => renderCheckRun({ kind: 'evaluated', outcomes: evaluateAll(pr), notes: [] })));
   return out;

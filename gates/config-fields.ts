@@ -315,14 +315,6 @@ export const CodeownersReviewConfig = z
   .describe('CODEOWNERS review: owners of changed files have approved.');
 export type CodeownersReviewConfig = z.output<typeof CodeownersReviewConfig>;
 
-export const GateConfigs = {
-  'batch-size': BatchSizeConfig,
-  'linked-ticket': LinkedTicketConfig,
-  'tests-touched': TestsTouchedConfig,
-  'signed-commits': SignedCommitsConfig,
-  'codeowners-review': CodeownersReviewConfig,
-} as const;
-
 /** The glob lists of a config's gates, by key path under `gates` (`batch-size.exclude`, …). */
 function globLists(gates: { readonly 'batch-size': BatchSizeConfig; readonly 'tests-touched': TestsTouchedConfig }): [string, readonly string[]][] {
   return [

@@ -5,7 +5,8 @@
  * disables a gate.
  */
 import { z } from 'zod';
-import { GateConfigs, limitGlobsPerConfig, Mode } from './config-fields.js';
+import { limitGlobsPerConfig, Mode } from './config-fields.js';
+import { gatesShape } from './registry.js';
 
 /** Where repository config lives, in the repository and in the org's `.github` repository. */
 export const CONFIG_PATH = '.github/quality-gates.yml';
@@ -43,13 +44,7 @@ export const QualityGatesConfig = z
       .default('failure')
       .describe('The conclusion when GitHub cannot be read after retries.'),
     gates: z
-      .strictObject({
-        'batch-size': GateConfigs['batch-size'].prefault({}).describe(GateConfigs['batch-size'].description ?? 'batch-size'),
-        'linked-ticket': GateConfigs['linked-ticket'].prefault({}).describe(GateConfigs['linked-ticket'].description ?? 'linked-ticket'),
-        'tests-touched': GateConfigs['tests-touched'].prefault({}).describe(GateConfigs['tests-touched'].description ?? 'tests-touched'),
-        'signed-commits': GateConfigs['signed-commits'].prefault({}).describe(GateConfigs['signed-commits'].description ?? 'signed-commits'),
-        'codeowners-review': GateConfigs['codeowners-review'].prefault({}).describe(GateConfigs['codeowners-review'].description ?? 'codeowners-review'),
-      })
+      .strictObject(gatesShape())
       .superRefine(limitGlobsPerConfig)
       .prefault({})
       .describe('Per-gate settings. Every gate is on (mode `block`) unless configured otherwise.'),

@@ -8,8 +8,7 @@
 import type { z } from 'zod';
 import type { PullRequestSnapshot } from './snapshot.js';
 
-export const GATE_IDS = ['batch-size', 'linked-ticket', 'tests-touched', 'signed-commits', 'codeowners-review'] as const;
-export type GateId = (typeof GATE_IDS)[number];
+export type { GateId } from './registry.js';
 
 /** What a gate needs the loader to fetch. The loader fetches the union for the enabled gates. */
 export type Slice = 'files' | 'commits' | 'reviews' | 'closingIssues' | 'labels' | 'codeowners' | 'gitattributes' | 'teams';
@@ -81,28 +80,78 @@ export interface Prepared {
   readonly bytes: number;
 }
 
-export interface GateDefinition<C = unknown, P extends Prepared = Prepared> {
-  readonly id: GateId;
+/** A gate's mode: `block` fails the check, `warn` shows the failure only, `off` does not run the gate. */
+export type GateMode = 'block' | 'warn' | 'off';
+
+/** What every gate's config schema has: its own `mode`, which overrides `defaults.mode`. */
+export type GateConfigSchema = z.ZodType<{ readonly mode?: GateMode | undefined }>;
+
+export interface GateDefinition<Id extends string = string, S extends GateConfigSchema = GateConfigSchema, P extends Prepared = Prepared> {
+  /** The gate's id: its key under `gates` in the config, its row in the check run. */
+  readonly id: Id;
   /** Human title, e.g. "Small batch size". */
   readonly title: string;
-  /** Snapshot slices the gate reads. */
+  /** Snapshot slices the gate reads; the loader reads the union of the enabled gates' needs. */
   readonly needs: readonly Slice[];
   /** The gate's config schema (strict). Its `mode` is resolved against `defaults.mode` by the caller. */
-  readonly config: z.ZodType<C>;
+  readonly config: S;
   /**
    * Compiles what the config holds (globs, regular expressions) once, for `evaluate`. Pure, like
-   * `evaluate`; the result is never changed by it. The pipeline keeps the prepared form of the base
-   * branch's config in a cache with a byte budget, and prepares a config proposed in a pull
+   * `evaluate`; the result is never changed by it. The pipeline keeps the compiled form of the base
+   * branch's config in a cache with a byte budget, and compiles a config proposed in a pull
    * request afresh for its preview, never keeping it. Gates hold no state of their own.
    */
-  readonly prepare?: (cfg: C) => P;
+  readonly prepare?: (cfg: z.output<S>) => P;
   /** Pure: no I/O, no clock. `prepared` is `prepare(cfg)`; a gate with `prepare` makes it when it is not given. */
-  evaluate(pr: PullRequestSnapshot, cfg: C, prepared?: P): GateResult;
+  evaluate(pr: PullRequestSnapshot, cfg: z.output<S>, prepared?: P): GateResult;
 }
 
-/** Identity helper that keeps the gate's config type attached to its definition. */
-export function defineGate<C, P extends Prepared = Prepared>(gate: GateDefinition<C, P>): GateDefinition<C, P> {
-  return gate;
+/** A gate with its config compiled: evaluates any snapshot. */
+export interface CompiledGate {
+  /** An estimate of the memory it holds, for the cache that keeps it. */
+  readonly bytes: number;
+  evaluate(pr: PullRequestSnapshot): GateResult;
+}
+
+/** A gate bound to one config's settings for it: what the pipeline runs, whatever the gate. */
+export interface BoundGate<Id extends string = string> {
+  readonly id: Id;
+  readonly title: string;
+  readonly needs: readonly Slice[];
+  /** The gate's mode, `defaults.mode` applied. */
+  readonly mode: GateMode;
+  /** The gate's settings (for cache keys). */
+  readonly cfg: unknown;
+  /** True when compiling does work worth keeping (the gate has `prepare`). */
+  readonly prepares: boolean;
+  compile(): CompiledGate;
+}
+
+/** A gate as the registry holds it: its definition, and `bind`, which picks its settings out of a config's `gates`. */
+export type Gate<Id extends string = string, S extends GateConfigSchema = GateConfigSchema, P extends Prepared = Prepared> = GateDefinition<Id, S, P> & {
+  bind(gates: { readonly [K in Id]: z.output<S> }, defaultMode: GateMode): BoundGate<Id>;
+};
+
+/** Defines a gate, keeping its id literal and its config type attached (the registry derives its types from both). */
+export function defineGate<const Id extends string, S extends GateConfigSchema, P extends Prepared = Prepared>(gate: GateDefinition<Id, S, P>): Gate<Id, S, P> {
+  return {
+    ...gate,
+    bind: (gates, defaultMode) => {
+      const cfg = gates[gate.id];
+      return {
+        id: gate.id,
+        title: gate.title,
+        needs: gate.needs,
+        mode: cfg.mode ?? defaultMode,
+        cfg,
+        prepares: gate.prepare !== undefined,
+        compile: () => {
+          const prepared = gate.prepare?.(cfg);
+          return { bytes: prepared?.bytes ?? 0, evaluate: (pr) => gate.evaluate(pr, cfg, prepared) };
+        },
+      };
+    },
+  };
 }
 
 export const result = {

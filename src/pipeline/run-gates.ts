@@ -4,30 +4,36 @@
  * closed), the notes above the table. No I/O: the app (src/pipeline/evaluate.ts) and the command
  * line (src/cli/commands/check.ts) build their verdicts with `verdictFor`, so they cannot differ.
  */
-import { GATES, type GateDefinition, type GateId, type GateResult, type Text } from '../../gates/registry.js';
+import { GATES, type BoundGate, type GateId, type GateResult, type Text } from '../../gates/registry.js';
 import type { QualityGatesConfig } from '../../gates/config.js';
 import type { PullRequestSnapshot } from '../../gates/snapshot.js';
 import { outcomeOf, type GateOutcome, type Verdict } from '../checks/verdict.js';
 import { BASE_CONFIGS, type PreparedSource } from './prepared-configs.js';
 
-/** Gates the config enables (mode not `off`), in registry order, with their resolved mode. */
-export function enabledGates(config: QualityGatesConfig): { gate: GateDefinition<unknown>; mode: 'block' | 'warn'; cfg: unknown }[] {
-  return GATES.flatMap((gate) => {
-    const cfg = config.gates[gate.id as GateId] as { mode?: 'block' | 'warn' | 'off' };
-    const mode = cfg.mode ?? config.defaults.mode;
-    return mode === 'off' ? [] : [{ gate: gate as GateDefinition<unknown>, mode, cfg }];
+/** A gate the config enables, bound to its settings, with its resolved mode. */
+export interface EnabledGate {
+  readonly gate: BoundGate<GateId>;
+  readonly mode: 'block' | 'warn';
+}
+
+/** Gates the config enables (mode not `off`), in registry order. */
+export function enabledGates(config: QualityGatesConfig): EnabledGate[] {
+  return GATES.flatMap((definition) => {
+    const gate = definition.bind(config.gates, config.defaults.mode);
+    return gate.mode === 'off' ? [] : [{ gate, mode: gate.mode }];
   });
 }
 
 /**
- * Runs the enabled gates; a gate that throws fails closed, visibly. `prepared` gives each gate's
- * compiled config: the shared cache for the base branch's config, `PREPARE_FRESH` for a proposed one.
+ * Runs the enabled gates; a gate that throws fails closed, visibly. `source` gives each gate
+ * compiled for its settings: the shared cache for the base branch's config, `PREPARE_FRESH` for a
+ * proposed one.
  */
-export function runGates(pr: PullRequestSnapshot, config: QualityGatesConfig, prepared: PreparedSource = BASE_CONFIGS): GateOutcome[] {
-  return enabledGates(config).map(({ gate, mode, cfg }) => {
+export function runGates(pr: PullRequestSnapshot, config: QualityGatesConfig, source: PreparedSource = BASE_CONFIGS): GateOutcome[] {
+  return enabledGates(config).map(({ gate, mode }) => {
     let res: GateResult;
     try {
-      res = gate.evaluate(pr, cfg, prepared.prepared(gate, cfg));
+      res = source.compiled(gate).evaluate(pr);
     } catch (error) {
       res = {
         status: 'fail',

@@ -11,7 +11,7 @@
  * names from `repositories`.
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import { GATE_IDS } from '../../gates/gate.js';
+import { GATE_IDS } from '../../gates/registry.js';
 import { gateMask } from './records.js';
 import type { HistoryTables } from './tables.js';
 

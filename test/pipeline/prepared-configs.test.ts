@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { batchSize } from '../../gates/batch-size/index.js';
 import { BatchSizeConfig } from '../../gates/config-fields.js';
-import type { GateDefinition, Prepared } from '../../gates/registry.js';
+import { defineGate, result, type BoundGate, type Prepared } from '../../gates/registry.js';
 import { DEFAULT_CONFIG } from '../../gates/config.js';
 import { runGates } from '../../src/pipeline/run-gates.js';
 import { BASE_CONFIGS, PREPARE_FRESH, PreparedConfigCache } from '../../src/pipeline/prepared-configs.js';
@@ -13,47 +13,51 @@ import type { FakeGitHub } from '../support/fake-github.js';
 import { aFile, aSnapshot, capped } from '../support/builders.js';
 import { freshApp, type Harness, HEAD, pullRequestPayload, resetNock } from '../support/harness.js';
 
-/** A gate whose `prepare` counts its calls and claims `bytes`. */
-function countingGate(bytes: number): { gate: GateDefinition<unknown>; calls: () => number } {
+/** A gate whose `prepare` counts its calls and claims `bytes`; `bound(exclude)` binds it to settings. */
+function countingGate(bytes: number): { bound: (exclude: string[]) => BoundGate; calls: () => number } {
   let calls = 0;
-  const gate = {
-    ...batchSize,
+  const gate = defineGate({
+    id: 'counting',
+    title: 'Counting',
+    needs: [],
+    config: BatchSizeConfig,
     prepare: (): Prepared => {
       calls++;
       return { bytes };
     },
-  } as unknown as GateDefinition<unknown>;
-  return { gate, calls: () => calls };
+    evaluate: () => result.pass('counted'),
+  });
+  return { bound: (exclude) => gate.bind({ counting: BatchSizeConfig.parse({ exclude }) }, 'block'), calls: () => calls };
 }
 
 describe('PreparedConfigCache', () => {
   it('prepares a config once, and again for a different config', () => {
     const cache = new PreparedConfigCache(1_000_000);
-    const { gate, calls } = countingGate(100);
-    const first = cache.prepared(gate, { exclude: ['a/'] });
-    expect(cache.prepared(gate, { exclude: ['a/'] })).toBe(first);
+    const { bound, calls } = countingGate(100);
+    const first = cache.compiled(bound(['a/']));
+    expect(cache.compiled(bound(['a/']))).toBe(first);
     expect(calls()).toBe(1);
-    cache.prepared(gate, { exclude: ['b/'] });
+    cache.compiled(bound(['b/']));
     expect(calls()).toBe(2);
     expect(cache.size).toBe(2);
   });
 
   it('keeps its estimated bytes under the budget, dropping the least recently used', () => {
     const cache = new PreparedConfigCache(10_000);
-    const { gate } = countingGate(3_000);
-    for (let i = 0; i < 20; i++) cache.prepared(gate, { exclude: [`d${i}/`] });
+    const { bound } = countingGate(3_000);
+    for (let i = 0; i < 20; i++) cache.compiled(bound([`d${i}/`]));
     expect(cache.bytes).toBeLessThanOrEqual(10_000);
     expect(cache.size).toBe(3);
-    expect(cache.has(gate, { exclude: ['d19/'] })).toBe(true);
-    expect(cache.has(gate, { exclude: ['d0/'] })).toBe(false);
+    expect(cache.has(bound(['d19/']))).toBe(true);
+    expect(cache.has(bound(['d0/']))).toBe(false);
   });
 
   it('uses, but does not keep, a prepared config larger than the whole budget', () => {
     const cache = new PreparedConfigCache(10_000);
-    const { gate, calls } = countingGate(50_000);
-    expect(cache.prepared(gate, { exclude: ['huge/'] })).toEqual({ bytes: 50_000 });
+    const { bound, calls } = countingGate(50_000);
+    expect(cache.compiled(bound(['huge/'])).bytes).toBe(50_000);
     expect(cache.size).toBe(0);
-    cache.prepared(gate, { exclude: ['huge/'] });
+    cache.compiled(bound(['huge/']));
     expect(calls()).toBe(2);
   });
 
@@ -76,7 +80,7 @@ describe('runGates and the shared cache', () => {
   it('keeps what it prepares for a base config', () => {
     const config = withExclude(['base-only/**/*.gen.ts']);
     runGates(pr, config);
-    expect(BASE_CONFIGS.has(batchSize as GateDefinition<unknown>, config.gates['batch-size'])).toBe(true);
+    expect(BASE_CONFIGS.has(batchSize.bind({ 'batch-size': config.gates['batch-size'] }, 'block'))).toBe(true);
   });
 
   it('keeps nothing it prepares for a proposed config', () => {
@@ -84,7 +88,7 @@ describe('runGates and the shared cache', () => {
     const before = BASE_CONFIGS.size;
     runGates(pr, config, PREPARE_FRESH);
     expect(BASE_CONFIGS.size).toBe(before);
-    expect(BASE_CONFIGS.has(batchSize as GateDefinition<unknown>, config.gates['batch-size'])).toBe(false);
+    expect(BASE_CONFIGS.has(batchSize.bind({ 'batch-size': config.gates['batch-size'] }, 'block'))).toBe(false);
   });
 });
 
@@ -106,7 +110,7 @@ describe('a fork proposes hostile globs (issue 14)', () => {
     expect(performance.now() - started).toBeLessThan(5_000); // before: over a minute
     const run = fake.runsOn(HEAD)[0]!;
     expect(run.output.summary).toContain('## Preview: the proposed configuration');
-    expect(BASE_CONFIGS.has(batchSize as GateDefinition<unknown>, BatchSizeConfig.parse({ exclude: hostile }))).toBe(false);
+    expect(BASE_CONFIGS.has(batchSize.bind({ 'batch-size': BatchSizeConfig.parse({ exclude: hostile }) }, 'block'))).toBe(false);
   });
 
   it.each([

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../gates/config.js';
 import { runGates } from '../../src/pipeline/run-gates.js';
 import { loadOpenPullRequests } from '../../src/store/open-pull-requests.js';
-import { GATE_IDS } from '../../gates/gate.js';
+import { GATE_IDS } from '../../gates/registry.js';
 import { evaluationId, gateMask, type EvaluationRecord } from '../../src/store/records.js';
 import { writeBatch, type HistoryItem } from '../../src/store/writer.js';
 import { aCommit, aFile, aReview, capped } from '../support/builders.js';
