@@ -81,7 +81,9 @@ interface WireCommit {
   signature?: { isValid?: boolean; state?: string; wasSignedByGitHub?: boolean } | null;
 }
 interface WireFile { path: string; additions?: number; deletions?: number; changeType?: string }
-interface WireReview { author?: { login?: string } | null; state?: string; submittedAt?: string | null; commit?: { oid?: string } | null }
+interface WireReview { author?: WireActor | null; state?: string; submittedAt?: string | null; commit?: { oid?: string } | null }
+/** An account as GraphQL names it: a `Bot` without the `[bot]` suffix REST, webhooks and the UI show. */
+interface WireActor { __typename?: string; login?: string }
 interface WirePull {
   number: number;
   title?: string;
@@ -313,6 +315,18 @@ const REVIEW_STATES: Record<string, ReviewState> = {
 const isBotName = (name: string | null | undefined) => typeof name === 'string' && /\[bot\]$/i.test(name);
 
 /**
+ * A login as users write it and REST, webhooks and the UI show it: GraphQL names a `Bot`
+ * account `renovate`, everyone else `renovate[bot]`. The only place a GraphQL login becomes a
+ * snapshot login, so every gate and every comparison (skip.authors, reviews, CODEOWNERS) sees
+ * the `[bot]` form. Case is kept as GitHub spells it; comparisons ignore it, as GitHub does.
+ */
+export function githubLogin(actor: WireActor | null | undefined): string | null {
+  const login = actor?.login;
+  if (typeof login !== 'string' || login === '') return null;
+  return actor?.__typename === 'Bot' && !isBotName(login) ? `${login}[bot]` : login;
+}
+
+/**
  * The git author addresses of the bot account that opened a pull request: its noreply
  * address with and without the account id (`49699333+dependabot[bot]@users.noreply.github.com`,
  * `dependabot[bot]@users.noreply.github.com`), on GitHub Enterprise Server under
@@ -320,8 +334,9 @@ const isBotName = (name: string | null | undefined) => typeof name === 'string' 
  * is a `Bot` account: git author names and emails are free text, and never make a bot alone.
  */
 function botAuthorEmails(author: WirePull['author'], host: string): ReadonlySet<string> {
-  if (author?.__typename !== 'Bot' || !author.login) return new Set();
-  const name = `${author.login.replace(/\[bot\]$/i, '')}[bot]`.toLowerCase();
+  const login = githubLogin(author);
+  if (author?.__typename !== 'Bot' || !login) return new Set();
+  const name = login.toLowerCase();
   const locals = typeof author.databaseId === 'number' ? [`${author.databaseId}+${name}`, name] : [name];
   const h = host.toLowerCase();
   const domains = h === 'github.com' ? ['users.noreply.github.com'] : ['users.noreply.github.com', `users.noreply.${h}`, `noreply.${h}`];
@@ -363,7 +378,7 @@ function toCommit(w: { commit: WireCommit }, botEmails: ReadonlySet<string>): Co
 
 function toReview(w: WireReview): Review {
   return {
-    author: w.author?.login ?? null,
+    author: githubLogin(w.author),
     state: REVIEW_STATES[w.state ?? ''] ?? 'commented',
     submittedAt: w.submittedAt ?? null,
     commitSha: w.commit?.oid ?? null,
@@ -393,7 +408,7 @@ function toSnapshot(req: LoadRequest, repo: WireRepository, pull: WirePull, base
     number: pull.number,
     title: pull.title ?? '',
     body: pull.body ?? '',
-    author: { login: pull.author?.login ?? 'ghost', isBot: pull.author?.__typename === 'Bot' || isBotName(pull.author?.login) },
+    author: { login: githubLogin(pull.author) ?? 'ghost', isBot: pull.author?.__typename === 'Bot' || isBotName(pull.author?.login) },
     isDraft: pull.isDraft === true,
     state,
     baseRef: pull.baseRefName ?? '',

@@ -19,7 +19,7 @@ const COMMIT = `
 
 const FILES = `totalCount pageInfo { hasNextPage endCursor } nodes { path additions deletions changeType }`;
 const COMMITS = `totalCount pageInfo { hasNextPage endCursor } nodes { commit { ${COMMIT} } }`;
-const REVIEWS = `totalCount pageInfo { hasNextPage endCursor } nodes { author { login } state submittedAt commit { oid } }`;
+const REVIEWS = `totalCount pageInfo { hasNextPage endCursor } nodes { author { __typename login } state submittedAt commit { oid } }`;
 const LABELS = `totalCount pageInfo { hasNextPage endCursor } nodes { name }`;
 
 /**
