@@ -70,15 +70,14 @@ export class LoadError extends Error {
 }
 
 // ---- wire types: permissive, naming only the fields used ----
-interface WireBlob { oid?: string; byteSize?: number; isTruncated?: boolean; isBinary?: boolean | null; text?: string | null }
+interface WireBlob { oid?: string; byteSize?: number; isTruncated?: boolean; text?: string | null }
 interface WirePage<T> { totalCount?: number; pageInfo?: { hasNextPage?: boolean; endCursor?: string | null }; nodes?: (T | null)[] | null }
 interface WireCommit {
   oid: string;
-  messageHeadline?: string;
   message?: string;
   parents?: { totalCount?: number };
   author?: { name?: string | null; email?: string | null; user?: { login?: string } | null } | null;
-  signature?: { isValid?: boolean; state?: string; wasSignedByGitHub?: boolean } | null;
+  signature?: { isValid?: boolean; state?: string } | null;
 }
 interface WireFile { path: string; additions?: number; deletions?: number; changeType?: string }
 interface WireReview { author?: WireActor | null; state?: string; submittedAt?: string | null; commit?: { oid?: string } | null }
@@ -363,7 +362,7 @@ function toCommit(w: { commit: WireCommit }, botEmails: ReadonlySet<string>): Co
   const login = c.author?.user?.login ?? null;
   return {
     sha: c.oid,
-    subject: c.messageHeadline ?? (c.message ?? '').split('\n')[0] ?? '',
+    subject: (c.message ?? '').split('\n')[0] ?? '',
     message: c.message ?? '',
     authorName: c.author?.name ?? '',
     authorEmail: c.author?.email ?? '',
@@ -371,7 +370,7 @@ function toCommit(w: { commit: WireCommit }, botEmails: ReadonlySet<string>): Co
     authorIsBot: !c.author?.user && botEmails.has((c.author?.email ?? '').trim().toLowerCase()),
     parentCount: c.parents?.totalCount ?? 1,
     signature: c.signature
-      ? { isValid: c.signature.isValid === true, state: (c.signature.state ?? 'unknown').toLowerCase(), wasSignedByGitHub: c.signature.wasSignedByGitHub === true }
+      ? { isValid: c.signature.isValid === true, state: (c.signature.state ?? 'unknown').toLowerCase() }
       : null,
   };
 }
@@ -391,8 +390,8 @@ function toBaseFile(blob: WireBlob | null | undefined, path: string): BaseFile |
     path,
     oid: blob.oid,
     byteSize: blob.byteSize ?? 0,
-    // A truncated text is never used as if it were whole.
-    text: blob.isBinary || blob.isTruncated ? null : (blob.text ?? null),
+    // A truncated text is never used as if it were whole; a binary blob has none.
+    text: blob.isTruncated ? null : (blob.text ?? null),
     truncated: blob.isTruncated === true,
   };
 }
@@ -401,7 +400,8 @@ function toSnapshot(req: LoadRequest, repo: WireRepository, pull: WirePull, base
   const codeowners =
     toBaseFile(repo.codeownersGithub, CODEOWNERS_PATHS[0]) ?? toBaseFile(repo.codeownersRoot, CODEOWNERS_PATHS[1]) ?? toBaseFile(repo.codeownersDocs, CODEOWNERS_PATHS[2]);
   const state = pull.state === 'MERGED' ? 'merged' : pull.state === 'CLOSED' ? 'closed' : 'open';
-  const files = capped(pull.files, toFile, GITHUB_LIMITS.maxFiles);
+  // GitHub's files.totalCount stops at the 3,000 files it lists; changedFiles is the true count.
+  const files = capped({ ...pull.files, totalCount: pull.changedFiles }, toFile, GITHUB_LIMITS.maxFiles);
   const botEmails = botAuthorEmails(pull.author, req.host);
   return {
     repository: { owner: req.owner, name: req.repo, defaultBranch: repo.defaultBranchRef?.name ?? '', host: req.host },
@@ -418,11 +418,11 @@ function toSnapshot(req: LoadRequest, repo: WireRepository, pull: WirePull, base
     isCrossRepository: pull.isCrossRepository === true,
     labels: present(pull.labels?.nodes).map((l) => l.name),
     totals: {
-      changedFiles: Math.max(pull.changedFiles ?? files.totalCount, files.nodes.length),
+      changedFiles: files.totalCount,
       additions: pull.additions ?? 0,
       deletions: pull.deletions ?? 0,
     },
-    files: { ...files, truncated: files.truncated || (pull.changedFiles ?? 0) > files.nodes.length },
+    files,
     commits: capped(pull.commits, (c) => toCommit(c, botEmails), GITHUB_LIMITS.maxCommits),
     reviews: capped(pull.reviews, toReview),
     closingIssues: present(pull.closingIssuesReferences?.nodes).map((i) => ({ number: i.number, repository: i.repository?.nameWithOwner ?? '' })),

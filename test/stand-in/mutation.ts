@@ -5,9 +5,11 @@
  * app's own documents are rewritten on the wire and production code knows nothing about it.
  *
  * A field is named in one of two ways (docs/testing.md#the-mutation-check):
- * - a response path, matched as a suffix of the path from the operation's root, each segment
- *   a field name or an alias: `signature` (every field of that name), `signature.state`,
- *   `reviews.nodes.commit.oid`, `config.text` (the blob aliased `config`);
+ * - a response path, as the JSON answer spells it (an aliased field by its alias), matched as
+ *   a suffix of the path from the operation's root: `signature` (every field of that name),
+ *   `signature.state`, `reviews.nodes.commit.oid`, `config.text` (the blobs aliased `config`,
+ *   the repository's and the organisation's), `repository.config.text` (the repository's only:
+ *   the organisation's is `org.config.text`);
  * - a schema coordinate `Type.field`, the type as GitHub's schema names it (an interface
  *   matches its implementations and the reverse): `GitSignature.state`, `Bot.databaseId`.
  *
@@ -73,7 +75,7 @@ function matcher(field: string): Matcher {
     matches: (path) => {
       if (path.length < segments.length) return false;
       const tail = path.slice(path.length - segments.length);
-      return tail.every((node, i) => node.name.value === segments[i] || node.alias?.value === segments[i]);
+      return tail.every((node, i) => (node.alias ?? node.name).value === segments[i]);
     },
   };
 }
