@@ -22,13 +22,12 @@ import {
   isAbstractType,
   isInterfaceType,
   isObjectType,
-  Kind,
   parse,
   print,
   TypeInfo,
   visit,
   visitWithTypeInfo,
-  type ASTNode,
+  type InlineFragmentNode,
   type DocumentNode,
   type FieldNode,
   type GraphQLNamedType,
@@ -122,7 +121,7 @@ export function removeFields(query: string, fields: readonly string[]): { query:
           return isEmptySelection(node) ? null : undefined;
         },
       },
-      InlineFragment: { leave: (node: ASTNode & { kind: Kind.INLINE_FRAGMENT }) => (isEmptySelection(node) ? null : undefined) },
+      InlineFragment: { leave: (node: InlineFragmentNode) => (isEmptySelection(node) ? null : undefined) },
     }),
   );
   if (removals.length === 0) return { query, removals };
