@@ -7,7 +7,7 @@
  */
 import { Octokit } from '@octokit/rest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadPullRequest } from '../src/github/loader.js';
+import { loadPullRequest } from '../src/load/loader.js';
 import { GIT_SIGNATURE_STATES } from './stand-in/model.js';
 import type { FakeCommit, FakeGitHub, FakePull } from './support/fake-github.js';
 import { BASE, freshApp, type Harness, HEAD, pullRequestPayload, resetNock, startHarness } from './support/harness.js';

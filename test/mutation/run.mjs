@@ -23,12 +23,12 @@ import { createVitest } from 'vitest/node';
 
 /** The test files that drive the app (or its loader) end to end against the stand-in. */
 export const TEST_FILES = [
-  'test/app.test.ts',
-  'test/app-gates.test.ts',
-  'test/app-codeowners.test.ts',
-  'test/app-lifecycle.test.ts',
+  'test/server/app.test.ts',
+  'test/server/app-gates.test.ts',
+  'test/server/app-codeowners.test.ts',
+  'test/server/app-lifecycle.test.ts',
   'test/github-behaviours.test.ts',
-  'test/github/loader.test.ts',
+  'test/load/loader.test.ts',
   'test/security-bots.test.ts',
   'test/twins.test.ts',
 ];
