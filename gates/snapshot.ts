@@ -50,8 +50,12 @@ export interface CommitSignature {
   readonly isValid: boolean;
   /** GitHub's reason in lower case: `valid`, `unsigned`, `unknown_key`, `bad_email`, … */
   readonly state: string;
-  /** True when GitHub itself signed the commit (web edits, merges in the UI). */
-  readonly wasSignedByGitHub: boolean;
+  /**
+   * True when GitHub itself signed the commit (web edits, merges in the UI). Set by the command
+   * line only, to explain a signature local git cannot check; GitHub's own verdict (`isValid`)
+   * needs no such hint, so the app does not ask for it.
+   */
+  readonly wasSignedByGitHub?: boolean;
 }
 
 export interface CommitInfo {

@@ -71,18 +71,19 @@ export class LoadError extends Error {
 }
 
 // ---- wire types: permissive, naming only the fields used ----
-interface WireBlob { oid?: string; byteSize?: number; isTruncated?: boolean; isBinary?: boolean | null; text?: string | null }
+interface WireBlob { oid?: string; byteSize?: number; isTruncated?: boolean; text?: string | null }
 interface WirePage<T> { totalCount?: number; pageInfo?: { hasNextPage?: boolean; endCursor?: string | null }; nodes?: (T | null)[] | null }
 interface WireCommit {
   oid: string;
-  messageHeadline?: string;
   message?: string;
   parents?: { totalCount?: number };
   author?: { name?: string | null; email?: string | null; user?: { login?: string } | null } | null;
-  signature?: { isValid?: boolean; state?: string; wasSignedByGitHub?: boolean } | null;
+  signature?: { isValid?: boolean; state?: string } | null;
 }
 interface WireFile { path: string; additions?: number; deletions?: number; changeType?: string }
-interface WireReview { author?: { login?: string } | null; state?: string; submittedAt?: string | null; commit?: { oid?: string } | null }
+interface WireReview { author?: WireActor | null; state?: string; submittedAt?: string | null; commit?: { oid?: string } | null }
+/** An account as GraphQL names it: a `Bot` without the `[bot]` suffix REST, webhooks and the UI show. */
+interface WireActor { __typename?: string; login?: string }
 interface WirePull {
   number: number;
   title?: string;
@@ -314,6 +315,18 @@ const REVIEW_STATES: Record<string, ReviewState> = {
 const isBotName = (name: string | null | undefined) => typeof name === 'string' && /\[bot\]$/i.test(name);
 
 /**
+ * A login as users write it and REST, webhooks and the UI show it: GraphQL names a `Bot`
+ * account `renovate`, everyone else `renovate[bot]`. The only place a GraphQL login becomes a
+ * snapshot login, so every gate and every comparison (skip.authors, reviews, CODEOWNERS) sees
+ * the `[bot]` form. Case is kept as GitHub spells it; comparisons ignore it, as GitHub does.
+ */
+export function githubLogin(actor: WireActor | null | undefined): string | null {
+  const login = actor?.login;
+  if (typeof login !== 'string' || login === '') return null;
+  return actor?.__typename === 'Bot' && !isBotName(login) ? `${login}[bot]` : login;
+}
+
+/**
  * The git author addresses of the bot account that opened a pull request: its noreply
  * address with and without the account id (`49699333+dependabot[bot]@users.noreply.github.com`,
  * `dependabot[bot]@users.noreply.github.com`), on GitHub Enterprise Server under
@@ -321,8 +334,9 @@ const isBotName = (name: string | null | undefined) => typeof name === 'string' 
  * is a `Bot` account: git author names and emails are free text, and never make a bot alone.
  */
 function botAuthorEmails(author: WirePull['author'], host: string): ReadonlySet<string> {
-  if (author?.__typename !== 'Bot' || !author.login) return new Set();
-  const name = `${author.login.replace(/\[bot\]$/i, '')}[bot]`.toLowerCase();
+  const login = githubLogin(author);
+  if (author?.__typename !== 'Bot' || !login) return new Set();
+  const name = login.toLowerCase();
   const locals = typeof author.databaseId === 'number' ? [`${author.databaseId}+${name}`, name] : [name];
   const h = host.toLowerCase();
   const domains = h === 'github.com' ? ['users.noreply.github.com'] : ['users.noreply.github.com', `users.noreply.${h}`, `noreply.${h}`];
@@ -349,7 +363,7 @@ function toCommit(w: { commit: WireCommit }, botEmails: ReadonlySet<string>): Co
   const login = c.author?.user?.login ?? null;
   return {
     sha: c.oid,
-    subject: c.messageHeadline ?? (c.message ?? '').split('\n')[0] ?? '',
+    subject: (c.message ?? '').split('\n')[0] ?? '',
     message: c.message ?? '',
     authorName: c.author?.name ?? '',
     authorEmail: c.author?.email ?? '',
@@ -357,14 +371,14 @@ function toCommit(w: { commit: WireCommit }, botEmails: ReadonlySet<string>): Co
     authorIsBot: !c.author?.user && botEmails.has((c.author?.email ?? '').trim().toLowerCase()),
     parentCount: c.parents?.totalCount ?? 1,
     signature: c.signature
-      ? { isValid: c.signature.isValid === true, state: (c.signature.state ?? 'unknown').toLowerCase(), wasSignedByGitHub: c.signature.wasSignedByGitHub === true }
+      ? { isValid: c.signature.isValid === true, state: (c.signature.state ?? 'unknown').toLowerCase() }
       : null,
   };
 }
 
 function toReview(w: WireReview): Review {
   return {
-    author: w.author?.login ?? null,
+    author: githubLogin(w.author),
     state: REVIEW_STATES[w.state ?? ''] ?? 'commented',
     submittedAt: w.submittedAt ?? null,
     commitSha: w.commit?.oid ?? null,
@@ -377,8 +391,8 @@ function toBaseFile(blob: WireBlob | null | undefined, path: string): BaseFile |
     path,
     oid: blob.oid,
     byteSize: blob.byteSize ?? 0,
-    // A truncated text is never used as if it were whole.
-    text: blob.isBinary || blob.isTruncated ? null : (blob.text ?? null),
+    // A truncated text is never used as if it were whole; a binary blob has none.
+    text: blob.isTruncated ? null : (blob.text ?? null),
     truncated: blob.isTruncated === true,
   };
 }
@@ -387,14 +401,15 @@ function toSnapshot(req: LoadRequest, repo: WireRepository, pull: WirePull, base
   const codeowners =
     toBaseFile(repo.codeownersGithub, CODEOWNERS_PATHS[0]) ?? toBaseFile(repo.codeownersRoot, CODEOWNERS_PATHS[1]) ?? toBaseFile(repo.codeownersDocs, CODEOWNERS_PATHS[2]);
   const state = pull.state === 'MERGED' ? 'merged' : pull.state === 'CLOSED' ? 'closed' : 'open';
-  const files = capped(pull.files, toFile, GITHUB_LIMITS.maxFiles);
+  // GitHub's files.totalCount stops at the 3,000 files it lists; changedFiles is the true count.
+  const files = capped({ ...pull.files, totalCount: pull.changedFiles }, toFile, GITHUB_LIMITS.maxFiles);
   const botEmails = botAuthorEmails(pull.author, req.host);
   return {
     repository: { owner: req.owner, name: req.repo, defaultBranch: repo.defaultBranchRef?.name ?? '', host: req.host },
     number: pull.number,
     title: pull.title ?? '',
     body: pull.body ?? '',
-    author: { login: pull.author?.login ?? 'ghost', isBot: pull.author?.__typename === 'Bot' || isBotName(pull.author?.login) },
+    author: { login: githubLogin(pull.author) ?? 'ghost', isBot: pull.author?.__typename === 'Bot' || isBotName(pull.author?.login) },
     isDraft: pull.isDraft === true,
     state,
     baseRef: pull.baseRefName ?? '',
@@ -404,11 +419,11 @@ function toSnapshot(req: LoadRequest, repo: WireRepository, pull: WirePull, base
     isCrossRepository: pull.isCrossRepository === true,
     labels: present(pull.labels?.nodes).map((l) => l.name),
     totals: {
-      changedFiles: Math.max(pull.changedFiles ?? files.totalCount, files.nodes.length),
+      changedFiles: files.totalCount,
       additions: pull.additions ?? 0,
       deletions: pull.deletions ?? 0,
     },
-    files: { ...files, truncated: files.truncated || (pull.changedFiles ?? 0) > files.nodes.length },
+    files,
     commits: capped(pull.commits, (c) => toCommit(c, botEmails), GITHUB_LIMITS.maxCommits),
     reviews: capped(pull.reviews, toReview),
     closingIssues: present(pull.closingIssuesReferences?.nodes).map((i) => ({ number: i.number, repository: i.repository?.nameWithOwner ?? '' })),

@@ -7,19 +7,20 @@
 /** GitHub's hard cap on `first`/`last` for a connection. */
 export const PAGE_SIZE = 100;
 
-const BLOB = `... on Blob { oid byteSize isTruncated isBinary text }`;
+/** `text` is null for a binary blob. */
+const BLOB = `... on Blob { oid byteSize isTruncated text }`;
 
 const COMMIT = `
   oid
-  messageHeadline
   message
   parents { totalCount }
   author { name email user { login } }
-  signature { isValid state wasSignedByGitHub }`;
+  signature { isValid state }`;
 
-const FILES = `totalCount pageInfo { hasNextPage endCursor } nodes { path additions deletions changeType }`;
+/** No `totalCount`: GitHub's stops at the 3,000 files it lists; `PullRequest.changedFiles` is the true count. */
+const FILES = `pageInfo { hasNextPage endCursor } nodes { path additions deletions changeType }`;
 const COMMITS = `totalCount pageInfo { hasNextPage endCursor } nodes { commit { ${COMMIT} } }`;
-const REVIEWS = `totalCount pageInfo { hasNextPage endCursor } nodes { author { login } state submittedAt commit { oid } }`;
+const REVIEWS = `totalCount pageInfo { hasNextPage endCursor } nodes { author { __typename login } state submittedAt commit { oid } }`;
 const LABELS = `totalCount pageInfo { hasNextPage endCursor } nodes { name }`;
 
 /**

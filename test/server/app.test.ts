@@ -178,8 +178,8 @@ describe('skips', () => {
     expect(fake.runsOn(HEAD)).toHaveLength(1);
   });
 
-  // Fails until issue #16's bot-login fix: GraphQL names the bot `dependabot`, the config `dependabot[bot]`.
-  it.fails('skips exempt bot authors, named as users write them, with a neutral run naming why', async () => {
+  // GraphQL names the bot `dependabot`; the config, like REST and the UI, `dependabot[bot]`.
+  it('skips exempt bot authors, named as users write them, with a neutral run naming why', async () => {
     fake.setBlob(BASE, '.github/quality-gates.yml', 'skip:\n  authors: ["dependabot[bot]"]\n');
     const bot = fake.addPull({ number: 21, author: 'dependabot[bot]' });
     await h.receive('pull_request', pullRequestPayload(fake, bot));

@@ -5,8 +5,9 @@
  *
  * On top of the spec, GitHub's own behaviour: its pagination rules and node limit
  * (`schema.ts`), `Could not resolve to a …` NOT_FOUND partial errors (data null at that
- * field, with `type` and `path`), bots named without `[bot]`, the 3,000-file and 250-commit
- * listing caps (totalCount stays true), and `Blob.text` null for binary blobs and cut at
+ * field, with `type` and `path`), bots named without `[bot]`, the 3,000-file listing cap
+ * (`files.totalCount` stops there too; only `changedFiles` stays true), the 250-commit cap
+ * (`totalCount` stays true), and `Blob.text` null for binary blobs and cut at
  * 512 KB with `isTruncated`. A field or argument the stand-in does not model is an explicit
  * error naming it (type STAND_IN_UNSUPPORTED), never a silent null.
  */
@@ -588,7 +589,7 @@ const FIELDS: Record<string, Record<string, Field>> = {
         connection(
           v.pull.files.map((file: unknown) => ({ __typename: 'PullRequestChangedFile', file })),
           args,
-          { totalCount: v.pull.changedFiles ?? v.pull.files.length, cap: MAX_PULL_FILES },
+          { totalCount: Math.min(v.pull.changedFiles ?? v.pull.files.length, MAX_PULL_FILES), cap: MAX_PULL_FILES },
         ),
     ],
     commits: [

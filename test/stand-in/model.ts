@@ -51,7 +51,7 @@ export interface Account {
 
 /** GitHub's default blob text limit for GraphQL: larger blobs come back truncated. */
 export const BLOB_TEXT_LIMIT = 512 * 1024;
-/** GitHub lists at most this many files of a pull request (`totalCount` stays true). */
+/** GitHub lists at most this many files of a pull request, and `files.totalCount` says at most this (`changedFiles` stays true). */
 export const MAX_PULL_FILES = 3000;
 /** GitHub lists at most this many commits of a pull request (`totalCount` stays true). */
 export const MAX_PULL_COMMITS = 250;
