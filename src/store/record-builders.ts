@@ -9,7 +9,6 @@ import { conclusionOf, titleOf, type Verdict } from '../checks/verdict.js';
 import type { PullRequestSnapshot } from '../../gates/snapshot.js';
 import {
   clean,
-  normaliseLogin,
   OVERRIDE_REASON_CHARS,
   REASON_CHARS,
   TITLE_CHARS,
@@ -49,7 +48,7 @@ export function evaluationRecord(input: EvaluationInput): EvaluationRecord {
     repository: input.repository,
     number: input.number,
     headSha: input.headSha,
-    author: author ? { login: clean(normaliseLogin(author.login, author.isBot)), isBot: author.isBot } : null,
+    author: author ? { login: clean(author.login), isBot: author.isBot } : null,
     evaluatedAt: new Date(input.at).toISOString(),
     event: clean(input.event),
     deliveryId: clean(input.deliveryId),
@@ -81,7 +80,7 @@ export function factsFromSnapshot(pr: PullRequestSnapshot): PullRequestFacts {
   const firstReviewAt = earliest(byOthers.map((r) => r.submittedAt!));
   const firstApprovalAt = earliest(byOthers.filter((r) => r.state === 'approved').map((r) => r.submittedAt!));
   return {
-    author: { login: clean(normaliseLogin(pr.author.login, pr.author.isBot)), isBot: pr.author.isBot },
+    author: { login: clean(pr.author.login), isBot: pr.author.isBot },
     baseRef: clean(pr.baseRef),
     title: clean(pr.title, TITLE_CHARS),
     draft: pr.isDraft,
@@ -124,7 +123,7 @@ export function pullRequestRecordFromWebhook(name: string, payload: unknown, now
   if (!parsed.success) return undefined;
   const { action, repository, installation, pull_request: pull, review } = parsed.data;
   const at = pull.updated_at ?? new Date(now()).toISOString();
-  const author = pull.user ? { login: clean(normaliseLogin(pull.user.login, pull.user.type === 'Bot')), isBot: pull.user.type === 'Bot' } : undefined;
+  const author = pull.user ? { login: clean(pull.user.login), isBot: pull.user.type === 'Bot' } : undefined;
   const base: PullRequestFacts = {
     ...(author ? { author } : {}),
     ...(pull.base ? { baseRef: clean(pull.base.ref) } : {}),

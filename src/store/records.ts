@@ -153,11 +153,6 @@ export function jsonText(value: unknown): string {
   return ESCAPED_UNSAFE.test(json) ? JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? cleanText(v) : v)) : json;
 }
 
-/** A login as users write it: a GitHub App's bot account is `name[bot]` (GraphQL says `name`). */
-export function normaliseLogin(login: string, isBot: boolean): string {
-  return isBot && !/\[bot\]$/i.test(login) ? `${login}[bot]` : login;
-}
-
 /** The owner part of `owner/name`, lower case (how the history groups organisations). */
 export function ownerOf(fullName: string): string {
   return fullName.split('/')[0]!.toLowerCase();

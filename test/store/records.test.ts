@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, QualityGatesConfig } from '../../gates/config.js';
 import { runGates } from '../../src/pipeline/run-gates.js';
 import { evaluationRecord, pullRequestRecordFromWebhook } from '../../src/store/record-builders.js';
-import { clean, evaluationId, idFor, jsonText, normaliseLogin, weekOf } from '../../src/store/records.js';
+import { clean, evaluationId, idFor, jsonText, weekOf } from '../../src/store/records.js';
 import { historySettingsFromEnv } from '../../src/store/settings.js';
 import { compactMessage, decodeSnapshot, encodeSnapshot, SNAPSHOT_BODY_CHARS } from '../../src/store/snapshot-codec.js';
 import { aCommit, aFile, aReview, aSnapshot, capped } from '../support/builders.js';
@@ -57,12 +57,6 @@ describe('clean strings, ids and weeks', () => {
     expect(jsonText(plain)).toBe(JSON.stringify(plain));
   });
 
-  it('writes bot logins as users do', () => {
-    expect(normaliseLogin('dependabot', true)).toBe('dependabot[bot]');
-    expect(normaliseLogin('dependabot[bot]', true)).toBe('dependabot[bot]');
-    expect(normaliseLogin('dana', false)).toBe('dana');
-  });
-
   it('derives the same UUID from the same key, and another from another', () => {
     const id = idFor('evaluation', 1, 2, 'sha', 'delivery');
     expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
@@ -102,7 +96,7 @@ describe('evaluation records', () => {
   });
 
   it('takes the author from the webhook when the pull request could not be read', () => {
-    const record = evaluationRecord({ ...base, author: { login: 'renovate', isBot: true }, verdict: { kind: 'error', conclusion: 'failure', errorClass: 'HTTP 502', message: 'GitHub failed' } });
+    const record = evaluationRecord({ ...base, author: { login: 'renovate[bot]', isBot: true }, verdict: { kind: 'error', conclusion: 'failure', errorClass: 'HTTP 502', message: 'GitHub failed' } });
     expect(record).toMatchObject({ verdict: 'error', conclusion: 'failure', title: 'Evaluation error', author: { login: 'renovate[bot]', isBot: true } });
     expect(record.pullRequest).toBeUndefined();
   });
