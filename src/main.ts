@@ -30,6 +30,8 @@ import { RedisLock } from './redis-lock.js';
 import { redisQueue, type RedisQueueOptions } from './redis-queue.js';
 import { RedisRunMemory } from './redis-run-memory.js';
 import { startAppServer, startSetupServer } from './server.js';
+import { createInsightsHandler } from './web/insights.js';
+import { insightsSettingsFromEnv } from './web/settings.js';
 
 export interface RunningApp {
   readonly server: Server;
@@ -65,6 +67,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   const log = options.log ?? (await createLogger(env));
   const read = readCredentials(env);
   const credentials = read && { ...read, secret: webhookSecret(env, log) };
+  const insightsSettings = insightsSettingsFromEnv(env, (missing) => log.warn({ missing }, 'insights off: GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and SESSION_SECRET are all needed'));
   const metrics = createMetrics();
 
   // The queue adapter and shared write spacing, chosen here; the app does not know which.
@@ -107,6 +110,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
         baseUrl: env.GHE_HOST ? `${env.GHE_PROTOCOL || 'https'}://${env.GHE_HOST}/api/v3` : 'https://api.github.com',
         Octokit: createOctokitClass({ metrics, redis: link?.client, ...options.client }),
         appFn: app.appFn,
+        handlers: [createInsightsHandler({ settings: insightsSettings, database: historyDatabase, log })],
       })
     : await startSetupServer(listen);
   log.info({ queue: app.queue.health().queue, redis: redisUrl ? redactUrl(redisUrl) : undefined }, 'evaluation queue ready');
@@ -166,6 +170,9 @@ function startRecovery(
   });
   return runner;
 }
+
+/** The history's database for the insights; the history is not recorded on this branch yet. */
+const historyDatabase = (): Promise<never> => Promise.reject(new Error('the history is not started'));
 
 /** The Probot development secret, accepted only with ALLOW_DEVELOPMENT_WEBHOOK_SECRET=true outside production. */
 const DEVELOPMENT_SECRET = 'development';
