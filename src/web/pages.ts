@@ -178,7 +178,7 @@ export function viewPage(view: View, user: string): string {
   const title = heading(view);
   const sections = view.tables.map((t) => section(t, view));
   const whatIfAt = view.tables.findIndex((t) => t.id === 'what-if');
-  if (whatIfAt >= 0) sections.splice(whatIfAt + 1, 0, html`<section class="block" aria-label="Try other limits">${whatIfForm(view)}</section>`);
+  if (whatIfAt >= 0) sections.splice(whatIfAt, 0, html`<section class="block" aria-label="Try other limits">${whatIfForm(view)}</section>`);
   const repos = view.place.repositories.length;
   return layout(
     title,

@@ -40,7 +40,8 @@
       width: Math.max(200, el.clientWidth),
       height: HEIGHT,
       scales: { x: { time: true } },
-      series: [{}, ...keys.map((key, i) => ({ label: labels[key] || key, stroke: cssVar('--series-' + ((i % 6) + 1)), width: 2, spanGaps: true, points: { size: 5 } }))],
+      legend: { live: false },
+      series: [{ label: 'Week' }, ...keys.map((key, i) => ({ label: labels[key] || key, stroke: cssVar('--series-' + ((i % 6) + 1)), width: 2, spanGaps: true, points: { size: 5 } }))],
       axes: [axis, Object.assign({}, axis, { label: el.dataset.unit, size: 60 })],
     };
     el.replaceChildren();
