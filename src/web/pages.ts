@@ -91,11 +91,12 @@ function tableHtml(table: Table): Html {
 </table></div>`;
 }
 
-function section(table: Table, view: View): Html {
+function section(table: Table, view: View, intro: Html | string = ''): Html {
   const csv = `${placePath('/api/insights', view.place)}?${query(view.period, view.whatIf, { table: table.id, format: 'csv' })}`;
   const chart = table.chart && table.rows.length > 0;
   return html`<section class="block" id="${table.id}" aria-labelledby="h-${table.id}">
 <h2 id="h-${table.id}">${table.title}</h2>
+${intro}
 ${chart ? html`<div class="chart" data-chart="${table.id}" data-series="${table.chart!.series.join(',')}" data-unit="${table.chart!.unit}" aria-hidden="true"></div>` : ''}
 ${chart ? html`<details><summary>The chart as a table</summary>${tableHtml(table)}</details>` : tableHtml(table)}
 <p class="download"><a href="${csv}" download="${table.id}.csv" data-csv="${table.id}">Download CSV</a></p>
@@ -176,9 +177,7 @@ function heading(view: View): string {
 
 export function viewPage(view: View, user: string): string {
   const title = heading(view);
-  const sections = view.tables.map((t) => section(t, view));
-  const whatIfAt = view.tables.findIndex((t) => t.id === 'what-if');
-  if (whatIfAt >= 0) sections.splice(whatIfAt, 0, html`<section class="block" aria-label="Try other limits">${whatIfForm(view)}</section>`);
+  const sections = view.tables.map((t) => section(t, view, t.id === 'what-if' ? whatIfForm(view) : ''));
   const repos = view.place.repositories.length;
   return layout(
     title,
