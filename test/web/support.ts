@@ -9,7 +9,7 @@ import { openDatabase, type OpenedDatabase } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrations.js';
 import { seedHistory, type SeedResult } from '../../src/store/seed.js';
 import { createInsightsHandler } from '../../src/web/insights.js';
-import { insightsSettingsFromEnv } from '../../src/web/settings.js';
+import { insightsSettingsFromEnv, type InsightsSettings } from '../../src/web/settings.js';
 import { startOAuthStandIn, type OAuthStandIn, type StandInUser } from './oauth-stand-in.js';
 
 /** The seeded history ends here; the views' default period is the 90 days before. */
@@ -25,6 +25,9 @@ export interface InsightsUnderTest {
   /** Logins → the repository ids they can read. */
   readonly access: ReadonlyMap<string, readonly number[]>;
   readonly logLines: () => Record<string, unknown>[];
+  /** The handler's clock (starts at NOW; tests move it). */
+  readonly clock: { now: number };
+  readonly settings: InsightsSettings;
   close(): Promise<void>;
 }
 
@@ -68,7 +71,8 @@ export async function startInsights(options: { pageSize?: number } = {}): Promis
     GHE_PROTOCOL: 'http',
     PUBLIC_URL: url,
   });
-  const handler = createInsightsHandler({ settings, database: async () => opened.db, log, now: () => NOW });
+  const clock = { now: NOW };
+  const handler = createInsightsHandler({ settings, database: async () => opened.db, log, now: () => clock.now });
   server.on('request', (req, res) => {
     void handler(req, res).then((handled) => {
       if (!handled) res.writeHead(404, { 'content-type': 'text/plain' }).end('Not found');
@@ -81,6 +85,8 @@ export async function startInsights(options: { pageSize?: number } = {}): Promis
     seeded,
     github,
     access,
+    clock,
+    settings: settings!,
     logLines: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
     close: async () => {
       server.closeAllConnections();
