@@ -135,7 +135,7 @@ export function createInsightsHandler(options: InsightsOptions): RequestHandler 
       db = await options.database();
     } catch (error) {
       log.warn({ err: { message: (error as Error).message } }, 'insights without a history database');
-      throw new HttpError(503, 'History not available', 'The history database is off (HISTORY=off) or cannot be opened; see docs/runbook.md, "History".');
+      throw new HttpError(503, 'History not available', 'The history database is off (HISTORY=off) or cannot be opened; see docs/runbook.md, "History database unreachable".');
     }
     const known = await insights.repositories(db, [...readable.keys()]);
     const resolved = resolvePlace(place, known);

@@ -90,6 +90,7 @@ describe.skipIf(!CHROMIUM)('insights in Chromium', () => {
       for (const r of repos) expect({ prs: r.prs, blocked: r.blocked, merged: r.merged }, String(r.repository)).toEqual(byRepo.get(String(r.repository)));
       await chartsDrawn(page);
       await page.screenshot({ path: join(OUTPUT_DIR, 'organisation-1280.png'), fullPage: true });
+      await page.screenshot({ path: join(OUTPUT_DIR, 'organisation-1280-top.png') });
 
       // CSV of the repositories table: the same rows.
       const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-csv="repositories"]').click()]);
@@ -147,6 +148,8 @@ describe.skipIf(!CHROMIUM)('insights in Chromium', () => {
       await chartsDrawn(page);
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(390);
       await page.screenshot({ path: join(OUTPUT_DIR, 'repository-390-dark.png'), fullPage: true });
+      await page.locator('#activity').scrollIntoViewIfNeeded();
+      await page.screenshot({ path: join(OUTPUT_DIR, 'repository-390-dark-chart.png') });
       expect(problems).toEqual([]);
       await context.close();
     },
