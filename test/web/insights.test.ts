@@ -10,7 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ACCESS_CACHE_TTL_MS } from '../../src/web/github-user.js';
 import { createInsightsHandler } from '../../src/web/insights.js';
 import { CookieSealer, SESSION_COOKIE, SESSION_TTL_MS } from '../../src/web/session.js';
-import { active, pullRequests } from './expected.js';
+import { active, PERIOD, pullRequests } from './expected.js';
 import { NOW, SESSION_SECRET, startInsights, type InsightsUnderTest } from './support.js';
 
 const TIMEOUT = 180_000;
@@ -229,6 +229,19 @@ describe('insights over HTTP', () => {
       const csv = await get(t, '/api/insights/acme?table=repositories&format=csv', alice);
       expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
       expect(csv.headers.get('content-disposition')).toBe('attachment; filename="acme-repositories-2025-12-02-2026-03-01.csv"');
+    });
+
+    it('lists the overrides of the readable repositories in the period, newest first, as stored', async () => {
+      const ids = new Set(t.access.get('alice')!);
+      const stored = (await t.opened.db.selectFrom('overrides').selectAll().execute())
+        .filter((o) => ids.has(Number(o.repository_id)) && o.recorded_at >= PERIOD.start && o.recorded_at < PERIOD.end)
+        .sort((a, b) => b.recorded_at.getTime() - a.recorded_at.getTime() || Number(a.id) - Number(b.id));
+      expect(stored.length).toBeGreaterThan(0);
+      const api = (await (await get(t, '/api/insights', alice)).json()) as { tables: Record<string, { rows: Record<string, unknown>[] }> };
+      const rows = api.tables.overrides!.rows;
+      expect(rows.map((r) => [r.repository, r.number, r.login, r.outcome, r.reason, r.commentUrl])).toEqual(stored.slice(0, 100).map((o) => [o.repository, o.pr_number, o.login, o.outcome, o.reason, o.comment_url]));
+      const counted = api.tables['override-counts']!.rows.reduce((n, r) => n + Number(r.overrides), 0);
+      expect(counted).toBe(stored.reduce((n, o) => n + o.gates.length, 0));
     });
 
     it.each([
