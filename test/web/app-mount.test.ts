@@ -30,7 +30,7 @@ async function start(env: Record<string, string>) {
     log,
     client: { sleep: async () => {} },
   });
-  const get = (path: string) => fetch(`http://127.0.0.1:${port}${path}`, { redirect: 'manual' });
+  const get = (path: string, headers: Record<string, string> = {}) => fetch(`http://127.0.0.1:${port}${path}`, { redirect: 'manual', headers });
   return { get, logs: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 
@@ -47,6 +47,17 @@ describe('insights in the app server', () => {
     expect(script.status).toBe(200);
     expect(script.headers.get('content-security-policy')).toContain("script-src 'self'");
     expect((await get('/healthz')).status).toBe(200);
+  });
+
+  it('keeps session cookies out of the access log', async () => {
+    const { get, logs } = await start({ GITHUB_CLIENT_ID: CLIENT.id, GITHUB_CLIENT_SECRET: CLIENT.secret, SESSION_SECRET });
+    const signIn = await get('/insights/auth/sign-in', { cookie: 'qg_session=a-sealed-session-value' });
+    const stateCookie = signIn.headers.getSetCookie()[0]!.split(';')[0]!.split('=')[1]!;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    const text = JSON.stringify(logs());
+    expect(text).toContain('/insights/auth/sign-in');
+    expect(text).not.toContain('a-sealed-session-value');
+    expect(text).not.toContain(stateCookie);
   });
 
   it('answers 404 without them, and starts with a warning when only some are set', async () => {
