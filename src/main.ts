@@ -67,7 +67,6 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   const log = options.log ?? (await createLogger(env));
   const read = readCredentials(env);
   const credentials = read && { ...read, secret: webhookSecret(env, log) };
-  const insightsSettings = insightsSettingsFromEnv(env, (missing) => log.warn({ missing }, 'insights off: GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and SESSION_SECRET are all needed'));
   const metrics = createMetrics();
 
   // The queue adapter and shared write spacing, chosen here; the app does not know which.
@@ -85,6 +84,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   }
 
   const cooldownMs = nonNegative(env.COMMAND_COOLDOWN_MS) ?? DEFAULT_COMMAND_COOLDOWN_MS;
+  const insightsSettings = insightsSettingsFromEnv(env, (missing) => log.warn({ missing }, 'insights off: GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and SESSION_SECRET are all needed'));
   const app = createQualityGatesApp({
     appId: credentials?.appId ?? 0,
     host: env.GHE_HOST || 'github.com',
