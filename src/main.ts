@@ -29,9 +29,9 @@ import { RedisLink, redactUrl } from './redis-link.js';
 import { RedisLock } from './redis-lock.js';
 import { redisQueue, type RedisQueueOptions } from './redis-queue.js';
 import { RedisRunMemory } from './redis-run-memory.js';
-import { startAppServer, startSetupServer } from './server.js';
 import { createInsightsHandler } from './web/insights.js';
 import { insightsSettingsFromEnv } from './web/settings.js';
+import { startAppServer, startSetupServer } from './server.js';
 
 export interface RunningApp {
   readonly server: Server;
