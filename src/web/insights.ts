@@ -129,7 +129,11 @@ export function createInsightsHandler(options: InsightsOptions): RequestHandler 
     if (!place) throw notFound();
     const period = periodOrThrow(query, now());
     const whatIf = whatIfFrom(query);
-    const readable = await users.readable(session.sid, session.token);
+    const readable = await users.readable(session.sid, session.token).catch((error: unknown) => {
+      if (error instanceof TokenRejectedError) throw error;
+      log.warn({ login: session.login, status: (error as { status?: number }).status, err: { message: (error as Error).message } }, 'insights access check failed');
+      throw new HttpError(502, 'GitHub did not answer', 'GitHub could not be asked which repositories you can read. Try again in a moment; if this repeats, see the app log ("insights access check failed").');
+    });
     let db: Kysely<HistoryTables>;
     try {
       db = await options.database();

@@ -289,6 +289,21 @@ describe('insights without their settings, or without a database', () => {
     server.close();
   });
 
+  it('answer 502, not 500, when GitHub cannot say what the user can read', async () => {
+    const t = await startInsights();
+    try {
+      const session = await signIn(t, 'alice');
+      await t.github.close();
+      t.clock.now = NOW + ACCESS_CACHE_TTL_MS + 1;
+      const answer = await get(t, '/api/insights', session);
+      expect(answer.status).toBe(502);
+      expect(((await answer.json()) as { message: string }).message).toContain('insights access check failed');
+      expect(t.logLines().find((l) => l.msg === 'insights access check failed')).toMatchObject({ level: 40, login: 'alice' });
+    } finally {
+      await t.close();
+    }
+  }, TIMEOUT);
+
   it('answer 503 with the reason when the history cannot be opened', async () => {
     const t = await startInsights();
     try {
