@@ -2,16 +2,13 @@
  * The pages' files, served by the app itself (no CDN): uPlot (the charting library, from its npm
  * package) and this site's script and style sheet (src/web/assets/). Read once, kept in memory.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { ServerResponse } from 'node:http';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
-/** This folder's `assets/` when run from the sources; from `dist/src/web/`, the sources' copy (published with the package). */
-function ownAsset(name: string): string {
-  const here = fileURLToPath(new URL(`./assets/${name}`, import.meta.url));
-  return existsSync(here) ? here : fileURLToPath(new URL(`../../../src/web/assets/${name}`, import.meta.url));
-}
+/** This folder's `assets/` (the build copies it beside the compiled module: `dist/src/web/assets/`). */
+const ownAsset = (name: string): string => fileURLToPath(new URL(`./assets/${name}`, import.meta.url));
 
 const require = createRequire(import.meta.url);
 const FILES: Readonly<Record<string, { readonly path: () => string; readonly type: string }>> = {
