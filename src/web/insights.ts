@@ -8,6 +8,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Kysely } from 'kysely';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { insights, type HistoryTables } from '../store/index.js';
 import { serveAsset } from './assets.js';
@@ -30,6 +31,10 @@ export interface InsightsOptions {
   readonly log: Logger;
   readonly now?: () => number;
 }
+
+/** How long a view's data is reused, and how many are kept. */
+export const VIEW_CACHE_TTL_MS = 60_000;
+const VIEW_CACHE_MAX = 200;
 
 /** The what-if's starting point: batch-size's defaults (docs/gates/batch-size.md). */
 export const DEFAULT_WHAT_IF: WhatIfInput = { maxLines: 400, maxFiles: 50, defaultExcludes: true };
@@ -64,6 +69,7 @@ export function createInsightsHandler(options: InsightsOptions): RequestHandler 
   const now = options.now ?? Date.now;
   const sealer = new CookieSealer(settings.sessionSecret);
   const users = new GitHubUsers(settings, now);
+  const views = new LRUCache<string, Promise<View>>({ max: VIEW_CACHE_MAX, ttl: VIEW_CACHE_TTL_MS, perf: { now } });
   const cookie = (name: typeof SESSION_COOKIE | typeof STATE_COOKIE, value: string, maxAgeMs: number) => setCookie(name, value, { secure: settings.secureCookies, maxAge: maxAgeMs / 1000 });
 
   function send(res: ServerResponse, status: number, type: string, body: string, headers: Record<string, string | string[]> = {}): true {
@@ -144,7 +150,17 @@ export function createInsightsHandler(options: InsightsOptions): RequestHandler 
     const known = await insights.repositories(db, [...readable.keys()]);
     const resolved = resolvePlace(place, known);
     if (!resolved) throw notFound();
-    return buildView(db, resolved, period, whatIf, settings!.webUrl);
+    // The same data for the same repositories, place, period and what-if, for a minute: a page's
+    // CSV and JSON links, and the users who share a scope, reuse it. The key holds the exact ids
+    // readable, so no user is answered from another's scope.
+    const key = JSON.stringify([resolved.repositories.map((r) => r.repositoryId).sort((a, b) => a - b), resolved.owner, resolved.repository, resolved.gate, period.from, period.to, whatIf]);
+    let built = views.get(key);
+    if (!built) {
+      built = buildView(db, resolved, period, whatIf, settings!.webUrl);
+      views.set(key, built);
+      built.catch(() => views.delete(key));
+    }
+    return built;
   }
 
   async function pages(req: IncomingMessage, res: ServerResponse, url: URL, api: boolean): Promise<true> {

@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ACCESS_CACHE_TTL_MS } from '../../src/web/github-user.js';
-import { createInsightsHandler } from '../../src/web/insights.js';
+import { createInsightsHandler, VIEW_CACHE_TTL_MS } from '../../src/web/insights.js';
 import { CookieSealer, SESSION_COOKIE, SESSION_TTL_MS } from '../../src/web/session.js';
 import { active, PERIOD, pullRequests } from './expected.js';
 import { NOW, SESSION_SECRET, startInsights, type InsightsUnderTest } from './support.js';
@@ -299,6 +299,27 @@ describe('insights without their settings, or without a database', () => {
       expect(answer.status).toBe(502);
       expect(((await answer.json()) as { message: string }).message).toContain('insights access check failed');
       expect(t.logLines().find((l) => l.msg === 'insights access check failed')).toMatchObject({ level: 40, login: 'alice' });
+    } finally {
+      await t.close();
+    }
+  }, TIMEOUT);
+
+  it("reuse a view's data for a minute, for the same repositories, place, period and what-if only", async () => {
+    const t = await startInsights();
+    try {
+      const alice = await signIn(t, 'alice');
+      const bob = await signIn(t, 'bob');
+      const evaluated = async (cookie: string, path = '/api/insights/acme') => ((await (await get(t, path, cookie)).json()) as { figures: { evaluated: number } }).figures.evaluated;
+      const before = await evaluated(alice);
+      const bobBefore = await evaluated(bob);
+      await sql`DELETE FROM pull_requests WHERE repository = 'acme/service-002'`.execute(t.opened.db);
+      expect(await evaluated(alice)).toBe(before);
+      // Another period is another view.
+      expect(await evaluated(alice, '/api/insights/acme?from=2025-12-02&to=2026-02-28')).toBeLessThan(before);
+      t.clock.now = NOW + VIEW_CACHE_TTL_MS + 1;
+      const after = await evaluated(alice);
+      expect(after).toBeLessThan(before);
+      expect(await evaluated(bob)).toBe(bobBefore - (before - after));
     } finally {
       await t.close();
     }
