@@ -12,8 +12,9 @@ COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY gates ./gates
 COPY bench ./bench
-# The GitHub stand-in the benchmark imports (compiled with bench/, as tsconfig.build.json includes it).
+# The GitHub stand-in and the fixtures the benchmark imports (compiled with bench/, as tsconfig.build.json includes it).
 COPY test/stand-in ./test/stand-in
+COPY test/fixtures ./test/fixtures
 RUN npm run build && npm prune --omit=dev --no-audit --no-fund
 
 FROM ${NODE_IMAGE} AS runtime
@@ -34,4 +35,4 @@ USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-CMD ["node", "dist/src/main.js"]
+CMD ["node", "dist/src/server/main.js"]

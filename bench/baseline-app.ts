@@ -8,7 +8,7 @@
  *   node dist/bench/baseline-app.js   (with APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, GHE_HOST, …)
  */
 import { run, type Probot } from 'probot';
-import { SNAPSHOT_QUERY } from '../src/github/queries.js';
+import { SNAPSHOT_QUERY } from '../src/load/queries.js';
 
 export const BASELINE_CHECK_NAME = 'Baseline';
 

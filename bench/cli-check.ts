@@ -1,6 +1,6 @@
 /**
  * `npm run bench:cli`: `quality-gates check` on a branch of 3,500 commits (BENCH_CLI_COMMITS), the
- * shape that took 51 s on go-ethereum. Generates the repository (bench/git-history.ts), then runs
+ * shape that took 51 s on go-ethereum. Generates the repository (test/fixtures/git-history.ts), then runs
  * the built command (`node dist/src/cli/main.js check --base main --json`) five times per case and
  * prints the wall time of each run, from process start to exit:
  *
@@ -18,8 +18,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { writeHistory, type Person } from './git-history.js';
-import { FINGERPRINT, PUBLIC_KEY, SIGNATURE } from './openpgp-fixture.js';
+import { writeHistory, type Person } from '../test/fixtures/git-history.js';
+import { FINGERPRINT, PUBLIC_KEY, SIGNATURE } from '../test/fixtures/openpgp-fixture.js';
 import { ROOT } from './processes.js';
 import { median, ms, table } from './stats.js';
 

@@ -4,7 +4,7 @@
  * single-level `*`, names anywhere) with user and team owners, 250 signed-off commits and
  * 100 reviews, with the teams' members filled in as the loader would.
  */
-import type { ChangedFile, CommitInfo, PullRequestSnapshot, Review } from '../src/snapshot.js';
+import type { ChangedFile, CommitInfo, PullRequestSnapshot, Review } from '../gates/snapshot.js';
 
 const SERVICES = 40;
 const MODULES = 8;

@@ -12,18 +12,18 @@
  *   slowest is the one that counts);
  * - a 64 KB comment of line breaks, for `findCommand`.
  */
-import { batchSize } from '../gates/batch-size.js';
-import { MAX_GLOB_LENGTH } from '../gates/glob.js';
+import { batchSize } from '../gates/batch-size/index.js';
+import { MAX_GLOB_LENGTH } from '../gates/lib/glob.js';
 import { plain, type GateResult } from '../gates/gate.js';
-import { testsTouched } from '../gates/tests-touched.js';
-import { MAX_GLOBS_PER_LIST, MAX_TICKET_PATTERNS } from '../gates/config.js';
-import { findCommand } from '../src/commands.js';
-import { MAX_CONFIG_BYTES, parseConfigText } from '../src/config/parse.js';
-import { QualityGatesConfig } from '../src/config/schema.js';
-import { runGates } from '../src/evaluate.js';
-import { PREPARE_FRESH } from '../src/prepared-configs.js';
+import { testsTouched } from '../gates/tests-touched/index.js';
+import { MAX_GLOBS_PER_LIST, MAX_TICKET_PATTERNS } from '../gates/config-fields.js';
+import { findCommand } from '../src/server/commands.js';
+import { MAX_CONFIG_BYTES, parseConfigText } from '../src/load/config/parse.js';
+import { QualityGatesConfig } from '../gates/config.js';
+import { runGates } from '../src/pipeline/run-gates.js';
+import { PREPARE_FRESH } from '../src/pipeline/prepared-configs.js';
 import type { GateOutcome } from '../src/checks/verdict.js';
-import type { ChangedFile, PullRequestSnapshot } from '../src/snapshot.js';
+import type { ChangedFile, PullRequestSnapshot } from '../gates/snapshot.js';
 import { heavySnapshot } from './gate-snapshot.js';
 import { summarize, type Summary } from './stats.js';
 

@@ -55,7 +55,7 @@ export interface AppProcess {
 
 export interface StartOptions {
   readonly name: string;
-  /** Script relative to the repository root, e.g. `dist/src/main.js`. */
+  /** Script relative to the repository root, e.g. `dist/src/server/main.js`. */
   readonly script: string;
   readonly ghHost: string;
   readonly appId: number;

@@ -34,7 +34,7 @@ async function withApp<T>(latencyMs: number, nodeArgs: string[], fn: (app: AppPr
   const fleet = new Fleet(APP_ID);
   const standIn = await startStandInServer(fleet.standIn, { latencyMs });
   const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
-  const app = await startApp({ name: 'Quality Gates', script: 'dist/src/main.js', ghHost: standIn.host, appId: APP_ID, privateKey, secret: SECRET, nodeArgs, env: { SHUTDOWN_GRACE_MS: '1000' } });
+  const app = await startApp({ name: 'Quality Gates', script: 'dist/src/server/main.js', ghHost: standIn.host, appId: APP_ID, privateKey, secret: SECRET, nodeArgs, env: { SHUTDOWN_GRACE_MS: '1000' } });
   try {
     return await fn(app, fleet, standIn);
   } finally {

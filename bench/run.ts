@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: Quality Gates against its budgets (SPEC §7), beside a bare Probot app.
  *
- * Starts the real app as `npm start` would (`node dist/src/main.js`, configured only through
+ * Starts the real app as `npm start` would (`node dist/src/server/main.js`, configured only through
  * the environment) against a loopback GitHub stand-in that records every request and can add
  * latency, sends signed webhooks, and prints six sections, also written to
  * `bench/results/latest.json`:
@@ -25,10 +25,10 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { GATES } from '../gates/index.js';
+import { GATES } from '../gates/registry.js';
 import { renderCheckRun } from '../src/checks/render.js';
-import { DEFAULT_CONFIG } from '../src/config/schema.js';
-import { runGates } from '../src/evaluate.js';
+import { DEFAULT_CONFIG } from '../gates/config.js';
+import { runGates } from '../src/pipeline/run-gates.js';
 import { Fleet, NO_REQUESTS, countRequests, type RequestCounts } from './fleet.js';
 import { heavySnapshot } from './gate-snapshot.js';
 import { HOSTILE_BUDGET_MS, hostileInputs, type HostileTiming } from './hostile.js';
@@ -38,7 +38,7 @@ import { ROOT, startApp, type AppProcess } from './processes.js';
 import { COST_SHAPES, TEAM_SHAPE, budgetFor, type Budget, type Shape } from './shapes.js';
 import type { GitHubModel } from '../test/stand-in/github-model.js';
 import { startStandInServer, type StandInServer } from '../test/stand-in/server.js';
-import type { PullRequestSnapshot } from '../src/snapshot.js';
+import type { PullRequestSnapshot } from '../gates/snapshot.js';
 import { mb, median, ms, num, summarize, table, type Summary } from './stats.js';
 import { postWebhook, prPayload, signedDelivery, type SignedDelivery } from './webhooks.js';
 
@@ -125,7 +125,7 @@ async function withStandIn<T>(fleet: Fleet, latencyMs: number, fn: (standIn: Sta
 async function withApp<T>(env: Env, kind: 'ours' | 'baseline', standIn: StandInServer, fn: (app: AppProcess) => Promise<T>, extraEnv: Record<string, string> = {}): Promise<T> {
   const app = await startApp({
     name: kind === 'ours' ? 'Quality Gates' : 'bare Probot',
-    script: kind === 'ours' ? 'dist/src/main.js' : 'dist/bench/baseline-app.js',
+    script: kind === 'ours' ? 'dist/src/server/main.js' : 'dist/bench/baseline-app.js',
     ghHost: standIn.host,
     appId: APP_ID,
     privateKey: env.privateKey,

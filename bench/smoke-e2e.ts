@@ -1,5 +1,5 @@
 /**
- * End-to-end smoke run, as GitHub would drive the app: starts `node dist/src/main.js`
+ * End-to-end smoke run, as GitHub would drive the app: starts `node dist/src/server/main.js`
  * with the SPEC §2 environment against the loopback stand-in (GHE_HOST), sends signed
  * webhooks, and prints the check runs and request counts.
  *
@@ -34,7 +34,7 @@ async function main() {
   const key = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
   const port = 3000 + Math.floor(Math.random() * 1000) + 1000;
   const secret = 'e2e-secret';
-  const child = spawn(process.execPath, ['dist/src/main.js'], {
+  const child = spawn(process.execPath, ['dist/src/server/main.js'], {
     env: { ...process.env, APP_ID: '4242', PRIVATE_KEY: key, WEBHOOK_SECRET: secret, GHE_HOST: standIn.host, GHE_PROTOCOL: 'http', PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

@@ -6,7 +6,7 @@
  * Markdown, escaping every string that came from users.
  */
 import type { z } from 'zod';
-import type { PullRequestSnapshot } from '../src/snapshot.js';
+import type { PullRequestSnapshot } from './snapshot.js';
 
 export const GATE_IDS = ['batch-size', 'linked-ticket', 'tests-touched', 'signed-commits', 'codeowners-review'] as const;
 export type GateId = (typeof GATE_IDS)[number];

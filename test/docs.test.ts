@@ -1,6 +1,6 @@
 /**
  * The operations docs name only what exists. Every metric referenced in docs/alerts.yml, and in
- * the PromQL and prose of docs/slo.md and docs/runbook.md, is registered by src/metrics.ts, and
+ * the PromQL and prose of docs/slo.md and docs/runbook.md, is registered by src/ops/metrics.ts, and
  * its selectors use only label names that metric has. Every recording rule an expression uses is
  * defined. Every runbook_url and in-doc link lands on a real heading. A renamed metric or heading
  * fails here instead of paging someone with a dead query or link.
@@ -9,7 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { createMetrics } from '../src/metrics.js';
+import { createMetrics } from '../src/ops/metrics.js';
 
 interface Rule {
   alert?: string;
@@ -81,7 +81,7 @@ function resolve(name: string): { base: string; suffix?: string } | undefined {
 function metricProblems(text: string, where: string): string[] {
   return metricReferences(text).flatMap(({ name, labels }) => {
     const found = resolve(name);
-    if (!found) return [`${where}: ${name} is not a metric of src/metrics.ts`];
+    if (!found) return [`${where}: ${name} is not a metric of src/ops/metrics.ts`];
     const allowed = [...KNOWN.get(found.base)!.labels, ...TARGET_LABELS, ...(found.suffix === '_bucket' ? ['le'] : [])];
     return labels.filter((l) => !allowed.includes(l)).map((l) => `${where}: ${name} has no label "${l}" (it has: ${allowed.join(', ')})`);
   });
@@ -144,7 +144,7 @@ const runbookAnchors = headingAnchors(runbook);
 
 describe('the checks themselves', () => {
   it('flag a misspelt metric, a wrong label and a histogram suffix on a counter (they can fail)', () => {
-    expect(metricProblems('sum(rate(quality_gates_evaluation_total[5m]))', 'x')).toEqual(['x: quality_gates_evaluation_total is not a metric of src/metrics.ts']);
+    expect(metricProblems('sum(rate(quality_gates_evaluation_total[5m]))', 'x')).toEqual(['x: quality_gates_evaluation_total is not a metric of src/ops/metrics.ts']);
     expect(metricProblems('quality_gates_evaluations_total{outcome="failed"}', 'x')).toEqual([expect.stringContaining('has no label "outcome"')]);
     expect(metricProblems('quality_gates_queue_depth_bucket', 'x')).toHaveLength(1);
     expect(metricProblems('quality_gates_evaluation_duration_seconds_bucket{le="30", outcome=~"a|b"} + quality_gates_config_errors_total', 'x')).toEqual([]);
@@ -175,7 +175,7 @@ describe('docs/alerts.yml', () => {
     }
   });
 
-  it('references only metrics (and label names) that src/metrics.ts registers', () => {
+  it('references only metrics (and label names) that src/ops/metrics.ts registers', () => {
     const exprs = rules.map((r) => ({ where: r.alert ?? r.record ?? '?', expr: String(r.expr) }));
     expect(exprs.flatMap(({ expr }) => metricReferences(expr)).length).toBeGreaterThan(10);
     expect(exprs.flatMap(({ where, expr }) => metricProblems(expr, where))).toEqual([]);

@@ -5,7 +5,7 @@
  * never left in progress, never a crash.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { createOctokitClass } from '../src/github/client.js';
+import { createOctokitClass } from '../src/load/client.js';
 import { FakeGitHub } from './support/fake-github.js';
 import { pullRequestPayload, resetNock, startHarness } from './support/harness.js';
 

@@ -6,12 +6,12 @@
 import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { compileCodeowners } from '../gates/codeowners/match.js';
+import { compileCodeowners } from '../gates/lib/codeowners/match.js';
 import { renderCheckRun, renderGateRun, renderText, CHECK_LIMITS } from '../src/checks/render.js';
 import { outcomeOf } from '../src/checks/verdict.js';
-import { parseConfigText, PROBLEM_FORMS } from '../src/config/parse.js';
-import { DEFAULT_CONFIG } from '../src/config/schema.js';
-import { runGates } from '../src/evaluate.js';
+import { parseConfigText, PROBLEM_FORMS } from '../src/load/config/parse.js';
+import { DEFAULT_CONFIG } from '../gates/config.js';
+import { runGates } from '../src/pipeline/run-gates.js';
 import { autolinks, autolinksInTitle } from './support/autolinks.js';
 import { aCommit, aFile, aReview, aSnapshot, capped } from './support/builders.js';
 

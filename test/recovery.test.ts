@@ -6,7 +6,7 @@
  * run beginning while it still goes — each delivery must be asked for once.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import type { RunningApp } from '../src/main.js';
+import type { RunningApp } from '../src/server/main.js';
 import { FakeDeliveries } from './support/fake-deliveries.js';
 import { FakeGitHub } from './support/fake-github.js';
 import { pullRequestPayload, resetNock } from './support/harness.js';

@@ -5,7 +5,7 @@
  * markup, long lists are bounded, and the output stays inside GitHub's limits.
  */
 import { plain, type DetailBlock, type Inline, type Text } from '../../gates/gate.js';
-import { MAX_LISTED_PROBLEMS, type ConfigProblem } from '../config/parse.js';
+import { MAX_LISTED_PROBLEMS, type ConfigProblem } from '../load/config/parse.js';
 import { conclusionOf, titleOf, type CheckConclusion, type GateOutcome, type Preview, type RowStatus, type Verdict } from './verdict.js';
 
 /**

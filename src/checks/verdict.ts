@@ -3,7 +3,7 @@
  * statuses and modes to the check conclusion (`conclusionOf`).
  */
 import type { GateId, GateResult, Text } from '../../gates/gate.js';
-import type { ConfigProblem } from '../config/parse.js';
+import type { ConfigProblem } from '../load/config/parse.js';
 
 /** The word in the table's second column. */
 export type RowStatus = 'pass' | 'fail' | 'warn' | 'skipped';

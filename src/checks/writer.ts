@@ -8,11 +8,20 @@
  * from the snapshot query (this app's check suites on the head commit), and a
  * memory of the runs the app wrote covers GitHub's read-after-write lag: this
  * process's (`RunMemory`), or, with several replicas, one shared through Redis
- * (src/redis-run-memory.ts), since the next evaluation of a PR may run elsewhere.
+ * (src/checks/redis-run-memory.ts), since the next evaluation of a PR may run elsewhere.
  */
 import { createHash } from 'node:crypto';
-import type { ExistingCheckRun } from '../snapshot.js';
 import type { CheckConclusion } from './verdict.js';
+
+/** A check run that this app already posted on the head commit. */
+export interface ExistingCheckRun {
+  readonly id: number;
+  readonly name: string;
+  readonly status: string;
+  readonly conclusion: string | null;
+  /** Fingerprint of the output we wrote last time (see `fingerprint` below). */
+  readonly externalId: string | null;
+}
 
 export interface DesiredRun {
   readonly name: string;
@@ -21,7 +30,7 @@ export interface DesiredRun {
   readonly summary: string;
   /**
    * The open pull requests whose head is this commit, that the run was judged over
-   * (src/evaluate.ts): kept in `external_id`, which only this app can write, so the next
+   * (src/pipeline/evaluate.ts): kept in `external_id`, which only this app can write, so the next
    * evaluation of the commit finds them even where GitHub does not list them.
    */
   readonly pulls?: readonly number[];

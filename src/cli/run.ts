@@ -6,8 +6,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { GitError } from './git.js';
-import { LocalRunError } from './git-snapshot.js';
+import { GitError } from '../load/git.js';
+import { LocalRunError } from '../load/git-loader.js';
 import { CliError, EXIT, UsageError, messageOf, type CliContext, type CliInput, type CliOutput } from './io.js';
 
 export interface RunOptions {

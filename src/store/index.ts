@@ -6,7 +6,7 @@
  *
  * Wiring. Nothing in the app calls this yet; the integration does exactly this:
  *
- * 1. Start (src/main.ts), before the server listens:
+ * 1. Start (src/server/main.ts), before the server listens:
  *
  *      const history = startHistory({ settings: historySettingsFromEnv(process.env), log, metrics });
  *
@@ -17,7 +17,7 @@
  *    `starting` meanwhile), and webhooks are evaluated whatever it does. `HISTORY=off` opens
  *    nothing and makes every call below a no-op.
  *
- * 2. After an evaluation wrote its check run, or found it already up to date (src/evaluate.ts),
+ * 2. After an evaluation wrote its check run, or found it already up to date (src/pipeline/evaluate.ts),
  *    once per pull request judged (the one of the job and each twin on the same head commit):
  *
  *      history.recordVerdict({ repository, number, headSha, event, deliveryId, at, verdict, pr, repoConfig, overrides });

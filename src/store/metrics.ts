@@ -1,5 +1,5 @@
 /**
- * The history's Prometheus metrics, registered on the app's registry (`src/metrics.ts`).
+ * The history's Prometheus metrics, registered on the app's registry (`src/ops/metrics.ts`).
  */
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 

@@ -4,7 +4,7 @@
  * read in pages so that 5,000 snapshots never sit in one message or one result.
  */
 import { sql, type Kysely } from 'kysely';
-import type { PullRequestSnapshot } from '../snapshot.js';
+import type { PullRequestSnapshot } from '../../gates/snapshot.js';
 import { decodeSnapshot } from './snapshot-codec.js';
 import type { HistoryTables } from './tables.js';
 

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { plain } from '../../gates/gate.js';
 import { conclusionOf, titleOf, type Verdict } from '../checks/verdict.js';
-import type { PullRequestSnapshot } from '../snapshot.js';
+import type { PullRequestSnapshot } from '../../gates/snapshot.js';
 import {
   clean,
   normaliseLogin,

@@ -9,7 +9,7 @@
  */
 import type { Kysely } from 'kysely';
 import type { GateNumbers } from '../../gates/gate.js';
-import type { ChangedFile, CommitInfo, PullRequestSnapshot, Review } from '../snapshot.js';
+import type { ChangedFile, CommitInfo, PullRequestSnapshot, Review } from '../../gates/snapshot.js';
 import type { EvaluationRecord, GateRecord, OverrideRecord, PullRequestRecord } from './records.js';
 import { encodeSnapshot } from './snapshot-codec.js';
 import type { HistoryTables } from './tables.js';

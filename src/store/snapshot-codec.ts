@@ -10,7 +10,7 @@
  * row is deleted when the pull request closes (docs/deploy.md, "What is stored").
  */
 import { createHash } from 'node:crypto';
-import type { BaseFile, CommitInfo, PullRequestSnapshot } from '../snapshot.js';
+import type { BaseFile, CommitInfo, PullRequestSnapshot } from '../../gates/snapshot.js';
 import { cleanText, jsonText, type EncodedSnapshot } from './records.js';
 
 /** The longest PR body kept (ticket references sit near the top). */

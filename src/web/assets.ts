@@ -12,7 +12,10 @@ const ownAsset = (name: string): string => fileURLToPath(new URL(`./assets/${nam
 
 const require = createRequire(import.meta.url);
 const FILES: Readonly<Record<string, { readonly path: () => string; readonly type: string }>> = {
-  'uPlot.iife.min.js': { path: () => require.resolve('uplot/dist/uPlot.iife.min.js'), type: 'text/javascript; charset=utf-8' },
+  'uPlot.iife.min.js': {
+    path: () => require.resolve('uplot/dist/uPlot.iife.min.js'),
+    type: 'text/javascript; charset=utf-8',
+  },
   'uPlot.min.css': { path: () => require.resolve('uplot/dist/uPlot.min.css'), type: 'text/css; charset=utf-8' },
   'insights.js': { path: () => ownAsset('insights.js'), type: 'text/javascript; charset=utf-8' },
   'insights.css': { path: () => ownAsset('insights.css'), type: 'text/css; charset=utf-8' },
@@ -25,6 +28,13 @@ export function serveAsset(res: ServerResponse, name: string, headers: Readonly<
   if (!file) return false;
   let body = loaded.get(name);
   if (!body) loaded.set(name, (body = readFileSync(file.path())));
-  res.writeHead(200, { ...headers, 'content-type': file.type, 'content-length': body.length, 'cache-control': 'public, max-age=3600' }).end(body);
+  res
+    .writeHead(200, {
+      ...headers,
+      'content-type': file.type,
+      'content-length': body.length,
+      'cache-control': 'public, max-age=3600',
+    })
+    .end(body);
   return true;
 }

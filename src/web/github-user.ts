@@ -56,7 +56,13 @@ export class GitHubUsers {
 
   /** GitHub's authorize page for a new sign-in (the base URL follows GHE_HOST). */
   authorizeUrl(state: string): string {
-    return getWebFlowAuthorizationUrl({ clientType: 'github-app', clientId: this.#settings.clientId, state, request: this.#octokit.request, ...this.#redirect() }).url;
+    return getWebFlowAuthorizationUrl({
+      clientType: 'github-app',
+      clientId: this.#settings.clientId,
+      state,
+      request: this.#octokit.request,
+      ...this.#redirect(),
+    }).url;
   }
 
   /** Exchanges the callback's code for a user-to-server token, and reads who it belongs to. */
@@ -69,7 +75,8 @@ export class GitHubUsers {
       request: this.#octokit.request.defaults({ request: { signal: AbortSignal.timeout(TIMEOUT_MS) } }),
       ...this.#redirect(),
     });
-    const expiresAt = 'expiresAt' in authentication && authentication.expiresAt ? Date.parse(authentication.expiresAt) : undefined;
+    const expiresAt =
+      'expiresAt' in authentication && authentication.expiresAt ? Date.parse(authentication.expiresAt) : undefined;
     const { data } = await this.#user(authentication.token).request('GET /user');
     return { id: Number(data.id), login: data.login, token: authentication.token, tokenExpiresAt: expiresAt };
   }
@@ -77,7 +84,13 @@ export class GitHubUsers {
   /** Revokes the token at GitHub (sign-out); failures are the caller's to log. */
   async revoke(token: string, sid: string): Promise<void> {
     this.#access.delete(sid);
-    await deleteToken({ clientType: 'github-app', clientId: this.#settings.clientId, clientSecret: this.#settings.clientSecret, token, request: this.#octokit.request });
+    await deleteToken({
+      clientType: 'github-app',
+      clientId: this.#settings.clientId,
+      clientSecret: this.#settings.clientSecret,
+      token,
+      request: this.#octokit.request,
+    });
   }
 
   /**
@@ -97,7 +110,10 @@ export class GitHubUsers {
       const installations = octokit.paginate.iterator('GET /user/installations', { per_page: 100 });
       for await (const page of installations) {
         for (const installation of page.data) {
-          const listed = octokit.paginate.iterator('GET /user/installations/{installation_id}/repositories', { installation_id: installation.id, per_page: 100 });
+          const listed = octokit.paginate.iterator('GET /user/installations/{installation_id}/repositories', {
+            installation_id: installation.id,
+            per_page: 100,
+          });
           for await (const repos of listed) {
             for (const repo of repos.data) repositories.set(repo.id, { id: repo.id, fullName: repo.full_name });
             if (repositories.size >= MAX_READABLE_REPOSITORIES) return repositories;
@@ -105,14 +121,20 @@ export class GitHubUsers {
         }
       }
     } catch (error) {
-      if ((error as { status?: number }).status === 401) throw new TokenRejectedError('GitHub no longer accepts the session token', { cause: error });
+      if ((error as { status?: number }).status === 401)
+        throw new TokenRejectedError('GitHub no longer accepts the session token', { cause: error });
       throw error;
     }
     return repositories;
   }
 
   #user(token: string): Octokit {
-    return new Octokit({ auth: token, baseUrl: this.#settings.apiUrl, userAgent: 'quality-gates-insights', request: { signal: AbortSignal.timeout(TIMEOUT_MS) } });
+    return new Octokit({
+      auth: token,
+      baseUrl: this.#settings.apiUrl,
+      userAgent: 'quality-gates-insights',
+      request: { signal: AbortSignal.timeout(TIMEOUT_MS) },
+    });
   }
 
   /** The callback URL when PUBLIC_URL is set; otherwise GitHub uses the app's registered one. */

@@ -25,7 +25,8 @@ const isoDay = (ms: number) => new Date(ms).toISOString().slice(0, 10);
 
 function parseDay(name: string, text: string): number {
   const ms = /^\d{4}-\d{2}-\d{2}$/.test(text) ? Date.parse(`${text}T00:00:00Z`) : NaN;
-  if (Number.isNaN(ms) || isoDay(ms) !== text) throw new PeriodError(`"${name}" must be a date as YYYY-MM-DD; got "${text.slice(0, 40)}".`);
+  if (Number.isNaN(ms) || isoDay(ms) !== text)
+    throw new PeriodError(`"${name}" must be a date as YYYY-MM-DD; got "${text.slice(0, 40)}".`);
   return ms;
 }
 
@@ -34,7 +35,11 @@ export function periodFrom(query: URLSearchParams, now: number): Period {
   const today = Date.parse(`${isoDay(now)}T00:00:00Z`);
   const to = query.get('to') ? parseDay('to', query.get('to')!) : today;
   const from = query.get('from') ? parseDay('from', query.get('from')!) : to - (DEFAULT_PERIOD_DAYS - 1) * DAY;
-  if (from > to) throw new PeriodError(`"from" (${isoDay(from)}) is after "to" (${isoDay(to)}); choose a start on or before the end.`);
-  if ((to - from) / DAY + 1 > MAX_PERIOD_DAYS) throw new PeriodError(`The period spans more than ${MAX_PERIOD_DAYS} days; choose a shorter one.`);
+  if (from > to)
+    throw new PeriodError(
+      `"from" (${isoDay(from)}) is after "to" (${isoDay(to)}); choose a start on or before the end.`,
+    );
+  if ((to - from) / DAY + 1 > MAX_PERIOD_DAYS)
+    throw new PeriodError(`The period spans more than ${MAX_PERIOD_DAYS} days; choose a shorter one.`);
   return { from: isoDay(from), to: isoDay(to), start: new Date(from), end: new Date(to + DAY) };
 }

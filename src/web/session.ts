@@ -63,7 +63,9 @@ export class CookieSealer {
       const decipher = createDecipheriv('aes-256-gcm', this.#key, bytes.subarray(0, 12));
       decipher.setAAD(Buffer.from(name));
       decipher.setAuthTag(bytes.subarray(bytes.length - 16));
-      const text = Buffer.concat([decipher.update(bytes.subarray(12, bytes.length - 16)), decipher.final()]).toString('utf8');
+      const text = Buffer.concat([decipher.update(bytes.subarray(12, bytes.length - 16)), decipher.final()]).toString(
+        'utf8',
+      );
       return JSON.parse(text) as unknown;
     } catch {
       return undefined;
@@ -94,7 +96,14 @@ export interface CookieOptions {
 
 /** A `Set-Cookie` value: HttpOnly, SameSite=Lax, Secure behind TLS (docs/insights.md). */
 export function setCookie(name: keyof typeof COOKIE_PATHS, value: string, options: CookieOptions): string {
-  return [`${name}=${value}`, `Path=${COOKIE_PATHS[name]}`, `Max-Age=${Math.max(0, Math.floor(options.maxAge))}`, 'HttpOnly', 'SameSite=Lax', ...(options.secure ? ['Secure'] : [])].join('; ');
+  return [
+    `${name}=${value}`,
+    `Path=${COOKIE_PATHS[name]}`,
+    `Max-Age=${Math.max(0, Math.floor(options.maxAge))}`,
+    'HttpOnly',
+    'SameSite=Lax',
+    ...(options.secure ? ['Secure'] : []),
+  ].join('; ');
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -104,7 +113,14 @@ export function readSession(sealer: CookieSealer, req: IncomingMessage, now: num
   const v = sealer.open(SESSION_COOKIE, readCookies(req).get(SESSION_COOKIE));
   if (!isRecord(v)) return undefined;
   const { sid, userId, login, token, expiresAt } = v;
-  if (typeof sid !== 'string' || typeof userId !== 'number' || typeof login !== 'string' || typeof token !== 'string' || typeof expiresAt !== 'number') return undefined;
+  if (
+    typeof sid !== 'string' ||
+    typeof userId !== 'number' ||
+    typeof login !== 'string' ||
+    typeof token !== 'string' ||
+    typeof expiresAt !== 'number'
+  )
+    return undefined;
   return expiresAt > now ? { sid, userId, login, token, expiresAt } : undefined;
 }
 

@@ -35,18 +35,27 @@ export const MIN_SESSION_SECRET_LENGTH = 32;
  * SESSION_SECRET, and the app must still start). Throws `InsightsSettingsError`, whose message
  * says the fix, for a value that cannot be meant (a short SESSION_SECRET, a PUBLIC_URL that is not one).
  */
-export function insightsSettingsFromEnv(env: NodeJS.ProcessEnv, onIncomplete?: (missing: string[]) => void): InsightsSettings | undefined {
+export function insightsSettingsFromEnv(
+  env: NodeJS.ProcessEnv,
+  onIncomplete?: (missing: string[]) => void,
+): InsightsSettings | undefined {
   const clientId = env.GITHUB_CLIENT_ID?.trim() ?? '';
   const clientSecret = env.GITHUB_CLIENT_SECRET?.trim() ?? '';
   const sessionSecret = env.SESSION_SECRET ?? '';
-  const missing = [!clientId && 'GITHUB_CLIENT_ID', !clientSecret && 'GITHUB_CLIENT_SECRET', !sessionSecret && 'SESSION_SECRET'].filter((m): m is string => !!m);
+  const missing = [
+    !clientId && 'GITHUB_CLIENT_ID',
+    !clientSecret && 'GITHUB_CLIENT_SECRET',
+    !sessionSecret && 'SESSION_SECRET',
+  ].filter((m): m is string => !!m);
   if (missing.length === 3) return undefined;
   if (missing.length > 0) {
     onIncomplete?.(missing);
     return undefined;
   }
   if (sessionSecret.length < MIN_SESSION_SECRET_LENGTH) {
-    throw new InsightsSettingsError(`SESSION_SECRET has ${sessionSecret.length} characters; at least ${MIN_SESSION_SECRET_LENGTH} are needed. Generate one with: openssl rand -hex 32`);
+    throw new InsightsSettingsError(
+      `SESSION_SECRET has ${sessionSecret.length} characters; at least ${MIN_SESSION_SECRET_LENGTH} are needed. Generate one with: openssl rand -hex 32`,
+    );
   }
   const publicUrl = parsePublicUrl(env.PUBLIC_URL);
   const host = env.GHE_HOST?.trim();
@@ -69,10 +78,14 @@ function parsePublicUrl(value: string | undefined): string | undefined {
   try {
     url = new URL(text);
   } catch {
-    throw new InsightsSettingsError(`PUBLIC_URL "${text}" is not a URL. Set it to the app's public origin, e.g. https://gates.example.com`);
+    throw new InsightsSettingsError(
+      `PUBLIC_URL "${text}" is not a URL. Set it to the app's public origin, e.g. https://gates.example.com`,
+    );
   }
   if ((url.protocol !== 'https:' && url.protocol !== 'http:') || url.search || url.hash) {
-    throw new InsightsSettingsError(`PUBLIC_URL "${text}" must be an http(s) origin without query or fragment, e.g. https://gates.example.com`);
+    throw new InsightsSettingsError(
+      `PUBLIC_URL "${text}" must be an http(s) origin without query or fragment, e.g. https://gates.example.com`,
+    );
   }
   return url.href.replace(/\/+$/, '');
 }

@@ -6,7 +6,7 @@
  * is computed over anything else.
  */
 import type { Kysely } from 'kysely';
-import { GATES } from '../../gates/index.js';
+import { GATES } from '../../gates/registry.js';
 import { insights, type HistoryTables } from '../store/index.js';
 import type { Period } from './period.js';
 
@@ -77,7 +77,15 @@ export function resolvePlace(place: Place, known: readonly RepositoryName[]): Re
   const lower = (s: string) => s.toLowerCase();
   if (place.repository !== undefined) {
     const repos = known.filter((r) => lower(r.repository) === lower(place.repository!));
-    return repos.length === 0 ? undefined : { ...place, owner: repos[0]!.owner, repository: repos[0]!.repository, level: 'repository', repositories: repos };
+    return repos.length === 0
+      ? undefined
+      : {
+          ...place,
+          owner: repos[0]!.owner,
+          repository: repos[0]!.repository,
+          level: 'repository',
+          repositories: repos,
+        };
   }
   if (place.owner !== undefined) {
     const repos = known.filter((r) => lower(r.owner) === lower(place.owner!));
@@ -120,18 +128,40 @@ const pct = (part: number, whole: number): number | null => (whole > 0 ? Math.ro
 const one = (n: number | null): number | null => (n === null ? null : Math.round(n * 10) / 10);
 const iso = (d: Date | null): string | null => (d === null ? null : d.toISOString());
 
-const col = (key: string, label: string, kind: CellKind, link?: Column['link']): Column => (link ? { key, label, kind, link } : { key, label, kind });
+const col = (key: string, label: string, kind: CellKind, link?: Column['link']): Column =>
+  link ? { key, label, kind, link } : { key, label, kind };
 const hiddenCol = (key: string, label: string): Column => ({ key, label, kind: 'text', hidden: true });
 
 /** Every table of a view, computed over the user's readable repositories there and the period. */
-export async function buildView(db: Db, place: ResolvedPlace, period: Period, whatIf: WhatIfInput | undefined, webUrl: string): Promise<View> {
+export async function buildView(
+  db: Db,
+  place: ResolvedPlace,
+  period: Period,
+  whatIf: WhatIfInput | undefined,
+  webUrl: string,
+): Promise<View> {
   const pullUrl = (repository: string, number: number) => `${webUrl}/${repository}/pull/${number}`;
   const scope = { repositoryIds: place.repositories.map((r) => r.repositoryId), from: period.start, to: period.end };
   const gates = place.gate !== undefined ? [place.gate] : GATES.map((g) => g.id as string);
   const gateOption = place.gate !== undefined ? { gate: place.gate, perGate: 10 } : {};
   const showWhatIf = whatIf !== undefined && (place.gate === undefined || place.gate === 'batch-size');
   // One page's queries: run together (a server's pool answers four at once; the embedded database in turn).
-  const [summaries, weekly, size, shares, gateWeeks, reasons, compliance, overrides, overrideCounts, review, reviewWeeks, slowest, largest, whatIfRows] = await Promise.all([
+  const [
+    summaries,
+    weekly,
+    size,
+    shares,
+    gateWeeks,
+    reasons,
+    compliance,
+    overrides,
+    overrideCounts,
+    review,
+    reviewWeeks,
+    slowest,
+    largest,
+    whatIfRows,
+  ] = await Promise.all([
     insights.repositorySummaries(db, scope),
     insights.weeklyActivity(db, scope),
     insights.mergedSize(db, scope),
@@ -147,7 +177,8 @@ export async function buildView(db: Db, place: ResolvedPlace, period: Period, wh
     insights.largestMerged(db, scope),
     showWhatIf ? insights.whatIf(db, scope, whatIf) : Promise.resolve(undefined),
   ]);
-  const ofGate = <T extends { gate: string }>(rows: readonly T[]) => (place.gate === undefined ? rows : rows.filter((r) => r.gate === place.gate));
+  const ofGate = <T extends { gate: string }>(rows: readonly T[]) =>
+    place.gate === undefined ? rows : rows.filter((r) => r.gate === place.gate);
   const overridesHere = place.gate === undefined ? overrides : overrides.filter((o) => o.gates.includes(place.gate!));
   const evaluated = compliance.prs;
   const blockedAny = summaries.reduce((n, s) => n + s.blocked, 0);
@@ -157,88 +188,244 @@ export async function buildView(db: Db, place: ResolvedPlace, period: Period, wh
     {
       id: 'activity',
       title: 'Pull requests per week',
-      columns: [col('week', 'Week of', 'week'), col('evaluated', 'Evaluated', 'int'), col('evaluations', 'Evaluations', 'int'), col('opened', 'Opened', 'int'), col('merged', 'Merged', 'int')],
-      rows: weekly.map((w) => ({ week: w.week, evaluated: w.evaluatedPrs, evaluations: w.evaluations, opened: w.openedPrs, merged: w.mergedPrs })),
+      columns: [
+        col('week', 'Week of', 'week'),
+        col('evaluated', 'Evaluated', 'int'),
+        col('evaluations', 'Evaluations', 'int'),
+        col('opened', 'Opened', 'int'),
+        col('merged', 'Merged', 'int'),
+      ],
+      rows: weekly.map((w) => ({
+        week: w.week,
+        evaluated: w.evaluatedPrs,
+        evaluations: w.evaluations,
+        opened: w.openedPrs,
+        merged: w.mergedPrs,
+      })),
       chart: { series: ['evaluated', 'merged'], unit: 'pull requests' },
     },
     {
       id: 'size',
       title: 'Counted lines per merged pull request, per week',
-      columns: [col('week', 'Week of', 'week'), col('merged', 'Merged', 'int'), col('p50Lines', 'Median lines', 'num'), col('p90Lines', 'p90 lines', 'num')],
-      rows: weekly.filter((w) => w.mergedPrs > 0).map((w) => ({ week: w.week, merged: w.mergedPrs, p50Lines: one(w.p50Lines), p90Lines: one(w.p90Lines) })),
+      columns: [
+        col('week', 'Week of', 'week'),
+        col('merged', 'Merged', 'int'),
+        col('p50Lines', 'Median lines', 'num'),
+        col('p90Lines', 'p90 lines', 'num'),
+      ],
+      rows: weekly
+        .filter((w) => w.mergedPrs > 0)
+        .map((w) => ({ week: w.week, merged: w.mergedPrs, p50Lines: one(w.p50Lines), p90Lines: one(w.p90Lines) })),
       chart: { series: ['p50Lines', 'p90Lines'], unit: 'lines' },
     },
     {
       id: 'gates',
       title: 'Pull requests blocked, per gate',
-      columns: [col('gate', 'Gate', 'text', 'place'), col('prs', 'Evaluated', 'int'), col('blocked', 'Blocked', 'int'), col('blockedPct', 'Blocked %', 'pct'), col('warned', 'Warned', 'int'), col('overridden', 'Overridden', 'int')],
-      rows: shares.map((g) => ({ gate: g.gate, ...(place.level === 'all' ? {} : { href: placeHref({ ...placeOf(place), gate: g.gate }, period) }), prs: g.prs, blocked: g.blocked, blockedPct: pct(g.blocked, g.prs), warned: g.warned, overridden: g.overridden })),
+      columns: [
+        col('gate', 'Gate', 'text', 'place'),
+        col('prs', 'Evaluated', 'int'),
+        col('blocked', 'Blocked', 'int'),
+        col('blockedPct', 'Blocked %', 'pct'),
+        col('warned', 'Warned', 'int'),
+        col('overridden', 'Overridden', 'int'),
+      ],
+      rows: shares.map((g) => ({
+        gate: g.gate,
+        ...(place.level === 'all' ? {} : { href: placeHref({ ...placeOf(place), gate: g.gate }, period) }),
+        prs: g.prs,
+        blocked: g.blocked,
+        blockedPct: pct(g.blocked, g.prs),
+        warned: g.warned,
+        overridden: g.overridden,
+      })),
     },
     gateWeeksTable(gateWeeks, gates),
     {
       id: 'reasons',
       title: place.gate === undefined ? 'Top failure reasons per gate' : 'Top failure reasons',
-      columns: [col('gate', 'Gate', 'text'), col('pattern', 'Reason (numbers as N)', 'text'), col('example', 'Example', 'text'), col('prs', 'Pull requests', 'int')],
+      columns: [
+        col('gate', 'Gate', 'text'),
+        col('pattern', 'Reason (numbers as N)', 'text'),
+        col('example', 'Example', 'text'),
+        col('prs', 'Pull requests', 'int'),
+      ],
       rows: ofGate(reasons).map((r) => ({ gate: r.gate, pattern: r.pattern, example: r.example, prs: r.prs })),
     },
     {
       id: 'compliance',
       title: 'Linked ticket, tests touched, signed commits',
-      columns: [col('check', 'Pull requests with', 'text'), col('evaluated', 'Evaluated', 'int'), col('passed', 'Passed', 'int'), col('passedPct', 'Passed %', 'pct')],
+      columns: [
+        col('check', 'Pull requests with', 'text'),
+        col('evaluated', 'Evaluated', 'int'),
+        col('passed', 'Passed', 'int'),
+        col('passedPct', 'Passed %', 'pct'),
+      ],
       rows: (
         [
           ['a linked ticket', compliance.linkedTicket],
           ['tests touched', compliance.testsTouched],
           ['signed commits', compliance.signedCommits],
         ] as const
-      ).map(([check, c]) => ({ check, evaluated: c.evaluated, passed: c.passed, passedPct: pct(c.passed, c.evaluated) })),
+      ).map(([check, c]) => ({
+        check,
+        evaluated: c.evaluated,
+        passed: c.passed,
+        passedPct: pct(c.passed, c.evaluated),
+      })),
     },
     {
       id: 'review',
       title: 'Time to first review and lead time',
-      columns: [col('measure', 'Measure', 'text'), col('prs', 'Pull requests', 'int'), col('p50Hours', 'p50 (hours)', 'hours'), col('p90Hours', 'p90 (hours)', 'hours')],
+      columns: [
+        col('measure', 'Measure', 'text'),
+        col('prs', 'Pull requests', 'int'),
+        col('p50Hours', 'p50 (hours)', 'hours'),
+        col('p90Hours', 'p90 (hours)', 'hours'),
+      ],
       rows: [
-        { measure: 'time to first review (opened in the period)', prs: review.reviewed, p50Hours: review.p50FirstReviewHours, p90Hours: review.p90FirstReviewHours },
-        { measure: 'opened to merged (merged in the period)', prs: review.merged, p50Hours: review.p50LeadTimeHours, p90Hours: review.p90LeadTimeHours },
+        {
+          measure: 'time to first review (opened in the period)',
+          prs: review.reviewed,
+          p50Hours: review.p50FirstReviewHours,
+          p90Hours: review.p90FirstReviewHours,
+        },
+        {
+          measure: 'opened to merged (merged in the period)',
+          prs: review.merged,
+          p50Hours: review.p50LeadTimeHours,
+          p90Hours: review.p90LeadTimeHours,
+        },
       ],
     },
     {
       id: 'review-weeks',
       title: 'Time to first review, per week opened',
-      columns: [col('week', 'Week of', 'week'), col('reviewed', 'Reviewed', 'int'), col('p50Hours', 'p50 (hours)', 'hours'), col('p90Hours', 'p90 (hours)', 'hours')],
-      rows: reviewWeeks.map((w) => ({ week: w.week, reviewed: w.reviewed, p50Hours: w.p50FirstReviewHours, p90Hours: w.p90FirstReviewHours })),
+      columns: [
+        col('week', 'Week of', 'week'),
+        col('reviewed', 'Reviewed', 'int'),
+        col('p50Hours', 'p50 (hours)', 'hours'),
+        col('p90Hours', 'p90 (hours)', 'hours'),
+      ],
+      rows: reviewWeeks.map((w) => ({
+        week: w.week,
+        reviewed: w.reviewed,
+        p50Hours: w.p50FirstReviewHours,
+        p90Hours: w.p90FirstReviewHours,
+      })),
       chart: { series: ['p50Hours', 'p90Hours'], unit: 'hours' },
     },
     {
       id: 'overrides',
       title: 'Overrides',
-      columns: [col('recordedAt', 'When', 'date'), col('repository', 'Repository', 'text'), col('number', 'PR', 'int', 'pull'), col('login', 'Who', 'text'), col('gates', 'Gates', 'list'), col('outcome', 'Outcome', 'text'), col('reason', 'Reason', 'text', 'comment'), col('refusal', 'Why refused', 'text'), hiddenCol('commentUrl', 'Comment URL'), hiddenCol('url', 'Pull request URL')],
-      rows: overridesHere.map((o) => ({ recordedAt: iso(o.recordedAt), repository: o.repository, number: o.number, login: o.login, gates: o.gates, outcome: o.outcome, reason: o.reason, commentUrl: o.commentUrl, refusal: o.refusal, url: pullUrl(o.repository, o.number) })),
+      columns: [
+        col('recordedAt', 'When', 'date'),
+        col('repository', 'Repository', 'text'),
+        col('number', 'PR', 'int', 'pull'),
+        col('login', 'Who', 'text'),
+        col('gates', 'Gates', 'list'),
+        col('outcome', 'Outcome', 'text'),
+        col('reason', 'Reason', 'text', 'comment'),
+        col('refusal', 'Why refused', 'text'),
+        hiddenCol('commentUrl', 'Comment URL'),
+        hiddenCol('url', 'Pull request URL'),
+      ],
+      rows: overridesHere.map((o) => ({
+        recordedAt: iso(o.recordedAt),
+        repository: o.repository,
+        number: o.number,
+        login: o.login,
+        gates: o.gates,
+        outcome: o.outcome,
+        reason: o.reason,
+        commentUrl: o.commentUrl,
+        refusal: o.refusal,
+        url: pullUrl(o.repository, o.number),
+      })),
     },
     {
       id: 'override-counts',
       title: 'Overrides per gate and user',
-      columns: [col('gate', 'Gate', 'text'), col('outcome', 'Outcome', 'text'), col('login', 'Who', 'text'), col('overrides', 'Overrides', 'int'), col('prs', 'Pull requests', 'int')],
-      rows: ofGate(overrideCounts).map((c) => ({ gate: c.gate, outcome: c.outcome, login: c.login, overrides: c.overrides, prs: c.prs })),
+      columns: [
+        col('gate', 'Gate', 'text'),
+        col('outcome', 'Outcome', 'text'),
+        col('login', 'Who', 'text'),
+        col('overrides', 'Overrides', 'int'),
+        col('prs', 'Pull requests', 'int'),
+      ],
+      rows: ofGate(overrideCounts).map((c) => ({
+        gate: c.gate,
+        outcome: c.outcome,
+        login: c.login,
+        overrides: c.overrides,
+        prs: c.prs,
+      })),
     },
     {
       id: 'slowest',
       title: 'Slowest to first review',
-      columns: [col('repository', 'Repository', 'text'), col('number', 'PR', 'int', 'pull'), col('title', 'Title', 'text'), col('author', 'Author', 'text'), col('state', 'State', 'text'), col('openedAt', 'Opened', 'date'), col('waitHours', 'Waited (hours)', 'hours'), hiddenCol('url', 'Pull request URL')],
-      rows: slowest.map((p) => ({ repository: p.repository, number: p.number, title: p.title, author: p.author, state: p.state, openedAt: iso(p.openedAt), waitHours: p.waitHours, url: pullUrl(p.repository, p.number) })),
+      columns: [
+        col('repository', 'Repository', 'text'),
+        col('number', 'PR', 'int', 'pull'),
+        col('title', 'Title', 'text'),
+        col('author', 'Author', 'text'),
+        col('state', 'State', 'text'),
+        col('openedAt', 'Opened', 'date'),
+        col('waitHours', 'Waited (hours)', 'hours'),
+        hiddenCol('url', 'Pull request URL'),
+      ],
+      rows: slowest.map((p) => ({
+        repository: p.repository,
+        number: p.number,
+        title: p.title,
+        author: p.author,
+        state: p.state,
+        openedAt: iso(p.openedAt),
+        waitHours: p.waitHours,
+        url: pullUrl(p.repository, p.number),
+      })),
     },
     {
       id: 'largest',
       title: 'Largest merged',
-      columns: [col('repository', 'Repository', 'text'), col('number', 'PR', 'int', 'pull'), col('title', 'Title', 'text'), col('author', 'Author', 'text'), col('mergedAt', 'Merged', 'date'), col('countedLines', 'Counted lines', 'int'), col('countedFiles', 'Counted files', 'int'), hiddenCol('url', 'Pull request URL')],
-      rows: largest.map((p) => ({ repository: p.repository, number: p.number, title: p.title, author: p.author, mergedAt: iso(p.mergedAt), countedLines: p.countedLines, countedFiles: p.countedFiles, url: pullUrl(p.repository, p.number) })),
+      columns: [
+        col('repository', 'Repository', 'text'),
+        col('number', 'PR', 'int', 'pull'),
+        col('title', 'Title', 'text'),
+        col('author', 'Author', 'text'),
+        col('mergedAt', 'Merged', 'date'),
+        col('countedLines', 'Counted lines', 'int'),
+        col('countedFiles', 'Counted files', 'int'),
+        hiddenCol('url', 'Pull request URL'),
+      ],
+      rows: largest.map((p) => ({
+        repository: p.repository,
+        number: p.number,
+        title: p.title,
+        author: p.author,
+        mergedAt: iso(p.mergedAt),
+        countedLines: p.countedLines,
+        countedFiles: p.countedFiles,
+        url: pullUrl(p.repository, p.number),
+      })),
     },
     ...(whatIfRows ? [whatIfTable(whatIfRows)] : []),
   ];
   if (place.gate !== undefined) {
     const share = shares[0];
-    const figures = { evaluated: share?.prs ?? 0, blocked: share?.blocked ?? 0, blockedPct: pct(share?.blocked ?? 0, share?.prs ?? 0), warned: share?.warned ?? 0, overridden: share?.overridden ?? 0 };
-    return { place, period, whatIf: showWhatIf ? whatIf : undefined, figures, tables: tables.filter((t) => GATE_VIEW_TABLES.has(t.id)) };
+    const figures = {
+      evaluated: share?.prs ?? 0,
+      blocked: share?.blocked ?? 0,
+      blockedPct: pct(share?.blocked ?? 0, share?.prs ?? 0),
+      warned: share?.warned ?? 0,
+      overridden: share?.overridden ?? 0,
+    };
+    return {
+      place,
+      period,
+      whatIf: showWhatIf ? whatIf : undefined,
+      figures,
+      tables: tables.filter((t) => GATE_VIEW_TABLES.has(t.id)),
+    };
   }
   const figures = {
     evaluated,
@@ -258,7 +445,10 @@ export async function buildView(db: Db, place: ResolvedPlace, period: Period, wh
 /** A gate's view shows what is about that gate. */
 const GATE_VIEW_TABLES = new Set(['gates', 'gate-weeks', 'reasons', 'overrides', 'override-counts', 'what-if']);
 
-const placeOf = (p: ResolvedPlace): Place => ({ ...(p.owner !== undefined ? { owner: p.owner } : {}), ...(p.repository !== undefined ? { repository: p.repository } : {}) });
+const placeOf = (p: ResolvedPlace): Place => ({
+  ...(p.owner !== undefined ? { owner: p.owner } : {}),
+  ...(p.repository !== undefined ? { repository: p.repository } : {}),
+});
 
 /** A drill-down link keeping the period. */
 export function placeHref(place: Place, period: Period): string {
@@ -276,8 +466,23 @@ function childrenTable(place: ResolvedPlace, summaries: readonly Summary[], peri
       {
         id: 'repositories',
         title: 'Repositories',
-        columns: [col('repository', 'Repository', 'text', 'place'), col('prs', 'Pull requests', 'int'), col('merged', 'Merged', 'int'), col('blocked', 'Blocked', 'int'), col('blockedPct', 'Blocked %', 'pct'), col('p50Lines', 'Median lines', 'num')],
-        rows: summaries.map((s) => ({ repository: s.repository, href: placeHref({ repository: s.repository, ...gate }, period), prs: s.prs, merged: s.merged, blocked: s.blocked, blockedPct: pct(s.blocked, s.prs), p50Lines: one(s.p50Lines) })),
+        columns: [
+          col('repository', 'Repository', 'text', 'place'),
+          col('prs', 'Pull requests', 'int'),
+          col('merged', 'Merged', 'int'),
+          col('blocked', 'Blocked', 'int'),
+          col('blockedPct', 'Blocked %', 'pct'),
+          col('p50Lines', 'Median lines', 'num'),
+        ],
+        rows: summaries.map((s) => ({
+          repository: s.repository,
+          href: placeHref({ repository: s.repository, ...gate }, period),
+          prs: s.prs,
+          merged: s.merged,
+          blocked: s.blocked,
+          blockedPct: pct(s.blocked, s.prs),
+          p50Lines: one(s.p50Lines),
+        })),
       },
     ];
   }
@@ -286,16 +491,33 @@ function childrenTable(place: ResolvedPlace, summaries: readonly Summary[], peri
   for (const s of summaries) {
     const owner = owners.get(s.repositoryId) ?? s.repository.split('/')[0]!;
     const o = byOwner.get(owner) ?? { repositories: 0, prs: 0, merged: 0, blocked: 0 };
-    byOwner.set(owner, { repositories: o.repositories + 1, prs: o.prs + s.prs, merged: o.merged + s.merged, blocked: o.blocked + s.blocked });
+    byOwner.set(owner, {
+      repositories: o.repositories + 1,
+      prs: o.prs + s.prs,
+      merged: o.merged + s.merged,
+      blocked: o.blocked + s.blocked,
+    });
   }
   return [
     {
       id: 'organisations',
       title: 'Organisations',
-      columns: [col('owner', 'Organisation', 'text', 'place'), col('repositories', 'Repositories with PRs', 'int'), col('prs', 'Pull requests', 'int'), col('merged', 'Merged', 'int'), col('blocked', 'Blocked', 'int'), col('blockedPct', 'Blocked %', 'pct')],
+      columns: [
+        col('owner', 'Organisation', 'text', 'place'),
+        col('repositories', 'Repositories with PRs', 'int'),
+        col('prs', 'Pull requests', 'int'),
+        col('merged', 'Merged', 'int'),
+        col('blocked', 'Blocked', 'int'),
+        col('blockedPct', 'Blocked %', 'pct'),
+      ],
       rows: [...byOwner.entries()]
         .sort(([a, x], [b, y]) => y.prs - x.prs || a.localeCompare(b))
-        .map(([owner, o]) => ({ owner, href: placeHref({ owner, ...gate }, period), ...o, blockedPct: pct(o.blocked, o.prs) })),
+        .map(([owner, o]) => ({
+          owner,
+          href: placeHref({ owner, ...gate }, period),
+          ...o,
+          blockedPct: pct(o.blocked, o.prs),
+        })),
     },
   ];
 }
@@ -315,7 +537,9 @@ function gateWeeksTable(rows: readonly GateWeek[], gates: readonly string[]): Ta
     id: 'gate-weeks',
     title: 'Share of pull requests blocked, per week and gate (%)',
     columns: [col('week', 'Week of', 'week'), ...shown.map((g) => col(g, g, 'pct'))],
-    rows: [...weeks.values()].map((w) => Object.fromEntries([['week', w.week!], ...shown.map((g) => [g, w[g] ?? null])])),
+    rows: [...weeks.values()].map((w) =>
+      Object.fromEntries([['week', w.week!], ...shown.map((g) => [g, w[g] ?? null])]),
+    ),
     chart: { series: shown, unit: '%' },
   };
 }
@@ -323,7 +547,10 @@ function gateWeeksTable(rows: readonly GateWeek[], gates: readonly string[]): Ta
 type WhatIfRow = Awaited<ReturnType<typeof insights.whatIf>>[number];
 
 function whatIfTable(rows: readonly WhatIfRow[]): Table {
-  const total = rows.reduce((t, r) => ({ prs: t.prs + r.prs, now: t.now + r.failingNow, would: t.would + r.wouldFail }), { prs: 0, now: 0, would: 0 });
+  const total = rows.reduce(
+    (t, r) => ({ prs: t.prs + r.prs, now: t.now + r.failingNow, would: t.would + r.wouldFail }),
+    { prs: 0, now: 0, would: 0 },
+  );
   return {
     id: 'what-if',
     title: 'What if: batch-size with the candidate limits',
@@ -338,8 +565,30 @@ function whatIfTable(rows: readonly WhatIfRow[]): Table {
       col('wouldFailPct', 'Would fail %', 'pct'),
     ],
     rows: [
-      ...rows.map((r) => ({ repository: r.repository, prs: r.prs, currentMaxLines: r.currentMaxLines, currentMaxFiles: r.currentMaxFiles, failingNow: r.failingNow, failingNowPct: pct(r.failingNow, r.prs), wouldFail: r.wouldFail, wouldFailPct: pct(r.wouldFail, r.prs) })),
-      ...(rows.length > 1 ? [{ repository: 'All', prs: total.prs, currentMaxLines: null, currentMaxFiles: null, failingNow: total.now, failingNowPct: pct(total.now, total.prs), wouldFail: total.would, wouldFailPct: pct(total.would, total.prs) }] : []),
+      ...rows.map((r) => ({
+        repository: r.repository,
+        prs: r.prs,
+        currentMaxLines: r.currentMaxLines,
+        currentMaxFiles: r.currentMaxFiles,
+        failingNow: r.failingNow,
+        failingNowPct: pct(r.failingNow, r.prs),
+        wouldFail: r.wouldFail,
+        wouldFailPct: pct(r.wouldFail, r.prs),
+      })),
+      ...(rows.length > 1
+        ? [
+            {
+              repository: 'All',
+              prs: total.prs,
+              currentMaxLines: null,
+              currentMaxFiles: null,
+              failingNow: total.now,
+              failingNowPct: pct(total.now, total.prs),
+              wouldFail: total.would,
+              wouldFailPct: pct(total.would, total.prs),
+            },
+          ]
+        : []),
     ],
   };
 }

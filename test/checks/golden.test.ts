@@ -1,15 +1,15 @@
 /**
  * Golden files of the rendered check-run Markdown: pass, fail, warn and skipped
  * results of every gate, and the PR-level verdicts. A change to the wording or
- * the layout shows up as a diff in test/checks/__golden__/ (update with
+ * the layout shows up as a diff in test/checks/__golden__/ or gates/<id>/__golden__/ (update with
  * `npx vitest run -u test/checks/golden.test.ts` after reading the diff).
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, type QualityGatesConfig } from '../../src/config/schema.js';
+import { DEFAULT_CONFIG, type QualityGatesConfig } from '../../gates/config.js';
 import { renderCheckRun } from '../../src/checks/render.js';
 import type { Verdict } from '../../src/checks/verdict.js';
-import { runGates } from '../../src/evaluate.js';
-import type { PullRequestSnapshot } from '../../src/snapshot.js';
+import { runGates } from '../../src/pipeline/run-gates.js';
+import type { PullRequestSnapshot } from '../../gates/snapshot.js';
 import { aCommit, aFile, aReview, aSnapshot, capped } from '../support/builders.js';
 
 const HEAD = 'f'.repeat(40);
@@ -48,6 +48,8 @@ const markdown = (v: Verdict) => {
   return `<!-- conclusion: ${out.conclusion} -->\n# ${out.title}\n\n${out.summary}\n`;
 };
 const golden = (name: string) => `./__golden__/${name}.md`;
+/** A gate's own goldens live in its folder: `gates/<id>/__golden__/<case>.md`. */
+const gateGolden = (id: string, name: string) => `../../gates/${id}/__golden__/${name}.md`;
 
 describe('golden check-run Markdown', () => {
   it('every gate passes', async () => {
@@ -63,7 +65,7 @@ describe('golden check-run Markdown', () => {
   });
 
   it('skipped gates: no CODEOWNERS on the base branch', async () => {
-    await expect(markdown(evaluated({ ...good, base: { codeowners: null, gitattributes: null } }, cfg()))).toMatchFileSnapshot(golden('codeowners-skipped'));
+    await expect(markdown(evaluated({ ...good, base: { codeowners: null, gitattributes: null } }, cfg()))).toMatchFileSnapshot(gateGolden('codeowners-review', 'skipped'));
   });
 
   it.each([
@@ -80,8 +82,8 @@ describe('golden check-run Markdown', () => {
         c.defaults.mode = 'off';
         c.gates[id].mode = 'block';
       });
-      await expect(markdown(evaluated(good, only))).toMatchFileSnapshot(golden(`${id}.pass`));
-      await expect(markdown(evaluated(bad, only))).toMatchFileSnapshot(golden(`${id}.fail`));
+      await expect(markdown(evaluated(good, only))).toMatchFileSnapshot(gateGolden(id, 'pass'));
+      await expect(markdown(evaluated(bad, only))).toMatchFileSnapshot(gateGolden(id, 'fail'));
     }
   });
 });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { GateResult } from '../../gates/gate.js';
 import { CHECK_LIMITS, codeSpan, escapeMarkdown, inertLinks, renderBlock, renderCheckRun, renderGateRun, renderRow } from '../../src/checks/render.js';
 import { outcomeOf, titleOf, type Verdict } from '../../src/checks/verdict.js';
-import { parseConfigText } from '../../src/config/parse.js';
+import { parseConfigText } from '../../src/load/config/parse.js';
 import { autolinks } from '../support/autolinks.js';
 
 const res = (status: GateResult['status'], reason: GateResult['reason'] = 'r'): GateResult => ({ status, reason, details: [], fix: [] });

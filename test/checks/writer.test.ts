@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { fingerprint, RunMemory, writeRun, type ChecksApi, type DesiredRun } from '../../src/checks/writer.js';
-import type { ExistingCheckRun } from '../../src/snapshot.js';
+import { fingerprint, RunMemory, writeRun, type ChecksApi, type DesiredRun, type ExistingCheckRun } from '../../src/checks/writer.js';
+
 
 const target = { owner: 'acme', repo: 'api', headSha: 'f'.repeat(40) };
 const run = (title = 'All 5 gates passed'): DesiredRun => ({ name: 'Quality Gates', conclusion: 'success', title, summary: '| Gate |' });

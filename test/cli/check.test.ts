@@ -6,8 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeHistory } from '../../bench/git-history.js';
-import { SIGNATURE } from '../../bench/openpgp-fixture.js';
+import { writeHistory } from '../fixtures/git-history.js';
+import { SIGNATURE } from '../fixtures/openpgp-fixture.js';
 import { DANA, Repo, SIGNOFF_CONFIG, cleanup, cli, countingGpg, hasGpg, hermeticEnv, importFixtureKey, lines, scratch } from './support.js';
 
 afterAll(cleanup);

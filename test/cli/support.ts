@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { runCli } from '../../src/cli/run.js';
-import { FINGERPRINT, PUBLIC_KEY } from '../../bench/openpgp-fixture.js';
+import { FINGERPRINT, PUBLIC_KEY } from '../fixtures/openpgp-fixture.js';
 
 const created: string[] = [];
 

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { renderJsonSchema } from '../../src/config/json-schema.js';
+import { renderJsonSchema } from '../../src/load/config/json-schema.js';
 import { Repo, cleanup, cli, hermeticEnv, scratch } from './support.js';
 
 afterAll(cleanup);

@@ -1,13 +1,13 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { batchSize, largestFiles, prepareBatchSize } from '../../gates/batch-size.js';
+import { batchSize, largestFiles, prepareBatchSize } from '../../gates/batch-size/index.js';
 import { readFileSync } from 'node:fs';
-import { BatchSizeConfig, DEFAULT_BATCH_EXCLUDE_KINDS, MAX_GLOBS_PER_CONFIG, MAX_GLOBS_PER_LIST } from '../../gates/config.js';
-import { MAX_GITATTRIBUTES_RULES } from '../../gates/gitattributes.js';
-import { MAX_GLOB_LENGTH, MAX_GLOB_WORK } from '../../gates/glob.js';
+import { BatchSizeConfig, DEFAULT_BATCH_EXCLUDE_KINDS, MAX_GLOBS_PER_CONFIG, MAX_GLOBS_PER_LIST } from '../../gates/config-fields.js';
+import { MAX_GITATTRIBUTES_RULES } from '../../gates/lib/gitattributes.js';
+import { MAX_GLOB_LENGTH, MAX_GLOB_WORK } from '../../gates/lib/glob.js';
 import { plain, type DetailBlock } from '../../gates/gate.js';
 import { aFile, aSnapshot, capped } from '../support/builders.js';
-import type { ChangedFile } from '../../src/snapshot.js';
+import type { ChangedFile } from '../../gates/snapshot.js';
 
 const cfg = (over: Record<string, unknown> = {}) => BatchSizeConfig.parse(over);
 const run = (files: ChangedFile[], over: Record<string, unknown> = {}, gitattributes?: string) =>

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { codeownersFor, compileCodeowners, patternToRegExp } from '../../gates/codeowners/match.js';
+import { codeownersFor, compileCodeowners, patternToRegExp } from '../../gates/lib/codeowners/match.js';
 
 /** Owners (as written) of `path` under `text`; `null` when no line matches. */
 const owners = (text: string, path: string) => {

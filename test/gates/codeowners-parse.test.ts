@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseCodeowners } from '../../gates/codeowners/parse.js';
+import { parseCodeowners } from '../../gates/lib/codeowners/parse.js';
 
 const patterns = (text: string) => parseCodeowners(text).rules.map((r) => r.pattern);
 const ownersOf = (text: string) => parseCodeowners(text).rules.map((r) => r.owners.map((o) => o.text));

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { codeownersReview, teamsNeeded } from '../../gates/codeowners-review.js';
-import { CodeownersReviewConfig } from '../../gates/config.js';
+import { codeownersReview, teamsNeeded } from '../../gates/codeowners-review/index.js';
+import { CodeownersReviewConfig } from '../../gates/config-fields.js';
 import { plain, type GateResult } from '../../gates/gate.js';
 import { blocksText } from '../support/blocks.js';
 import { aFile, aReview, aSnapshot, capped } from '../support/builders.js';
-import type { BaseFile, ChangedFile, PullRequestSnapshot, Review } from '../../src/snapshot.js';
+import type { BaseFile, ChangedFile, PullRequestSnapshot, Review } from '../../gates/snapshot.js';
 
 const HEAD = 'f'.repeat(40);
 const OLD = 'e'.repeat(40);

@@ -7,8 +7,8 @@
 import fc from 'fast-check';
 import picomatch from 'picomatch';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BATCH_EXCLUDES, DEFAULT_SOURCE_GLOBS, TestsTouchedConfig } from '../../gates/config.js';
-import { compileGlobs, globProblem, GlobWork, GlobWorkExceeded, MAX_GLOB_LENGTH, pathParts, toPicomatchGlobs } from '../../gates/glob.js';
+import { DEFAULT_BATCH_EXCLUDES, DEFAULT_SOURCE_GLOBS, TestsTouchedConfig } from '../../gates/config-fields.js';
+import { compileGlobs, globProblem, GlobWork, GlobWorkExceeded, MAX_GLOB_LENGTH, pathParts, toPicomatchGlobs } from '../../gates/lib/glob.js';
 
 const DEFAULT_TEST_GLOBS = TestsTouchedConfig.parse({}).tests;
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { LinkedTicketConfig } from '../../gates/config.js';
+import { LinkedTicketConfig } from '../../gates/config-fields.js';
 import { plain } from '../../gates/gate.js';
-import { linkedTicket } from '../../gates/linked-ticket.js';
-import { findTicket } from '../../gates/ticket-refs.js';
+import { linkedTicket } from '../../gates/linked-ticket/index.js';
+import { findTicket } from '../../gates/linked-ticket/ticket-refs.js';
 import { blocksText } from '../support/blocks.js';
 import { aCommit, aSnapshot, capped } from '../support/builders.js';
-import type { PullRequestSnapshot } from '../../src/snapshot.js';
+import type { PullRequestSnapshot } from '../../gates/snapshot.js';
 
 type Input = Parameters<typeof LinkedTicketConfig.parse>[0];
 const cfg = (c: Input = {}) => LinkedTicketConfig.parse(c);

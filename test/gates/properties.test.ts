@@ -6,13 +6,13 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LinkedTicketConfig, SignedCommitsConfig, TestsTouchedConfig } from '../../gates/config.js';
-import { linkedTicket } from '../../gates/linked-ticket.js';
-import { canonicalEmail, signedCommits, signoffEmails } from '../../gates/signed-commits.js';
-import { classifyChanges, matchersFor, testsTouched } from '../../gates/tests-touched.js';
-import { compileTicketPatterns, findTicket, STANDARD_KEYS, STANDARD_PROJECTS } from '../../gates/ticket-refs.js';
+import { LinkedTicketConfig, SignedCommitsConfig, TestsTouchedConfig } from '../../gates/config-fields.js';
+import { linkedTicket } from '../../gates/linked-ticket/index.js';
+import { canonicalEmail, signedCommits, signoffEmails } from '../../gates/signed-commits/index.js';
+import { classifyChanges, matchersFor, testsTouched } from '../../gates/tests-touched/index.js';
+import { compileTicketPatterns, findTicket, STANDARD_KEYS, STANDARD_PROJECTS } from '../../gates/linked-ticket/ticket-refs.js';
 import { aCommit, aFile, aSnapshot, capped } from '../support/builders.js';
-import type { ChangeType } from '../../src/snapshot.js';
+import type { ChangeType } from '../../gates/snapshot.js';
 
 const MAX = 64 * 1024;
 const RUNS = 40;

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { SignedCommitsConfig } from '../../gates/config.js';
+import { SignedCommitsConfig } from '../../gates/config-fields.js';
 import { plain, type GateResult } from '../../gates/gate.js';
-import { canonicalEmail, signedCommits, signoffEmails } from '../../gates/signed-commits.js';
+import { canonicalEmail, signedCommits, signoffEmails } from '../../gates/signed-commits/index.js';
 import { blocksText } from '../support/blocks.js';
 import { aCommit, aSnapshot, capped } from '../support/builders.js';
-import type { CommitInfo } from '../../src/snapshot.js';
+import type { CommitInfo } from '../../gates/snapshot.js';
 
 type Require = 'signature' | 'signoff' | 'both' | 'either';
 const run = (commits: readonly CommitInfo[], require: Require = 'signature', opts: { truncated?: boolean; total?: number; host?: string } = {}) =>
@@ -192,7 +192,7 @@ describe('signed-commits', () => {
   });
 
   describe('signatures the command line cannot verify here', () => {
-    // States only `quality-gates check` gives (src/cli/signatures.ts): the commit is signed, but
+    // States only `quality-gates check` gives (src/load/git-signatures.ts): the commit is signed, but
     // local git cannot tell whether GitHub will verify it. Re-signing would not change that.
     const here = (state: string, over: Partial<CommitInfo> = {}) => aCommit({ signature: { isValid: false, state, wasSignedByGitHub: false }, ...over });
     const squash = (over: Partial<CommitInfo> = {}) =>

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SOURCE_GLOBS, DEFAULT_TEST_GLOBS, TestsTouchedConfig } from '../../gates/config.js';
+import { DEFAULT_SOURCE_GLOBS, DEFAULT_TEST_GLOBS, TestsTouchedConfig } from '../../gates/config-fields.js';
 import { plain, type GateResult } from '../../gates/gate.js';
-import { classifyChanges, matchersFor, suggestTestPath, testsTouched } from '../../gates/tests-touched.js';
+import { classifyChanges, matchersFor, suggestTestPath, testsTouched } from '../../gates/tests-touched/index.js';
 import { blocksText } from '../support/blocks.js';
 import { aFile, aSnapshot, capped } from '../support/builders.js';
-import type { ChangedFile } from '../../src/snapshot.js';
+import type { ChangedFile } from '../../gates/snapshot.js';
 
 type Input = Parameters<typeof TestsTouchedConfig.parse>[0];
 const cfg = (c: Input = {}) => TestsTouchedConfig.parse(c);

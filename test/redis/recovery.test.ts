@@ -6,9 +6,9 @@
  */
 import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { RunningApp } from '../../src/main.js';
-import type { RecoveryLease } from '../../src/redeliver.js';
-import { RedisLock } from '../../src/redis-lock.js';
+import type { RunningApp } from '../../src/server/main.js';
+import type { RecoveryLease } from '../../src/ops/redeliver.js';
+import { RedisLock } from '../../src/queue/redis-lock.js';
 import { FakeDeliveries } from '../support/fake-deliveries.js';
 import { FakeGitHub } from '../support/fake-github.js';
 import { resetNock } from '../support/harness.js';

@@ -6,9 +6,9 @@
  */
 import nock from 'nock';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createOctokitClass } from '../../src/github/client.js';
-import { RedisSpacer, type WriteSpacer } from '../../src/github/redis-spacer.js';
-import { RedisLink } from '../../src/redis-link.js';
+import { createOctokitClass } from '../../src/load/client.js';
+import { RedisSpacer, type WriteSpacer } from '../../src/queue/redis-spacer.js';
+import { RedisLink } from '../../src/queue/redis-link.js';
 import { REDIS_SERVER, RedisServer } from './support.js';
 
 describe.skipIf(!REDIS_SERVER)('write spacing shared through Redis', () => {

@@ -5,8 +5,8 @@
  * `HISTORY=off` they do not even build a record.
  */
 import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../../src/config/schema.js';
-import { runGates } from '../../src/evaluate.js';
+import { DEFAULT_CONFIG } from '../../gates/config.js';
+import { runGates } from '../../src/pipeline/run-gates.js';
 import { historySettingsFromEnv, insights, loadOpenPullRequests, startHistory, type EvaluationInput, type History } from '../../src/store/index.js';
 import { aSnapshot } from '../support/builders.js';
 import { examplePayload } from '../support/harness.js';

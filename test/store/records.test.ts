@@ -4,8 +4,8 @@
  * key figures each gate reports.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG, QualityGatesConfig } from '../../src/config/schema.js';
-import { runGates } from '../../src/evaluate.js';
+import { DEFAULT_CONFIG, QualityGatesConfig } from '../../gates/config.js';
+import { runGates } from '../../src/pipeline/run-gates.js';
 import { evaluationRecord, pullRequestRecordFromWebhook } from '../../src/store/record-builders.js';
 import { clean, evaluationId, idFor, jsonText, normaliseLogin, weekOf } from '../../src/store/records.js';
 import { historySettingsFromEnv } from '../../src/store/settings.js';

@@ -5,8 +5,8 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../../src/config/schema.js';
-import { runGates } from '../../src/evaluate.js';
+import { DEFAULT_CONFIG } from '../../gates/config.js';
+import { runGates } from '../../src/pipeline/run-gates.js';
 import { loadOpenPullRequests } from '../../src/store/open-pull-requests.js';
 import { GATE_IDS } from '../../gates/gate.js';
 import { evaluationId, gateMask, type EvaluationRecord } from '../../src/store/records.js';

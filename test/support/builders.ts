@@ -2,7 +2,7 @@
  * Test builders: `aSnapshot({...})` makes a complete, valid snapshot with
  * overrides; `aFile`, `aCommit`, `aReview` make list items.
  */
-import type { ChangedFile, CommitInfo, PullRequestSnapshot, Review } from '../../src/snapshot.js';
+import type { ChangedFile, CommitInfo, PullRequestSnapshot, Review } from '../../gates/snapshot.js';
 
 type Overrides = {
   [K in keyof PullRequestSnapshot]?: PullRequestSnapshot[K];

@@ -11,7 +11,7 @@
  */
 import { createHmac } from 'node:crypto';
 import nock from 'nock';
-import type { HookDelivery } from '../../src/redeliver.js';
+import type { HookDelivery } from '../../src/ops/redeliver.js';
 import { API } from './fake-github.js';
 
 export interface FakeAttempt extends HookDelivery {

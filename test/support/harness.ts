@@ -8,10 +8,10 @@ import { Writable } from 'node:stream';
 import nock from 'nock';
 import { pino } from 'pino';
 import { Probot } from 'probot';
-import { createQualityGatesApp, type AppOptions, type QualityGatesApp } from '../../src/app.js';
-import { createOctokitClass, type ClientOptions } from '../../src/github/client.js';
-import { loggerOptions } from '../../src/logger.js';
-import { createMetrics } from '../../src/metrics.js';
+import { createQualityGatesApp, type AppOptions, type QualityGatesApp } from '../../src/server/app.js';
+import { createOctokitClass, type ClientOptions } from '../../src/load/client.js';
+import { loggerOptions } from '../../src/ops/logger.js';
+import { createMetrics } from '../../src/ops/metrics.js';
 import { FakeGitHub, testPrivateKey, type FakePull } from './fake-github.js';
 
 export { testPrivateKey };

@@ -6,8 +6,8 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { freePort } from '../stand-in/free-port.js';
-import { loggerOptions } from '../../src/logger.js';
-import { startApp, type RunningApp, type StartOptions } from '../../src/main.js';
+import { loggerOptions } from '../../src/ops/logger.js';
+import { startApp, type RunningApp, type StartOptions } from '../../src/server/main.js';
 import type { FakeDeliveries } from './fake-deliveries.js';
 import type { FakeGitHub, FakePull } from './fake-github.js';
 import { pullRequestPayload, testPrivateKey } from './harness.js';

@@ -5,8 +5,8 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loggerOptions } from '../../src/logger.js';
-import { startApp, type RunningApp } from '../../src/main.js';
+import { loggerOptions } from '../../src/ops/logger.js';
+import { startApp, type RunningApp } from '../../src/server/main.js';
 import { freePort } from '../stand-in/free-port.js';
 import { FakeGitHub } from '../support/fake-github.js';
 import { resetNock, testPrivateKey } from '../support/harness.js';
@@ -24,13 +24,26 @@ async function start(env: Record<string, string>) {
   fake.install();
   const port = await freePort();
   const lines: string[] = [];
-  const log = pino(loggerOptions('debug'), new Writable({ write: (c, _e, d) => (lines.push(...String(c).split('\n').filter(Boolean)), d()) }));
+  const log = pino(
+    loggerOptions('debug'),
+    new Writable({ write: (c, _e, d) => (lines.push(...String(c).split('\n').filter(Boolean)), d()) }),
+  );
   running = await startApp({
-    env: { APP_ID: String(fake.appId), PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: 'shh', PORT: String(port), HOST: '127.0.0.1', REDELIVERY_INTERVAL_MS: '0', HISTORY: 'off', ...env },
+    env: {
+      APP_ID: String(fake.appId),
+      PRIVATE_KEY: testPrivateKey(),
+      WEBHOOK_SECRET: 'shh',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      REDELIVERY_INTERVAL_MS: '0',
+      HISTORY: 'off',
+      ...env,
+    },
     log,
     client: { sleep: async () => {} },
   });
-  const get = (path: string, headers: Record<string, string> = {}) => fetch(`http://127.0.0.1:${port}${path}`, { redirect: 'manual', headers });
+  const get = (path: string, headers: Record<string, string> = {}) =>
+    fetch(`http://127.0.0.1:${port}${path}`, { redirect: 'manual', headers });
   return { get, logs: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 
@@ -50,7 +63,11 @@ describe('insights in the app server', () => {
   });
 
   it('keeps session cookies out of the access log', async () => {
-    const { get, logs } = await start({ GITHUB_CLIENT_ID: CLIENT.id, GITHUB_CLIENT_SECRET: CLIENT.secret, SESSION_SECRET });
+    const { get, logs } = await start({
+      GITHUB_CLIENT_ID: CLIENT.id,
+      GITHUB_CLIENT_SECRET: CLIENT.secret,
+      SESSION_SECRET,
+    });
     const signIn = await get('/insights/auth/sign-in', { cookie: 'qg_session=a-sealed-session-value' });
     const stateCookie = signIn.headers.getSetCookie()[0]!.split(';')[0]!.split('=')[1]!;
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -62,11 +79,17 @@ describe('insights in the app server', () => {
 
   it('answers 404 without them, and starts with a warning when only some are set', async () => {
     const { get, logs } = await start({ GITHUB_CLIENT_ID: CLIENT.id, GITHUB_CLIENT_SECRET: CLIENT.secret });
-    for (const path of ['/insights', '/insights/auth/sign-in', '/api/insights/acme', '/insights/assets/insights.js']) expect((await get(path)).status, path).toBe(404);
-    expect(logs().find((l) => String(l.msg).startsWith('insights off'))).toMatchObject({ level: 40, missing: ['SESSION_SECRET'] });
+    for (const path of ['/insights', '/insights/auth/sign-in', '/api/insights/acme', '/insights/assets/insights.js'])
+      expect((await get(path)).status, path).toBe(404);
+    expect(logs().find((l) => String(l.msg).startsWith('insights off'))).toMatchObject({
+      level: 40,
+      missing: ['SESSION_SECRET'],
+    });
   });
 
   it('refuses to start with a SESSION_SECRET too short to be safe', async () => {
-    await expect(start({ GITHUB_CLIENT_ID: CLIENT.id, GITHUB_CLIENT_SECRET: CLIENT.secret, SESSION_SECRET: 'short' })).rejects.toThrow(/openssl rand -hex 32/);
+    await expect(
+      start({ GITHUB_CLIENT_ID: CLIENT.id, GITHUB_CLIENT_SECRET: CLIENT.secret, SESSION_SECRET: 'short' }),
+    ).rejects.toThrow(/openssl rand -hex 32/);
   });
 });

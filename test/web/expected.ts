@@ -8,8 +8,14 @@ import { NOW } from './support.js';
 
 const DAY = 86_400_000;
 /** The default period: the 90 UTC days up to NOW's, both included. */
-export const PERIOD = { from: '2025-12-02', to: '2026-03-01', start: new Date(Date.parse('2025-12-02T00:00:00Z')), end: new Date(Date.parse('2026-03-01T00:00:00Z') + DAY) };
-if (PERIOD.end.getTime() - DAY !== Date.parse(`${new Date(NOW).toISOString().slice(0, 10)}T00:00:00Z`)) throw new Error('PERIOD must end on NOW');
+export const PERIOD = {
+  from: '2025-12-02',
+  to: '2026-03-01',
+  start: new Date(Date.parse('2025-12-02T00:00:00Z')),
+  end: new Date(Date.parse('2026-03-01T00:00:00Z') + DAY),
+};
+if (PERIOD.end.getTime() - DAY !== Date.parse(`${new Date(NOW).toISOString().slice(0, 10)}T00:00:00Z`))
+  throw new Error('PERIOD must end on NOW');
 
 /** PostgreSQL's percentile_cont. */
 export function percentile(values: readonly (number | null)[], p: number): number | null {
@@ -30,7 +36,14 @@ export async function pullRequests(db: Kysely<HistoryTables>, ids: readonly numb
 }
 
 /** PRs of the period: evaluated at least once in it. */
-export const active = (rows: readonly PullRequestRow[]) => rows.filter((p) => p.last_evaluated_at !== null && p.first_evaluated_at !== null && p.last_evaluated_at >= PERIOD.start && p.first_evaluated_at < PERIOD.end);
+export const active = (rows: readonly PullRequestRow[]) =>
+  rows.filter(
+    (p) =>
+      p.last_evaluated_at !== null &&
+      p.first_evaluated_at !== null &&
+      p.last_evaluated_at >= PERIOD.start &&
+      p.first_evaluated_at < PERIOD.end,
+  );
 
 export function headline(rows: readonly PullRequestRow[]) {
   const inPeriod = active(rows);
@@ -41,29 +54,53 @@ export function headline(rows: readonly PullRequestRow[]) {
     merged: merged.length,
     blocked,
     blockedPct: pct(blocked, inPeriod.length),
-    p50Lines: one(percentile(merged.map((p) => p.counted_lines), 0.5)),
-    p90Lines: one(percentile(merged.map((p) => p.counted_lines), 0.9)),
+    p50Lines: one(
+      percentile(
+        merged.map((p) => p.counted_lines),
+        0.5,
+      ),
+    ),
+    p90Lines: one(
+      percentile(
+        merged.map((p) => p.counted_lines),
+        0.9,
+      ),
+    ),
   };
 }
 
 /** Per repository: PRs of the period and those blocked. */
-export function perRepository(rows: readonly PullRequestRow[]): Map<string, { prs: number; blocked: number; merged: number }> {
+export function perRepository(
+  rows: readonly PullRequestRow[],
+): Map<string, { prs: number; blocked: number; merged: number }> {
   const out = new Map<string, { prs: number; blocked: number; merged: number }>();
   for (const p of active(rows)) {
     const r = out.get(p.repository) ?? { prs: 0, blocked: 0, merged: 0 };
-    out.set(p.repository, { prs: r.prs + 1, blocked: r.blocked + (p.gates_blocked !== 0 ? 1 : 0), merged: r.merged + (p.merged_at !== null ? 1 : 0) });
+    out.set(p.repository, {
+      prs: r.prs + 1,
+      blocked: r.blocked + (p.gates_blocked !== 0 ? 1 : 0),
+      merged: r.merged + (p.merged_at !== null ? 1 : 0),
+    });
   }
   return out;
 }
 
 /** What the what-if must say per repository for a candidate. */
-export function whatIf(rows: readonly PullRequestRow[], maxLines: number, maxFiles: number, defaultExcludes: boolean): Map<string, { prs: number; wouldFail: number }> {
+export function whatIf(
+  rows: readonly PullRequestRow[],
+  maxLines: number,
+  maxFiles: number,
+  defaultExcludes: boolean,
+): Map<string, { prs: number; wouldFail: number }> {
   const out = new Map<string, { prs: number; wouldFail: number }>();
   for (const p of active(rows).filter((p) => p.counted_lines !== null)) {
     const lines = defaultExcludes ? p.lines_default_excludes_on : p.lines_default_excludes_off;
     const files = defaultExcludes ? p.files_default_excludes_on : p.files_default_excludes_off;
     const r = out.get(p.repository) ?? { prs: 0, wouldFail: 0 };
-    out.set(p.repository, { prs: r.prs + 1, wouldFail: r.wouldFail + ((lines ?? 0) > maxLines || (files ?? 0) > maxFiles ? 1 : 0) });
+    out.set(p.repository, {
+      prs: r.prs + 1,
+      wouldFail: r.wouldFail + ((lines ?? 0) > maxLines || (files ?? 0) > maxFiles ? 1 : 0),
+    });
   }
   return out;
 }

@@ -41,13 +41,24 @@ const figure = async (page: Page, key: string) => number(await page.locator(`[da
 /** A table's rows as objects keyed by column key, numbers from `data-value`. */
 async function tableRows(page: Page, id: string): Promise<Record<string, string | number>[]> {
   // Runs in the page (`any`: this project's types have no DOM).
-  return page.locator(`#table-${id} tbody tr`).evaluateAll((trs: any[]) =>
-    trs.map((tr) => Object.fromEntries(Array.from(tr.querySelectorAll('td[data-key]') as any[], (td) => [td.dataset.key, td.hasAttribute('data-value') ? Number(td.dataset.value) : td.textContent]))),
-  );
+  return page
+    .locator(`#table-${id} tbody tr`)
+    .evaluateAll((trs: any[]) =>
+      trs.map((tr) =>
+        Object.fromEntries(
+          Array.from(tr.querySelectorAll('td[data-key]') as any[], (td) => [
+            td.dataset.key,
+            td.hasAttribute('data-value') ? Number(td.dataset.value) : td.textContent,
+          ]),
+        ),
+      ),
+    );
 }
 
 async function chartsDrawn(page: Page): Promise<number> {
-  await page.waitForFunction("document.querySelectorAll('[data-chart] canvas').length === document.querySelectorAll('[data-chart]').length");
+  await page.waitForFunction(
+    "document.querySelectorAll('[data-chart] canvas').length === document.querySelectorAll('[data-chart]').length",
+  );
   return page.locator('[data-chart] canvas').count();
 }
 
@@ -77,8 +88,14 @@ describe.skipIf(!CHROMIUM)('insights in Chromium', () => {
       const orgs = await tableRows(page, 'organisations');
       expect(orgs.map((o) => o.owner)).toEqual(['acme', 'globex']);
       const byRepo = perRepository(rows);
-      const sum = (owner: string, key: 'prs' | 'blocked' | 'merged') => [...byRepo].filter(([name]) => name.startsWith(`${owner}/`)).reduce((n, [, r]) => n + r[key], 0);
-      for (const o of orgs) expect({ prs: o.prs, blocked: o.blocked, merged: o.merged }).toEqual({ prs: sum(String(o.owner), 'prs'), blocked: sum(String(o.owner), 'blocked'), merged: sum(String(o.owner), 'merged') });
+      const sum = (owner: string, key: 'prs' | 'blocked' | 'merged') =>
+        [...byRepo].filter(([name]) => name.startsWith(`${owner}/`)).reduce((n, [, r]) => n + r[key], 0);
+      for (const o of orgs)
+        expect({ prs: o.prs, blocked: o.blocked, merged: o.merged }).toEqual({
+          prs: sum(String(o.owner), 'prs'),
+          blocked: sum(String(o.owner), 'blocked'),
+          merged: sum(String(o.owner), 'merged'),
+        });
       expect(await chartsDrawn(page)).toBeGreaterThanOrEqual(3);
       await page.screenshot({ path: join(OUTPUT_DIR, 'overview-1280.png'), fullPage: true });
 
@@ -87,16 +104,26 @@ describe.skipIf(!CHROMIUM)('insights in Chromium', () => {
       await page.waitForURL(/\/insights\/acme\?/);
       const repos = await tableRows(page, 'repositories');
       expect(repos.length).toBe([...byRepo.keys()].filter((n) => n.startsWith('acme/')).length);
-      for (const r of repos) expect({ prs: r.prs, blocked: r.blocked, merged: r.merged }, String(r.repository)).toEqual(byRepo.get(String(r.repository)));
+      for (const r of repos)
+        expect({ prs: r.prs, blocked: r.blocked, merged: r.merged }, String(r.repository)).toEqual(
+          byRepo.get(String(r.repository)),
+        );
       await chartsDrawn(page);
       await page.screenshot({ path: join(OUTPUT_DIR, 'organisation-1280.png'), fullPage: true });
       await page.screenshot({ path: join(OUTPUT_DIR, 'organisation-1280-top.png') });
 
       // CSV of the repositories table: the same rows.
-      const [download] = await Promise.all([page.waitForEvent('download'), page.locator('[data-csv="repositories"]').click()]);
-      const csv = readFileSync(await download.path(), 'utf8').trim().split('\r\n');
+      const [download] = await Promise.all([
+        page.waitForEvent('download'),
+        page.locator('[data-csv="repositories"]').click(),
+      ]);
+      const csv = readFileSync(await download.path(), 'utf8')
+        .trim()
+        .split('\r\n');
       expect(csv[0]).toBe('repository,prs,merged,blocked,blockedPct,p50Lines');
-      expect(csv.slice(1).map((line) => line.split(',').slice(0, 4))).toEqual(repos.map((r) => [r.repository, String(r.prs), String(r.merged), String(r.blocked)]));
+      expect(csv.slice(1).map((line) => line.split(',').slice(0, 4))).toEqual(
+        repos.map((r) => [r.repository, String(r.prs), String(r.merged), String(r.blocked)]),
+      );
       expect(download.suggestedFilename()).toBe('acme-repositories-2025-12-02-2026-03-01.csv');
 
       // What-if: 300 lines, 30 files, without the default excludes, per repository.
@@ -108,7 +135,10 @@ describe.skipIf(!CHROMIUM)('insights in Chromium', () => {
       const candidate = whatIf(rows, 300, 30, false);
       const tried = (await tableRows(page, 'what-if')).filter((r) => r.repository !== 'All');
       expect(tried.length).toBe([...candidate.keys()].filter((n) => n.startsWith('acme/')).length);
-      for (const r of tried) expect({ prs: r.prs, wouldFail: r.wouldFail }, String(r.repository)).toEqual(candidate.get(String(r.repository)));
+      for (const r of tried)
+        expect({ prs: r.prs, wouldFail: r.wouldFail }, String(r.repository)).toEqual(
+          candidate.get(String(r.repository)),
+        );
       expect(tried.some((r) => r.wouldFail !== r.failingNow)).toBe(true);
       await page.locator('#what-if').screenshot({ path: join(OUTPUT_DIR, 'what-if-1280.png') });
 
@@ -137,7 +167,11 @@ describe.skipIf(!CHROMIUM)('insights in Chromium', () => {
   it(
     'reads at 390 px and in the dark, without sideways scrolling of the page',
     async () => {
-      const context = await browser.newContext({ viewport: { width: 390, height: 844 }, colorScheme: 'dark', isMobile: true });
+      const context = await browser.newContext({
+        viewport: { width: 390, height: 844 },
+        colorScheme: 'dark',
+        isMobile: true,
+      });
       const { page, problems } = await watchedPage(context);
       await signIn(page, t, 'alice', '/insights/acme');
       await chartsDrawn(page);
@@ -176,14 +210,22 @@ describe.skipIf(!CHROMIUM)('insights in Chromium', () => {
       await page.screenshot({ path: join(OUTPUT_DIR, 'organisation-without-access-1280.png'), fullPage: true });
 
       // The JSON API and the pages: 404, as for a repository that does not exist.
-      for (const path of ['/api/insights/acme/service-001', '/api/insights/acme/service-001?table=largest&format=csv', '/api/insights/globex', '/api/insights/acme/no-such-repo']) {
+      for (const path of [
+        '/api/insights/acme/service-001',
+        '/api/insights/acme/service-001?table=largest&format=csv',
+        '/api/insights/globex',
+        '/api/insights/acme/no-such-repo',
+      ]) {
         const answer = await page.request.get(`${t.url}${path}`);
         expect(answer.status(), path).toBe(404);
         expect(await answer.text()).not.toContain('service-001"');
       }
       const missing = await page.goto(`${t.url}/insights/acme/service-001`);
       expect(missing?.status()).toBe(404);
-      const api = (await (await page.request.get(`${t.url}/api/insights/acme`)).json()) as { figures: { evaluated: number }; tables: Record<string, { rows: { repository?: string }[] }> };
+      const api = (await (await page.request.get(`${t.url}/api/insights/acme`)).json()) as {
+        figures: { evaluated: number };
+        tables: Record<string, { rows: { repository?: string }[] }>;
+      };
       expect(api.figures.evaluated).toBe(headline(rows.filter((p) => p.repository.startsWith('acme/'))).evaluated);
       expect(JSON.stringify(api)).not.toContain('service-001');
       // The 404 document is the one console error expected here.

@@ -17,15 +17,25 @@ const TIMEOUT = 180_000;
 
 /** The OAuth dance by hand: the sign-in redirect, the stand-in's authorize form, the callback. */
 async function begin(t: InsightsUnderTest, returnTo = '/insights') {
-  const start = await fetch(`${t.url}/insights/auth/sign-in?${new URLSearchParams({ return_to: returnTo })}`, { redirect: 'manual' });
+  const start = await fetch(`${t.url}/insights/auth/sign-in?${new URLSearchParams({ return_to: returnTo })}`, {
+    redirect: 'manual',
+  });
   const stateCookie = start.headers.getSetCookie()[0]!;
   const authorize = new URL(start.headers.get('location')!);
   return { start, stateCookie, authorize, cookie: stateCookie.split(';')[0]! };
 }
 
 async function authorize(t: InsightsUnderTest, authorizeUrl: URL, login: string): Promise<URL> {
-  const form = new URLSearchParams({ state: authorizeUrl.searchParams.get('state')!, redirect_uri: authorizeUrl.searchParams.get('redirect_uri')!, login });
-  const answer = await fetch(`${t.github.url}/login/oauth/authorize`, { method: 'POST', body: form, redirect: 'manual' });
+  const form = new URLSearchParams({
+    state: authorizeUrl.searchParams.get('state')!,
+    redirect_uri: authorizeUrl.searchParams.get('redirect_uri')!,
+    login,
+  });
+  const answer = await fetch(`${t.github.url}/login/oauth/authorize`, {
+    method: 'POST',
+    body: form,
+    redirect: 'manual',
+  });
   return new URL(answer.headers.get('location')!);
 }
 
@@ -34,11 +44,16 @@ async function signIn(t: InsightsUnderTest, login: string): Promise<string> {
   const callback = await authorize(t, url, login);
   const answer = await fetch(callback, { headers: { cookie }, redirect: 'manual' });
   expect(answer.status).toBe(302);
-  return answer.headers.getSetCookie().find((c) => c.startsWith(`${SESSION_COOKIE}=`))!.split(';')[0]!;
+  return answer.headers
+    .getSetCookie()
+    .find((c) => c.startsWith(`${SESSION_COOKIE}=`))!
+    .split(';')[0]!;
 }
 
-const get = (t: InsightsUnderTest, path: string, cookie?: string) => fetch(`${t.url}${path}`, { headers: cookie ? { cookie } : {}, redirect: 'manual' });
-const userRequests = (t: InsightsUnderTest) => t.github.requests.filter((r) => r.path === '/api/v3/user/installations').length;
+const get = (t: InsightsUnderTest, path: string, cookie?: string) =>
+  fetch(`${t.url}${path}`, { headers: cookie ? { cookie } : {}, redirect: 'manual' });
+const userRequests = (t: InsightsUnderTest) =>
+  t.github.requests.filter((r) => r.path === '/api/v3/user/installations').length;
 
 describe('insights over HTTP', () => {
   let t: InsightsUnderTest;
@@ -62,7 +77,9 @@ describe('insights over HTTP', () => {
       expect(url.searchParams.get('client_id')).toBe(t.settings.clientId);
       expect(url.searchParams.get('redirect_uri')).toBe(`${t.url}/insights/auth/callback`);
       expect(url.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]{32}$/);
-      expect(stateCookie).toMatch(/^qg_oauth_state=[A-Za-z0-9_-]+; Path=\/insights\/auth; Max-Age=600; HttpOnly; SameSite=Lax$/);
+      expect(stateCookie).toMatch(
+        /^qg_oauth_state=[A-Za-z0-9_-]+; Path=\/insights\/auth; Max-Age=600; HttpOnly; SameSite=Lax$/,
+      );
       expect(stateCookie).not.toContain(url.searchParams.get('state')!);
       const second = await begin(t);
       expect(second.authorize.searchParams.get('state')).not.toBe(url.searchParams.get('state'));
@@ -111,7 +128,13 @@ describe('insights over HTTP', () => {
     });
 
     it('returns only to a path of the insights after signing in', async () => {
-      for (const returnTo of ['//evil.example/insights', 'https://evil.example/', '/\\evil.example', '/insightsevil', '/healthz']) {
+      for (const returnTo of [
+        '//evil.example/insights',
+        'https://evil.example/',
+        '/\\evil.example',
+        '/insightsevil',
+        '/healthz',
+      ]) {
         const { authorize: url, cookie } = await begin(t, returnTo);
         const answer = await fetch(await authorize(t, url, 'alice'), { headers: { cookie }, redirect: 'manual' });
         expect(answer.headers.get('location'), returnTo).toBe('/insights');
@@ -131,7 +154,9 @@ describe('insights over HTTP', () => {
     it('has no anonymous access: pages go to sign-in, the JSON API answers 401', async () => {
       const page = await get(t, '/insights/acme?from=2026-01-01');
       expect(page.status).toBe(303);
-      expect(page.headers.get('location')).toBe('/insights/auth/sign-in?return_to=%2Finsights%2Facme%3Ffrom%3D2026-01-01');
+      expect(page.headers.get('location')).toBe(
+        '/insights/auth/sign-in?return_to=%2Finsights%2Facme%3Ffrom%3D2026-01-01',
+      );
       const api = await get(t, '/api/insights/acme');
       expect(api.status).toBe(401);
       expect(await api.text()).not.toContain('acme/');
@@ -143,7 +168,11 @@ describe('insights over HTTP', () => {
       bytes[20]! ^= 1;
       const other = new CookieSealer('another-secret-of-at-least-thirty-two-characters');
       const opened = new CookieSealer(SESSION_SECRET).open(SESSION_COOKIE, value) as Record<string, unknown>;
-      const cookies = [`qg_session=${bytes.toString('base64url')}`, `qg_session=${other.seal(SESSION_COOKIE, opened)}`, `qg_session=${new CookieSealer(SESSION_SECRET).seal('qg_oauth_state', opened)}`];
+      const cookies = [
+        `qg_session=${bytes.toString('base64url')}`,
+        `qg_session=${other.seal(SESSION_COOKIE, opened)}`,
+        `qg_session=${new CookieSealer(SESSION_SECRET).seal('qg_oauth_state', opened)}`,
+      ];
       for (const cookie of cookies) expect((await get(t, '/api/insights', cookie)).status).toBe(401);
       expect((await get(t, '/api/insights', alice)).status).toBe(200);
       t.clock.now = NOW + SESSION_TTL_MS + 1;
@@ -173,7 +202,12 @@ describe('insights over HTTP', () => {
 
     it('signs out only from these pages (Origin), and revokes the token', async () => {
       const session = await signIn(t, 'bob');
-      const post = (headers: Record<string, string>) => fetch(`${t.url}/insights/auth/sign-out`, { method: 'POST', headers: { cookie: session, ...headers }, redirect: 'manual' });
+      const post = (headers: Record<string, string>) =>
+        fetch(`${t.url}/insights/auth/sign-out`, {
+          method: 'POST',
+          headers: { cookie: session, ...headers },
+          redirect: 'manual',
+        });
       expect((await post({ origin: 'https://evil.example' })).status).toBe(403);
       expect((await post({})).status).toBe(403);
       expect((await get(t, '/api/insights', session)).status).toBe(200);
@@ -192,7 +226,9 @@ describe('insights over HTTP', () => {
     it('serves pages and files under a strict Content-Security-Policy, with no inline script or style', async () => {
       const page = await get(t, '/insights/acme', alice);
       expect(page.status).toBe(200);
-      expect(page.headers.get('content-security-policy')).toBe("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'");
+      expect(page.headers.get('content-security-policy')).toBe(
+        "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      );
       expect(page.headers.get('x-content-type-options')).toBe('nosniff');
       expect(page.headers.get('cache-control')).toBe('no-store');
       const text = await page.text();
@@ -207,10 +243,14 @@ describe('insights over HTTP', () => {
     });
 
     it('escapes what authors wrote, in the page, and defuses formulas in the CSV', async () => {
-      const rows = active(await pullRequests(t.opened.db, t.access.get('alice')!)).filter((p) => p.merged_at !== null && p.repository === 'acme/service-001');
+      const rows = active(await pullRequests(t.opened.db, t.access.get('alice')!)).filter(
+        (p) => p.merged_at !== null && p.repository === 'acme/service-001',
+      );
       const target = rows.sort((a, b) => (b.counted_lines ?? 0) - (a.counted_lines ?? 0))[0]!;
       const title = '=HYPERLINK("https://evil.example","<script>alert(1)</script>")';
-      await sql`UPDATE pull_requests SET title = ${title}, author = ${'<img src=x onerror=alert(1)>'} WHERE repository_id = ${target.repository_id} AND pr_number = ${target.pr_number}`.execute(t.opened.db);
+      await sql`UPDATE pull_requests SET title = ${title}, author = ${'<img src=x onerror=alert(1)>'} WHERE repository_id = ${target.repository_id} AND pr_number = ${target.pr_number}`.execute(
+        t.opened.db,
+      );
       const text = await (await get(t, '/insights/acme/service-001', alice)).text();
       expect(text).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
       expect(text).toContain('&lt;img src=x onerror=alert(1)&gt;');
@@ -221,14 +261,40 @@ describe('insights over HTTP', () => {
     });
 
     it('answers the JSON API with every table, one table, or one as CSV', async () => {
-      const all = (await (await get(t, '/api/insights/acme/service-001?from=2026-01-01&to=2026-01-31', alice)).json()) as Record<string, unknown> & { tables: Record<string, unknown> };
-      expect(all).toMatchObject({ owner: 'acme', repository: 'acme/service-001', gate: null, from: '2026-01-01', to: '2026-01-31' });
-      expect(Object.keys(all.tables)).toEqual(['activity', 'size', 'gates', 'gate-weeks', 'reasons', 'compliance', 'review', 'review-weeks', 'overrides', 'override-counts', 'slowest', 'largest', 'what-if']);
-      const one = (await (await get(t, '/api/insights/acme/service-001/gates/batch-size?table=gates', alice)).json()) as { rows: { gate: string }[] };
+      const all = (await (
+        await get(t, '/api/insights/acme/service-001?from=2026-01-01&to=2026-01-31', alice)
+      ).json()) as Record<string, unknown> & { tables: Record<string, unknown> };
+      expect(all).toMatchObject({
+        owner: 'acme',
+        repository: 'acme/service-001',
+        gate: null,
+        from: '2026-01-01',
+        to: '2026-01-31',
+      });
+      expect(Object.keys(all.tables)).toEqual([
+        'activity',
+        'size',
+        'gates',
+        'gate-weeks',
+        'reasons',
+        'compliance',
+        'review',
+        'review-weeks',
+        'overrides',
+        'override-counts',
+        'slowest',
+        'largest',
+        'what-if',
+      ]);
+      const one = (await (
+        await get(t, '/api/insights/acme/service-001/gates/batch-size?table=gates', alice)
+      ).json()) as { rows: { gate: string }[] };
       expect(one.rows.map((r) => r.gate)).toEqual(['batch-size']);
       const csv = await get(t, '/api/insights/acme?table=repositories&format=csv', alice);
       expect(csv.headers.get('content-type')).toBe('text/csv; charset=utf-8');
-      expect(csv.headers.get('content-disposition')).toBe('attachment; filename="acme-repositories-2025-12-02-2026-03-01.csv"');
+      expect(csv.headers.get('content-disposition')).toBe(
+        'attachment; filename="acme-repositories-2025-12-02-2026-03-01.csv"',
+      );
     });
 
     it('lists the overrides of the readable repositories in the period, newest first, as stored', async () => {
@@ -237,9 +303,13 @@ describe('insights over HTTP', () => {
         .filter((o) => ids.has(Number(o.repository_id)) && o.recorded_at >= PERIOD.start && o.recorded_at < PERIOD.end)
         .sort((a, b) => b.recorded_at.getTime() - a.recorded_at.getTime() || Number(a.id) - Number(b.id));
       expect(stored.length).toBeGreaterThan(0);
-      const api = (await (await get(t, '/api/insights', alice)).json()) as { tables: Record<string, { rows: Record<string, unknown>[] }> };
+      const api = (await (await get(t, '/api/insights', alice)).json()) as {
+        tables: Record<string, { rows: Record<string, unknown>[] }>;
+      };
       const rows = api.tables.overrides!.rows;
-      expect(rows.map((r) => [r.repository, r.number, r.login, r.outcome, r.reason, r.commentUrl])).toEqual(stored.slice(0, 100).map((o) => [o.repository, o.pr_number, o.login, o.outcome, o.reason, o.comment_url]));
+      expect(rows.map((r) => [r.repository, r.number, r.login, r.outcome, r.reason, r.commentUrl])).toEqual(
+        stored.slice(0, 100).map((o) => [o.repository, o.pr_number, o.login, o.outcome, o.reason, o.comment_url]),
+      );
       const counted = api.tables['override-counts']!.rows.reduce((n, r) => n + Number(r.overrides), 0);
       expect(counted).toBe(stored.reduce((n, o) => n + o.gates.length, 0));
     });
@@ -263,10 +333,17 @@ describe('insights over HTTP', () => {
 
     it('shows a user with no readable repository nothing but zeros, and 404 for any organisation', async () => {
       const carol = await signIn(t, 'carol');
-      const all = (await (await get(t, '/api/insights', carol)).json()) as { figures: { evaluated: number }; tables: Record<string, { rows: unknown[] }> };
+      const all = (await (await get(t, '/api/insights', carol)).json()) as {
+        figures: { evaluated: number };
+        tables: Record<string, { rows: unknown[] }>;
+      };
       expect(all.figures.evaluated).toBe(0);
       // Only the fixed-row tables (compliance, review times) have rows, all of them zeros.
-      expect(Object.entries(all.tables).filter(([, table]) => table.rows.length > 0).map(([id]) => id)).toEqual(['compliance', 'review']);
+      expect(
+        Object.entries(all.tables)
+          .filter(([, table]) => table.rows.length > 0)
+          .map(([id]) => id),
+      ).toEqual(['compliance', 'review']);
       expect(JSON.stringify(all)).not.toMatch(/acme|globex/);
       expect(JSON.stringify([all.tables.compliance, all.tables.review])).not.toMatch(/":[1-9]/);
       expect((await get(t, '/api/insights/acme', carol)).status).toBe(404);
@@ -281,64 +358,94 @@ describe('insights over HTTP', () => {
 
 describe('insights without their settings, or without a database', () => {
   it('take no request when GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET or SESSION_SECRET is missing', async () => {
-    const handler = createInsightsHandler({ settings: undefined, database: () => Promise.reject(new Error('unused')), log: pino({ level: 'silent' }) });
-    const server = createServer((req, res) => void handler(req, res).then((taken) => (taken ? undefined : res.writeHead(404).end())));
+    const handler = createInsightsHandler({
+      settings: undefined,
+      database: () => Promise.reject(new Error('unused')),
+      log: pino({ level: 'silent' }),
+    });
+    const server = createServer(
+      (req, res) => void handler(req, res).then((taken) => (taken ? undefined : res.writeHead(404).end())),
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-    for (const path of ['/insights', '/insights/auth/sign-in', '/api/insights', '/insights/assets/insights.js']) expect((await fetch(`${url}${path}`, { redirect: 'manual' })).status, path).toBe(404);
+    for (const path of ['/insights', '/insights/auth/sign-in', '/api/insights', '/insights/assets/insights.js'])
+      expect((await fetch(`${url}${path}`, { redirect: 'manual' })).status, path).toBe(404);
     server.close();
   });
 
-  it('answer 502, not 500, when GitHub cannot say what the user can read', async () => {
-    const t = await startInsights();
-    try {
-      const session = await signIn(t, 'alice');
-      await t.github.close();
-      t.clock.now = NOW + ACCESS_CACHE_TTL_MS + 1;
-      const answer = await get(t, '/api/insights', session);
-      expect(answer.status).toBe(502);
-      expect(((await answer.json()) as { message: string }).message).toContain('insights access check failed');
-      expect(t.logLines().find((l) => l.msg === 'insights access check failed')).toMatchObject({ level: 40, login: 'alice' });
-    } finally {
-      await t.close();
-    }
-  }, TIMEOUT);
+  it(
+    'answer 502, not 500, when GitHub cannot say what the user can read',
+    async () => {
+      const t = await startInsights();
+      try {
+        const session = await signIn(t, 'alice');
+        await t.github.close();
+        t.clock.now = NOW + ACCESS_CACHE_TTL_MS + 1;
+        const answer = await get(t, '/api/insights', session);
+        expect(answer.status).toBe(502);
+        expect(((await answer.json()) as { message: string }).message).toContain('insights access check failed');
+        expect(t.logLines().find((l) => l.msg === 'insights access check failed')).toMatchObject({
+          level: 40,
+          login: 'alice',
+        });
+      } finally {
+        await t.close();
+      }
+    },
+    TIMEOUT,
+  );
 
-  it("reuse a view's data for a minute, for the same repositories, place, period and what-if only", async () => {
-    const t = await startInsights();
-    try {
-      const alice = await signIn(t, 'alice');
-      const bob = await signIn(t, 'bob');
-      const evaluated = async (cookie: string, path = '/api/insights/acme') => ((await (await get(t, path, cookie)).json()) as { figures: { evaluated: number } }).figures.evaluated;
-      const before = await evaluated(alice);
-      const bobBefore = await evaluated(bob);
-      await sql`DELETE FROM pull_requests WHERE repository = 'acme/service-002'`.execute(t.opened.db);
-      expect(await evaluated(alice)).toBe(before);
-      // Another period is another view.
-      expect(await evaluated(alice, '/api/insights/acme?from=2025-12-02&to=2026-02-28')).toBeLessThan(before);
-      t.clock.now = NOW + VIEW_CACHE_TTL_MS + 1;
-      const after = await evaluated(alice);
-      expect(after).toBeLessThan(before);
-      expect(await evaluated(bob)).toBe(bobBefore - (before - after));
-    } finally {
-      await t.close();
-    }
-  }, TIMEOUT);
+  it(
+    "reuse a view's data for a minute, for the same repositories, place, period and what-if only",
+    async () => {
+      const t = await startInsights();
+      try {
+        const alice = await signIn(t, 'alice');
+        const bob = await signIn(t, 'bob');
+        const evaluated = async (cookie: string, path = '/api/insights/acme') =>
+          ((await (await get(t, path, cookie)).json()) as { figures: { evaluated: number } }).figures.evaluated;
+        const before = await evaluated(alice);
+        const bobBefore = await evaluated(bob);
+        await sql`DELETE FROM pull_requests WHERE repository = 'acme/service-002'`.execute(t.opened.db);
+        expect(await evaluated(alice)).toBe(before);
+        // Another period is another view.
+        expect(await evaluated(alice, '/api/insights/acme?from=2025-12-02&to=2026-02-28')).toBeLessThan(before);
+        t.clock.now = NOW + VIEW_CACHE_TTL_MS + 1;
+        const after = await evaluated(alice);
+        expect(after).toBeLessThan(before);
+        expect(await evaluated(bob)).toBe(bobBefore - (before - after));
+      } finally {
+        await t.close();
+      }
+    },
+    TIMEOUT,
+  );
 
-  it('answer 503 with the reason when the history cannot be opened', async () => {
-    const t = await startInsights();
-    try {
-      const session = await signIn(t, 'alice');
-      const handler = createInsightsHandler({ settings: t.settings, database: () => Promise.reject(new Error('HISTORY=off')), log: pino({ level: 'silent' }), now: () => NOW });
-      const server = createServer((req, res) => void handler(req, res));
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      const answer = await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/api/insights`, { headers: { cookie: session } });
-      expect(answer.status).toBe(503);
-      expect(((await answer.json()) as { message: string }).message).toContain('HISTORY=off');
-      server.closeAllConnections();
-      server.close();
-    } finally {
-      await t.close();
-    }
-  }, TIMEOUT);
+  it(
+    'answer 503 with the reason when the history cannot be opened',
+    async () => {
+      const t = await startInsights();
+      try {
+        const session = await signIn(t, 'alice');
+        const handler = createInsightsHandler({
+          settings: t.settings,
+          database: () => Promise.reject(new Error('HISTORY=off')),
+          log: pino({ level: 'silent' }),
+          now: () => NOW,
+        });
+        const server = createServer((req, res) => void handler(req, res));
+        await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+        const answer = await fetch(`http://127.0.0.1:${(server.address() as { port: number }).port}/api/insights`, {
+          headers: { cookie: session },
+        });
+        expect(answer.status).toBe(503);
+        expect(((await answer.json()) as { message: string }).message).toContain('HISTORY=off');
+        server.closeAllConnections();
+        server.close();
+      } finally {
+        await t.close();
+      }
+    },
+    TIMEOUT,
+  );
 });

@@ -55,7 +55,9 @@ export async function startOAuthStandIn(options: OAuthStandInOptions): Promise<O
   let origin = '';
 
   const send = (res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
-    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers }).end(body === undefined ? '' : JSON.stringify(body));
+    res
+      .writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers })
+      .end(body === undefined ? '' : JSON.stringify(body));
   };
 
   function paged<T>(res: ServerResponse, url: URL, items: readonly T[], wrap: (page: T[]) => unknown) {
@@ -69,7 +71,12 @@ export async function startOAuthStandIn(options: OAuthStandInOptions): Promise<O
       return `${origin}${u.pathname}${u.search}`;
     };
     const links = page < last ? [`<${link(page + 1)}>; rel="next"`, `<${link(last)}>; rel="last"`] : [];
-    send(res, 200, wrap(items.slice((page - 1) * perPage, page * perPage)), links.length ? { link: links.join(', ') } : {});
+    send(
+      res,
+      200,
+      wrap(items.slice((page - 1) * perPage, page * perPage)),
+      links.length ? { link: links.join(', ') } : {},
+    );
   }
 
   const userOf = (req: IncomingMessage) => {
@@ -84,9 +91,20 @@ export async function startOAuthStandIn(options: OAuthStandInOptions): Promise<O
     const path = url.pathname;
     if (path === '/login/oauth/authorize' && req.method === 'GET') {
       if (url.searchParams.get('client_id') !== options.clientId) return send(res, 404, { message: 'unknown client' });
-      const hidden = ['state', 'redirect_uri'].map((k) => `<input type="hidden" name="${k}" value="${escape(url.searchParams.get(k) ?? '')}">`).join('');
-      const buttons = options.users.map((u) => `<button type="submit" name="login" value="${escape(u.login)}">Authorize as ${escape(u.login)}</button>`).join(' ');
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><link rel="icon" href="data:,"><title>Authorize</title><form method="post" action="/login/oauth/authorize">${hidden}${buttons}<button type="submit" name="deny" value="1">Cancel</button></form>`);
+      const hidden = ['state', 'redirect_uri']
+        .map((k) => `<input type="hidden" name="${k}" value="${escape(url.searchParams.get(k) ?? '')}">`)
+        .join('');
+      const buttons = options.users
+        .map(
+          (u) =>
+            `<button type="submit" name="login" value="${escape(u.login)}">Authorize as ${escape(u.login)}</button>`,
+        )
+        .join(' ');
+      res
+        .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+        .end(
+          `<!doctype html><link rel="icon" href="data:,"><title>Authorize</title><form method="post" action="/login/oauth/authorize">${hidden}${buttons}<button type="submit" name="deny" value="1">Cancel</button></form>`,
+        );
       return;
     }
     if (path === '/login/oauth/authorize' && req.method === 'POST') {
@@ -107,19 +125,38 @@ export async function startOAuthStandIn(options: OAuthStandInOptions): Promise<O
     }
     if (path === '/login/oauth/access_token' && req.method === 'POST') {
       const text = await readBody(req);
-      const body = (req.headers['content-type'] ?? '').includes('json') ? (JSON.parse(text) as Record<string, string>) : Object.fromEntries(new URLSearchParams(text));
+      const body = (req.headers['content-type'] ?? '').includes('json')
+        ? (JSON.parse(text) as Record<string, string>)
+        : Object.fromEntries(new URLSearchParams(text));
       const grant = codes.get(body.code ?? '');
       codes.delete(body.code ?? '');
-      const bad = !grant || body.client_id !== grant.clientId || body.client_secret !== options.clientSecret || (grant.redirectUri !== null && body.redirect_uri !== grant.redirectUri);
-      if (bad) return send(res, 200, { error: 'bad_verification_code', error_description: 'The code passed is incorrect or expired.', error_uri: 'https://docs.github.com/apps' });
+      const bad =
+        !grant ||
+        body.client_id !== grant.clientId ||
+        body.client_secret !== options.clientSecret ||
+        (grant.redirectUri !== null && body.redirect_uri !== grant.redirectUri);
+      if (bad)
+        return send(res, 200, {
+          error: 'bad_verification_code',
+          error_description: 'The code passed is incorrect or expired.',
+          error_uri: 'https://docs.github.com/apps',
+        });
       const token = `ghu_${randomBytes(18).toString('hex')}`;
       tokens.set(token, grant.user);
-      return send(res, 200, { access_token: token, token_type: 'bearer', scope: '', expires_in: 28800, refresh_token: `ghr_${randomBytes(18).toString('hex')}`, refresh_token_expires_in: 15811200 });
+      return send(res, 200, {
+        access_token: token,
+        token_type: 'bearer',
+        scope: '',
+        expires_in: 28800,
+        refresh_token: `ghr_${randomBytes(18).toString('hex')}`,
+        refresh_token_expires_in: 15811200,
+      });
     }
     const revoke = /^\/api\/v3\/applications\/([^/]+)\/token$/.exec(path);
     if (revoke && req.method === 'DELETE') {
       const basic = Buffer.from((req.headers.authorization ?? '').replace(/^basic /i, ''), 'base64').toString('utf8');
-      if (basic !== `${options.clientId}:${options.clientSecret}` || revoke[1] !== options.clientId) return send(res, 401, { message: 'Bad credentials' });
+      if (basic !== `${options.clientId}:${options.clientSecret}` || revoke[1] !== options.clientId)
+        return send(res, 401, { message: 'Bad credentials' });
       const { access_token: token } = JSON.parse(await readBody(req)) as { access_token: string };
       if (!tokens.delete(token)) return send(res, 404, { message: 'Not Found' });
       res.writeHead(204).end();
@@ -130,14 +167,24 @@ export async function startOAuthStandIn(options: OAuthStandInOptions): Promise<O
     if (!user) return send(res, 401, { message: 'Bad credentials' });
     if (path === '/api/v3/user') return send(res, 200, { id: user.id, login: user.login, type: 'User' });
     if (path === '/api/v3/user/installations') {
-      const installations = [...user.installations.keys()].map((id) => ({ id, account: { login: `owner-of-${id}` }, app_id: 1 }));
+      const installations = [...user.installations.keys()].map((id) => ({
+        id,
+        account: { login: `owner-of-${id}` },
+        app_id: 1,
+      }));
       return paged(res, url, installations, (page) => ({ total_count: installations.length, installations: page }));
     }
     const repos = /^\/api\/v3\/user\/installations\/(\d+)\/repositories$/.exec(path);
     if (repos) {
       const list = user.installations.get(Number(repos[1]));
       if (!list) return send(res, 404, { message: 'Not Found' });
-      const items = list.map((r) => ({ id: r.id, name: r.fullName.split('/')[1], full_name: r.fullName, owner: { login: r.fullName.split('/')[0] }, private: true }));
+      const items = list.map((r) => ({
+        id: r.id,
+        name: r.fullName.split('/')[1],
+        full_name: r.fullName,
+        owner: { login: r.fullName.split('/')[0] },
+        private: true,
+      }));
       return paged(res, url, items, (page) => ({ total_count: items.length, repositories: page }));
     }
     return send(res, 404, { message: 'Not Found' });

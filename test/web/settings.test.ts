@@ -14,14 +14,20 @@ describe('insightsSettingsFromEnv', () => {
     expect(insightsSettingsFromEnv({})).toBeUndefined();
     const heard: string[][] = [];
     // Probot's registration flow writes the client id and secret, not SESSION_SECRET: the app still starts.
-    expect(insightsSettingsFromEnv({ GITHUB_CLIENT_ID: 'Iv1.abc', GITHUB_CLIENT_SECRET: 'shh' }, (m) => heard.push(m))).toBeUndefined();
+    expect(
+      insightsSettingsFromEnv({ GITHUB_CLIENT_ID: 'Iv1.abc', GITHUB_CLIENT_SECRET: 'shh' }, (m) => heard.push(m)),
+    ).toBeUndefined();
     expect(heard).toEqual([['SESSION_SECRET']]);
   });
 
   it('refuses a short SESSION_SECRET and a PUBLIC_URL that is not an origin, saying how to fix it', () => {
-    expect(() => insightsSettingsFromEnv({ ...SECRETS, SESSION_SECRET: 'short' })).toThrow(/at least 32 .*openssl rand -hex 32/);
+    expect(() => insightsSettingsFromEnv({ ...SECRETS, SESSION_SECRET: 'short' })).toThrow(
+      /at least 32 .*openssl rand -hex 32/,
+    );
     expect(() => insightsSettingsFromEnv({ ...SECRETS, PUBLIC_URL: 'gates.example.com' })).toThrow(/not a URL/);
-    expect(() => insightsSettingsFromEnv({ ...SECRETS, PUBLIC_URL: 'ftp://gates.example.com' })).toThrow(/http\(s\) origin/);
+    expect(() => insightsSettingsFromEnv({ ...SECRETS, PUBLIC_URL: 'ftp://gates.example.com' })).toThrow(
+      /http\(s\) origin/,
+    );
   });
 
   it.each([
@@ -34,9 +40,18 @@ describe('insightsSettingsFromEnv', () => {
   });
 
   it('follows GHE_HOST and GHE_PROTOCOL for the OAuth pages and the API', () => {
-    expect(insightsSettingsFromEnv(SECRETS)).toMatchObject({ webUrl: 'https://github.com', apiUrl: 'https://api.github.com' });
-    expect(insightsSettingsFromEnv({ ...SECRETS, GHE_HOST: 'ghe.example.com' })).toMatchObject({ webUrl: 'https://ghe.example.com', apiUrl: 'https://ghe.example.com/api/v3' });
-    expect(insightsSettingsFromEnv({ ...SECRETS, GHE_HOST: 'localhost:8080', GHE_PROTOCOL: 'http' })).toMatchObject({ webUrl: 'http://localhost:8080', apiUrl: 'http://localhost:8080/api/v3' });
+    expect(insightsSettingsFromEnv(SECRETS)).toMatchObject({
+      webUrl: 'https://github.com',
+      apiUrl: 'https://api.github.com',
+    });
+    expect(insightsSettingsFromEnv({ ...SECRETS, GHE_HOST: 'ghe.example.com' })).toMatchObject({
+      webUrl: 'https://ghe.example.com',
+      apiUrl: 'https://ghe.example.com/api/v3',
+    });
+    expect(insightsSettingsFromEnv({ ...SECRETS, GHE_HOST: 'localhost:8080', GHE_PROTOCOL: 'http' })).toMatchObject({
+      webUrl: 'http://localhost:8080',
+      apiUrl: 'http://localhost:8080/api/v3',
+    });
   });
 });
 

@@ -52,11 +52,27 @@ export async function startInsights(options: { pageSize?: number } = {}): Promis
   const acme = repos.filter((r) => r.fullName.startsWith('acme/'));
   const globex2 = repos.filter((r) => r.fullName === 'globex/service-002');
   const users: StandInUser[] = [
-    { id: 1, login: 'alice', installations: new Map([[acme[0]!.installationId, acme], [globex2[0]!.installationId, globex2]]) },
-    { id: 2, login: 'bob', installations: new Map([[acme[0]!.installationId, acme.filter((r) => r.fullName !== 'acme/service-001')]]) },
+    {
+      id: 1,
+      login: 'alice',
+      installations: new Map([
+        [acme[0]!.installationId, acme],
+        [globex2[0]!.installationId, globex2],
+      ]),
+    },
+    {
+      id: 2,
+      login: 'bob',
+      installations: new Map([[acme[0]!.installationId, acme.filter((r) => r.fullName !== 'acme/service-001')]]),
+    },
     { id: 3, login: 'carol', installations: new Map() },
   ];
-  const github = await startOAuthStandIn({ clientId: CLIENT.id, clientSecret: CLIENT.secret, users, pageSize: options.pageSize ?? 3 });
+  const github = await startOAuthStandIn({
+    clientId: CLIENT.id,
+    clientSecret: CLIENT.secret,
+    users,
+    pageSize: options.pageSize ?? 3,
+  });
   const lines: string[] = [];
   const log = pino({ level: 'info' }, { write: (line: string) => void lines.push(line) });
   let url = '';

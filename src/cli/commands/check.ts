@@ -10,12 +10,12 @@ import path from 'node:path';
 import { plain, type DetailBlock, type Text } from '../../../gates/gate.js';
 import { renderCheckRun, codeSpan, escapeMarkdown } from '../../checks/render.js';
 import { conclusionOf, titleOf, type CheckConclusion, type Verdict } from '../../checks/verdict.js';
-import type { ConfigProblem } from '../../config/parse.js';
-import { resolveConfig, type ConfigResult, type ConfigSource, type ExtendsTarget } from '../../config/resolve.js';
-import { CONFIG_PATH, type QualityGatesConfig } from '../../config/schema.js';
-import { enabledGates, runGates, skipReason } from '../../evaluate.js';
-import { createGit, requireGitVersion } from '../git.js';
-import { loadLocalPullRequest, openLocalRepository, repositoryRoot, type LocalPullRequest, type LocalRepository } from '../git-snapshot.js';
+import type { ConfigProblem } from '../../load/config/parse.js';
+import { resolveConfig, type ConfigResult, type ConfigSource, type ExtendsTarget } from '../../load/config/resolve.js';
+import { CONFIG_PATH, type QualityGatesConfig } from '../../../gates/config.js';
+import { enabledGates, verdictFor } from '../../pipeline/run-gates.js';
+import { createGit, requireGitVersion } from '../../load/git.js';
+import { loadLocalPullRequest, openLocalRepository, repositoryRoot, type LocalPullRequest, type LocalRepository } from '../../load/git-loader.js';
 import { CliError, EXIT, parseCommandArgs, readTextFile, useColor, write, type CliContext } from '../io.js';
 
 export const CHECK_HELP = `Usage: quality-gates check [--base REF] [--config FILE] [--title TEXT] [--body TEXT] [--json]
@@ -84,8 +84,7 @@ export async function runCheck(args: readonly string[], ctx: CliContext): Promis
     throw new CliError(loaded.result.message);
   } else {
     config = loaded.result.config;
-    const skip = skipReason(local.snapshot, config);
-    verdict = skip ? { kind: 'skipped', ...skip } : { kind: 'evaluated', outcomes: runGates(local.snapshot, config), notes: [] };
+    verdict = verdictFor(local.snapshot, config, { notes: false });
   }
 
   const notes = [...localNotes(local, config), ...loaded.notes];

@@ -10,9 +10,9 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import path from 'node:path';
 import { stat } from 'node:fs/promises';
-import { compileCodeowners, type CompiledCodeowners } from '../../../gates/codeowners/match.js';
-import { createGit } from '../git.js';
-import { CODEOWNERS_PATHS, repositoryRoot } from '../git-snapshot.js';
+import { compileCodeowners, type CompiledCodeowners } from '../../../gates/lib/codeowners/match.js';
+import { createGit } from '../../load/git.js';
+import { CODEOWNERS_PATHS, repositoryRoot } from '../../load/git-loader.js';
 import { CliError, EXIT, fsReason, parseCommandArgs, readTextFile, write, type CliContext } from '../io.js';
 
 export const OWNERS_HELP = `Usage: quality-gates owners [--codeowners FILE] [PATH ...]

@@ -1,8 +1,8 @@
 /**
  * `quality-gates schema`: the JSON Schema of `.github/quality-gates.yml`, from the same
- * generator as the committed `docs/quality-gates.schema.json` (`src/config/json-schema.ts`).
+ * generator as the committed `docs/quality-gates.schema.json` (`src/load/config/json-schema.ts`).
  */
-import { renderJsonSchema } from '../../config/json-schema.js';
+import { renderJsonSchema } from '../../load/config/json-schema.js';
 import { EXIT, parseCommandArgs, write, type CliContext } from '../io.js';
 
 export const SCHEMA_HELP = `Usage: quality-gates schema

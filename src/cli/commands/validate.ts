@@ -1,9 +1,9 @@
 /** `quality-gates validate [FILE]`: checks a config file against the app's schema, locating every problem. */
 import path from 'node:path';
-import { formatProblem, parseConfigText } from '../../config/parse.js';
-import { CONFIG_PATH } from '../../config/schema.js';
-import { createGit } from '../git.js';
-import { repositoryRoot } from '../git-snapshot.js';
+import { formatProblem, parseConfigText } from '../../load/config/parse.js';
+import { CONFIG_PATH } from '../../../gates/config.js';
+import { createGit } from '../../load/git.js';
+import { repositoryRoot } from '../../load/git-loader.js';
 import { CliError, EXIT, parseCommandArgs, readTextFile, write, type CliContext } from '../io.js';
 
 export const VALIDATE_HELP = `Usage: quality-gates validate [FILE]

@@ -41,7 +41,16 @@
       height: HEIGHT,
       scales: { x: { time: true } },
       legend: { live: false },
-      series: [{ label: 'Week' }, ...keys.map((key, i) => ({ label: labels[key] || key, stroke: cssVar('--series-' + ((i % 6) + 1)), width: 2, spanGaps: true, points: { size: 5 } }))],
+      series: [
+        { label: 'Week' },
+        ...keys.map((key, i) => ({
+          label: labels[key] || key,
+          stroke: cssVar('--series-' + ((i % 6) + 1)),
+          width: 2,
+          spanGaps: true,
+          points: { size: 5 },
+        })),
+      ],
       axes: [axis, Object.assign({}, axis, { label: el.dataset.unit, size: 60 })],
     };
     el.replaceChildren();

@@ -1,0 +1,444 @@
+/**
+ * The loader: the only code that reads a pull request from GitHub. One GraphQL
+ * query for a PR with up to 100 files, commits, reviews and labels; further
+ * pages of 100 only for connections that have more; wire types converted to the
+ * snapshot in one place (`toSnapshot`).
+ */
+import type { ConfigSource } from './config/resolve.js';
+import { CONFIG_PATH } from '../../gates/config.js';
+import { GITHUB_LIMITS, type BaseFile, type ChangedFile, type ChangeType, type CommitInfo, type PullRequestSnapshot, type Review, type ReviewState } from '../../gates/snapshot.js';
+import { BASE_FILES_QUERY, PAGE_QUERY, PULL_BASE_QUERY, SNAPSHOT_QUERY } from './queries.js';
+import type { ExistingCheckRun } from '../checks/writer.js';
+
+/** Sends one GraphQL document. Rejections carry partial `data` and `errors` like Octokit's `GraphqlResponseError`. */
+export type GraphqlClient = (query: string, variables: Record<string, unknown>) => Promise<unknown>;
+
+/** GitHub looks for CODEOWNERS in these places, first found wins. */
+export const CODEOWNERS_PATHS = ['.github/CODEOWNERS', 'CODEOWNERS', 'docs/CODEOWNERS'] as const;
+export const GITATTRIBUTES_PATH = '.gitattributes';
+
+/** Pages fetched per connection at most: GitHub stops listing at 3,000 files and 250 commits. */
+const MAX_PAGES = { files: GITHUB_LIMITS.maxFiles / GITHUB_LIMITS.pageSize, commits: Math.ceil(GITHUB_LIMITS.maxCommits / GITHUB_LIMITS.pageSize), reviews: 10, labels: 3 } as const;
+
+export interface LoadRequest {
+  readonly owner: string;
+  readonly repo: string;
+  readonly number: number;
+  /** Base commit from the webhook; looked up first when the event does not carry it. */
+  readonly baseSha?: string | undefined;
+  /** Head commit from the webhook (for the config preview); looked up with the base when missing. */
+  readonly headSha?: string | undefined;
+  /** This app's id: finds the app's existing check runs on the head commit. */
+  readonly appId: number;
+  /** `github.com`, or the GitHub Enterprise host. */
+  readonly host: string;
+}
+
+/** Another open pull request of the repository whose head is the same commit (a twin). */
+export interface TwinRef {
+  readonly number: number;
+  /** Its base commit, when GitHub listed it (the twin then loads in one read). */
+  readonly baseSha?: string | undefined;
+}
+
+export interface LoadedPullRequest {
+  readonly snapshot: PullRequestSnapshot;
+  readonly repoConfig: ConfigSource | null;
+  /** The config file at the head commit: for the preview only, never for the verdict. */
+  readonly proposedConfig: ConfigSource | null;
+  readonly orgConfig: ConfigSource | null;
+  /** This app's check runs on the head commit the load was asked for (any name). */
+  readonly existingRuns: readonly ExistingCheckRun[];
+  /**
+   * Other open pull requests of this repository whose head is the same commit, as GitHub
+   * associates them with it (see `ASSOCIATED_PULLS_PAGE`); each must still be loaded to be judged.
+   */
+  readonly twins: readonly TwinRef[];
+  /** GraphQL requests made. */
+  readonly requests: number;
+}
+
+/** Thrown when the PR cannot be read; `cause` is the GitHub error. */
+export class LoadError extends Error {
+  override readonly name = 'LoadError';
+  constructor(
+    message: string,
+    readonly kind: 'not-found' | 'github',
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+// ---- wire types: permissive, naming only the fields used ----
+interface WireBlob { oid?: string; byteSize?: number; isTruncated?: boolean; isBinary?: boolean | null; text?: string | null }
+interface WirePage<T> { totalCount?: number; pageInfo?: { hasNextPage?: boolean; endCursor?: string | null }; nodes?: (T | null)[] | null }
+interface WireCommit {
+  oid: string;
+  messageHeadline?: string;
+  message?: string;
+  parents?: { totalCount?: number };
+  author?: { name?: string | null; email?: string | null; user?: { login?: string } | null } | null;
+  signature?: { isValid?: boolean; state?: string; wasSignedByGitHub?: boolean } | null;
+}
+interface WireFile { path: string; additions?: number; deletions?: number; changeType?: string }
+interface WireReview { author?: { login?: string } | null; state?: string; submittedAt?: string | null; commit?: { oid?: string } | null }
+interface WirePull {
+  number: number;
+  title?: string;
+  body?: string | null;
+  isDraft?: boolean;
+  state?: string;
+  isCrossRepository?: boolean;
+  author?: { __typename?: string; login?: string; databaseId?: number | null } | null;
+  baseRefName?: string;
+  baseRefOid?: string;
+  headRefName?: string;
+  headRefOid?: string;
+  changedFiles?: number;
+  additions?: number;
+  deletions?: number;
+  labels?: WirePage<{ name: string }>;
+  files?: WirePage<WireFile>;
+  commits?: WirePage<{ commit: WireCommit }>;
+  reviews?: WirePage<WireReview>;
+  closingIssuesReferences?: { nodes?: ({ number: number; repository?: { nameWithOwner?: string } } | null)[] | null } | null;
+}
+interface WireHead {
+  oid?: string;
+  checkSuites?: { nodes?: ({ checkRuns?: { nodes?: (WireCheckRun | null)[] | null } | null } | null)[] | null } | null;
+  associatedPullRequests?: {
+    nodes?: ({ number?: number; state?: string; headRefOid?: string; baseRefOid?: string; baseRepository?: { id?: string } | null } | null)[] | null;
+  } | null;
+}
+interface WireCheckRun { databaseId?: number | null; name?: string; status?: string; conclusion?: string | null; externalId?: string | null }
+interface WireRepository {
+  id?: string;
+  defaultBranchRef?: { name?: string } | null;
+  head?: WireHead | null;
+  config?: WireBlob | null;
+  proposedConfig?: WireBlob | null;
+  gitattributes?: WireBlob | null;
+  codeownersGithub?: WireBlob | null;
+  codeownersRoot?: WireBlob | null;
+  codeownersDocs?: WireBlob | null;
+  pullRequest?: WirePull | null;
+}
+interface WireSnapshot {
+  repository?: WireRepository | null;
+  org?: { config?: WireBlob | null } | null;
+}
+
+interface GraphqlErrorLike { type?: string; path?: readonly (string | number)[]; message?: string }
+
+/**
+ * Sends a query, accepting partial data only where an error is expected and harmless
+ * (the organisation has no `.github` repository).
+ */
+async function query<T>(graphql: GraphqlClient, document: string, variables: Record<string, unknown>): Promise<T> {
+  try {
+    return (await graphql(document, variables)) as T;
+  } catch (error) {
+    const partial = error as { data?: unknown; errors?: GraphqlErrorLike[] };
+    const errors = partial.errors ?? [];
+    const harmless = errors.length > 0 && errors.every((e) => e.path?.[0] === 'org' && (e.type === 'NOT_FOUND' || e.type === undefined));
+    if (harmless && partial.data) return partial.data as T;
+    const notFound = errors.some((e) => e.type === 'NOT_FOUND' && e.path?.[0] === 'repository');
+    throw new LoadError(notFound ? 'pull request not found' : 'failed to read the pull request from GitHub', notFound ? 'not-found' : 'github', { cause: error });
+  }
+}
+
+/** Reads a file whole through REST (raw media type), for blobs GraphQL truncates. */
+export type RawFileReader = (owner: string, repo: string, path: string, ref: string) => Promise<string>;
+
+/** `<sha>:<path>` expressions for the files read at the base commit. */
+function baseFileExpressions(baseSha: string) {
+  return {
+    configExpr: `${baseSha}:${CONFIG_PATH}`,
+    attributesExpr: `${baseSha}:${GITATTRIBUTES_PATH}`,
+    codeownersGithubExpr: `${baseSha}:${CODEOWNERS_PATHS[0]}`,
+    codeownersRootExpr: `${baseSha}:${CODEOWNERS_PATHS[1]}`,
+    codeownersDocsExpr: `${baseSha}:${CODEOWNERS_PATHS[2]}`,
+  };
+}
+
+/** A PR's current base and head commits and state (one small read). */
+export interface PullHead {
+  readonly baseSha: string;
+  readonly headSha: string;
+  readonly state: 'open' | 'closed' | 'merged';
+}
+
+/** Reads a PR's base and head commits: for events that carry none, and to check a recorded twin. */
+export async function loadPullHead(graphql: GraphqlClient, req: Pick<LoadRequest, 'owner' | 'repo' | 'number'>): Promise<PullHead> {
+  const data = await query<{ repository?: { pullRequest?: { baseRefOid?: string; headRefOid?: string; state?: string } | null } | null }>(graphql, PULL_BASE_QUERY, {
+    owner: req.owner,
+    name: req.repo,
+    number: req.number,
+  });
+  const pull = data.repository?.pullRequest;
+  if (!pull?.baseRefOid || !pull.headRefOid) throw new LoadError('pull request not found', 'not-found');
+  return { baseSha: pull.baseRefOid, headSha: pull.headRefOid, state: pull.state === 'MERGED' ? 'merged' : pull.state === 'CLOSED' ? 'closed' : 'open' };
+}
+
+export async function loadPullRequest(graphql: GraphqlClient, req: LoadRequest, readRaw?: RawFileReader): Promise<LoadedPullRequest> {
+  let requests = 0;
+  let baseSha = req.baseSha;
+  let headSha = req.headSha;
+  if (!baseSha || !headSha) {
+    requests++;
+    const found = await loadPullHead(graphql, req);
+    baseSha = found.baseSha;
+    headSha = req.headSha ?? found.headSha;
+  }
+
+  const variables = {
+    owner: req.owner,
+    name: req.repo,
+    number: req.number,
+    appId: req.appId,
+    headOid: headSha,
+    ...baseFileExpressions(baseSha),
+    orgConfigExpr: `HEAD:${CONFIG_PATH}`,
+    proposedConfigExpr: `${headSha}:${CONFIG_PATH}`,
+  };
+  requests++;
+  const wire = await query<WireSnapshot>(graphql, SNAPSHOT_QUERY, variables);
+  const pull = wire.repository?.pullRequest;
+  if (!wire.repository || !pull) throw new LoadError('pull request not found', 'not-found');
+
+  // The event's base commit is older than GitHub's: read the rule files again at the current one.
+  if (pull.baseRefOid && pull.baseRefOid !== baseSha) {
+    baseSha = pull.baseRefOid;
+    requests++;
+    const fresh = await query<{ repository?: Pick<WireRepository, 'config' | 'gitattributes' | 'codeownersGithub' | 'codeownersRoot' | 'codeownersDocs'> | null }>(
+      graphql,
+      BASE_FILES_QUERY,
+      { owner: req.owner, name: req.repo, ...baseFileExpressions(baseSha) },
+    );
+    Object.assign(wire.repository, {
+      config: fresh.repository?.config ?? null,
+      gitattributes: fresh.repository?.gitattributes ?? null,
+      codeownersGithub: fresh.repository?.codeownersGithub ?? null,
+      codeownersRoot: fresh.repository?.codeownersRoot ?? null,
+      codeownersDocs: fresh.repository?.codeownersDocs ?? null,
+    });
+  }
+
+  requests += await fetchRemainingPages(graphql, req, pull);
+
+  // GraphQL truncates blob text above ~512 KB; a CODEOWNERS file up to GitHub's 3 MB
+  // limit is then read whole (one REST request, only for such files).
+  const co = wire.repository.codeownersGithub ?? wire.repository.codeownersRoot ?? wire.repository.codeownersDocs;
+  if (co?.isTruncated && (co.byteSize ?? 0) <= GITHUB_LIMITS.codeownersMaxBytes && readRaw) {
+    const path = wire.repository.codeownersGithub ? CODEOWNERS_PATHS[0] : wire.repository.codeownersRoot ? CODEOWNERS_PATHS[1] : CODEOWNERS_PATHS[2];
+    try {
+      requests++;
+      co.text = await readRaw(req.owner, req.repo, path, baseSha);
+      co.isTruncated = false;
+    } catch (error) {
+      throw new LoadError('failed to read the CODEOWNERS file from GitHub', 'github', { cause: error });
+    }
+  }
+
+  const repoName = `${req.owner}/${req.repo}`;
+  const blobSource = (blob: WireBlob | null | undefined, file: string): ConfigSource | null =>
+    blob && typeof blob.text === 'string' ? { file, text: blob.text } : null;
+
+  return {
+    snapshot: toSnapshot(req, wire.repository, pull, baseSha),
+    repoConfig: blobSource(wire.repository.config, `${repoName}:${CONFIG_PATH}@${baseSha.slice(0, 7)}`),
+    proposedConfig: blobSource(wire.repository.proposedConfig, `${repoName}:${CONFIG_PATH}@${headSha.slice(0, 7)}`),
+    orgConfig: blobSource(wire.org?.config, `${req.owner}/.github:${CONFIG_PATH}`),
+    existingRuns: existingRuns(wire.repository.head, headSha),
+    twins: twinsOf(wire.repository, pull.number, headSha),
+    requests,
+  };
+}
+
+/** Pages through connections with more than 100 nodes, up to GitHub's caps. Mutates `pull`'s node lists. */
+async function fetchRemainingPages(graphql: GraphqlClient, req: LoadRequest, pull: WirePull): Promise<number> {
+  type Key = 'files' | 'commits' | 'reviews' | 'labels';
+  const keys: Key[] = ['files', 'commits', 'reviews', 'labels'];
+  const pages: Record<Key, number> = { files: 1, commits: 1, reviews: 1, labels: 1 };
+  let requests = 0;
+  for (;;) {
+    const pending = keys.filter((k) => pull[k]?.pageInfo?.hasNextPage && pull[k]?.pageInfo?.endCursor && pages[k] < MAX_PAGES[k]);
+    if (pending.length === 0) return requests;
+    const vars: Record<string, unknown> = { owner: req.owner, name: req.repo, number: req.number };
+    for (const k of keys) {
+      vars[`with${k[0]!.toUpperCase()}${k.slice(1)}`] = pending.includes(k);
+      vars[`${k}After`] = pending.includes(k) ? pull[k]?.pageInfo?.endCursor : null;
+    }
+    requests++;
+    const page = await query<{ repository?: { pullRequest?: Partial<Record<Key, WirePage<unknown>>> | null } | null }>(graphql, PAGE_QUERY, vars);
+    const more = page.repository?.pullRequest;
+    if (!more) throw new LoadError('pull request disappeared while paging', 'not-found');
+    for (const k of pending) {
+      const next = more[k];
+      const current = pull[k] as WirePage<unknown> | undefined;
+      if (!next || !current) continue;
+      current.nodes = [...(current.nodes ?? []), ...(next.nodes ?? [])];
+      current.pageInfo = next.pageInfo ?? { hasNextPage: false };
+      pages[k]++;
+    }
+  }
+}
+
+const present = <T>(list: (T | null | undefined)[] | null | undefined): T[] => (list ?? []).filter((x): x is T => x != null);
+
+function capped<W, T>(page: WirePage<W> | undefined, convert: (w: W) => T, cap?: number): { nodes: T[]; totalCount: number; truncated: boolean } {
+  const nodes = present(page?.nodes).map(convert);
+  const totalCount = Math.max(page?.totalCount ?? nodes.length, nodes.length);
+  const truncated = nodes.length < totalCount || (cap !== undefined && totalCount > cap) || page?.pageInfo?.hasNextPage === true;
+  return { nodes, totalCount, truncated };
+}
+
+const CHANGE_TYPES: Record<string, ChangeType> = {
+  ADDED: 'added',
+  MODIFIED: 'modified',
+  DELETED: 'deleted',
+  RENAMED: 'renamed',
+  COPIED: 'copied',
+  CHANGED: 'changed',
+};
+
+const REVIEW_STATES: Record<string, ReviewState> = {
+  APPROVED: 'approved',
+  CHANGES_REQUESTED: 'changes_requested',
+  COMMENTED: 'commented',
+  DISMISSED: 'dismissed',
+  PENDING: 'pending',
+};
+
+const isBotName = (name: string | null | undefined) => typeof name === 'string' && /\[bot\]$/i.test(name);
+
+/**
+ * The git author addresses of the bot account that opened a pull request: its noreply
+ * address with and without the account id (`49699333+dependabot[bot]@users.noreply.github.com`,
+ * `dependabot[bot]@users.noreply.github.com`), on GitHub Enterprise Server under
+ * `users.noreply.<host>` and `noreply.<host>` as well. Empty unless GitHub says the author
+ * is a `Bot` account: git author names and emails are free text, and never make a bot alone.
+ */
+function botAuthorEmails(author: WirePull['author'], host: string): ReadonlySet<string> {
+  if (author?.__typename !== 'Bot' || !author.login) return new Set();
+  const name = `${author.login.replace(/\[bot\]$/i, '')}[bot]`.toLowerCase();
+  const locals = typeof author.databaseId === 'number' ? [`${author.databaseId}+${name}`, name] : [name];
+  const h = host.toLowerCase();
+  const domains = h === 'github.com' ? ['users.noreply.github.com'] : ['users.noreply.github.com', `users.noreply.${h}`, `noreply.${h}`];
+  return new Set(locals.flatMap((local) => domains.map((domain) => `${local}@${domain}`)));
+}
+
+function toFile(w: WireFile): ChangedFile {
+  return {
+    path: w.path,
+    changeType: CHANGE_TYPES[w.changeType ?? ''] ?? 'modified',
+    additions: w.additions ?? 0,
+    deletions: w.deletions ?? 0,
+  };
+}
+
+/**
+ * `botEmails`: the addresses of the bot account that opened the pull request
+ * (`botAuthorEmails`). A commit is a bot's only when GitHub links it to no user account
+ * (`GitActor.user` is typed `User`, so it is null for a bot) and its author email is one
+ * of those addresses.
+ */
+function toCommit(w: { commit: WireCommit }, botEmails: ReadonlySet<string>): CommitInfo {
+  const c = w.commit;
+  const login = c.author?.user?.login ?? null;
+  return {
+    sha: c.oid,
+    subject: c.messageHeadline ?? (c.message ?? '').split('\n')[0] ?? '',
+    message: c.message ?? '',
+    authorName: c.author?.name ?? '',
+    authorEmail: c.author?.email ?? '',
+    authorLogin: login,
+    authorIsBot: !c.author?.user && botEmails.has((c.author?.email ?? '').trim().toLowerCase()),
+    parentCount: c.parents?.totalCount ?? 1,
+    signature: c.signature
+      ? { isValid: c.signature.isValid === true, state: (c.signature.state ?? 'unknown').toLowerCase(), wasSignedByGitHub: c.signature.wasSignedByGitHub === true }
+      : null,
+  };
+}
+
+function toReview(w: WireReview): Review {
+  return {
+    author: w.author?.login ?? null,
+    state: REVIEW_STATES[w.state ?? ''] ?? 'commented',
+    submittedAt: w.submittedAt ?? null,
+    commitSha: w.commit?.oid ?? null,
+  };
+}
+
+function toBaseFile(blob: WireBlob | null | undefined, path: string): BaseFile | null {
+  if (!blob || !blob.oid) return null;
+  return {
+    path,
+    oid: blob.oid,
+    byteSize: blob.byteSize ?? 0,
+    // A truncated text is never used as if it were whole.
+    text: blob.isBinary || blob.isTruncated ? null : (blob.text ?? null),
+    truncated: blob.isTruncated === true,
+  };
+}
+
+function toSnapshot(req: LoadRequest, repo: WireRepository, pull: WirePull, baseSha: string): PullRequestSnapshot {
+  const codeowners =
+    toBaseFile(repo.codeownersGithub, CODEOWNERS_PATHS[0]) ?? toBaseFile(repo.codeownersRoot, CODEOWNERS_PATHS[1]) ?? toBaseFile(repo.codeownersDocs, CODEOWNERS_PATHS[2]);
+  const state = pull.state === 'MERGED' ? 'merged' : pull.state === 'CLOSED' ? 'closed' : 'open';
+  const files = capped(pull.files, toFile, GITHUB_LIMITS.maxFiles);
+  const botEmails = botAuthorEmails(pull.author, req.host);
+  return {
+    repository: { owner: req.owner, name: req.repo, defaultBranch: repo.defaultBranchRef?.name ?? '', host: req.host },
+    number: pull.number,
+    title: pull.title ?? '',
+    body: pull.body ?? '',
+    author: { login: pull.author?.login ?? 'ghost', isBot: pull.author?.__typename === 'Bot' || isBotName(pull.author?.login) },
+    isDraft: pull.isDraft === true,
+    state,
+    baseRef: pull.baseRefName ?? '',
+    baseSha,
+    headRef: pull.headRefName ?? '',
+    headSha: pull.headRefOid ?? '',
+    isCrossRepository: pull.isCrossRepository === true,
+    labels: present(pull.labels?.nodes).map((l) => l.name),
+    totals: {
+      changedFiles: Math.max(pull.changedFiles ?? files.totalCount, files.nodes.length),
+      additions: pull.additions ?? 0,
+      deletions: pull.deletions ?? 0,
+    },
+    files: { ...files, truncated: files.truncated || (pull.changedFiles ?? 0) > files.nodes.length },
+    commits: capped(pull.commits, (c) => toCommit(c, botEmails), GITHUB_LIMITS.maxCommits),
+    reviews: capped(pull.reviews, toReview),
+    closingIssues: present(pull.closingIssuesReferences?.nodes).map((i) => ({ number: i.number, repository: i.repository?.nameWithOwner ?? '' })),
+    teams: {},
+    base: { codeowners, gitattributes: toBaseFile(repo.gitattributes, GITATTRIBUTES_PATH) },
+  };
+}
+
+/** Open pull requests of this repository, other than `number`, whose head is `headSha`. */
+function twinsOf(repo: WireRepository, number: number, headSha: string): TwinRef[] {
+  if (!repo.id || repo.head?.oid?.toLowerCase() !== headSha.toLowerCase()) return [];
+  const seen = new Set<number>([number]);
+  return present(repo.head.associatedPullRequests?.nodes).flatMap((p) => {
+    const ok = typeof p.number === 'number' && p.state === 'OPEN' && p.baseRepository?.id === repo.id && p.headRefOid?.toLowerCase() === headSha.toLowerCase();
+    if (!ok || seen.has(p.number as number)) return [];
+    seen.add(p.number as number);
+    return [{ number: p.number as number, baseSha: p.baseRefOid }];
+  });
+}
+
+function existingRuns(head: WireHead | null | undefined, headSha: string): ExistingCheckRun[] {
+  if (!head || head.oid?.toLowerCase() !== headSha.toLowerCase()) return [];
+  return present(head.checkSuites?.nodes)
+    .flatMap((suite) => present(suite.checkRuns?.nodes))
+    .filter((run) => typeof run.databaseId === 'number' && typeof run.name === 'string')
+    .map((run) => ({
+      id: run.databaseId as number,
+      name: run.name as string,
+      status: (run.status ?? '').toLowerCase(),
+      conclusion: run.conclusion ? run.conclusion.toLowerCase() : null,
+      externalId: run.externalId ?? null,
+    }));
+}

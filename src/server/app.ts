@@ -1,0 +1,372 @@
+/**
+ * The Probot application: routes webhook events to the evaluation queue, and
+ * serves `/healthz`, `/readyz` and `/metrics`.
+ *
+ * Handlers only enqueue: the webhook is acknowledged before any GitHub request,
+ * and a burst of events for one PR evaluates its latest state once. The queue is
+ * chosen at start-up (src/queue/queue.ts: in-process, or Redis shared by replicas); this
+ * module does not know which.
+ *
+ * Evaluations are keyed by repository and head commit, not by pull request: a check
+ * run belongs to a commit, and pull requests that share a head commit (twins) are
+ * judged together (src/pipeline/evaluate.ts), so two of them must never be evaluated at once.
+ * An event without a head commit (a comment) first resolves it under its pull
+ * request's key, then hands the evaluation to the head commit's key.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ApplicationFunction, Context, Probot } from 'probot';
+import type { Logger } from 'pino';
+import type { z } from 'zod';
+import { findCommand } from './commands.js';
+import { DEFAULT_COMMAND_COOLDOWN_MS, MemoryCooldown, type Cooldown } from './cooldown.js';
+import { RunMemory, type RunStore } from '../checks/writer.js';
+import { evaluatePullRequest, PolicyMemory, resolvePullHead, type EvaluationDeps, type EvaluationJob } from '../pipeline/evaluate.js';
+import { passMergeGroup, type MergeGroupJob } from '../pipeline/merge-group.js';
+import { withGraphqlRetry, type ClientOptions } from '../load/client.js';
+import { createTeamCache } from '../load/teams.js';
+import { createMetrics, type Metrics } from '../ops/metrics.js';
+import { memoryQueue, type EvaluationQueue, type JobContext, type QueueFactory, type QueueHealth } from '../queue/queue.js';
+import { CheckRunEvent, CheckSuiteEvent, IssueCommentEvent, MergeGroupEvent, payloadProblem, PullRequestEvent } from './payloads.js';
+import { deliveriesApi, localRedeliveryMemory, RECOVERY_DEFAULTS, recoverFailedDeliveries, type RecoveryOptions, type RecoveryReport, type RedeliveryMemory } from '../ops/redeliver.js';
+import { eventLabels } from './webhook-events.js';
+
+export interface AppOptions {
+  /** This app's id (APP_ID): finds its own check runs and check suites. */
+  readonly appId: number;
+  /** `github.com` or the GitHub Enterprise host (GHE_HOST). */
+  readonly host?: string;
+  readonly metrics?: Metrics;
+  /** Evaluations running at once. */
+  readonly concurrency?: number;
+  /** PRs waiting at most before new ones are dropped (and `/readyz` reports saturation). */
+  readonly maxPending?: number;
+  readonly now?: () => number;
+  /** How long team memberships are cached (TEAM_CACHE_TTL_MS). */
+  readonly teamCacheTtlMs?: number;
+  /** GraphQL-level retries (tests: no real sleeping). */
+  readonly retry?: Pick<ClientOptions, 'retries' | 'backoffBaseMs' | 'sleep' | 'random'>;
+  /** Longest jitter added to a deferred evaluation's retry time. */
+  readonly deferJitterMs?: number;
+  /**
+   * In-process queue: evaluations start once webhooks have paused this long (at most 50 ms
+   * later), so a burst is acknowledged before evaluation work competes for the CPU. 0 starts
+   * them at once.
+   */
+  readonly settleMs?: number;
+  /** The evaluation queue's adapter (default: in-process). */
+  readonly queue?: QueueFactory<QueueJob>;
+  /** Where written check runs are remembered (default: this process; with replicas: shared). */
+  readonly runs?: RunStore;
+  /** The per-PR cooldown of comment commands (default: this process, DEFAULT_COMMAND_COOLDOWN_MS). */
+  readonly cooldown?: Cooldown;
+}
+
+export interface QualityGatesApp {
+  readonly appFn: ApplicationFunction;
+  readonly queue: EvaluationQueue<QueueJob>;
+  readonly metrics: Metrics;
+  /** Resolves when every queued evaluation has finished. */
+  idle(): Promise<void>;
+  /** Shutdown began: `/readyz` answers 503 and new events are not queued. */
+  stopAccepting(): void;
+  /**
+   * Asks GitHub to redeliver recent webhooks that never reached the app: one run, now (see
+   * redeliver.ts). Not single-flight by itself: the process runs it through a RecoveryRunner.
+   */
+  recoverDeliveries(options?: Partial<Omit<RecoveryOptions, 'log' | 'metrics'>>): Promise<RecoveryReport>;
+}
+
+/** `pull_request` actions that re-evaluate (SPEC §6). */
+export const PULL_REQUEST_ACTIONS = ['opened', 'reopened', 'synchronize', 'edited', 'ready_for_review', 'converted_to_draft', 'labeled', 'unlabeled'] as const;
+/** `pull_request_review` actions that re-evaluate. */
+export const REVIEW_ACTIONS = ['submitted', 'dismissed', 'edited'] as const;
+/**
+ * Who may trigger an evaluation with a comment command: users with write access to the
+ * repository, as GitHub's `author_association` says. Anyone else's command is ignored.
+ */
+export const COMMAND_ASSOCIATIONS: readonly string[] = ['OWNER', 'MEMBER', 'COLLABORATOR'];
+
+/** Default of `AppOptions.settleMs`. */
+export const DEFAULT_SETTLE_MS = 3;
+
+/** What the queue holds: a pull request to evaluate, or a merge group to pass. */
+export type QueueJob = { readonly kind: 'pull'; readonly job: EvaluationJob } | { readonly kind: 'merge-group'; readonly job: MergeGroupJob };
+
+export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
+  const metrics = options.metrics ?? createMetrics();
+  const memory: RunStore = options.runs ?? new RunMemory();
+  const policies = new PolicyMemory();
+  const teams = createTeamCache({ ttlMs: options.teamCacheTtlMs ?? 5 * 60_000, ...(options.now ? { now: options.now } : {}) });
+  const cooldown = options.cooldown ?? new MemoryCooldown(DEFAULT_COMMAND_COOLDOWN_MS, options.now ? { now: options.now } : {});
+  let probot: Probot | undefined;
+  const state = { stopping: false };
+  let log: Logger | undefined;
+
+  const queue: EvaluationQueue<QueueJob> = (options.queue ?? memoryQueue<QueueJob>())({
+    concurrency: options.concurrency ?? 16,
+    maxPending: options.maxPending ?? 10_000,
+    // Fair across installations: each spaces its check-run writes a second apart, so one
+    // installation's burst must not hold every slot while the others wait.
+    groupOf: (item) => String(item.job.installationId),
+    settleMs: options.settleMs ?? DEFAULT_SETTLE_MS,
+    metrics,
+    onError: (error, key, attempt, retrying) => log?.error({ err: error, key, attempt, retrying }, 'evaluation crashed'),
+    run: async (item: QueueJob, key: string, context: JobContext) => {
+      if (!probot || !log) throw new Error('the app is not loaded yet');
+      let requests = 0;
+      const octokit = await probot.auth(item.job.installationId);
+      octokit.hook.wrap('request', async (request, opts) => {
+        requests++;
+        return request(opts);
+      });
+      const graphql = withGraphqlRetry((query: string, variables: Record<string, unknown>) => octokit.graphql(query, variables), options.retry);
+      // Fencing: once the queue says another replica may own this job, nothing more is written.
+      const owned = () => {
+        if (context.signal.aborted) throw new Error('the evaluation was handed over to another replica; not writing', { cause: context.signal.reason });
+      };
+      const checks = {
+        create: async (params: Parameters<typeof octokit.rest.checks.create>[0]) => (owned(), octokit.rest.checks.create(params)),
+        update: async (params: Parameters<typeof octokit.rest.checks.update>[0]) => (owned(), octokit.rest.checks.update(params)),
+      };
+      if (item.kind === 'merge-group') {
+        await passMergeGroup({ graphql, checks, memory, log, metrics }, item.job);
+        return;
+      }
+      const deps: EvaluationDeps = {
+        graphql,
+        checks,
+        memory,
+        appId: options.appId,
+        host: options.host ?? 'github.com',
+        log,
+        metrics,
+        requestCount: () => requests,
+        policies,
+        teams,
+        readRaw: async (owner, repo, path, ref) => {
+          const res = await octokit.rest.repos.getContent({ owner, repo, path, ref, mediaType: { format: 'raw' } });
+          return typeof res.data === 'string' ? res.data : String(res.data);
+        },
+        ...(options.now ? { now: options.now } : {}),
+      };
+      if (!item.job.headSha) {
+        // A comment: find the head commit, then evaluate under its key.
+        const resolved = await resolvePullHead(deps, item.job);
+        if (!('outcome' in resolved)) await handOver(resolved);
+        else if (resolved.outcome === 'deferred' && resolved.retryAt !== undefined) defer(item, resolved.retryAt);
+        return;
+      }
+      if (key !== keyOf(item)) {
+        // Queued under another key (by an older version, keyed by pull request): run it under its head commit's.
+        await handOver(item.job);
+        return;
+      }
+      const report = await evaluatePullRequest(deps, item.job);
+      if (report.outcome === 'deferred' && report.retryAt !== undefined) defer(item, report.retryAt);
+      // Pushed since the event: the new head commit is evaluated under its own key (it coalesces with the push's own event).
+      if (report.outcome === 'moved' && report.headSha) await handOver({ ...item.job, headSha: report.headSha, baseSha: report.baseSha });
+    },
+  });
+
+  /**
+   * The queue key of a job: repository and head commit, so that evaluations of one commit, for
+   * whichever of the pull requests that share it, never run at once. A job without a head commit
+   * (a comment) is keyed by its pull request until the head is resolved.
+   */
+  const keyOf = (item: QueueJob): string => {
+    if (item.kind === 'merge-group') return `merge-group:${item.job.owner}/${item.job.repo}@${item.job.headSha}`.toLowerCase();
+    const job = item.job;
+    return (job.headSha ? `${job.owner}/${job.repo}@${job.headSha}` : `${job.owner}/${job.repo}#${job.number}`).toLowerCase();
+  };
+
+  /** Pushes an evaluation from a running job (a resolved comment, a moved head) under its head commit's key. */
+  const handOver = async (job: EvaluationJob) => {
+    const item: QueueJob = { kind: 'pull', job };
+    const admission = await queue.push(keyOf(item), item);
+    if (admission === 'dropped') {
+      metrics.queueEvents.inc({ result: admission });
+      log?.error({ repo: `${job.owner}/${job.repo}`, pr: job.number, sha: job.headSha, depth: queue.depth }, 'evaluation queue saturated; event dropped');
+    }
+  };
+
+  /** Re-queues a rate-limited evaluation for after GitHub's reset (with jitter, so a burst does not return at once). */
+  const defer = (item: QueueJob, retryAt: number) => {
+    if (state.stopping || item.kind !== 'pull') return;
+    const delayMs = Math.max(0, retryAt - Date.now()) + Math.round(Math.random() * (options.deferJitterMs ?? 30_000));
+    metrics.queueEvents.inc({ result: 'deferred' });
+    queue.push(keyOf(item), item, { delayMs }).catch((error: unknown) => log?.error({ err: error, key: keyOf(item) }, 'could not defer the evaluation'));
+  };
+
+  const enqueue = async (context: Context, job: Omit<EvaluationJob, 'installationId' | 'delivery' | 'event'>) => {
+    const installationId = (context.payload as { installation?: { id?: number } }).installation?.id;
+    if (!installationId) {
+      context.log.warn({ event: context.name }, 'event without installation; ignored');
+      return;
+    }
+    const full: EvaluationJob = { ...job, installationId, delivery: context.id, event: context.name };
+    const item: QueueJob = { kind: 'pull', job: full };
+    const admission = await queue.push(keyOf(item), item);
+    metrics.queueEvents.inc({ result: admission });
+    if (admission === 'dropped') context.log.error({ repo: `${job.owner}/${job.repo}`, pr: job.number, depth: queue.depth }, 'evaluation queue saturated; event dropped');
+    else context.log.debug({ repo: `${job.owner}/${job.repo}`, pr: job.number, admission }, 'evaluation queued');
+  };
+
+  /**
+   * A handler that reads only what `schema` names: a payload that does not fit is ignored with
+   * one warn line and a count, and nothing a handler throws reaches Probot (which would answer
+   * 500 and log the whole event).
+   */
+  const route =
+    <S extends z.ZodType>(schema: S, handle: (context: Context, payload: z.output<S>) => Promise<void>) =>
+    async (context: Context): Promise<void> => {
+      const labels = eventLabels(context.name, (context.payload as { action?: unknown }).action);
+      try {
+        const parsed = schema.safeParse(context.payload);
+        if (!parsed.success) {
+          metrics.webhookRejections.inc({ reason: 'invalid_payload' });
+          context.log.warn({ delivery: context.id, event: labels.event, action: labels.action, reason: payloadProblem(parsed.error) }, 'webhook payload ignored');
+          return;
+        }
+        await handle(context, parsed.data);
+      } catch (error) {
+        context.log.error({ err: error, delivery: context.id, event: labels.event, action: labels.action }, 'webhook handler failed');
+      }
+    };
+
+  const appFn: ApplicationFunction = (app, { addHandler }) => {
+    probot = app;
+    log = app.log;
+
+    app.onAny((context) => {
+      metrics.webhookEvents.inc(eventLabels(context.name, (context.payload as { action?: unknown }).action));
+    });
+
+    app.on(
+      PULL_REQUEST_ACTIONS.map((a) => `pull_request.${a}` as const),
+      route(PullRequestEvent, async (context, { pull_request: pr, repository }) => {
+        await enqueue(context, { owner: repository.owner.login, repo: repository.name, number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha });
+      }),
+    );
+
+    app.on(
+      REVIEW_ACTIONS.map((a) => `pull_request_review.${a}` as const),
+      route(PullRequestEvent, async (context, { pull_request: pr, repository }) => {
+        await enqueue(context, { owner: repository.owner.login, repo: repository.name, number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha });
+      }),
+    );
+
+    app.on(
+      'check_run.rerequested',
+      route(CheckRunEvent, async (context, { check_run: run, repository }) => {
+        if (run.app && run.app.id !== options.appId) return;
+        for (const pr of run.pull_requests ?? []) {
+          await enqueue(context, { owner: repository.owner.login, repo: repository.name, number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha });
+        }
+      }),
+    );
+
+    app.on(
+      'check_suite.rerequested',
+      route(CheckSuiteEvent, async (context, { check_suite: suite, repository }) => {
+        if (suite.app && suite.app.id !== options.appId) return;
+        for (const pr of suite.pull_requests ?? []) {
+          await enqueue(context, { owner: repository.owner.login, repo: repository.name, number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha });
+        }
+      }),
+    );
+
+    // Other check_suite and check_run actions are caused by check runs, ours included: ignoring them avoids loops.
+    app.on(['check_suite.requested', 'check_suite.completed', 'check_run.created', 'check_run.completed'], async (context) => {
+      context.log.debug({ event: context.name, action: context.payload.action }, 'check event ignored');
+    });
+
+    // Only new comments: an edit re-sends the whole comment, and would let one comment be replayed at will.
+    app.on(
+      'issue_comment.created',
+      route(IssueCommentEvent, async (context, { issue, comment, repository }) => {
+        if (!issue.pull_request || comment.user?.type === 'Bot') return;
+        const command = findCommand(comment.body);
+        if (!command) return;
+        const pr = `${repository.owner.login}/${repository.name}#${issue.number}`.toLowerCase();
+        const fields = { delivery: context.id, command: command.name, repo: `${repository.owner.login}/${repository.name}`, pr: issue.number };
+        if (!COMMAND_ASSOCIATIONS.includes(comment.author_association ?? '')) {
+          metrics.commentCommands.inc({ command: command.name, result: 'not_allowed' });
+          context.log.debug({ ...fields, association: comment.author_association?.slice(0, 40) }, 'comment command ignored: the commenter has no write access');
+          return;
+        }
+        if (!(await cooldown.take(pr))) {
+          metrics.commentCommands.inc({ command: command.name, result: 'cooldown' });
+          context.log.info(fields, 'comment command ignored: the pull request is cooling down');
+          return;
+        }
+        metrics.commentCommands.inc({ command: command.name, result: 'accepted' });
+        await enqueue(context, { owner: repository.owner.login, repo: repository.name, number: issue.number });
+      }),
+    );
+
+    app.on(
+      'merge_group.checks_requested',
+      route(MergeGroupEvent, async (context, { merge_group: group, repository, installation }) => {
+        const job: MergeGroupJob = { owner: repository.owner.login, repo: repository.name, baseSha: group.base_sha, headSha: group.head_sha, installationId: installation.id, delivery: context.id };
+        const admission = await queue.push(`merge-group:${repository.full_name}@${group.head_sha}`.toLowerCase(), { kind: 'merge-group', job });
+        metrics.queueEvents.inc({ result: admission });
+      }),
+    );
+
+    app.on('push', async (context) => {
+      context.log.debug({ ref: context.payload.ref }, 'push received; pull requests are evaluated on their own events');
+    });
+
+    addHandler(async (req: IncomingMessage, res: ServerResponse) => healthHandler(req, res, { metrics, queue, state }));
+    queue.start();
+  };
+
+  /** What this process asked GitHub to redeliver, when the caller brings no shared memory. */
+  let localRedeliveries: RedeliveryMemory | undefined;
+
+  return {
+    appFn,
+    queue,
+    metrics,
+    idle: () => queue.onIdle(),
+    recoverDeliveries: async (overrides = {}) => {
+      if (!probot || !log) throw new Error('the app is not loaded yet');
+      const appOctokit = await probot.auth();
+      const settings = { ...RECOVERY_DEFAULTS, ...overrides };
+      localRedeliveries ??= localRedeliveryMemory(settings);
+      return recoverFailedDeliveries(deliveriesApi(appOctokit as never), { memory: localRedeliveries, ...settings, log, metrics });
+    },
+    stopAccepting: () => {
+      state.stopping = true;
+    },
+  };
+}
+
+/** `/healthz`, `/readyz` and `/metrics`. Returns true when it answered. */
+export async function healthHandler(
+  req: IncomingMessage,
+  res: ServerResponse,
+  deps: { metrics: Metrics; queue: { readonly depth: number; readonly active: number; readonly saturated: boolean; health?(): QueueHealth }; state?: { stopping: boolean } },
+): Promise<boolean> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  const path = (req.url ?? '').split('?')[0];
+  if (path === '/healthz') {
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'ok' }));
+    return true;
+  }
+  if (path === '/readyz') {
+    // Redis down is degraded, not unready: webhooks are still taken and evaluated in-process (docs/deploy.md).
+    const health = deps.queue.health?.();
+    const status = deps.state?.stopping ? 'stopping' : deps.queue.saturated ? 'saturated' : health?.redis === 'down' ? 'degraded' : 'ready';
+    res
+      .writeHead(status === 'ready' || status === 'degraded' ? 200 : 503, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ status, queueDepth: deps.queue.depth, active: deps.queue.active, ...health }));
+    return true;
+  }
+  if (path === '/metrics') {
+    const body = await deps.metrics.registry.metrics();
+    res.writeHead(200, { 'content-type': deps.metrics.registry.contentType }).end(body);
+    return true;
+  }
+  return false;
+}
