@@ -16,6 +16,11 @@ export default tseslint.config(
     },
   },
   {
+    // The insights pages' own script, run by the browser.
+    files: ['src/web/assets/**/*.js'],
+    languageOptions: { sourceType: 'script', globals: { window: 'readonly', document: 'readonly', getComputedStyle: 'readonly', ResizeObserver: 'readonly', uPlot: 'readonly' } },
+  },
+  {
     files: ['test/**/*.ts', 'bench/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },

@@ -27,6 +27,9 @@ export const REDACT_PATHS = [
   'env.WEBHOOK_SECRET',
   'req.headers["x-hub-signature"]',
   'req.headers["x-hub-signature-256"]',
+  // The access log's request and response headers: the insights' sealed session is a credential.
+  'req.headers.cookie',
+  'res.headers["set-cookie"]',
   // Probot logs a received webhook at debug with its whole payload; keep the name, drop the payload.
   'event.payload',
   // Probot's error handler logs a failed event's error, with the event attached.

@@ -41,6 +41,8 @@ export interface AppServerOptions extends ListenOptions {
   readonly baseUrl: string;
   readonly Octokit?: typeof ProbotOctokit | undefined;
   readonly appFn: ApplicationFunction;
+  /** More routes, after the app's own (insights: src/web/insights.ts); each answers true when it took the request. */
+  readonly handlers?: readonly ((req: IncomingMessage, res: ServerResponse) => Promise<boolean>)[];
 }
 
 /** Starts the server of a configured app: the receiver on the webhook path, the app's own handlers after it. */
@@ -51,6 +53,7 @@ export async function startAppServer(options: AppServerOptions): Promise<Server>
   );
   const server = new Server(serverOptions(options, ProbotWithReceiver));
   await server.load(options.appFn);
+  for (const handler of options.handlers ?? []) server.addHandler(handler);
   await server.start();
   return server;
 }

@@ -32,6 +32,8 @@ import { RedisLink, redactUrl } from '../queue/redis-link.js';
 import { RedisLock } from '../queue/redis-lock.js';
 import { redisQueue, type RedisQueueOptions } from '../queue/redis.js';
 import { RedisRunMemory } from '../checks/redis-run-memory.js';
+import { createInsightsHandler } from '../web/insights.js';
+import { insightsSettingsFromEnv } from '../web/settings.js';
 import { startAppServer, startSetupServer } from './http-server.js';
 import { historySettingsFromEnv, startHistory, type History, type StartHistoryOptions } from '../store/index.js';
 
@@ -93,6 +95,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   }
 
   const cooldownMs = nonNegative(env.COMMAND_COOLDOWN_MS) ?? DEFAULT_COMMAND_COOLDOWN_MS;
+  const insightsSettings = insightsSettingsFromEnv(env, (missing) => log.warn({ missing }, 'insights off: GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and SESSION_SECRET are all needed'));
   const app = createQualityGatesApp({
     appId: credentials?.appId ?? 0,
     host: env.GHE_HOST || 'github.com',
@@ -119,6 +122,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
         baseUrl: env.GHE_HOST ? `${env.GHE_PROTOCOL || 'https'}://${env.GHE_HOST}/api/v3` : 'https://api.github.com',
         Octokit: createOctokitClass({ metrics, redis: link?.client, ...options.client }),
         appFn: app.appFn,
+        handlers: [createInsightsHandler({ settings: insightsSettings, database: historyDatabase, log })],
       })
     : startSetupServer(listen)
   ).catch(async (error: unknown) => {
@@ -185,6 +189,9 @@ function startRecovery(
   });
   return runner;
 }
+
+/** The history's database for the insights; the history is not recorded on this branch yet. */
+const historyDatabase = (): Promise<never> => Promise.reject(new Error('the history is not started'));
 
 /** The Probot development secret, accepted only with ALLOW_DEVELOPMENT_WEBHOOK_SECRET=true outside production. */
 const DEVELOPMENT_SECRET = 'development';
