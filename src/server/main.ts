@@ -122,7 +122,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
         baseUrl: env.GHE_HOST ? `${env.GHE_PROTOCOL || 'https'}://${env.GHE_HOST}/api/v3` : 'https://api.github.com',
         Octokit: createOctokitClass({ metrics, redis: link?.client, ...options.client }),
         appFn: app.appFn,
-        handlers: [createInsightsHandler({ settings: insightsSettings, database: historyDatabase, log })],
+        handlers: [createInsightsHandler({ settings: insightsSettings, database: () => history.database(), log })],
       })
     : startSetupServer(listen)
   ).catch(async (error: unknown) => {
@@ -189,9 +189,6 @@ function startRecovery(
   });
   return runner;
 }
-
-/** The history's database for the insights; the history is not recorded on this branch yet. */
-const historyDatabase = (): Promise<never> => Promise.reject(new Error('the history is not started'));
 
 /** The Probot development secret, accepted only with ALLOW_DEVELOPMENT_WEBHOOK_SECRET=true outside production. */
 const DEVELOPMENT_SECRET = 'development';

@@ -2,6 +2,9 @@
  * The insights mounted in the app's real HTTP server (src/main.ts → src/server.ts): on with the
  * three settings, 404 without them, and a start that goes on, with a warning, when only some are set.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,12 +13,17 @@ import { startApp, type RunningApp } from '../../src/server/main.js';
 import { freePort } from '../stand-in/free-port.js';
 import { FakeGitHub } from '../support/fake-github.js';
 import { resetNock, testPrivateKey } from '../support/harness.js';
+import { seedHistory } from '../../src/store/seed.js';
+import { SESSION_COOKIE } from '../../src/web/session.js';
+import { startOAuthStandIn, type StandInUser } from './oauth-stand-in.js';
 import { CLIENT, SESSION_SECRET } from './support.js';
 
 let running: RunningApp | undefined;
+const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
   await running?.shutdown('test');
   running = undefined;
+  for (const cleanup of cleanups.splice(0)) await cleanup();
   resetNock();
 });
 
@@ -91,5 +99,56 @@ describe('insights in the app server', () => {
     await expect(
       start({ GITHUB_CLIENT_ID: CLIENT.id, GITHUB_CLIENT_SECRET: CLIENT.secret, SESSION_SECRET: 'short' }),
     ).rejects.toThrow(/openssl rand -hex 32/);
+  });
+
+  it("reads what the history recorded: the insights use the app's own history database", async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'qg-insights-'));
+    cleanups.push(() => rmSync(dataDir, { recursive: true, force: true }));
+    // The stand-in reads its users when asked: the reader is added once the history is seeded.
+    const users: StandInUser[] = [];
+    const github = await startOAuthStandIn({ clientId: CLIENT.id, clientSecret: CLIENT.secret, users });
+    cleanups.push(() => github.close());
+    const { get } = await start({
+      GITHUB_CLIENT_ID: CLIENT.id,
+      GITHUB_CLIENT_SECRET: CLIENT.secret,
+      SESSION_SECRET,
+      GHE_HOST: github.host,
+      GHE_PROTOCOL: 'http',
+      HISTORY: 'on',
+      DATA_DIR: dataDir,
+    });
+    const seeded = await seedHistory(await running!.history.database(), {
+      evaluations: 200,
+      days: 30,
+      now: Date.now(),
+      seed: 3,
+      organisations: [{ name: 'acme', repositories: 2, weight: 1 }],
+    });
+    const repos = seeded.repositories.map((r) => ({ id: r.id, fullName: r.fullName }));
+    users.push({ id: 7, login: 'dana', installations: new Map([[seeded.repositories[0]!.installationId, repos]]) });
+
+    const begin = await get('/insights/auth/sign-in');
+    const state = begin.headers.getSetCookie()[0]!.split(';')[0]!;
+    const authorizeUrl = new URL(begin.headers.get('location')!);
+    const picked = await fetch(`${github.url}/login/oauth/authorize`, {
+      method: 'POST',
+      body: new URLSearchParams({
+        state: authorizeUrl.searchParams.get('state')!,
+        redirect_uri: authorizeUrl.searchParams.get('redirect_uri') ?? '',
+        login: 'dana',
+      }),
+      redirect: 'manual',
+    });
+    const callback = new URL(picked.headers.get('location')!);
+    const signedIn = await get(`${callback.pathname}${callback.search}`, { cookie: state });
+    expect(signedIn.status).toBe(302);
+    const session = signedIn.headers
+      .getSetCookie()
+      .find((c) => c.startsWith(`${SESSION_COOKIE}=`))!
+      .split(';')[0]!;
+    const answer = await get('/api/insights/acme?table=activity', { cookie: session });
+    expect(answer.status).toBe(200);
+    const { rows } = (await answer.json()) as { rows: { evaluated: number }[] };
+    expect(rows.reduce((sum, r) => sum + r.evaluated, 0)).toBeGreaterThan(0);
   });
 });
