@@ -2,6 +2,7 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import gatesPurity from './eslint/gates-purity.js';
+import gatesState from './eslint/gates-state.js';
 
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'coverage/**'] },
@@ -25,9 +26,10 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-explicit-any': 'off' },
   },
   {
-    // Gates are pure: a file under gates/ imports only gates/ and zod, re2js, picomatch, yaml (eslint/gates-purity.js).
+    // Gates are pure: a file under gates/ imports only gates/ and zod, re2js, picomatch, yaml (eslint/gates-purity.js),
+    // and holds no module-level mutable state (eslint/gates-state.js).
     files: ['gates/**/*.ts'],
-    plugins: { 'gates-purity': gatesPurity },
-    rules: { 'gates-purity/imports-stay-in-gates': 'error' },
+    plugins: { 'gates-purity': gatesPurity, 'gates-state': gatesState },
+    rules: { 'gates-purity/imports-stay-in-gates': 'error', 'gates-state/no-module-state': 'error' },
   },
 );

@@ -33,6 +33,7 @@ import { GATES } from '../gates/registry.js';
 import { renderCheckRun } from '../src/checks/render.js';
 import { DEFAULT_CONFIG } from '../gates/config.js';
 import { runGates } from '../src/pipeline/run-gates.js';
+import { GATE_MEMORY } from '../src/pipeline/gate-memory.js';
 import { Fleet, NO_REQUESTS, countRequests, type RequestCounts } from './fleet.js';
 import { heavySnapshot } from './gate-snapshot.js';
 import { HOSTILE_BUDGET_MS, hostileInputs, type HostileTiming } from './hostile.js';
@@ -301,7 +302,7 @@ function pureGates(): GateTiming[] {
   for (const gate of gates) {
     // Compiled once, as runGates keeps a base config's compiled form.
     const compiled = gate.bind(config.gates, config.defaults.mode).compile();
-    out.push(timing(`  one gate: ${gate.id} (information)`, [gate.id], 1, false, () => warmPr, (pr: PullRequestSnapshot) => compiled.evaluate(pr)));
+    out.push(timing(`  one gate: ${gate.id} (information)`, [gate.id], 1, false, () => warmPr, (pr: PullRequestSnapshot) => compiled.evaluate(pr, GATE_MEMORY)));
   }
   out.push(timing('all gates + rendering the check run (information)', gateIds, 1, false, () => warmPr, (pr: PullRequestSnapshot) => renderCheckRun({ kind: 'evaluated', outcomes: evaluateAll(pr), notes: [] })));
   return out;

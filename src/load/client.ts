@@ -21,6 +21,7 @@
  */
 import type { Redis } from 'ioredis';
 import { ProbotOctokit } from 'probot';
+import { BoundedCache } from '../ops/bounded-cache.js';
 import type { Metrics } from '../ops/metrics.js';
 import { RedisSpacer, type WriteSpacer } from '../queue/redis-spacer.js';
 
@@ -46,6 +47,11 @@ export interface ClientOptions {
    */
   readonly redis?: Redis | undefined;
 }
+
+/** Installations whose next write slot one process remembers. */
+const SPACED_KEYS = 10_000;
+/** Installation and resource pairs whose last rate-limit headers one process remembers. */
+const RATE_LIMIT_KEYS = 20_000;
 
 export const CLIENT_DEFAULTS = {
   requestTimeoutMs: 10_000,
@@ -83,7 +89,8 @@ class Semaphore {
 
 /** Spaces calls per key: each call starts at least `gapMs` after the previous one of its key (one process). */
 class Spacer implements WriteSpacer {
-  readonly #next = new Map<string, number>();
+  /** key → when its next call may start; the least recently used keys (long past slots) are forgotten. */
+  readonly #next = new BoundedCache<string, number>({ max: SPACED_KEYS });
   constructor(
     private readonly gapMs: number,
     private readonly sleep: (ms: number) => Promise<void>,
@@ -92,11 +99,7 @@ class Spacer implements WriteSpacer {
     const now = Date.now();
     const at = Math.max(now, this.#next.get(key) ?? 0);
     this.#next.set(key, at + this.gapMs);
-    if (this.#next.size > 10_000) this.#prune(now);
     if (at > now) await this.sleep(at - now);
-  }
-  #prune(now: number): void {
-    for (const [key, at] of this.#next) if (at < now) this.#next.delete(key);
   }
 }
 
@@ -186,13 +189,12 @@ function schedulingPlugin(opts: ClientOptions) {
   const local = new Spacer(cfg.writeSpacingMs, sleep);
   const spacer: WriteSpacer = opts.redis && cfg.writeSpacingMs > 0 ? new RedisSpacer(opts.redis, cfg.writeSpacingMs, sleep, local) : local;
   /** Last `x-ratelimit-remaining` / reset seen per installation and resource (core, graphql). */
-  const limits = new Map<string, { remaining: number; resetAt: number }>();
+  const limits = new BoundedCache<string, { remaining: number; resetAt: number }>({ max: RATE_LIMIT_KEYS });
   const noteLimit = (installation: string, kind: RequestKind, headers: Record<string, string | undefined> | undefined) => {
     const remaining = Number(headers?.['x-ratelimit-remaining']);
     const reset = Number(headers?.['x-ratelimit-reset']);
     if (!Number.isFinite(remaining) || !Number.isFinite(reset) || headers?.['x-ratelimit-remaining'] === undefined) return;
     limits.set(`${installation}:${headers?.['x-ratelimit-resource'] ?? kind}`, { remaining, resetAt: reset * 1000 });
-    if (limits.size > 20_000) limits.clear();
   };
 
   return (octokit: OctokitLike, octokitOptions: { auth?: { installationId?: number | string } }) => {

@@ -14,6 +14,7 @@
  *
  * Requires the organisation permission `members: read` (SPEC §3).
  */
+import { BoundedCache } from '../ops/bounded-cache.js';
 
 /** Sends one GraphQL document. Rejections carry partial `data` and `errors` like Octokit's `GraphqlResponseError`. */
 export type GraphqlClient = (query: string, variables: Record<string, unknown>) => Promise<unknown>;
@@ -96,11 +97,6 @@ export interface TeamCache {
   clear(): void;
 }
 
-interface Entry {
-  readonly members: string[] | null;
-  readonly expires: number;
-}
-
 interface WireMembers {
   totalCount?: number;
   pageInfo?: { hasNextPage?: boolean; endCursor?: string | null };
@@ -122,22 +118,8 @@ function teamKey(team: string): string | undefined {
 }
 
 export function createTeamCache({ ttlMs = 5 * 60_000, now = Date.now, maxEntries = 5_000 }: TeamCacheOptions = {}): TeamCache {
-  const cache = new Map<string, Entry>();
+  const cache = new BoundedCache<string, string[] | null>({ max: maxEntries, ttlMs, now });
   const cacheKey = (scope: string, team: string) => `${scope}\u0000${team}`;
-
-  const get = (key: string): Entry | undefined => {
-    const entry = cache.get(key);
-    if (!entry) return undefined;
-    cache.delete(key);
-    if (entry.expires <= now()) return undefined;
-    cache.set(key, entry); // most recently used last
-    return entry;
-  };
-  const put = (key: string, members: string[] | null) => {
-    cache.delete(key);
-    cache.set(key, { members, expires: now() + ttlMs });
-    while (cache.size > maxEntries) cache.delete(cache.keys().next().value!);
-  };
 
   async function resolveTeams(graphql: GraphqlClient, teams: readonly string[], options: ResolveOptions = {}): Promise<ResolvedTeams> {
     const scope = String(options.scope ?? '');
@@ -150,9 +132,9 @@ export function createTeamCache({ ttlMs = 5 * 60_000, now = Date.now, maxEntries
         continue;
       }
       if (Object.hasOwn(out, key)) continue;
-      const hit = get(cacheKey(scope, key));
-      if (hit) {
-        out[key] = hit.members;
+      const hit = cache.get(cacheKey(scope, key));
+      if (hit !== undefined) {
+        out[key] = hit;
         continue;
       }
       const [org, slug] = key.split('/') as [string, string];
@@ -170,7 +152,7 @@ export function createTeamCache({ ttlMs = 5 * 60_000, now = Date.now, maxEntries
         for (const [slug, members] of fetched.members) {
           const key = `${org}/${slug}`;
           out[key] = members;
-          put(cacheKey(scope, key), members);
+          cache.set(cacheKey(scope, key), members);
         }
       }
     }

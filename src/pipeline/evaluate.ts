@@ -18,7 +18,9 @@ import { teamsNeeded } from '../../gates/codeowners-review/index.js';
 import type { TeamCache } from '../load/teams.js';
 import { RateLimitedError } from '../load/client.js';
 import { EXTENDS_QUERY } from '../load/queries.js';
+import { BoundedCache } from '../ops/bounded-cache.js';
 import type { Metrics } from '../ops/metrics.js';
+import { GATE_MEMORY } from './gate-memory.js';
 import { PREPARE_FRESH } from './prepared-configs.js';
 import { enabledGates, skipReason, verdictFor } from './run-gates.js';
 import type { PullRequestSnapshot } from '../../gates/snapshot.js';
@@ -141,7 +143,7 @@ async function previewProposedConfig(deps: EvaluationDeps, loaded: LoadedPullReq
  */
 async function withTeams(deps: EvaluationDeps, pr: PullRequestSnapshot, config: QualityGatesConfig, installationId: number): Promise<PullRequestSnapshot> {
   if (!deps.teams || !enabledGates(config).some((g) => g.gate.id === 'codeowners-review')) return pr;
-  const needed = teamsNeeded(pr);
+  const needed = teamsNeeded(pr, GATE_MEMORY);
   if (needed.length === 0) return pr;
   const { teams } = await deps.teams.resolveTeams(deps.graphql, needed, { scope: installationId });
   return { ...pr, teams };
@@ -149,16 +151,15 @@ async function withTeams(deps: EvaluationDeps, pr: PullRequestSnapshot, config: 
 
 /** Remembers each repository's last `on_error`, for evaluations whose config cannot be read. Bounded. */
 export class PolicyMemory {
-  readonly #onError = new Map<string, 'failure' | 'neutral'>();
-  constructor(private readonly max = 10_000) {}
+  readonly #onError: BoundedCache<string, 'failure' | 'neutral'>;
+  constructor(max = 10_000) {
+    this.#onError = new BoundedCache({ max });
+  }
   get(repo: string): 'failure' | 'neutral' {
-    return this.#onError.get(repo.toLowerCase()) ?? 'failure';
+    return this.#onError.peek(repo.toLowerCase()) ?? 'failure';
   }
   set(repo: string, onError: 'failure' | 'neutral'): void {
-    const key = repo.toLowerCase();
-    this.#onError.delete(key);
-    this.#onError.set(key, onError);
-    if (this.#onError.size > this.max) this.#onError.delete(this.#onError.keys().next().value as string);
+    this.#onError.set(repo.toLowerCase(), onError);
   }
 }
 

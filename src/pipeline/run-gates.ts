@@ -5,9 +5,11 @@
  * line (src/cli/commands/check.ts) build their verdicts with `verdictFor`, so they cannot differ.
  */
 import { GATES, type BoundGate, type GateId, type GateResult, type Text } from '../../gates/registry.js';
+import type { GateContext } from '../../gates/context.js';
 import type { QualityGatesConfig } from '../../gates/config.js';
 import type { PullRequestSnapshot } from '../../gates/snapshot.js';
 import { outcomeOf, type GateOutcome, type Verdict } from '../checks/verdict.js';
+import { GATE_MEMORY } from './gate-memory.js';
 import { BASE_CONFIGS, type PreparedSource } from './prepared-configs.js';
 
 /** A gate the config enables, bound to its settings, with its resolved mode. */
@@ -27,13 +29,13 @@ export function enabledGates(config: QualityGatesConfig): EnabledGate[] {
 /**
  * Runs the enabled gates; a gate that throws fails closed, visibly. `source` gives each gate
  * compiled for its settings: the shared cache for the base branch's config, `PREPARE_FRESH` for a
- * proposed one.
+ * proposed one. `memory`: what the gates share and keep (src/pipeline/gate-memory.ts).
  */
-export function runGates(pr: PullRequestSnapshot, config: QualityGatesConfig, source: PreparedSource = BASE_CONFIGS): GateOutcome[] {
+export function runGates(pr: PullRequestSnapshot, config: QualityGatesConfig, source: PreparedSource = BASE_CONFIGS, memory: GateContext = GATE_MEMORY): GateOutcome[] {
   return enabledGates(config).map(({ gate, mode }) => {
     let res: GateResult;
     try {
-      res = source.compiled(gate).evaluate(pr);
+      res = source.compiled(gate).evaluate(pr, memory);
     } catch (error) {
       res = {
         status: 'fail',

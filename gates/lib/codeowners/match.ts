@@ -20,8 +20,8 @@
  * Each pattern compiles (lazily) to one anchored RegExp whose only repetition is over path
  * segments. Rules are indexed by what every matching path must contain (its literal leading
  * directories, a literal name, or an extension), so a path is tested only against the few
- * rules that could match it, and wholly literal patterns need no regex at all. Compiled
- * files are cached by blob oid; the buckets of each directory are remembered.
+ * rules that could match it, and wholly literal patterns need no regex at all. The buckets of
+ * each directory are remembered by the compiled file (the caller keeps compiled files by blob oid).
  * 3,000 paths against 500 lines take a few milliseconds.
  */
 import { RE2JS } from 're2js';
@@ -70,7 +70,7 @@ interface NameBuckets {
 const NO_OWNERS: readonly Owner[] = [];
 const newNode = (): PrefixNode => ({ exact: [], dir: [], rest: [], children: new Map() });
 
-/** Parses and compiles a CODEOWNERS file. Prefer `codeownersFor`, which caches by blob oid. */
+/** Parses and compiles a CODEOWNERS file (the app keeps the result by blob oid: `GateContext.codeowners`). */
 export function compileCodeowners(text: string): CompiledCodeowners {
   const { rules, problems } = parseCodeowners(text);
 
@@ -213,28 +213,6 @@ export function compileCodeowners(text: string): CompiledCodeowners {
 /** Directories whose index buckets one compiled file remembers. */
 const DIRECTORY_MEMO_SIZE = 10_000;
 
-/** How many compiled files `codeownersFor` keeps (one per CODEOWNERS blob seen recently). */
-export const CODEOWNERS_CACHE_SIZE = 8;
-const cache = new Map<string, { text: string; compiled: CompiledCodeowners }>();
-
-/**
- * The compiled form of a CODEOWNERS blob, cached by its oid (a blob id names its content).
- * The text is compared too, so a reused oid with other text (a hand-made fixture) recompiles.
- */
-export function codeownersFor(file: { readonly oid: string; readonly text: string }): CompiledCodeowners {
-  const hit = cache.get(file.oid);
-  if (hit && hit.text === file.text) {
-    cache.delete(file.oid);
-    cache.set(file.oid, hit); // most recently used last
-    return hit.compiled;
-  }
-  const compiled = compileCodeowners(file.text);
-  cache.delete(file.oid);
-  cache.set(file.oid, { text: file.text, compiled });
-  while (cache.size > CODEOWNERS_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-  return compiled;
-}
-
 /** One path segment of a pattern, escapes kept: literal text with `*` / `?`, or a whole-segment `**`. */
 type Segment = string;
 
@@ -257,8 +235,7 @@ function splitSegments(pattern: string): string[] {
   return segments;
 }
 
-const REGEX_SYNTAX = /[\\^$.*+?()[\]{}|/]/g;
-const escapeRegex = (s: string) => s.replace(REGEX_SYNTAX, '\\$&');
+const escapeRegex = (s: string) => s.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
 
 /** A compiled pattern: a native RegExp, or an RE2 matcher for patterns that could backtrack. */
 export interface PathTest {
