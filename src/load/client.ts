@@ -24,6 +24,7 @@ import { ProbotOctokit } from 'probot';
 import { BoundedCache } from '../ops/bounded-cache.js';
 import type { Metrics } from '../ops/metrics.js';
 import { RedisSpacer, type WriteSpacer } from '../queue/redis-spacer.js';
+import { SYSTEM_CLOCK } from '../ops/clock.js';
 
 export interface ClientOptions {
   readonly metrics?: Metrics | undefined;
@@ -41,6 +42,8 @@ export interface ClientOptions {
   readonly maxRetryAfterMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
+  /** Injected clock (epoch ms); default the system's (src/ops/clock.ts). */
+  readonly now?: () => number;
   /**
    * With REDIS_URL: the connection through which write spacing is shared by every
    * replica. Without it, each process spaces its own writes.
@@ -94,9 +97,10 @@ class Spacer implements WriteSpacer {
   constructor(
     private readonly gapMs: number,
     private readonly sleep: (ms: number) => Promise<void>,
+    private readonly clock: () => number,
   ) {}
   async wait(key: string): Promise<void> {
-    const now = Date.now();
+    const now = this.clock();
     const at = Math.max(now, this.#next.get(key) ?? 0);
     this.#next.set(key, at + this.gapMs);
     if (at > now) await this.sleep(at - now);
@@ -154,7 +158,7 @@ export function retryDelay(error: RequestError, attempt: number, opts: Required<
     }
     if (headers['x-ratelimit-remaining'] === '0') {
       const reset = Number(headers['x-ratelimit-reset']) * 1000;
-      const ms = Number.isFinite(reset) ? Math.max(0, reset - Date.now()) + 1000 : Infinity;
+      const ms = Number.isFinite(reset) ? Math.max(0, reset - SYSTEM_CLOCK.now()) + 1000 : Infinity;
       return ms <= opts.maxRetryAfterMs ? ms : undefined;
     }
     return undefined;
@@ -183,10 +187,11 @@ interface OctokitResponse {
 /** Shared across every Octokit instance the class makes: limits are per process, keyed per installation. */
 function schedulingPlugin(opts: ClientOptions) {
   const sleep = opts.sleep ?? realSleep;
-  const random = opts.random ?? Math.random;
+  const random = opts.random ?? SYSTEM_CLOCK.random;
+  const now = opts.now ?? SYSTEM_CLOCK.now;
   const cfg = { ...CLIENT_DEFAULTS, ...stripUndefined(opts) };
   const gate = new Semaphore(cfg.maxConcurrency);
-  const local = new Spacer(cfg.writeSpacingMs, sleep);
+  const local = new Spacer(cfg.writeSpacingMs, sleep, now);
   const spacer: WriteSpacer = opts.redis && cfg.writeSpacingMs > 0 ? new RedisSpacer(opts.redis, cfg.writeSpacingMs, sleep, local) : local;
   /** Last `x-ratelimit-remaining` / reset seen per installation and resource (core, graphql). */
   const limits = new BoundedCache<string, { remaining: number; resetAt: number }>({ max: RATE_LIMIT_KEYS });
@@ -206,7 +211,7 @@ function schedulingPlugin(opts: ClientOptions) {
       const isWrite = kind === 'rest' && method !== 'GET' && method !== 'HEAD' && !isAuthRequest(method, url);
       const limit = limits.get(`${installation}:${kind === 'graphql' ? 'graphql' : 'core'}`);
       // Writes of an evaluation already under way may use the reserve; new reads may not.
-      if (!isWrite && installation !== 'app' && limit && limit.remaining <= RATE_LIMIT_RESERVE && limit.resetAt > Date.now()) {
+      if (!isWrite && installation !== 'app' && limit && limit.remaining <= RATE_LIMIT_RESERVE && limit.resetAt > now()) {
         opts.metrics?.githubRequests.inc({ kind, status: 'rate-limited' });
         throw new RateLimitedError(installation, limit.resetAt);
       }
@@ -240,7 +245,7 @@ function schedulingPlugin(opts: ClientOptions) {
         if (delay === undefined) {
           const headers = error.response?.headers ?? {};
           const reset = Number(headers['x-ratelimit-reset']) * 1000;
-          if ((error.status === 403 || error.status === 429) && headers['x-ratelimit-remaining'] === '0' && reset > Date.now()) {
+          if ((error.status === 403 || error.status === 429) && headers['x-ratelimit-remaining'] === '0' && reset > now()) {
             throw new RateLimitedError(installation, reset);
           }
           throw error;
@@ -281,7 +286,7 @@ export function withGraphqlRetry<T extends (query: string, variables: Record<str
   const retries = opts.retries ?? CLIENT_DEFAULTS.retries;
   const base = opts.backoffBaseMs ?? CLIENT_DEFAULTS.backoffBaseMs;
   const sleep = opts.sleep ?? realSleep;
-  const random = opts.random ?? Math.random;
+  const random = opts.random ?? SYSTEM_CLOCK.random;
   return (async (query: string, variables: Record<string, unknown>) => {
     for (let attempt = 0; ; attempt++) {
       try {

@@ -15,6 +15,7 @@
  * Requires the organisation permission `members: read` (SPEC §3).
  */
 import { BoundedCache } from '../ops/bounded-cache.js';
+import { SYSTEM_CLOCK } from '../ops/clock.js';
 
 /** Sends one GraphQL document. Rejections carry partial `data` and `errors` like Octokit's `GraphqlResponseError`. */
 export type GraphqlClient = (query: string, variables: Record<string, unknown>) => Promise<unknown>;
@@ -117,7 +118,7 @@ function teamKey(team: string): string | undefined {
   return /^[a-z0-9][a-z0-9_-]*\/[a-z0-9_.-]+$/.test(key) ? key : undefined;
 }
 
-export function createTeamCache({ ttlMs = 5 * 60_000, now = Date.now, maxEntries = 5_000 }: TeamCacheOptions = {}): TeamCache {
+export function createTeamCache({ ttlMs = 5 * 60_000, now = SYSTEM_CLOCK.now, maxEntries = 5_000 }: TeamCacheOptions = {}): TeamCache {
   const cache = new BoundedCache<string, string[] | null>({ max: maxEntries, ttlMs, now });
   const cacheKey = (scope: string, team: string) => `${scope}\u0000${team}`;
 

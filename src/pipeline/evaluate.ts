@@ -25,6 +25,7 @@ import { PREPARE_FRESH } from './prepared-configs.js';
 import { enabledGates, skipReason, verdictFor } from './run-gates.js';
 import type { PullRequestSnapshot } from '../../gates/snapshot.js';
 import type { History } from '../store/index.js';
+import { SYSTEM_CLOCK } from '../ops/clock.js';
 
 /**
  * An evaluation of a head commit, asked for by an event of pull request `number`. Jobs of one
@@ -266,7 +267,7 @@ async function recordedTwins(deps: EvaluationDeps, target: RunTarget, existing: 
 
 /** The log line and metrics that end every evaluation, and its logger (re-bound once the head is known). */
 function reporting(deps: EvaluationDeps, job: EvaluationJob) {
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? SYSTEM_CLOCK.now;
   const started = now();
   const baseLog = deps.log.child({ delivery: job.delivery, event: job.event, installation: job.installationId, repo: `${job.owner}/${job.repo}`, pr: job.number });
   const state = { log: baseLog.child({ sha: job.headSha }) };
@@ -411,7 +412,7 @@ const unique = <T>(list: readonly T[]): T[] => [...new Set(list)];
 function recordHistory(deps: EvaluationDeps, job: EvaluationJob, report: EvaluationReport, judged: readonly Pick<Judgement, 'number' | 'verdict' | 'loaded'>[]): void {
   if (!deps.history || !job.repositoryId || !report.headSha || (report.outcome !== 'written' && report.outcome !== 'unchanged')) return;
   const repository = { id: job.repositoryId, fullName: `${job.owner}/${job.repo}`, installationId: job.installationId };
-  const at = (deps.now ?? Date.now)();
+  const at = (deps.now ?? SYSTEM_CLOCK.now)();
   for (const j of judged) {
     deps.history.recordVerdict({
       repository,

@@ -30,6 +30,7 @@ import { CheckRunEvent, CheckSuiteEvent, IssueCommentEvent, MergeGroupEvent, pay
 import { deliveriesApi, localRedeliveryMemory, RECOVERY_DEFAULTS, recoverFailedDeliveries, type RecoveryOptions, type RecoveryReport, type RedeliveryMemory } from '../ops/redeliver.js';
 import { eventLabels } from './webhook-events.js';
 import type { History } from '../store/index.js';
+import { SYSTEM_CLOCK, type Clock } from '../ops/clock.js';
 
 export interface AppOptions {
   /** This app's id (APP_ID): finds its own check runs and check suites. */
@@ -41,7 +42,10 @@ export interface AppOptions {
   readonly concurrency?: number;
   /** PRs waiting at most before new ones are dropped (and `/readyz` reports saturation). */
   readonly maxPending?: number;
+  /** Injected clock (epoch ms); default the system's (src/ops/clock.ts). */
   readonly now?: () => number;
+  /** Injected randomness, for the jitter of deferred evaluations; default the system's. */
+  readonly random?: () => number;
   /** How long team memberships are cached (TEAM_CACHE_TTL_MS). */
   readonly teamCacheTtlMs?: number;
   /** GraphQL-level retries (tests: no real sleeping). */
@@ -99,8 +103,9 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
   const metrics = options.metrics ?? createMetrics();
   const memory: RunStore = options.runs ?? new RunMemory();
   const policies = new PolicyMemory();
-  const teams = createTeamCache({ ttlMs: options.teamCacheTtlMs ?? 5 * 60_000, ...(options.now ? { now: options.now } : {}) });
-  const cooldown = options.cooldown ?? new MemoryCooldown(DEFAULT_COMMAND_COOLDOWN_MS, options.now ? { now: options.now } : {});
+  const clock: Clock = { now: options.now ?? SYSTEM_CLOCK.now, random: options.random ?? SYSTEM_CLOCK.random };
+  const teams = createTeamCache({ ttlMs: options.teamCacheTtlMs ?? 5 * 60_000, now: clock.now });
+  const cooldown = options.cooldown ?? new MemoryCooldown(DEFAULT_COMMAND_COOLDOWN_MS, { now: clock.now });
   let probot: Probot | undefined;
   const state = { stopping: false };
   let log: Logger | undefined;
@@ -150,7 +155,7 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
           const res = await octokit.rest.repos.getContent({ owner, repo, path, ref, mediaType: { format: 'raw' } });
           return typeof res.data === 'string' ? res.data : String(res.data);
         },
-        ...(options.now ? { now: options.now } : {}),
+        now: clock.now,
         ...(options.history ? { history: options.history } : {}),
       };
       if (!item.job.headSha) {
@@ -196,7 +201,7 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
   /** Re-queues a rate-limited evaluation for after GitHub's reset (with jitter, so a burst does not return at once). */
   const defer = (item: QueueJob, retryAt: number) => {
     if (state.stopping || item.kind !== 'pull') return;
-    const delayMs = Math.max(0, retryAt - Date.now()) + Math.round(Math.random() * (options.deferJitterMs ?? 30_000));
+    const delayMs = Math.max(0, retryAt - clock.now()) + Math.round(clock.random() * (options.deferJitterMs ?? 30_000));
     metrics.queueEvents.inc({ result: 'deferred' });
     queue.push(keyOf(item), item, { delayMs }).catch((error: unknown) => log?.error({ err: error, key: keyOf(item) }, 'could not defer the evaluation'));
   };

@@ -10,6 +10,7 @@
  */
 import type { Redis } from 'ioredis';
 import { BoundedCache } from '../ops/bounded-cache.js';
+import { SYSTEM_CLOCK } from '../ops/clock.js';
 
 export const DEFAULT_COMMAND_COOLDOWN_MS = 30_000;
 /** PRs remembered at once by the in-process cooldown. */
@@ -29,7 +30,7 @@ export class MemoryCooldown implements Cooldown {
     private readonly windowMs: number,
     options: { now?: () => number; maxKeys?: number } = {},
   ) {
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? SYSTEM_CLOCK.now;
     this.#until = new BoundedCache({ max: options.maxKeys ?? DEFAULT_COOLDOWN_KEYS, ttlMs: windowMs, now: this.#now });
   }
 
