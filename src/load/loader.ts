@@ -134,9 +134,9 @@ interface GraphqlErrorLike { type?: string; path?: readonly (string | number)[];
 
 /**
  * Sends a query, accepting partial data only where an error is expected and harmless
- * (the organisation has no `.github` repository).
+ * (the organisation has no `.github` repository). Every read of src/load goes through it.
  */
-async function query<T>(graphql: GraphqlClient, document: string, variables: Record<string, unknown>): Promise<T> {
+export async function query<T>(graphql: GraphqlClient, document: string, variables: Record<string, unknown>): Promise<T> {
   try {
     return (await graphql(document, variables)) as T;
   } catch (error) {
@@ -151,6 +151,19 @@ async function query<T>(graphql: GraphqlClient, document: string, variables: Rec
 
 /** Reads a file whole through REST (raw media type), for blobs GraphQL truncates. */
 export type RawFileReader = (owner: string, repo: string, path: string, ref: string) => Promise<string>;
+
+/** What `rawFileReader` needs of an Octokit: `octokit.rest.repos`. */
+export interface ContentsApi {
+  getContent(params: { owner: string; repo: string; path: string; ref: string; mediaType: { format: 'raw' } }): Promise<{ data: unknown }>;
+}
+
+/** The REST reader of whole files, on an installation's Octokit (`octokit.rest.repos`). */
+export function rawFileReader(repos: ContentsApi): RawFileReader {
+  return async (owner, repo, path, ref) => {
+    const res = await repos.getContent({ owner, repo, path, ref, mediaType: { format: 'raw' } });
+    return typeof res.data === 'string' ? res.data : String(res.data);
+  };
+}
 
 /** `<sha>:<path>` expressions for the files read at the base commit. */
 function baseFileExpressions(baseSha: string) {

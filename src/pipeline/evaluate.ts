@@ -8,7 +8,7 @@ import { setImmediate } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { GateId } from '../../gates/registry.js';
 import type { ConfigResult } from '../load/config/resolve.js';
-import { resolveConfig } from '../load/config/resolve.js';
+import { readConfig } from '../load/config-files.js';
 import { CONFIG_PATH, type QualityGatesConfig } from '../../gates/config.js';
 import { renderCheckRun, renderGateRun, withTwinNote, type TwinLine, type TwinNote } from '../checks/render.js';
 import { conclusionOf, gateConclusion, mostRestrictive, titleOf, type CheckConclusion, type Preview, type Verdict } from '../checks/verdict.js';
@@ -17,7 +17,6 @@ import { loadPullHead, loadPullRequest, LoadError, type GraphqlClient, type Load
 import { teamsNeeded } from '../../gates/codeowners-review/index.js';
 import type { TeamCache } from '../load/teams.js';
 import { RateLimitedError } from '../load/client.js';
-import { EXTENDS_QUERY } from '../load/queries.js';
 import { BoundedCache } from '../ops/bounded-cache.js';
 import type { Metrics } from '../ops/metrics.js';
 import { GATE_MEMORY } from './gate-memory.js';
@@ -88,31 +87,9 @@ export interface EvaluationReport {
   readonly writes: number;
 }
 
-/**
- * The effective config: the base branch's file, or with `proposed` the PR's own file (for
- * the preview), whose `_extends` is followed only within this repository and to the org
- * file at hand: a proposed file cannot make the app read another repository.
- */
-async function loadConfig(deps: EvaluationDeps, loaded: LoadedPullRequest, owner: string, proposed = false): Promise<ConfigResult> {
-  return resolveConfig({
-    owner,
-    repo: loaded.snapshot.repository.name,
-    followExtends: proposed ? 'same-repository' : 'anywhere',
-    repoFile: proposed ? loaded.proposedConfig : loaded.repoConfig,
-    orgFile: loaded.orgConfig,
-    fetchFile: async (target) => {
-      let data: { repository?: { object?: { text?: string | null } | null } | null };
-      try {
-        data = (await deps.graphql(EXTENDS_QUERY, { owner: target.owner, name: target.repo, expression: `HEAD:${target.path}` })) as typeof data;
-      } catch (error) {
-        // A repository the installation cannot see is answered like a missing file.
-        if ((error as { errors?: { type?: string }[] }).errors?.some((e) => e.type === 'NOT_FOUND')) return null;
-        throw error;
-      }
-      const text = data.repository?.object?.text;
-      return typeof text === 'string' ? { file: `${target.owner}/${target.repo}:${target.path}`, text } : null;
-    },
-  });
+/** The effective config: the base branch's file, or with `proposed` the PR's own (src/load/config-files.ts). */
+function loadConfig(deps: EvaluationDeps, loaded: LoadedPullRequest, owner: string, proposed = false): Promise<ConfigResult> {
+  return readConfig(deps.graphql, loaded, owner, proposed);
 }
 
 /**

@@ -23,6 +23,7 @@ import { RunMemory, type RunStore } from '../checks/writer.js';
 import { evaluatePullRequest, PolicyMemory, resolvePullHead, type EvaluationDeps, type EvaluationJob } from '../pipeline/evaluate.js';
 import { passMergeGroup, type MergeGroupJob } from '../pipeline/merge-group.js';
 import { withGraphqlRetry, type ClientOptions } from '../load/client.js';
+import { rawFileReader } from '../load/loader.js';
 import { createTeamCache } from '../load/teams.js';
 import { createMetrics, type Metrics } from '../ops/metrics.js';
 import { memoryQueue, type EvaluationQueue, type JobContext, type QueueFactory, type QueueHealth } from '../queue/queue.js';
@@ -151,10 +152,7 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
         requestCount: () => requests,
         policies,
         teams,
-        readRaw: async (owner, repo, path, ref) => {
-          const res = await octokit.rest.repos.getContent({ owner, repo, path, ref, mediaType: { format: 'raw' } });
-          return typeof res.data === 'string' ? res.data : String(res.data);
-        },
+        readRaw: rawFileReader(octokit.rest.repos),
         now: clock.now,
         ...(options.history ? { history: options.history } : {}),
       };
