@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: Quality Gates against its budgets (SPEC §7), beside a bare Probot app.
+ * `npm run bench`: Quality Gates against its budgets (docs/behaviour.md#budgets), beside a bare Probot app.
  *
  * Starts the real app as `npm start` would (`node dist/src/server/main.js`, configured only through
  * the environment) against a loopback GitHub stand-in that records every request and can add
@@ -735,7 +735,7 @@ function printE2e(rows: E2eRow[], bursts: { grouped: E2eRow; interleaved: E2eRow
   );
   for (const r of rows.filter((x) => x.note)) log(`- ${r.app === 'ours' ? 'Quality Gates' : 'bare Probot'}, ${r.scenario}: ${r.note}`);
   log('- GitHub req/eval: GraphQL reads + check-run writes per evaluation; installation-token requests are not included (one per installation per hour, shown below for the burst).');
-  log('\nBurst (SPEC §7: all 40 completed within 10 s, acknowledgement p99 < 100 ms; goal ≥ 5× the baseline, no more requests per evaluation):\n');
+  log('\nBurst (docs/behaviour.md#budgets: all 40 completed within 10 s, acknowledgement p99 < 100 ms; goal ≥ 5× the baseline, no more requests per evaluation):\n');
   const { grouped, interleaved, baseline } = bursts;
   const makespan = (r: E2eRow) => ms(median(r.runs.map((x) => x.makespanMs)));
   const tokens = (r: E2eRow) => num(median(r.runs.map((x) => x.perEvaluation.tokens)), 2);

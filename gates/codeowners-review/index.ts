@@ -1,5 +1,5 @@
 /**
- * codeowners-review (SPEC §5): the code owners of every changed file have approved.
+ * codeowners-review (docs/gates/codeowners-review.md): the code owners of every changed file have approved.
  *
  * CODEOWNERS is read at the base branch (`pr.base.codeowners`) and matched with GitHub's
  * semantics (`./codeowners/match.ts`). A reviewer's state is their latest review that

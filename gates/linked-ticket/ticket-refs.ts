@@ -1,6 +1,6 @@
 /**
  * Finds ticket references in free text (PR title, branch name, description,
- * commit messages) for the linked-ticket gate (SPEC §5).
+ * commit messages) for the linked-ticket gate (docs/gates/linked-ticket.md).
  *
  * Input is user text up to 64 KB of arbitrary Unicode, so every expression here
  * runs in linear time: each one is a chain of character classes separated by

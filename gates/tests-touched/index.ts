@@ -9,7 +9,7 @@
  *
  * When GitHub truncates the file list (over 3,000 files), a visible test change
  * still proves the point and passes; otherwise the gate fails with the
- * truncation as its reason, since the unlisted files may hold source (SPEC §6).
+ * truncation as its reason, since the unlisted files may hold source (docs/behaviour.md#the-check-run).
  */
 import { GITHUB_LIMITS, type ChangedFile, type ChangeType } from '../snapshot.js';
 import { TestsTouchedConfig } from '../config-fields.js';

@@ -12,7 +12,7 @@
  * which the gate reports by name; any other error is thrown, wrapped, for the caller's
  * retry and error handling.
  *
- * Requires the organisation permission `members: read` (SPEC §3).
+ * Requires the organisation permission `members: read` (docs/behaviour.md#permissions-and-events).
  */
 import { BoundedCache } from '../ops/bounded-cache.js';
 import { SYSTEM_CLOCK } from '../ops/clock.js';

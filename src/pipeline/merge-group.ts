@@ -1,5 +1,5 @@
 /**
- * Merge queue (SPEC §6): on `merge_group.checks_requested` the app posts a
+ * Merge queue (docs/behaviour.md#merge-queue): on `merge_group.checks_requested` the app posts a
  * `success` run, under the base branch's configured check name, on the group's
  * head commit — its pull requests passed already — so requiring the check does
  * not stall the queue. Costs one GraphQL read (the name, through src/load) and one write.

@@ -48,7 +48,7 @@ export function runGates(pr: PullRequestSnapshot, config: QualityGatesConfig, so
   });
 }
 
-/** Why a PR is not evaluated (SPEC §4 `skip`), or undefined. */
+/** Why a PR is not evaluated (`skip`, docs/behaviour.md#configuration), or undefined. */
 export function skipReason(pr: PullRequestSnapshot, config: QualityGatesConfig): { title: string; reason: Text } | undefined {
   if (config.skip.drafts && pr.isDraft) {
     return { title: 'Skipped: draft pull request', reason: 'This pull request is a draft; the gates run when it is marked ready for review.' };

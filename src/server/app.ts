@@ -84,7 +84,7 @@ export interface QualityGatesApp {
   recoverDeliveries(options?: Partial<Omit<RecoveryOptions, 'log' | 'metrics'>>): Promise<RecoveryReport>;
 }
 
-/** `pull_request` actions that re-evaluate (SPEC §6). */
+/** `pull_request` actions that re-evaluate (docs/behaviour.md#events). */
 export const PULL_REQUEST_ACTIONS = ['opened', 'reopened', 'synchronize', 'edited', 'ready_for_review', 'converted_to_draft', 'labeled', 'unlabeled'] as const;
 /** `pull_request_review` actions that re-evaluate. */
 export const REVIEW_ACTIONS = ['submitted', 'dismissed', 'edited'] as const;

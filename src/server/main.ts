@@ -1,6 +1,6 @@
 /**
  * Process entry point (`npm start`). Configured only through the environment
- * (SPEC §2; Probot's names): APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH,
+ * (docs/behaviour.md#running-it; Probot's names): APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH,
  * WEBHOOK_SECRET, PORT, HOST, WEBHOOK_PATH, LOG_LEVEL, LOG_FORMAT,
  * GHE_HOST / GHE_PROTOCOL, REDIS_URL, COMMAND_COOLDOWN_MS. Without APP_ID and a
  * private key it serves Probot's setup flow, which registers the app from `app.yml`;
