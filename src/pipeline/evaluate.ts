@@ -286,10 +286,11 @@ export async function resolvePullHead(deps: EvaluationDeps, job: EvaluationJob):
   }
 }
 
-export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJob): Promise<EvaluationReport> {
-  const { baseLog, state, finish, deferred } = reporting(deps, job);
-  let log = state.log;
+type Reporting = ReturnType<typeof reporting>;
 
+/** Evaluates `job`'s pull request: load, judge it and its twins, preview, write, record. Never throws. */
+export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJob): Promise<EvaluationReport> {
+  const reports = reporting(deps, job);
   let loaded: LoadedPullRequest;
   try {
     loaded = await loadPullRequest(
@@ -298,86 +299,130 @@ export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJ
       deps.readRaw,
     );
   } catch (error) {
-    const limited = rateLimited(error);
-    if (limited) return deferred(limited.resetAt);
-    const kind = error instanceof LoadError ? error.kind : 'github';
-    log.error({ err: error, errorKind: kind }, 'failed to load pull request snapshot');
-    if (kind === 'not-found' || !job.headSha) return finish({ outcome: kind === 'not-found' ? 'not-open' : 'no-head', writes: 0 });
-    // The config could not be read either: the repository's last known `on_error` applies (default failure).
-    const conclusion = deps.policies?.get(`${job.owner}/${job.repo}`) ?? 'failure';
-    const verdict: Verdict = { kind: 'error', conclusion, errorClass: errorClass(error), message: 'the pull request could not be read from GitHub' };
-    const target = { owner: job.owner, repo: job.repo, headSha: job.headSha };
-    // Keep the twins recorded on the run: the next evaluation must still find them.
-    const pulls = unique([job.number, ...(await recordedTwins(deps, target, [], [DEFAULT_CHECK_NAME]))]).slice(0, MAX_TWINS + 1);
-    const run: DesiredRun = { name: DEFAULT_CHECK_NAME, ...renderCheckRun(verdict), pulls };
-    const report = finish(await writeRuns(deps, target, [run], [], log, verdict.kind), { errorClass: errorClass(error) });
-    recordHistory(deps, job, report, [{ number: job.number, verdict, loaded: undefined }]);
-    return report;
+    return unreadable(deps, job, reports, error);
   }
-
   const own = loaded.snapshot;
   const headSha = own.headSha;
-  state.log = log = baseLog.child({ sha: headSha });
+  reports.state.log = reports.baseLog.child({ sha: headSha });
+  const early = notToEvaluate(job, loaded, reports);
+  if (early) return early;
+
+  const judging = await judgeAll(deps, job, loaded, reports.state.log);
+  if ('deferredUntil' in judging) return reports.deferred(judging.deferredUntil);
+  const decider = mostRestrictive(judging.judged);
+  if (!decider) {
+    reports.state.log.debug({ state: own.state }, 'pull request is not open; nothing to evaluate');
+    return reports.finish({ outcome: 'not-open', writes: 0, headSha });
+  }
+  const preview = await previewOf(deps, decider, job, reports.state.log);
+  const runs = desiredRuns(judging.judged, decider, preview, judging.tooMany);
+  const report = await writeRuns(deps, judging.target, runs, loaded.existingRuns, reports.state.log, decider.verdict.kind);
+  finishWritten(deps, reports, report, judging, decider);
+  // After the run is written and the evaluation measured: the history never adds to either.
+  recordHistory(deps, job, report, judging.judged);
+  return report;
+}
+
+/**
+ * The pull request could not be read: without a head commit, or when it is gone, the job ends;
+ * otherwise the run says so, concluding the repository's last known `on_error` (default failure).
+ */
+async function unreadable(deps: EvaluationDeps, job: EvaluationJob, reports: Reporting, error: unknown): Promise<EvaluationReport> {
+  const log = reports.state.log;
+  const limited = rateLimited(error);
+  if (limited) return reports.deferred(limited.resetAt);
+  const kind = error instanceof LoadError ? error.kind : 'github';
+  log.error({ err: error, errorKind: kind }, 'failed to load pull request snapshot');
+  if (kind === 'not-found' || !job.headSha) return reports.finish({ outcome: kind === 'not-found' ? 'not-open' : 'no-head', writes: 0 });
+  // The config could not be read either: the repository's last known `on_error` applies (default failure).
+  const conclusion = deps.policies?.get(`${job.owner}/${job.repo}`) ?? 'failure';
+  const verdict: Verdict = { kind: 'error', conclusion, errorClass: errorClass(error), message: 'the pull request could not be read from GitHub' };
+  const target = { owner: job.owner, repo: job.repo, headSha: job.headSha };
+  // Keep the twins recorded on the run: the next evaluation must still find them.
+  const pulls = unique([job.number, ...(await recordedTwins(deps, target, [], [DEFAULT_CHECK_NAME]))]).slice(0, MAX_TWINS + 1);
+  const run: DesiredRun = { name: DEFAULT_CHECK_NAME, ...renderCheckRun(verdict), pulls };
+  const report = reports.finish(await writeRuns(deps, target, [run], [], log, verdict.kind), { errorClass: errorClass(error) });
+  recordHistory(deps, job, report, [{ number: job.number, verdict, loaded: undefined }]);
+  return report;
+}
+
+/** The report that ends a job whose pull request moved to a newer head, or is closed with no run to keep; undefined to evaluate. */
+function notToEvaluate(job: EvaluationJob, loaded: LoadedPullRequest, reports: Reporting): EvaluationReport | undefined {
+  const own = loaded.snapshot;
+  const headSha = own.headSha;
+  const log = reports.state.log;
   const onJobHead = !job.headSha || job.headSha.toLowerCase() === headSha.toLowerCase();
   if (own.state === 'open' && !onJobHead) {
     // Pushed since the event: the new head is evaluated under its own key, never under this one.
     log.debug({ jobSha: job.headSha }, 'the pull request has a new head commit; handing over to its evaluation');
-    return finish({ outcome: 'moved', headSha, baseSha: own.baseSha, writes: 0 });
+    return reports.finish({ outcome: 'moved', headSha, baseSha: own.baseSha, writes: 0 });
   }
   if (!onJobHead || (own.state !== 'open' && loaded.twins.length === 0 && loaded.existingRuns.every((r) => recordedPulls(r.externalId).length === 0))) {
     log.debug({ state: own.state }, 'pull request is not open; nothing to evaluate');
-    return finish({ outcome: 'not-open', writes: 0, headSha });
+    return reports.finish({ outcome: 'not-open', writes: 0, headSha });
   }
+  return undefined;
+}
 
+/** Every pull request judged on the head commit: the job's own (when open), then its twins. */
+interface Judging {
+  readonly judged: Judgement[];
+  readonly primary: Judgement | undefined;
+  /** More twins than MAX_TWINS: the commit is blocked. */
+  readonly tooMany: boolean;
+  readonly target: RunTarget;
+}
+
+/**
+ * Judges the job's pull request and its twins: other open pull requests of this repository with
+ * this head commit, as GitHub lists them, and as the runs on the commit recorded them (GitHub
+ * lists no open pull request for a commit on the default branch).
+ */
+async function judgeAll(deps: EvaluationDeps, job: EvaluationJob, loaded: LoadedPullRequest, log: Logger): Promise<Judging | { readonly deferredUntil: number }> {
+  const own = loaded.snapshot;
   const judged: Judgement[] = [];
   let primary: Judgement | undefined;
   if (own.state === 'open') {
     const first = await judge(deps, loaded, job, log, true);
-    if ('deferredUntil' in first) return deferred(first.deferredUntil);
+    if ('deferredUntil' in first) return first;
     judged.push((primary = first));
   }
-
-  // Twins: other open pull requests of this repository with this head commit, as GitHub lists
-  // them, and as the runs on the commit recorded them (GitHub lists no open pull request for a
-  // commit on the default branch).
-  const target: RunTarget = { owner: job.owner, repo: job.repo, headSha };
+  const target: RunTarget = { owner: job.owner, repo: job.repo, headSha: own.headSha };
   const recorded = await recordedTwins(deps, target, loaded.existingRuns, [primary?.config?.checks.name ?? DEFAULT_CHECK_NAME]);
   const candidates = new Map<number, TwinRef>();
   for (const t of [...loaded.twins, ...recorded.map((number) => ({ number }))]) if (t.number !== own.number && !candidates.has(t.number)) candidates.set(t.number, t);
   const tooMany = candidates.size > MAX_TWINS;
   for (const twin of [...candidates.values()].slice(0, MAX_TWINS)) {
-    const result = await judgeTwin(deps, job, twin, headSha, log);
-    if (result && 'deferredUntil' in result) return deferred(result.deferredUntil);
+    const result = await judgeTwin(deps, job, twin, own.headSha, log);
+    if (result && 'deferredUntil' in result) return result;
     if (result) judged.push(result);
   }
-  const decider = mostRestrictive(judged);
-  if (!decider) {
-    log.debug({ state: own.state }, 'pull request is not open; nothing to evaluate');
-    return finish({ outcome: 'not-open', writes: 0, headSha });
-  }
+  return { judged, primary, tooMany, target };
+}
 
-  let preview: Preview | undefined;
-  if (decider.loaded) {
-    try {
-      preview = await previewProposedConfig(deps, decider.loaded, job.owner);
-    } catch (error) {
-      log.warn({ err: error }, 'config preview failed');
-    }
+/** The preview of the deciding pull request's proposed config, if it proposes one; a failed preview is logged and left out. */
+async function previewOf(deps: EvaluationDeps, decider: Judgement, job: EvaluationJob, log: Logger): Promise<Preview | undefined> {
+  if (!decider.loaded) return undefined;
+  try {
+    return await previewProposedConfig(deps, decider.loaded, job.owner);
+  } catch (error) {
+    log.warn({ err: error }, 'config preview failed');
+    return undefined;
   }
-  const runs = desiredRuns(judged, decider, preview, tooMany);
-  const report = await writeRuns(deps, target, runs, loaded.existingRuns, log, decider.verdict.kind);
+}
+
+/** The metrics and the log line of a written (or unchanged, or failed) evaluation. */
+function finishWritten(deps: EvaluationDeps, reports: Reporting, report: EvaluationReport, judging: Judging, decider: Judgement): void {
+  const { judged, primary, tooMany } = judging;
   const mine = primary?.verdict;
   if (mine?.kind === 'evaluated') {
     for (const o of mine.outcomes) deps.metrics?.gateResults.inc({ gate: o.id, status: o.status });
   }
-  finish(report, {
+  reports.finish(report, {
     configSources: primary?.configResult.kind === 'ok' ? primary.configResult.sources : undefined,
     verdicts: mine === undefined ? undefined : mine.kind === 'evaluated' ? Object.fromEntries(mine.outcomes.map((o) => [o.id, o.status])) : mine.kind,
     ...(judged.length > 1 || tooMany ? { twins: judged.filter((j) => j !== primary).map((j) => j.number), decidedBy: decider.number, tooManyTwins: tooMany || undefined } : {}),
   });
-  // After the run is written and the evaluation measured: the history never adds to either.
-  recordHistory(deps, job, report, judged);
-  return report;
 }
 
 const unique = <T>(list: readonly T[]): T[] => [...new Set(list)];
