@@ -2,16 +2,10 @@
  * The injected-clock rule (eslint.config.js): in src/, only src/ops/clock.ts reads the system's
  * time or randomness; every other file is refused `Date.now`, `Math.random` and `new Date()`.
  */
-import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
+import { problemsOf } from './support.js';
 
-const eslint = new ESLint({ cwd: process.cwd() });
-const RULES = new Set(['no-restricted-properties', 'no-restricted-syntax']);
-
-async function problems(filePath: string, code: string): Promise<string[]> {
-  const [result] = await eslint.lintText(code, { filePath });
-  return (result?.messages ?? []).filter((m) => RULES.has(m.ruleId ?? '')).map((m) => m.message);
-}
+const problems = problemsOf('no-restricted-properties', 'no-restricted-syntax');
 
 describe('injected clock lint rule', () => {
   it.each([

@@ -3,15 +3,10 @@
  * repository's own config: it must refuse module-level `let`/`var`, collections and global or
  * sticky regular expressions under gates/, and leave function-local and instance state alone.
  */
-import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
+import { problemsOf } from './support.js';
 
-const eslint = new ESLint({ cwd: process.cwd() });
-
-async function problems(filePath: string, code: string): Promise<string[]> {
-  const [result] = await eslint.lintText(code, { filePath });
-  return (result?.messages ?? []).filter((m) => m.ruleId === 'gates-state/no-module-state').map((m) => m.message);
-}
+const problems = problemsOf('gates-state/no-module-state');
 
 describe('gates-state lint rule', () => {
   it.each([
