@@ -43,6 +43,8 @@ export interface Metrics {
   readonly webhookRejections: Counter<'reason'>;
   /** PR comment commands (`/gates recheck`) by command and result (`COMMAND_RESULTS`). */
   readonly commentCommands: Counter<'command' | 'result'>;
+  /** Override comments judged, per gate and outcome (applied, refused), once per evaluation that judged them. */
+  readonly overrides: Counter<'gate' | 'outcome'>;
   /** The history's metrics (`src/store/metrics.ts`). */
   readonly history: HistoryMetrics;
 }
@@ -149,6 +151,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     queueStalled: new Counter({ name: 'quality_gates_queue_stalled_total', help: 'Jobs whose replica died or stopped renewing its lock, put back for another replica (Redis only).', registers }),
     redisUp: new Gauge({ name: 'quality_gates_redis_up', help: '1 while the Redis connection (REDIS_URL) is ready, 0 while it is not. Absent without REDIS_URL.', registers }),
     webhookRejections,
+    overrides: new Counter({
+      name: 'quality_gates_overrides_total',
+      help: 'Override comments judged by evaluations, by gate (`unknown` for a name that is no gate) and outcome (applied, refused); each evaluation counts the comments it judged again (docs/overrides.md).',
+      labelNames: ['gate', 'outcome'],
+      registers,
+    }),
     commentCommands: new Counter({ name: 'quality_gates_comment_commands_total', help: 'PR comment commands by command (recheck) and result (accepted, not_allowed: no write access, cooldown: within the PR cooldown).', labelNames: ['command', 'result'], registers }),
     history: registerHistoryMetrics(registry),
   };
