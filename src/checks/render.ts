@@ -152,7 +152,7 @@ function renderOverrides(o: GateOutcome): string[] {
   const parts: string[] = [];
   if (o.status === 'overridden' && o.override) {
     parts.push(
-      `**Overridden** by ${codeSpan(`@${o.override.login}`)}${commentLink(o.override.url)}: ${escapeMarkdown(o.override.reason)}\n\nThe gate's own result is kept below; the conclusion counts it as passed.`,
+      `**Overridden** by ${codeSpan(`@${o.override.login}`)}${commentLink(o.override.url)}: ${escapeMarkdown(o.override.reason)}\n\nThe gate's own result, kept for review: ${renderText(o.result.reason)}. The conclusion counts the gate as passed.`,
     );
   }
   const refused = o.refusedOverrides ?? [];

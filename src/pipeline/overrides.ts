@@ -76,7 +76,12 @@ export function parseOverride(comment: PullComment): ParsedCommand | undefined {
   const command = findCommand(comment.body);
   if (command?.name !== 'override') return undefined;
   const { names, rest } = splitGates(command.args);
-  return { comment, names: names.slice(0, MAX_GATES_NAMED).map((n) => n.slice(0, MAX_NAME_CHARS)), tooMany: names.length > MAX_GATES_NAMED, reason: rest };
+  return {
+    comment,
+    names: names.slice(0, MAX_GATES_NAMED).map((n) => n.slice(0, MAX_NAME_CHARS)),
+    tooMany: names.length > MAX_GATES_NAMED,
+    reason: rest,
+  };
 }
 
 /**
@@ -119,11 +124,18 @@ export function overrideCommands(conversation: Conversation): ParsedCommand[] {
 
 /**
  * The teams (`org/team`, lower case) whose members decide who may override, when the
- * conversation holds an override command: the loader reads them through the team cache.
+ * conversation holds an override command by someone `overrides.allowed` does not list by login:
+ * the loader reads them through the team cache.
  */
 export function overrideTeams(conversation: Conversation, settings: OverrideSettings): string[] {
-  if (settings.allowed.length === 0 || overrideCommands(conversation).length === 0) return [];
-  return [...new Set(settings.allowed.filter((p) => p.includes('/')).map((p) => p.replace(/^@/, '').toLowerCase()))].sort();
+  if (settings.allowed.length === 0) return [];
+  const unlisted = overrideCommands(conversation).some(
+    (c) => c.comment.author !== null && !isAllowed(c.comment.author, settings.allowed, {}),
+  );
+  if (!unlisted) return [];
+  return [
+    ...new Set(settings.allowed.filter((p) => p.includes('/')).map((p) => p.replace(/^@/, '').toLowerCase())),
+  ].sort();
 }
 
 /** Whether `login` is listed in `allowed`, directly or through a team whose members `teams` holds. */
@@ -145,11 +157,19 @@ export function judgeOverrides(input: JudgeInput): OverrideDecision[] {
     const login = comment.author ?? 'ghost';
     const all = cmd.names.includes('all');
     const named = all ? [...new Set([...enabled, ...cmd.names.filter((n) => n !== 'all')])] : [...new Set(cmd.names)];
-    const base = { login, url: comment.url, createdAt: comment.createdAt, reason: cmd.reason, self: login.toLowerCase() === author };
+    const base = {
+      login,
+      url: comment.url,
+      createdAt: comment.createdAt,
+      reason: cmd.reason,
+      self: login.toLowerCase() === author,
+    };
     const whole = commentRefusal(cmd, input);
     const decide = (gate: string, refusal: Refusal | undefined): OverrideDecision => {
       const gateId = (GATE_IDS as readonly string[]).includes(gate) ? (gate as GateId) : undefined;
-      return refusal ? { ...base, gate, gateId, outcome: 'refused', refusal } : { ...base, gate, gateId, outcome: 'applied' };
+      return refusal
+        ? { ...base, gate, gateId, outcome: 'refused', refusal }
+        : { ...base, gate, gateId, outcome: 'applied' };
     };
     if (named.length === 0) return [decide('', whole ?? 'no-gate')];
     if (whole === undefined && cmd.tooMany) return named.map((g) => decide(g, 'too-many-gates'));
@@ -185,7 +205,12 @@ export function refusalText(d: Pick<OverrideDecision, 'refusal' | 'gate' | 'logi
     case 'off':
       return ['overrides are off: ', { code: 'overrides.allowed' }, " in the base branch's configuration lists nobody"];
     case 'not-allowed':
-      return [{ code: d.login }, ' is not listed in ', { code: 'overrides.allowed' }, " of the base branch's configuration, directly or through a team"];
+      return [
+        { code: d.login },
+        ' is not listed in ',
+        { code: 'overrides.allowed' },
+        " of the base branch's configuration, directly or through a team",
+      ];
     case 'edited':
       return 'the comment was edited after it was posted; an override must be a new, unedited comment';
     case 'hidden':
@@ -201,11 +226,24 @@ export function refusalText(d: Pick<OverrideDecision, 'refusal' | 'gate' | 'logi
     case 'unknown-gate':
       return [{ code: d.gate }, ' is not a gate id'];
     case 'not-overridable':
-      return [{ code: d.gate }, ' is not listed in ', { code: 'overrides.gates' }, " of the base branch's configuration"];
+      return [
+        { code: d.gate },
+        ' is not listed in ',
+        { code: 'overrides.gates' },
+        " of the base branch's configuration",
+      ];
     case 'older-head':
-      return ['it was given before the head commit ', { code: headSha.slice(0, 7) }, ' arrived; a push needs a new override'];
+      return [
+        'it was given before the head commit ',
+        { code: headSha.slice(0, 7) },
+        ' arrived; a push needs a new override',
+      ];
     case 'head-unknown':
-      return ['GitHub has not recorded when the head commit ', { code: headSha.slice(0, 7) }, ' arrived yet; comment again'];
+      return [
+        'GitHub has not recorded when the head commit ',
+        { code: headSha.slice(0, 7) },
+        ' arrived yet; comment again',
+      ];
     case undefined:
       return 'applied';
   }
@@ -224,7 +262,12 @@ export const MAX_REFUSALS_SHOWN = 5;
  */
 export function withOverrides(verdict: Verdict, decisions: readonly OverrideDecision[], headSha: string): Verdict {
   if (verdict.kind !== 'evaluated' || decisions.length === 0) return verdict;
-  const mark = (d: OverrideDecision): OverrideMark => ({ login: d.login, reason: d.reason, url: d.url, ...(d.refusal ? { refusal: refusalText(d, headSha) } : {}) });
+  const mark = (d: OverrideDecision): OverrideMark => ({
+    login: d.login,
+    reason: d.reason,
+    url: d.url,
+    ...(d.refusal ? { refusal: refusalText(d, headSha) } : {}),
+  });
   const ids = new Set<string>(verdict.outcomes.map((o) => o.id));
   const outcomes = verdict.outcomes.map((o): GateOutcome => {
     const mine = decisions.filter((d) => d.gateId === o.id);
@@ -241,8 +284,15 @@ export function withOverrides(verdict: Verdict, decisions: readonly OverrideDeci
   const elsewhere = decisions.filter((d) => d.outcome === 'refused' && !ids.has(d.gate)).reverse();
   const notes: Text[] = elsewhere
     .slice(0, MAX_REFUSALS_SHOWN)
-    .map((d): Text => ['An override by ', { code: `@${d.login}` }, ...(d.gate ? [' naming ', { code: d.gate }] : []), ' was not applied: ', ...inlines(refusalText(d, headSha))]);
-  if (elsewhere.length > MAX_REFUSALS_SHOWN) notes.push(`${elsewhere.length - MAX_REFUSALS_SHOWN} more overrides were not applied.`);
+    .map((d): Text => [
+      'An override by ',
+      { code: `@${d.login}` },
+      ...(d.gate ? [' naming ', { code: d.gate }] : []),
+      ' was not applied: ',
+      ...inlines(refusalText(d, headSha)),
+    ]);
+  if (elsewhere.length > MAX_REFUSALS_SHOWN)
+    notes.push(`${elsewhere.length - MAX_REFUSALS_SHOWN} more overrides were not applied.`);
   return { ...verdict, outcomes, notes: [...verdict.notes, ...notes] };
 }
 
@@ -255,13 +305,30 @@ export function overrideRecords(decisions: readonly OverrideDecision[], headSha:
   for (const d of decisions) byComment.set(d.url, [...(byComment.get(d.url) ?? []), d]);
   return [...byComment.values()].flatMap((list) => {
     const first = list[0]!;
-    const base = { login: first.login, reason: first.reason, commentUrl: first.url, headSha, commentedAt: first.createdAt };
+    const base = {
+      login: first.login,
+      reason: first.reason,
+      commentUrl: first.url,
+      headSha,
+      commentedAt: first.createdAt,
+    };
     const applied = list.filter((d) => d.outcome === 'applied');
     const refused = list.filter((d) => d.outcome === 'refused');
     const refusals = [...new Set(refused.map((d) => (d.gate ? `${d.gate}: ${d.refusal}` : `${d.refusal}`)))].join('; ');
     return [
-      ...(applied.length > 0 ? [{ ...base, outcome: 'applied' as const, gates: applied.map((d) => d.gate), refusal: null }] : []),
-      ...(refused.length > 0 ? [{ ...base, outcome: 'refused' as const, gates: refused.map((d) => d.gate).filter(Boolean), refusal: refusals }] : []),
+      ...(applied.length > 0
+        ? [{ ...base, outcome: 'applied' as const, gates: applied.map((d) => d.gate), refusal: null }]
+        : []),
+      ...(refused.length > 0
+        ? [
+            {
+              ...base,
+              outcome: 'refused' as const,
+              gates: refused.map((d) => d.gate).filter(Boolean),
+              refusal: refusals,
+            },
+          ]
+        : []),
     ];
   });
 }

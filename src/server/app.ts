@@ -316,10 +316,19 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
           context.log.debug({ ...fields, association: comment.author_association?.slice(0, 40) }, 'comment command ignored: the commenter has no write access');
           return;
         }
-        // Overrides cool down per commenter (and an edit per comment), so that nobody's comments
-        // hold back another's override; a deletion happens once per comment and always re-evaluates.
+        // An override must show within one evaluation of its comment, so the people who can be
+        // allowed one (owners, members, collaborators) are never cooled down, nor is a deletion
+        // (once per comment); anyone else's override comments cool down per commenter, and their
+        // edits per comment, so nobody's comments hold back another's override (docs/overrides.md).
+        const trusted = COMMAND_ASSOCIATIONS.includes(comment.author_association ?? '');
         const key =
-          command.name !== 'override' ? pr : action === 'deleted' ? undefined : action === 'edited' ? `${pr}:edit:${comment.id ?? ''}` : `${pr}:override:${(comment.user?.login ?? '').toLowerCase()}`;
+          command.name !== 'override'
+            ? pr
+            : action === 'deleted' || trusted
+              ? undefined
+              : action === 'edited'
+                ? `${pr}:edit:${comment.id ?? ''}`
+                : `${pr}:override:${(comment.user?.login ?? '').toLowerCase()}`;
         if (key !== undefined && !(await cooldown.take(key))) {
           metrics.commentCommands.inc({ command: command.name, result: 'cooldown' });
           context.log.info(fields, 'comment command ignored: the pull request is cooling down');

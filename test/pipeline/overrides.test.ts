@@ -5,7 +5,16 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG, QualityGatesConfig } from '../../gates/config.js';
 import type { Conversation, PullComment } from '../../src/load/loader.js';
-import { isAllowed, judgeOverrides, MAX_OVERRIDE_COMMANDS, overrideRecords, overrideTeams, parseOverride, withOverrides, type OverrideSettings } from '../../src/pipeline/overrides.js';
+import {
+  isAllowed,
+  judgeOverrides,
+  MAX_OVERRIDE_COMMANDS,
+  overrideRecords,
+  overrideTeams,
+  parseOverride,
+  withOverrides,
+  type OverrideSettings,
+} from '../../src/pipeline/overrides.js';
 import { conclusionOf, titleOf, type Verdict } from '../../src/checks/verdict.js';
 import { runGates } from '../../src/pipeline/run-gates.js';
 import { aFile, aSnapshot, capped } from '../support/builders.js';
@@ -23,8 +32,15 @@ const comment = (body: string, over: Partial<PullComment> = {}): PullComment => 
   url: `https://github.com/acme/api/pull/7#issuecomment-${body.length}`,
   ...over,
 });
-const conversation = (comments: PullComment[], headArrivedAt: string | null = ARRIVED): Conversation => ({ comments, truncated: false, headArrivedAt });
-const settings = (over: Partial<OverrideSettings> = {}): OverrideSettings => ({ ...QualityGatesConfig.parse({ overrides: { allowed: ['lead', '@acme/release'] } }).overrides, ...over });
+const conversation = (comments: PullComment[], headArrivedAt: string | null = ARRIVED): Conversation => ({
+  comments,
+  truncated: false,
+  headArrivedAt,
+});
+const settings = (over: Partial<OverrideSettings> = {}): OverrideSettings => ({
+  ...QualityGatesConfig.parse({ overrides: { allowed: ['lead', '@acme/release'] } }).overrides,
+  ...over,
+});
 const pr = { author: { login: 'dana', isBot: false }, teams: { 'acme/release': ['rel1', 'dana'] } };
 const ENABLED = ['batch-size', 'linked-ticket', 'tests-touched', 'signed-commits', 'codeowners-review'] as const;
 
@@ -40,12 +56,28 @@ describe('parseOverride', () => {
   it.each([
     ['/gates override batch-size Hotfix for INC-1234', ['batch-size'], 'Hotfix for INC-1234'],
     ['  /Gates OVERRIDE Batch-Size Hotfix for INC-1234  ', ['batch-size'], 'Hotfix for INC-1234'],
-    ['/gates override batch-size,tests-touched Hotfix for INC-1234', ['batch-size', 'tests-touched'], 'Hotfix for INC-1234'],
-    ['/gates override batch-size, tests-touched Hotfix for INC-1234', ['batch-size', 'tests-touched'], 'Hotfix for INC-1234'],
-    ['/gates override batch-size ,tests-touched Hotfix for INC-1234', ['batch-size', 'tests-touched'], 'Hotfix for INC-1234'],
+    [
+      '/gates override batch-size,tests-touched Hotfix for INC-1234',
+      ['batch-size', 'tests-touched'],
+      'Hotfix for INC-1234',
+    ],
+    [
+      '/gates override batch-size, tests-touched Hotfix for INC-1234',
+      ['batch-size', 'tests-touched'],
+      'Hotfix for INC-1234',
+    ],
+    [
+      '/gates override batch-size ,tests-touched Hotfix for INC-1234',
+      ['batch-size', 'tests-touched'],
+      'Hotfix for INC-1234',
+    ],
     ['/gates override all Hotfix for INC-1234', ['all'], 'Hotfix for INC-1234'],
     ['/gates override batch-size', ['batch-size'], ''],
-    ['Context first.\n/gates override batch-size Hotfix for INC-1234\nmore text', ['batch-size'], 'Hotfix for INC-1234'],
+    [
+      'Context first.\n/gates override batch-size Hotfix for INC-1234\nmore text',
+      ['batch-size'],
+      'Hotfix for INC-1234',
+    ],
   ])('%j', (body, names, reason) => {
     const parsed = parseOverride(comment(body));
     expect(parsed?.names).toEqual(names);
@@ -99,7 +131,12 @@ describe('who may override', () => {
 
 describe('judgeOverrides', () => {
   it('applies a listed user’s override to the gate named', () => {
-    expect(only([comment('/gates override batch-size Hotfix for INC-1234')])).toMatchObject({ outcome: 'applied', gate: 'batch-size', login: 'lead', reason: 'Hotfix for INC-1234' });
+    expect(only([comment('/gates override batch-size Hotfix for INC-1234')])).toMatchObject({
+      outcome: 'applied',
+      gate: 'batch-size',
+      login: 'lead',
+      reason: 'Hotfix for INC-1234',
+    });
   });
 
   it('expands `all` to every evaluated gate', () => {
@@ -110,28 +147,69 @@ describe('judgeOverrides', () => {
   it('with `overrides.gates`, `all` still names every gate, and the others are refused', () => {
     const decisions = judge([comment('/gates override all Hotfix for INC-1234')], { gates: ['batch-size'] });
     expect(decisions.filter((d) => d.outcome === 'applied').map((d) => d.gate)).toEqual(['batch-size']);
-    expect(new Set(decisions.filter((d) => d.outcome === 'refused').map((d) => d.refusal))).toEqual(new Set(['not-overridable']));
+    expect(new Set(decisions.filter((d) => d.outcome === 'refused').map((d) => d.refusal))).toEqual(
+      new Set(['not-overridable']),
+    );
   });
 
   it.each([
-    ['overrides off (allowed empty)', comment('/gates override batch-size Hotfix for INC-1234'), { allowed: [] }, 'off'],
-    ['not allowed', comment('/gates override batch-size Hotfix for INC-1234', { author: 'mallory' }), {}, 'not-allowed'],
-    ['a deleted account', comment('/gates override batch-size Hotfix for INC-1234', { author: null }), {}, 'not-allowed'],
+    [
+      'overrides off (allowed empty)',
+      comment('/gates override batch-size Hotfix for INC-1234'),
+      { allowed: [] },
+      'off',
+    ],
+    [
+      'not allowed',
+      comment('/gates override batch-size Hotfix for INC-1234', { author: 'mallory' }),
+      {},
+      'not-allowed',
+    ],
+    [
+      'a deleted account',
+      comment('/gates override batch-size Hotfix for INC-1234', { author: null }),
+      {},
+      'not-allowed',
+    ],
     ['edited after posting', comment('/gates override batch-size Hotfix for INC-1234', { edited: true }), {}, 'edited'],
     ['hidden', comment('/gates override batch-size Hotfix for INC-1234', { hidden: true }), {}, 'hidden'],
     ['no reason', comment('/gates override batch-size'), {}, 'no-reason'],
     ['a short reason', comment('/gates override batch-size too short'.slice(0, 36)), {}, 'short-reason'],
     ['an unknown gate', comment('/gates override batch-sise Hotfix for INC-1234'), {}, 'unknown-gate'],
-    ['a gate not in overrides.gates', comment('/gates override signed-commits Hotfix for INC-1234'), { gates: ['batch-size'] }, 'not-overridable'],
-    ['given before the head arrived', comment('/gates override batch-size Hotfix for INC-1234', { createdAt: '2026-03-01T09:59:00Z' }), {}, 'older-head'],
-    ['given in the second the head arrived', comment('/gates override batch-size Hotfix for INC-1234', { createdAt: ARRIVED }), {}, 'older-head'],
+    [
+      'a gate not in overrides.gates',
+      comment('/gates override signed-commits Hotfix for INC-1234'),
+      { gates: ['batch-size'] },
+      'not-overridable',
+    ],
+    [
+      'given before the head arrived',
+      comment('/gates override batch-size Hotfix for INC-1234', { createdAt: '2026-03-01T09:59:00Z' }),
+      {},
+      'older-head',
+    ],
+    [
+      'given in the second the head arrived',
+      comment('/gates override batch-size Hotfix for INC-1234', { createdAt: ARRIVED }),
+      {},
+      'older-head',
+    ],
   ])('refuses %s', (_name, c, over, refusal) => {
     expect(only([c], over)).toMatchObject({ outcome: 'refused', refusal });
   });
 
   it('refuses when GitHub recorded no arrival of the head, and applies then with expire_on_push false', () => {
-    expect(only([comment('/gates override batch-size Hotfix for INC-1234')], {}, null)).toMatchObject({ outcome: 'refused', refusal: 'head-unknown' });
-    expect(only([comment('/gates override batch-size Hotfix for INC-1234', { createdAt: '2020-01-01T00:00:00Z' })], { expire_on_push: false }, null).outcome).toBe('applied');
+    expect(only([comment('/gates override batch-size Hotfix for INC-1234')], {}, null)).toMatchObject({
+      outcome: 'refused',
+      refusal: 'head-unknown',
+    });
+    expect(
+      only(
+        [comment('/gates override batch-size Hotfix for INC-1234', { createdAt: '2020-01-01T00:00:00Z' })],
+        { expire_on_push: false },
+        null,
+      ).outcome,
+    ).toBe('applied');
   });
 
   it('refuses the unknown names of a comment and applies the others', () => {
@@ -143,7 +221,9 @@ describe('judgeOverrides', () => {
   });
 
   it('judges the newest commands only', () => {
-    const many = Array.from({ length: MAX_OVERRIDE_COMMANDS + 30 }, (_, i) => comment(`/gates override batch-size Hotfix number ${i}`, { url: `u${i}` }));
+    const many = Array.from({ length: MAX_OVERRIDE_COMMANDS + 30 }, (_, i) =>
+      comment(`/gates override batch-size Hotfix number ${i}`, { url: `u${i}` }),
+    );
     const decisions = judge(many);
     expect(decisions).toHaveLength(MAX_OVERRIDE_COMMANDS);
     expect(decisions.at(-1)!.url).toBe(`u${MAX_OVERRIDE_COMMANDS + 29}`);
@@ -151,14 +231,30 @@ describe('judgeOverrides', () => {
 
   it('reads teams only when there is an override command', () => {
     expect(overrideTeams(conversation([]), settings())).toEqual([]);
-    expect(overrideTeams(conversation([comment('/gates override all Hotfix for INC-1234')]), settings())).toEqual(['acme/release']);
-    expect(overrideTeams(conversation([comment('/gates override all Hotfix for INC-1234')]), settings({ allowed: [] }))).toEqual([]);
+    expect(
+      overrideTeams(conversation([comment('/gates override all Hotfix for INC-1234', { author: 'rel1' })]), settings()),
+    ).toEqual(['acme/release']);
+    // a commenter listed by login needs no team read
+    expect(
+      overrideTeams(conversation([comment('/gates override all Hotfix for INC-1234', { author: 'Lead' })]), settings()),
+    ).toEqual([]);
+    expect(
+      overrideTeams(
+        conversation([comment('/gates override all Hotfix for INC-1234', { author: 'rel1' })]),
+        settings({ allowed: [] }),
+      ),
+    ).toEqual([]);
   });
 });
 
 describe('the verdict with overrides', () => {
-  const big = aSnapshot({ title: 'PAY-1 big', files: capped([aFile('src/a.ts', 900, 0), aFile('src/a.test.ts', 1, 0)]) });
-  const config = QualityGatesConfig.parse({ gates: { 'signed-commits': { mode: 'off' }, 'codeowners-review': { mode: 'off' } } });
+  const big = aSnapshot({
+    title: 'PAY-1 big',
+    files: capped([aFile('src/a.ts', 900, 0), aFile('src/a.test.ts', 1, 0)]),
+  });
+  const config = QualityGatesConfig.parse({
+    gates: { 'signed-commits': { mode: 'off' }, 'codeowners-review': { mode: 'off' } },
+  });
   const verdict: Verdict = { kind: 'evaluated', outcomes: runGates(big, config), notes: [] };
 
   it('fails without an override', () => {
@@ -182,7 +278,11 @@ describe('the verdict with overrides', () => {
   });
 
   it('keeps a refusal under its gate, and unknown names in the notes', () => {
-    const v = withOverrides(verdict, judge([comment('/gates override batch-size,nope Hotfix', { author: 'mallory' })]), HEAD);
+    const v = withOverrides(
+      verdict,
+      judge([comment('/gates override batch-size,nope Hotfix', { author: 'mallory' })]),
+      HEAD,
+    );
     expect(conclusionOf(v)).toBe('failure');
     if (v.kind !== 'evaluated') throw new Error('evaluated');
     expect(v.outcomes.find((x) => x.id === 'batch-size')!.refusedOverrides).toHaveLength(1);
@@ -192,7 +292,13 @@ describe('the verdict with overrides', () => {
   it('gives the history one row per comment and outcome', () => {
     const rows = overrideRecords(judge([comment('/gates override batch-size,nope Hotfix for INC-1234')]), HEAD);
     expect(rows).toEqual([
-      expect.objectContaining({ outcome: 'applied', gates: ['batch-size'], refusal: null, headSha: HEAD, login: 'lead' }),
+      expect.objectContaining({
+        outcome: 'applied',
+        gates: ['batch-size'],
+        refusal: null,
+        headSha: HEAD,
+        login: 'lead',
+      }),
       expect.objectContaining({ outcome: 'refused', gates: ['nope'], refusal: 'nope: unknown-gate' }),
     ]);
   });
