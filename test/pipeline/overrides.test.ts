@@ -194,7 +194,7 @@ describe('judgeOverrides', () => {
       {},
       'older-head',
     ],
-  ])('refuses %s', (_name, c, over, refusal) => {
+  ] as [string, PullComment, Partial<OverrideSettings>, string][])('refuses %s', (_name, c, over, refusal) => {
     expect(only([c], over)).toMatchObject({ outcome: 'refused', refusal });
   });
 
