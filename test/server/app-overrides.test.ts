@@ -340,3 +340,21 @@ describe('overrides in the app', () => {
     expect(ops()).toEqual([]);
   });
 });
+
+describe('overrides in the history', () => {
+  it('records applied and refused overrides with the verdict', async () => {
+    const recorded: { overrides: readonly unknown[]; number: number }[] = [];
+    const history = { recordVerdict: (v: { overrides: readonly unknown[]; number: number }) => void recorded.push(v), recordWebhook: () => {}, health: () => ({ history: 'ok' as const }) };
+    h = await startHarness(fake, { app: { history: history as never } });
+    const pull = await bigPull();
+    await comment(pull, 'lead', `/gates override batch-size,nope ${REASON}`);
+    await comment(pull, 'mallory', `/gates override batch-size ${REASON}`, { authorAssociation: 'NONE' });
+    const last = recorded.at(-1)!;
+    expect(last.number).toBe(2);
+    expect(last.overrides).toEqual([
+      expect.objectContaining({ outcome: 'applied', login: 'lead', gates: ['batch-size'], reason: REASON, headSha: HEAD, refusal: null }),
+      expect.objectContaining({ outcome: 'refused', login: 'lead', gates: ['nope'], refusal: 'nope: unknown-gate' }),
+      expect.objectContaining({ outcome: 'refused', login: 'mallory', gates: ['batch-size'], refusal: 'batch-size: not-allowed' }),
+    ]);
+  });
+});
