@@ -13,7 +13,11 @@ import { runGates } from '../../src/pipeline/run-gates.js';
 import { aFile, aSnapshot, capped } from '../support/builders.js';
 
 const HEAD = 'f'.repeat(40);
-const pr = aSnapshot({ title: 'Refunds without a ticket', headSha: HEAD, files: capped([aFile('src/refunds.ts', 560, 52), aFile('src/refunds.test.ts', 40, 0, 'added')]) });
+const pr = aSnapshot({
+  title: 'Refunds without a ticket',
+  headSha: HEAD,
+  files: capped([aFile('src/refunds.ts', 560, 52), aFile('src/refunds.test.ts', 40, 0, 'added')]),
+});
 const config = QualityGatesConfig.parse({
   gates: { 'signed-commits': { mode: 'off' }, 'codeowners-review': { mode: 'off' } },
   overrides: { allowed: ['lead'], gates: ['batch-size', 'tests-touched'] },
@@ -30,7 +34,12 @@ const comment = (n: number, author: string, body: string, over: Partial<PullComm
 const verdictWith = (comments: PullComment[]): Verdict =>
   withOverrides(
     { kind: 'evaluated', outcomes: runGates(pr, config), notes: [] },
-    judgeOverrides({ conversation: { comments, truncated: false, headArrivedAt: '2026-03-01T09:59:00Z' }, settings: config.overrides, enabled: ['batch-size', 'linked-ticket', 'tests-touched'], pr }),
+    judgeOverrides({
+      conversation: { comments, truncated: false, headArrivedAt: '2026-03-01T09:59:00Z' },
+      settings: config.overrides,
+      enabled: ['batch-size', 'linked-ticket', 'tests-touched'],
+      pr,
+    }),
     HEAD,
   );
 const markdown = (v: Verdict) => {
@@ -39,13 +48,25 @@ const markdown = (v: Verdict) => {
 };
 
 const applied = comment(1, 'lead', '/gates override batch-size Hotfix for INC-1234: refunds are failing in production');
-const hostile = comment(2, 'mallory', '/gates override batch-size,linked-ticket @everyone <b>urgent</b> [see](https://evil.example) | `x` _y_');
-const unknown = comment(3, 'lead', '/gates override batch-sise,signed-commits Typo in the gate id, and a gate not allowed');
-const old = comment(0, 'lead', '/gates override linked-ticket Given before the last push, so expired', { createdAt: '2026-03-01T09:00:00Z' });
+const hostile = comment(
+  2,
+  'mallory',
+  '/gates override batch-size,linked-ticket @everyone <b>urgent</b> [see](https://evil.example) | `x` _y_',
+);
+const unknown = comment(
+  3,
+  'lead',
+  '/gates override batch-sise,signed-commits Typo in the gate id, and a gate not allowed',
+);
+const old = comment(0, 'lead', '/gates override linked-ticket Given before the last push, so expired', {
+  createdAt: '2026-03-01T09:00:00Z',
+});
 
 describe('golden check runs with overrides', () => {
   it('an overridden gate, with refusals under their gates and above them', async () => {
-    await expect(markdown(verdictWith([old, applied, hostile, unknown]))).toMatchFileSnapshot('./__golden__/overridden.md');
+    await expect(markdown(verdictWith([old, applied, hostile, unknown]))).toMatchFileSnapshot(
+      './__golden__/overridden.md',
+    );
   });
 
   it('the per-gate run of an overridden gate', async () => {

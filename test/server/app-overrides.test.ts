@@ -168,6 +168,13 @@ describe('overrides in the app', () => {
       'edited after it was posted',
     ],
     [
+      'a comment edited before it was shown',
+      'lead',
+      `/gates override batch-size ${REASON}`,
+      { includesCreatedEdit: true },
+      'edited after it was posted',
+    ],
+    [
       'a hidden comment',
       'lead',
       `/gates override batch-size ${REASON}`,
@@ -234,14 +241,22 @@ describe('overrides in the app', () => {
     expect(run(NEXT).conclusion).toBe('success');
   });
 
-  it('expires on a force push back to a commit the override was given on', async () => {
+  it('expires on a force push, even back to the commit the override was given on', async () => {
     const pull = await bigPull();
     await comment(pull, 'lead', `/gates override batch-size ${REASON}`);
+    expect(run().conclusion).toBe('success');
     later();
     const NEXT = 'c'.repeat(40);
-    fake.repository.push(pull.headRefName, [{ oid: NEXT, message: 'other', parents: [BASE] }], { force: true });
+    fake.repository.push(pull.headRefName, [{ oid: NEXT, message: 'other' }]);
     await h.receive('pull_request', pullRequestPayload(fake, pull, 'synchronize'));
     expect(run(NEXT).conclusion).toBe('failure');
+    // back to the old head: its check suite is older than the override, the force push is not
+    later();
+    fake.repository.push(pull.headRefName, [fake.repository.commit(HEAD)!], { force: true });
+    expect(pull.headRefOid).toBe(HEAD);
+    await h.receive('pull_request', pullRequestPayload(fake, pull, 'synchronize'));
+    expect(run(HEAD).conclusion).toBe('failure');
+    expect(run(HEAD).output.summary).toContain('it was given before the head commit `ec26c3e` arrived');
   });
 
   it('with expire_on_push false, holds across pushes', async () => {
@@ -344,7 +359,11 @@ describe('overrides in the app', () => {
 describe('overrides in the history', () => {
   it('records applied and refused overrides with the verdict', async () => {
     const recorded: { overrides: readonly unknown[]; number: number }[] = [];
-    const history = { recordVerdict: (v: { overrides: readonly unknown[]; number: number }) => void recorded.push(v), recordWebhook: () => {}, health: () => ({ history: 'ok' as const }) };
+    const history = {
+      recordVerdict: (v: { overrides: readonly unknown[]; number: number }) => void recorded.push(v),
+      recordWebhook: () => {},
+      health: () => ({ history: 'ok' as const }),
+    };
     h = await startHarness(fake, { app: { history: history as never } });
     const pull = await bigPull();
     await comment(pull, 'lead', `/gates override batch-size,nope ${REASON}`);
@@ -352,9 +371,21 @@ describe('overrides in the history', () => {
     const last = recorded.at(-1)!;
     expect(last.number).toBe(2);
     expect(last.overrides).toEqual([
-      expect.objectContaining({ outcome: 'applied', login: 'lead', gates: ['batch-size'], reason: REASON, headSha: HEAD, refusal: null }),
+      expect.objectContaining({
+        outcome: 'applied',
+        login: 'lead',
+        gates: ['batch-size'],
+        reason: REASON,
+        headSha: HEAD,
+        refusal: null,
+      }),
       expect.objectContaining({ outcome: 'refused', login: 'lead', gates: ['nope'], refusal: 'nope: unknown-gate' }),
-      expect.objectContaining({ outcome: 'refused', login: 'mallory', gates: ['batch-size'], refusal: 'batch-size: not-allowed' }),
+      expect.objectContaining({
+        outcome: 'refused',
+        login: 'mallory',
+        gates: ['batch-size'],
+        refusal: 'batch-size: not-allowed',
+      }),
     ]);
   });
 });
