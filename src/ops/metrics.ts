@@ -157,7 +157,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       labelNames: ['gate', 'outcome'],
       registers,
     }),
-    commentCommands: new Counter({ name: 'quality_gates_comment_commands_total', help: 'PR comment commands by command (recheck) and result (accepted, not_allowed: no write access, cooldown: within the PR cooldown).', labelNames: ['command', 'result'], registers }),
+    commentCommands: new Counter({ name: 'quality_gates_comment_commands_total', help: 'PR comment commands by command (recheck, override) and result (accepted, not_allowed: no write access, cooldown: within the cooldown).', labelNames: ['command', 'result'], registers }),
     history: registerHistoryMetrics(registry),
   };
 }
