@@ -303,10 +303,11 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
     app.on(
       ['issue_comment.created', 'issue_comment.edited', 'issue_comment.deleted'],
       route(IssueCommentEvent, async (context, { issue, comment, changes, repository }) => {
-        if (!issue.pull_request || comment.user?.type === 'Bot') return;
+        if (!issue.pull_request) return;
         const action = (context.payload as { action?: string }).action;
         const command = findCommand(comment.body) ?? (action === 'edited' ? findCommand(changes?.body?.from) : undefined);
-        if (!command || (command.name === 'recheck' && action !== 'created')) return;
+        // A bot's override may be allowed (listed by login); nothing else from a bot is a command.
+        if (!command || (command.name === 'recheck' && (action !== 'created' || comment.user?.type === 'Bot'))) return;
         const pr = `${repository.owner.login}/${repository.name}#${issue.number}`.toLowerCase();
         const fields = { delivery: context.id, command: command.name, action, repo: `${repository.owner.login}/${repository.name}`, pr: issue.number };
         // Who may override is the base branch's `overrides.allowed`, checked on evaluation; a refusal

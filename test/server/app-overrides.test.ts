@@ -71,7 +71,7 @@ function commentPayload(
   payload.comment.id = c.id;
   payload.comment.body = c.body;
   payload.comment.user.login = c.author;
-  payload.comment.user.type = 'User';
+  payload.comment.user.type = c.author?.endsWith('[bot]') ? 'Bot' : 'User';
   payload.comment.author_association = c.authorAssociation ?? 'MEMBER';
   if (from !== undefined) payload.changes = { body: { from } };
   return payload;
@@ -289,6 +289,16 @@ describe('overrides in the app', () => {
     await comment(pull, 'lead', `/gates override batch-size ${REASON}`);
     expect(run().conclusion).toBe('success');
     expect(logsOf('override applied')[0]).toMatchObject({ self: true });
+  });
+
+  it('takes an override from a bot listed by login, and from no other bot', async () => {
+    fake.setBlob(BASE, '.github/quality-gates.yml', CONFIG.replace('[lead,', "[lead, 'deploy[bot]',"));
+    const pull = await bigPull();
+    await comment(pull, 'other[bot]', `/gates override batch-size ${REASON}`, { authorAssociation: 'NONE' });
+    expect(run().conclusion).toBe('failure');
+    await comment(pull, 'deploy[bot]', `/gates override batch-size ${REASON}`, { authorAssociation: 'NONE' });
+    expect(run().conclusion).toBe('success');
+    expect(run().output.title).toBe('Passed with override: batch-size (by @deploy[bot])');
   });
 
   it('reads an override beyond the newest 100 comments with one more page', async () => {
