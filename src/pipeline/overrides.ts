@@ -118,8 +118,12 @@ export interface JudgeInput {
 
 /** The override commands of the conversation, newest last, at most `MAX_OVERRIDE_COMMANDS`. */
 export function overrideCommands(conversation: Conversation): ParsedCommand[] {
-  const parsed = conversation.comments.flatMap((c) => parseOverride(c) ?? []);
-  return parsed.slice(-MAX_OVERRIDE_COMMANDS);
+  const newestFirst: ParsedCommand[] = [];
+  for (let i = conversation.comments.length - 1; i >= 0 && newestFirst.length < MAX_OVERRIDE_COMMANDS; i--) {
+    const parsed = parseOverride(conversation.comments[i]!);
+    if (parsed) newestFirst.push(parsed);
+  }
+  return newestFirst.reverse();
 }
 
 /**
