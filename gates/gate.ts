@@ -102,6 +102,11 @@ export interface GateDefinition<Id extends string = string, S extends GateConfig
    * request afresh for its preview, never keeping it. Gates hold no state of their own.
    */
   readonly prepare?: (cfg: z.output<S>) => P;
+  /**
+   * The teams (`org/team`, lower case) whose members the loader must put in `pr.teams` for this
+   * gate; a gate that needs `teams` says which. Pure, like `evaluate`.
+   */
+  readonly teams?: (pr: PullRequestSnapshot, cfg: z.output<S>) => readonly string[];
   /** Pure: no I/O, no clock. `prepared` is `prepare(cfg)`; a gate with `prepare` makes it when it is not given. */
   evaluate(pr: PullRequestSnapshot, cfg: z.output<S>, prepared?: P): GateResult;
 }
@@ -124,6 +129,8 @@ export interface BoundGate<Id extends string = string> {
   readonly cfg: unknown;
   /** True when compiling does work worth keeping (the gate has `prepare`). */
   readonly prepares: boolean;
+  /** The teams whose members this gate needs in `pr.teams` (none for most gates). */
+  teamsNeeded(pr: PullRequestSnapshot): readonly string[];
   compile(): CompiledGate;
 }
 
@@ -145,6 +152,7 @@ export function defineGate<const Id extends string, S extends GateConfigSchema, 
         mode: cfg.mode ?? defaultMode,
         cfg,
         prepares: gate.prepare !== undefined,
+        teamsNeeded: (pr) => gate.teams?.(pr, cfg) ?? [],
         compile: () => {
           const prepared = gate.prepare?.(cfg);
           return { bytes: prepared?.bytes ?? 0, evaluate: (pr) => gate.evaluate(pr, cfg, prepared) };

@@ -179,6 +179,7 @@ export const codeownersReview = defineGate({
   title: 'Code-owner review',
   needs: ['files', 'reviews', 'codeowners', 'teams'],
   config: CodeownersReviewConfig,
+  teams: (pr) => teamsNeeded(pr),
   evaluate(pr, cfg): GateResult {
     const codeowners = readCodeowners(pr);
     switch (codeowners.kind) {

@@ -14,15 +14,14 @@ import { renderCheckRun, renderGateRun, withTwinNote, type TwinLine, type TwinNo
 import { conclusionOf, gateConclusion, mostRestrictive, titleOf, type CheckConclusion, type Preview, type Verdict } from '../checks/verdict.js';
 import { recordedPulls, RunMemory, writeRun, type ChecksApi, type DesiredRun, type ExistingCheckRun, type RunStore, type RunTarget, type WriteResult } from '../checks/writer.js';
 import { loadPullHead, loadPullRequest, LoadError, type GraphqlClient, type LoadedPullRequest, type RawFileReader, type TwinRef } from '../load/loader.js';
-import { teamsNeeded } from '../../gates/codeowners-review/index.js';
-import type { TeamCache } from '../load/teams.js';
+import { withTeamMembers, type TeamCache } from '../load/teams.js';
 import { RateLimitedError } from '../load/client.js';
 import { EXTENDS_QUERY } from '../load/queries.js';
 import type { Metrics } from '../ops/metrics.js';
 import { PREPARE_FRESH } from './prepared-configs.js';
-import { enabledGates, skipReason, verdictFor } from './run-gates.js';
-import type { PullRequestSnapshot } from '../../gates/snapshot.js';
-import type { History } from '../store/index.js';
+import { skipReason, teamsNeeded, verdictFor } from './run-gates.js';
+import { judgeOverrides, overrideRecords, overrideTeams, withOverrides, type OverrideDecision } from './overrides.js';
+import type { History, OverrideRecord } from '../store/index.js';
 
 /**
  * An evaluation of a head commit, asked for by an event of pull request `number`. Jobs of one
@@ -60,7 +59,7 @@ export interface EvaluationDeps {
   readonly requestCount?: () => number;
   /** Last known `on_error` per repository (used when the config itself cannot be read). */
   readonly policies?: PolicyMemory;
-  /** Team members for codeowners-review, cached with a short TTL. */
+  /** Team members (for the gates that need them and for `overrides.allowed`), cached with a short TTL. */
   readonly teams?: TeamCache;
   /** Reads a CODEOWNERS file whole when GraphQL truncates it. */
   readonly readRaw?: RawFileReader;
@@ -134,19 +133,6 @@ async function previewProposedConfig(deps: EvaluationDeps, loaded: LoadedPullReq
   return { kind: 'verdict', verdict, removed };
 }
 
-/**
- * Fills `pr.teams` with the members of the teams CODEOWNERS names for the changed
- * files, when codeowners-review is on. Cached per installation with a short TTL, so a
- * warm evaluation costs no request; a cold one costs one query per organisation.
- */
-async function withTeams(deps: EvaluationDeps, pr: PullRequestSnapshot, config: QualityGatesConfig, installationId: number): Promise<PullRequestSnapshot> {
-  if (!deps.teams || !enabledGates(config).some((g) => g.gate.id === 'codeowners-review')) return pr;
-  const needed = teamsNeeded(pr);
-  if (needed.length === 0) return pr;
-  const { teams } = await deps.teams.resolveTeams(deps.graphql, needed, { scope: installationId });
-  return { ...pr, teams };
-}
-
 /** Remembers each repository's last `on_error`, for evaluations whose config cannot be read. Bounded. */
 export class PolicyMemory {
   readonly #onError = new Map<string, 'failure' | 'neutral'>();
@@ -183,6 +169,8 @@ interface Judgement {
   readonly configResult: ConfigResult;
   /** Undefined for a twin that could not be read. */
   readonly loaded: LoadedPullRequest | undefined;
+  /** The override comments judged, for the history (docs/overrides.md). */
+  readonly overrides: readonly OverrideRecord[];
 }
 
 type Judged = Judgement | { readonly deferredUntil: number };
@@ -197,6 +185,7 @@ async function judge(deps: EvaluationDeps, loaded: LoadedPullRequest, job: Evalu
   const configResult = await loadConfig(deps, loaded, job.owner);
   let verdict: Verdict;
   let config: QualityGatesConfig | undefined;
+  let decisions: OverrideDecision[] = [];
   if (configResult.kind === 'invalid') {
     if (primary) deps.metrics?.configErrors.inc();
     log.warn({ problems: configResult.problems }, 'invalid configuration');
@@ -212,17 +201,38 @@ async function judge(deps: EvaluationDeps, loaded: LoadedPullRequest, job: Evalu
       verdict = verdictFor(pr, config);
     } else {
       try {
-        pr = await withTeams(deps, pr, config, job.installationId);
+        const needed = [...teamsNeeded(pr, config), ...overrideTeams(loaded.conversation, config.overrides)];
+        pr = await withTeamMembers(deps.teams, deps.graphql, pr, needed, { scope: job.installationId });
         verdict = verdictFor(pr, config);
+        if (verdict.kind === 'evaluated') {
+          decisions = judgeOverrides({ conversation: loaded.conversation, settings: config.overrides, enabled: verdict.outcomes.map((o) => o.id), pr });
+          verdict = withOverrides(verdict, decisions, pr.headSha);
+          auditOverrides(deps, log, pr.number, decisions);
+        }
       } catch (error) {
         const limited = rateLimited(error);
         if (limited) return { deferredUntil: limited.resetAt };
-        log.error({ err: error }, 'failed to resolve code-owner teams');
-        verdict = { kind: 'error', conclusion: config.on_error, errorClass: errorClass(error), message: 'the members of code-owner teams could not be read' };
+        log.error({ err: error }, 'failed to resolve team members');
+        verdict = { kind: 'error', conclusion: config.on_error, errorClass: errorClass(error), message: 'the members of the teams the configuration names could not be read' };
       }
     }
   }
-  return { number: pr.number, baseRef: pr.baseRef, verdict, conclusion: conclusionOf(verdict), config, configResult, loaded: { ...loaded, snapshot: pr } };
+  const overrides = overrideRecords(decisions, pr.headSha);
+  return { number: pr.number, baseRef: pr.baseRef, verdict, conclusion: conclusionOf(verdict), config, configResult, loaded: { ...loaded, snapshot: pr }, overrides };
+}
+
+/**
+ * One log line and one count per gate of each override judged (docs/overrides.md): `override
+ * applied` or `override refused`, with who, the gate, the reason, the comment and the head commit
+ * (the logger carries the repository, the delivery and the head commit `sha`).
+ */
+function auditOverrides(deps: EvaluationDeps, log: Logger, number: number, decisions: readonly OverrideDecision[]): void {
+  for (const d of decisions) {
+    deps.metrics?.overrides.inc({ gate: d.gateId ?? 'unknown', outcome: d.outcome });
+    const fields = { user: d.login, gate: d.gate, reason: d.reason.slice(0, 1000), pull: number, commentUrl: d.url, commentedAt: d.createdAt, self: d.self };
+    if (d.outcome === 'applied') log.info(fields, 'override applied');
+    else log.info({ ...fields, refusal: d.refusal }, 'override refused');
+  }
 }
 
 /**
@@ -253,7 +263,7 @@ async function judgeTwin(deps: EvaluationDeps, job: EvaluationJob, twin: TwinRef
     // A twin that cannot be read cannot be shown to pass: it counts as GitHub's error does.
     twinLog.error({ err: error }, 'failed to load a pull request that shares the head commit');
     const verdict: Verdict = { kind: 'error', conclusion: deps.policies?.get(`${job.owner}/${job.repo}`) ?? 'failure', errorClass: errorClass(error), message: `pull request #${twin.number}, which shares this commit, could not be read from GitHub` };
-    return { number: twin.number, baseRef: '', verdict, conclusion: conclusionOf(verdict), config: undefined, configResult: { kind: 'load-error', message: verdict.message }, loaded: undefined };
+    return { number: twin.number, baseRef: '', verdict, conclusion: conclusionOf(verdict), config: undefined, configResult: { kind: 'load-error', message: verdict.message }, loaded: undefined, overrides: [] };
   }
 }
 
@@ -407,7 +417,12 @@ const unique = <T>(list: readonly T[]): T[] => [...new Set(list)];
  * Hands the history each pull request judged, with its own verdict and snapshot, once the run
  * is written or found up to date; nothing when no run was (the write failed). Returns at once.
  */
-function recordHistory(deps: EvaluationDeps, job: EvaluationJob, report: EvaluationReport, judged: readonly Pick<Judgement, 'number' | 'verdict' | 'loaded'>[]): void {
+function recordHistory(
+  deps: EvaluationDeps,
+  job: EvaluationJob,
+  report: EvaluationReport,
+  judged: readonly (Pick<Judgement, 'number' | 'verdict' | 'loaded'> & { readonly overrides?: readonly OverrideRecord[] })[],
+): void {
   if (!deps.history || !job.repositoryId || !report.headSha || (report.outcome !== 'written' && report.outcome !== 'unchanged')) return;
   const repository = { id: job.repositoryId, fullName: `${job.owner}/${job.repo}`, installationId: job.installationId };
   const at = (deps.now ?? Date.now)();
@@ -422,7 +437,7 @@ function recordHistory(deps: EvaluationDeps, job: EvaluationJob, report: Evaluat
       verdict: j.verdict,
       pr: j.loaded?.snapshot,
       repoConfig: j.loaded?.repoConfig?.text ?? null,
-      overrides: [],
+      overrides: j.overrides ?? [],
     });
   }
 }

@@ -24,6 +24,11 @@ export function enabledGates(config: QualityGatesConfig): EnabledGate[] {
   });
 }
 
+/** The teams (`org/team`) whose members the enabled gates need in `pr.teams`, for the loader to read. */
+export function teamsNeeded(pr: PullRequestSnapshot, config: QualityGatesConfig): string[] {
+  return [...new Set(enabledGates(config).flatMap(({ gate }) => gate.teamsNeeded(pr)))].sort();
+}
+
 /**
  * Runs the enabled gates; a gate that throws fails closed, visibly. `source` gives each gate
  * compiled for its settings: the shared cache for the base branch's config, `PREPARE_FRESH` for a

@@ -297,21 +297,40 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
       context.log.debug({ event: context.name, action: context.payload.action }, 'check event ignored');
     });
 
-    // Only new comments: an edit re-sends the whole comment, and would let one comment be replayed at will.
+    // `/gates recheck` only in new comments: an edit re-sends the whole comment, and would let one
+    // comment be replayed at will. An override is judged from the comments GitHub holds on every
+    // evaluation (docs/overrides.md): editing or deleting one re-evaluates, so that it stops applying.
     app.on(
-      'issue_comment.created',
-      route(IssueCommentEvent, async (context, { issue, comment, repository }) => {
-        if (!issue.pull_request || comment.user?.type === 'Bot') return;
-        const command = findCommand(comment.body);
-        if (!command) return;
+      ['issue_comment.created', 'issue_comment.edited', 'issue_comment.deleted'],
+      route(IssueCommentEvent, async (context, { issue, comment, changes, repository }) => {
+        if (!issue.pull_request) return;
+        const action = (context.payload as { action?: string }).action;
+        const command = findCommand(comment.body) ?? (action === 'edited' ? findCommand(changes?.body?.from) : undefined);
+        // A bot's override may be allowed (listed by login); nothing else from a bot is a command.
+        if (!command || (command.name === 'recheck' && (action !== 'created' || comment.user?.type === 'Bot'))) return;
         const pr = `${repository.owner.login}/${repository.name}#${issue.number}`.toLowerCase();
-        const fields = { delivery: context.id, command: command.name, repo: `${repository.owner.login}/${repository.name}`, pr: issue.number };
-        if (!COMMAND_ASSOCIATIONS.includes(comment.author_association ?? '')) {
+        const fields = { delivery: context.id, command: command.name, action, repo: `${repository.owner.login}/${repository.name}`, pr: issue.number };
+        // Who may override is the base branch's `overrides.allowed`, checked on evaluation; a refusal
+        // is shown on the check run, so an override is not filtered by the commenter's access here.
+        if (command.name !== 'override' && !COMMAND_ASSOCIATIONS.includes(comment.author_association ?? '')) {
           metrics.commentCommands.inc({ command: command.name, result: 'not_allowed' });
           context.log.debug({ ...fields, association: comment.author_association?.slice(0, 40) }, 'comment command ignored: the commenter has no write access');
           return;
         }
-        if (!(await cooldown.take(pr))) {
+        // An override must show within one evaluation of its comment, so the people who can be
+        // allowed one (owners, members, collaborators) are never cooled down, nor is a deletion
+        // (once per comment); anyone else's override comments cool down per commenter, and their
+        // edits per comment, so nobody's comments hold back another's override (docs/overrides.md).
+        const trusted = COMMAND_ASSOCIATIONS.includes(comment.author_association ?? '');
+        const key =
+          command.name !== 'override'
+            ? pr
+            : action === 'deleted' || trusted
+              ? undefined
+              : action === 'edited'
+                ? `${pr}:edit:${comment.id ?? ''}`
+                : `${pr}:override:${(comment.user?.login ?? '').toLowerCase()}`;
+        if (key !== undefined && !(await cooldown.take(key))) {
           metrics.commentCommands.inc({ command: command.name, result: 'cooldown' });
           context.log.info(fields, 'comment command ignored: the pull request is cooling down');
           return;
