@@ -44,6 +44,8 @@ export interface EvaluationJob {
   readonly action?: string | undefined;
   /** The repository's id from the webhook: the history's key for it (names change). */
   readonly repositoryId?: number | undefined;
+  /** `repository.private` from the webhook: the history keeps it, and the policy preview names only public repositories. */
+  readonly repositoryPrivate?: boolean | undefined;
 }
 
 export interface EvaluationDeps {
@@ -409,7 +411,7 @@ const unique = <T>(list: readonly T[]): T[] => [...new Set(list)];
  */
 function recordHistory(deps: EvaluationDeps, job: EvaluationJob, report: EvaluationReport, judged: readonly Pick<Judgement, 'number' | 'verdict' | 'loaded'>[]): void {
   if (!deps.history || !job.repositoryId || !report.headSha || (report.outcome !== 'written' && report.outcome !== 'unchanged')) return;
-  const repository = { id: job.repositoryId, fullName: `${job.owner}/${job.repo}`, installationId: job.installationId };
+  const repository = { id: job.repositoryId, fullName: `${job.owner}/${job.repo}`, installationId: job.installationId, private: job.repositoryPrivate };
   const at = (deps.now ?? Date.now)();
   for (const j of judged) {
     deps.history.recordVerdict({

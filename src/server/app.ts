@@ -201,8 +201,8 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
     queue.push(keyOf(item), item, { delayMs }).catch((error: unknown) => log?.error({ err: error, key: keyOf(item) }, 'could not defer the evaluation'));
   };
 
-  const enqueue = async (context: Context, job: Omit<EvaluationJob, 'installationId' | 'delivery' | 'event' | 'action' | 'repositoryId'>) => {
-    const payload = context.payload as { installation?: { id?: number }; action?: unknown; repository?: { id?: unknown } };
+  const enqueue = async (context: Context, job: Omit<EvaluationJob, 'installationId' | 'delivery' | 'event' | 'action' | 'repositoryId' | 'repositoryPrivate'>) => {
+    const payload = context.payload as { installation?: { id?: number }; action?: unknown; repository?: { id?: unknown; private?: unknown } };
     const installationId = payload.installation?.id;
     if (!installationId) {
       context.log.warn({ event: context.name }, 'event without installation; ignored');
@@ -210,7 +210,8 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
     }
     const { action } = eventLabels(context.name, payload.action);
     const repositoryId = typeof payload.repository?.id === 'number' ? payload.repository.id : undefined;
-    const full: EvaluationJob = { ...job, installationId, delivery: context.id, event: context.name, ...(action ? { action } : {}), ...(repositoryId ? { repositoryId } : {}) };
+    const visibility = typeof payload.repository?.private === 'boolean' ? { repositoryPrivate: payload.repository.private } : {};
+    const full: EvaluationJob = { ...job, installationId, delivery: context.id, event: context.name, ...(action ? { action } : {}), ...(repositoryId ? { repositoryId } : {}), ...visibility };
     const item: QueueJob = { kind: 'pull', job: full };
     const admission = await queue.push(keyOf(item), item);
     metrics.queueEvents.inc({ result: admission });
