@@ -23,6 +23,9 @@ import { PREPARE_FRESH } from './prepared-configs.js';
 import { enabledGates, skipReason, verdictFor } from './run-gates.js';
 import type { PullRequestSnapshot } from '../../gates/snapshot.js';
 import type { History } from '../store/index.js';
+import { policyPreviewPlan, type PolicyPreviewRunner } from './policy-preview-runner.js';
+import type { PolicyPreview } from './policy-preview.js';
+import { withPolicyPreview } from '../checks/render-policy-preview.js';
 
 /**
  * An evaluation of a head commit, asked for by an event of pull request `number`. Jobs of one
@@ -68,6 +71,8 @@ export interface EvaluationDeps {
   readonly readRaw?: RawFileReader;
   /** Records each verdict once its check run is written (src/store/; returns at once, never throws). */
   readonly history?: Pick<History, 'recordVerdict'> | undefined;
+  /** Runs the organisation policy preview for a pull request that changes the config file (docs/policy-preview.md). */
+  readonly policyPreview?: PolicyPreviewRunner | undefined;
 }
 
 export interface EvaluationReport {
@@ -118,7 +123,7 @@ async function loadConfig(deps: EvaluationDeps, loaded: LoadedPullRequest, owner
  * A PR that changes the config file is judged by the base branch's file; this
  * previews what the proposed file would conclude (or its validation errors).
  */
-async function previewProposedConfig(deps: EvaluationDeps, loaded: LoadedPullRequest, owner: string): Promise<Preview | undefined> {
+async function previewProposedConfig(deps: EvaluationDeps, loaded: LoadedPullRequest, owner: string): Promise<{ preview: Preview; proposed: ConfigResult } | undefined> {
   const pr = loaded.snapshot;
   const touched = pr.files.nodes.find((f) => f.path === CONFIG_PATH);
   if (!touched) return undefined;
@@ -128,12 +133,24 @@ async function previewProposedConfig(deps: EvaluationDeps, loaded: LoadedPullReq
   await setImmediate();
   const proposed = await loadConfig(deps, loaded, owner, true);
   const removed = touched.changeType === 'deleted' || !loaded.proposedConfig;
-  if (proposed.kind === 'invalid') return { kind: 'invalid', problems: proposed.problems, removed };
-  if (proposed.kind === 'load-error') return { kind: 'unavailable', message: proposed.message, removed };
+  if (proposed.kind === 'invalid') return { preview: { kind: 'invalid', problems: proposed.problems, removed }, proposed };
+  if (proposed.kind === 'load-error') return { preview: { kind: 'unavailable', message: proposed.message, removed }, proposed };
   await setImmediate();
   // A proposed config's globs are compiled for this preview only, never cached.
   const verdict = verdictFor(pr, proposed.config, { prepared: PREPARE_FRESH, notes: false });
-  return { kind: 'verdict', verdict, removed };
+  return { preview: { kind: 'verdict', verdict, removed }, proposed };
+}
+
+/**
+ * The organisation policy preview (docs/policy-preview.md) for a pull request that changes the
+ * config file: from the history store only, no GitHub request. Shown, never enforced.
+ */
+async function organisationPreview(deps: EvaluationDeps, job: EvaluationJob, decider: Judgement, proposed: ConfigResult | undefined, log: Logger): Promise<PolicyPreview | undefined> {
+  if (!deps.policyPreview || !decider.loaded) return undefined;
+  const plan = policyPreviewPlan(decider.loaded, decider.configResult, proposed);
+  if (!plan) return undefined;
+  const pr = decider.loaded.snapshot;
+  return deps.policyPreview({ owner: pr.repository.owner, repo: pr.repository.name, number: pr.number, repositoryId: job.repositoryId, plan }, log.child({ component: 'policy-preview' }));
 }
 
 /**
@@ -380,14 +397,17 @@ export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJ
   }
 
   let preview: Preview | undefined;
+  let policy: PolicyPreview | undefined;
   if (decider.loaded) {
     try {
-      preview = await previewProposedConfig(deps, decider.loaded, job.owner);
+      const proposed = await previewProposedConfig(deps, decider.loaded, job.owner);
+      preview = proposed?.preview;
+      policy = await organisationPreview(deps, job, decider, proposed?.proposed, log);
     } catch (error) {
       log.warn({ err: error }, 'config preview failed');
     }
   }
-  const runs = desiredRuns(judged, decider, preview, tooMany);
+  const runs = desiredRuns(judged, decider, preview, tooMany, policy);
   const report = await writeRuns(deps, target, runs, loaded.existingRuns, log, decider.verdict.kind);
   const mine = primary?.verdict;
   if (mine?.kind === 'evaluated') {
@@ -441,7 +461,7 @@ function recordHistory(deps: EvaluationDeps, job: EvaluationJob, report: Evaluat
  *
  * Each run records the pull requests it was judged over (`DesiredRun.pulls`).
  */
-function desiredRuns(judged: readonly Judgement[], decider: Judgement, preview: Preview | undefined, tooMany: boolean): DesiredRun[] {
+function desiredRuns(judged: readonly Judgement[], decider: Judgement, preview: Preview | undefined, tooMany: boolean, policy?: PolicyPreview): DesiredRun[] {
   const pulls = judged.map((j) => j.number).sort((a, b) => a - b);
   const line = (j: Judgement): TwinLine => ({ number: j.number, baseRef: j.baseRef, conclusion: j.conclusion, title: titleOf(j.verdict) });
   const note: TwinNote | undefined =
@@ -451,7 +471,9 @@ function desiredRuns(judged: readonly Judgement[], decider: Judgement, preview: 
   const blocked = (output: { conclusion: CheckConclusion; title: string; summary: string }) =>
     tooMany ? { ...output, conclusion: 'failure' as const, title: 'Blocked: too many open pull requests on this commit' } : output;
 
-  const aggregate = blocked(renderCheckRun(decider.verdict, preview, note));
+  const rendered = blocked(renderCheckRun(decider.verdict, preview, note));
+  // The policy preview is a section of the aggregate run, after everything else: it never changes the conclusion.
+  const aggregate = policy ? { ...rendered, summary: withPolicyPreview(rendered.summary, policy) } : rendered;
   const nameOf = (j: Judgement) => j.config?.checks.name ?? DEFAULT_CHECK_NAME;
   const names = unique([decider, ...judged].map(nameOf));
   const runs: DesiredRun[] = names.map((name) => ({ name, ...aggregate, pulls }));

@@ -61,3 +61,25 @@ const keyOf = (gate: BoundGate) => `${gate.id}\n${JSON.stringify(gate.cfg)}`;
 
 /** The cache for base-branch configs, shared by every evaluation in the process. */
 export const BASE_CONFIGS = new PreparedConfigCache();
+
+/**
+ * Compiles each distinct settings object once, for the life of one batch of evaluations (the
+ * policy preview re-runs one or two configs per repository over thousands of snapshots): keyed by
+ * the settings' identity, so a lookup costs no serialisation. Misses go to `fallback` (the shared
+ * cache for base-branch configs, `PREPARE_FRESH` for proposed ones); dropped with the batch.
+ */
+export class PreparedOnce implements PreparedSource {
+  readonly #compiled = new WeakMap<object, CompiledGate>();
+  constructor(private readonly fallback: PreparedSource) {}
+
+  compiled(gate: BoundGate): CompiledGate {
+    const key = gate.cfg;
+    if (typeof key !== 'object' || key === null) return this.fallback.compiled(gate);
+    let compiled = this.#compiled.get(key);
+    if (!compiled) {
+      compiled = this.fallback.compiled(gate);
+      this.#compiled.set(key, compiled);
+    }
+    return compiled;
+  }
+}
