@@ -11,8 +11,20 @@ import type { ConfigResult } from '../load/config/resolve.js';
 import type { LoadedPullRequest } from '../load/loader.js';
 import type { Metrics } from '../ops/metrics.js';
 import type { History } from '../store/history.js';
-import { knownRepositories, openPullRequestCounts, openPullRequestPages, unseenOpenPullRequests, type OpenPullRequestFilter } from '../store/open-pull-requests.js';
-import { computePolicyPreview, PREVIEW_BUDGET_MS, type PolicyPreview, type PreviewPlan, type PreviewPull } from './policy-preview.js';
+import {
+  knownRepositories,
+  openPullRequestCounts,
+  openPullRequestPages,
+  unseenOpenPullRequests,
+  type OpenPullRequestFilter,
+} from '../store/open-pull-requests.js';
+import {
+  computePolicyPreview,
+  PREVIEW_BUDGET_MS,
+  type PolicyPreview,
+  type PreviewPlan,
+  type PreviewPull,
+} from './policy-preview.js';
 
 /** Open pull requests without a snapshot listed at most (the rest counted). */
 const UNSEEN_LIMIT = 200;
@@ -37,7 +49,11 @@ export type PolicyPreviewRunner = (request: PolicyPreviewRequest, log: Logger) =
  * its own repository's file), or none. `current` and `proposed`: the effective configs the
  * evaluation resolved for the base branch and for the proposed file.
  */
-export function policyPreviewPlan(loaded: LoadedPullRequest, current: ConfigResult, proposed: ConfigResult | undefined): PreviewPlan | undefined {
+export function policyPreviewPlan(
+  loaded: LoadedPullRequest,
+  current: ConfigResult,
+  proposed: ConfigResult | undefined,
+): PreviewPlan | undefined {
   const pr = loaded.snapshot;
   if (!pr.files.nodes.some((f) => f.path === CONFIG_PATH)) return undefined;
   const before = loaded.repoConfig?.text ?? null;
@@ -51,7 +67,10 @@ export function policyPreviewPlan(loaded: LoadedPullRequest, current: ConfigResu
 }
 
 /** The runner over the app's history (`HISTORY=off` or none: every preview says it is unavailable). */
-export function policyPreviewRunner(history: Partial<Pick<History, 'enabled' | 'database'>> | undefined, metrics: Metrics | undefined): PolicyPreviewRunner {
+export function policyPreviewRunner(
+  history: Partial<Pick<History, 'enabled' | 'database'>> | undefined,
+  metrics: Metrics | undefined,
+): PolicyPreviewRunner {
   return async (request, log) => {
     const started = performance.now();
     const { plan } = request;
@@ -81,25 +100,51 @@ export function policyPreviewRunner(history: Partial<Pick<History, 'enabled' | '
           'policy preview finished',
         );
       } else {
-        log.info({ scope: plan.scope, outcome, reason: preview.kind === 'unavailable' ? preview.message : undefined, durationMs: Math.round(seconds * 1000) }, 'policy preview finished');
+        log.info(
+          {
+            scope: plan.scope,
+            outcome,
+            reason: preview.kind === 'unavailable' ? preview.message : undefined,
+            durationMs: Math.round(seconds * 1000),
+          },
+          'policy preview finished',
+        );
       }
       return preview;
     };
-    if (!history?.enabled || !history.database) return finish({ kind: 'unavailable', scope: plan.scope, message: 'the history is off (HISTORY=off), so no open pull request is stored to judge again' });
+    if (!history?.enabled || !history.database)
+      return finish({
+        kind: 'unavailable',
+        scope: plan.scope,
+        message: 'the history is off (HISTORY=off), so no open pull request is stored to judge again',
+      });
     try {
       const db = await Promise.race([
         history.database(),
-        new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the history database did not open in time')), DATABASE_WAIT_MS).unref()),
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error('the history database did not open in time')), DATABASE_WAIT_MS).unref(),
+        ),
       ]);
-      const filter: OpenPullRequestFilter = plan.scope === 'repository' && request.repositoryId ? { repositoryIds: [request.repositoryId] } : { owner: request.owner };
+      const filter: OpenPullRequestFilter =
+        plan.scope === 'repository' && request.repositoryId
+          ? { repositoryIds: [request.repositoryId] }
+          : { owner: request.owner };
       const own = `${request.owner}/${request.repo}`.toLowerCase();
-      const keep = plan.scope === 'repository' ? (p: { repository: string }) => p.repository.toLowerCase() === own : () => true;
-      const [privateById, unseen, counts] = await Promise.all([knownRepositories(db, request.owner), unseenOpenPullRequests(db, filter, UNSEEN_LIMIT), openPullRequestCounts(db, filter)]);
+      const keep =
+        plan.scope === 'repository' ? (p: { repository: string }) => p.repository.toLowerCase() === own : () => true;
+      const [privateById, unseen, counts] = await Promise.all([
+        knownRepositories(db, request.owner),
+        unseenOpenPullRequests(db, filter, UNSEEN_LIMIT),
+        openPullRequestCounts(db, filter),
+      ]);
       let unreadable = 0;
       const pages = openPullRequestPages(db, filter, {
         onUnreadable: (repositoryId, number, error) => {
           unreadable++;
-          log.warn({ repositoryId, number, err: error }, 'stored snapshot could not be read; left out of the policy preview');
+          log.warn(
+            { repositoryId, number, err: error },
+            'stored snapshot could not be read; left out of the policy preview',
+          );
         },
       });
       const kept = async function* (): AsyncGenerator<PreviewPull[]> {
@@ -111,15 +156,25 @@ export function policyPreviewRunner(history: Partial<Pick<History, 'enabled' | '
         ownNumber: request.number,
         pages: kept(),
         stored: counts.filter(keep).reduce((n, c) => n + Number(c.open), 0),
-        visibility: { privateById: new Map([...privateById].map(([id, r]) => [id, r.private])), ownRepository: `${request.owner}/${request.repo}` },
-        unseen: plan.scope === 'repository' ? { total: unseen.listed.filter(keep).length, listed: unseen.listed.filter(keep) } : unseen,
+        visibility: {
+          privateById: new Map([...privateById].map(([id, r]) => [id, r.private])),
+          ownRepository: `${request.owner}/${request.repo}`,
+        },
+        unseen:
+          plan.scope === 'repository'
+            ? { total: unseen.listed.filter(keep).length, listed: unseen.listed.filter(keep) }
+            : unseen,
         unreadable: () => unreadable,
         budgetMs: PREVIEW_BUDGET_MS,
       });
       return finish(preview);
     } catch (error) {
       log.warn({ err: error }, 'policy preview unavailable: the history database cannot be read');
-      return finish({ kind: 'unavailable', scope: plan.scope, message: 'the history database cannot be read right now; re-run this check later' });
+      return finish({
+        kind: 'unavailable',
+        scope: plan.scope,
+        message: 'the history database cannot be read right now; re-run this check later',
+      });
     }
   };
 }

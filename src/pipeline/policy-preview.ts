@@ -98,7 +98,15 @@ export type PolicyPreview =
       readonly repositories: readonly RepositoryPreview[];
       readonly totals: PolicyPreviewTotals;
       /** Open pull requests the history knows of without a snapshot (never evaluated with the history on). */
-      readonly unseen: { readonly total: number; readonly listed: readonly { readonly repository: string; readonly repositoryId: number; readonly number: number; readonly visible: boolean }[] };
+      readonly unseen: {
+        readonly total: number;
+        readonly listed: readonly {
+          readonly repository: string;
+          readonly repositoryId: number;
+          readonly number: number;
+          readonly visible: boolean;
+        }[];
+      };
       /** Repository preview: open pull requests into other base branches (not affected). */
       readonly otherBranch: number;
       /** Stored snapshots that could not be read. */
@@ -107,7 +115,11 @@ export type PolicyPreview =
       readonly partial?: { readonly previewed: number; readonly stored: number; readonly budgetMs: number } | undefined;
       readonly durationMs: number;
     }
-  | { readonly kind: 'invalid'; readonly scope: 'organisation' | 'repository'; readonly problems: readonly ConfigProblem[] }
+  | {
+      readonly kind: 'invalid';
+      readonly scope: 'organisation' | 'repository';
+      readonly problems: readonly ConfigProblem[];
+    }
   | { readonly kind: 'unavailable'; readonly scope: 'organisation' | 'repository'; readonly message: string };
 
 /** Links shown per repository. */
@@ -173,7 +185,10 @@ export interface PreviewInput {
   /** How many are stored (for the partial note). */
   readonly stored: number;
   readonly visibility: Visibility;
-  readonly unseen: { readonly total: number; readonly listed: readonly { readonly repository: string; readonly repositoryId: number; readonly number: number }[] };
+  readonly unseen: {
+    readonly total: number;
+    readonly listed: readonly { readonly repository: string; readonly repositoryId: number; readonly number: number }[];
+  };
   readonly unreadable?: () => number;
   readonly now?: () => number;
   readonly budgetMs?: number;
@@ -199,7 +214,11 @@ const isGithubRepo = (repository: string) => repository.split('/')[1]?.toLowerCa
  * another (the preview follows repository files into the organisation's, not the organisation
  * file's own chain). Returns the problem, or undefined.
  */
-function checkOrganisationFiles(owner: string, current: string | null, proposed: string | null): PolicyPreview | undefined {
+function checkOrganisationFiles(
+  owner: string,
+  current: string | null,
+  proposed: string | null,
+): PolicyPreview | undefined {
   for (const [text, which] of [
     [proposed, 'proposed'],
     [current, 'current'],
@@ -211,7 +230,11 @@ function checkOrganisationFiles(owner: string, current: string | null, proposed:
       continue; // The current file is invalid: every "before" verdict is a configuration error, as on the check runs.
     }
     if (typeof parsed.raw._extends === 'string') {
-      return { kind: 'unavailable', scope: 'organisation', message: `the ${which} organisation file has _extends; the preview does not follow the organisation file's own _extends chain` };
+      return {
+        kind: 'unavailable',
+        scope: 'organisation',
+        message: `the ${which} organisation file has _extends; the preview does not follow the organisation file's own _extends chain`,
+      };
     }
   }
   return undefined;
@@ -226,7 +249,8 @@ function organisationResolver(owner: string, current: string | null, proposed: s
   const latestFile = new Map<string, { text: string | null }>();
   const cache = new Map<string, Resolution>();
   let streamDone = false;
-  const orgSource = (text: string | null): ConfigSource | null => (text === null ? null : { file: ORG_FILE(owner), text });
+  const orgSource = (text: string | null): ConfigSource | null =>
+    text === null ? null : { file: ORG_FILE(owner), text };
 
   const fetchFile = async (target: ExtendsTarget): Promise<ConfigSource | null> => {
     const name = `${target.owner}/${target.repo}`;
@@ -258,21 +282,34 @@ function organisationResolver(owner: string, current: string | null, proposed: s
       const cached = cache.get(key);
       if (cached) return cached;
       const repoFile = text === null ? null : { file: `${pull.repository}:${CONFIG_PATH}`, text };
-      const [before, after] = await Promise.all([resolveWith(name, repoFile, current), resolveWith(name, repoFile, proposed)]);
+      const [before, after] = await Promise.all([
+        resolveWith(name, repoFile, current),
+        resolveWith(name, repoFile, proposed),
+      ]);
       let resolution: Resolution;
-      const stop = [before, after].map((r) => (r.kind === 'load-error' && r.cause instanceof ChainStop ? r.cause : undefined)).find(Boolean);
+      const stop = [before, after]
+        .map((r) => (r.kind === 'load-error' && r.cause instanceof ChainStop ? r.cause : undefined))
+        .find(Boolean);
       if (stop?.use === 'later') return 'later';
       const extendsValue = text === null ? undefined : extendsOf(text);
       if (stop) {
         resolution = { use: stop.use, extendsValue: extendsValue ?? stop.target };
       } else if (text === null) {
         resolution = { use: 'direct', current: before, proposed: after };
-      } else if (usesOrgFile(owner, before) || usesOrgFile(owner, after) || (extendsValue !== undefined && (before.kind === 'invalid' || after.kind === 'invalid'))) {
+      } else if (
+        usesOrgFile(owner, before) ||
+        usesOrgFile(owner, after) ||
+        (extendsValue !== undefined && (before.kind === 'invalid' || after.kind === 'invalid'))
+      ) {
         resolution = { use: 'extends', current: before, proposed: after };
       } else {
         resolution = { use: 'replaces' };
       }
-      if (resolution.current?.kind === 'ok' && resolution.proposed?.kind === 'ok' && configKey(resolution.current.config) === configKey(resolution.proposed.config)) {
+      if (
+        resolution.current?.kind === 'ok' &&
+        resolution.proposed?.kind === 'ok' &&
+        configKey(resolution.current.config) === configKey(resolution.proposed.config)
+      ) {
         resolution = { ...resolution, same: true };
       }
       cache.set(key, resolution);
@@ -281,7 +318,8 @@ function organisationResolver(owner: string, current: string | null, proposed: s
   };
 }
 
-const usesOrgFile = (owner: string, result: ConfigResult) => (result.kind === 'ok' || result.kind === 'missing') && result.sources.includes(ORG_FILE(owner));
+const usesOrgFile = (owner: string, result: ConfigResult) =>
+  (result.kind === 'ok' || result.kind === 'missing') && result.sources.includes(ORG_FILE(owner));
 
 function extendsOf(text: string): string | undefined {
   const parsed = parseConfigText(text, 'x');
@@ -291,7 +329,8 @@ function extendsOf(text: string): string | undefined {
 /** The verdict a config result gives `pr`, as the check run would show it (no notes). */
 function verdictUnder(pr: PullRequestSnapshot, result: ConfigResult, prepared: PreparedOnce): Verdict {
   if (result.kind === 'invalid') return { kind: 'config-error', problems: result.problems };
-  if (result.kind === 'load-error') return { kind: 'error', conclusion: 'failure', errorClass: 'Error', message: result.message };
+  if (result.kind === 'load-error')
+    return { kind: 'error', conclusion: 'failure', errorClass: 'Error', message: result.message };
   return verdictFor(pr, result.config, { prepared, notes: false });
 }
 
@@ -313,11 +352,18 @@ const CHANGE_RANK: Record<PullChange, number> = { block: 0, unblock: 1, stay: 2 
 
 /** Orders pull requests most affected first: newly blocked, then unblocked, then most gates changed, then by number. */
 export function moreAffected(a: AffectedPull, b: AffectedPull & { readonly number: number }): number {
-  return CHANGE_RANK[a.change] - CHANGE_RANK[b.change] || b.blocking.length + b.unblocking.length - (a.blocking.length + a.unblocking.length) || a.number - b.number;
+  return (
+    CHANGE_RANK[a.change] - CHANGE_RANK[b.change] ||
+    b.blocking.length + b.unblocking.length - (a.blocking.length + a.unblocking.length) ||
+    a.number - b.number
+  );
 }
 
 /** Compares one pull request's verdicts before and after. */
-export function diffVerdicts(before: Verdict, after: Verdict): { change: PullChange; blocking: BlockingKey[]; unblocking: BlockingKey[] } {
+export function diffVerdicts(
+  before: Verdict,
+  after: Verdict,
+): { change: PullChange; blocking: BlockingKey[]; unblocking: BlockingKey[] } {
   const was = conclusionOf(before) === 'failure';
   const will = conclusionOf(after) === 'failure';
   const b = blockers(before);
@@ -348,9 +394,14 @@ export async function computePolicyPreview(input: PreviewInput): Promise<PolicyP
     note = (pull) => resolver.note(pull);
     end = () => resolver.end();
   } else {
-    if (plan.proposed.kind === 'invalid') return { kind: 'invalid', scope: 'repository', problems: plan.proposed.problems };
-    if (plan.proposed.kind === 'load-error') return { kind: 'unavailable', scope: 'repository', message: plan.proposed.message };
-    const same = plan.current.kind !== 'invalid' && plan.current.kind !== 'load-error' && configKey(plan.current.config) === configKey(plan.proposed.config);
+    if (plan.proposed.kind === 'invalid')
+      return { kind: 'invalid', scope: 'repository', problems: plan.proposed.problems };
+    if (plan.proposed.kind === 'load-error')
+      return { kind: 'unavailable', scope: 'repository', message: plan.proposed.message };
+    const same =
+      plan.current.kind !== 'invalid' &&
+      plan.current.kind !== 'load-error' &&
+      configKey(plan.current.config) === configKey(plan.proposed.config);
     const direct: Resolution = { use: 'direct', current: plan.current, proposed: plan.proposed, same };
     const other: Resolution = { use: 'other-branch' };
     resolveFor = async (pull) => (pull.snapshot.baseRef === plan.baseRef ? direct : other);
@@ -404,7 +455,12 @@ export async function computePolicyPreview(input: PreviewInput): Promise<PolicyP
     for (const k of diff.unblocking) bump(repo.byGate, k).unblock++;
     if (diff.change === 'stay' && diff.blocking.length === 0 && diff.unblocking.length === 0) return;
     const host = pull.snapshot.repository.host || 'github.com';
-    const affected: AffectedPull = { number: pull.number, title: pull.snapshot.title, url: `https://${host}/${pull.repository}/pull/${pull.number}`, ...diff };
+    const affected: AffectedPull = {
+      number: pull.number,
+      title: pull.snapshot.title,
+      url: `https://${host}/${pull.repository}/pull/${pull.number}`,
+      ...diff,
+    };
     keepMostAffected(repo.mostAffected, affected);
   };
 
@@ -415,7 +471,8 @@ export async function computePolicyPreview(input: PreviewInput): Promise<PolicyP
   outer: for await (const page of input.pages) {
     for (const pull of page) note(pull);
     for (const pull of page) {
-      if (pull.repository.toLowerCase() === input.ownRepository.toLowerCase() && pull.number === input.ownNumber) continue;
+      if (pull.repository.toLowerCase() === input.ownRepository.toLowerCase() && pull.number === input.ownNumber)
+        continue;
       if (now() - sliceStart >= sliceMs) {
         await setImmediate();
         sliceStart = now();
@@ -440,7 +497,9 @@ export async function computePolicyPreview(input: PreviewInput): Promise<PolicyP
     previewed++;
   }
 
-  const list = [...repositories.values()].sort((a, b) => b.blocked - a.blocked || b.unblocked - a.unblocked || a.repository.localeCompare(b.repository));
+  const list = [...repositories.values()].sort(
+    (a, b) => b.blocked - a.blocked || b.unblocked - a.unblocked || a.repository.localeCompare(b.repository),
+  );
   const using = list.filter((r) => AFFECTED_USES.has(r.use));
   const sum = (f: (r: RepositoryPreview) => number) => using.reduce((n, r) => n + f(r), 0);
   return {
@@ -459,7 +518,9 @@ export async function computePolicyPreview(input: PreviewInput): Promise<PolicyP
     unseen: {
       total: input.unseen.total,
       listed: input.unseen.listed
-        .filter((u) => !(u.repository.toLowerCase() === input.ownRepository.toLowerCase() && u.number === input.ownNumber))
+        .filter(
+          (u) => !(u.repository.toLowerCase() === input.ownRepository.toLowerCase() && u.number === input.ownNumber),
+        )
         .map((u) => ({ ...u, visible: isVisible(input.visibility, u.repositoryId, u.repository) })),
     },
     otherBranch,
