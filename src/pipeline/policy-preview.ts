@@ -15,7 +15,7 @@ import { parseConfigText, type ConfigProblem } from '../load/config/parse.js';
 import { resolveConfig, type ConfigResult, type ConfigSource, type ExtendsTarget } from '../load/config/resolve.js';
 import { conclusionOf, type Verdict } from '../checks/verdict.js';
 import type { PullRequestSnapshot } from '../../gates/snapshot.js';
-import { BASE_CONFIGS, PREPARE_FRESH, PreparedOnce } from './prepared-configs.js';
+import { PREPARE_FRESH, PreparedOnce } from './prepared-configs.js';
 import { verdictFor } from './run-gates.js';
 
 /** A stored open pull request, as the preview reads it. */
@@ -407,9 +407,9 @@ export async function computePolicyPreview(input: PreviewInput): Promise<PolicyP
     resolveFor = async (pull) => (pull.snapshot.baseRef === plan.baseRef ? direct : other);
   }
 
-  // Each distinct settings object is compiled once for the whole preview; the proposed ones are never kept after it.
-  const preparedCurrent = new PreparedOnce(BASE_CONFIGS);
-  const preparedProposed = new PreparedOnce(PREPARE_FRESH);
+  // Each gate's settings are compiled once for the whole preview and run once per snapshot: a gate
+  // the proposed file leaves alone serves both verdicts. Nothing is kept after the preview.
+  const prepared = new PreparedOnce(PREPARE_FRESH);
   const repositories = new Map<number, RepositoryPreview>();
   const repositoryOf = (pull: PreviewPull, resolution: Resolution): RepositoryPreview => {
     let repo = repositories.get(pull.repositoryId);
@@ -445,8 +445,8 @@ export async function computePolicyPreview(input: PreviewInput): Promise<PolicyP
       repo.stay++;
       return;
     }
-    const before = verdictUnder(pull.snapshot, resolution.current!, preparedCurrent);
-    const after = verdictUnder(pull.snapshot, resolution.proposed!, preparedProposed);
+    const before = verdictUnder(pull.snapshot, resolution.current!, prepared);
+    const after = verdictUnder(pull.snapshot, resolution.proposed!, prepared);
     const diff = diffVerdicts(before, after);
     if (diff.change === 'block') repo.blocked++;
     else if (diff.change === 'unblock') repo.unblocked++;
