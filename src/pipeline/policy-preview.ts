@@ -515,18 +515,22 @@ export async function computePolicyPreview(input: PreviewInput): Promise<PolicyP
       repositories: using.length,
       blockedRepositories: using.filter((r) => r.blocked > 0).length,
     },
-    unseen: {
-      total: input.unseen.total,
-      listed: input.unseen.listed
-        .filter(
-          (u) => !(u.repository.toLowerCase() === input.ownRepository.toLowerCase() && u.number === input.ownNumber),
-        )
-        .map((u) => ({ ...u, visible: isVisible(input.visibility, u.repositoryId, u.repository) })),
-    },
+    unseen: unseenBesides(input),
     otherBranch,
     unreadable: input.unreadable?.() ?? 0,
     partial: partial ? { previewed, stored: input.stored, budgetMs } : undefined,
     durationMs: Math.round(now() - started),
+  };
+}
+
+/** The open pull requests without a snapshot, less the one that changes the file (its snapshot is being taken). */
+function unseenBesides(input: PreviewInput): Extract<PolicyPreview, { kind: 'ok' }>['unseen'] {
+  const own = (u: { repository: string; number: number }) =>
+    u.repository.toLowerCase() === input.ownRepository.toLowerCase() && u.number === input.ownNumber;
+  const listed = input.unseen.listed.filter((u) => !own(u));
+  return {
+    total: input.unseen.total - (input.unseen.listed.length - listed.length),
+    listed: listed.map((u) => ({ ...u, visible: isVisible(input.visibility, u.repositoryId, u.repository) })),
   };
 }
 
