@@ -84,6 +84,16 @@ export function renderPolicyPreview(preview: PolicyPreview, maxChars = POLICY_PR
       ];
   switch (preview.kind) {
     case 'invalid':
+      // A repository's own file: its problems are listed just above, in the preview of this pull request's verdict.
+      if (!org)
+        return fit(
+          [
+            ...head,
+            'The proposed file is invalid (its problems are listed above): every other open pull request into this base branch would get "Configuration error".',
+          ],
+          [],
+          maxChars,
+        );
       return fit(
         [
           ...head,

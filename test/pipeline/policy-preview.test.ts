@@ -376,3 +376,28 @@ describe('work bounds', () => {
     expect(renderPolicyPreview(preview)).toContain('1 open pull request into other base branches is not affected.');
   });
 });
+
+describe('hostile proposed files', () => {
+  it('every gate on with pathological globs: compiled once, judged in full, in linear-time matching', async () => {
+    const globs = Array.from({ length: 100 }, (_, i) => `"**/a*b*c*d*e*f*g*${i}/**"`).join(', ');
+    const proposed = `defaults:\n  mode: block\ngates:\n  batch-size:\n    exclude: [${globs}]\n  tests-touched:\n    source: [${globs}]\n    tests: [${globs}]\n    exclude: [${globs}]\n  linked-ticket:\n    patterns: ["(a|aa)*b", "((x+)+)+y"]\n`;
+    const pulls = Array.from({ length: 300 }, (_, i) =>
+      aPull(`acme/repo-${i % 3}`, (i % 3) + 1, i + 2, 200, null, {
+        files: capped(Array.from({ length: 50 }, (_, f) => aFile(`${'a/'.repeat(40)}${'b'.repeat(30)}-${f}.ts`, 4, 0))),
+      }),
+    );
+    const preview = ok(await computePolicyPreview(orgInput(pulls, null, proposed)));
+    expect(preview.partial).toBeUndefined();
+    expect(preview.totals.open).toBe(300);
+  });
+
+  it('a repository preview of an invalid file points at the problems already listed above', () => {
+    const text = renderPolicyPreview({
+      kind: 'invalid',
+      scope: 'repository',
+      problems: [{ file: 'f', line: 1, column: 1, path: 'x', message: 'bad' }],
+    });
+    expect(text).toContain('would get "Configuration error"');
+    expect(text).not.toContain('`x`');
+  });
+});
