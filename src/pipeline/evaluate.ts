@@ -22,6 +22,9 @@ import { PREPARE_FRESH } from './prepared-configs.js';
 import { skipReason, teamsNeeded, verdictFor } from './run-gates.js';
 import { judgeOverrides, overrideRecords, overrideTeams, withOverrides, type OverrideDecision } from './overrides.js';
 import type { History, OverrideRecord } from '../store/index.js';
+import { policyPreviewPlan, type PolicyPreviewRunner } from './policy-preview-runner.js';
+import type { PolicyPreview } from './policy-preview.js';
+import { withPolicyPreview } from '../checks/render-policy-preview.js';
 
 /**
  * An evaluation of a head commit, asked for by an event of pull request `number`. Jobs of one
@@ -43,6 +46,8 @@ export interface EvaluationJob {
   readonly action?: string | undefined;
   /** The repository's id from the webhook: the history's key for it (names change). */
   readonly repositoryId?: number | undefined;
+  /** `repository.private` from the webhook: the history keeps it, and the policy preview names only public repositories. */
+  readonly repositoryPrivate?: boolean | undefined;
 }
 
 export interface EvaluationDeps {
@@ -65,6 +70,8 @@ export interface EvaluationDeps {
   readonly readRaw?: RawFileReader;
   /** Records each verdict once its check run is written (src/store/; returns at once, never throws). */
   readonly history?: Pick<History, 'recordVerdict'> | undefined;
+  /** Runs the organisation policy preview for a pull request that changes the config file (docs/policy-preview.md). */
+  readonly policyPreview?: PolicyPreviewRunner | undefined;
 }
 
 export interface EvaluationReport {
@@ -89,7 +96,12 @@ export interface EvaluationReport {
  * the preview), whose `_extends` is followed only within this repository and to the org
  * file at hand: a proposed file cannot make the app read another repository.
  */
-async function loadConfig(deps: EvaluationDeps, loaded: LoadedPullRequest, owner: string, proposed = false): Promise<ConfigResult> {
+async function loadConfig(
+  deps: EvaluationDeps,
+  loaded: LoadedPullRequest,
+  owner: string,
+  proposed = false,
+): Promise<ConfigResult> {
   return resolveConfig({
     owner,
     repo: loaded.snapshot.repository.name,
@@ -99,7 +111,11 @@ async function loadConfig(deps: EvaluationDeps, loaded: LoadedPullRequest, owner
     fetchFile: async (target) => {
       let data: { repository?: { object?: { text?: string | null } | null } | null };
       try {
-        data = (await deps.graphql(EXTENDS_QUERY, { owner: target.owner, name: target.repo, expression: `HEAD:${target.path}` })) as typeof data;
+        data = (await deps.graphql(EXTENDS_QUERY, {
+          owner: target.owner,
+          name: target.repo,
+          expression: `HEAD:${target.path}`,
+        })) as typeof data;
       } catch (error) {
         // A repository the installation cannot see is answered like a missing file.
         if ((error as { errors?: { type?: string }[] }).errors?.some((e) => e.type === 'NOT_FOUND')) return null;
@@ -115,7 +131,11 @@ async function loadConfig(deps: EvaluationDeps, loaded: LoadedPullRequest, owner
  * A PR that changes the config file is judged by the base branch's file; this
  * previews what the proposed file would conclude (or its validation errors).
  */
-async function previewProposedConfig(deps: EvaluationDeps, loaded: LoadedPullRequest, owner: string): Promise<Preview | undefined> {
+async function previewProposedConfig(
+  deps: EvaluationDeps,
+  loaded: LoadedPullRequest,
+  owner: string,
+): Promise<{ preview: Preview; proposed: ConfigResult } | undefined> {
   const pr = loaded.snapshot;
   const touched = pr.files.nodes.find((f) => f.path === CONFIG_PATH);
   if (!touched) return undefined;
@@ -125,12 +145,35 @@ async function previewProposedConfig(deps: EvaluationDeps, loaded: LoadedPullReq
   await setImmediate();
   const proposed = await loadConfig(deps, loaded, owner, true);
   const removed = touched.changeType === 'deleted' || !loaded.proposedConfig;
-  if (proposed.kind === 'invalid') return { kind: 'invalid', problems: proposed.problems, removed };
-  if (proposed.kind === 'load-error') return { kind: 'unavailable', message: proposed.message, removed };
+  if (proposed.kind === 'invalid')
+    return { preview: { kind: 'invalid', problems: proposed.problems, removed }, proposed };
+  if (proposed.kind === 'load-error')
+    return { preview: { kind: 'unavailable', message: proposed.message, removed }, proposed };
   await setImmediate();
   // A proposed config's globs are compiled for this preview only, never cached.
   const verdict = verdictFor(pr, proposed.config, { prepared: PREPARE_FRESH, notes: false });
-  return { kind: 'verdict', verdict, removed };
+  return { preview: { kind: 'verdict', verdict, removed }, proposed };
+}
+
+/**
+ * The organisation policy preview (docs/policy-preview.md) for a pull request that changes the
+ * config file: from the history store only, no GitHub request. Shown, never enforced.
+ */
+async function organisationPreview(
+  deps: EvaluationDeps,
+  job: EvaluationJob,
+  decider: Judgement,
+  proposed: ConfigResult | undefined,
+  log: Logger,
+): Promise<PolicyPreview | undefined> {
+  if (!deps.policyPreview || !decider.loaded) return undefined;
+  const plan = policyPreviewPlan(decider.loaded, decider.configResult, proposed);
+  if (!plan) return undefined;
+  const pr = decider.loaded.snapshot;
+  return deps.policyPreview(
+    { owner: pr.repository.owner, repo: pr.repository.name, number: pr.number, repositoryId: job.repositoryId, plan },
+    log.child({ component: 'policy-preview' }),
+  );
 }
 
 /** Remembers each repository's last `on_error`, for evaluations whose config cannot be read. Bounded. */
@@ -180,7 +223,13 @@ type Judged = Judgement | { readonly deferredUntil: number };
  * GitHub's rate limit (deferred). `primary`: the pull request of the job (its config
  * problems are counted and its `on_error` remembered).
  */
-async function judge(deps: EvaluationDeps, loaded: LoadedPullRequest, job: EvaluationJob, log: Logger, primary: boolean): Promise<Judged> {
+async function judge(
+  deps: EvaluationDeps,
+  loaded: LoadedPullRequest,
+  job: EvaluationJob,
+  log: Logger,
+  primary: boolean,
+): Promise<Judged> {
   let pr = loaded.snapshot;
   const configResult = await loadConfig(deps, loaded, job.owner);
   let verdict: Verdict;
@@ -239,7 +288,13 @@ function auditOverrides(deps: EvaluationDeps, log: Logger, number: number, decis
  * Loads and judges a twin: another pull request that may share `headSha`. Null when it
  * is not open or its head is another commit (it moved, or a recorded twin closed).
  */
-async function judgeTwin(deps: EvaluationDeps, job: EvaluationJob, twin: TwinRef, headSha: string, log: Logger): Promise<Judged | null> {
+async function judgeTwin(
+  deps: EvaluationDeps,
+  job: EvaluationJob,
+  twin: TwinRef,
+  headSha: string,
+  log: Logger,
+): Promise<Judged | null> {
   const twinLog = log.child({ twin: twin.number });
   try {
     let baseSha = twin.baseSha;
@@ -254,7 +309,8 @@ async function judgeTwin(deps: EvaluationDeps, job: EvaluationJob, twin: TwinRef
       { owner: job.owner, repo: job.repo, number: twin.number, baseSha, headSha, appId: deps.appId, host: deps.host },
       deps.readRaw,
     );
-    if (loaded.snapshot.state !== 'open' || loaded.snapshot.headSha.toLowerCase() !== headSha.toLowerCase()) return null;
+    if (loaded.snapshot.state !== 'open' || loaded.snapshot.headSha.toLowerCase() !== headSha.toLowerCase())
+      return null;
     return await judge(deps, loaded, job, twinLog, false);
   } catch (error) {
     const limited = rateLimited(error);
@@ -268,7 +324,12 @@ async function judgeTwin(deps: EvaluationDeps, job: EvaluationJob, twin: TwinRef
 }
 
 /** The pull requests recorded on this app's runs of the commit, GitHub's read or this app's memory of its last write. */
-async function recordedTwins(deps: EvaluationDeps, target: RunTarget, existing: readonly ExistingCheckRun[], names: readonly string[]): Promise<number[]> {
+async function recordedTwins(
+  deps: EvaluationDeps,
+  target: RunTarget,
+  existing: readonly ExistingCheckRun[],
+  names: readonly string[],
+): Promise<number[]> {
   const remembered = await Promise.all(names.map((name) => deps.memory.get(RunMemory.key(target, name))));
   return [...existing.map((r) => r.externalId), ...remembered.map((r) => r?.externalId)].flatMap(recordedPulls);
 }
@@ -277,20 +338,42 @@ async function recordedTwins(deps: EvaluationDeps, target: RunTarget, existing: 
 function reporting(deps: EvaluationDeps, job: EvaluationJob) {
   const now = deps.now ?? Date.now;
   const started = now();
-  const baseLog = deps.log.child({ delivery: job.delivery, event: job.event, installation: job.installationId, repo: `${job.owner}/${job.repo}`, pr: job.number });
+  const baseLog = deps.log.child({
+    delivery: job.delivery,
+    event: job.event,
+    installation: job.installationId,
+    repo: `${job.owner}/${job.repo}`,
+    pr: job.number,
+  });
   const state = { log: baseLog.child({ sha: job.headSha }) };
   const finish = (report: EvaluationReport, fields: Record<string, unknown> = {}): EvaluationReport => {
     const seconds = (now() - started) / 1000;
     // A job handed over to the new head's key is not an evaluation: that job is measured.
     if (report.outcome !== 'moved') {
       deps.metrics?.evaluationDuration.observe({ outcome: report.outcome }, seconds);
-      deps.metrics?.evaluations.inc({ conclusion: report.conclusion ?? report.outcome, verdict: report.verdict ?? 'none' });
+      deps.metrics?.evaluations.inc({
+        conclusion: report.conclusion ?? report.outcome,
+        verdict: report.verdict ?? 'none',
+      });
     }
-    state.log.info({ outcome: report.outcome, conclusion: report.conclusion, writes: report.writes, githubRequests: deps.requestCount?.(), durationMs: Math.round(seconds * 1000), ...fields }, 'evaluation finished');
+    state.log.info(
+      {
+        outcome: report.outcome,
+        conclusion: report.conclusion,
+        writes: report.writes,
+        githubRequests: deps.requestCount?.(),
+        durationMs: Math.round(seconds * 1000),
+        ...fields,
+      },
+      'evaluation finished',
+    );
     return report;
   };
   const deferred = (resetAt: number) => {
-    state.log.warn({ resetAt: new Date(resetAt).toISOString() }, 'GitHub rate limit nearly exhausted; evaluation deferred to the reset');
+    state.log.warn(
+      { resetAt: new Date(resetAt).toISOString() },
+      'GitHub rate limit nearly exhausted; evaluation deferred to the reset',
+    );
     return finish({ outcome: 'deferred', retryAt: resetAt, writes: 0 });
   };
   return { baseLog, state, finish, deferred };
@@ -302,7 +385,10 @@ function reporting(deps: EvaluationDeps, job: EvaluationJob) {
  * runs under its head commit's key. Returns the job with both, or the report that ends it
  * (not found, GitHub failing, deferred).
  */
-export async function resolvePullHead(deps: EvaluationDeps, job: EvaluationJob): Promise<EvaluationJob | EvaluationReport> {
+export async function resolvePullHead(
+  deps: EvaluationDeps,
+  job: EvaluationJob,
+): Promise<EvaluationJob | EvaluationReport> {
   const { state, finish, deferred } = reporting(deps, job);
   try {
     const head = await loadPullHead(deps.graphql, job);
@@ -325,7 +411,15 @@ export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJ
   try {
     loaded = await loadPullRequest(
       deps.graphql,
-      { owner: job.owner, repo: job.repo, number: job.number, baseSha: job.baseSha, headSha: job.headSha, appId: deps.appId, host: deps.host },
+      {
+        owner: job.owner,
+        repo: job.repo,
+        number: job.number,
+        baseSha: job.baseSha,
+        headSha: job.headSha,
+        appId: deps.appId,
+        host: deps.host,
+      },
       deps.readRaw,
     );
   } catch (error) {
@@ -333,15 +427,26 @@ export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJ
     if (limited) return deferred(limited.resetAt);
     const kind = error instanceof LoadError ? error.kind : 'github';
     log.error({ err: error, errorKind: kind }, 'failed to load pull request snapshot');
-    if (kind === 'not-found' || !job.headSha) return finish({ outcome: kind === 'not-found' ? 'not-open' : 'no-head', writes: 0 });
+    if (kind === 'not-found' || !job.headSha)
+      return finish({ outcome: kind === 'not-found' ? 'not-open' : 'no-head', writes: 0 });
     // The config could not be read either: the repository's last known `on_error` applies (default failure).
     const conclusion = deps.policies?.get(`${job.owner}/${job.repo}`) ?? 'failure';
-    const verdict: Verdict = { kind: 'error', conclusion, errorClass: errorClass(error), message: 'the pull request could not be read from GitHub' };
+    const verdict: Verdict = {
+      kind: 'error',
+      conclusion,
+      errorClass: errorClass(error),
+      message: 'the pull request could not be read from GitHub',
+    };
     const target = { owner: job.owner, repo: job.repo, headSha: job.headSha };
     // Keep the twins recorded on the run: the next evaluation must still find them.
-    const pulls = unique([job.number, ...(await recordedTwins(deps, target, [], [DEFAULT_CHECK_NAME]))]).slice(0, MAX_TWINS + 1);
+    const pulls = unique([job.number, ...(await recordedTwins(deps, target, [], [DEFAULT_CHECK_NAME]))]).slice(
+      0,
+      MAX_TWINS + 1,
+    );
     const run: DesiredRun = { name: DEFAULT_CHECK_NAME, ...renderCheckRun(verdict), pulls };
-    const report = finish(await writeRuns(deps, target, [run], [], log, verdict.kind), { errorClass: errorClass(error) });
+    const report = finish(await writeRuns(deps, target, [run], [], log, verdict.kind), {
+      errorClass: errorClass(error),
+    });
     recordHistory(deps, job, report, [{ number: job.number, verdict, loaded: undefined }]);
     return report;
   }
@@ -355,7 +460,12 @@ export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJ
     log.debug({ jobSha: job.headSha }, 'the pull request has a new head commit; handing over to its evaluation');
     return finish({ outcome: 'moved', headSha, baseSha: own.baseSha, writes: 0 });
   }
-  if (!onJobHead || (own.state !== 'open' && loaded.twins.length === 0 && loaded.existingRuns.every((r) => recordedPulls(r.externalId).length === 0))) {
+  if (
+    !onJobHead ||
+    (own.state !== 'open' &&
+      loaded.twins.length === 0 &&
+      loaded.existingRuns.every((r) => recordedPulls(r.externalId).length === 0))
+  ) {
     log.debug({ state: own.state }, 'pull request is not open; nothing to evaluate');
     return finish({ outcome: 'not-open', writes: 0, headSha });
   }
@@ -372,9 +482,12 @@ export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJ
   // them, and as the runs on the commit recorded them (GitHub lists no open pull request for a
   // commit on the default branch).
   const target: RunTarget = { owner: job.owner, repo: job.repo, headSha };
-  const recorded = await recordedTwins(deps, target, loaded.existingRuns, [primary?.config?.checks.name ?? DEFAULT_CHECK_NAME]);
+  const recorded = await recordedTwins(deps, target, loaded.existingRuns, [
+    primary?.config?.checks.name ?? DEFAULT_CHECK_NAME,
+  ]);
   const candidates = new Map<number, TwinRef>();
-  for (const t of [...loaded.twins, ...recorded.map((number) => ({ number }))]) if (t.number !== own.number && !candidates.has(t.number)) candidates.set(t.number, t);
+  for (const t of [...loaded.twins, ...recorded.map((number) => ({ number }))])
+    if (t.number !== own.number && !candidates.has(t.number)) candidates.set(t.number, t);
   const tooMany = candidates.size > MAX_TWINS;
   for (const twin of [...candidates.values()].slice(0, MAX_TWINS)) {
     const result = await judgeTwin(deps, job, twin, headSha, log);
@@ -388,14 +501,17 @@ export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJ
   }
 
   let preview: Preview | undefined;
+  let policy: PolicyPreview | undefined;
   if (decider.loaded) {
     try {
-      preview = await previewProposedConfig(deps, decider.loaded, job.owner);
+      const proposed = await previewProposedConfig(deps, decider.loaded, job.owner);
+      preview = proposed?.preview;
+      policy = await organisationPreview(deps, job, decider, proposed?.proposed, log);
     } catch (error) {
       log.warn({ err: error }, 'config preview failed');
     }
   }
-  const runs = desiredRuns(judged, decider, preview, tooMany);
+  const runs = desiredRuns(judged, decider, preview, tooMany, policy);
   const report = await writeRuns(deps, target, runs, loaded.existingRuns, log, decider.verdict.kind);
   const mine = primary?.verdict;
   if (mine?.kind === 'evaluated') {
@@ -403,8 +519,19 @@ export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJ
   }
   finish(report, {
     configSources: primary?.configResult.kind === 'ok' ? primary.configResult.sources : undefined,
-    verdicts: mine === undefined ? undefined : mine.kind === 'evaluated' ? Object.fromEntries(mine.outcomes.map((o) => [o.id, o.status])) : mine.kind,
-    ...(judged.length > 1 || tooMany ? { twins: judged.filter((j) => j !== primary).map((j) => j.number), decidedBy: decider.number, tooManyTwins: tooMany || undefined } : {}),
+    verdicts:
+      mine === undefined
+        ? undefined
+        : mine.kind === 'evaluated'
+          ? Object.fromEntries(mine.outcomes.map((o) => [o.id, o.status]))
+          : mine.kind,
+    ...(judged.length > 1 || tooMany
+      ? {
+          twins: judged.filter((j) => j !== primary).map((j) => j.number),
+          decidedBy: decider.number,
+          tooManyTwins: tooMany || undefined,
+        }
+      : {}),
   });
   // After the run is written and the evaluation measured: the history never adds to either.
   recordHistory(deps, job, report, judged);
@@ -424,7 +551,7 @@ function recordHistory(
   judged: readonly (Pick<Judgement, 'number' | 'verdict' | 'loaded'> & { readonly overrides?: readonly OverrideRecord[] })[],
 ): void {
   if (!deps.history || !job.repositoryId || !report.headSha || (report.outcome !== 'written' && report.outcome !== 'unchanged')) return;
-  const repository = { id: job.repositoryId, fullName: `${job.owner}/${job.repo}`, installationId: job.installationId };
+  const repository = { id: job.repositoryId, fullName: `${job.owner}/${job.repo}`, installationId: job.installationId, private: job.repositoryPrivate };
   const at = (deps.now ?? Date.now)();
   for (const j of judged) {
     deps.history.recordVerdict({
@@ -454,17 +581,40 @@ function recordHistory(
  *
  * Each run records the pull requests it was judged over (`DesiredRun.pulls`).
  */
-function desiredRuns(judged: readonly Judgement[], decider: Judgement, preview: Preview | undefined, tooMany: boolean): DesiredRun[] {
+function desiredRuns(
+  judged: readonly Judgement[],
+  decider: Judgement,
+  preview: Preview | undefined,
+  tooMany: boolean,
+  policy?: PolicyPreview,
+): DesiredRun[] {
   const pulls = judged.map((j) => j.number).sort((a, b) => a - b);
-  const line = (j: Judgement): TwinLine => ({ number: j.number, baseRef: j.baseRef, conclusion: j.conclusion, title: titleOf(j.verdict) });
+  const line = (j: Judgement): TwinLine => ({
+    number: j.number,
+    baseRef: j.baseRef,
+    conclusion: j.conclusion,
+    title: titleOf(j.verdict),
+  });
   const note: TwinNote | undefined =
     judged.length > 1 || tooMany
-      ? { decidedBy: line(decider), others: judged.filter((j) => j !== decider).sort((a, b) => a.number - b.number).map(line), tooMany, limit: MAX_TWINS + 1 }
+      ? {
+          decidedBy: line(decider),
+          others: judged
+            .filter((j) => j !== decider)
+            .sort((a, b) => a.number - b.number)
+            .map(line),
+          tooMany,
+          limit: MAX_TWINS + 1,
+        }
       : undefined;
   const blocked = (output: { conclusion: CheckConclusion; title: string; summary: string }) =>
-    tooMany ? { ...output, conclusion: 'failure' as const, title: 'Blocked: too many open pull requests on this commit' } : output;
+    tooMany
+      ? { ...output, conclusion: 'failure' as const, title: 'Blocked: too many open pull requests on this commit' }
+      : output;
 
-  const aggregate = blocked(renderCheckRun(decider.verdict, preview, note));
+  const rendered = blocked(renderCheckRun(decider.verdict, preview, note));
+  // The policy preview is a section of the aggregate run, after everything else: it never changes the conclusion.
+  const aggregate = policy ? { ...rendered, summary: withPolicyPreview(rendered.summary, policy) } : rendered;
   const nameOf = (j: Judgement) => j.config?.checks.name ?? DEFAULT_CHECK_NAME;
   const names = unique([decider, ...judged].map(nameOf));
   const runs: DesiredRun[] = names.map((name) => ({ name, ...aggregate, pulls }));
@@ -472,14 +622,18 @@ function desiredRuns(judged: readonly Judgement[], decider: Judgement, preview: 
   const perGate = new Map<string, GateId>();
   for (const j of [decider, ...judged]) {
     if (!j.config?.checks.per_gate || j.verdict.kind !== 'evaluated') continue;
-    for (const o of j.verdict.outcomes) if (!perGate.has(`${nameOf(j)} / ${o.id}`)) perGate.set(`${nameOf(j)} / ${o.id}`, o.id);
+    for (const o of j.verdict.outcomes)
+      if (!perGate.has(`${nameOf(j)} / ${o.id}`)) perGate.set(`${nameOf(j)} / ${o.id}`, o.id);
   }
   for (const [name, gate] of perGate) {
-    const results = judged.flatMap((j): { number: number; conclusion: CheckConclusion; output: { title: string; summary: string } }[] => {
-      if (j.verdict.kind !== 'evaluated') return [{ number: j.number, conclusion: j.conclusion, output: renderCheckRun(j.verdict) }];
-      const o = j.verdict.outcomes.find((x) => x.id === gate);
-      return o ? [{ number: j.number, conclusion: gateConclusion(o), output: renderGateRun(o) }] : [];
-    });
+    const results = judged.flatMap(
+      (j): { number: number; conclusion: CheckConclusion; output: { title: string; summary: string } }[] => {
+        if (j.verdict.kind !== 'evaluated')
+          return [{ number: j.number, conclusion: j.conclusion, output: renderCheckRun(j.verdict) }];
+        const o = j.verdict.outcomes.find((x) => x.id === gate);
+        return o ? [{ number: j.number, conclusion: gateConclusion(o), output: renderGateRun(o) }] : [];
+      },
+    );
     const pick = mostRestrictive(results)!;
     const summary = note ? withTwinNote(pick.output.summary, note) : pick.output.summary;
     runs.push({ name, ...blocked({ conclusion: pick.conclusion, title: pick.output.title, summary }), pulls });
@@ -509,12 +663,25 @@ async function writeRuns(
   } catch (error) {
     const status = (error as { status?: number }).status;
     log.error(
-      { err: error, status, hint: status === 403 ? 'the app lacks checks: write; accept the new permissions in the installation settings' : undefined },
+      {
+        err: error,
+        status,
+        hint:
+          status === 403
+            ? 'the app lacks checks: write; accept the new permissions in the installation settings'
+            : undefined,
+      },
       'failed to write check run',
     );
     return { outcome: 'failed', conclusion, verdict, headSha: target.headSha, writes };
   }
-  return { outcome: writes === 0 && unchanged > 0 ? 'unchanged' : 'written', conclusion, verdict, headSha: target.headSha, writes };
+  return {
+    outcome: writes === 0 && unchanged > 0 ? 'unchanged' : 'written',
+    conclusion,
+    verdict,
+    headSha: target.headSha,
+    writes,
+  };
 }
 
 /** The rate-limit error behind `error` (it may be wrapped as a `cause`), if any. */

@@ -30,18 +30,29 @@ export interface MergeGroupDeps {
 }
 
 export async function passMergeGroup(deps: MergeGroupDeps, job: MergeGroupJob): Promise<void> {
-  const log = deps.log.child({ delivery: job.delivery, event: 'merge_group', installation: job.installationId, repo: `${job.owner}/${job.repo}`, sha: job.headSha });
+  const log = deps.log.child({
+    delivery: job.delivery,
+    event: 'merge_group',
+    installation: job.installationId,
+    repo: `${job.owner}/${job.repo}`,
+    sha: job.headSha,
+  });
   let name = 'Quality Gates';
   try {
-    const data = (await deps.graphql(MERGE_GROUP_CONFIG_QUERY, {
-      owner: job.owner,
-      name: job.repo,
-      configExpr: `${job.baseSha}:${CONFIG_PATH}`,
-      orgConfigExpr: `HEAD:${CONFIG_PATH}`,
-    }).catch((error: { data?: unknown }) => {
-      if (error?.data) return error.data; // the org has no .github repository
-      throw error;
-    })) as { repository?: { config?: { text?: string | null } | null } | null; org?: { config?: { text?: string | null } | null } | null };
+    const data = (await deps
+      .graphql(MERGE_GROUP_CONFIG_QUERY, {
+        owner: job.owner,
+        name: job.repo,
+        configExpr: `${job.baseSha}:${CONFIG_PATH}`,
+        orgConfigExpr: `HEAD:${CONFIG_PATH}`,
+      })
+      .catch((error: { data?: unknown }) => {
+        if (error?.data) return error.data; // the org has no .github repository
+        throw error;
+      })) as {
+      repository?: { config?: { text?: string | null } | null } | null;
+      org?: { config?: { text?: string | null } | null } | null;
+    };
     const text = (t: string | null | undefined, file: string) => (typeof t === 'string' ? { file, text: t } : null);
     const config = await resolveConfig({
       owner: job.owner,
@@ -56,9 +67,16 @@ export async function passMergeGroup(deps: MergeGroupDeps, job: MergeGroupJob): 
     name,
     conclusion: 'success' as const,
     title: 'Merge group: pull requests passed',
-    summary: 'Every pull request in this merge group passed the Quality Gates before it was queued; the group is not evaluated again.',
+    summary:
+      'Every pull request in this merge group passed the Quality Gates before it was queued; the group is not evaluated again.',
   };
-  const result = await writeRun(deps.checks, deps.memory, { owner: job.owner, repo: job.repo, headSha: job.headSha }, run, []);
+  const result = await writeRun(
+    deps.checks,
+    deps.memory,
+    { owner: job.owner, repo: job.repo, headSha: job.headSha },
+    run,
+    [],
+  );
   deps.metrics?.checkRunWrites.inc({ result });
   deps.metrics?.evaluations.inc({ conclusion: 'success', verdict: 'merge-group' });
   log.info({ outcome: result, conclusion: 'success', name, externalId: fingerprint(run) }, 'merge group passed');

@@ -30,6 +30,7 @@ import { CheckRunEvent, CheckSuiteEvent, IssueCommentEvent, MergeGroupEvent, pay
 import { deliveriesApi, localRedeliveryMemory, RECOVERY_DEFAULTS, recoverFailedDeliveries, type RecoveryOptions, type RecoveryReport, type RedeliveryMemory } from '../ops/redeliver.js';
 import { eventLabels } from './webhook-events.js';
 import type { History } from '../store/index.js';
+import { policyPreviewRunner } from '../pipeline/policy-preview-runner.js';
 
 export interface AppOptions {
   /** This app's id (APP_ID): finds its own check runs and check suites. */
@@ -61,7 +62,7 @@ export interface AppOptions {
   /** The per-PR cooldown of comment commands (default: this process, DEFAULT_COMMAND_COOLDOWN_MS). */
   readonly cooldown?: Cooldown;
   /** Where verdicts and pull requests' lives are recorded (src/store/; default: nowhere). */
-  readonly history?: Pick<History, 'recordVerdict' | 'recordWebhook' | 'health'>;
+  readonly history?: Pick<History, 'recordVerdict' | 'recordWebhook' | 'health'> & Partial<Pick<History, 'enabled' | 'database'>>;
 }
 
 export interface QualityGatesApp {
@@ -97,6 +98,8 @@ export type QueueJob = { readonly kind: 'pull'; readonly job: EvaluationJob } | 
 
 export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
   const metrics = options.metrics ?? createMetrics();
+  // The organisation policy preview reads only the history store (docs/policy-preview.md).
+  const policyPreview = policyPreviewRunner(options.history, metrics);
   const memory: RunStore = options.runs ?? new RunMemory();
   const policies = new PolicyMemory();
   const teams = createTeamCache({ ttlMs: options.teamCacheTtlMs ?? 5 * 60_000, ...(options.now ? { now: options.now } : {}) });
@@ -152,6 +155,7 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
         },
         ...(options.now ? { now: options.now } : {}),
         ...(options.history ? { history: options.history } : {}),
+        policyPreview,
       };
       if (!item.job.headSha) {
         // A comment: find the head commit, then evaluate under its key.
@@ -201,8 +205,8 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
     queue.push(keyOf(item), item, { delayMs }).catch((error: unknown) => log?.error({ err: error, key: keyOf(item) }, 'could not defer the evaluation'));
   };
 
-  const enqueue = async (context: Context, job: Omit<EvaluationJob, 'installationId' | 'delivery' | 'event' | 'action' | 'repositoryId'>) => {
-    const payload = context.payload as { installation?: { id?: number }; action?: unknown; repository?: { id?: unknown } };
+  const enqueue = async (context: Context, job: Omit<EvaluationJob, 'installationId' | 'delivery' | 'event' | 'action' | 'repositoryId' | 'repositoryPrivate'>) => {
+    const payload = context.payload as { installation?: { id?: number }; action?: unknown; repository?: { id?: unknown; private?: unknown } };
     const installationId = payload.installation?.id;
     if (!installationId) {
       context.log.warn({ event: context.name }, 'event without installation; ignored');
@@ -210,7 +214,8 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
     }
     const { action } = eventLabels(context.name, payload.action);
     const repositoryId = typeof payload.repository?.id === 'number' ? payload.repository.id : undefined;
-    const full: EvaluationJob = { ...job, installationId, delivery: context.id, event: context.name, ...(action ? { action } : {}), ...(repositoryId ? { repositoryId } : {}) };
+    const visibility = typeof payload.repository?.private === 'boolean' ? { repositoryPrivate: payload.repository.private } : {};
+    const full: EvaluationJob = { ...job, installationId, delivery: context.id, event: context.name, ...(action ? { action } : {}), ...(repositoryId ? { repositoryId } : {}), ...visibility };
     const item: QueueJob = { kind: 'pull', job: full };
     const admission = await queue.push(keyOf(item), item);
     metrics.queueEvents.inc({ result: admission });
