@@ -18,6 +18,9 @@
  *      on a PostgreSQL server, bytes on disk, and the insights queries over one million seeded
  *      evaluations (about 25 minutes; BENCH_HISTORY=0 leaves it out, `npm run bench:history`
  *      runs it alone).
+ *   8. the organisation policy preview: 5,000 stored open pull requests judged again under a
+ *      proposed organisation file, end to end (bench/policy-preview.ts; `npm run bench:preview`
+ *      runs it alone).
  *
  * BENCH_QUICK=1 shrinks every sample (a quick check of the harness, not a measurement).
  * BENCH_APP_HISTORY=off|embedded|server: the history of the app runs (default off; bench/app-history.ts).
@@ -38,6 +41,7 @@ import { Fleet, NO_REQUESTS, countRequests, type RequestCounts } from './fleet.j
 import { heavySnapshot } from './gate-snapshot.js';
 import { HOSTILE_BUDGET_MS, hostileInputs, type HostileTiming } from './hostile.js';
 import { historyVerdicts, runHistoryBench, type HistoryBenchResult } from './history.js';
+import { policyPreviewVerdict, runPolicyPreviewBench } from './policy-preview.js';
 import { AppHistory, appHistoryMode, type AppHistoryCounts } from './app-history.js';
 import { newPull, pool } from './load.js';
 import { ROOT, startApp, type AppProcess } from './processes.js';
@@ -852,6 +856,10 @@ async function main(): Promise<void> {
     log(`\nThe app runs above recorded their history (BENCH_APP_HISTORY=${APP_HISTORY}): ${appHistoryCounts.map((c) => `${c.evaluationsWritten.toLocaleString('en-US')} evaluations written, ${c.dropped} dropped, ${c.buffered} left buffered`).join('; ')}.`);
   }
 
+  progress('policy preview (section 8)');
+  log('\n## 8. Organisation policy preview\n');
+  const policyPreview = await runPolicyPreviewBench(log);
+
   let history: HistoryBenchResult[] = [];
   if (HISTORY) {
     progress('history (section 7)');
@@ -873,6 +881,7 @@ async function main(): Promise<void> {
     { budget: `Acknowledgement p99 < 100 ms with ${PLAN.slowLatencyMs} ms GitHub latency`, ok: ack.ok, detail: `paced runs p99 ${paced.map((r) => ms(r.ack.p99)).join(', ')}; 40 at once p99 ${ms(ack.runs[ack.runs.length - 1]!.ack.p99)}` },
     { budget: `Hostile input: every case p50 < ${HOSTILE_BUDGET_MS} ms`, ok: hostile.every((h) => h.ok), detail: `slowest p50 ${ms(Math.max(...hostile.map((h) => h.summary.p50)))}, slowest max ${ms(Math.max(...hostile.map((h) => h.summary.max)))}` },
     { budget: 'Memory: no RSS growth beyond noise over 10,000 evaluations', ok: mem.ok && !mem.stoppedEarly && mem.evaluations >= 10_000, detail: `${mb(mem.growthBytes)} (${num(mem.growthPercent, 1)}%) over ${mem.evaluations.toLocaleString('en-US')}; first vs last three checkpoints: RSS ${num(mem.steadyGrowthPercent, 1)}%, live heap ${num(mem.liveHeapGrowthPercent, 1)}%` },
+    policyPreviewVerdict(policyPreview),
     ...historyVerdicts(history),
   ];
   log('\n## Budgets\n');
@@ -894,6 +903,7 @@ async function main(): Promise<void> {
     acknowledgement: ack,
     memory: mem,
     hostile,
+    policyPreview,
     history,
     appHistory: { mode: APP_HISTORY, runs: appHistoryCounts },
     verdicts,

@@ -6,7 +6,21 @@
  */
 import { z } from 'zod';
 import { limitGlobsPerConfig, Mode } from './config-fields.js';
-import { gatesShape } from './registry.js';
+import { GATE_IDS, gatesShape, type GateId } from './registry.js';
+
+/** Most entries of `overrides.allowed` (each team costs a members read, cached). */
+export const MAX_OVERRIDE_PRINCIPALS = 100;
+
+/**
+ * A login (`lead`, `@lead`, `deploy-bot[bot]`) or an `@org/team` slug, as GitHub spells them: a team
+ * resolves through the app's team cache, a login compares without regard to case.
+ */
+const OverridePrincipal = z
+  .string()
+  .trim()
+  .regex(/^@?[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})(?:\[bot\])?$|^@?[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9_.-]{1,100}$/, {
+    message: 'must be a login (`lead`, `@lead`, `app[bot]`) or a team slug (`@org/team`)',
+  });
 
 /** Where repository config lives, in the repository and in the org's `.github` repository. */
 export const CONFIG_PATH = '.github/quality-gates.yml';
@@ -48,6 +62,24 @@ export const QualityGatesConfig = z
       .superRefine(limitGlobsPerConfig)
       .prefault({})
       .describe('Per-gate settings. Every gate is on (mode `block`) unless configured otherwise.'),
+    overrides: z
+      .strictObject({
+        allowed: z
+          .array(OverridePrincipal)
+          .max(MAX_OVERRIDE_PRINCIPALS)
+          .default([])
+          .describe('Logins and `@org/team` slugs who may override a gate with `/gates override <gate-id|all> <reason>` (docs/overrides.md); empty = nobody (overrides are off).'),
+        gates: z
+          .array(z.string().refine((id): id is GateId => (GATE_IDS as readonly string[]).includes(id), { message: `must be a gate id: ${GATE_IDS.join(', ')}` }))
+          .default([])
+          .describe('Gates that may be overridden; empty = every gate.'),
+        expire_on_push: z
+          .boolean()
+          .default(true)
+          .describe('An override covers the head commit it was given on; a new push needs a new one. `false`: it holds until the pull request is closed.'),
+      })
+      .prefault({})
+      .describe('Break-glass overrides: who may mark a failing gate as passed, for which gates, and for how long (docs/overrides.md).'),
   })
   .describe('Quality Gates configuration (.github/quality-gates.yml).');
 

@@ -106,6 +106,12 @@ export interface GateDefinition<Id extends string = string, S extends GateConfig
    */
   readonly prepare?: (cfg: z.output<S>) => P;
   /**
+   * The teams (`org/team`, lower case) whose members the loader must put in `pr.teams` for this
+   * gate; a gate that needs `teams` says which. Pure, like `evaluate`; `context` as for `evaluate`
+   * (the caller passes the same one, so work such as compiling CODEOWNERS is done once).
+   */
+  readonly teams?: (pr: PullRequestSnapshot, cfg: z.output<S>, context?: GateContext) => readonly string[];
+  /**
    * Pure: no I/O, no clock. `prepared` is `prepare(cfg)`; a gate with `prepare` makes it when it is
    * not given. `context`: work the caller keeps for the gates (src/pipeline/gate-memory.ts); a gate
    * given none computes what it needs (`NO_MEMORY`, gates/context.ts).
@@ -131,6 +137,8 @@ export interface BoundGate<Id extends string = string> {
   readonly cfg: unknown;
   /** True when compiling does work worth keeping (the gate has `prepare`). */
   readonly prepares: boolean;
+  /** The teams whose members this gate needs in `pr.teams` (none for most gates); `context` as for `evaluate`. */
+  teamsNeeded(pr: PullRequestSnapshot, context?: GateContext): readonly string[];
   compile(): CompiledGate;
 }
 
@@ -152,6 +160,7 @@ export function defineGate<const Id extends string, S extends GateConfigSchema, 
         mode: cfg.mode ?? defaultMode,
         cfg,
         prepares: gate.prepare !== undefined,
+        teamsNeeded: (pr, context) => gate.teams?.(pr, cfg, context) ?? [],
         compile: () => {
           const prepared = gate.prepare?.(cfg);
           return { bytes: prepared?.bytes ?? 0, evaluate: (pr, context) => gate.evaluate(pr, cfg, prepared, context) };

@@ -180,6 +180,7 @@ export const codeownersReview = defineGate({
   title: 'Code-owner review',
   needs: ['files', 'reviews', 'codeowners', 'teams'],
   config: CodeownersReviewConfig,
+  teams: (pr, _cfg, context = NO_MEMORY) => teamsNeeded(pr, context),
   evaluate(pr, cfg, _prepared, context = NO_MEMORY): GateResult {
     const codeowners = readCodeowners(pr, context);
     switch (codeowners.kind) {

@@ -6,7 +6,7 @@
  */
 import { plain, type DetailBlock, type Inline, type Text } from '../../gates/gate.js';
 import { MAX_LISTED_PROBLEMS, type ConfigProblem } from '../load/config/parse.js';
-import { conclusionOf, titleOf, type CheckConclusion, type GateOutcome, type Preview, type RowStatus, type Verdict } from './verdict.js';
+import { conclusionOf, titleOf, type CheckConclusion, type GateOutcome, type OverrideMark, type Preview, type RowStatus, type Verdict } from './verdict.js';
 
 /**
  * GitHub's documented limits for check-run output
@@ -26,7 +26,10 @@ export interface CheckOutput {
   readonly summary: string;
 }
 
-const ICONS: Record<RowStatus, string> = { pass: '✅', fail: '❌', warn: '⚠️', skipped: '⏭️' };
+const ICONS: Record<RowStatus, string> = { pass: '✅', fail: '❌', warn: '⚠️', skipped: '⏭️', overridden: '☑️' };
+
+/** Longest override reason shown in the table's third cell (the gate's section shows up to `MAX_INLINE`). */
+export const MAX_REASON_IN_ROW = 120;
 
 /** U+200B ZERO WIDTH SPACE: invisible, and neither GitHub's mention filter nor its autolinker crosses it. */
 const JOINER = '\u200b';
@@ -126,22 +129,59 @@ function renderBlocks(blocks: readonly DetailBlock[]): string {
 
 /** The table row of docs/behaviour.md#format: | `batch-size` | ❌ fail | 612 lines in 14 files (limit 400 lines) | */
 export function renderRow(o: GateOutcome): string {
-  return `| \`${o.id}\` | ${ICONS[o.status]} ${o.status} | ${renderText(o.result.reason, true)} |`;
+  const third = o.status === 'overridden' && o.override ? overrideCell(o.override) : renderText(o.result.reason, true);
+  return `| \`${o.id}\` | ${ICONS[o.status]} ${o.status} | ${third} |`;
 }
+
+/**
+ * Who overrode and why, in the third cell: the login in a code span (no mention), the reason
+ * escaped as any user text (no link, mention, HTML or table break) and cut short.
+ */
+function overrideCell(mark: OverrideMark): string {
+  const reason = mark.reason.length > MAX_REASON_IN_ROW ? `${mark.reason.slice(0, MAX_REASON_IN_ROW - 1)}…` : mark.reason;
+  return `by ${codeSpan(`@${mark.login}`, true)}: ${escapeMarkdown(reason)}`;
+}
+
+/** A link to a comment, only for an address on the GitHub host that Markdown cannot break out of. */
+function commentLink(url: string): string {
+  return /^https:\/\/[A-Za-z0-9.-]+(?::\d+)?\/[A-Za-z0-9._~/#%+-]*$/.test(url) && url.length <= 500 ? ` ([comment](${url}))` : '';
+}
+
+/** The override lines under a gate's heading: the one that applies, and those that did not. */
+function renderOverrides(o: GateOutcome): string[] {
+  const parts: string[] = [];
+  if (o.status === 'overridden' && o.override) {
+    parts.push(
+      `**Overridden** by ${codeSpan(`@${o.override.login}`)}${commentLink(o.override.url)}: ${escapeMarkdown(o.override.reason)}\n\nThe gate's own result, kept for review: ${renderText(o.result.reason)}. The conclusion counts the gate as passed.`,
+    );
+  }
+  const refused = o.refusedOverrides ?? [];
+  if (refused.length > 0) {
+    const shown = refused.slice(0, MAX_REFUSED_SHOWN).map((m) => `- ${codeSpan(`@${m.login}`)}${commentLink(m.url)}: ${m.refusal ? renderText(m.refusal) : ''}`);
+    const rest = more(shown.length, refused.length);
+    parts.push(['Overrides not applied:', ...shown, ...(rest ? [`- …${rest}`] : [])].join('\n'));
+  }
+  return parts;
+}
+
+/** Refused overrides listed under one gate at most. */
+export const MAX_REFUSED_SHOWN = 5;
 
 export function renderTable(outcomes: readonly GateOutcome[]): string {
   return ['| Gate | Result | Details |', '|---|---|---|', ...outcomes.map(renderRow)].join('\n');
 }
 
 export function renderGateSection(o: GateOutcome): string {
+  const overrides = renderOverrides(o);
   if (o.status === 'pass') {
     // Passing gates keep their details out of the way, one click away.
-    return `<details><summary>${ICONS.pass} <code>${o.id}</code> — ${o.title}: details</summary>\n\n${renderBlocks(o.result.details)}\n\n</details>`;
+    const inner = [...overrides, ...(o.result.details.length > 0 ? [renderBlocks(o.result.details)] : [])].join('\n\n');
+    return `<details><summary>${ICONS.pass} <code>${o.id}</code> — ${o.title}: details</summary>\n\n${inner}\n\n</details>`;
   }
-  const parts = [`### ${ICONS[o.status]} \`${o.id}\` — ${o.title}`];
+  const parts = [`### ${ICONS[o.status]} \`${o.id}\` — ${o.title}${o.status === 'overridden' ? ' (overridden)' : ''}`, ...overrides];
   if (o.mode === 'warn' && o.status === 'warn') parts.push('_Mode `warn`: this failure is reported but does not block the merge._');
   if (o.result.details.length > 0) parts.push(renderBlocks(o.result.details));
-  if (o.result.fix.length > 0 && (o.status === 'fail' || o.status === 'warn')) parts.push(`**How to fix**\n\n${renderBlocks(o.result.fix)}`);
+  if (o.result.fix.length > 0 && (o.status === 'fail' || o.status === 'warn' || o.status === 'overridden')) parts.push(`**How to fix**\n\n${renderBlocks(o.result.fix)}`);
   return parts.join('\n\n');
 }
 
@@ -168,7 +208,7 @@ export function renderSummary(verdict: Verdict): string {
     case 'evaluated': {
       const head = renderTable(verdict.outcomes);
       const notes = verdict.notes.map((n) => `> ${renderText(n)}`).join('\n>\n');
-      const sections = verdict.outcomes.filter((o) => o.status !== 'pass' || o.result.details.length > 0).map(renderGateSection);
+      const sections = verdict.outcomes.filter((o) => o.status !== 'pass' || o.result.details.length > 0 || (o.refusedOverrides?.length ?? 0) > 0).map(renderGateSection);
       return fitSummary(head, notes, sections);
     }
   }
@@ -223,7 +263,9 @@ export function renderPreview(preview: Preview): string {
 }
 
 export function renderCheckRun(verdict: Verdict, preview?: Preview, twins?: TwinNote): CheckOutput {
-  const title = inertTitle(titleOf(verdict));
+  // An evaluated verdict's title holds gate ids, fixed words and GitHub logins only ("Passed with
+  // override: batch-size (by @lead)"), never text a user wrote: it is shown as it reads.
+  const title = verdict.kind === 'evaluated' ? titleOf(verdict) : inertTitle(titleOf(verdict));
   let summary = renderSummary(verdict);
   if (twins) summary = withTwinNote(summary, twins);
   if (preview) {
@@ -291,5 +333,7 @@ export function withTwinNote(summary: string, note: TwinNote): string {
 
 /** Output of the per-gate run "<name> / <gate-id>". */
 export function renderGateRun(o: GateOutcome): { title: string; summary: string } {
-  return { title: inertTitle(`${o.status}: ${clip(plain(o.result.reason))}`), summary: `${renderTable([o])}\n\n${renderGateSection(o)}`.slice(0, CHECK_LIMITS.summary) };
+  const status = o.status === 'overridden' ? `Passed with override (by @${o.override?.login ?? 'ghost'})` : o.status;
+  const title = `${status}: ${inertTitle(clip(plain(o.result.reason)))}`;
+  return { title: title.length > CHECK_LIMITS.title ? `${title.slice(0, CHECK_LIMITS.title - 1)}…` : title, summary: `${renderTable([o])}\n\n${renderGateSection(o)}`.slice(0, CHECK_LIMITS.summary) };
 }

@@ -6,15 +6,32 @@ import type { GateId, GateResult, Text } from '../../gates/gate.js';
 import type { ConfigProblem } from '../load/config/parse.js';
 
 /** The word in the table's second column. */
-export type RowStatus = 'pass' | 'fail' | 'warn' | 'skipped';
+export type RowStatus = 'pass' | 'fail' | 'warn' | 'skipped' | 'overridden';
+
+/** An override comment as the check run shows it (docs/overrides.md). */
+export interface OverrideMark {
+  /** Who commented (a GitHub login). */
+  readonly login: string;
+  /** Their reason, as written: the renderer clips and escapes it. */
+  readonly reason: string;
+  /** The comment's address on GitHub. */
+  readonly url: string;
+  /** Why it did not apply; absent when it applies. */
+  readonly refusal?: Text;
+}
 
 export interface GateOutcome {
   readonly id: GateId;
   readonly title: string;
   readonly mode: 'block' | 'warn';
+  /** The gate's own result: an overridden gate keeps its failure and numbers. */
   readonly result: GateResult;
-  /** `fail` in mode `warn` is shown as `warn`. */
+  /** `fail` in mode `warn` is shown as `warn`; a failure with an applied override as `overridden`. */
   readonly status: RowStatus;
+  /** With `overridden`: the override that applies. */
+  readonly override?: OverrideMark;
+  /** Overrides naming this gate that did not apply, newest first. */
+  readonly refusedOverrides?: readonly OverrideMark[];
 }
 
 export type CheckConclusion = 'success' | 'failure' | 'neutral';
@@ -71,7 +88,7 @@ export function mostRestrictive<T extends { readonly number: number; readonly co
   return best;
 }
 
-/** The per-gate run's conclusion: success for pass and warn, failure for a blocking fail, neutral for skipped. */
+/** The per-gate run's conclusion: success for pass, warn and overridden, failure for a blocking fail, neutral for skipped. */
 export function gateConclusion(outcome: GateOutcome): CheckConclusion {
   if (outcome.status === 'fail') return 'failure';
   if (outcome.status === 'skipped') return 'neutral';
@@ -93,6 +110,12 @@ export function titleOf(verdict: Verdict): string {
       const warned = outcomes.filter((o) => o.status === 'warn').map((o) => o.id);
       const passed = outcomes.filter((o) => o.status === 'pass').length;
       const skipped = outcomes.filter((o) => o.status === 'skipped').length;
+      const overridden = outcomes.filter((o) => o.status === 'overridden');
+      if (failed.length === 0 && overridden.length > 0) {
+        // Gate ids and GitHub logins only: nothing in this title is free text (src/checks/render.ts).
+        const by = [...new Set(overridden.map((o) => `@${o.override?.login ?? 'ghost'}`))].join(', ');
+        return `Passed with override: ${overridden.map((o) => o.id).join(', ')} (by ${by})${warned.length > 0 ? ` (warnings: ${warned.join(', ')})` : ''}`;
+      }
       if (failed.length > 0) return `Blocked: ${failed.join(', ')}${warned.length > 0 ? ` (warnings: ${warned.join(', ')})` : ''}`;
       if (outcomes.length === 0) return 'No gates enabled';
       if (warned.length > 0) return `Passed with warnings: ${warned.join(', ')}`;

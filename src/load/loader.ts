@@ -9,6 +9,7 @@ import { CONFIG_PATH } from '../../gates/config.js';
 import { GITHUB_LIMITS, type BaseFile, type ChangedFile, type ChangeType, type CommitInfo, type PullRequestSnapshot, type Review, type ReviewState } from '../../gates/snapshot.js';
 import { BASE_FILES_QUERY, PAGE_QUERY, PULL_BASE_QUERY, SNAPSHOT_QUERY } from './queries.js';
 import type { ExistingCheckRun } from '../checks/writer.js';
+import { COMMAND_LIMITS, COMMAND_PREFIX } from '../server/commands.js';
 
 /** Sends one GraphQL document. Rejections carry partial `data` and `errors` like Octokit's `GraphqlResponseError`. */
 export type GraphqlClient = (query: string, variables: Record<string, unknown>) => Promise<unknown>;
@@ -18,7 +19,22 @@ export const CODEOWNERS_PATHS = ['.github/CODEOWNERS', 'CODEOWNERS', 'docs/CODEO
 export const GITATTRIBUTES_PATH = '.gitattributes';
 
 /** Pages fetched per connection at most: GitHub stops listing at 3,000 files and 250 commits. */
-const MAX_PAGES = { files: GITHUB_LIMITS.maxFiles / GITHUB_LIMITS.pageSize, commits: Math.ceil(GITHUB_LIMITS.maxCommits / GITHUB_LIMITS.pageSize), reviews: 10, labels: 3 } as const;
+const MAX_PAGES = {
+  files: GITHUB_LIMITS.maxFiles / GITHUB_LIMITS.pageSize,
+  commits: Math.ceil(GITHUB_LIMITS.maxCommits / GITHUB_LIMITS.pageSize),
+  reviews: 10,
+  labels: 3,
+  comments: 3,
+} as const;
+
+/**
+ * The newest comments read for override commands: anyone can comment, so a pull request with
+ * more costs no more than this (docs/overrides.md). Older comments are not read.
+ */
+export const MAX_COMMENTS_READ = MAX_PAGES.comments * GITHUB_LIMITS.pageSize;
+
+/** The start of a comment kept for its command (the rest is never read: src/server/commands.ts). */
+export const COMMENT_TEXT_KEPT = COMMAND_LIMITS.scanChars;
 
 export interface LoadRequest {
   readonly owner: string;
@@ -54,8 +70,38 @@ export interface LoadedPullRequest {
    * associates them with it (see `ASSOCIATED_PULLS_PAGE`); each must still be loaded to be judged.
    */
   readonly twins: readonly TwinRef[];
+  /** What overrides are judged on (src/pipeline/overrides.ts). */
+  readonly conversation: Conversation;
   /** GraphQL requests made. */
   readonly requests: number;
+}
+
+/** A comment of the pull request's conversation that may hold a command (`/gates` in its start). */
+export interface PullComment {
+  /** Login as users write it (`[bot]` for bots); null for a deleted account. */
+  readonly author: string | null;
+  /** The start of the body (`COMMENT_TEXT_KEPT` characters). */
+  readonly body: string;
+  /** ISO time GitHub recorded the comment. */
+  readonly createdAt: string;
+  /** Edited after posting (GitHub's `lastEditedAt`, or `includesCreatedEdit`). */
+  readonly edited: boolean;
+  /** Hidden by a maintainer (GitHub's `isMinimized`). */
+  readonly hidden: boolean;
+  readonly url: string;
+}
+
+export interface Conversation {
+  /** Comments that may hold a command, oldest first, among the newest `MAX_COMMENTS_READ`. */
+  readonly comments: readonly PullComment[];
+  /** The pull request has more comments than were read (the oldest were not). */
+  readonly truncated: boolean;
+  /**
+   * When the head commit arrived, as GitHub recorded it: the later of this app's check suite on
+   * it (GitHub creates one on every push) and the pull request's last force push. Null when
+   * GitHub recorded neither (docs/overrides.md).
+   */
+  readonly headArrivedAt: string | null;
 }
 
 /** Thrown when the PR cannot be read; `cause` is the GitHub error. */
@@ -81,6 +127,16 @@ interface WireCommit {
   signature?: { isValid?: boolean; state?: string } | null;
 }
 interface WireFile { path: string; additions?: number; deletions?: number; changeType?: string }
+interface WireComment {
+  author?: WireActor | null;
+  body?: string | null;
+  createdAt?: string;
+  lastEditedAt?: string | null;
+  includesCreatedEdit?: boolean;
+  isMinimized?: boolean;
+  url?: string;
+}
+interface WireBackPage<T> { totalCount?: number; pageInfo?: { hasPreviousPage?: boolean; startCursor?: string | null }; nodes?: (T | null)[] | null }
 interface WireReview { author?: WireActor | null; state?: string; submittedAt?: string | null; commit?: { oid?: string } | null }
 /** An account as GraphQL names it: a `Bot` without the `[bot]` suffix REST, webhooks and the UI show. */
 interface WireActor { __typename?: string; login?: string }
@@ -104,10 +160,12 @@ interface WirePull {
   commits?: WirePage<{ commit: WireCommit }>;
   reviews?: WirePage<WireReview>;
   closingIssuesReferences?: { nodes?: ({ number: number; repository?: { nameWithOwner?: string } } | null)[] | null } | null;
+  comments?: WireBackPage<WireComment>;
+  forcePushes?: { nodes?: ({ createdAt?: string } | null)[] | null } | null;
 }
 interface WireHead {
   oid?: string;
-  checkSuites?: { nodes?: ({ checkRuns?: { nodes?: (WireCheckRun | null)[] | null } | null } | null)[] | null } | null;
+  checkSuites?: { nodes?: ({ createdAt?: string; checkRuns?: { nodes?: (WireCheckRun | null)[] | null } | null } | null)[] | null } | null;
   associatedPullRequests?: {
     nodes?: ({ number?: number; state?: string; headRefOid?: string; baseRefOid?: string; baseRepository?: { id?: string } | null } | null)[] | null;
   } | null;
@@ -266,6 +324,7 @@ export async function loadPullRequest(graphql: GraphqlClient, req: LoadRequest, 
     orgConfig: blobSource(wire.org?.config, `${req.owner}/.github:${CONFIG_PATH}`),
     existingRuns: existingRuns(wire.repository.head, headSha),
     twins: twinsOf(wire.repository, pull.number, headSha),
+    conversation: conversationOf(wire.repository.head, pull, headSha),
     requests,
   };
 }
@@ -276,18 +335,30 @@ async function fetchRemainingPages(graphql: GraphqlClient, req: LoadRequest, pul
   const keys: Key[] = ['files', 'commits', 'reviews', 'labels'];
   const pages: Record<Key, number> = { files: 1, commits: 1, reviews: 1, labels: 1 };
   let requests = 0;
+  let commentPages = 1;
   for (;;) {
     const pending = keys.filter((k) => pull[k]?.pageInfo?.hasNextPage && pull[k]?.pageInfo?.endCursor && pages[k] < MAX_PAGES[k]);
-    if (pending.length === 0) return requests;
-    const vars: Record<string, unknown> = { owner: req.owner, name: req.repo, number: req.number };
+    // Comments page backwards: the newest are read first, older ones while the cap allows.
+    const comments = pull.comments?.pageInfo?.hasPreviousPage && pull.comments.pageInfo.startCursor && commentPages < MAX_PAGES.comments ? pull.comments : undefined;
+    if (pending.length === 0 && !comments) return requests;
+    const vars: Record<string, unknown> = { owner: req.owner, name: req.repo, number: req.number, withComments: comments !== undefined, commentsBefore: comments?.pageInfo?.startCursor ?? null };
     for (const k of keys) {
       vars[`with${k[0]!.toUpperCase()}${k.slice(1)}`] = pending.includes(k);
       vars[`${k}After`] = pending.includes(k) ? pull[k]?.pageInfo?.endCursor : null;
     }
     requests++;
-    const page = await query<{ repository?: { pullRequest?: Partial<Record<Key, WirePage<unknown>>> | null } | null }>(graphql, PAGE_QUERY, vars);
+    const page = await query<{ repository?: { pullRequest?: Partial<Record<Key, WirePage<unknown>>> & { comments?: WireBackPage<WireComment> } | null } | null }>(
+      graphql,
+      PAGE_QUERY,
+      vars,
+    );
     const more = page.repository?.pullRequest;
     if (!more) throw new LoadError('pull request disappeared while paging', 'not-found');
+    if (comments) {
+      comments.nodes = [...(more.comments?.nodes ?? []), ...(comments.nodes ?? [])];
+      comments.pageInfo = more.comments?.pageInfo ?? { hasPreviousPage: false };
+      commentPages++;
+    }
     for (const k of pending) {
       const next = more[k];
       const current = pull[k] as WirePage<unknown> | undefined;
@@ -443,6 +514,28 @@ function toSnapshot(req: LoadRequest, repo: WireRepository, pull: WirePull, base
     teams: {},
     base: { codeowners, gitattributes: toBaseFile(repo.gitattributes, GITATTRIBUTES_PATH) },
   };
+}
+
+/**
+ * The comments that may hold a command, and when the head commit arrived. Only a comment whose
+ * kept start names `/gates` is kept, so a long conversation holds no memory past its conversion.
+ */
+function conversationOf(head: WireHead | null | undefined, pull: WirePull, headSha: string): Conversation {
+  const page = pull.comments;
+  const read = present(page?.nodes);
+  const comments = read.flatMap((c): PullComment[] => {
+    const body = (c.body ?? '').slice(0, COMMENT_TEXT_KEPT);
+    if (!body.toLowerCase().includes(COMMAND_PREFIX) || typeof c.createdAt !== 'string' || typeof c.url !== 'string') return [];
+    return [{ author: githubLogin(c.author), body, createdAt: c.createdAt, edited: Boolean(c.lastEditedAt) || c.includesCreatedEdit === true, hidden: c.isMinimized === true, url: c.url }];
+  });
+  const truncated = page?.pageInfo?.hasPreviousPage === true || (page?.totalCount ?? read.length) > read.length;
+  const onHead = head?.oid?.toLowerCase() === headSha.toLowerCase();
+  const times = [
+    ...(onHead ? present(head?.checkSuites?.nodes).map((s) => s.createdAt) : []),
+    ...present(pull.forcePushes?.nodes).map((e) => e.createdAt),
+  ].filter((t): t is string => typeof t === 'string' && !Number.isNaN(Date.parse(t)));
+  const headArrivedAt = times.length === 0 ? null : times.reduce((a, b) => (Date.parse(a) >= Date.parse(b) ? a : b));
+  return { comments, truncated, headArrivedAt };
 }
 
 /** Open pull requests of this repository, other than `number`, whose head is `headSha`. */

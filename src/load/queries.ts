@@ -22,6 +22,11 @@ const FILES = `pageInfo { hasNextPage endCursor } nodes { path additions deletio
 const COMMITS = `totalCount pageInfo { hasNextPage endCursor } nodes { commit { ${COMMIT} } }`;
 const REVIEWS = `totalCount pageInfo { hasNextPage endCursor } nodes { author { __typename login } state submittedAt commit { oid } }`;
 const LABELS = `totalCount pageInfo { hasNextPage endCursor } nodes { name }`;
+/**
+ * The conversation's comments, newest pages first (`last`/`before`): override commands are read
+ * from them (src/pipeline/overrides.ts). An edit or a hidden comment never applies, so both are read.
+ */
+const COMMENTS = `totalCount pageInfo { hasPreviousPage startCursor } nodes { author { __typename login } body createdAt lastEditedAt includesCreatedEdit isMinimized url }`;
 
 /**
  * Pull requests GitHub associates with the head commit, read to find its twins (other
@@ -80,12 +85,14 @@ query QualityGatesSnapshot(
       commits(first: ${PAGE_SIZE}) { ${COMMITS} }
       reviews(first: ${PAGE_SIZE}) { ${REVIEWS} }
       closingIssuesReferences(first: 25) { nodes { number repository { nameWithOwner } } }
+      comments(last: ${PAGE_SIZE}) { ${COMMENTS} }
+      forcePushes: timelineItems(last: 1, itemTypes: [HEAD_REF_FORCE_PUSHED_EVENT]) { nodes { ... on HeadRefForcePushedEvent { createdAt } } }
     }
     head: object(oid: $headOid) {
       ... on Commit {
         oid
         checkSuites(first: 10, filterBy: { appId: $appId }) {
-          nodes { checkRuns(first: ${PAGE_SIZE}) { nodes { databaseId name status conclusion externalId } } }
+          nodes { createdAt checkRuns(first: ${PAGE_SIZE}) { nodes { databaseId name status conclusion externalId } } }
         }
         associatedPullRequests(first: ${ASSOCIATED_PULLS_PAGE}, orderBy: { field: UPDATED_AT, direction: DESC }) {
           nodes { number state headRefOid baseRefOid baseRepository { id } }
@@ -105,7 +112,8 @@ query QualityGatesPage(
   $withFiles: Boolean!, $filesAfter: String,
   $withCommits: Boolean!, $commitsAfter: String,
   $withReviews: Boolean!, $reviewsAfter: String,
-  $withLabels: Boolean!, $labelsAfter: String
+  $withLabels: Boolean!, $labelsAfter: String,
+  $withComments: Boolean!, $commentsBefore: String
 ) {
   repository(owner: $owner, name: $name) {
     pullRequest(number: $number) {
@@ -113,6 +121,7 @@ query QualityGatesPage(
       commits(first: ${PAGE_SIZE}, after: $commitsAfter) @include(if: $withCommits) { ${COMMITS} }
       reviews(first: ${PAGE_SIZE}, after: $reviewsAfter) @include(if: $withReviews) { ${REVIEWS} }
       labels(first: ${PAGE_SIZE}, after: $labelsAfter) @include(if: $withLabels) { ${LABELS} }
+      comments(last: ${PAGE_SIZE}, before: $commentsBefore) @include(if: $withComments) { ${COMMENTS} }
     }
   }
 }`;

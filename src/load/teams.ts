@@ -17,6 +17,8 @@
 import { BoundedCache } from '../ops/bounded-cache.js';
 import { SYSTEM_CLOCK } from '../ops/clock.js';
 
+import type { PullRequestSnapshot } from '../../gates/snapshot.js';
+
 /** Sends one GraphQL document. Rejections carry partial `data` and `errors` like Octokit's `GraphqlResponseError`. */
 export type GraphqlClient = (query: string, variables: Record<string, unknown>) => Promise<unknown>;
 
@@ -224,4 +226,23 @@ async function fetchTeams(graphql: GraphqlClient, org: string, slugs: readonly s
     members.set(slug, [...new Set(list)]);
   }
   return { members, requests };
+}
+
+/**
+ * The loader's team step: `pr` with `teams` holding the members of `needed` (`org/team`), read
+ * through the cache (a warm evaluation costs no request; a cold one a query per organisation).
+ * What needs teams (a gate's `teams`, `overrides.allowed`) is the caller's list; `pr` is returned
+ * as it is when the list is empty or there is no cache.
+ */
+export async function withTeamMembers(
+  cache: TeamCache | undefined,
+  graphql: GraphqlClient,
+  pr: PullRequestSnapshot,
+  needed: readonly string[],
+  options: ResolveOptions = {},
+): Promise<PullRequestSnapshot> {
+  const teams = [...new Set(needed)].sort();
+  if (!cache || teams.length === 0) return pr;
+  const resolved = await cache.resolveTeams(graphql, teams, options);
+  return { ...pr, teams: { ...pr.teams, ...resolved.teams } };
 }

@@ -43,8 +43,14 @@ export interface Metrics {
   readonly webhookRejections: Counter<'reason'>;
   /** PR comment commands (`/gates recheck`) by command and result (`COMMAND_RESULTS`). */
   readonly commentCommands: Counter<'command' | 'result'>;
+  /** Override comments judged, per gate and outcome (applied, refused), once per evaluation that judged them. */
+  readonly overrides: Counter<'gate' | 'outcome'>;
   /** The history's metrics (`src/store/metrics.ts`). */
   readonly history: HistoryMetrics;
+  /** Organisation policy previews (docs/policy-preview.md) by scope and outcome (ok, partial, invalid, unavailable). */
+  readonly policyPreviewDuration: Histogram<'scope' | 'outcome'>;
+  /** Open pull requests judged again by policy previews, by what the proposed file would do to them. */
+  readonly policyPreviewPulls: Counter<'scope' | 'change'>;
 }
 
 /**
@@ -149,7 +155,21 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     queueStalled: new Counter({ name: 'quality_gates_queue_stalled_total', help: 'Jobs whose replica died or stopped renewing its lock, put back for another replica (Redis only).', registers }),
     redisUp: new Gauge({ name: 'quality_gates_redis_up', help: '1 while the Redis connection (REDIS_URL) is ready, 0 while it is not. Absent without REDIS_URL.', registers }),
     webhookRejections,
-    commentCommands: new Counter({ name: 'quality_gates_comment_commands_total', help: 'PR comment commands by command (recheck) and result (accepted, not_allowed: no write access, cooldown: within the PR cooldown).', labelNames: ['command', 'result'], registers }),
+    overrides: new Counter({ name: 'quality_gates_overrides_total', help: 'Override comments judged, by gate (a gate id, or unknown) and outcome (applied, refused); every evaluation counts them again (docs/overrides.md).', labelNames: ['gate', 'outcome'], registers }),
+    commentCommands: new Counter({ name: 'quality_gates_comment_commands_total', help: 'PR comment commands by command (recheck, override) and result (accepted, not_allowed: no write access, cooldown: within the cooldown).', labelNames: ['command', 'result'], registers }),
     history: registerHistoryMetrics(registry),
+    policyPreviewDuration: new Histogram({
+      name: 'quality_gates_policy_preview_seconds',
+      help: 'Time to judge the stored open pull requests again under a proposed config (docs/policy-preview.md), by scope (organisation, repository) and outcome (ok, partial, invalid, unavailable).',
+      labelNames: ['scope', 'outcome'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20],
+      registers,
+    }),
+    policyPreviewPulls: new Counter({
+      name: 'quality_gates_policy_preview_prs_total',
+      help: 'Open pull requests judged again by policy previews, by scope and change (block: would be newly blocked, unblock, stay).',
+      labelNames: ['scope', 'change'],
+      registers,
+    }),
   };
 }

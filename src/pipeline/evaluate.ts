@@ -14,17 +14,19 @@ import { renderCheckRun, renderGateRun, withTwinNote, type TwinLine, type TwinNo
 import { conclusionOf, gateConclusion, mostRestrictive, titleOf, type CheckConclusion, type Preview, type Verdict } from '../checks/verdict.js';
 import { recordedPulls, RunMemory, writeRun, type ChecksApi, type DesiredRun, type ExistingCheckRun, type RunStore, type RunTarget, type WriteResult } from '../checks/writer.js';
 import { loadPullHead, loadPullRequest, LoadError, type GraphqlClient, type LoadedPullRequest, type RawFileReader, type TwinRef } from '../load/loader.js';
-import { teamsNeeded } from '../../gates/codeowners-review/index.js';
-import type { TeamCache } from '../load/teams.js';
+import { withTeamMembers, type TeamCache } from '../load/teams.js';
 import { RateLimitedError } from '../load/client.js';
 import { BoundedCache } from '../ops/bounded-cache.js';
 import type { Metrics } from '../ops/metrics.js';
 import { GATE_MEMORY } from './gate-memory.js';
 import { PREPARE_FRESH } from './prepared-configs.js';
-import { enabledGates, skipReason, verdictFor } from './run-gates.js';
-import type { PullRequestSnapshot } from '../../gates/snapshot.js';
-import type { History } from '../store/index.js';
+import { skipReason, teamsNeeded, verdictFor } from './run-gates.js';
+import { judgeOverrides, overrideRecords, overrideTeams, withOverrides, type OverrideDecision } from './overrides.js';
+import type { History, OverrideRecord } from '../store/index.js';
 import { SYSTEM_CLOCK } from '../ops/clock.js';
+import { policyPreviewPlan, type PolicyPreviewRunner } from './policy-preview-runner.js';
+import type { PolicyPreview } from './policy-preview.js';
+import { withPolicyPreview } from '../checks/render-policy-preview.js';
 
 /**
  * An evaluation of a head commit, asked for by an event of pull request `number`. Jobs of one
@@ -46,6 +48,8 @@ export interface EvaluationJob {
   readonly action?: string | undefined;
   /** The repository's id from the webhook: the history's key for it (names change). */
   readonly repositoryId?: number | undefined;
+  /** `repository.private` from the webhook: the history keeps it, and the policy preview names only public repositories. */
+  readonly repositoryPrivate?: boolean | undefined;
 }
 
 export interface EvaluationDeps {
@@ -62,12 +66,14 @@ export interface EvaluationDeps {
   readonly requestCount?: () => number;
   /** Last known `on_error` per repository (used when the config itself cannot be read). */
   readonly policies?: PolicyMemory;
-  /** Team members for codeowners-review, cached with a short TTL. */
+  /** Team members (for the gates that need them and for `overrides.allowed`), cached with a short TTL. */
   readonly teams?: TeamCache;
   /** Reads a CODEOWNERS file whole when GraphQL truncates it. */
   readonly readRaw?: RawFileReader;
   /** Records each verdict once its check run is written (src/store/; returns at once, never throws). */
   readonly history?: Pick<History, 'recordVerdict'> | undefined;
+  /** Runs the organisation policy preview for a pull request that changes the config file (docs/policy-preview.md). */
+  readonly policyPreview?: PolicyPreviewRunner | undefined;
 }
 
 export interface EvaluationReport {
@@ -96,7 +102,11 @@ function loadConfig(deps: EvaluationDeps, loaded: LoadedPullRequest, owner: stri
  * A PR that changes the config file is judged by the base branch's file; this
  * previews what the proposed file would conclude (or its validation errors).
  */
-async function previewProposedConfig(deps: EvaluationDeps, loaded: LoadedPullRequest, owner: string): Promise<Preview | undefined> {
+async function previewProposedConfig(
+  deps: EvaluationDeps,
+  loaded: LoadedPullRequest,
+  owner: string,
+): Promise<{ preview: Preview; proposed: ConfigResult } | undefined> {
   const pr = loaded.snapshot;
   const touched = pr.files.nodes.find((f) => f.path === CONFIG_PATH);
   if (!touched) return undefined;
@@ -106,25 +116,35 @@ async function previewProposedConfig(deps: EvaluationDeps, loaded: LoadedPullReq
   await setImmediate();
   const proposed = await loadConfig(deps, loaded, owner, true);
   const removed = touched.changeType === 'deleted' || !loaded.proposedConfig;
-  if (proposed.kind === 'invalid') return { kind: 'invalid', problems: proposed.problems, removed };
-  if (proposed.kind === 'load-error') return { kind: 'unavailable', message: proposed.message, removed };
+  if (proposed.kind === 'invalid')
+    return { preview: { kind: 'invalid', problems: proposed.problems, removed }, proposed };
+  if (proposed.kind === 'load-error')
+    return { preview: { kind: 'unavailable', message: proposed.message, removed }, proposed };
   await setImmediate();
   // A proposed config's globs are compiled for this preview only, never cached.
   const verdict = verdictFor(pr, proposed.config, { prepared: PREPARE_FRESH, notes: false });
-  return { kind: 'verdict', verdict, removed };
+  return { preview: { kind: 'verdict', verdict, removed }, proposed };
 }
 
 /**
- * Fills `pr.teams` with the members of the teams CODEOWNERS names for the changed
- * files, when codeowners-review is on. Cached per installation with a short TTL, so a
- * warm evaluation costs no request; a cold one costs one query per organisation.
+ * The organisation policy preview (docs/policy-preview.md) for a pull request that changes the
+ * config file: from the history store only, no GitHub request. Shown, never enforced.
  */
-async function withTeams(deps: EvaluationDeps, pr: PullRequestSnapshot, config: QualityGatesConfig, installationId: number): Promise<PullRequestSnapshot> {
-  if (!deps.teams || !enabledGates(config).some((g) => g.gate.id === 'codeowners-review')) return pr;
-  const needed = teamsNeeded(pr, GATE_MEMORY);
-  if (needed.length === 0) return pr;
-  const { teams } = await deps.teams.resolveTeams(deps.graphql, needed, { scope: installationId });
-  return { ...pr, teams };
+async function organisationPreview(
+  deps: EvaluationDeps,
+  job: EvaluationJob,
+  decider: Judgement,
+  proposed: ConfigResult | undefined,
+  log: Logger,
+): Promise<PolicyPreview | undefined> {
+  if (!deps.policyPreview || !decider.loaded) return undefined;
+  const plan = policyPreviewPlan(decider.loaded, decider.configResult, proposed);
+  if (!plan) return undefined;
+  const pr = decider.loaded.snapshot;
+  return deps.policyPreview(
+    { owner: pr.repository.owner, repo: pr.repository.name, number: pr.number, repositoryId: job.repositoryId, plan },
+    log.child({ component: 'policy-preview' }),
+  );
 }
 
 /** Remembers each repository's last `on_error`, for evaluations whose config cannot be read. Bounded. */
@@ -162,6 +182,8 @@ interface Judgement {
   readonly configResult: ConfigResult;
   /** Undefined for a twin that could not be read. */
   readonly loaded: LoadedPullRequest | undefined;
+  /** The override comments judged, for the history (docs/overrides.md). */
+  readonly overrides: readonly OverrideRecord[];
 }
 
 type Judged = Judgement | { readonly deferredUntil: number };
@@ -171,11 +193,18 @@ type Judged = Judgement | { readonly deferredUntil: number };
  * GitHub's rate limit (deferred). `primary`: the pull request of the job (its config
  * problems are counted and its `on_error` remembered).
  */
-async function judge(deps: EvaluationDeps, loaded: LoadedPullRequest, job: EvaluationJob, log: Logger, primary: boolean): Promise<Judged> {
+async function judge(
+  deps: EvaluationDeps,
+  loaded: LoadedPullRequest,
+  job: EvaluationJob,
+  log: Logger,
+  primary: boolean,
+): Promise<Judged> {
   let pr = loaded.snapshot;
   const configResult = await loadConfig(deps, loaded, job.owner);
   let verdict: Verdict;
   let config: QualityGatesConfig | undefined;
+  let decisions: OverrideDecision[] = [];
   if (configResult.kind === 'invalid') {
     if (primary) deps.metrics?.configErrors.inc();
     log.warn({ problems: configResult.problems }, 'invalid configuration');
@@ -191,24 +220,51 @@ async function judge(deps: EvaluationDeps, loaded: LoadedPullRequest, job: Evalu
       verdict = verdictFor(pr, config);
     } else {
       try {
-        pr = await withTeams(deps, pr, config, job.installationId);
+        const needed = [...teamsNeeded(pr, config, GATE_MEMORY), ...overrideTeams(loaded.conversation, config.overrides)];
+        pr = await withTeamMembers(deps.teams, deps.graphql, pr, needed, { scope: job.installationId });
         verdict = verdictFor(pr, config);
+        if (verdict.kind === 'evaluated') {
+          decisions = judgeOverrides({ conversation: loaded.conversation, settings: config.overrides, enabled: verdict.outcomes.map((o) => o.id), pr });
+          verdict = withOverrides(verdict, decisions, pr.headSha);
+          auditOverrides(deps, log, pr.number, decisions);
+        }
       } catch (error) {
         const limited = rateLimited(error);
         if (limited) return { deferredUntil: limited.resetAt };
-        log.error({ err: error }, 'failed to resolve code-owner teams');
-        verdict = { kind: 'error', conclusion: config.on_error, errorClass: errorClass(error), message: 'the members of code-owner teams could not be read' };
+        log.error({ err: error }, 'failed to resolve team members');
+        verdict = { kind: 'error', conclusion: config.on_error, errorClass: errorClass(error), message: 'the members of the teams the configuration names could not be read' };
       }
     }
   }
-  return { number: pr.number, baseRef: pr.baseRef, verdict, conclusion: conclusionOf(verdict), config, configResult, loaded: { ...loaded, snapshot: pr } };
+  const overrides = overrideRecords(decisions, pr.headSha);
+  return { number: pr.number, baseRef: pr.baseRef, verdict, conclusion: conclusionOf(verdict), config, configResult, loaded: { ...loaded, snapshot: pr }, overrides };
+}
+
+/**
+ * One log line and one count per gate of each override judged (docs/overrides.md): `override
+ * applied` or `override refused`, with who, the gate, the reason, the comment and the head commit
+ * (the logger carries the repository, the delivery and the head commit `sha`).
+ */
+function auditOverrides(deps: EvaluationDeps, log: Logger, number: number, decisions: readonly OverrideDecision[]): void {
+  for (const d of decisions) {
+    deps.metrics?.overrides.inc({ gate: d.gateId ?? 'unknown', outcome: d.outcome });
+    const fields = { user: d.login, gate: d.gate, reason: d.reason.slice(0, 1000), pull: number, commentUrl: d.url, commentedAt: d.createdAt, self: d.self };
+    if (d.outcome === 'applied') log.info(fields, 'override applied');
+    else log.info({ ...fields, refusal: d.refusal }, 'override refused');
+  }
 }
 
 /**
  * Loads and judges a twin: another pull request that may share `headSha`. Null when it
  * is not open or its head is another commit (it moved, or a recorded twin closed).
  */
-async function judgeTwin(deps: EvaluationDeps, job: EvaluationJob, twin: TwinRef, headSha: string, log: Logger): Promise<Judged | null> {
+async function judgeTwin(
+  deps: EvaluationDeps,
+  job: EvaluationJob,
+  twin: TwinRef,
+  headSha: string,
+  log: Logger,
+): Promise<Judged | null> {
   const twinLog = log.child({ twin: twin.number });
   try {
     let baseSha = twin.baseSha;
@@ -223,7 +279,8 @@ async function judgeTwin(deps: EvaluationDeps, job: EvaluationJob, twin: TwinRef
       { owner: job.owner, repo: job.repo, number: twin.number, baseSha, headSha, appId: deps.appId, host: deps.host },
       deps.readRaw,
     );
-    if (loaded.snapshot.state !== 'open' || loaded.snapshot.headSha.toLowerCase() !== headSha.toLowerCase()) return null;
+    if (loaded.snapshot.state !== 'open' || loaded.snapshot.headSha.toLowerCase() !== headSha.toLowerCase())
+      return null;
     return await judge(deps, loaded, job, twinLog, false);
   } catch (error) {
     const limited = rateLimited(error);
@@ -232,12 +289,17 @@ async function judgeTwin(deps: EvaluationDeps, job: EvaluationJob, twin: TwinRef
     // A twin that cannot be read cannot be shown to pass: it counts as GitHub's error does.
     twinLog.error({ err: error }, 'failed to load a pull request that shares the head commit');
     const verdict: Verdict = { kind: 'error', conclusion: deps.policies?.get(`${job.owner}/${job.repo}`) ?? 'failure', errorClass: errorClass(error), message: `pull request #${twin.number}, which shares this commit, could not be read from GitHub` };
-    return { number: twin.number, baseRef: '', verdict, conclusion: conclusionOf(verdict), config: undefined, configResult: { kind: 'load-error', message: verdict.message }, loaded: undefined };
+    return { number: twin.number, baseRef: '', verdict, conclusion: conclusionOf(verdict), config: undefined, configResult: { kind: 'load-error', message: verdict.message }, loaded: undefined, overrides: [] };
   }
 }
 
 /** The pull requests recorded on this app's runs of the commit, GitHub's read or this app's memory of its last write. */
-async function recordedTwins(deps: EvaluationDeps, target: RunTarget, existing: readonly ExistingCheckRun[], names: readonly string[]): Promise<number[]> {
+async function recordedTwins(
+  deps: EvaluationDeps,
+  target: RunTarget,
+  existing: readonly ExistingCheckRun[],
+  names: readonly string[],
+): Promise<number[]> {
   const remembered = await Promise.all(names.map((name) => deps.memory.get(RunMemory.key(target, name))));
   return [...existing.map((r) => r.externalId), ...remembered.map((r) => r?.externalId)].flatMap(recordedPulls);
 }
@@ -246,20 +308,42 @@ async function recordedTwins(deps: EvaluationDeps, target: RunTarget, existing: 
 function reporting(deps: EvaluationDeps, job: EvaluationJob) {
   const now = deps.now ?? SYSTEM_CLOCK.now;
   const started = now();
-  const baseLog = deps.log.child({ delivery: job.delivery, event: job.event, installation: job.installationId, repo: `${job.owner}/${job.repo}`, pr: job.number });
+  const baseLog = deps.log.child({
+    delivery: job.delivery,
+    event: job.event,
+    installation: job.installationId,
+    repo: `${job.owner}/${job.repo}`,
+    pr: job.number,
+  });
   const state = { log: baseLog.child({ sha: job.headSha }) };
   const finish = (report: EvaluationReport, fields: Record<string, unknown> = {}): EvaluationReport => {
     const seconds = (now() - started) / 1000;
     // A job handed over to the new head's key is not an evaluation: that job is measured.
     if (report.outcome !== 'moved') {
       deps.metrics?.evaluationDuration.observe({ outcome: report.outcome }, seconds);
-      deps.metrics?.evaluations.inc({ conclusion: report.conclusion ?? report.outcome, verdict: report.verdict ?? 'none' });
+      deps.metrics?.evaluations.inc({
+        conclusion: report.conclusion ?? report.outcome,
+        verdict: report.verdict ?? 'none',
+      });
     }
-    state.log.info({ outcome: report.outcome, conclusion: report.conclusion, writes: report.writes, githubRequests: deps.requestCount?.(), durationMs: Math.round(seconds * 1000), ...fields }, 'evaluation finished');
+    state.log.info(
+      {
+        outcome: report.outcome,
+        conclusion: report.conclusion,
+        writes: report.writes,
+        githubRequests: deps.requestCount?.(),
+        durationMs: Math.round(seconds * 1000),
+        ...fields,
+      },
+      'evaluation finished',
+    );
     return report;
   };
   const deferred = (resetAt: number) => {
-    state.log.warn({ resetAt: new Date(resetAt).toISOString() }, 'GitHub rate limit nearly exhausted; evaluation deferred to the reset');
+    state.log.warn(
+      { resetAt: new Date(resetAt).toISOString() },
+      'GitHub rate limit nearly exhausted; evaluation deferred to the reset',
+    );
     return finish({ outcome: 'deferred', retryAt: resetAt, writes: 0 });
   };
   return { baseLog, state, finish, deferred };
@@ -271,7 +355,10 @@ function reporting(deps: EvaluationDeps, job: EvaluationJob) {
  * runs under its head commit's key. Returns the job with both, or the report that ends it
  * (not found, GitHub failing, deferred).
  */
-export async function resolvePullHead(deps: EvaluationDeps, job: EvaluationJob): Promise<EvaluationJob | EvaluationReport> {
+export async function resolvePullHead(
+  deps: EvaluationDeps,
+  job: EvaluationJob,
+): Promise<EvaluationJob | EvaluationReport> {
   const { state, finish, deferred } = reporting(deps, job);
   try {
     const head = await loadPullHead(deps.graphql, job);
@@ -295,7 +382,15 @@ export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJ
   try {
     loaded = await loadPullRequest(
       deps.graphql,
-      { owner: job.owner, repo: job.repo, number: job.number, baseSha: job.baseSha, headSha: job.headSha, appId: deps.appId, host: deps.host },
+      {
+        owner: job.owner,
+        repo: job.repo,
+        number: job.number,
+        baseSha: job.baseSha,
+        headSha: job.headSha,
+        appId: deps.appId,
+        host: deps.host,
+      },
       deps.readRaw,
     );
   } catch (error) {
@@ -314,8 +409,8 @@ export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJ
     reports.state.log.debug({ state: own.state }, 'pull request is not open; nothing to evaluate');
     return reports.finish({ outcome: 'not-open', writes: 0, headSha });
   }
-  const preview = await previewOf(deps, decider, job, reports.state.log);
-  const runs = desiredRuns(judging.judged, decider, preview, judging.tooMany);
+  const { preview, policy } = await previewOf(deps, decider, job, reports.state.log);
+  const runs = desiredRuns(judging.judged, decider, preview, judging.tooMany, policy);
   const report = await writeRuns(deps, judging.target, runs, loaded.existingRuns, reports.state.log, decider.verdict.kind);
   finishWritten(deps, reports, report, judging, decider);
   // After the run is written and the evaluation measured: the history never adds to either.
@@ -357,7 +452,12 @@ function notToEvaluate(job: EvaluationJob, loaded: LoadedPullRequest, reports: R
     log.debug({ jobSha: job.headSha }, 'the pull request has a new head commit; handing over to its evaluation');
     return reports.finish({ outcome: 'moved', headSha, baseSha: own.baseSha, writes: 0 });
   }
-  if (!onJobHead || (own.state !== 'open' && loaded.twins.length === 0 && loaded.existingRuns.every((r) => recordedPulls(r.externalId).length === 0))) {
+  if (
+    !onJobHead ||
+    (own.state !== 'open' &&
+      loaded.twins.length === 0 &&
+      loaded.existingRuns.every((r) => recordedPulls(r.externalId).length === 0))
+  ) {
     log.debug({ state: own.state }, 'pull request is not open; nothing to evaluate');
     return reports.finish({ outcome: 'not-open', writes: 0, headSha });
   }
@@ -390,7 +490,8 @@ async function judgeAll(deps: EvaluationDeps, job: EvaluationJob, loaded: Loaded
   const target: RunTarget = { owner: job.owner, repo: job.repo, headSha: own.headSha };
   const recorded = await recordedTwins(deps, target, loaded.existingRuns, [primary?.config?.checks.name ?? DEFAULT_CHECK_NAME]);
   const candidates = new Map<number, TwinRef>();
-  for (const t of [...loaded.twins, ...recorded.map((number) => ({ number }))]) if (t.number !== own.number && !candidates.has(t.number)) candidates.set(t.number, t);
+  for (const t of [...loaded.twins, ...recorded.map((number) => ({ number }))])
+    if (t.number !== own.number && !candidates.has(t.number)) candidates.set(t.number, t);
   const tooMany = candidates.size > MAX_TWINS;
   for (const twin of [...candidates.values()].slice(0, MAX_TWINS)) {
     const result = await judgeTwin(deps, job, twin, own.headSha, log);
@@ -400,14 +501,25 @@ async function judgeAll(deps: EvaluationDeps, job: EvaluationJob, loaded: Loaded
   return { judged, primary, tooMany, target };
 }
 
-/** The preview of the deciding pull request's proposed config, if it proposes one; a failed preview is logged and left out. */
-async function previewOf(deps: EvaluationDeps, decider: Judgement, job: EvaluationJob, log: Logger): Promise<Preview | undefined> {
-  if (!decider.loaded) return undefined;
+/**
+ * The previews for the deciding pull request, if it proposes a config: its own verdict under the
+ * proposed file, and the organisation policy preview. A failed preview is logged and left out.
+ */
+async function previewOf(
+  deps: EvaluationDeps,
+  decider: Judgement,
+  job: EvaluationJob,
+  log: Logger,
+): Promise<{ readonly preview: Preview | undefined; readonly policy: PolicyPreview | undefined }> {
+  if (!decider.loaded) return { preview: undefined, policy: undefined };
+  let preview: Preview | undefined;
   try {
-    return await previewProposedConfig(deps, decider.loaded, job.owner);
+    const proposed = await previewProposedConfig(deps, decider.loaded, job.owner);
+    preview = proposed?.preview;
+    return { preview, policy: await organisationPreview(deps, job, decider, proposed?.proposed, log) };
   } catch (error) {
     log.warn({ err: error }, 'config preview failed');
-    return undefined;
+    return { preview, policy: undefined };
   }
 }
 
@@ -420,8 +532,19 @@ function finishWritten(deps: EvaluationDeps, reports: Reporting, report: Evaluat
   }
   reports.finish(report, {
     configSources: primary?.configResult.kind === 'ok' ? primary.configResult.sources : undefined,
-    verdicts: mine === undefined ? undefined : mine.kind === 'evaluated' ? Object.fromEntries(mine.outcomes.map((o) => [o.id, o.status])) : mine.kind,
-    ...(judged.length > 1 || tooMany ? { twins: judged.filter((j) => j !== primary).map((j) => j.number), decidedBy: decider.number, tooManyTwins: tooMany || undefined } : {}),
+    verdicts:
+      mine === undefined
+        ? undefined
+        : mine.kind === 'evaluated'
+          ? Object.fromEntries(mine.outcomes.map((o) => [o.id, o.status]))
+          : mine.kind,
+    ...(judged.length > 1 || tooMany
+      ? {
+          twins: judged.filter((j) => j !== primary).map((j) => j.number),
+          decidedBy: decider.number,
+          tooManyTwins: tooMany || undefined,
+        }
+      : {}),
   });
 }
 
@@ -431,9 +554,19 @@ const unique = <T>(list: readonly T[]): T[] => [...new Set(list)];
  * Hands the history each pull request judged, with its own verdict and snapshot, once the run
  * is written or found up to date; nothing when no run was (the write failed). Returns at once.
  */
-function recordHistory(deps: EvaluationDeps, job: EvaluationJob, report: EvaluationReport, judged: readonly Pick<Judgement, 'number' | 'verdict' | 'loaded'>[]): void {
+function recordHistory(
+  deps: EvaluationDeps,
+  job: EvaluationJob,
+  report: EvaluationReport,
+  judged: readonly (Pick<Judgement, 'number' | 'verdict' | 'loaded'> & { readonly overrides?: readonly OverrideRecord[] })[],
+): void {
   if (!deps.history || !job.repositoryId || !report.headSha || (report.outcome !== 'written' && report.outcome !== 'unchanged')) return;
-  const repository = { id: job.repositoryId, fullName: `${job.owner}/${job.repo}`, installationId: job.installationId };
+  const repository = {
+    id: job.repositoryId,
+    fullName: `${job.owner}/${job.repo}`,
+    installationId: job.installationId,
+    private: job.repositoryPrivate,
+  };
   const at = (deps.now ?? SYSTEM_CLOCK.now)();
   for (const j of judged) {
     deps.history.recordVerdict({
@@ -446,7 +579,7 @@ function recordHistory(deps: EvaluationDeps, job: EvaluationJob, report: Evaluat
       verdict: j.verdict,
       pr: j.loaded?.snapshot,
       repoConfig: j.loaded?.repoConfig?.text ?? null,
-      overrides: [],
+      overrides: j.overrides ?? [],
     });
   }
 }
@@ -463,17 +596,40 @@ function recordHistory(deps: EvaluationDeps, job: EvaluationJob, report: Evaluat
  *
  * Each run records the pull requests it was judged over (`DesiredRun.pulls`).
  */
-function desiredRuns(judged: readonly Judgement[], decider: Judgement, preview: Preview | undefined, tooMany: boolean): DesiredRun[] {
+function desiredRuns(
+  judged: readonly Judgement[],
+  decider: Judgement,
+  preview: Preview | undefined,
+  tooMany: boolean,
+  policy?: PolicyPreview,
+): DesiredRun[] {
   const pulls = judged.map((j) => j.number).sort((a, b) => a - b);
-  const line = (j: Judgement): TwinLine => ({ number: j.number, baseRef: j.baseRef, conclusion: j.conclusion, title: titleOf(j.verdict) });
+  const line = (j: Judgement): TwinLine => ({
+    number: j.number,
+    baseRef: j.baseRef,
+    conclusion: j.conclusion,
+    title: titleOf(j.verdict),
+  });
   const note: TwinNote | undefined =
     judged.length > 1 || tooMany
-      ? { decidedBy: line(decider), others: judged.filter((j) => j !== decider).sort((a, b) => a.number - b.number).map(line), tooMany, limit: MAX_TWINS + 1 }
+      ? {
+          decidedBy: line(decider),
+          others: judged
+            .filter((j) => j !== decider)
+            .sort((a, b) => a.number - b.number)
+            .map(line),
+          tooMany,
+          limit: MAX_TWINS + 1,
+        }
       : undefined;
   const blocked = (output: { conclusion: CheckConclusion; title: string; summary: string }) =>
-    tooMany ? { ...output, conclusion: 'failure' as const, title: 'Blocked: too many open pull requests on this commit' } : output;
+    tooMany
+      ? { ...output, conclusion: 'failure' as const, title: 'Blocked: too many open pull requests on this commit' }
+      : output;
 
-  const aggregate = blocked(renderCheckRun(decider.verdict, preview, note));
+  const rendered = blocked(renderCheckRun(decider.verdict, preview, note));
+  // The policy preview is a section of the aggregate run, after everything else: it never changes the conclusion.
+  const aggregate = policy ? { ...rendered, summary: withPolicyPreview(rendered.summary, policy) } : rendered;
   const nameOf = (j: Judgement) => j.config?.checks.name ?? DEFAULT_CHECK_NAME;
   const names = unique([decider, ...judged].map(nameOf));
   const runs: DesiredRun[] = names.map((name) => ({ name, ...aggregate, pulls }));
@@ -481,14 +637,18 @@ function desiredRuns(judged: readonly Judgement[], decider: Judgement, preview: 
   const perGate = new Map<string, GateId>();
   for (const j of [decider, ...judged]) {
     if (!j.config?.checks.per_gate || j.verdict.kind !== 'evaluated') continue;
-    for (const o of j.verdict.outcomes) if (!perGate.has(`${nameOf(j)} / ${o.id}`)) perGate.set(`${nameOf(j)} / ${o.id}`, o.id);
+    for (const o of j.verdict.outcomes)
+      if (!perGate.has(`${nameOf(j)} / ${o.id}`)) perGate.set(`${nameOf(j)} / ${o.id}`, o.id);
   }
   for (const [name, gate] of perGate) {
-    const results = judged.flatMap((j): { number: number; conclusion: CheckConclusion; output: { title: string; summary: string } }[] => {
-      if (j.verdict.kind !== 'evaluated') return [{ number: j.number, conclusion: j.conclusion, output: renderCheckRun(j.verdict) }];
-      const o = j.verdict.outcomes.find((x) => x.id === gate);
-      return o ? [{ number: j.number, conclusion: gateConclusion(o), output: renderGateRun(o) }] : [];
-    });
+    const results = judged.flatMap(
+      (j): { number: number; conclusion: CheckConclusion; output: { title: string; summary: string } }[] => {
+        if (j.verdict.kind !== 'evaluated')
+          return [{ number: j.number, conclusion: j.conclusion, output: renderCheckRun(j.verdict) }];
+        const o = j.verdict.outcomes.find((x) => x.id === gate);
+        return o ? [{ number: j.number, conclusion: gateConclusion(o), output: renderGateRun(o) }] : [];
+      },
+    );
     const pick = mostRestrictive(results)!;
     const summary = note ? withTwinNote(pick.output.summary, note) : pick.output.summary;
     runs.push({ name, ...blocked({ conclusion: pick.conclusion, title: pick.output.title, summary }), pulls });
@@ -518,12 +678,25 @@ async function writeRuns(
   } catch (error) {
     const status = (error as { status?: number }).status;
     log.error(
-      { err: error, status, hint: status === 403 ? 'the app lacks checks: write; accept the new permissions in the installation settings' : undefined },
+      {
+        err: error,
+        status,
+        hint:
+          status === 403
+            ? 'the app lacks checks: write; accept the new permissions in the installation settings'
+            : undefined,
+      },
       'failed to write check run',
     );
     return { outcome: 'failed', conclusion, verdict, headSha: target.headSha, writes };
   }
-  return { outcome: writes === 0 && unchanged > 0 ? 'unchanged' : 'written', conclusion, verdict, headSha: target.headSha, writes };
+  return {
+    outcome: writes === 0 && unchanged > 0 ? 'unchanged' : 'written',
+    conclusion,
+    verdict,
+    headSha: target.headSha,
+    writes,
+  };
 }
 
 /** The rate-limit error behind `error` (it may be wrapped as a `cause`), if any. */

@@ -28,7 +28,13 @@ export interface MergeGroupDeps {
 }
 
 export async function passMergeGroup(deps: MergeGroupDeps, job: MergeGroupJob): Promise<void> {
-  const log = deps.log.child({ delivery: job.delivery, event: 'merge_group', installation: job.installationId, repo: `${job.owner}/${job.repo}`, sha: job.headSha });
+  const log = deps.log.child({
+    delivery: job.delivery,
+    event: 'merge_group',
+    installation: job.installationId,
+    repo: `${job.owner}/${job.repo}`,
+    sha: job.headSha,
+  });
   let name = 'Quality Gates';
   try {
     const config = await readMergeGroupConfig(deps.graphql, job);
@@ -40,9 +46,16 @@ export async function passMergeGroup(deps: MergeGroupDeps, job: MergeGroupJob): 
     name,
     conclusion: 'success' as const,
     title: 'Merge group: pull requests passed',
-    summary: 'Every pull request in this merge group passed the Quality Gates before it was queued; the group is not evaluated again.',
+    summary:
+      'Every pull request in this merge group passed the Quality Gates before it was queued; the group is not evaluated again.',
   };
-  const result = await writeRun(deps.checks, deps.memory, { owner: job.owner, repo: job.repo, headSha: job.headSha }, run, []);
+  const result = await writeRun(
+    deps.checks,
+    deps.memory,
+    { owner: job.owner, repo: job.repo, headSha: job.headSha },
+    run,
+    [],
+  );
   deps.metrics?.checkRunWrites.inc({ result });
   deps.metrics?.evaluations.inc({ conclusion: 'success', verdict: 'merge-group' });
   log.info({ outcome: result, conclusion: 'success', name, externalId: fingerprint(run) }, 'merge group passed');

@@ -27,11 +27,28 @@ export function enabledGates(config: QualityGatesConfig): EnabledGate[] {
 }
 
 /**
+ * The teams (`org/team`) whose members the enabled gates need in `pr.teams`, for the loader to read.
+ * `memory`: as for `runGates`, so that what a gate computes here (CODEOWNERS compiled) serves its evaluation.
+ */
+export function teamsNeeded(
+  pr: PullRequestSnapshot,
+  config: QualityGatesConfig,
+  memory: GateContext = GATE_MEMORY,
+): string[] {
+  return [...new Set(enabledGates(config).flatMap(({ gate }) => gate.teamsNeeded(pr, memory)))].sort();
+}
+
+/**
  * Runs the enabled gates; a gate that throws fails closed, visibly. `source` gives each gate
  * compiled for its settings: the shared cache for the base branch's config, `PREPARE_FRESH` for a
  * proposed one. `memory`: what the gates share and keep (src/pipeline/gate-memory.ts).
  */
-export function runGates(pr: PullRequestSnapshot, config: QualityGatesConfig, source: PreparedSource = BASE_CONFIGS, memory: GateContext = GATE_MEMORY): GateOutcome[] {
+export function runGates(
+  pr: PullRequestSnapshot,
+  config: QualityGatesConfig,
+  source: PreparedSource = BASE_CONFIGS,
+  memory: GateContext = GATE_MEMORY,
+): GateOutcome[] {
   return enabledGates(config).map(({ gate, mode }) => {
     let res: GateResult;
     try {
@@ -40,8 +57,15 @@ export function runGates(pr: PullRequestSnapshot, config: QualityGatesConfig, so
       res = {
         status: 'fail',
         reason: 'The gate could not evaluate this pull request',
-        details: [{ kind: 'paragraph', text: `Internal error: ${error instanceof Error ? error.message : String(error)}` }],
-        fix: [{ kind: 'paragraph', text: 'This is a fault in Quality Gates, not in the pull request. Re-run the check; if it persists, report it to the operators with the head commit.' }],
+        details: [
+          { kind: 'paragraph', text: `Internal error: ${error instanceof Error ? error.message : String(error)}` },
+        ],
+        fix: [
+          {
+            kind: 'paragraph',
+            text: 'This is a fault in Quality Gates, not in the pull request. Re-run the check; if it persists, report it to the operators with the head commit.',
+          },
+        ],
       };
     }
     return outcomeOf(gate.id, gate.title, mode, res);
@@ -49,17 +73,41 @@ export function runGates(pr: PullRequestSnapshot, config: QualityGatesConfig, so
 }
 
 /** Why a PR is not evaluated (`skip`, docs/behaviour.md#configuration), or undefined. */
-export function skipReason(pr: PullRequestSnapshot, config: QualityGatesConfig): { title: string; reason: Text } | undefined {
+export function skipReason(
+  pr: PullRequestSnapshot,
+  config: QualityGatesConfig,
+): { title: string; reason: Text } | undefined {
   if (config.skip.drafts && pr.isDraft) {
-    return { title: 'Skipped: draft pull request', reason: 'This pull request is a draft; the gates run when it is marked ready for review.' };
+    return {
+      title: 'Skipped: draft pull request',
+      reason: 'This pull request is a draft; the gates run when it is marked ready for review.',
+    };
   }
   const author = pr.author.login.toLowerCase();
   if (config.skip.authors.some((a) => a.toLowerCase() === author)) {
-    return { title: `Skipped: author ${pr.author.login} is exempt`, reason: ['The author ', { code: pr.author.login }, ' is listed in ', { code: 'skip.authors' }, '; no gate applies.'] };
+    return {
+      title: `Skipped: author ${pr.author.login} is exempt`,
+      reason: [
+        'The author ',
+        { code: pr.author.login },
+        ' is listed in ',
+        { code: 'skip.authors' },
+        '; no gate applies.',
+      ],
+    };
   }
   const label = pr.labels.find((l) => config.skip.labels.includes(l));
   if (label !== undefined) {
-    return { title: `Skipped: label ${label}`, reason: ['This pull request carries the label ', { code: label }, ', listed in ', { code: 'skip.labels' }, '; no gate applies.'] };
+    return {
+      title: `Skipped: label ${label}`,
+      reason: [
+        'This pull request carries the label ',
+        { code: label },
+        ', listed in ',
+        { code: 'skip.labels' },
+        '; no gate applies.',
+      ],
+    };
   }
   return undefined;
 }
@@ -67,8 +115,14 @@ export function skipReason(pr: PullRequestSnapshot, config: QualityGatesConfig):
 /** Notes shown above the gate sections. */
 export function notesFor(pr: PullRequestSnapshot): Text[] {
   const notes: Text[] = [];
-  if (pr.files.truncated) notes.push(`GitHub lists at most ${pr.files.nodes.length.toLocaleString('en-US')} of this pull request's ${pr.totals.changedFiles.toLocaleString('en-US')} changed files; gates that need every file fail rather than pass on a partial list.`);
-  if (pr.commits.truncated) notes.push(`GitHub lists at most ${pr.commits.nodes.length} of this pull request's ${pr.commits.totalCount} commits; gates that need every commit fail rather than pass on a partial list.`);
+  if (pr.files.truncated)
+    notes.push(
+      `GitHub lists at most ${pr.files.nodes.length.toLocaleString('en-US')} of this pull request's ${pr.totals.changedFiles.toLocaleString('en-US')} changed files; gates that need every file fail rather than pass on a partial list.`,
+    );
+  if (pr.commits.truncated)
+    notes.push(
+      `GitHub lists at most ${pr.commits.nodes.length} of this pull request's ${pr.commits.totalCount} commits; gates that need every commit fail rather than pass on a partial list.`,
+    );
   return notes;
 }
 

@@ -32,6 +32,7 @@ import { deliveriesApi, localRedeliveryMemory, RECOVERY_DEFAULTS, recoverFailedD
 import { eventLabels } from './webhook-events.js';
 import type { History } from '../store/index.js';
 import { SYSTEM_CLOCK, type Clock } from '../ops/clock.js';
+import { policyPreviewRunner, type PolicyPreviewRunner } from '../pipeline/policy-preview-runner.js';
 
 export interface AppOptions {
   /** This app's id (APP_ID): finds its own check runs and check suites. */
@@ -66,7 +67,7 @@ export interface AppOptions {
   /** The per-PR cooldown of comment commands (default: this process, DEFAULT_COMMAND_COOLDOWN_MS). */
   readonly cooldown?: Cooldown;
   /** Where verdicts and pull requests' lives are recorded (src/store/; default: nowhere). */
-  readonly history?: Pick<History, 'recordVerdict' | 'recordWebhook' | 'health'>;
+  readonly history?: Pick<History, 'recordVerdict' | 'recordWebhook' | 'health'> & Partial<Pick<History, 'enabled' | 'database'>>;
 }
 
 export interface QualityGatesApp {
@@ -138,6 +139,8 @@ interface AppServices {
   readonly clock: Clock;
   readonly teams: TeamCache;
   readonly cooldown: Cooldown;
+  /** The organisation policy preview; it reads only the history store (docs/policy-preview.md). */
+  readonly policyPreview: PolicyPreviewRunner;
   readonly state: { stopping: boolean };
   readonly loaded: { probot?: Probot; log?: Logger };
 }
@@ -148,14 +151,16 @@ interface AppCore extends AppServices {
 
 function appServices(options: AppOptions): AppServices {
   const clock: Clock = { now: options.now ?? SYSTEM_CLOCK.now, random: options.random ?? SYSTEM_CLOCK.random };
+  const metrics = options.metrics ?? createMetrics();
   return {
     options,
-    metrics: options.metrics ?? createMetrics(),
+    metrics,
     memory: options.runs ?? new RunMemory(),
     policies: new PolicyMemory(),
     clock,
     teams: createTeamCache({ ttlMs: options.teamCacheTtlMs ?? 5 * 60_000, now: clock.now }),
     cooldown: options.cooldown ?? new MemoryCooldown(DEFAULT_COMMAND_COOLDOWN_MS, { now: clock.now }),
+    policyPreview: policyPreviewRunner(options.history, metrics),
     state: { stopping: false },
     loaded: {},
   };
@@ -231,6 +236,7 @@ function evaluationDeps(core: AppServices, github: Awaited<ReturnType<typeof ins
     readRaw: rawFileReader(github.octokit.rest.repos),
     now: core.clock.now,
     ...(options.history ? { history: options.history } : {}),
+    policyPreview: core.policyPreview,
   };
 }
 
@@ -283,11 +289,11 @@ function defer(core: AppCore, item: QueueJob, retryAt: number): void {
   core.queue.push(keyOf(item), item, { delayMs }).catch((error: unknown) => core.loaded.log?.error({ err: error, key: keyOf(item) }, 'could not defer the evaluation'));
 }
 
-type JobOfEvent = Omit<EvaluationJob, 'installationId' | 'delivery' | 'event' | 'action' | 'repositoryId'>;
+type JobOfEvent = Omit<EvaluationJob, 'installationId' | 'delivery' | 'event' | 'action' | 'repositoryId' | 'repositoryPrivate'>;
 
 /** Queues the evaluation an event asks for, under its head commit's key. */
 async function enqueue(core: AppCore, context: Context, job: JobOfEvent): Promise<void> {
-  const payload = context.payload as { installation?: { id?: number }; action?: unknown; repository?: { id?: unknown } };
+  const payload = context.payload as { installation?: { id?: number }; action?: unknown; repository?: { id?: unknown; private?: unknown } };
   const installationId = payload.installation?.id;
   if (!installationId) {
     context.log.warn({ event: context.name }, 'event without installation; ignored');
@@ -295,7 +301,8 @@ async function enqueue(core: AppCore, context: Context, job: JobOfEvent): Promis
   }
   const { action } = eventLabels(context.name, payload.action);
   const repositoryId = typeof payload.repository?.id === 'number' ? payload.repository.id : undefined;
-  const full: EvaluationJob = { ...job, installationId, delivery: context.id, event: context.name, ...(action ? { action } : {}), ...(repositoryId ? { repositoryId } : {}) };
+  const visibility = typeof payload.repository?.private === 'boolean' ? { repositoryPrivate: payload.repository.private } : {};
+  const full: EvaluationJob = { ...job, installationId, delivery: context.id, event: context.name, ...(action ? { action } : {}), ...(repositoryId ? { repositoryId } : {}), ...visibility };
   const item: QueueJob = { kind: 'pull', job: full };
   const admission = await core.queue.push(keyOf(item), item);
   core.metrics.queueEvents.inc({ result: admission });
@@ -388,24 +395,34 @@ function onCheckEvents(core: AppCore, app: Probot): void {
   });
 }
 
-/** `/gates recheck`: from users with write access, once a cooldown window per pull request. */
+/**
+ * `/gates recheck` from users with write access, once a cooldown window per pull request, and
+ * `/gates override` comments (created, edited or deleted), which re-evaluate (docs/overrides.md).
+ */
 function onCommentCommands(core: AppCore, app: Probot): void {
   const { metrics, cooldown } = core;
-  // Only new comments: an edit re-sends the whole comment, and would let one comment be replayed at will.
+  // `/gates recheck` only in new comments: an edit re-sends the whole comment, and would let one
+  // comment be replayed at will. An override is judged from the comments GitHub holds on every
+  // evaluation (docs/overrides.md): editing or deleting one re-evaluates, so that it stops applying.
   app.on(
-    'issue_comment.created',
-    route(metrics, IssueCommentEvent, async (context, { issue, comment, repository }) => {
-      if (!issue.pull_request || comment.user?.type === 'Bot') return;
-      const command = findCommand(comment.body);
-      if (!command) return;
+    ['issue_comment.created', 'issue_comment.edited', 'issue_comment.deleted'],
+    route(metrics, IssueCommentEvent, async (context, { issue, comment, changes, repository }) => {
+      if (!issue.pull_request) return;
+      const action = (context.payload as { action?: string }).action;
+      const command = findCommand(comment.body) ?? (action === 'edited' ? findCommand(changes?.body?.from) : undefined);
+      // A bot's override may be allowed (listed by login); nothing else from a bot is a command.
+      if (!command || (command.name === 'recheck' && (action !== 'created' || comment.user?.type === 'Bot'))) return;
       const pr = `${repository.owner.login}/${repository.name}#${issue.number}`.toLowerCase();
-      const fields = { delivery: context.id, command: command.name, repo: `${repository.owner.login}/${repository.name}`, pr: issue.number };
-      if (!COMMAND_ASSOCIATIONS.includes(comment.author_association ?? '')) {
+      const fields = { delivery: context.id, command: command.name, action, repo: `${repository.owner.login}/${repository.name}`, pr: issue.number };
+      // Who may override is the base branch's `overrides.allowed`, checked on evaluation; a refusal
+      // is shown on the check run, so an override is not filtered by the commenter's access here.
+      if (command.name !== 'override' && !COMMAND_ASSOCIATIONS.includes(comment.author_association ?? '')) {
         metrics.commentCommands.inc({ command: command.name, result: 'not_allowed' });
         context.log.debug({ ...fields, association: comment.author_association?.slice(0, 40) }, 'comment command ignored: the commenter has no write access');
         return;
       }
-      if (!(await cooldown.take(pr))) {
+      const key = cooldownKey(pr, command.name, action, comment);
+      if (key !== undefined && !(await cooldown.take(key))) {
         metrics.commentCommands.inc({ command: command.name, result: 'cooldown' });
         context.log.info(fields, 'comment command ignored: the pull request is cooling down');
         return;
@@ -414,6 +431,25 @@ function onCommentCommands(core: AppCore, app: Probot): void {
       await enqueue(core, context, { owner: repository.owner.login, repo: repository.name, number: issue.number });
     }),
   );
+}
+
+/**
+ * The cooldown a comment command takes, or undefined for none. An override must show within one
+ * evaluation of its comment, so the people who can be allowed one (owners, members,
+ * collaborators) are never cooled down, nor is a deletion (once per comment); anyone else's
+ * override comments cool down per commenter, and their edits per comment, so nobody's comments
+ * hold back another's override (docs/overrides.md).
+ */
+function cooldownKey(
+  pr: string,
+  command: string,
+  action: string | undefined,
+  comment: { readonly id?: number | undefined; readonly author_association?: string | undefined; readonly user?: { readonly login?: string | undefined } | null | undefined },
+): string | undefined {
+  if (command !== 'override') return pr;
+  if (action === 'deleted' || COMMAND_ASSOCIATIONS.includes(comment.author_association ?? '')) return undefined;
+  if (action === 'edited') return `${pr}:edit:${comment.id ?? ''}`;
+  return `${pr}:override:${(comment.user?.login ?? '').toLowerCase()}`;
 }
 
 function onMergeGroups(core: AppCore, app: Probot): void {

@@ -10,9 +10,12 @@
  * command when, trimmed, its first word is `/gates` and its second names a command (case
  * ignored). Quoted (`> /gates recheck`) and inline mentions are not commands.
  *
- * A command is a row of `COMMANDS`: its name and what may follow it on the line. A second
- * command (say `/gates override <gate-id|all> <reason>`) is one more row with `args: 'rest'`;
- * the caller routes on `name`.
+ * A command is a row of `COMMANDS`: its name and what may follow it on the line; the caller
+ * routes on `name`. Only the first command of a comment counts.
+ *
+ * A line longer than `COMMAND_LIMITS.lineChars` is read only that far: such a line holds no
+ * `args: 'none'` command, and an `args: 'rest'` command on it gets its first characters as
+ * arguments (`truncated`), so a 64 KB override reason costs what a short one does.
  */
 
 /** Bounds on the text a command is looked for in. */
@@ -33,6 +36,8 @@ type ArgumentShape = 'none' | 'rest';
 /** The commands the app knows, by the word after `/gates`. */
 export const COMMANDS = {
   recheck: { args: 'none' },
+  /** `/gates override <gate-id|all|a,b> <reason>` (docs/overrides.md). */
+  override: { args: 'rest' },
 } as const satisfies Record<string, { readonly args: ArgumentShape }>;
 
 export type CommandName = keyof typeof COMMANDS;
@@ -41,6 +46,8 @@ export interface Command {
   readonly name: CommandName;
   /** What followed the command word on its line, trimmed ('' for `args: 'none'`). */
   readonly args: string;
+  /** True when the line was longer than `lineChars` and `args` holds only its start. */
+  readonly truncated?: boolean;
 }
 
 /** The prefix every command starts with. */
@@ -57,17 +64,16 @@ export function findCommand(body: unknown, limits: CommandLimits = COMMAND_LIMIT
   for (let line = 0; line < limits.lines && start <= text.length; line++) {
     const newline = text.indexOf('\n', start);
     const end = newline === -1 ? text.length : newline;
-    if (end - start <= limits.lineChars) {
-      const command = commandOnLine(text.slice(start, end));
-      if (command) return command;
-    }
+    const long = end - start > limits.lineChars;
+    const command = commandOnLine(text.slice(start, long ? start + limits.lineChars : end), long);
+    if (command) return command;
     if (newline === -1) break;
     start = newline + 1;
   }
   return undefined;
 }
 
-function commandOnLine(line: string): Command | undefined {
+function commandOnLine(line: string, truncated: boolean): Command | undefined {
   const trimmed = line.trim();
   if (trimmed.length <= COMMAND_PREFIX.length || trimmed.slice(0, COMMAND_PREFIX.length).toLowerCase() !== COMMAND_PREFIX) return undefined;
   const afterPrefix = trimmed.slice(COMMAND_PREFIX.length);
@@ -79,8 +85,8 @@ function commandOnLine(line: string): Command | undefined {
   if (!Object.hasOwn(COMMANDS, word)) return undefined;
   const name = word as CommandName;
   const args = rest.slice(wordEnd).trim();
-  if (COMMANDS[name].args === 'none' && args !== '') return undefined;
-  return { name, args };
+  if (COMMANDS[name].args === 'none' && (args !== '' || truncated)) return undefined;
+  return truncated ? { name, args, truncated } : { name, args };
 }
 
 function firstSpace(text: string): number {

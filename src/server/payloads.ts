@@ -34,18 +34,21 @@ export const CheckRunEvent = z.object({ installation: Installation, repository: 
 export const CheckSuiteEvent = z.object({ installation: Installation, repository: Repository, check_suite: Rerequested });
 
 /**
- * `issue_comment.created`. `issue.pull_request` is present only on pull requests; the body is
- * bounded by GitHub (65,536 characters) and only searched in linear time (src/server/commands.ts).
+ * `issue_comment.created`, `.edited` and `.deleted`. `issue.pull_request` is present only on pull
+ * requests; the body is bounded by GitHub (65,536 characters) and only searched in linear time
+ * (src/server/commands.ts). An edit carries the body before it in `changes.body.from`.
  */
 export const IssueCommentEvent = z.object({
   installation: Installation,
   repository: Repository,
   issue: z.object({ number: Id, pull_request: z.object({}).nullish() }),
   comment: z.object({
+    id: z.number().optional(),
     body: z.string().nullish(),
-    user: z.object({ type: z.string().optional() }).nullish(),
+    user: z.object({ type: z.string().optional(), login: z.string().optional() }).nullish(),
     author_association: z.string().optional(),
   }),
+  changes: z.object({ body: z.object({ from: z.string().nullish() }).nullish() }).nullish(),
 });
 
 export const MergeGroupEvent = z.object({

@@ -68,5 +68,15 @@ export type { EvaluationInput } from './record-builders.js';
 export type { EvaluationRecord, OverrideRecord, PullRequestRecord, RepositoryKey } from './records.js';
 export type { HistoryHealth } from './recorder.js';
 export type { HistoryTables } from './tables.js';
-export { loadOpenPullRequests, openPullRequestCounts, type OpenPullRequestFilter, type StoredOpenPullRequest } from './open-pull-requests.js';
+export {
+  knownRepositories,
+  loadOpenPullRequests,
+  openPullRequestCounts,
+  openPullRequestPages,
+  unseenOpenPullRequests,
+  type KnownRepository,
+  type OpenPullRequestFilter,
+  type StoredOpenPullRequest,
+  type UnseenPullRequest,
+} from './open-pull-requests.js';
 export * as insights from './insights-queries.js';

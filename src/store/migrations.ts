@@ -239,9 +239,21 @@ const initial = statements(
   )`,
 );
 
+/**
+ * Version 4: each repository's visibility as the latest webhook that carried it said
+ * (`repository.private`), null while unknown; and an index of open pull requests. The organisation policy preview names only
+ * repositories known to be public (docs/policy-preview.md, "Privacy").
+ */
+const repositoryVisibility = statements(
+  `ALTER TABLE repositories ADD COLUMN private boolean`,
+  // The preview counts open pull requests the history holds no snapshot of.
+  `CREATE INDEX pull_requests_open ON pull_requests (owner) WHERE state = 'open'`,
+);
+
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_history': initial,
+  '0004_repository_visibility': repositoryVisibility,
 };
 
 /**

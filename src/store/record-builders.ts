@@ -107,7 +107,7 @@ const PullRequest = z.object({
 });
 const Payload = z.object({
   action: z.string(),
-  repository: z.object({ id: z.number().int().positive(), full_name: z.string().min(3) }),
+  repository: z.object({ id: z.number().int().positive(), full_name: z.string().min(3), private: z.boolean().optional() }),
   installation: z.object({ id: z.number().int().positive() }),
   pull_request: PullRequest,
   review: z.object({ user: User.nullable().optional(), state: z.string(), submitted_at: Time.nullable().optional() }).optional(),
@@ -166,5 +166,6 @@ export function pullRequestRecordFromWebhook(name: string, payload: unknown, now
         return undefined;
     }
   }
-  return { repository: { id: repository.id, fullName: clean(repository.full_name), installationId: installation.id }, number: pull.number, at, facts };
+  const visibility = repository.private === undefined ? {} : { private: repository.private };
+  return { repository: { id: repository.id, fullName: clean(repository.full_name), installationId: installation.id, ...visibility }, number: pull.number, at, facts };
 }

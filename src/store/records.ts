@@ -19,6 +19,8 @@ export interface RepositoryKey {
   /** `owner/name` as GitHub spells it. */
   readonly fullName: string;
   readonly installationId: number;
+  /** `repository.private` from the webhook, when it carried it (the policy preview names only public repositories). */
+  readonly private?: boolean | undefined;
 }
 
 export interface GateRecord {

@@ -172,6 +172,8 @@ export interface RepositoriesTable {
   full_name: string;
   owner: string;
   installation_id: number;
+  /** `repository.private` from the latest record that carried it; null while unknown (added by `0004_repository_visibility`). */
+  private: ColumnType<boolean | null, boolean | null | undefined, boolean | null>;
   /** Time of the record the name came from (a later one wins). */
   named_at: Timestamp;
   /** Last recorded (to within a day); the row goes with retention when older. */

@@ -281,17 +281,24 @@ const TOUCH_AFTER = sql`interval '1 day'`;
 
 /** Each repository's name and installation, the latest record's (names change on rename and transfer). */
 async function upsertRepositories(trx: Db, items: readonly HistoryItem[]): Promise<void> {
-  const latest = new Map<number, { id: number; full_name: string; owner: string; installation_id: number; named_at: string; seen_at: string }>();
+  const latest = new Map<number, { id: number; full_name: string; owner: string; installation_id: number; private: boolean | null; named_at: string; seen_at: string }>();
   for (const { kind, record } of items) {
     const at = kind === 'evaluation' ? record.evaluatedAt : record.at;
     const seen = latest.get(record.repository.id);
-    if (seen && Date.parse(seen.named_at) >= Date.parse(at)) continue;
+    const visibility = record.repository.private ?? null;
+    if (seen && Date.parse(seen.named_at) >= Date.parse(at)) {
+      // An older record still tells the visibility when the newer one did not carry it.
+      if (seen.private === null) seen.private = visibility;
+      continue;
+    }
     const { repository_id: id, repository: full_name, owner, installation_id } = pullRequestColumns(record.repository, record.number);
-    latest.set(id, { id, full_name, owner, installation_id, named_at: at, seen_at: at });
+    latest.set(id, { id, full_name, owner, installation_id, private: visibility ?? seen?.private ?? null, named_at: at, seen_at: at });
   }
   const rows = [...latest.values()].sort((a, b) => a.id - b.id);
   if (rows.length === 0) return;
   const newer = sql`excluded.named_at > repositories.named_at`;
+  // A known visibility replaces an unknown one, and a newer record's replaces an older one's.
+  const visibility = sql`excluded.private IS NOT NULL AND (${newer} OR repositories.private IS NULL)`;
   await trx
     .insertInto('repositories')
     .values(rows)
@@ -302,10 +309,11 @@ async function upsertRepositories(trx: Db, items: readonly HistoryItem[]): Promi
           full_name: sql<never>`CASE WHEN ${newer} THEN excluded.full_name ELSE repositories.full_name END`,
           owner: sql<never>`CASE WHEN ${newer} THEN excluded.owner ELSE repositories.owner END`,
           installation_id: sql<never>`CASE WHEN ${newer} THEN excluded.installation_id ELSE repositories.installation_id END`,
+          private: sql<never>`CASE WHEN ${visibility} THEN excluded.private ELSE repositories.private END`,
           named_at: sql<never>`GREATEST(repositories.named_at, excluded.named_at)`,
           seen_at: sql<never>`GREATEST(repositories.seen_at, excluded.seen_at)`,
         })
-        .where(sql<boolean>`(${newer} AND (excluded.full_name, excluded.installation_id) IS DISTINCT FROM (repositories.full_name, repositories.installation_id)) OR excluded.seen_at > repositories.seen_at + ${TOUCH_AFTER}`),
+        .where(sql<boolean>`(${newer} AND (excluded.full_name, excluded.installation_id) IS DISTINCT FROM (repositories.full_name, repositories.installation_id)) OR (${visibility} AND excluded.private IS DISTINCT FROM repositories.private) OR excluded.seen_at > repositories.seen_at + ${TOUCH_AFTER}`),
     )
     .execute();
 }

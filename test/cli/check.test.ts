@@ -93,6 +93,8 @@ describe('quality-gates check', () => {
     expect(tests.fix.length).toBeGreaterThan(0);
     expect(report.summary).toMatch(/^\| Gate \| Result \| Details \|/);
     expect(report.notes[0]).toMatch(/^Local run: feature\/refunds against main \(merge base [0-9a-f]{7}\): 1 commit, 1 changed file\.$/);
+    // the comments that hold overrides are on GitHub (docs/overrides.md)
+    expect(report.notes).toContain('Overrides are not evaluated locally (overrides.allowed is empty in this configuration, so none would apply on GitHub either).');
   });
 
   it('uses --title and --body instead of the commit subject', async () => {
@@ -131,6 +133,15 @@ describe('quality-gates check', () => {
     expect(report.config.file).toBe(file);
     expect(report.gates.map((g: { id: string }) => g.id)).not.toContain('signed-commits');
     expect(report.gates[0]).toMatchObject({ id: 'batch-size', reason: '31 lines in 2 files (limit 400 lines, 50 files)' });
+  });
+
+  it('says that overrides are not evaluated locally, and shows the gates’ own verdict', async () => {
+    const repo = featureRepo('gates:\n  batch-size:\n    max_lines: 10\noverrides:\n  allowed: [lead]\n');
+    repo.commit('PAY-1 Add code', { 'src/more.ts': lines(30), 'src/more.test.ts': 'x;\n' });
+    const run = await check(repo, '--json');
+    const report = JSON.parse(run.stdout);
+    expect(run.code).toBe(1);
+    expect(report.notes).toContain('Overrides are not evaluated locally: /gates override comments live on the pull request on GitHub, so a gate that fails here may be overridden there.');
   });
 
   it('reports an invalid config at the base ref with file, line, column and key: exit 2', async () => {

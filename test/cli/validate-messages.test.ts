@@ -36,7 +36,7 @@ describe('quality-gates validate: messages', () => {
     expect(result.code).toBe(1);
     const out = result.stdout.trim().split('\n');
     expect(out).toHaveLength(26);
-    expect(out[0]).toBe('qg.yml:1:1 k0: unknown key "k0"; allowed here: _extends, defaults, checks, skip, on_error, gates');
+    expect(out[0]).toBe('qg.yml:1:1 k0: unknown key "k0"; allowed here: _extends, defaults, checks, skip, on_error, gates, overrides');
     expect(out[25]).toBe('qg.yml: and 1,475 more problems');
     expect(result.stderr).toBe('quality-gates: qg.yml is invalid (1,500 problems)\n');
   });

@@ -31,6 +31,7 @@ export const TEST_FILES = [
   'test/load/loader.test.ts',
   'test/security-bots.test.ts',
   'test/twins.test.ts',
+  'test/server/app-overrides.test.ts',
 ];
 
 /** Every field of the app's documents some gate, the verdict or the check-run write depends on. */
@@ -106,7 +107,18 @@ export const FIELDS = [
   'associatedPullRequests.nodes.headRefOid',
   'associatedPullRequests.nodes.baseRepository',
   'repository.id',
-  // team members for code-owner review
+  // override comments, and when the head commit arrived (docs/overrides.md)
+  'comments.nodes.author',
+  'IssueComment.body',
+  'IssueComment.createdAt',
+  'IssueComment.lastEditedAt',
+  'IssueComment.includesCreatedEdit',
+  'IssueComment.isMinimized',
+  'IssueComment.url',
+  'comments.pageInfo',
+  'CheckSuite.createdAt',
+  'HeadRefForcePushedEvent.createdAt',
+  // team members for code-owner review and overrides.allowed
   'members.nodes.login',
   'members.pageInfo',
 ];

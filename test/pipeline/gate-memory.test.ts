@@ -4,8 +4,12 @@
  * nothing gives the same answers.
  */
 import { describe, expect, it } from 'vitest';
-import { NO_MEMORY } from '../../gates/context.js';
+import { DEFAULT_CONFIG } from '../../gates/config.js';
+import { NO_MEMORY, type GateContext } from '../../gates/context.js';
 import { gateMemory } from '../../src/pipeline/gate-memory.js';
+import { PREPARE_FRESH } from '../../src/pipeline/prepared-configs.js';
+import { runGates, teamsNeeded } from '../../src/pipeline/run-gates.js';
+import { aFile, aReview, aSnapshot, capped } from '../support/builders.js';
 
 describe('gateMemory', () => {
   it('keeps a compiled CODEOWNERS by blob oid, and recompiles when the text differs', () => {
@@ -40,5 +44,33 @@ describe('gateMemory', () => {
     expect(memory.codeowners({ oid: 'o', text: '*.js @js' }).ownersOf('a.js')).toEqual(
       NO_MEMORY.codeowners({ oid: 'o', text: '*.js @js' }).ownersOf('a.js'),
     );
+  });
+});
+
+describe('teamsNeeded and runGates share the memory they are given', () => {
+  it('compile a CODEOWNERS file once for the teams hook and the gate', () => {
+    const kept = gateMemory();
+    const handed: unknown[] = [];
+    const memory: GateContext = {
+      pathParts: (files) => kept.pathParts(files),
+      codeowners: (file) => {
+        const compiled = kept.codeowners(file);
+        handed.push(compiled);
+        return compiled;
+      },
+    };
+    const text = '*.ts @acme/web\n/docs/ @acme/docs';
+    const codeowners = { path: '.github/CODEOWNERS', oid: 'oid-shared', byteSize: text.length, text, truncated: false };
+    const pr = aSnapshot({
+      files: capped([aFile('src/a.ts')]),
+      reviews: capped([aReview('erin', 'approved')]),
+      base: { codeowners, gitattributes: null },
+    });
+    expect(teamsNeeded(pr, DEFAULT_CONFIG, memory)).toEqual(['acme/web']);
+    const outcomes = runGates({ ...pr, teams: { 'acme/web': ['erin'] } }, DEFAULT_CONFIG, PREPARE_FRESH, memory);
+    expect(outcomes.find((o) => o.id === 'codeowners-review')?.result).toMatchObject({ status: 'pass' });
+    // The hook and the gate both asked this memory, and got the one compiled file.
+    expect(handed).toHaveLength(2);
+    expect(handed[1]).toBe(handed[0]);
   });
 });

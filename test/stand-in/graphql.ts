@@ -709,7 +709,7 @@ const FIELDS: Record<string, Record<string, Field>> = {
     updatedAt: (v) => v.comment.lastEditedAt ?? v.comment.createdAt ?? '2026-01-01T00:00:00Z',
     lastEditedAt: (v) => v.comment.lastEditedAt ?? null,
     includesCreatedEdit: (v) => v.comment.includesCreatedEdit === true,
-    isMinimized: () => false,
+    isMinimized: (v) => v.comment.isMinimized === true,
     url: (v) => `${WEB}/${v.repo.fullName}/pull/${v.pull.number}#issuecomment-${v.comment.id ?? 0}`,
     pullRequest: (v) => pullValue(v.repo, v.pull),
     repository: (v) => repoValue(v.repo),

@@ -118,6 +118,8 @@ export interface IssueComment {
   lastEditedAt?: string | null;
   /** The comment was edited before it was first shown (GitHub's `includesCreatedEdit`). */
   includesCreatedEdit?: boolean;
+  /** Hidden by a maintainer (GitHub's `isMinimized`). */
+  isMinimized?: boolean;
   authorAssociation?: CommentAuthorAssociation;
   /** Assigned when the comment is added. */
   id?: number;

@@ -235,6 +235,14 @@ function localNotes(local: LocalPullRequest, config: QualityGatesConfig | undefi
   if (local.dirty) notes.push(note(['Uncommitted changes are not evaluated: like a pull request, the check sees commits only.']));
   if (local.detached) notes.push(note(['HEAD is detached, so there is no branch name to look for a ticket in.']));
   if (!config) return notes;
+  // The comments that hold overrides are on GitHub: the verdict here is the gates' own (docs/overrides.md).
+  notes.push(
+    note(
+      config.overrides.allowed.length > 0
+        ? ['Overrides are not evaluated locally: ', { code: '/gates override' }, ' comments live on the pull request on GitHub, so a gate that fails here may be overridden there.']
+        : ['Overrides are not evaluated locally (', { code: 'overrides.allowed' }, ' is empty in this configuration, so none would apply on GitHub either).'],
+    ),
+  );
 
   const enabled = new Set(enabledGates(config).map((g) => g.gate.id));
   if (enabled.has('codeowners-review') && pr.base.codeowners) {

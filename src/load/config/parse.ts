@@ -84,7 +84,7 @@ export const PROBLEM_FORMS = [
   { form: 'aliases repeat more than … values', example: 'aliases repeat more data than a config needs (over 100 alias uses, counting nested ones): write the values out', pattern: /^aliases repeat more data than a config needs/ },
   { form: 'not valid YAML: what is wrong', example: 'not valid YAML: this "[" is never closed: end the list with "]"', pattern: /^not valid YAML: .+$/ },
   { form: 'the file holds more than one YAML document …', example: 'the file holds more than one YAML document: a second starts here with "---"; keep one', pattern: /^the file holds more than one YAML document/ },
-  { form: 'the file must be a mapping of keys …', example: 'the file must be a mapping of keys (_extends, defaults, checks, skip, on_error, gates); found a list', pattern: /^the file must be a mapping of keys \(.+\); found .+$/ },
+  { form: 'the file must be a mapping of keys …', example: 'the file must be a mapping of keys (_extends, defaults, checks, skip, on_error, gates, overrides); found a list', pattern: /^the file must be a mapping of keys \(.+\); found .+$/ },
   { form: 'the file is larger than N KB', example: 'the file is larger than 16 KB', pattern: /^the file is larger than \d+ KB$/ },
   { form: 'and N more problems', example: 'and 1,475 more problems', pattern: /^and [\d,]+ more problems?$/ },
 ] as const;

@@ -21,7 +21,7 @@ describe('generated config artefacts', () => {
 
   it('describes every key and shows defaults', () => {
     const schema = configJsonSchema() as { properties: Record<string, { description?: string; properties?: Record<string, { default?: unknown }> }> };
-    expect(Object.keys(schema.properties)).toEqual(['_extends', 'defaults', 'checks', 'skip', 'on_error', 'gates']);
+    expect(Object.keys(schema.properties)).toEqual(['_extends', 'defaults', 'checks', 'skip', 'on_error', 'gates', 'overrides']);
     expect(schema.properties.checks?.properties?.name?.default).toBe('Quality Gates');
     const reference = renderConfigReference();
     for (const key of ['gates.batch-size.max_lines', 'gates.codeowners-review.dismiss_stale', 'skip.labels', 'on_error']) expect(reference).toContain(`\`${key}\``);

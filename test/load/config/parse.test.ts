@@ -57,7 +57,7 @@ gates:
     };
     const schema = z.toJSONSchema(QualityGatesConfig, { io: 'input' }) as Record<string, unknown>;
     walk(schema, '');
-    expect(Object.keys((schema.properties as object) ?? {})).toHaveLength(6);
+    expect(Object.keys((schema.properties as object) ?? {})).toHaveLength(7);
     expect(missing).toEqual([]);
   });
 });
@@ -71,14 +71,14 @@ describe('parseConfigText', () => {
   });
 
   it.each([
-    ['unknown top-level key', 'gatez: {}\n', `${FILE}:1:1 gatez: unknown key "gatez"; allowed here: _extends, defaults, checks, skip, on_error, gates`],
+    ['unknown top-level key', 'gatez: {}\n', `${FILE}:1:1 gatez: unknown key "gatez"; allowed here: _extends, defaults, checks, skip, on_error, gates, overrides`],
     ['unknown gate', 'gates:\n  batch_size: {}\n', `${FILE}:2:3 gates.batch_size: unknown key "batch_size"; allowed here: batch-size, linked-ticket, tests-touched, signed-commits, codeowners-review`],
     ['wrong enum', 'defaults:\n  mode: strict\n', `${FILE}:2:9 defaults.mode: must be one of: "block", "warn", "off"`],
     ['wrong type', 'gates:\n  batch-size:\n    max_files: "ten"\n', `${FILE}:3:16 gates.batch-size.max_files: must be a whole number; found "ten"`],
     ['negative number', 'gates:\n  batch-size:\n    max_lines: -1\n', `${FILE}:3:16 gates.batch-size.max_lines: must be at least 0`],
     ['list expected', 'skip:\n  labels: hotfix\n', `${FILE}:2:11 skip.labels: must be a list`],
     ['bad require', 'gates:\n  signed-commits:\n    require: gpg\n', `${FILE}:3:14 gates.signed-commits.require: must be one of: "signature", "signoff", "both", "either"`],
-    ['not a mapping', '- a\n- b\n', `${FILE}:1:1: the file must be a mapping of keys (_extends, defaults, checks, skip, on_error, gates); found a list`],
+    ['not a mapping', '- a\n- b\n', `${FILE}:1:1: the file must be a mapping of keys (_extends, defaults, checks, skip, on_error, gates, overrides); found a list`],
     ['duplicate key', 'on_error: failure\non_error: neutral\n', `${FILE}:2:1 on_error: duplicate key "on_error"; it is already set on line 1`],
     ['broken YAML', 'gates: [\n', `${FILE}:1:8: not valid YAML: this "[" is never closed: end the list with "]"`],
     ['invalid RE2 pattern', 'gates:\n  linked-ticket:\n    patterns: ["(a)\\\\1"]\n', `${FILE}:3:16 gates.linked-ticket.patterns.0: not a valid RE2 regular expression`],
