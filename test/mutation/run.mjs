@@ -13,13 +13,15 @@
  * (`FIELDS`) are checked; with arguments, those fields.
  *
  * Fast enough for every CI run (docs/testing.md#the-mutation-check):
- * - each field first runs only the test files `test/mutation/targets.json` maps it to (the
- *   fastest file found to kill it, `--learn` writes the map); a field the map does not name,
+ * - each field first runs only the test `test/mutation/targets.json` maps it to (one found to
+ *   kill it, in the fastest file; `--learn` writes the map); a field the map does not name,
  *   or that its files leave green, runs `TEST_FILES`, so the map can only save time, never
  *   hide a survivor (`--full` ignores it);
  * - worker processes (`QG_MUTATION_WORKERS`, default: the cores, at most 4) take fields from
- *   one queue, each with one Vitest instance whose threads stay alive between runs (modules
- *   and GitHub's schema load once) and `bail`: a run stops at its first failing test.
+ *   one queue, each with one Vitest instance (its config, transforms and cache made once) and
+ *   `bail`: a run stops at its first failing test. Vitest 4 ends its worker thread with each
+ *   run, so a run still imports its test file's modules again: that, not the test, is most of
+ *   a field's time.
  * First an unmutated run of every file must pass, or nothing the check says would mean anything.
  */
 import { fork } from 'node:child_process';
