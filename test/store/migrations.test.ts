@@ -5,7 +5,7 @@
  */
 import { sql, type Kysely, type Migration } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresServer } from '../../bench/postgres-server.js';
+import { PostgresServer } from '../support/postgres-server.js';
 import { openDatabase, type OpenedDatabase } from '../../src/store/database.js';
 import { startHistory } from '../../src/store/history.js';
 import { MIGRATIONS, migrate } from '../../src/store/migrations.js';
