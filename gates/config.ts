@@ -47,12 +47,12 @@ export const QualityGatesConfig = z
       .strictObject(gatesShape())
       .superRefine(limitGlobsPerConfig)
       .prefault({})
-      .describe('Per-gate settings. Every gate is on (mode `block`) unless configured otherwise.'),
+      .describe('Per-gate settings. The first five gates are on (mode `defaults.mode`) unless configured otherwise; the gates added later (pr-description, conventional-title, branch-age) are off until their own `mode` turns them on.'),
   })
   .describe('Quality Gates configuration (.github/quality-gates.yml).');
 
 export type QualityGatesConfigInput = z.input<typeof QualityGatesConfig>;
 export type QualityGatesConfig = z.output<typeof QualityGatesConfig>;
 
-/** Built-in defaults: all five gates on, mode `block`. */
+/** Built-in defaults: the first five gates on, mode `block`; the gates added later off (docs/compatibility.md). */
 export const DEFAULT_CONFIG: QualityGatesConfig = QualityGatesConfig.parse({});
