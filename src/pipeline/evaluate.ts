@@ -241,7 +241,7 @@ async function judgeTwin(deps: EvaluationDeps, job: EvaluationJob, twin: TwinRef
     }
     const loaded = await loadPullRequest(
       deps.graphql,
-      { owner: job.owner, repo: job.repo, number: twin.number, baseSha, headSha, appId: deps.appId, host: deps.host },
+      { owner: job.owner, repo: job.repo, number: twin.number, baseSha, headSha, appId: deps.appId, host: deps.host, now: deps.now },
       deps.readRaw,
     );
     if (loaded.snapshot.state !== 'open' || loaded.snapshot.headSha.toLowerCase() !== headSha.toLowerCase()) return null;
@@ -315,7 +315,7 @@ export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJ
   try {
     loaded = await loadPullRequest(
       deps.graphql,
-      { owner: job.owner, repo: job.repo, number: job.number, baseSha: job.baseSha, headSha: job.headSha, appId: deps.appId, host: deps.host },
+      { owner: job.owner, repo: job.repo, number: job.number, baseSha: job.baseSha, headSha: job.headSha, appId: deps.appId, host: deps.host, now: deps.now },
       deps.readRaw,
     );
   } catch (error) {
