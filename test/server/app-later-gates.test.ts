@@ -25,8 +25,11 @@ async function start(config: string): Promise<void> {
 }
 
 const row = (summary: string, id: string) => summary.split('\n').find((l) => l.startsWith(`| \`${id}\``)) ?? '';
-const requests = () => fake.requests.filter((r) => !r.path.includes('access_tokens')).map((r) => r.operation ?? `${r.method} check-runs`);
-const snapshotVariables = () => (fake.requests.find((r) => r.operation === 'QualityGatesSnapshot')?.body as { variables: Record<string, string> }).variables;
+const requests = () =>
+  fake.requests.filter((r) => !r.path.includes('access_tokens')).map((r) => r.operation ?? `${r.method} check-runs`);
+const snapshotVariables = () =>
+  (fake.requests.find((r) => r.operation === 'QualityGatesSnapshot')?.body as { variables: Record<string, string> })
+    .variables;
 
 async function evaluate(pull: Partial<FakePull>): Promise<string> {
   const pr = fake.addPull({ number: 7, ...pull });
@@ -49,7 +52,9 @@ describe('pr-description through the app', () => {
     expect(summary).toContain('`.github/pull_request_template.md`');
     // Every template location is read at the base commit, never at the head.
     const variables = snapshotVariables();
-    const expressions = Object.entries(variables).filter(([k]) => /^template\d+Expr$/.test(k)).map(([, v]) => v);
+    const expressions = Object.entries(variables)
+      .filter(([k]) => /^template\d+Expr$/.test(k))
+      .map(([, v]) => v);
     expect(expressions).toContain(`${BASE}:.github/pull_request_template.md`);
     expect(expressions).toContain(`${BASE}:docs/PULL_REQUEST_TEMPLATE.md`);
     expect(expressions.every((e) => e.startsWith(`${BASE}:`))).toBe(true);
@@ -66,7 +71,12 @@ describe('pr-description through the app', () => {
   it('passes a filled-in template', async () => {
     await start(config);
     fake.setBlob(BASE, 'PULL_REQUEST_TEMPLATE.md', TEMPLATE);
-    const summary = await evaluate({ body: TEMPLATE.replace('<!-- Describe the change -->', 'Adds the refunds endpoint.').replace('## Why\n', '## Why\nCustomers ask for refunds.\n') });
+    const summary = await evaluate({
+      body: TEMPLATE.replace('<!-- Describe the change -->', 'Adds the refunds endpoint.').replace(
+        '## Why\n',
+        '## Why\nCustomers ask for refunds.\n',
+      ),
+    });
     expect(row(summary, 'pr-description')).toContain('✅ pass');
   });
 
@@ -74,11 +84,16 @@ describe('pr-description through the app', () => {
     await start(config);
     fake.setBlob(BASE, '.github/pull_request_template.md', TEMPLATE);
     // The fork ships a template of its own at its head commit, hoping its lines count as nothing -- or as text.
-    const forkTemplate = '## What\n\nThis template belongs to the fork and is long enough.\n\n## Why\n\nBecause the fork says so, at length.\n';
+    const forkTemplate =
+      '## What\n\nThis template belongs to the fork and is long enough.\n\n## Why\n\nBecause the fork says so, at length.\n';
     fake.setBlob(HEAD, '.github/pull_request_template.md', forkTemplate);
     const summary = await evaluate({ headRepository: 'mallory/Hello-World', body: TEMPLATE });
     expect(row(summary, 'pr-description')).toContain('not filled in');
-    expect(Object.values(snapshotVariables()).some((v) => typeof v === 'string' && v.startsWith(`${HEAD}:.github/pull_request`))).toBe(false);
+    expect(
+      Object.values(snapshotVariables()).some(
+        (v) => typeof v === 'string' && v.startsWith(`${HEAD}:.github/pull_request`),
+      ),
+    ).toBe(false);
   });
 
   it('fails an empty body (GitHub sends `body: null` in the webhook)', async () => {
@@ -103,7 +118,9 @@ describe('conventional-title through the app', () => {
     expect(line).toContain('❌ fail');
     expect(line).toContain('has no type prefix');
     // The title is in a code span: no raw HTML, mention or link outside it.
-    expect(line).toContain('``Add refunds \\| `rm -rf` <img src=x onerror=alert(1)> @acme/everyone [x](https://evil.example)``');
+    expect(line).toContain(
+      '``Add refunds \\| `rm -rf` <img src=x onerror=alert(1)> @acme/everyone [x](https://evil.example)``',
+    );
     expect(summary).toContain('feat: add refunds');
   });
 
@@ -162,14 +179,17 @@ describe('branch-age through the app', () => {
     expect(requests()).toEqual(['QualityGatesSnapshot', 'POST check-runs']);
   });
 
-  it.each(['error', 'null'] as const)('says "not compared" when GitHub cannot compare (%s), in the same one read', async (how) => {
-    await start(config);
-    fake.repository.compareUnavailable = how;
-    const summary = await evaluate({ createdAt: daysAgo(20) });
-    const line = row(summary, 'branch-age');
-    expect(line).toContain('❌ fail');
-    expect(line).toContain('Open 20 days (limit 14 days); behind `main`: not compared');
-  });
+  it.each(['error', 'null'] as const)(
+    'says "not compared" when GitHub cannot compare (%s), in the same one read',
+    async (how) => {
+      await start(config);
+      fake.repository.compareUnavailable = how;
+      const summary = await evaluate({ createdAt: daysAgo(20) });
+      const line = row(summary, 'branch-age');
+      expect(line).toContain('❌ fail');
+      expect(line).toContain('Open 20 days (limit 14 days); behind `main`: not compared');
+    },
+  );
 
   it('compares a fork’s head commit with the base branch', async () => {
     await start(config);
