@@ -31,6 +31,7 @@ export const TEST_FILES = [
   'test/load/loader.test.ts',
   'test/security-bots.test.ts',
   'test/twins.test.ts',
+  'test/server/app-later-gates.test.ts',
 ];
 
 /** Every field of the app's documents some gate, the verdict or the check-run write depends on. */
@@ -109,6 +110,18 @@ export const FIELDS = [
   // team members for code-owner review
   'members.nodes.login',
   'members.pageInfo',
+  // pr-description, branch-age: the base branch's templates, when the pull request was opened, how far behind its head is
+  'template0.text',
+  'template1.text',
+  'template2.text',
+  'template3.text',
+  'template4.text',
+  'template5.text',
+  'pullRequest.createdAt',
+  'pullRequest.baseRef',
+  'baseRef.compare',
+  'compare.behindBy',
+  'compare.aheadBy',
 ];
 
 const args = process.argv.slice(2);

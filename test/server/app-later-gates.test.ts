@@ -5,6 +5,7 @@
  * is still one GraphQL read and one check-run write, and "now" is the app's injected clock.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import { PULL_REQUEST_TEMPLATE_PATHS } from '../../gates/snapshot.js';
 import type { FakeGitHub, FakePull } from '../support/fake-github.js';
 import { BASE, freshApp, type Harness, HEAD, pullRequestPayload, resetNock } from '../support/harness.js';
 
@@ -60,12 +61,12 @@ describe('pr-description through the app', () => {
     expect(expressions.every((e) => e.startsWith(`${BASE}:`))).toBe(true);
   });
 
-  it('finds the template in the root and docs/ locations, in upper case', async () => {
+  it.each(PULL_REQUEST_TEMPLATE_PATHS)('finds the template at %s', async (path) => {
     await start(config);
-    fake.setBlob(BASE, 'docs/PULL_REQUEST_TEMPLATE.md', TEMPLATE);
+    fake.setBlob(BASE, path, TEMPLATE);
     const summary = await evaluate({ body: `${TEMPLATE}\n<!-- nothing more -->` });
     expect(row(summary, 'pr-description')).toContain('not filled in');
-    expect(summary).toContain('`docs/PULL_REQUEST_TEMPLATE.md`');
+    expect(summary).toContain(`\`${path}\``);
   });
 
   it('passes a filled-in template', async () => {
