@@ -239,9 +239,27 @@ const initial = statements(
   )`,
 );
 
+/**
+ * The key figures of the gates added after the first five (`GateNumbers`): pr-description's
+ * characters of own text, sections missing and untouched template; conventional-title's verdict
+ * and title length; branch-age's days open and commits behind. Nullable: older rows and other
+ * gates have none.
+ */
+const laterGateFigures = statements(
+  `ALTER TABLE gate_results
+    ADD COLUMN description_chars integer,
+    ADD COLUMN sections_missing integer,
+    ADD COLUMN untouched_template boolean,
+    ADD COLUMN title_valid boolean,
+    ADD COLUMN title_length integer,
+    ADD COLUMN age_days integer,
+    ADD COLUMN behind_by integer`,
+);
+
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_history': initial,
+  '0003_later_gate_figures': laterGateFigures,
 };
 
 /**
