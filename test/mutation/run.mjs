@@ -42,6 +42,7 @@ export const TEST_FILES = [
   'test/security-bots.test.ts',
   'test/twins.test.ts',
   'test/server/app-overrides.test.ts',
+  'test/server/app-later-gates.test.ts',
 ];
 
 /** Every field of the app's documents some gate, the verdict or the check-run write depends on. */
@@ -154,6 +155,18 @@ export const FIELDS = [
   'members.nodes.login',
   'members.pageInfo',
   'QualityGatesTeamMembersPage:members.nodes.login',
+  // pr-description, branch-age: the base branch's templates, when the pull request was opened, how far behind its head is
+  'template0.text',
+  'template1.text',
+  'template2.text',
+  'template3.text',
+  'template4.text',
+  'template5.text',
+  'pullRequest.createdAt',
+  'pullRequest.baseRef',
+  'baseRef.compare',
+  'compare.behindBy',
+  'compare.aheadBy',
 ];
 
 /**

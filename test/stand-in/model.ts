@@ -262,6 +262,11 @@ export class Repository {
   parent: string | undefined;
   /** Branch name → commit oid. */
   readonly refs = new Map<string, string>();
+  /**
+   * How `Ref.compare` answers when GitHub cannot compare (a comparison too large): `null`, or an
+   * error on the field's path (the rest of the answer stands). Undefined: it compares.
+   */
+  compareUnavailable: 'null' | 'error' | undefined;
   /** Commits by oid: every commit a pull request lists is here too. */
   readonly commits = new Map<string, Commit>();
   /** First-parent links for commits that name only how many parents they have. */
