@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PostgresServer } from './postgres-server.js';
+import { PostgresServer } from '../test/support/postgres-server.js';
 import type { AppProcess } from './processes.js';
 
 export const APP_HISTORY_MODES = ['off', 'embedded', 'server'] as const;

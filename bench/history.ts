@@ -36,7 +36,7 @@ import { DEFAULT_WHAT_IF } from '../src/web/insights.js';
 import { buildView, resolvePlace, type Place } from '../src/web/views.js';
 import type { HistoryTables } from '../src/store/tables.js';
 import type { PullRequestSnapshot } from '../gates/snapshot.js';
-import { findPostgresBin, PostgresServer } from './postgres-server.js';
+import { findPostgresBin, PostgresServer } from '../test/support/postgres-server.js';
 import { ROOT } from './processes.js';
 import { mb, ms, num, summarize, table, type Summary } from './stats.js';
 

@@ -16,6 +16,15 @@ export type Mode = z.infer<typeof Mode>;
 
 const mode = Mode.optional().describe('Overrides `defaults.mode` for this gate.');
 
+/**
+ * The mode of a gate added after the first five: `off` unless the gate's own `mode` says
+ * otherwise (`defaults.mode` does not turn it on), so an upgrade never blocks a pull request
+ * that passed before (docs/compatibility.md).
+ */
+const laterMode = Mode.default('off').describe(
+  'block or warn turns this gate on; off (the default, whatever `defaults.mode` says) leaves it out.',
+);
+
 /** Most globs one list may hold (`batch-size.exclude`, `tests-touched.source`, `tests`, `exclude`). */
 export const MAX_GLOBS_PER_LIST = 200;
 /** Most globs all the lists of one config may hold together. */
@@ -314,6 +323,101 @@ export const CodeownersReviewConfig = z
   })
   .describe('CODEOWNERS review: owners of changed files have approved.');
 export type CodeownersReviewConfig = z.output<typeof CodeownersReviewConfig>;
+
+/** Most `pr-description.sections`, and the longest heading, in characters. */
+export const MAX_SECTIONS = 20;
+export const MAX_SECTION_LENGTH = 100;
+
+export const PrDescriptionConfig = z
+  .strictObject({
+    mode: laterMode,
+    min_length: z
+      .number()
+      .int()
+      .min(0)
+      .max(65536)
+      .default(30)
+      .describe(
+        "Fewest characters of the body's own text: HTML comments, the base branch's pull-request template, headings and unchecked checkboxes do not count.",
+      ),
+    sections: z
+      .array(z.string().trim().min(1).max(MAX_SECTION_LENGTH))
+      .max(MAX_SECTIONS)
+      .default([])
+      .describe(
+        `Headings that must be present with text under them, e.g. [What, Why, Testing]; any heading level or a bold line, case-insensitive. At most ${MAX_SECTIONS}.`,
+      ),
+  })
+  .describe('PR description: the body says what the change is, in its own words.');
+export type PrDescriptionConfig = z.output<typeof PrDescriptionConfig>;
+
+/** The Conventional Commits types of commitlint's conventional config. */
+export const DEFAULT_TITLE_TYPES = [
+  'feat',
+  'fix',
+  'docs',
+  'style',
+  'refactor',
+  'perf',
+  'test',
+  'build',
+  'ci',
+  'chore',
+  'revert',
+] as const;
+/** Most types and scopes listed, and the longest one, in characters. */
+export const MAX_TITLE_WORDS = 200;
+export const MAX_TITLE_WORD_LENGTH = 50;
+
+export const ConventionalTitleConfig = z
+  .strictObject({
+    mode: laterMode,
+    types: z
+      .array(
+        z
+          .string()
+          .regex(/^[A-Za-z][A-Za-z0-9_-]*$/, 'a type is a word: letters, digits, - and _, starting with a letter')
+          .max(MAX_TITLE_WORD_LENGTH),
+      )
+      .min(1, 'list at least one type')
+      .max(MAX_TITLE_WORDS)
+      .default([...DEFAULT_TITLE_TYPES])
+      .describe('Types a title may start with (compared case-insensitively).'),
+    scopes: z
+      .array(
+        z
+          .string()
+          .regex(/^[^\s()]+$/, 'a scope has no spaces or parentheses')
+          .max(MAX_TITLE_WORD_LENGTH),
+      )
+      .max(MAX_TITLE_WORDS)
+      .default([])
+      .describe('Allowed scopes (e.g. api, web, deps/npm); empty means any scope. Compared case-insensitively.'),
+    require_scope: z.boolean().default(false).describe('true: every title names a scope, `type(scope): subject`.'),
+    max_length: z.number().int().min(10).max(1000).default(72).describe('Most characters the whole title may have.'),
+  })
+  .describe('Conventional title: the title reads `type(scope)!: subject` (Conventional Commits 1.0).');
+export type ConventionalTitleConfig = z.output<typeof ConventionalTitleConfig>;
+
+export const BranchAgeConfig = z
+  .strictObject({
+    mode: laterMode,
+    max_days: z
+      .number()
+      .int()
+      .min(0)
+      .max(3650)
+      .default(14)
+      .describe('Most whole days a pull request may be open (opened exactly that many days ago passes).'),
+    max_behind: z
+      .number()
+      .int()
+      .min(0)
+      .default(0)
+      .describe('Most commits the head may be behind its base branch; 0 means not checked.'),
+  })
+  .describe('Branch age: the pull request is not long-lived, nor far behind its base.');
+export type BranchAgeConfig = z.output<typeof BranchAgeConfig>;
 
 /** The glob lists of a config's gates, by key path under `gates` (`batch-size.exclude`, …). */
 function globLists(gates: { readonly 'batch-size': BatchSizeConfig; readonly 'tests-touched': TestsTouchedConfig }): [string, readonly string[]][] {

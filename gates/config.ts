@@ -61,7 +61,7 @@ export const QualityGatesConfig = z
       .strictObject(gatesShape())
       .superRefine(limitGlobsPerConfig)
       .prefault({})
-      .describe('Per-gate settings. Every gate is on (mode `block`) unless configured otherwise.'),
+      .describe('Per-gate settings. The first five gates are on (mode `defaults.mode`) unless configured otherwise; the gates added later (pr-description, conventional-title, branch-age) are off until their own `mode` turns them on.'),
     overrides: z
       .strictObject({
         allowed: z
@@ -86,5 +86,5 @@ export const QualityGatesConfig = z
 export type QualityGatesConfigInput = z.input<typeof QualityGatesConfig>;
 export type QualityGatesConfig = z.output<typeof QualityGatesConfig>;
 
-/** Built-in defaults: all five gates on, mode `block`. */
+/** Built-in defaults: the first five gates on, mode `block`; the gates added later off (docs/compatibility.md). */
 export const DEFAULT_CONFIG: QualityGatesConfig = QualityGatesConfig.parse({});

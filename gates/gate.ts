@@ -13,7 +13,7 @@ export type { GateId } from './registry.js';
 export type { GateContext } from './context.js';
 
 /** What a gate needs the loader to fetch. The loader fetches the union for the enabled gates. */
-export type Slice = 'files' | 'commits' | 'reviews' | 'closingIssues' | 'labels' | 'codeowners' | 'gitattributes' | 'teams';
+export type Slice = 'files' | 'commits' | 'reviews' | 'closingIssues' | 'labels' | 'codeowners' | 'gitattributes' | 'teams' | 'templates' | 'comparison';
 
 export type GateStatus = 'pass' | 'fail' | 'skipped';
 
@@ -61,6 +61,17 @@ export interface GateNumbers {
   readonly ownedFiles?: number;
   readonly ownersPending?: number;
   readonly filesAwaitingReview?: number;
+  /** pr-description: characters of the body's own text (template, comments, headings left out); sections required and missing. */
+  readonly descriptionChars?: number;
+  readonly sectionsMissing?: number;
+  /** pr-description: the body is the base branch's template with nothing filled in. */
+  readonly untouchedTemplate?: boolean;
+  /** conventional-title: whether the title follows the convention; its length in characters. */
+  readonly titleValid?: boolean;
+  readonly titleLength?: number;
+  /** branch-age: whole days since the pull request was opened; commits the head is behind its base. */
+  readonly ageDays?: number;
+  readonly behindBy?: number;
   /** GitHub capped a list this gate reads. */
   readonly truncated?: boolean;
 }

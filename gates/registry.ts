@@ -6,12 +6,15 @@
  */
 import type { z } from 'zod';
 import { batchSize } from './batch-size/index.js';
+import { branchAge } from './branch-age/index.js';
 import { codeownersReview } from './codeowners-review/index.js';
+import { conventionalTitle } from './conventional-title/index.js';
 import { linkedTicket } from './linked-ticket/index.js';
+import { prDescription } from './pr-description/index.js';
 import { signedCommits } from './signed-commits/index.js';
 import { testsTouched } from './tests-touched/index.js';
 
-export const GATES = [batchSize, linkedTicket, testsTouched, signedCommits, codeownersReview] as const;
+export const GATES = [batchSize, linkedTicket, testsTouched, signedCommits, codeownersReview, prDescription, conventionalTitle, branchAge] as const;
 
 /** Any gate of the registry. */
 export type RegisteredGate = (typeof GATES)[number];

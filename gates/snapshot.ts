@@ -151,5 +151,42 @@ export interface PullRequestSnapshot {
   readonly base: {
     readonly codeowners: BaseFile | null;
     readonly gitattributes: BaseFile | null;
+    /**
+     * The base branch's pull-request templates found in GitHub's locations (`PULL_REQUEST_TEMPLATE_PATHS`),
+     * every one found; their text is boilerplate to pr-description. Never the head's (a fork's own
+     * template is not read). Absent in snapshots made before it was read: no template known.
+     */
+    readonly pullRequestTemplates?: readonly BaseFile[];
   };
+  /** When the pull request was opened (ISO); `null` when unknown (the command line: it is not open yet). */
+  readonly createdAt?: string | null;
+  /**
+   * When the snapshot was read (ISO), from the reader's injected clock: the "now" of gates that
+   * count time (branch-age), so a saved snapshot evaluates the same when replayed.
+   */
+  readonly readAt?: string;
+  /**
+   * The head commit compared with the base branch's tip, as GitHub's compare counts commits:
+   * `behindBy` commits of the base are not in the head, `aheadBy` commits of the head are not in
+   * the base. `null` when not compared (the base branch was deleted, or GitHub could not compare).
+   */
+  readonly comparison?: Comparison | null;
 }
+
+export interface Comparison {
+  readonly aheadBy: number;
+  readonly behindBy: number;
+}
+
+/**
+ * Where GitHub looks for a pull-request template, in the case spellings used in practice (git
+ * paths are case-sensitive; GitHub accepts the name in any case). Read at the base commit.
+ */
+export const PULL_REQUEST_TEMPLATE_PATHS = [
+  '.github/pull_request_template.md',
+  '.github/PULL_REQUEST_TEMPLATE.md',
+  'pull_request_template.md',
+  'PULL_REQUEST_TEMPLATE.md',
+  'docs/pull_request_template.md',
+  'docs/PULL_REQUEST_TEMPLATE.md',
+] as const;

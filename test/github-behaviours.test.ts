@@ -179,6 +179,27 @@ describe('base branches', () => {
     expect(ops()).toEqual(['QualityGatesSnapshot', 'POST']);
   });
 
+  // The event names the base commit it was sent for; GitHub's pull request has moved on (the
+  // base branch got commits, or the delivery was replayed): the rule files at GitHub's base decide.
+  const NEW_BASE = 'b2'.repeat(20);
+  it.each([
+    ['.github/quality-gates.yml', 'gates:\n  batch-size:\n    max_lines: 1\n', '| `batch-size` | ❌ fail'],
+    ['.gitattributes', 'big/** linguist-generated\n', '| `batch-size` | ✅ pass'],
+    ['.github/CODEOWNERS', '* @lead\n', 'lead: no approval yet'],
+    ['CODEOWNERS', '* @lead\n', 'lead: no approval yet'],
+    ['docs/CODEOWNERS', '* @lead\n', 'lead: no approval yet'],
+  ])('a base that moved since the event: %s at GitHub’s base commit decides, read once more', async (path, text, expected) => {
+    fake.setBlob(BASE, CONFIG, 'gates:\n  batch-size:\n    max_lines: 10\n');
+    fake.addCommit(NEW_BASE, BASE);
+    fake.setBlob(NEW_BASE, path, text);
+    const pull = fake.addPull({ number: 2, title: 'OPS-1 Fix it', files: [{ path: 'big/bundle.js', additions: 40, deletions: 0 }] });
+    const payload = pullRequestPayload(fake, pull); // base.sha: BASE
+    pull.baseRefOid = NEW_BASE;
+    await h.receive('pull_request', payload);
+    expect(run().output.summary).toContain(expected);
+    expect(ops()).toEqual(['QualityGatesSnapshot', 'QualityGatesBaseFiles', 'POST']);
+  });
+
   it('a pull request GitHub closed because its base branch was deleted gets no run, and no error', async () => {
     const pull = fake.addPull({ number: 2, baseRefName: 'release' });
     fake.repository.deleteBranch('release');
@@ -192,13 +213,24 @@ describe('base branches', () => {
 describe('more than GitHub lists', () => {
   it('over 3,000 files GitHub’s totals count what it does not list: changedFiles, additions and deletions', async () => {
     fake.setBlob(BASE, CONFIG, 'gates:\n  batch-size:\n    max_lines: 6000\n    max_files: 5000\n  tests-touched:\n    mode: off\n');
-    const files = Array.from({ length: 3000 }, (_, i) => ({ path: `f/${i}.md`, additions: 1, deletions: 0 }));
+    // 3,050 files: GitHub lists the first 3,000; the 50 others (the big one among them) only count.
+    const files = Array.from({ length: 3049 }, (_, i) => ({ path: `f/${i}.md`, additions: 1, deletions: 0 }));
     files.push({ path: 'z/unlisted.md', additions: 2500, deletions: 2500 });
     await evaluate({ files });
     const summary = run().output.summary;
     expect(row('batch-size')).toContain('❌ fail');
-    expect(summary).toContain('8,000');
-    expect(summary).toContain('3,001 changed files');
+    expect(summary).toContain('8,049');
+    expect(summary).toContain('3,050 changed files');
+    expect(summary).not.toContain('z/unlisted.md');
+    expect(fake.count((r) => r.operation === 'QualityGatesPage')).toBe(29); // 3,000 files listed: 30 pages of 100
+  });
+
+  it('over 100 labels are read page by page: a skip label on the second page counts', async () => {
+    fake.setBlob(BASE, CONFIG, 'gates:\n  batch-size:\n    max_lines: 1\nskip:\n  labels: [hotfix]\n');
+    const labels = [...Array.from({ length: 120 }, (_, i) => `area/${i}`), 'hotfix'];
+    await evaluate({ labels });
+    expect(run()).toMatchObject({ conclusion: 'neutral', output: { title: 'Skipped: label hotfix' } });
+    expect(ops()).toEqual(['QualityGatesSnapshot', 'QualityGatesPage', 'POST']);
   });
 
   it('over 1,000 reviews: code-owner review does not pass on the part GitHub listed, and says how many there were', async () => {
@@ -220,6 +252,14 @@ describe('more than GitHub lists', () => {
 });
 
 describe('files at the base commit', () => {
+  it('_extends names a file of another repository of the organisation: read once, at its default branch, and it decides', async () => {
+    fake.setRepoFile('Codertocat/policies', 'quality-gates.yml', 'gates:\n  batch-size:\n    max_lines: 1\n');
+    fake.setBlob(BASE, CONFIG, '_extends: policies:quality-gates.yml\n');
+    await evaluate({ title: 'OPS-1 Fix it' });
+    expect(run().output.title).toBe('Blocked: batch-size');
+    expect(ops()).toEqual(['QualityGatesSnapshot', 'QualityGatesExtends', 'POST']);
+  });
+
   it('CODEOWNERS in docs/ counts when it is the only one', async () => {
     fake.setBlob(BASE, 'docs/CODEOWNERS', '* @lead\n/src/ @payments\n');
     await evaluate({ files: [{ path: 'src/a.ts', additions: 1, deletions: 0 }, { path: 'README.md', additions: 1, deletions: 0 }], reviews: [{ login: 'lead', state: 'APPROVED', commitOid: HEAD }] });

@@ -1,13 +1,12 @@
 /**
  * Missed-webhook recovery in the running process (`startApp`, the real HTTP server), against
- * GitHub's delivery log as GitHub keeps it (test/support/fake-deliveries.ts): redeliveries are
+ * GitHub's delivery log as GitHub keeps it (the stand-in's, test/stand-in/github-model.ts): redeliveries are
  * really sent to the app, and redelivery requests are spaced as the app spaces its writes.
  * The case this guards: six failed deliveries, a run that outlasts the interval, and the next
  * run beginning while it still goes — each delivery must be asked for once.
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../src/server/main.js';
-import { FakeDeliveries } from './support/fake-deliveries.js';
 import { FakeGitHub } from './support/fake-github.js';
 import { pullRequestPayload, resetNock } from './support/harness.js';
 import { failedPulls, startRecoveringApp, TEST_WRITE_SPACING_MS, until, webhookUrl } from './support/recovery.js';
@@ -22,9 +21,8 @@ afterEach(async () => {
 /** `failed` pull requests whose delivery failed, and the app started with `env`. */
 async function start(failed: number, env: Record<string, string>, startupDelayMs = 0) {
   const fake = new FakeGitHub();
-  const deliveries = new FakeDeliveries();
+  const deliveries = fake.deliveries;
   const pulls = failedPulls(fake, deliveries, failed);
-  deliveries.install();
   fake.install();
   const app = await startRecoveringApp(fake, env, { recovery: { startupDelayMs } });
   running = app.running;

@@ -20,9 +20,20 @@
  * passed after `--end-of-options`, which `git rev-parse` learned in 2.30.
  */
 import path from 'node:path';
-import { GITHUB_LIMITS, type BaseFile, type Capped, type ChangedFile, type ChangeType, type CommitInfo, type PullRequestSnapshot } from '../../gates/snapshot.js';
+import {
+  GITHUB_LIMITS,
+  PULL_REQUEST_TEMPLATE_PATHS,
+  type BaseFile,
+  type Capped,
+  type ChangedFile,
+  type ChangeType,
+  type CommitInfo,
+  type Comparison,
+  type PullRequestSnapshot,
+} from '../../gates/snapshot.js';
 import { GitError, type Git } from './git.js';
 import { readSignatures } from './git-signatures.js';
+import { SYSTEM_CLOCK } from '../ops/clock.js';
 
 /** Where GitHub looks for CODEOWNERS, first found wins. */
 export const CODEOWNERS_PATHS = ['.github/CODEOWNERS', 'CODEOWNERS', 'docs/CODEOWNERS'] as const;
@@ -41,6 +52,8 @@ export interface SnapshotOptions {
    * sign-off only): signed commits are then `not_checked_locally` and gpg never runs.
    */
   readonly verifySignatures?: boolean;
+  /** The clock (milliseconds) that stamps the snapshot's `readAt`; `SYSTEM_CLOCK.now` (src/ops/clock.ts) when not given. */
+  readonly now?: () => number;
 }
 
 /** The repository, HEAD and the base it is compared with: what is known before the commits are read. */
@@ -122,7 +135,7 @@ export async function openLocalRepository(git: Git, options: BaseOptions = {}): 
 /** Reads the pull request the current branch would open against `repo.base`. */
 export async function loadLocalPullRequest(git: Git, repo: LocalRepository, options: SnapshotOptions = {}): Promise<LocalPullRequest> {
   const { headSha, base } = repo;
-  const [headRef, files, commits, head, dirty, identity, codeowners, gitattributes] = await Promise.all([
+  const [headRef, files, commits, head, dirty, identity, codeowners, gitattributes, templates, comparison] = await Promise.all([
     currentBranch(git, options.env),
     changedFiles(git, base.mergeBase, headSha),
     branchCommits(git, base.sha, headSha, options.verifySignatures ?? true),
@@ -131,6 +144,8 @@ export async function loadLocalPullRequest(git: Git, repo: LocalRepository, opti
     localIdentity(git),
     firstBaseFile(git, base.sha, CODEOWNERS_PATHS),
     repo.readBaseFile('.gitattributes'),
+    baseFiles(git, base.sha, PULL_REQUEST_TEMPLATE_PATHS),
+    compareWithBase(git, base.sha, headSha),
   ]);
 
   // HEAD's, not the newest listed commit's: past 250 commits the list stops short of HEAD.
@@ -161,7 +176,11 @@ export async function loadLocalPullRequest(git: Git, repo: LocalRepository, opti
     reviews: { nodes: [], totalCount: 0, truncated: false },
     closingIssues: [],
     teams: {},
-    base: { codeowners, gitattributes },
+    base: { codeowners, gitattributes, pullRequestTemplates: templates },
+    // Not opened yet: branch-age says its age is not known, and counts commits behind with git.
+    createdAt: null,
+    readAt: new Date((options.now ?? SYSTEM_CLOCK.now)()).toISOString(),
+    comparison,
   };
   return { ...repo, snapshot, detached: headRef === null, dirty };
 }
@@ -462,6 +481,28 @@ async function readBlob(git: Git, entry: TreeEntry): Promise<BaseFile> {
 export async function readBlobAt(git: Git, commit: string, filePath: string): Promise<BaseFile | null> {
   const [entry] = await treeEntries(git, commit, [filePath]);
   return entry && entry.path === filePath ? readBlob(git, entry) : null;
+}
+
+/** Every one of `paths` that exists at `commit`, in the order given (the pull-request templates). */
+async function baseFiles(git: Git, commit: string, paths: readonly string[]): Promise<BaseFile[]> {
+  const entries = await treeEntries(git, commit, paths);
+  const found = paths.flatMap((p) => entries.filter((e) => e.path === p));
+  return Promise.all(found.map((entry) => readBlob(git, entry)));
+}
+
+/**
+ * How HEAD compares with the base ref's commit, as GitHub's compare counts: commits of the base
+ * not in HEAD (`behindBy`), of HEAD not in the base (`aheadBy`). `null` when git cannot count.
+ */
+async function compareWithBase(git: Git, baseSha: string, head: string): Promise<Comparison | null> {
+  const out = await git.exec(['rev-list', '--left-right', '--count', `${baseSha}...${head}`, '--']);
+  return out.code === 0 ? comparisonFrom(out.stdout.toString('utf8')) : null;
+}
+
+/** `git rev-list --left-right --count base...head`: `<behind>\t<ahead>`. */
+export function comparisonFrom(out: string): Comparison | null {
+  const m = /^(\d+)\s+(\d+)\s*$/.exec(out.trim());
+  return m ? { behindBy: Number(m[1]), aheadBy: Number(m[2]) } : null;
 }
 
 /** The first of `paths` that exists at `commit`, in the order given. */

@@ -6,7 +6,19 @@
  */
 import type { ConfigSource } from './config/resolve.js';
 import { CONFIG_PATH } from '../../gates/config.js';
-import { GITHUB_LIMITS, type BaseFile, type ChangedFile, type ChangeType, type CommitInfo, type PullRequestSnapshot, type Review, type ReviewState } from '../../gates/snapshot.js';
+import { SYSTEM_CLOCK } from '../ops/clock.js';
+import {
+  GITHUB_LIMITS,
+  PULL_REQUEST_TEMPLATE_PATHS,
+  type BaseFile,
+  type ChangedFile,
+  type ChangeType,
+  type CommitInfo,
+  type Comparison,
+  type PullRequestSnapshot,
+  type Review,
+  type ReviewState,
+} from '../../gates/snapshot.js';
 import { BASE_FILES_QUERY, PAGE_QUERY, PULL_BASE_QUERY, SNAPSHOT_QUERY } from './queries.js';
 import type { ExistingCheckRun } from '../checks/writer.js';
 import { COMMAND_LIMITS, COMMAND_PREFIX } from '../server/commands.js';
@@ -48,6 +60,8 @@ export interface LoadRequest {
   readonly appId: number;
   /** `github.com`, or the GitHub Enterprise host. */
   readonly host: string;
+  /** The clock (milliseconds) that stamps the snapshot's `readAt`, the "now" of branch-age; `SYSTEM_CLOCK.now` (src/ops/clock.ts) when not given. */
+  readonly now?: (() => number) | undefined;
 }
 
 /** Another open pull request of the repository whose head is the same commit (a twin). */
@@ -144,12 +158,14 @@ interface WirePull {
   number: number;
   title?: string;
   body?: string | null;
+  createdAt?: string | null;
   isDraft?: boolean;
   state?: string;
   isCrossRepository?: boolean;
   author?: { __typename?: string; login?: string; databaseId?: number | null } | null;
   baseRefName?: string;
   baseRefOid?: string;
+  baseRef?: { compare?: { aheadBy?: number; behindBy?: number } | null } | null;
   headRefName?: string;
   headRefOid?: string;
   changedFiles?: number;
@@ -181,6 +197,8 @@ interface WireRepository {
   codeownersGithub?: WireBlob | null;
   codeownersRoot?: WireBlob | null;
   codeownersDocs?: WireBlob | null;
+  /** `template0` … : the pull-request template paths, in `PULL_REQUEST_TEMPLATE_PATHS` order. */
+  [template: `template${number}`]: WireBlob | null | undefined;
   pullRequest?: WirePull | null;
 }
 interface WireSnapshot {
@@ -200,11 +218,21 @@ export async function query<T>(graphql: GraphqlClient, document: string, variabl
   } catch (error) {
     const partial = error as { data?: unknown; errors?: GraphqlErrorLike[] };
     const errors = partial.errors ?? [];
-    const harmless = errors.length > 0 && errors.every((e) => e.path?.[0] === 'org' && (e.type === 'NOT_FOUND' || e.type === undefined));
+    const harmless = errors.length > 0 && errors.every((e) => (e.path?.[0] === 'org' && (e.type === 'NOT_FOUND' || e.type === undefined)) || isCompareError(e));
     if (harmless && partial.data) return partial.data as T;
     const notFound = errors.some((e) => e.type === 'NOT_FOUND' && e.path?.[0] === 'repository');
     throw new LoadError(notFound ? 'pull request not found' : 'failed to read the pull request from GitHub', notFound ? 'not-found' : 'github', { cause: error });
   }
+}
+
+/**
+ * An error on `pullRequest.baseRef.compare` only: GitHub could not compare the head with the base
+ * (too far apart, or the head is unknown to it). The rest of the answer stands; branch-age says
+ * "not compared".
+ */
+function isCompareError(e: GraphqlErrorLike): boolean {
+  const path = e.path ?? [];
+  return path.length >= 4 && path[0] === 'repository' && path[1] === 'pullRequest' && path[2] === 'baseRef' && path[3] === 'compare';
 }
 
 /** Reads a file whole through REST (raw media type), for blobs GraphQL truncates. */
@@ -231,8 +259,12 @@ function baseFileExpressions(baseSha: string) {
     codeownersGithubExpr: `${baseSha}:${CODEOWNERS_PATHS[0]}`,
     codeownersRootExpr: `${baseSha}:${CODEOWNERS_PATHS[1]}`,
     codeownersDocsExpr: `${baseSha}:${CODEOWNERS_PATHS[2]}`,
+    ...Object.fromEntries(PULL_REQUEST_TEMPLATE_PATHS.map((path, i) => [`template${i}Expr`, `${baseSha}:${path}`])),
   };
 }
+
+/** The template aliases of an answer (`template0` …). */
+const TEMPLATE_KEYS = PULL_REQUEST_TEMPLATE_PATHS.map((_, i) => `template${i}` as const);
 
 /** A PR's current base and head commits and state (one small read). */
 export interface PullHead {
@@ -273,6 +305,7 @@ export async function loadPullRequest(graphql: GraphqlClient, req: LoadRequest, 
     ...baseFileExpressions(baseSha),
     orgConfigExpr: `HEAD:${CONFIG_PATH}`,
     proposedConfigExpr: `${headSha}:${CONFIG_PATH}`,
+    compareHead: headSha,
   };
   requests++;
   const wire = await query<WireSnapshot>(graphql, SNAPSHOT_QUERY, variables);
@@ -283,7 +316,7 @@ export async function loadPullRequest(graphql: GraphqlClient, req: LoadRequest, 
   if (pull.baseRefOid && pull.baseRefOid !== baseSha) {
     baseSha = pull.baseRefOid;
     requests++;
-    const fresh = await query<{ repository?: Pick<WireRepository, 'config' | 'gitattributes' | 'codeownersGithub' | 'codeownersRoot' | 'codeownersDocs'> | null }>(
+    const fresh = await query<{ repository?: Omit<WireRepository, 'pullRequest' | 'head'> | null }>(
       graphql,
       BASE_FILES_QUERY,
       { owner: req.owner, name: req.repo, ...baseFileExpressions(baseSha) },
@@ -294,6 +327,7 @@ export async function loadPullRequest(graphql: GraphqlClient, req: LoadRequest, 
       codeownersGithub: fresh.repository?.codeownersGithub ?? null,
       codeownersRoot: fresh.repository?.codeownersRoot ?? null,
       codeownersDocs: fresh.repository?.codeownersDocs ?? null,
+      ...Object.fromEntries(TEMPLATE_KEYS.map((key) => [key, fresh.repository?.[key] ?? null])),
     });
   }
 
@@ -318,7 +352,7 @@ export async function loadPullRequest(graphql: GraphqlClient, req: LoadRequest, 
     blob && typeof blob.text === 'string' ? { file, text: blob.text } : null;
 
   return {
-    snapshot: toSnapshot(req, wire.repository, pull, baseSha),
+    snapshot: toSnapshot(req, wire.repository, pull, baseSha, new Date((req.now ?? SYSTEM_CLOCK.now)()).toISOString()),
     repoConfig: blobSource(wire.repository.config, `${repoName}:${CONFIG_PATH}@${baseSha.slice(0, 7)}`),
     proposedConfig: blobSource(wire.repository.proposedConfig, `${repoName}:${CONFIG_PATH}@${headSha.slice(0, 7)}`),
     orgConfig: blobSource(wire.org?.config, `${req.owner}/.github:${CONFIG_PATH}`),
@@ -481,7 +515,14 @@ function toBaseFile(blob: WireBlob | null | undefined, path: string): BaseFile |
   };
 }
 
-function toSnapshot(req: LoadRequest, repo: WireRepository, pull: WirePull, baseSha: string): PullRequestSnapshot {
+/** GitHub's compare of the head with the base branch, or null when there is none (base deleted, not comparable). */
+function toComparison(pull: WirePull): Comparison | null {
+  const compare = pull.baseRef?.compare;
+  if (!compare || typeof compare.behindBy !== 'number' || typeof compare.aheadBy !== 'number') return null;
+  return { aheadBy: compare.aheadBy, behindBy: compare.behindBy };
+}
+
+function toSnapshot(req: LoadRequest, repo: WireRepository, pull: WirePull, baseSha: string, readAt: string): PullRequestSnapshot {
   const codeowners =
     toBaseFile(repo.codeownersGithub, CODEOWNERS_PATHS[0]) ?? toBaseFile(repo.codeownersRoot, CODEOWNERS_PATHS[1]) ?? toBaseFile(repo.codeownersDocs, CODEOWNERS_PATHS[2]);
   const state = pull.state === 'MERGED' ? 'merged' : pull.state === 'CLOSED' ? 'closed' : 'open';
@@ -512,7 +553,14 @@ function toSnapshot(req: LoadRequest, repo: WireRepository, pull: WirePull, base
     reviews: capped(pull.reviews, toReview),
     closingIssues: present(pull.closingIssuesReferences?.nodes).map((i) => ({ number: i.number, repository: i.repository?.nameWithOwner ?? '' })),
     teams: {},
-    base: { codeowners, gitattributes: toBaseFile(repo.gitattributes, GITATTRIBUTES_PATH) },
+    base: {
+      codeowners,
+      gitattributes: toBaseFile(repo.gitattributes, GITATTRIBUTES_PATH),
+      pullRequestTemplates: TEMPLATE_KEYS.flatMap((key, i) => toBaseFile(repo[key], PULL_REQUEST_TEMPLATE_PATHS[i]!) ?? []),
+    },
+    createdAt: pull.createdAt ?? null,
+    readAt,
+    comparison: toComparison(pull),
   };
 }
 

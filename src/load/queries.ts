@@ -3,12 +3,21 @@
  * published schema (`@octokit/graphql-schema`) in `test/load/graphql-schema.test.ts`,
  * and no connection asks for more than 100 nodes.
  */
+import { PULL_REQUEST_TEMPLATE_PATHS } from '../../gates/snapshot.js';
 
 /** GitHub's hard cap on `first`/`last` for a connection. */
 export const PAGE_SIZE = 100;
 
 /** `text` is null for a binary blob. */
 const BLOB = `... on Blob { oid byteSize isTruncated text }`;
+
+/**
+ * The pull-request template paths GitHub looks in (`PULL_REQUEST_TEMPLATE_PATHS`), each read at the
+ * base commit as `template<i>: object(expression: $template<i>Expr)`: the base branch's templates,
+ * never a fork's. The loader fills the variables `template<i>Expr` with `<base sha>:<path>`.
+ */
+const TEMPLATE_VARIABLES = PULL_REQUEST_TEMPLATE_PATHS.map((_, i) => `$template${i}Expr: String!`).join(', ');
+const TEMPLATE_FIELDS = PULL_REQUEST_TEMPLATE_PATHS.map((_, i) => `template${i}: object(expression: $template${i}Expr) { ${BLOB} }`).join('\n    ');
 
 const COMMIT = `
   oid
@@ -48,13 +57,19 @@ export const ASSOCIATED_PULLS_PAGE = PAGE_SIZE;
  * runs on it, and the pull requests that may share it. By id, it is that commit whatever
  * the pull request's commit list holds (GitHub caps it at 250 commits) and even when the
  * pull request has been pushed since (the evaluation then hands over to the new head).
+ *
+ * `baseRef.compare` counts how far that head commit is behind (and ahead of) the base branch's
+ * tip, for branch-age: `$compareHead` is the head commit's id, which GitHub resolves in the base
+ * repository for a fork's pull request too. `baseRef` is null when the base branch was deleted,
+ * and `compare` null (or an error on its path, accepted by the loader) when GitHub cannot compare.
  */
 export const SNAPSHOT_QUERY = `
 query QualityGatesSnapshot(
   $owner: String!, $name: String!, $number: Int!, $appId: Int!, $headOid: GitObjectID!,
   $configExpr: String!, $attributesExpr: String!,
   $codeownersGithubExpr: String!, $codeownersRootExpr: String!, $codeownersDocsExpr: String!,
-  $orgConfigExpr: String!, $proposedConfigExpr: String!
+  $orgConfigExpr: String!, $proposedConfigExpr: String!, $compareHead: String!,
+  ${TEMPLATE_VARIABLES}
 ) {
   repository(owner: $owner, name: $name) {
     id
@@ -65,16 +80,19 @@ query QualityGatesSnapshot(
     codeownersGithub: object(expression: $codeownersGithubExpr) { ${BLOB} }
     codeownersRoot: object(expression: $codeownersRootExpr) { ${BLOB} }
     codeownersDocs: object(expression: $codeownersDocsExpr) { ${BLOB} }
+    ${TEMPLATE_FIELDS}
     pullRequest(number: $number) {
       number
       title
       body
+      createdAt
       isDraft
       state
       isCrossRepository
       author { __typename login ... on Bot { databaseId } }
       baseRefName
       baseRefOid
+      baseRef { compare(headRef: $compareHead) { aheadBy behindBy } }
       headRefName
       headRefOid
       changedFiles
@@ -145,7 +163,8 @@ query QualityGatesPullBase($owner: String!, $name: String!, $number: Int!) {
 export const BASE_FILES_QUERY = `
 query QualityGatesBaseFiles(
   $owner: String!, $name: String!, $configExpr: String!, $attributesExpr: String!,
-  $codeownersGithubExpr: String!, $codeownersRootExpr: String!, $codeownersDocsExpr: String!
+  $codeownersGithubExpr: String!, $codeownersRootExpr: String!, $codeownersDocsExpr: String!,
+  ${TEMPLATE_VARIABLES}
 ) {
   repository(owner: $owner, name: $name) {
     config: object(expression: $configExpr) { ${BLOB} }
@@ -153,6 +172,7 @@ query QualityGatesBaseFiles(
     codeownersGithub: object(expression: $codeownersGithubExpr) { ${BLOB} }
     codeownersRoot: object(expression: $codeownersRootExpr) { ${BLOB} }
     codeownersDocs: object(expression: $codeownersDocsExpr) { ${BLOB} }
+    ${TEMPLATE_FIELDS}
   }
 }`;
 

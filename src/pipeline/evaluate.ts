@@ -276,7 +276,7 @@ async function judgeTwin(
     }
     const loaded = await loadPullRequest(
       deps.graphql,
-      { owner: job.owner, repo: job.repo, number: twin.number, baseSha, headSha, appId: deps.appId, host: deps.host },
+      { owner: job.owner, repo: job.repo, number: twin.number, baseSha, headSha, appId: deps.appId, host: deps.host, now: deps.now },
       deps.readRaw,
     );
     if (loaded.snapshot.state !== 'open' || loaded.snapshot.headSha.toLowerCase() !== headSha.toLowerCase())
@@ -390,6 +390,7 @@ export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJ
         headSha: job.headSha,
         appId: deps.appId,
         host: deps.host,
+        now: deps.now,
       },
       deps.readRaw,
     );

@@ -240,6 +240,23 @@ const initial = statements(
 );
 
 /**
+ * The key figures of the gates added after the first five (`GateNumbers`): pr-description's
+ * characters of own text, sections missing and untouched template; conventional-title's verdict
+ * and title length; branch-age's days open and commits behind. Nullable: older rows and other
+ * gates have none.
+ */
+const laterGateFigures = statements(
+  `ALTER TABLE gate_results
+    ADD COLUMN description_chars integer,
+    ADD COLUMN sections_missing integer,
+    ADD COLUMN untouched_template boolean,
+    ADD COLUMN title_valid boolean,
+    ADD COLUMN title_length integer,
+    ADD COLUMN age_days integer,
+    ADD COLUMN behind_by integer`,
+);
+
+/**
  * Version 4: each repository's visibility as the latest webhook that carried it said
  * (`repository.private`), null while unknown; and an index of open pull requests. The organisation policy preview names only
  * repositories known to be public (docs/policy-preview.md, "Privacy").
@@ -253,6 +270,7 @@ const repositoryVisibility = statements(
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_history': initial,
+  '0003_later_gate_figures': laterGateFigures,
   '0004_repository_visibility': repositoryVisibility,
 };
 

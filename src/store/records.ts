@@ -188,6 +188,9 @@ export const GATE_BITS = {
   'tests-touched': 4,
   'signed-commits': 8,
   'codeowners-review': 16,
+  'pr-description': 32,
+  'conventional-title': 64,
+  'branch-age': 128,
 } as const satisfies Record<GateId, number>;
 
 /** The mask of the gates named (a gate without a bit adds nothing). */

@@ -25,7 +25,9 @@ interface StoredFile extends Omit<BaseFile, 'text'> {
 
 interface StoredSnapshot {
   readonly v: typeof VERSION;
-  readonly pr: Omit<PullRequestSnapshot, 'base'> & { readonly base: { readonly codeowners: StoredFile | null; readonly gitattributes: StoredFile | null } };
+  readonly pr: Omit<PullRequestSnapshot, 'base'> & {
+    readonly base: { readonly codeowners: StoredFile | null; readonly gitattributes: StoredFile | null; readonly pullRequestTemplates?: readonly StoredFile[] };
+  };
   /** The PR body's length before it was cut. */
   readonly bodyChars: number;
   /** The repository's own `.github/quality-gates.yml` on the base branch, by hash; null when absent. */
@@ -70,7 +72,11 @@ export function encodeSnapshot(pr: PullRequestSnapshot, options: { readonly repo
       ...pr,
       body: pr.body.slice(0, SNAPSHOT_BODY_CHARS),
       commits: { ...pr.commits, nodes: pr.commits.nodes.map((c) => ({ ...c, message: compactMessage(c) })) },
-      base: { codeowners: storedFile(pr.base.codeowners), gitattributes: storedFile(pr.base.gitattributes) },
+      base: {
+        codeowners: storedFile(pr.base.codeowners),
+        gitattributes: storedFile(pr.base.gitattributes),
+        ...(pr.base.pullRequestTemplates ? { pullRequestTemplates: pr.base.pullRequestTemplates.map((t) => storedFile(t)!) } : {}),
+      },
     },
     bodyChars: pr.body.length,
     config: keep(options.repoConfig ?? null),
@@ -94,6 +100,14 @@ export function decodeSnapshot(value: unknown, files: ReadonlyMap<string, string
     // A missing text reads as GitHub's "truncated": the gates then fail rather than guess.
     return { ...rest, text: body, truncated: rest.truncated || (hash !== null && body === null) };
   };
-  const pr: PullRequestSnapshot = { ...stored.pr, base: { codeowners: baseFile(stored.pr.base.codeowners), gitattributes: baseFile(stored.pr.base.gitattributes) } };
+  const templates = stored.pr.base.pullRequestTemplates;
+  const pr: PullRequestSnapshot = {
+    ...stored.pr,
+    base: {
+      codeowners: baseFile(stored.pr.base.codeowners),
+      gitattributes: baseFile(stored.pr.base.gitattributes),
+      ...(templates ? { pullRequestTemplates: templates.flatMap((t) => baseFile(t) ?? []) } : {}),
+    },
+  };
   return { pr, repoConfig: text(stored.config), bodyTruncated: stored.bodyChars > SNAPSHOT_BODY_CHARS };
 }

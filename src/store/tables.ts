@@ -75,6 +75,14 @@ export interface GateResultsTable {
   owners_pending: number | null;
   files_awaiting_review: number | null;
   truncated: boolean | null;
+  /** The later gates' figures (migration 0003_later_gate_figures). */
+  description_chars: number | null;
+  sections_missing: number | null;
+  untouched_template: boolean | null;
+  title_valid: boolean | null;
+  title_length: number | null;
+  age_days: number | null;
+  behind_by: number | null;
 }
 
 /** An override comment as one evaluation judged it: applied or refused, on one head commit. */

@@ -79,6 +79,13 @@ const FIGURES = [
   ['owners_pending', 'ownersPending', 'integer'],
   ['files_awaiting_review', 'filesAwaitingReview', 'integer'],
   ['truncated', 'truncated', 'boolean'],
+  ['description_chars', 'descriptionChars', 'integer'],
+  ['sections_missing', 'sectionsMissing', 'integer'],
+  ['untouched_template', 'untouchedTemplate', 'boolean'],
+  ['title_valid', 'titleValid', 'boolean'],
+  ['title_length', 'titleLength', 'integer'],
+  ['age_days', 'ageDays', 'integer'],
+  ['behind_by', 'behindBy', 'integer'],
 ] as const;
 
 const GATE_COLUMNS = [

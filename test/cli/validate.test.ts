@@ -2,6 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { GATE_IDS } from '../../gates/registry.js';
 import { renderJsonSchema } from '../../src/load/config/json-schema.js';
 import { Repo, cleanup, cli, hermeticEnv, scratch } from './support.js';
 
@@ -83,7 +84,7 @@ describe('quality-gates schema', () => {
     const schema = JSON.parse(result.stdout);
     expect(schema.$schema).toMatch(/json-schema\.org/);
     expect(schema.type).toBe('object');
-    expect(Object.keys(schema.properties.gates.properties)).toEqual(['batch-size', 'linked-ticket', 'tests-touched', 'signed-commits', 'codeowners-review']);
+    expect(Object.keys(schema.properties.gates.properties)).toEqual(GATE_IDS);
     expect(schema.additionalProperties).toBe(false);
     expect(schema.required ?? []).toEqual([]); // every key is optional in the file
     expect(schema.properties.gates.properties['batch-size'].properties.max_lines.description).toMatch(/lines/);

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   branchNameFrom,
+  comparisonFrom,
   countFrom,
   defaultBranchFrom,
   headCommitFrom,
@@ -50,6 +51,12 @@ describe('refs (git rev-parse, git symbolic-ref)', () => {
 });
 
 describe('parsers', () => {
+  it('rev-list --left-right --count base...head: behind, then ahead', () => {
+    expect(comparisonFrom('3\t5\n')).toEqual({ behindBy: 3, aheadBy: 5 });
+    expect(comparisonFrom('0\t0')).toEqual({ behindBy: 0, aheadBy: 0 });
+    expect(comparisonFrom('fatal: bad revision')).toBeNull();
+  });
+
   it('numstat -z: plain, renamed (new path), binary (0)', () => {
     expect(parseNumstat('3\t1\tsrc/a.ts\x000\t0\t\x00old/name.md\x00new/name.md\x00-\t-\tlogo.png\x00')).toEqual([
       { path: 'src/a.ts', additions: 3, deletions: 1 },

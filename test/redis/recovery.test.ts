@@ -9,10 +9,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningApp } from '../../src/server/main.js';
 import type { RecoveryLease } from '../../src/ops/redeliver.js';
 import { RedisLock } from '../../src/queue/redis-lock.js';
-import { FakeDeliveries } from '../support/fake-deliveries.js';
 import { FakeGitHub } from '../support/fake-github.js';
 import { resetNock } from '../support/harness.js';
 import { failedPulls, startRecoveringApp, until, webhookUrl, type StartedApp } from '../support/recovery.js';
+import type { HookDeliveries } from '../stand-in/github-model.js';
 import { REDIS_SERVER, RedisServer, TEST_QUEUE } from './support.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -103,8 +103,7 @@ describe.skipIf(!REDIS_SERVER)('recovery across replicas', () => {
 
   describe('two processes', () => {
     /** Two replicas of the app on one Redis; redeliveries go to the first. */
-    async function replicas(env: Record<string, string>, deliveries: FakeDeliveries, fake: FakeGitHub): Promise<StartedApp[]> {
-      deliveries.install();
+    async function replicas(env: Record<string, string>, deliveries: HookDeliveries, fake: FakeGitHub): Promise<StartedApp[]> {
       fake.install();
       const started: StartedApp[] = [];
       for (let i = 0; i < 2; i++) {
@@ -119,7 +118,7 @@ describe.skipIf(!REDIS_SERVER)('recovery across replicas', () => {
 
     it('start together after an outage: one runs, the other skips, and each failed delivery is asked for once', async () => {
       const fake = new FakeGitHub();
-      const deliveries = new FakeDeliveries();
+      const deliveries = fake.deliveries;
       const pulls = failedPulls(fake, deliveries, 6);
       // Intervals shorter than a run (six requests 250 ms apart, shared by both replicas).
       const apps = await replicas({ REDELIVERY_INTERVAL_MS: '400' }, deliveries, fake);
@@ -135,7 +134,7 @@ describe.skipIf(!REDIS_SERVER)('recovery across replicas', () => {
 
     it('remember what either asked for: a run right after another asks nothing while GitHub has not made the attempts yet', async () => {
       const fake = new FakeGitHub();
-      const deliveries = new FakeDeliveries();
+      const deliveries = fake.deliveries;
       failedPulls(fake, deliveries, 3);
       deliveries.redeliveryDelayMs = 60_000; // GitHub has accepted, and not attempted yet
       const [a, b] = await replicas({ REDELIVERY_INTERVAL_MS: '0' }, deliveries, fake);
@@ -146,7 +145,7 @@ describe.skipIf(!REDIS_SERVER)('recovery across replicas', () => {
 
     it('skip, and count it, while Redis is unreachable: no replica can tell who runs it', async () => {
       const fake = new FakeGitHub();
-      const deliveries = new FakeDeliveries();
+      const deliveries = fake.deliveries;
       failedPulls(fake, deliveries, 1);
       const [a] = await replicas({ REDELIVERY_INTERVAL_MS: '0' }, deliveries, fake);
       await redis.kill();

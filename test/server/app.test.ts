@@ -280,6 +280,16 @@ describe('other events', () => {
     expect(gateRequests().map((r) => r.operation ?? r.method)).toEqual(['QualityGatesMergeGroup', 'POST']);
   });
 
+  it('a merge group takes the check name from the organisation’s .github repository when the repository has no config', async () => {
+    const group = retarget(fake, examplePayload('merge_group', 'checks_requested'));
+    fake.addCommit(group.merge_group.head_sha, group.merge_group.base_sha);
+    fake.setOrgFile('.github/quality-gates.yml', 'checks:\n  name: Org Gates\n');
+    await h.receive('merge_group', group);
+
+    expect(fake.runsOn(group.merge_group.head_sha).map((r) => [r.name, r.conclusion])).toEqual([['Org Gates', 'success']]);
+    expect(gateRequests().map((r) => r.operation ?? r.method)).toEqual(['QualityGatesMergeGroup', 'POST']);
+  });
+
   it('logs one info line per evaluation with delivery, repo, PR and head SHA', async () => {
     const pull = fake.addPull({ number: 2 });
     await h.receive('pull_request', pullRequestPayload(fake, pull), 'delivery-xyz');

@@ -9,11 +9,12 @@
  * repositories. The repository is private; the organisation's `.github` repository, once a
  * file is put there, is public (as GitHub's community-health repositories are).
  */
-import { EXAMPLE_BASE, fakeOid, GitHub, type AddPullInput, type CheckRun, type Commit, type FileContent, type PullRequest, type Repository } from './model.js';
+import { EXAMPLE_BASE, fakeOid, GitHub, type AddPullInput, type CheckRun, type Commit, type FileContent, type HookDelivery, type PullRequest, type Repository } from './model.js';
 import { StandIn, type Injected, type RecordedRequest } from './stand-in.js';
 
 export type { CheckRun as FakeCheckRun, Commit as FakeCommit, PullFile as FakeFile, PullRequest as FakePull, Review as FakeReview } from './model.js';
 export type { Injected, RecordedRequest } from './stand-in.js';
+export type { HookDelivery } from './model.js';
 
 export interface GitHubModelOptions {
   owner?: string;
@@ -54,6 +55,9 @@ export class GitHubModel {
     this.repository = this.world.repository(this.owner, this.repo) ?? this.world.addRepository(`${this.owner}/${this.repo}`, { isPrivate: true, defaultBranchOid: EXAMPLE_BASE });
     this.world.install(this.appId, this.installationId, this.owner);
   }
+
+  /** This app's webhook deliveries as GitHub logs them (`/app/hook/deliveries`), for the recovery tests. */
+  readonly deliveries = new HookDeliveries(this);
 
   get pulls(): Map<number, PullRequest> {
     return this.repository.pulls;
@@ -191,5 +195,89 @@ export class GitHubModel {
   /** An installation token for this model's installation (for a client that does not sign in as the app). */
   installationToken(): string {
     return this.standIn.issueToken(this.installationId).token;
+  }
+}
+
+const ATTEMPTS = /^\/app\/hook\/deliveries\/(\d+)\/attempts$/;
+
+/**
+ * GitHub's log of one app's webhook deliveries, on the stand-in: every attempt is one entry with
+ * its own `id`; a redelivery shares the `guid` of the delivery it repeats and says
+ * `redelivery: true`; the list is newest first, paged with an opaque cursor in the `link` header;
+ * `POST …/attempts` answers 202 and GitHub attempts the delivery after `redeliveryDelayMs`, really
+ * sending it — signed — to `target` when set, and recording the status the app answered.
+ */
+export class HookDeliveries {
+  constructor(readonly model: GitHubModel) {}
+
+  /** Every attempt, oldest first. */
+  get attempts(): HookDelivery[] {
+    return this.model.world.apps.get(this.model.appId)!.deliveries;
+  }
+
+  /** One original delivery, `minutesAgo` before now, that got `status` (0: no connection). */
+  deliver(event: string, payload: Record<string, unknown>, status: number, minutesAgo = 1): HookDelivery {
+    const { world } = this.model;
+    return world.addDelivery(
+      this.model.appId,
+      {
+        event,
+        action: typeof payload.action === 'string' ? payload.action : null,
+        status_code: status,
+        delivered_at: new Date(world.clock() - minutesAgo * 60_000).toISOString(),
+        installation_id: this.model.installationId,
+      },
+      payload,
+    );
+  }
+
+  /** Attempts of `guid`, oldest first. */
+  of(guid: string): HookDelivery[] {
+    return this.attempts.filter((a) => a.guid === guid);
+  }
+
+  /** The delivery ids of every accepted `POST …/attempts`, in order. */
+  get asked(): number[] {
+    return this.model.standIn.requests
+      .filter((r) => r.method === 'POST' && r.status === 202 && ATTEMPTS.test(r.path))
+      .map((r) => Number(ATTEMPTS.exec(r.path)![1]));
+  }
+
+  /** The `GET /app/hook/deliveries` requests made (one per page). */
+  get listed(): number {
+    return this.model.standIn.requests.filter(
+      (r) => r.method === 'GET' && /^\/app\/hook\/deliveries(?:\?|$)/.test(r.path),
+    ).length;
+  }
+
+  /** How many times each guid was asked for. */
+  askedPerGuid(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const id of this.asked) {
+      const guid = this.attempts.find((a) => a.id === id)!.guid;
+      counts.set(guid, (counts.get(guid) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  /** Resolves when every accepted redelivery has been attempted. */
+  settled(): Promise<void> {
+    return this.model.standIn.redeliveriesSettled();
+  }
+
+  /** Where a redelivery is sent; without it, a redelivery attempt records `outcome`. */
+  get target(): { url: string; secret: string } | undefined {
+    return this.model.standIn.webhookTarget;
+  }
+  set target(target: { url: string; secret: string } | undefined) {
+    this.model.standIn.webhookTarget = target;
+  }
+
+  /** How long after the 202 GitHub makes the attempt. */
+  get redeliveryDelayMs(): number {
+    return this.model.standIn.redeliveryDelayMs;
+  }
+  set redeliveryDelayMs(ms: number) {
+    this.model.standIn.redeliveryDelayMs = ms;
   }
 }

@@ -384,6 +384,8 @@ const FIELDS: Record<string, Record<string, Field>> = {
       ['headRef'],
       (v, { headRef }) => {
         const repo: Repository = v.repo;
+        if (repo.compareUnavailable === 'error') throw fieldError('UNPROCESSABLE', 'The comparison could not be computed.');
+        if (repo.compareUnavailable === 'null') return null;
         const head = repo.resolveRevision(String(headRef));
         if (!head) return null;
         return { __typename: 'Comparison', repo, base: v.oid, head, ...repo.compare(v.oid, head) };

@@ -206,6 +206,8 @@ export interface App {
   publicKey?: string;
   /** The app's webhook deliveries, oldest first. */
   deliveries: HookDelivery[];
+  /** What each delivery (by guid) carried: GitHub shows it in `GET /app/hook/deliveries/{id}` and sends it again on redelivery. */
+  payloads: Map<string, Record<string, unknown>>;
 }
 
 export interface Installation {
@@ -260,6 +262,11 @@ export class Repository {
   parent: string | undefined;
   /** Branch name → commit oid. */
   readonly refs = new Map<string, string>();
+  /**
+   * How `Ref.compare` answers when GitHub cannot compare (a comparison too large): `null`, or an
+   * error on the field's path (the rest of the answer stands). Undefined: it compares.
+   */
+  compareUnavailable: 'null' | 'error' | undefined;
   /** Commits by oid: every commit a pull request lists is here too. */
   readonly commits = new Map<string, Commit>();
   /** First-parent links for commits that name only how many parents they have. */
@@ -568,7 +575,7 @@ export class GitHub {
   addApp(id: number, options: { slug?: string; name?: string; publicKey?: string } = {}): App {
     const found = this.apps.get(id);
     if (found) return Object.assign(found, options);
-    const app: App = { id, slug: options.slug ?? `app-${id}`, name: options.name ?? `App ${id}`, deliveries: [], ...(options.publicKey ? { publicKey: options.publicKey } : {}) };
+    const app: App = { id, slug: options.slug ?? `app-${id}`, name: options.name ?? `App ${id}`, deliveries: [], payloads: new Map(), ...(options.publicKey ? { publicKey: options.publicKey } : {}) };
     this.apps.set(id, app);
     this.ensureAccount(app.slug, 'Bot');
     return app;
@@ -682,8 +689,8 @@ export class GitHub {
     for (const teams of this.teams.values()) for (const t of teams.values()) t.members = t.members.map((m) => (same(m) ? to : m));
   }
 
-  /** Records a webhook delivery of an app (newest last); returns it. */
-  addDelivery(appId: number, delivery: Partial<HookDelivery> & { event: string; status_code: number }): HookDelivery {
+  /** Records a webhook delivery of an app (newest last), with the payload it carried; returns it. */
+  addDelivery(appId: number, delivery: Partial<HookDelivery> & { event: string; status_code: number }, payload?: Record<string, unknown>): HookDelivery {
     const app = this.addApp(appId);
     const added: HookDelivery = {
       id: this.nextId(),
@@ -698,6 +705,7 @@ export class GitHub {
       ...delivery,
     };
     app.deliveries.push(added);
+    if (payload) app.payloads.set(added.guid, payload);
     return added;
   }
 }

@@ -42,6 +42,12 @@ describe('removeFields', () => {
     expect(removedAt(['User.isDraft'])).toEqual([]);
   });
 
+  it('an operation name and a colon limit either form to that operation', () => {
+    expect(removedAt(['Q:config.text'])).toEqual(['repository.config.text', 'org.config.text']);
+    expect(removedAt(['Q:GitSignature.state'])).toEqual(['repository.pullRequest.commits.nodes.commit.signature.state']);
+    expect(removedAt(['Other:config.text', 'Other:isDraft'])).toEqual([]);
+  });
+
   it('takes along what the removal empties, and variables no longer used, so GitHub would still run it', () => {
     const { query } = removeFields(DOC, ['labels.nodes.name', 'commit.oid', 'org.config.text']);
     expect(query).not.toMatch(/labels|withLabels|org:/);

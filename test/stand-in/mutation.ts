@@ -11,7 +11,9 @@
  *   the repository's and the organisation's), `repository.config.text` (the repository's only:
  *   the organisation's is `org.config.text`);
  * - a schema coordinate `Type.field`, the type as GitHub's schema names it (an interface
- *   matches its implementations and the reverse): `GitSignature.state`, `Bot.databaseId`.
+ *   matches its implementations and the reverse): `GitSignature.state`, `Bot.databaseId`;
+ * - either, prefixed with an operation name and a colon, in that operation only:
+ *   `QualityGatesExtends:object.text`, `QualityGatesBaseFiles:config.text`.
  *
  * What the removal leaves invalid is removed with it, as a person editing the query would:
  * a selection set left empty takes its field (or inline fragment) along, and a variable no
@@ -45,6 +47,8 @@ export interface Removal {
 
 interface Matcher {
   readonly field: string;
+  /** The operation it is limited to (`QualityGatesExtends:object.text`), or every operation. */
+  readonly operation?: string;
   readonly matches: (path: readonly FieldNode[], parent: GraphQLNamedType | null | undefined) => boolean;
 }
 
@@ -63,7 +67,13 @@ function sameOrRelated(named: string, parent: GraphQLNamedType | null | undefine
 }
 
 function matcher(field: string): Matcher {
-  const segments = field.split('.').filter((s) => s !== '');
+  const qualified = /^([A-Za-z_]\w*):(.*)$/.exec(field);
+  if (qualified) return { ...unqualified(field, qualified[2]!), operation: qualified[1]! };
+  return unqualified(field, field);
+}
+
+function unqualified(field: string, name: string): Matcher {
+  const segments = name.split('.').filter((s) => s !== '');
   if (segments.length === 0) throw new Error(`not a field path: "${field}"`);
   if (isCoordinate(segments)) {
     const [type, name] = segments as [string, string];
@@ -108,7 +118,7 @@ export function removeFields(query: string, fields: readonly string[]): { query:
       Field: {
         enter(node: FieldNode) {
           const at = [...path, node];
-          const hit = matchers.find((m) => m.matches(at, typeInfo.getParentType()));
+          const hit = matchers.find((m) => (m.operation === undefined || m.operation === operation) && m.matches(at, typeInfo.getParentType()));
           if (hit) {
             removals.push({ field: hit.field, operation, at: at.map((f) => f.alias?.value ?? f.name.value).join('.') });
             return null;

@@ -221,15 +221,14 @@ const listDeliveries: Handler = (_s, req) => {
 
 const getDelivery: Handler = (_s, req, [id]) => {
   const d = req.app!.deliveries.find((x) => x.id === Number(id));
-  return d ? { status: 200, body: { ...d, request: { headers: {}, payload: {} }, response: { headers: {}, payload: '' } } } : notFound(DELIVERIES_DOCS);
+  return d ? { status: 200, body: { ...d, request: { headers: { 'X-GitHub-Event': d.event, 'X-GitHub-Delivery': d.guid }, payload: req.app!.payloads.get(d.guid) ?? {} }, response: { headers: {}, payload: '' } } } : notFound(DELIVERIES_DOCS);
 };
 
 const redeliver: Handler = (s, req, [id]) => {
   const app = req.app!;
   const d = app.deliveries.find((x) => x.id === Number(id));
   if (!d) return notFound('https://docs.github.com/rest/apps/webhooks#redeliver-a-delivery-for-an-app-webhook');
-  const status = s.redeliveryOutcome(d.id);
-  s.world.addDelivery(app.id, { guid: d.guid, event: d.event, action: d.action, installation_id: d.installation_id, repository_id: d.repository_id, status_code: status, redelivery: true });
+  s.redeliver(app, d);
   return { status: 202, body: {} };
 };
 

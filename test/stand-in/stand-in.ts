@@ -13,10 +13,10 @@
  *   reject, or a field the stand-in does not model is a *violation*. Transports fail the test
  *   that made it (`assertClean`), so an app that swallows a 404 cannot hide it.
  */
-import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { createHmac, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { executeGraphql } from './graphql.js';
 import { mutateDocument } from './mutation.js';
-import { BLOB_TEXT_LIMIT, type App, type CheckRun, type GitHub, type Installation } from './model.js';
+import { BLOB_TEXT_LIMIT, type App, type CheckRun, type GitHub, type HookDelivery, type Installation } from './model.js';
 import { routeRest } from './rest.js';
 import { prepare, operationOf } from './schema.js';
 
@@ -105,8 +105,16 @@ export class StandIn {
   onWrite: ((run: CheckRun, method: 'POST' | 'PATCH') => void) | undefined;
   /** Whether GraphQL shows a check run yet; return false to model GitHub's read-after-write lag. */
   showsRun: (run: CheckRun) => boolean = () => true;
-  /** The status a redelivery gets (GitHub tries the app's webhook URL again). */
+  /** The status a redelivery gets when there is no `webhookTarget` (GitHub tries the app's webhook URL again). */
   redeliveryOutcome: (deliveryId: number) => number = () => 200;
+  /**
+   * The app's webhook URL and secret: a redelivery is then really sent there, signed, and its
+   * attempt records the status the app answered (0: no connection), as GitHub does.
+   */
+  webhookTarget: { url: string; secret: string } | undefined;
+  /** How long after its 202 GitHub makes a redelivery attempt; 0 and no `webhookTarget`: at once, in the request. */
+  redeliveryDelayMs = 0;
+  readonly #redeliveries = new Set<Promise<void>>();
   /** Size above which GraphQL cuts `Blob.text` (GitHub: ~512 KB). */
   blobTextLimit = BLOB_TEXT_LIMIT;
   /** Headers of the last answer (including injected ones). */
@@ -161,6 +169,42 @@ export class StandIn {
       }
       return previous?.(r);
     };
+  }
+
+  /** `POST /app/hook/deliveries/{id}/attempts` accepted: GitHub attempts the delivery again, now or after `redeliveryDelayMs`. */
+  redeliver(app: App, d: HookDelivery): void {
+    const record = (status: number): void =>
+      void this.world.addDelivery(app.id, { guid: d.guid, event: d.event, action: d.action, installation_id: d.installation_id, repository_id: d.repository_id, status_code: status, redelivery: true });
+    if (!this.webhookTarget && this.redeliveryDelayMs <= 0) {
+      record(this.redeliveryOutcome(d.id));
+      return;
+    }
+    const target = this.webhookTarget;
+    const attempt = new Promise<void>((resolve) => setTimeout(resolve, this.redeliveryDelayMs)).then(async (): Promise<void> => {
+      if (!target) return record(this.redeliveryOutcome(d.id));
+      const body = JSON.stringify(app.payloads.get(d.guid) ?? {});
+      const signature = `sha256=${createHmac('sha256', target.secret).update(body).digest('hex')}`;
+      let status = 0;
+      try {
+        const res = await fetch(target.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-github-event': d.event, 'x-github-delivery': d.guid, 'x-hub-signature-256': signature },
+          body,
+        });
+        status = res.status;
+        await res.text();
+      } catch {
+        status = 0;
+      }
+      record(status);
+    });
+    this.#redeliveries.add(attempt);
+    void attempt.finally(() => this.#redeliveries.delete(attempt));
+  }
+
+  /** Resolves when every accepted redelivery has been attempted. */
+  async redeliveriesSettled(): Promise<void> {
+    while (this.#redeliveries.size > 0) await Promise.all([...this.#redeliveries]);
   }
 
   /** Expects requests matching `matches`: exactly `times`, or at least one. Unmet expectations are violations. */

@@ -78,6 +78,15 @@ describe('the app tests’ FakeGitHub', () => {
     expect(() => checkInstalledStandIns()).toThrow(/2 problem\(s\):\n- unexpected-request: .*PUT \/repos\/Codertocat\/Hello-World\/topics.*\n- unsupported: the stand-in does not model Repository.stargazerCount/);
     expect(() => checkInstalledStandIns()).not.toThrow(); // each stand-in is checked once
   });
+
+  it('a GraphQL operation the app never sends (a mutation, a query GitHub refuses) fails the test too', async () => {
+    const fake = new FakeGitHub();
+    fake.install();
+    const octokit = new Octokit({ auth: fake.installationToken(), request: { retries: 0 } });
+    await octokit.graphql('mutation { addComment(input: { subjectId: "x", body: "hi" }) { clientMutationId } }').catch(() => undefined);
+    await octokit.graphql('query Unbounded { repository(owner: "Codertocat", name: "Hello-World") { pullRequests { nodes { number } } } }').catch(() => undefined);
+    expect(() => checkInstalledStandIns()).toThrow(/2 problem\(s\)/);
+  });
 });
 
 describe('over loopback HTTP', () => {

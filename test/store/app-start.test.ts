@@ -18,7 +18,7 @@ import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import { pino } from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresServer } from '../../bench/postgres-server.js';
+import { PostgresServer } from '../support/postgres-server.js';
 import { loggerOptions } from '../../src/ops/logger.js';
 import { startApp, type RunningApp, type StartOptions } from '../../src/server/main.js';
 import { openDatabase } from '../../src/store/database.js';

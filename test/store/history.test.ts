@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataDirInUseError, ensurePrivateDirectory, lockDataDir } from '../../src/store/database.js';
 import { startHistory } from '../../src/store/history.js';
-import { historySettingsFromEnv } from '../../src/store/settings.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
+import { historySettingsFromEnv } from '../../src/store/settings.js';
 import { anEvaluation, capturingLog, historyMetrics, OPEN_TIMEOUT_MS, silent, until } from './support.js';
 
 const root = mkdtempSync(join(tmpdir(), 'quality-gates-history-'));

@@ -5,7 +5,7 @@
  */
 import { sql, type Kysely, type Migration } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresServer } from '../../bench/postgres-server.js';
+import { PostgresServer } from '../support/postgres-server.js';
 import { openDatabase, type OpenedDatabase } from '../../src/store/database.js';
 import { startHistory } from '../../src/store/history.js';
 import { MIGRATIONS, migrate } from '../../src/store/migrations.js';
@@ -50,11 +50,12 @@ describe.skipIf(!POSTGRES_BIN)('migrations on a server', () => {
   it('two replicas migrating at once apply each migration once', async () => {
     const url = await server.createDatabase('two_at_once');
     const [a, b] = [await open(url), await open(url)];
-    const withCounting = { ...MIGRATIONS, '9000_counting': counting };
+    // Named to sort after every real migration, whichever the list holds.
+    const withCounting = { ...MIGRATIONS, '9001_counting': counting };
     const results = await Promise.all([migrate(a, withCounting), migrate(b, withCounting)]);
     const applied = results.map((r) => (r.results ?? []).map((m) => m.migrationName));
     // One replica applied both, the other found nothing to do.
-    expect(applied.sort((x, y) => x.length - y.length)).toEqual([[], [...Object.keys(MIGRATIONS), '9000_counting']]);
+    expect(applied.sort((x, y) => x.length - y.length)).toEqual([[], [...Object.keys(MIGRATIONS), '9001_counting']]);
     const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM migration_runs`.execute(a);
     expect(rows[0]!.n).toBe(1);
   });
@@ -79,7 +80,7 @@ describe.skipIf(!POSTGRES_BIN)('migrations on a server', () => {
         await sql`SELECT no_such_column FROM evaluations`.execute(trx);
       },
     };
-    await expect(migrate(db, { ...MIGRATIONS, '9000_broken': broken })).rejects.toThrow('history migration 9000_broken failed');
+    await expect(migrate(db, { ...MIGRATIONS, '9002_broken': broken })).rejects.toThrow('history migration 9002_broken failed');
     const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'half_done'`.execute(db);
     expect(rows[0]!.n).toBe(0);
     // The next start applies what is pending (here: nothing new) and works.

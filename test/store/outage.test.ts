@@ -5,7 +5,7 @@
  * there. And two replicas recording into one server: no duplicate rows.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PostgresServer } from '../../bench/postgres-server.js';
+import type { PostgresServer } from '../support/postgres-server.js';
 import { startHistory, type History } from '../../src/store/history.js';
 import { historySettingsFromEnv } from '../../src/store/settings.js';
 import { anEvaluation, capturingLog, historyMetrics, OPEN_TIMEOUT_MS, POSTGRES_BIN, TestDatabase, until } from './support.js';

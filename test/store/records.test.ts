@@ -178,6 +178,16 @@ describe('the compact open-PR snapshot', () => {
     expect(decoded.pr.commits.nodes[0]!.message).toBe('x\n\nSigned-off-by: D <d@x>');
   });
 
+  it('keeps what the later gates read: templates by hash, createdAt, readAt and the comparison', () => {
+    const template = { path: '.github/pull_request_template.md', oid: 't1', byteSize: 9, text: '## What\n', truncated: false };
+    const pr = aSnapshot({ base: { codeowners: null, gitattributes: null, pullRequestTemplates: [template] }, createdAt: '2026-03-01T00:00:00Z', readAt: '2026-03-02T00:00:00Z', comparison: { aheadBy: 1, behindBy: 4 } });
+    const encoded = encodeSnapshot(pr);
+    expect(encoded.json).not.toContain('## What');
+    const decoded = decodeSnapshot(JSON.parse(encoded.json), new Map(encoded.files.map((f) => [f.hash, f.text])));
+    expect(decoded.pr).toMatchObject({ createdAt: '2026-03-01T00:00:00Z', readAt: '2026-03-02T00:00:00Z', comparison: { aheadBy: 1, behindBy: 4 } });
+    expect(decoded.pr.base.pullRequestTemplates).toEqual([template]);
+  });
+
   it('reads a base file whose text is missing as truncated, so the gates fail rather than guess', () => {
     const pr = aSnapshot({ base: { codeowners: { path: 'CODEOWNERS', oid: 'o1', byteSize: 10, text: '* @a\n', truncated: false }, gitattributes: null } });
     const decoded = decodeSnapshot(JSON.parse(encodeSnapshot(pr).json), new Map());

@@ -1,13 +1,13 @@
 /**
  * The history tests run against both backends: the embedded PGlite (in memory) and a real
- * PostgreSQL server that the test file starts itself (bench/postgres-server.ts) on a free port.
+ * PostgreSQL server that the test file starts itself (test/support/postgres-server.ts) on a free port.
  * Without PostgreSQL installed the server tests are skipped, except under CI, where they fail:
  * `.ci/run` installs it.
  */
 import { Writable } from 'node:stream';
 import { sql } from 'kysely';
 import { pino, type Logger } from 'pino';
-import { findPostgresBin, PostgresServer } from '../../bench/postgres-server.js';
+import { findPostgresBin, PostgresServer } from '../support/postgres-server.js';
 import { runGates } from '../../src/pipeline/run-gates.js';
 import { DEFAULT_CONFIG, type QualityGatesConfig } from '../../gates/config.js';
 import { createMetrics } from '../../src/ops/metrics.js';

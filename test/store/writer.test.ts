@@ -5,7 +5,7 @@
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { DEFAULT_CONFIG } from '../../gates/config.js';
+import { DEFAULT_CONFIG, QualityGatesConfig } from '../../gates/config.js';
 import { runGates } from '../../src/pipeline/run-gates.js';
 import { loadOpenPullRequests } from '../../src/store/open-pull-requests.js';
 import { GATE_IDS } from '../../gates/registry.js';
@@ -23,6 +23,30 @@ describe.each(BACKENDS)('writing history (%s)', (kind) => {
   }, OPEN_TIMEOUT_MS);
   afterAll(async () => t?.close());
   beforeEach(async () => t.reset());
+
+  it('stores the figures of the gates added later (migration 0003_later_gate_figures)', async () => {
+    const config = QualityGatesConfig.parse({
+      defaults: { mode: 'off' },
+      gates: { 'pr-description': { mode: 'block', sections: ['What', 'Why'] }, 'conventional-title': { mode: 'warn' }, 'branch-age': { mode: 'block', max_behind: 3 } },
+    });
+    const pr = { number: 8, title: 'Add refunds', body: '## What\nAdds the refunds endpoint.', createdAt: '2026-02-01T12:00:00Z', readAt: '2026-03-04T12:00:00Z', comparison: { aheadBy: 2, behindBy: 5 } };
+    await writeBatch(t.db, [evaluation(anEvaluation({ pr, config, at: '2026-03-04T12:00:00Z' }))]);
+    const gates = await t.db.selectFrom('gate_results').selectAll().orderBy('gate_id').execute();
+    expect(gates.map((g) => [g.gate_id, g.status])).toEqual([
+      ['branch-age', 'fail'],
+      ['conventional-title', 'warn'],
+      ['pr-description', 'fail'],
+    ]);
+    expect(gates[0]).toMatchObject({ age_days: 31, behind_by: 5 });
+    expect(gates[1]).toMatchObject({ title_valid: false, title_length: 11 });
+    expect(gates[2]).toMatchObject({ description_chars: 26, sections_missing: 1, untouched_template: false });
+    const row = await t.db.selectFrom('pull_requests').select(['gates_evaluated', 'gates_blocked', 'gates_warned']).executeTakeFirstOrThrow();
+    expect(row).toMatchObject({
+      gates_evaluated: gateMask(['pr-description', 'conventional-title', 'branch-age']),
+      gates_blocked: gateMask(['pr-description', 'branch-age']),
+      gates_warned: gateMask(['conventional-title']),
+    });
+  });
 
   it('stores the evaluation, one row per gate with its figures, the pull request and its week', async () => {
     const record = anEvaluation({
@@ -53,7 +77,8 @@ describe.each(BACKENDS)('writing history (%s)', (kind) => {
     expect(pr).toMatchObject({ pr_number: 7, state: 'open', evaluations: 1, last_conclusion: 'failure', counted_lines: 510, lines_default_excludes_off: 1510, title: 'PROJ-12 Add refunds', base_ref: 'main' });
     expect(pr.gate_statuses).toEqual({ 'batch-size': 'fail', 'linked-ticket': 'pass', 'tests-touched': 'pass', 'signed-commits': 'pass', 'codeowners-review': 'skipped' });
     expect(pr).toMatchObject({
-      gates_evaluated: gateMask(GATE_IDS),
+      // The default config: the gates added later are off.
+      gates_evaluated: gateMask(GATE_IDS.filter((id) => DEFAULT_CONFIG.gates[id].mode !== 'off')),
       gates_passed: gateMask(['linked-ticket', 'tests-touched', 'signed-commits']),
       gates_failing: gateMask(['batch-size']),
       gates_blocked: gateMask(['batch-size']),
@@ -68,7 +93,7 @@ describe.each(BACKENDS)('writing history (%s)', (kind) => {
     expect(await t.db.selectFrom('repositories').select(['id', 'full_name', 'owner', 'installation_id']).execute()).toEqual([{ id: 4242, full_name: 'Acme/api', owner: 'acme', installation_id: 7 }]);
 
     const week = await t.db.selectFrom('pull_request_weeks').selectAll().executeTakeFirstOrThrow();
-    expect(week).toMatchObject({ evaluations: 1, gates_evaluated: gateMask(GATE_IDS), gates_failed: gateMask(['batch-size']), gates_warned: 0, gates_overridden: 0 });
+    expect(week).toMatchObject({ evaluations: 1, gates_evaluated: gateMask(GATE_IDS.filter((id) => DEFAULT_CONFIG.gates[id].mode !== 'off')), gates_failed: gateMask(['batch-size']), gates_warned: 0, gates_overridden: 0 });
     expect(week.week).toEqual(new Date('2026-03-02T00:00:00Z'));
   });
 

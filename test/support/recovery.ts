@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { freePort } from '../stand-in/free-port.js';
 import { loggerOptions } from '../../src/ops/logger.js';
 import { startApp, type RunningApp, type StartOptions } from '../../src/server/main.js';
-import type { FakeDeliveries } from './fake-deliveries.js';
+import type { HookDeliveries } from '../stand-in/github-model.js';
 import type { FakeGitHub, FakePull } from './fake-github.js';
 import { pullRequestPayload, testPrivateKey } from './harness.js';
 
@@ -17,7 +17,8 @@ export const WEBHOOK_SECRET = 'shh';
 export const TEST_WRITE_SPACING_MS = 250;
 
 /** `count` pull requests whose `opened` delivery failed (502) 30 minutes ago. */
-export function failedPulls(fake: FakeGitHub, deliveries: FakeDeliveries, count: number): FakePull[] {
+export function failedPulls(fake: FakeGitHub, deliveries: HookDeliveries, count: number): FakePull[] {
+  deliveries.redeliveryDelayMs = 10; // GitHub answers 202 at once and attempts the delivery later
   const first = fake.pulls.size + 1;
   return Array.from({ length: count }, (_, i) => {
     const head = (first + i).toString(16).padStart(40, 'a');

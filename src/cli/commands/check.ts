@@ -35,7 +35,10 @@ its title, the table of gates, and how to fix what fails.
   - Commits: the first 250, as GitHub lists them; signature status as local git
     can verify it (a signature git cannot check here is "cannot_verify_locally",
     not "unsigned"); Signed-off-by trailers.
-  - Title: --title, else HEAD's subject. Body: --body, else empty.
+  - Title: --title, else HEAD's subject. Body: --body, else empty; the pull
+    request templates are read at REF, as the app reads the base branch's.
+  - Age: the pull request is not open yet, so branch-age reports its age as
+    not known and counts the commits HEAD is behind REF with git.
   - Reviews: none are known locally, so codeowners-review lists whose approval
     each group of changed files will need.
 
@@ -245,6 +248,9 @@ function localNotes(local: LocalPullRequest, config: QualityGatesConfig | undefi
   );
 
   const enabled = new Set(enabledGates(config).map((g) => g.gate.id));
+  if (enabled.has('branch-age')) {
+    notes.push(note(['The pull request is not open yet, so branch-age cannot count its age; it counts the commits HEAD is behind ', { code: local.base.ref }, ' with local git.']));
+  }
   if (enabled.has('codeowners-review') && pr.base.codeowners) {
     const teams = pr.base.codeowners.text !== null && /(^|\s)@[^\s/]+\/\S/m.test(pr.base.codeowners.text);
     notes.push(

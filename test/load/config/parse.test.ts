@@ -11,9 +11,18 @@ const problems = (text: string) => {
 };
 
 describe('config schema', () => {
-  it('has the defaults of docs/behaviour.md#where-the-config-comes-from: all five gates on, mode block', () => {
+  it('has the defaults of docs/behaviour.md#where-the-config-comes-from: the first five gates on, mode block; the later three off', () => {
     expect(DEFAULT_CONFIG.defaults.mode).toBe('block');
-    expect(Object.keys(DEFAULT_CONFIG.gates)).toEqual(['batch-size', 'linked-ticket', 'tests-touched', 'signed-commits', 'codeowners-review']);
+    expect(Object.keys(DEFAULT_CONFIG.gates)).toEqual([
+      'batch-size',
+      'linked-ticket',
+      'tests-touched',
+      'signed-commits',
+      'codeowners-review',
+      'pr-description',
+      'conventional-title',
+      'branch-age',
+    ]);
     expect(DEFAULT_CONFIG).toMatchObject({
       checks: { name: 'Quality Gates', per_gate: false },
       skip: { drafts: true, authors: [], labels: [] },
@@ -23,6 +32,15 @@ describe('config schema', () => {
         'linked-ticket': { in: ['title', 'branch', 'body'], projects: [], patterns: [] },
         'signed-commits': { require: 'signature' },
         'codeowners-review': { require: 'any-owner', dismiss_stale: false },
+        'pr-description': { mode: 'off', min_length: 30, sections: [] },
+        'conventional-title': {
+          mode: 'off',
+          types: ['feat', 'fix', 'docs', 'style', 'refactor', 'perf', 'test', 'build', 'ci', 'chore', 'revert'],
+          scopes: [],
+          require_scope: false,
+          max_length: 72,
+        },
+        'branch-age': { mode: 'off', max_days: 14, max_behind: 0 },
       },
     });
   });
@@ -247,7 +265,7 @@ describe('problem messages: one vocabulary, placed where the mistake is (issue 2
     ['misaligned keys', 'gates:\n  batch-size: {}\n linked-ticket: {}\n', 'qg.yml:3:1: not valid YAML: keys of one mapping must start at the same column'],
     ['a bad merge', 'gates:\n  batch-size:\n    <<: 3\n', 'qg.yml:3:9 gates.batch-size: merge key "<<" must name a mapping ("<<: *name") or a list of them; found 3'],
     ['a merged unknown key, placed at the merge', 'gates:\n  batch-size: &b {mode: warn, max_lines: 10}\n  tests-touched:\n    <<: *b\n', 'qg.yml:4:9 gates.tests-touched.max_lines: unknown key "max_lines"; allowed here: mode, source, tests, exclude'],
-    ['a control character in a key is escaped', 'gates:\n  "x\\u001b[31m": 1\n', 'qg.yml:2:3 gates.x\\u001b[31m: unknown key "x\\u001b[31m"; allowed here: batch-size, linked-ticket, tests-touched, signed-commits, codeowners-review'],
+    ['a control character in a key is escaped', 'gates:\n  "x\\u001b[31m": 1\n', 'qg.yml:2:3 gates.x\\u001b[31m: unknown key "x\\u001b[31m"; allowed here: batch-size, linked-ticket, tests-touched, signed-commits, codeowners-review, pr-description, conventional-title, branch-age'],
     ['a long key is cut, in the path too', `skip:\n  ${'k'.repeat(500)}: 1\n`, `qg.yml:2:3 skip.${'k'.repeat(59)}…: unknown key "${'k'.repeat(59)}…"; allowed here: drafts, authors, labels`],
   ])('%s', (_name, text, expected) => {
     expect(report(text)).toEqual([expected]);

@@ -10,7 +10,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { freePort } from '../test/stand-in/free-port.js';
+import { freePort } from '../stand-in/free-port.js';
 
 /** The directory holding `initdb` and `postgres`, or undefined when PostgreSQL is not installed. */
 export function findPostgresBin(): string | undefined {
