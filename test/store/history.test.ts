@@ -10,7 +10,6 @@ import { DataDirInUseError, ensurePrivateDirectory, lockDataDir } from '../../sr
 import { startHistory } from '../../src/store/history.js';
 import { MIGRATIONS } from '../../src/store/migrations.js';
 import { historySettingsFromEnv } from '../../src/store/settings.js';
-import { MIGRATIONS } from '../../src/store/migrations.js';
 import { anEvaluation, capturingLog, historyMetrics, OPEN_TIMEOUT_MS, silent, until } from './support.js';
 
 const root = mkdtempSync(join(tmpdir(), 'quality-gates-history-'));
