@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  activity,
   compliance,
   gateShares,
   gateWeekly,
@@ -12,9 +13,11 @@ import {
   mergedSize,
   overrideCounts,
   overrideLog,
+  periodFigures,
   repositories,
   repositorySummaries,
   reviewTimes,
+  reviewTimesByWeek,
   slowestToReview,
   topReasons,
   weeklyActivity,
@@ -191,6 +194,16 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
     expect(result.p90FirstReviewHours).toBeCloseTo(round1(percentile(waits, 0.9))!, 5);
     expect(result.p50LeadTimeHours).toBeCloseTo(round1(percentile(leads, 0.5))!, 5);
     expect(result.p90LeadTimeHours).toBeCloseTo(round1(percentile(leads, 0.9))!, 5);
+    // Per week opened: the same, over the week's PRs.
+    const weeks = [...new Set(reviewed.map((p) => weekOf(p.opened_at!)))].sort();
+    const byWeek = await reviewTimesByWeek(t.db, scope);
+    expect(byWeek.map((w) => w.week)).toEqual(weeks);
+    for (const w of byWeek) {
+      const these = reviewed.filter((p) => weekOf(p.opened_at!) === w.week).map((p) => hours(p.first_review_at!, p.ready_at ?? p.opened_at!));
+      expect(w.reviewed).toBe(these.length);
+      expect(w.p50FirstReviewHours).toBeCloseTo(round1(percentile(these, 0.5))!, 5);
+      expect(w.p90FirstReviewHours).toBeCloseTo(round1(percentile(these, 0.9))!, 5);
+    }
   });
 
   it('the slowest to review and the largest merged PRs', async () => {
@@ -219,6 +232,24 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
     expect(stricter.reduce((n, r) => n + r.wouldFail, 0)).toBeGreaterThan(rows.reduce((n, r) => n + r.wouldFail, 0));
     const withExcludes = await whatIf(t.db, scope, { ...candidate, defaultExcludes: true });
     expect(withExcludes.reduce((n, r) => n + r.wouldFail, 0)).toBeLessThan(rows.reduce((n, r) => n + r.wouldFail, 0));
+  });
+
+  it('a view’s folded reads give the same figures as each query alone', async () => {
+    const candidate = { maxLines: 250, maxFiles: 20, defaultExcludes: false };
+    const gatesHere = ['batch-size', 'linked-ticket'];
+    expect(await periodFigures(t.db, scope, gatesHere, candidate)).toEqual({
+      summaries: await repositorySummaries(t.db, scope),
+      shares: await gateShares(t.db, scope, gatesHere),
+      compliance: await compliance(t.db, scope),
+      whatIf: await whatIf(t.db, scope, candidate),
+    });
+    expect((await periodFigures(t.db, scope, [], undefined)).whatIf).toBeUndefined();
+    expect(await activity(t.db, scope)).toEqual({
+      weekly: await weeklyActivity(t.db, scope),
+      size: await mergedSize(t.db, scope),
+      review: await reviewTimes(t.db, scope),
+      reviewWeeks: await reviewTimesByWeek(t.db, scope),
+    });
   });
 
   it('counts nothing from a repository outside the scope', async () => {
