@@ -16,7 +16,8 @@
  * to measure again without seeding again (seeding a million takes many minutes):
  * HISTORY_BENCH_DATA_DIR (an embedded database to use and keep, seeded first when empty, e.g. by
  * `DATA_DIR=… npm run seed:history`), HISTORY_BENCH_DATABASE_URL (a server's database, the same),
- * and HISTORY_BENCH_SECTIONS (`recording,size,queries,preview`, default all: e.g. `queries`).
+ * HISTORY_BENCH_SECTIONS (`recording,size,queries,preview`, default all: e.g. `queries`) and
+ * HISTORY_BENCH_QUERIES (names' beginnings, e.g. `view:`: only those queries).
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -223,7 +224,10 @@ async function queries(db: Kysely<HistoryTables>, seed: SeedResult, now: number)
     await run();
     return performance.now() - started;
   };
+  // HISTORY_BENCH_QUERIES: only the queries whose names start with one of these (e.g. `view:`).
+  const only = process.env.HISTORY_BENCH_QUERIES?.split(',').map((q) => q.trim());
   for (const [name, run] of Object.entries(runs)) {
+    if (only && !only.some((q) => name.startsWith(q))) continue;
     await run(scopes[0]!); // warm
     const samples: number[] = [];
     for (let k = 0; k < PLAN.queryRuns; k++) samples.push(await time(() => run(scopes[k % scopes.length]!)));
