@@ -34,6 +34,8 @@ const from = (scope: InsightsScope) => sql`${scope.from.toISOString()}::timestam
 const to = (scope: InsightsScope) => sql`${scope.to.toISOString()}::timestamptz`;
 /** Monday 00:00 UTC of the week holding `column`: grouped on as a timestamp, named (`YYYY-MM-DD`) once per group. */
 const weekStart = (column: string) => sql`date_trunc('week', ${sql.ref(column)} AT TIME ZONE 'UTC')`;
+/** `SELECT` the week's name, `GROUP BY` the week. */
+const byWeekOf = (column: string) => ({ week: sql<string>`to_char(${weekStart(column)}, 'YYYY-MM-DD')`, group: weekStart(column) });
 /** PRs evaluated at least once in the period. */
 const activeIn = (scope: InsightsScope) => sql`p.repository_id = ANY (${ids(scope)}) AND p.last_evaluated_at >= ${from(scope)} AND p.first_evaluated_at < ${to(scope)}`;
 /** An interval in hours, as a double (EXTRACT gives numeric, several times slower to sort for percentiles). */
@@ -54,110 +56,37 @@ export interface WeeklyActivity {
   readonly p90Lines: number | null;
 }
 
-/** Per week (`week` set) and over the whole period (`week` null): one row per grouping set. */
-type Grouped<T> = T & { readonly week: string | null };
-
-/**
- * The PRs opened in the period, read once: per week opened and first reviewed, with the time to
- * first review, and the same over the whole period (one pass, two grouping sets).
- */
-async function openedFigures(db: Db, scope: InsightsScope) {
-  const wait = hours(sql`first_review_at - COALESCE(ready_at, opened_at)`);
-  const { rows } = await sql<Grouped<{ opened: number; reviewed: number; p50: number | null; p90: number | null }>>`
-    SELECT CASE WHEN grouping(w) = 0 THEN to_char(w, 'YYYY-MM-DD') END AS week, count(*) AS opened,
-      count(*) FILTER (WHERE first_review_at IS NOT NULL) AS reviewed,
-      percentile_cont(0.5) WITHIN GROUP (ORDER BY wait) AS p50, percentile_cont(0.9) WITHIN GROUP (ORDER BY wait) AS p90
-    FROM (
-      SELECT ${weekStart('opened_at')} AS w, first_review_at, ${wait} AS wait
+/** PRs evaluated, opened and merged per week, with the size of the merged ones. */
+export async function weeklyActivity(db: Db, scope: InsightsScope): Promise<WeeklyActivity[]> {
+  const [evaluated, opened, merged] = await Promise.all([
+    sql<{ week: string; prs: number; evaluations: number }>`
+      SELECT to_char(week, 'YYYY-MM-DD') AS week, sum(prs) AS prs, sum(evaluations) AS evaluations
+      FROM repository_weeks
+      WHERE repository_id = ANY (${ids(scope)}) AND week >= ${mondayOf(scope.from)}::date AND week < ${to(scope)}
+      GROUP BY week`.execute(db),
+    sql<{ week: string; prs: number }>`
+      SELECT ${byWeekOf('opened_at').week} AS week, count(*) AS prs
       FROM pull_requests
       WHERE repository_id = ANY (${ids(scope)}) AND opened_at >= ${from(scope)} AND opened_at < ${to(scope)}
-    ) o
-    GROUP BY GROUPING SETS ((w), ())`.execute(db);
-  return { weeks: rows.filter((r) => r.week !== null) as { week: string; opened: number; reviewed: number; p50: number | null; p90: number | null }[], all: rows.find((r) => r.week === null) ?? { opened: 0, reviewed: 0, p50: null, p90: null } };
-}
-
-/**
- * The PRs merged in the period, read once: per week merged with their counted lines, and over the
- * whole period their lines, files and opened-to-merged lead time (one pass, two grouping sets).
- */
-async function mergedFigures(db: Db, scope: InsightsScope) {
-  const { rows } = await sql<Grouped<{ merged: number; p50_lines: number | null; p90_lines: number | null; p50_files: number | null; p90_files: number | null; led: number; p50_lead: number | null; p90_lead: number | null }>>`
-    SELECT CASE WHEN grouping(w) = 0 THEN to_char(w, 'YYYY-MM-DD') END AS week, count(*) AS merged,
-      percentile_cont(0.5) WITHIN GROUP (ORDER BY counted_lines) AS p50_lines,
-      percentile_cont(0.9) WITHIN GROUP (ORDER BY counted_lines) AS p90_lines,
-      percentile_cont(0.5) WITHIN GROUP (ORDER BY counted_files) AS p50_files,
-      percentile_cont(0.9) WITHIN GROUP (ORDER BY counted_files) AS p90_files,
-      count(lead) AS led,
-      percentile_cont(0.5) WITHIN GROUP (ORDER BY lead) AS p50_lead, percentile_cont(0.9) WITHIN GROUP (ORDER BY lead) AS p90_lead
-    FROM (
-      SELECT ${weekStart('merged_at')} AS w, counted_lines, counted_files, ${hours(sql`merged_at - opened_at`)} AS lead
+      GROUP BY ${byWeekOf('opened_at').group}`.execute(db),
+    sql<{ week: string; prs: number; p50: number | null; p90: number | null }>`
+      SELECT ${byWeekOf('merged_at').week} AS week, count(*) AS prs,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY counted_lines) AS p50,
+        percentile_cont(0.9) WITHIN GROUP (ORDER BY counted_lines) AS p90
       FROM pull_requests
       WHERE repository_id = ANY (${ids(scope)}) AND merged_at >= ${from(scope)} AND merged_at < ${to(scope)}
-    ) m
-    GROUP BY GROUPING SETS ((w), ())`.execute(db);
-  const all = rows.find((r) => r.week === null);
-  return {
-    weeks: rows.filter((r): r is typeof r & { week: string } => r.week !== null),
-    size: { merged: all?.merged ?? 0, p50Lines: all?.p50_lines ?? null, p90Lines: all?.p90_lines ?? null, p50Files: all?.p50_files ?? null, p90Files: all?.p90_files ?? null },
-    lead: { merged: all?.led ?? 0, p50: all?.p50_lead ?? null, p90: all?.p90_lead ?? null },
-  };
-}
-
-/** PRs evaluated and evaluations per week, summed from `repository_weeks`. */
-async function evaluatedWeeks(db: Db, scope: InsightsScope) {
-  const { rows } = await sql<{ week: string; prs: number; evaluations: number }>`
-    SELECT to_char(week, 'YYYY-MM-DD') AS week, sum(prs) AS prs, sum(evaluations) AS evaluations
-    FROM repository_weeks
-    WHERE repository_id = ANY (${ids(scope)}) AND week >= ${mondayOf(scope.from)}::date AND week < ${to(scope)}
-    GROUP BY week`.execute(db);
-  return rows;
-}
-
-export interface Activity {
-  readonly weekly: WeeklyActivity[];
-  readonly size: MergedSize;
-  readonly review: ReviewTimes;
-  readonly reviewWeeks: ReviewWeek[];
-}
-
-/**
- * What a view shows of the period's activity, sizes and review times, in three statements: weeks
- * from `repository_weeks`, then one pass over the PRs opened and one over those merged (each read
- * from its covering index; percentiles exact, computed by the database over the rows).
- */
-export async function activity(db: Db, scope: InsightsScope): Promise<Activity> {
-  const [evaluated, opened, merged] = await Promise.all([evaluatedWeeks(db, scope), openedFigures(db, scope), mergedFigures(db, scope)]);
-  return { weekly: weeksOf(evaluated, opened, merged), size: merged.size, review: reviewOf(opened, merged), reviewWeeks: reviewWeeksOf(opened) };
-}
-
-function weeksOf(evaluated: Awaited<ReturnType<typeof evaluatedWeeks>>, opened: Awaited<ReturnType<typeof openedFigures>>, merged: Awaited<ReturnType<typeof mergedFigures>>): WeeklyActivity[] {
+      GROUP BY ${byWeekOf('merged_at').group}`.execute(db),
+  ]);
   const weeks = new Map<string, { evaluatedPrs: number; evaluations: number; openedPrs: number; mergedPrs: number; p50Lines: number | null; p90Lines: number | null }>();
   const at = (week: string) => {
     let w = weeks.get(week);
     if (!w) weeks.set(week, (w = { evaluatedPrs: 0, evaluations: 0, openedPrs: 0, mergedPrs: 0, p50Lines: null, p90Lines: null }));
     return w;
   };
-  for (const r of evaluated) Object.assign(at(r.week), { evaluatedPrs: r.prs, evaluations: r.evaluations });
-  for (const r of opened.weeks) at(r.week).openedPrs = r.opened;
-  for (const r of merged.weeks) Object.assign(at(r.week), { mergedPrs: r.merged, p50Lines: r.p50_lines, p90Lines: r.p90_lines });
+  for (const r of evaluated.rows) Object.assign(at(r.week), { evaluatedPrs: r.prs, evaluations: r.evaluations });
+  for (const r of opened.rows) at(r.week).openedPrs = r.prs;
+  for (const r of merged.rows) Object.assign(at(r.week), { mergedPrs: r.prs, p50Lines: r.p50, p90Lines: r.p90 });
   return [...weeks.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([week, w]) => ({ week, ...w }));
-}
-
-function reviewOf(opened: Awaited<ReturnType<typeof openedFigures>>, merged: Awaited<ReturnType<typeof mergedFigures>>): ReviewTimes {
-  return { reviewed: opened.all.reviewed, p50FirstReviewHours: round1(opened.all.p50), p90FirstReviewHours: round1(opened.all.p90), merged: merged.lead.merged, p50LeadTimeHours: round1(merged.lead.p50), p90LeadTimeHours: round1(merged.lead.p90) };
-}
-
-function reviewWeeksOf(opened: Awaited<ReturnType<typeof openedFigures>>): ReviewWeek[] {
-  return opened.weeks
-    .filter((r) => r.reviewed > 0)
-    .sort((a, b) => (a.week < b.week ? -1 : 1))
-    .map((r) => ({ week: r.week, reviewed: r.reviewed, p50FirstReviewHours: round1(r.p50), p90FirstReviewHours: round1(r.p90) }));
-}
-
-/** PRs evaluated, opened and merged per week, with the size of the merged ones. */
-export async function weeklyActivity(db: Db, scope: InsightsScope): Promise<WeeklyActivity[]> {
-  const [evaluated, opened, merged] = await Promise.all([evaluatedWeeks(db, scope), openedFigures(db, scope), mergedFigures(db, scope)]);
-  return weeksOf(evaluated, opened, merged);
 }
 
 export interface MergedSize {
@@ -170,7 +99,16 @@ export interface MergedSize {
 
 /** Counted lines and files per merged PR over the period (latest evaluation before merge). */
 export async function mergedSize(db: Db, scope: InsightsScope): Promise<MergedSize> {
-  return (await mergedFigures(db, scope)).size;
+  const { rows } = await sql<{ merged: number; p50_lines: number | null; p90_lines: number | null; p50_files: number | null; p90_files: number | null }>`
+    SELECT count(*) AS merged,
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY counted_lines) AS p50_lines,
+      percentile_cont(0.9) WITHIN GROUP (ORDER BY counted_lines) AS p90_lines,
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY counted_files) AS p50_files,
+      percentile_cont(0.9) WITHIN GROUP (ORDER BY counted_files) AS p90_files
+    FROM pull_requests
+    WHERE repository_id = ANY (${ids(scope)}) AND merged_at >= ${from(scope)} AND merged_at < ${to(scope)}`.execute(db);
+  const r = rows[0]!;
+  return { merged: r.merged, p50Lines: r.p50_lines, p90Lines: r.p90_lines, p50Files: r.p50_files, p90Files: r.p90_files };
 }
 
 /** Rows counted per combination of gate masks: what the gates did, in a few dozen groups rather than a row per PR. */
@@ -211,29 +149,16 @@ export interface GateShare {
   readonly overridden: number;
 }
 
-/** The period's PRs counted per combination of their gate masks (a few hundred groups at most). */
-type ActiveMasks = MaskGroup & { readonly passed: number; readonly failing: number };
-
-/** One pass over the period's PRs for the gate shares and the compliance figures. */
-async function activeMasks(db: Db, scope: InsightsScope): Promise<ActiveMasks[]> {
-  const { rows } = await sql<ActiveMasks>`
-    SELECT p.gates_evaluated AS evaluated, p.gates_blocked AS blocked, p.gates_warned AS warned, p.gates_overridden AS overridden,
-      p.gates_passed AS passed, p.gates_failing AS failing, count(*) AS n
-    FROM pull_requests p WHERE ${activeIn(scope)}
-    GROUP BY 1, 2, 3, 4, 5, 6`.execute(db);
-  return rows;
-}
-
-function sharesOf(groups: readonly MaskGroup[], gates: readonly string[]): GateShare[] {
-  return countGates(groups, gates)
-    .filter((g) => g.prs > 0)
-    .sort((a, b) => b.blocked - a.blocked || a.gate.localeCompare(b.gate));
-}
-
 /** Per gate: how many PRs of the period it evaluated, blocked, warned about; most blocking first. */
 export async function gateShares(db: Db, scope: InsightsScope, gates: readonly string[] = GATE_IDS): Promise<GateShare[]> {
   if (gates.length === 0) return [];
-  return sharesOf(await activeMasks(db, scope), gates);
+  const { rows } = await sql<MaskGroup>`
+    SELECT p.gates_evaluated AS evaluated, p.gates_blocked AS blocked, p.gates_warned AS warned, p.gates_overridden AS overridden, count(*) AS n
+    FROM pull_requests p WHERE ${activeIn(scope)}
+    GROUP BY 1, 2, 3, 4`.execute(db);
+  return countGates(rows, gates)
+    .filter((g) => g.prs > 0)
+    .sort((a, b) => b.blocked - a.blocked || a.gate.localeCompare(b.gate));
 }
 
 export interface GateWeek {
@@ -303,23 +228,23 @@ export interface Compliance {
   readonly signedCommits: { readonly evaluated: number; readonly passed: number };
 }
 
-function complianceOf(groups: readonly ActiveMasks[]): Compliance {
-  const of = (gate: string) => {
-    const bit = gateMask([gate]);
-    let evaluated = 0;
-    let passed = 0;
-    for (const g of groups) {
-      if (((g.passed | g.failing) & bit) !== 0) evaluated += g.n;
-      if ((g.passed & bit) !== 0) passed += g.n;
-    }
-    return { evaluated, passed };
-  };
-  return { prs: groups.reduce((n, g) => n + g.n, 0), linkedTicket: of('linked-ticket'), testsTouched: of('tests-touched'), signedCommits: of('signed-commits') };
-}
-
 /** Share of the period's PRs with a linked ticket, with tests touched, with signed commits (latest evaluation). */
 export async function compliance(db: Db, scope: InsightsScope): Promise<Compliance> {
-  return complianceOf(await activeMasks(db, scope));
+  const evaluated = (gate: string) => sql`count(*) FILTER (WHERE ${has(sql`(p.gates_passed | p.gates_failing)`, gate)})`;
+  const passed = (gate: string) => sql`count(*) FILTER (WHERE ${has(sql.ref('p.gates_passed'), gate)})`;
+  const { rows } = await sql<{ prs: number; lt_e: number; lt_p: number; tt_e: number; tt_p: number; sc_e: number; sc_p: number }>`
+    SELECT count(*) AS prs,
+      ${evaluated('linked-ticket')} AS lt_e, ${passed('linked-ticket')} AS lt_p,
+      ${evaluated('tests-touched')} AS tt_e, ${passed('tests-touched')} AS tt_p,
+      ${evaluated('signed-commits')} AS sc_e, ${passed('signed-commits')} AS sc_p
+    FROM pull_requests p WHERE ${activeIn(scope)}`.execute(db);
+  const r = rows[0]!;
+  return {
+    prs: r.prs,
+    linkedTicket: { evaluated: r.lt_e, passed: r.lt_p },
+    testsTouched: { evaluated: r.tt_e, passed: r.tt_p },
+    signedCommits: { evaluated: r.sc_e, passed: r.sc_p },
+  };
 }
 
 export interface OverrideEntry {
@@ -385,8 +310,21 @@ export interface ReviewTimes {
 
 /** Time to first review (from ready for review, or opened) and opened-to-merged lead time. */
 export async function reviewTimes(db: Db, scope: InsightsScope): Promise<ReviewTimes> {
-  const [opened, merged] = await Promise.all([openedFigures(db, scope), mergedFigures(db, scope)]);
-  return reviewOf(opened, merged);
+  const wait = hours(sql`first_review_at - COALESCE(ready_at, opened_at)`);
+  const lead = hours(sql`merged_at - opened_at`);
+  const [review, merge] = await Promise.all([
+    sql<{ n: number; p50: number | null; p90: number | null }>`
+      SELECT count(*) AS n, percentile_cont(0.5) WITHIN GROUP (ORDER BY ${wait}) AS p50, percentile_cont(0.9) WITHIN GROUP (ORDER BY ${wait}) AS p90
+      FROM pull_requests
+      WHERE repository_id = ANY (${ids(scope)}) AND opened_at >= ${from(scope)} AND opened_at < ${to(scope)} AND first_review_at IS NOT NULL`.execute(db),
+    sql<{ n: number; p50: number | null; p90: number | null }>`
+      SELECT count(*) AS n, percentile_cont(0.5) WITHIN GROUP (ORDER BY ${lead}) AS p50, percentile_cont(0.9) WITHIN GROUP (ORDER BY ${lead}) AS p90
+      FROM pull_requests
+      WHERE repository_id = ANY (${ids(scope)}) AND merged_at >= ${from(scope)} AND merged_at < ${to(scope)} AND opened_at IS NOT NULL`.execute(db),
+  ]);
+  const r = review.rows[0]!;
+  const m = merge.rows[0]!;
+  return { reviewed: r.n, p50FirstReviewHours: round1(r.p50), p90FirstReviewHours: round1(r.p90), merged: m.n, p50LeadTimeHours: round1(m.p50), p90LeadTimeHours: round1(m.p90) };
 }
 
 export interface ReviewWeek {
@@ -398,7 +336,14 @@ export interface ReviewWeek {
 
 /** Time to first review per week the PRs were opened. */
 export async function reviewTimesByWeek(db: Db, scope: InsightsScope): Promise<ReviewWeek[]> {
-  return reviewWeeksOf(await openedFigures(db, scope));
+  const wait = hours(sql`first_review_at - COALESCE(ready_at, opened_at)`);
+  const { rows } = await sql<{ week: string; reviewed: number; p50: number | null; p90: number | null }>`
+    SELECT ${byWeekOf('opened_at').week} AS week, count(*) AS reviewed,
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY ${wait}) AS p50, percentile_cont(0.9) WITHIN GROUP (ORDER BY ${wait}) AS p90
+    FROM pull_requests
+    WHERE repository_id = ANY (${ids(scope)}) AND opened_at >= ${from(scope)} AND opened_at < ${to(scope)} AND first_review_at IS NOT NULL
+    GROUP BY ${byWeekOf('opened_at').group} ORDER BY 1`.execute(db);
+  return rows.map((r) => ({ week: r.week, reviewed: r.reviewed, p50FirstReviewHours: round1(r.p50), p90FirstReviewHours: round1(r.p90) }));
 }
 
 export interface PullRequestListing {
@@ -475,52 +420,23 @@ export interface WhatIfRow {
   readonly currentMaxFiles: number | null;
 }
 
-/**
- * One pass over the period's PRs per repository: the organisation view's summary and, for a
- * candidate, the what-if (over the PRs with batch-size figures). Rows in the summary's order, each
- * with its rank in the what-if's (by name), as the database sorts them.
- */
-async function activeByRepository(db: Db, scope: InsightsScope, candidate: WhatIfCandidate | undefined) {
-  const sized = sql`p.counted_lines IS NOT NULL`;
-  const lines = candidate?.defaultExcludes === false ? sql`lines_default_excludes_off` : sql`lines_default_excludes_on`;
-  const files = candidate?.defaultExcludes === false ? sql`files_default_excludes_off` : sql`files_default_excludes_on`;
-  const { rows } = await sql<RepositorySummary & { sized: number; failingNow: number; wouldFail: number; currentMaxLines: number | null; currentMaxFiles: number | null; byName: number }>`
-    SELECT s.*, r.full_name AS repository, row_number() OVER (ORDER BY r.full_name, s."repositoryId") AS "byName" FROM (
-      SELECT p.repository_id AS "repositoryId", count(*) AS prs,
-        count(*) FILTER (WHERE p.merged_at IS NOT NULL) AS merged,
-        count(*) FILTER (WHERE p.gates_blocked <> 0) AS blocked,
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY p.counted_lines) AS "p50Lines",
-        count(*) FILTER (WHERE ${sized}) AS sized,
-        count(*) FILTER (WHERE ${sized} AND ${has(sql.ref('p.gates_failing'), 'batch-size')}) AS "failingNow",
-        ${
-          candidate === undefined
-            ? sql`0 AS "wouldFail", NULL::integer AS "currentMaxLines", NULL::integer AS "currentMaxFiles"`
-            : sql`count(*) FILTER (WHERE ${sized} AND (${lines} > ${candidate.maxLines} OR ${files} > ${candidate.maxFiles})) AS "wouldFail",
-        mode() WITHIN GROUP (ORDER BY p.max_lines) FILTER (WHERE ${sized}) AS "currentMaxLines",
-        mode() WITHIN GROUP (ORDER BY p.max_files) FILTER (WHERE ${sized}) AS "currentMaxFiles"`
-        }
-      FROM pull_requests p
-      WHERE ${activeIn(scope)}
-      GROUP BY p.repository_id
-    ) s JOIN repositories r ON r.id = s."repositoryId"
-    ORDER BY prs DESC, repository, s."repositoryId"`.execute(db);
-  return rows;
-}
-
-function summariesOf(rows: Awaited<ReturnType<typeof activeByRepository>>): RepositorySummary[] {
-  return rows.map((r) => ({ repositoryId: r.repositoryId, repository: r.repository, prs: r.prs, merged: r.merged, blocked: r.blocked, p50Lines: r.p50Lines }));
-}
-
-function whatIfOf(rows: Awaited<ReturnType<typeof activeByRepository>>): WhatIfRow[] {
-  return rows
-    .filter((r) => r.sized > 0)
-    .sort((a, b) => a.byName - b.byName)
-    .map((r) => ({ repositoryId: r.repositoryId, repository: r.repository, prs: r.sized, failingNow: r.failingNow, wouldFail: r.wouldFail, currentMaxLines: r.currentMaxLines, currentMaxFiles: r.currentMaxFiles }));
-}
-
 /** What share of the period's PRs a candidate `max_lines` / `max_files` would have failed, per repository. */
 export async function whatIf(db: Db, scope: InsightsScope, candidate: WhatIfCandidate): Promise<WhatIfRow[]> {
-  return whatIfOf(await activeByRepository(db, scope, candidate));
+  const lines = candidate.defaultExcludes ? sql`lines_default_excludes_on` : sql`lines_default_excludes_off`;
+  const files = candidate.defaultExcludes ? sql`files_default_excludes_on` : sql`files_default_excludes_off`;
+  const { rows } = await sql<WhatIfRow>`
+    SELECT s.*, r.full_name AS repository FROM (
+      SELECT p.repository_id AS "repositoryId", count(*) AS prs,
+        count(*) FILTER (WHERE ${has(sql.ref('p.gates_failing'), 'batch-size')}) AS "failingNow",
+        count(*) FILTER (WHERE ${lines} > ${candidate.maxLines} OR ${files} > ${candidate.maxFiles}) AS "wouldFail",
+        mode() WITHIN GROUP (ORDER BY p.max_lines) AS "currentMaxLines",
+        mode() WITHIN GROUP (ORDER BY p.max_files) AS "currentMaxFiles"
+      FROM pull_requests p
+      WHERE ${activeIn(scope)} AND p.counted_lines IS NOT NULL
+      GROUP BY p.repository_id
+    ) s JOIN repositories r ON r.id = s."repositoryId"
+    ORDER BY repository, s."repositoryId"`.execute(db);
+  return rows;
 }
 
 export interface RepositorySummary {
@@ -535,24 +451,18 @@ export interface RepositorySummary {
 
 /** The organisation view's table: one row per repository of the scope with PRs in the period. */
 export async function repositorySummaries(db: Db, scope: InsightsScope): Promise<RepositorySummary[]> {
-  return summariesOf(await activeByRepository(db, scope, undefined));
-}
-
-export interface PeriodFigures {
-  readonly summaries: RepositorySummary[];
-  readonly shares: GateShare[];
-  readonly compliance: Compliance;
-  readonly whatIf: WhatIfRow[] | undefined;
-}
-
-/**
- * What a view shows of the period's PRs (each counted once, by its latest evaluation), in two
- * passes over their covering index: per repository (summaries, what-if) and per gate masks
- * (gate shares, compliance).
- */
-export async function periodFigures(db: Db, scope: InsightsScope, gates: readonly string[], candidate: WhatIfCandidate | undefined): Promise<PeriodFigures> {
-  const [byRepository, masks] = await Promise.all([activeByRepository(db, scope, candidate), activeMasks(db, scope)]);
-  return { summaries: summariesOf(byRepository), shares: gates.length === 0 ? [] : sharesOf(masks, gates), compliance: complianceOf(masks), whatIf: candidate === undefined ? undefined : whatIfOf(byRepository) };
+  const { rows } = await sql<RepositorySummary>`
+    SELECT s.*, r.full_name AS repository FROM (
+      SELECT p.repository_id AS "repositoryId", count(*) AS prs,
+        count(*) FILTER (WHERE p.merged_at IS NOT NULL) AS merged,
+        count(*) FILTER (WHERE p.gates_blocked <> 0) AS blocked,
+        percentile_cont(0.5) WITHIN GROUP (ORDER BY p.counted_lines) AS "p50Lines"
+      FROM pull_requests p
+      WHERE ${activeIn(scope)}
+      GROUP BY p.repository_id
+    ) s JOIN repositories r ON r.id = s."repositoryId"
+    ORDER BY prs DESC, repository, s."repositoryId"`.execute(db);
+  return rows;
 }
 
 export interface RepositoryName {

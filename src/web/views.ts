@@ -145,26 +145,37 @@ export async function buildView(
   const gates = place.gate !== undefined ? [place.gate] : GATES.map((g) => g.id as string);
   const gateOption = place.gate !== undefined ? { gate: place.gate, perGate: 10 } : {};
   const showWhatIf = whatIf !== undefined && (place.gate === undefined || place.gate === 'batch-size');
-  // One page's queries: run together (a server's pool answers four at once; the embedded database in
-  // turn). The period's PRs, those opened and those merged are each read in as few passes as possible.
+  // One page's queries: run together (a server's pool answers four at once; the embedded database in turn).
   const [
-    { summaries, shares, compliance, whatIf: whatIfRows },
-    { weekly, size, review, reviewWeeks },
+    summaries,
+    weekly,
+    size,
+    shares,
     gateWeeks,
     reasons,
+    compliance,
     overrides,
     overrideCounts,
+    review,
+    reviewWeeks,
     slowest,
     largest,
+    whatIfRows,
   ] = await Promise.all([
-    insights.periodFigures(db, scope, gates, showWhatIf ? whatIf : undefined),
-    insights.activity(db, scope),
+    insights.repositorySummaries(db, scope),
+    insights.weeklyActivity(db, scope),
+    insights.mergedSize(db, scope),
+    insights.gateShares(db, scope, gates),
     insights.gateWeekly(db, scope, gates),
     insights.topReasons(db, scope, gateOption),
+    insights.compliance(db, scope),
     insights.overrideLog(db, scope, { limit: 100 }),
     insights.overrideCounts(db, scope),
+    insights.reviewTimes(db, scope),
+    insights.reviewTimesByWeek(db, scope),
     insights.slowestToReview(db, scope),
     insights.largestMerged(db, scope),
+    showWhatIf ? insights.whatIf(db, scope, whatIf) : Promise.resolve(undefined),
   ]);
   const ofGate = <T extends { gate: string }>(rows: readonly T[]) =>
     place.gate === undefined ? rows : rows.filter((r) => r.gate === place.gate);

@@ -5,7 +5,6 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  activity,
   compliance,
   gateShares,
   gateWeekly,
@@ -13,7 +12,6 @@ import {
   mergedSize,
   overrideCounts,
   overrideLog,
-  periodFigures,
   repositories,
   repositorySummaries,
   reviewTimes,
@@ -232,24 +230,6 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
     expect(stricter.reduce((n, r) => n + r.wouldFail, 0)).toBeGreaterThan(rows.reduce((n, r) => n + r.wouldFail, 0));
     const withExcludes = await whatIf(t.db, scope, { ...candidate, defaultExcludes: true });
     expect(withExcludes.reduce((n, r) => n + r.wouldFail, 0)).toBeLessThan(rows.reduce((n, r) => n + r.wouldFail, 0));
-  });
-
-  it('a view’s folded reads give the same figures as each query alone', async () => {
-    const candidate = { maxLines: 250, maxFiles: 20, defaultExcludes: false };
-    const gatesHere = ['batch-size', 'linked-ticket'];
-    expect(await periodFigures(t.db, scope, gatesHere, candidate)).toEqual({
-      summaries: await repositorySummaries(t.db, scope),
-      shares: await gateShares(t.db, scope, gatesHere),
-      compliance: await compliance(t.db, scope),
-      whatIf: await whatIf(t.db, scope, candidate),
-    });
-    expect((await periodFigures(t.db, scope, [], undefined)).whatIf).toBeUndefined();
-    expect(await activity(t.db, scope)).toEqual({
-      weekly: await weeklyActivity(t.db, scope),
-      size: await mergedSize(t.db, scope),
-      review: await reviewTimes(t.db, scope),
-      reviewWeeks: await reviewTimesByWeek(t.db, scope),
-    });
   });
 
   it('counts nothing from a repository outside the scope', async () => {
