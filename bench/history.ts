@@ -323,6 +323,8 @@ async function benchBackend(backend: 'embedded' | 'server', print: (line: string
     await migrate(opened.db);
     const now = Date.now();
     let seed = await seeded(opened.db);
+    // Recording alone needs no seeded history.
+    if (!['size', 'queries', 'preview'].some((section) => SECTIONS.has(section))) return { backend, ...recorded, seed: seed ?? { evaluations: 0, pullRequests: 0, openPullRequests: 0, overrides: 0, repositories: [], durationMs: 0 } };
     if (seed) print(`\nReusing the seeded database: ${seed.evaluations.toLocaleString('en-US')} evaluations, ${seed.pullRequests.toLocaleString('en-US')} pull requests, ${seed.openPullRequests.toLocaleString('en-US')} open.\n`);
     else {
       print(`\nSeeding ${PLAN.evaluations.toLocaleString('en-US')} evaluations…`);
