@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DataDirInUseError, ensurePrivateDirectory, lockDataDir } from '../../src/store/database.js';
 import { startHistory } from '../../src/store/history.js';
+import { MIGRATIONS } from '../../src/store/migrations.js';
 import { historySettingsFromEnv } from '../../src/store/settings.js';
 import { anEvaluation, capturingLog, historyMetrics, OPEN_TIMEOUT_MS, silent, until } from './support.js';
 
@@ -39,7 +40,7 @@ describe('startHistory', () => {
       expect(await first.drained(OPEN_TIMEOUT_MS)).toBe(true);
       expect(first.health()).toMatchObject({ history: 'ok', historyBackend: 'embedded' });
       expect(statSync(dataDir).mode & 0o777).toBe(0o700);
-      expect(lines().find((l) => l.msg === 'history database open')).toMatchObject({ backend: 'embedded', migrationsApplied: ['0001_history'] });
+      expect(lines().find((l) => l.msg === 'history database open')).toMatchObject({ backend: 'embedded', migrationsApplied: Object.keys(MIGRATIONS) });
       await first.close();
       expect(existsSync(join(dataDir, 'history.lock'))).toBe(false);
 
