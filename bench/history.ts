@@ -12,7 +12,12 @@
  *
  * Exported as `runHistoryBench` for bench/run.ts; prints Markdown tables and writes
  * bench/results/history.json. Environment: HISTORY_BENCH_EVALUATIONS (default 1,000,000),
- * HISTORY_BENCH_BACKENDS (`embedded,server`), BENCH_QUICK=1 (small samples, a harness check).
+ * HISTORY_BENCH_BACKENDS (`embedded,server`), BENCH_QUICK=1 (small samples, a harness check);
+ * to measure again without seeding again (seeding a million takes many minutes):
+ * HISTORY_BENCH_DATA_DIR (an embedded database to use and keep, seeded first when empty, e.g. by
+ * `DATA_DIR=… npm run seed:history`), HISTORY_BENCH_DATABASE_URL (a server's database, the same),
+ * HISTORY_BENCH_SECTIONS (`recording,size,queries,preview`, default all: e.g. `queries`) and
+ * HISTORY_BENCH_QUERIES (names' beginnings, e.g. `view:`: only those queries).
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -48,17 +53,19 @@ const PLAN = {
   burst: QUICK ? 1000 : 5000,
   queryRuns: QUICK ? 5 : 30,
 };
+const SECTIONS = new Set((process.env.HISTORY_BENCH_SECTIONS ?? 'recording,size,queries,preview').split(',').map((x) => x.trim()));
 const log = pino({ level: 'warn' });
 
+/** A section left out (HISTORY_BENCH_SECTIONS) leaves its field out. */
 export interface HistoryBenchResult {
   readonly backend: 'embedded' | 'server';
-  readonly sustained: { readonly recorded: number; readonly written: number; readonly seconds: number; readonly maxBuffered: number; readonly batchMs: Summary; readonly eventLoopDelayMs: Summary; readonly baselineEventLoopDelayMs: Summary; readonly lagMs: number; readonly rssBytes: number };
-  readonly burst: { readonly records: number; readonly seconds: number; readonly perSecond: number };
+  readonly sustained?: { readonly recorded: number; readonly written: number; readonly seconds: number; readonly maxBuffered: number; readonly batchMs: Summary; readonly eventLoopDelayMs: Summary; readonly baselineEventLoopDelayMs: Summary; readonly lagMs: number; readonly rssBytes: number };
+  readonly burst?: { readonly records: number; readonly seconds: number; readonly perSecond: number };
   readonly seed: SeedResult;
-  readonly size: { readonly tables: Record<string, number>; readonly bytesPerEvaluation: number; readonly bytesPerOpenPullRequest: number; readonly openPullRequests: number; readonly onDisk?: number };
+  readonly size?: { readonly tables: Record<string, number>; readonly bytesPerEvaluation: number; readonly bytesPerOpenPullRequest: number; readonly openPullRequests: number; readonly onDisk?: number };
   /** Per query: over the default-period scopes, and over a year of the largest organisation. */
-  readonly queries: Record<string, { readonly default: Summary; readonly year: Summary }>;
-  readonly preview: { readonly owner: string; readonly openPullRequests: number; readonly loadMs: number; readonly gatesMs: number };
+  readonly queries?: Record<string, { readonly default: Summary; readonly year: Summary }>;
+  readonly preview?: { readonly owner: string; readonly openPullRequests: number; readonly loadMs: number; readonly gatesMs: number };
 }
 
 /** One evaluation of a realistic PR (40 files, 3 commits), as the app records it. */
@@ -81,7 +88,7 @@ function samplePullRequest(): PullRequestSnapshot {
 }
 
 /** Section 1: the recorder at 50 evaluations/s for a while, then a burst. */
-async function recording(env: Record<string, string>): Promise<Pick<HistoryBenchResult, 'sustained' | 'burst'>> {
+async function recording(env: Record<string, string>): Promise<Required<Pick<HistoryBenchResult, 'sustained' | 'burst'>>> {
   const metrics = createMetrics({ defaultMetrics: false });
   const history = startHistory({ settings: { enabled: true, databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR ?? './data', retentionDays: 400 }, log, metrics, recorder: { probeIntervalMs: 0 } });
   await history.database(); // opened and migrated: what is measured is recording, not start-up
@@ -147,7 +154,7 @@ async function recording(env: Record<string, string>): Promise<Pick<HistoryBench
 
 const TABLES = ['repositories', 'evaluations', 'gate_results', 'overrides', 'pull_requests', 'pull_request_weeks', 'failure_patterns', 'open_pull_requests', 'snapshot_files'] as const;
 
-async function sizes(db: Kysely<HistoryTables>, seed: SeedResult): Promise<HistoryBenchResult['size']> {
+async function sizes(db: Kysely<HistoryTables>, seed: SeedResult): Promise<NonNullable<HistoryBenchResult['size']>> {
   await sql`CHECKPOINT`.execute(db).catch(() => {});
   const tables: Record<string, number> = {};
   for (const t of TABLES) tables[t] = Number((await sql<{ n: number }>`SELECT pg_total_relation_size(${t}::regclass) AS n`.execute(db)).rows[0]!.n);
@@ -157,20 +164,23 @@ async function sizes(db: Kysely<HistoryTables>, seed: SeedResult): Promise<Histo
 }
 
 /** Section 3: each insights query, over varied scopes, timed. */
-async function queries(db: Kysely<HistoryTables>, seed: SeedResult, now: number): Promise<HistoryBenchResult['queries']> {
+async function queries(db: Kysely<HistoryTables>, seed: SeedResult, now: number): Promise<NonNullable<HistoryBenchResult['queries']>> {
   const byOrg = new Map<string, number[]>();
   for (const r of seed.repositories) byOrg.set(r.fullName.split('/')[0]!, [...(byOrg.get(r.fullName.split('/')[0]!) ?? []), r.id]);
   const biggest = [...byOrg.values()].sort((a, b) => b.length - a.length)[0]!;
   const day = 86_400_000;
+  // Whole days up to today included, as the views ask (src/web/period.ts).
+  const end = Date.parse(`${new Date(now).toISOString().slice(0, 10)}T00:00:00Z`) + day;
+  const days = (n: number) => ({ from: new Date(end - n * day), to: new Date(end) });
   // The views' default period (90 days) over the largest organisation, every organisation, its
   // busiest repository, and ten repositories over 30 days; and, apart, a whole year of the largest one.
   const scopes: insights.InsightsScope[] = [
-    { repositoryIds: biggest, from: new Date(now - 90 * day), to: new Date(now) },
-    { repositoryIds: [...byOrg.values()].flat(), from: new Date(now - 90 * day), to: new Date(now) },
-    { repositoryIds: [biggest[0]!], from: new Date(now - 90 * day), to: new Date(now) },
-    { repositoryIds: biggest.slice(0, 10), from: new Date(now - 30 * day), to: new Date(now) },
+    { repositoryIds: biggest, ...days(90) },
+    { repositoryIds: [...byOrg.values()].flat(), ...days(90) },
+    { repositoryIds: [biggest[0]!], ...days(90) },
+    { repositoryIds: biggest.slice(0, 10), ...days(30) },
   ];
-  const year: insights.InsightsScope = { repositoryIds: biggest, from: new Date(now - 365 * day), to: new Date(now) };
+  const year: insights.InsightsScope = { repositoryIds: biggest, ...days(365) };
   const runs: Record<string, (scope: insights.InsightsScope) => Promise<unknown>> = {
     weeklyActivity: (s) => insights.weeklyActivity(db, s),
     mergedSize: (s) => insights.mergedSize(db, s),
@@ -214,7 +224,10 @@ async function queries(db: Kysely<HistoryTables>, seed: SeedResult, now: number)
     await run();
     return performance.now() - started;
   };
+  // HISTORY_BENCH_QUERIES: only the queries whose names start with one of these (e.g. `view:`).
+  const only = process.env.HISTORY_BENCH_QUERIES?.split(',').map((q) => q.trim());
   for (const [name, run] of Object.entries(runs)) {
+    if (only && !only.some((q) => name.startsWith(q))) continue;
     await run(scopes[0]!); // warm
     const samples: number[] = [];
     for (let k = 0; k < PLAN.queryRuns; k++) samples.push(await time(() => run(scopes[k % scopes.length]!)));
@@ -225,7 +238,7 @@ async function queries(db: Kysely<HistoryTables>, seed: SeedResult, now: number)
   return out;
 }
 
-async function preview(db: Kysely<HistoryTables>): Promise<HistoryBenchResult['preview']> {
+async function preview(db: Kysely<HistoryTables>): Promise<NonNullable<HistoryBenchResult['preview']>> {
   const { rows } = await sql<{ owner: string; n: number }>`SELECT owner, count(*) AS n FROM open_pull_requests GROUP BY owner ORDER BY n DESC LIMIT 1`.execute(db);
   const owner = rows[0]?.owner ?? 'none';
   const started = performance.now();
@@ -245,11 +258,33 @@ function directorySize(dir: string): number {
   return total;
 }
 
+/** What an already seeded database holds, as `seedHistory` would have reported it (HISTORY_BENCH_DATA_DIR, HISTORY_BENCH_DATABASE_URL). */
+async function seeded(db: Kysely<HistoryTables>): Promise<SeedResult | undefined> {
+  const count = async (text: string) => Number((await sql<{ n: number }>`${sql.raw(text)}`.execute(db)).rows[0]!.n);
+  const evaluations = await count('SELECT count(*) AS n FROM evaluations');
+  if (evaluations === 0) return undefined;
+  const repositories = await db.selectFrom('repositories').select(['id', 'full_name', 'installation_id']).orderBy('id').execute();
+  return {
+    evaluations,
+    pullRequests: await count('SELECT count(*) AS n FROM pull_requests'),
+    openPullRequests: await count('SELECT count(*) AS n FROM open_pull_requests'),
+    overrides: await count('SELECT count(*) AS n FROM overrides'),
+    // The limits are not stored apart; the queries read only the ids and names.
+    repositories: repositories.map((r) => ({ id: Number(r.id), fullName: r.full_name, installationId: Number(r.installation_id), maxLines: 0, maxFiles: 0, defaultExcludes: true })),
+    durationMs: 0,
+  };
+}
+
 async function benchBackend(backend: 'embedded' | 'server', print: (line: string) => void): Promise<HistoryBenchResult> {
   let server: PostgresServer | undefined;
   let dataDir: string | undefined;
   let env: Record<string, string>;
-  if (backend === 'server') {
+  // A database given to reuse is kept; one made here is removed at the end.
+  const givenUrl = backend === 'server' ? process.env.HISTORY_BENCH_DATABASE_URL : undefined;
+  const givenDir = backend === 'embedded' ? process.env.HISTORY_BENCH_DATA_DIR : undefined;
+  if (givenUrl) env = { DATABASE_URL: givenUrl };
+  else if (givenDir) env = { DATA_DIR: givenDir };
+  else if (backend === 'server') {
     server = await PostgresServer.start();
     env = { DATABASE_URL: await server.createDatabase('history_bench') };
   } else {
@@ -259,49 +294,69 @@ async function benchBackend(backend: 'embedded' | 'server', print: (line: string
   let opened: OpenedDatabase | undefined;
   try {
     print(`\n## ${backend === 'embedded' ? 'Embedded (PGlite in DATA_DIR)' : 'PostgreSQL server (DATABASE_URL)'}\n`);
-    const recorded = await recording(env);
-    print(`Recording at ${PLAN.ratePerSecond}/s for ${PLAN.sustainedSeconds} s, then a burst of ${PLAN.burst.toLocaleString('en-US')}:\n`);
-    print(
-      table(
-        ['recorded', 'written', 'rate', 'batch p50', 'batch p95', 'buffer max', 'caught up', 'event-loop p99 (without)', 'burst drained', 'ceiling', 'RSS'],
-        [[
-          num(recorded.sustained.recorded, 0),
-          num(recorded.sustained.written, 0),
-          `${num(recorded.sustained.written / recorded.sustained.seconds)}/s`,
-          ms(recorded.sustained.batchMs.p50),
-          ms(recorded.sustained.batchMs.p95),
-          num(recorded.sustained.maxBuffered, 0),
-          ms(recorded.sustained.lagMs),
-          `${ms(recorded.sustained.eventLoopDelayMs.p99)} (${ms(recorded.sustained.baselineEventLoopDelayMs.p99)})`,
-          `${num(recorded.burst.seconds)} s`,
-          `${num(recorded.burst.perSecond, 0)}/s`,
-          mb(recorded.sustained.rssBytes),
-        ]],
-      ),
-    );
+    let recorded: Pick<HistoryBenchResult, 'sustained' | 'burst'> = {};
+    if (SECTIONS.has('recording')) {
+      const r = await recording(env);
+      recorded = r;
+      print(`Recording at ${PLAN.ratePerSecond}/s for ${PLAN.sustainedSeconds} s, then a burst of ${PLAN.burst.toLocaleString('en-US')}:\n`);
+      print(
+        table(
+          ['recorded', 'written', 'rate', 'batch p50', 'batch p95', 'buffer max', 'caught up', 'event-loop p99 (without)', 'burst drained', 'ceiling', 'RSS'],
+          [[
+            num(r.sustained.recorded, 0),
+            num(r.sustained.written, 0),
+            `${num(r.sustained.written / r.sustained.seconds)}/s`,
+            ms(r.sustained.batchMs.p50),
+            ms(r.sustained.batchMs.p95),
+            num(r.sustained.maxBuffered, 0),
+            ms(r.sustained.lagMs),
+            `${ms(r.sustained.eventLoopDelayMs.p99)} (${ms(r.sustained.baselineEventLoopDelayMs.p99)})`,
+            `${num(r.burst.seconds)} s`,
+            `${num(r.burst.perSecond, 0)}/s`,
+            mb(r.sustained.rssBytes),
+          ]],
+        ),
+      );
+    }
 
     opened = await openDatabase({ databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR }, log);
     await migrate(opened.db);
     const now = Date.now();
-    print(`\nSeeding ${PLAN.evaluations.toLocaleString('en-US')} evaluations…`);
-    const seed = await seedHistory(opened.db, { evaluations: PLAN.evaluations, now });
-    print(`seeded in ${num(seed.durationMs / 1000)} s (${num(seed.evaluations / (seed.durationMs / 1000), 0)} evaluations/s): ${seed.pullRequests.toLocaleString('en-US')} pull requests, ${seed.openPullRequests.toLocaleString('en-US')} open.\n`);
+    let seed = await seeded(opened.db);
+    // Recording alone needs no seeded history.
+    if (!['size', 'queries', 'preview'].some((section) => SECTIONS.has(section))) return { backend, ...recorded, seed: seed ?? { evaluations: 0, pullRequests: 0, openPullRequests: 0, overrides: 0, repositories: [], durationMs: 0 } };
+    if (seed) print(`\nReusing the seeded database: ${seed.evaluations.toLocaleString('en-US')} evaluations, ${seed.pullRequests.toLocaleString('en-US')} pull requests, ${seed.openPullRequests.toLocaleString('en-US')} open.\n`);
+    else {
+      print(`\nSeeding ${PLAN.evaluations.toLocaleString('en-US')} evaluations…`);
+      seed = await seedHistory(opened.db, { evaluations: PLAN.evaluations, now });
+      print(`seeded in ${num(seed.durationMs / 1000)} s (${num(seed.evaluations / (seed.durationMs / 1000), 0)} evaluations/s): ${seed.pullRequests.toLocaleString('en-US')} pull requests, ${seed.openPullRequests.toLocaleString('en-US')} open.\n`);
+    }
     // What autovacuum does on a server, and the hourly maintenance on the embedded database.
     await vacuum(opened.db);
-    const size = await sizes(opened.db, seed);
-    const onDisk = dataDir ? directorySize(dataDir) : undefined;
-    print(
-      table(
-        ['table', 'size'],
-        [...Object.entries(size.tables).map(([t, n]) => [t, mb(n)]), ['per evaluation', `${num(size.bytesPerEvaluation, 0)} B`], ['per open PR', `${num(size.bytesPerOpenPullRequest, 0)} B`], ...(onDisk ? [['DATA_DIR on disk', mb(onDisk)]] : [])],
-      ),
-    );
-    const timings = await queries(opened.db, seed, now);
-    print(`\nInsights queries: ${PLAN.queryRuns} runs each over the default period's scopes (the largest organisation, every organisation and the busiest repository over 90 days, ten repositories over 30), and apart over a year of the largest organisation. "all, …" runs every query for one scope, one after another and all at once; "view: …" is each insights view's data end to end (src/web/views.ts):\n`);
-    print(table(['query', 'p50', 'p95', 'max', 'a year: p50', 'max'], Object.entries(timings).map(([q, s]) => [q, ms(s.default.p50), ms(s.default.p95), ms(s.default.max), ms(s.year.p50), ms(s.year.max)])));
-    const previewed = await preview(opened.db);
-    print(`\nPolicy preview read: ${previewed.openPullRequests.toLocaleString('en-US')} open PRs of ${previewed.owner} loaded in ${ms(previewed.loadMs)}, gates re-run on all in ${ms(previewed.gatesMs)}.`);
-    return { backend, ...recorded, seed, size: { ...size, ...(onDisk ? { onDisk } : {}) }, queries: timings, preview: previewed };
+    let size: HistoryBenchResult['size'];
+    if (SECTIONS.has('size')) {
+      const measured = await sizes(opened.db, seed);
+      const onDisk = env.DATA_DIR ? directorySize(env.DATA_DIR) : undefined;
+      size = { ...measured, ...(onDisk ? { onDisk } : {}) };
+      print(
+        table(
+          ['table', 'size'],
+          [...Object.entries(measured.tables).map(([t, n]) => [t, mb(n)]), ['per evaluation', `${num(measured.bytesPerEvaluation, 0)} B`], ['per open PR', `${num(measured.bytesPerOpenPullRequest, 0)} B`], ...(onDisk ? [['DATA_DIR on disk', mb(onDisk)]] : [])],
+        ),
+      );
+    }
+    let timings: HistoryBenchResult['queries'];
+    if (SECTIONS.has('queries')) {
+      timings = await queries(opened.db, seed, now);
+      print(`\nInsights queries: ${PLAN.queryRuns} runs each over the default period's scopes (the largest organisation, every organisation and the busiest repository over 90 days, ten repositories over 30, whole days as the views ask), and apart over a year of the largest organisation. "all, …" runs every query for one scope, one after another and all at once; "view: …" is each insights view's data end to end (src/web/views.ts):\n`);
+      print(table(['query', 'p50', 'p95', 'max', 'a year: p50', 'max'], Object.entries(timings).map(([q, s]) => [q, ms(s.default.p50), ms(s.default.p95), ms(s.default.max), ms(s.year.p50), ms(s.year.max)])));
+    }
+    let previewed: HistoryBenchResult['preview'];
+    if (SECTIONS.has('preview')) {
+      previewed = await preview(opened.db);
+      print(`\nPolicy preview read: ${previewed.openPullRequests.toLocaleString('en-US')} open PRs of ${previewed.owner} loaded in ${ms(previewed.loadMs)}, gates re-run on all in ${ms(previewed.gatesMs)}.`);
+    }
+    return { backend, ...recorded, seed, ...(size ? { size } : {}), ...(timings ? { queries: timings } : {}), ...(previewed ? { preview: previewed } : {}) };
   } finally {
     await opened?.close();
     await server?.destroy();
@@ -312,31 +367,35 @@ async function benchBackend(backend: 'embedded' | 'server', print: (line: string
 /** The history's budgets, per backend measured: writes keep up with 50/s, insights queries p95 < 300 ms. */
 export function historyVerdicts(results: readonly HistoryBenchResult[]): { budget: string; ok: boolean; detail: string }[] {
   return results.flatMap((r) => {
-    const slowest = Object.entries(r.queries)
-      .filter(([name]) => !name.startsWith('all, ') && !name.startsWith('view: '))
-      .sort(([, a], [, b]) => b.default.p95 - a.default.p95)[0];
-    const together = r.queries[r.backend === 'embedded' ? 'all, in sequence' : 'all, at once'];
-    const { sustained } = r;
-    const views = Object.entries(r.queries).filter(([name]) => name.startsWith('view: '));
-    const slowestView = views.sort(([, a], [, b]) => b.default.p95 - a.default.p95)[0];
-    return [
-      {
+    const verdicts: { budget: string; ok: boolean; detail: string }[] = [];
+    const { sustained, burst, queries: timings } = r;
+    if (sustained && burst)
+      verdicts.push({
         budget: `History (${r.backend}): writes keep up with ${PLAN.ratePerSecond} evaluations/s sustained`,
         // Every record written, and the buffer empty within a few seconds of the last one.
         ok: sustained.written === sustained.recorded && sustained.lagMs < 5_000,
-        detail: `${num(sustained.written, 0)} of ${num(sustained.recorded, 0)} written over ${num(sustained.seconds, 0)} s, caught up ${ms(sustained.lagMs)} after the last, buffer at most ${num(sustained.maxBuffered, 0)}; ceiling ${num(r.burst.perSecond, 0)}/s`,
-      },
+        detail: `${num(sustained.written, 0)} of ${num(sustained.recorded, 0)} written over ${num(sustained.seconds, 0)} s, caught up ${ms(sustained.lagMs)} after the last, buffer at most ${num(sustained.maxBuffered, 0)}; ceiling ${num(burst.perSecond, 0)}/s`,
+      });
+    if (!timings) return verdicts;
+    const slowest = Object.entries(timings)
+      .filter(([name]) => !name.startsWith('all, ') && !name.startsWith('view: '))
+      .sort(([, a], [, b]) => b.default.p95 - a.default.p95)[0];
+    const together = timings[r.backend === 'embedded' ? 'all, in sequence' : 'all, at once'];
+    const views = Object.entries(timings).filter(([name]) => name.startsWith('view: '));
+    const slowestView = views.sort(([, a], [, b]) => b.default.p95 - a.default.p95)[0];
+    verdicts.push(
       {
         budget: `History (${r.backend}): insights queries p95 < 300 ms over ${num(r.seed.evaluations, 0)} evaluations`,
         ok: slowest !== undefined && slowest[1].default.p95 < 300,
-        detail: slowest ? `slowest ${slowest[0]}: p95 ${ms(slowest[1].default.p95)}; all ${Object.keys(r.queries).filter((q) => !q.startsWith('all, ') && !q.startsWith('view: ')).length} for one scope ${r.backend === 'embedded' ? 'in sequence' : 'at once'}: p95 ${ms(together?.default.p95 ?? NaN)}` : 'no query ran',
+        detail: slowest ? `slowest ${slowest[0]}: p95 ${ms(slowest[1].default.p95)}; all ${Object.keys(timings).filter((q) => !q.startsWith('all, ') && !q.startsWith('view: ')).length} for one scope ${r.backend === 'embedded' ? 'in sequence' : 'at once'}: p95 ${ms(together?.default.p95 ?? NaN)}` : 'no query ran',
       },
       {
         budget: `Insights (${r.backend}): each view's data p95 < 300 ms over ${num(r.seed.evaluations, 0)} evaluations`,
         ok: slowestView !== undefined && slowestView[1].default.p95 < 300,
         detail: slowestView ? `slowest ${slowestView[0]}: p95 ${ms(slowestView[1].default.p95)}` : 'no view ran',
       },
-    ];
+    );
+    return verdicts;
   });
 }
 

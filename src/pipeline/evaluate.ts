@@ -142,7 +142,7 @@ async function organisationPreview(
   if (!plan) return undefined;
   const pr = decider.loaded.snapshot;
   return deps.policyPreview(
-    { owner: pr.repository.owner, repo: pr.repository.name, number: pr.number, repositoryId: job.repositoryId, plan },
+    { owner: pr.repository.owner, repo: pr.repository.name, number: pr.number, repositoryId: job.repositoryId, plan, readAt: pr.readAt },
     log.child({ component: 'policy-preview' }),
   );
 }

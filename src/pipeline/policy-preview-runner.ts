@@ -38,6 +38,8 @@ export interface PolicyPreviewRequest {
   /** The repository's id (the history's key), from the webhook. */
   readonly repositoryId?: number | undefined;
   readonly plan: PreviewPlan;
+  /** When the evaluation read GitHub (the snapshot's `readAt`): "now" for branch-age in the preview, not each snapshot's capture time. */
+  readonly readAt?: string | undefined;
 }
 
 /** Runs a preview; given to the evaluation by the app (`policyPreviewRunner`). */
@@ -154,6 +156,7 @@ export function policyPreviewRunner(
         plan,
         ownRepository: `${request.owner}/${request.repo}`,
         ownNumber: request.number,
+        readAt: request.readAt,
         pages: kept(),
         stored: counts.filter(keep).reduce((n, c) => n + Number(c.open), 0),
         visibility: {

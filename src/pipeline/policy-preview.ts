@@ -191,6 +191,11 @@ export interface PreviewInput {
   };
   readonly unreadable?: () => number;
   readonly now?: () => number;
+  /**
+   * The time the preview judges at (ISO): each stored snapshot is judged as if read now, so
+   * branch-age counts days up to this evaluation rather than up to the snapshot's capture.
+   */
+  readonly readAt?: string | undefined;
   readonly budgetMs?: number;
   readonly sliceMs?: number;
 }
@@ -445,8 +450,9 @@ export async function computePolicyPreview(input: PreviewInput): Promise<PolicyP
       repo.stay++;
       return;
     }
-    const before = verdictUnder(pull.snapshot, resolution.current!, prepared);
-    const after = verdictUnder(pull.snapshot, resolution.proposed!, prepared);
+    const snapshot = input.readAt ? { ...pull.snapshot, readAt: input.readAt } : pull.snapshot;
+    const before = verdictUnder(snapshot, resolution.current!, prepared);
+    const after = verdictUnder(snapshot, resolution.proposed!, prepared);
     const diff = diffVerdicts(before, after);
     if (diff.change === 'block') repo.blocked++;
     else if (diff.change === 'unblock') repo.unblocked++;

@@ -60,8 +60,8 @@ export interface WeeklyActivity {
 export async function weeklyActivity(db: Db, scope: InsightsScope): Promise<WeeklyActivity[]> {
   const [evaluated, opened, merged] = await Promise.all([
     sql<{ week: string; prs: number; evaluations: number }>`
-      SELECT to_char(week, 'YYYY-MM-DD') AS week, count(*) AS prs, sum(evaluations) AS evaluations
-      FROM pull_request_weeks
+      SELECT to_char(week, 'YYYY-MM-DD') AS week, sum(prs) AS prs, sum(evaluations) AS evaluations
+      FROM repository_weeks
       WHERE repository_id = ANY (${ids(scope)}) AND week >= ${mondayOf(scope.from)}::date AND week < ${to(scope)}
       GROUP BY week`.execute(db),
     sql<{ week: string; prs: number }>`
@@ -175,8 +175,8 @@ export interface GateWeek {
 export async function gateWeekly(db: Db, scope: InsightsScope, gates: readonly string[] = GATE_IDS): Promise<GateWeek[]> {
   if (gates.length === 0) return [];
   const { rows } = await sql<MaskGroup & { week: string }>`
-    SELECT to_char(w.week, 'YYYY-MM-DD') AS week, w.gates_evaluated AS evaluated, w.gates_failed AS blocked, w.gates_warned AS warned, w.gates_overridden AS overridden, count(*) AS n
-    FROM pull_request_weeks w
+    SELECT to_char(w.week, 'YYYY-MM-DD') AS week, w.gates_evaluated AS evaluated, w.gates_failed AS blocked, w.gates_warned AS warned, w.gates_overridden AS overridden, sum(w.prs) AS n
+    FROM repository_weeks w
     WHERE w.repository_id = ANY (${ids(scope)}) AND w.week >= ${mondayOf(scope.from)}::date AND w.week < ${to(scope)}
     GROUP BY w.week, 2, 3, 4, 5`.execute(db);
   const byWeek = new Map<string, MaskGroup[]>();

@@ -267,11 +267,76 @@ const repositoryVisibility = statements(
   `CREATE INDEX pull_requests_open ON pull_requests (owner) WHERE state = 'open'`,
 );
 
+/** The grouping key of `repository_weeks`: a repository's week and a combination of gate masks. */
+const WEEK_GROUP = 'repository_id, week, gates_evaluated, gates_failed, gates_warned, gates_overridden';
+
+/** Adds `deltas` (rows of the grouping key, `prs`, `evaluations`) to `repository_weeks`, in key order. */
+const rollWeeks = (deltas: string) => `INSERT INTO repository_weeks AS r (${WEEK_GROUP}, prs, evaluations)
+      SELECT ${WEEK_GROUP}, sum(prs), sum(evaluations) FROM (${deltas}) d
+      GROUP BY ${WEEK_GROUP}
+      HAVING sum(prs) <> 0 OR sum(evaluations) <> 0
+      ORDER BY ${WEEK_GROUP}
+      ON CONFLICT (${WEEK_GROUP}) DO UPDATE SET prs = r.prs + excluded.prs, evaluations = r.evaluations + excluded.evaluations`;
+/** Deletes the groups that a change emptied (among those it took rows from). */
+const dropEmptyWeeks = `DELETE FROM repository_weeks r USING (SELECT DISTINCT ${WEEK_GROUP} FROM old_weeks) o
+      WHERE (${WEEK_GROUP.split(', ').map((c) => `r.${c}`).join(', ')}) = (${WEEK_GROUP.split(', ').map((c) => `o.${c}`).join(', ')}) AND r.prs = 0`;
+
+/**
+ * Version 5: `repository_weeks`, what `pull_request_weeks` holds summed per repository, week and
+ * combination of gate masks (a few rows per repository and week instead of one per pull request):
+ * the PRs evaluated per week, the evaluations, and per gate per week are sums over it
+ * (docs/deploy.md, "Indexes and queries"). Triggers on `pull_request_weeks` keep it in step in the
+ * same statement's transaction, whatever writes there (the writer's upserts, retention's deletes, a
+ * TRUNCATE): one statement per write statement, over the rows it changed (transition tables). An
+ * update moves a PR's week from its old mask group to its new one; a group emptied is deleted.
+ * Rows are upserted in key order, the same in every transaction, so concurrent writers do not
+ * deadlock. The table is filled from `pull_request_weeks` as it stands.
+ */
+const insightsRollups = statements(
+  `CREATE TABLE repository_weeks (
+    repository_id bigint NOT NULL,
+    week date NOT NULL,
+    gates_evaluated integer NOT NULL,
+    gates_failed integer NOT NULL,
+    gates_warned integer NOT NULL,
+    gates_overridden integer NOT NULL,
+    prs integer NOT NULL,
+    evaluations bigint NOT NULL,
+    PRIMARY KEY (${WEEK_GROUP}) INCLUDE (prs, evaluations)
+  )`,
+  // A transition table exists only for the events its trigger names: each branch reads its own.
+  `CREATE FUNCTION history_roll_weeks() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+      TRUNCATE repository_weeks;
+    ELSIF TG_OP = 'INSERT' THEN
+      ${rollWeeks(`SELECT ${WEEK_GROUP}, 1 AS prs, evaluations FROM new_weeks`)};
+    ELSIF TG_OP = 'UPDATE' THEN
+      ${rollWeeks(`SELECT ${WEEK_GROUP}, 1 AS prs, evaluations FROM new_weeks UNION ALL SELECT ${WEEK_GROUP}, -1, -evaluations FROM old_weeks`)};
+      ${dropEmptyWeeks};
+    ELSE
+      ${rollWeeks(`SELECT ${WEEK_GROUP}, -1 AS prs, -evaluations AS evaluations FROM old_weeks`)};
+      ${dropEmptyWeeks};
+    END IF;
+    RETURN NULL;
+  END $$`,
+  ...['INSERT', 'UPDATE', 'DELETE'].map(
+    (event) =>
+      `CREATE TRIGGER pull_request_weeks_roll_${event.toLowerCase()} AFTER ${event} ON pull_request_weeks
+      REFERENCING ${event === 'INSERT' ? '' : 'OLD TABLE AS old_weeks'} ${event === 'DELETE' ? '' : 'NEW TABLE AS new_weeks'}
+      FOR EACH STATEMENT EXECUTE FUNCTION history_roll_weeks()`,
+  ),
+  `CREATE TRIGGER pull_request_weeks_roll_truncate AFTER TRUNCATE ON pull_request_weeks FOR EACH STATEMENT EXECUTE FUNCTION history_roll_weeks()`,
+  `INSERT INTO repository_weeks (${WEEK_GROUP}, prs, evaluations)
+    SELECT ${WEEK_GROUP}, count(*), sum(evaluations) FROM pull_request_weeks GROUP BY ${WEEK_GROUP}`,
+);
+
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_history': initial,
   '0003_later_gate_figures': laterGateFigures,
   '0004_repository_visibility': repositoryVisibility,
+  '0005_insights_rollups': insightsRollups,
 };
 
 /**

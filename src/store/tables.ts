@@ -173,6 +173,22 @@ export interface PullRequestWeeksTable {
   gates_overridden: number;
 }
 
+/**
+ * `pull_request_weeks` summed per repository, week and combination of its gate masks; kept in step
+ * by triggers (migration `0005_insights_rollups`), never written by the app.
+ */
+export interface RepositoryWeeksTable {
+  repository_id: number;
+  week: DateColumn;
+  gates_evaluated: number;
+  gates_failed: number;
+  gates_warned: number;
+  gates_overridden: number;
+  /** Rows of `pull_request_weeks` (pull requests evaluated that week) in the group, and their evaluations. */
+  prs: number;
+  evaluations: number;
+}
+
 /** Who a repository is: its name and installation as last seen (names change; the id does not). */
 export interface RepositoriesTable {
   id: number;
@@ -225,6 +241,7 @@ export interface HistoryTables {
   overrides: OverridesTable;
   pull_requests: PullRequestsTable;
   pull_request_weeks: PullRequestWeeksTable;
+  repository_weeks: RepositoryWeeksTable;
   open_pull_requests: OpenPullRequestsTable;
   snapshot_files: SnapshotFilesTable;
   failure_patterns: FailurePatternsTable;

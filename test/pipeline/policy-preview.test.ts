@@ -401,3 +401,22 @@ describe('hostile proposed files', () => {
     expect(text).not.toContain('`x`');
   });
 });
+
+describe('branch-age in the preview', () => {
+  // Stored the day after it was opened; previewed a month later.
+  const pulls = [
+    aPull('acme/direct', 1, 7, 10, null, { createdAt: '2026-11-01T00:00:00Z', readAt: '2026-11-02T00:00:00Z' }),
+  ];
+  const turnOn = 'gates:\n  branch-age:\n    mode: block\n    max_days: 14\n';
+
+  it('counts days up to the evaluation that previews, not up to when the snapshot was stored', async () => {
+    const preview = ok(await computePolicyPreview(orgInput(pulls, null, turnOn, { readAt: '2026-12-01T00:00:00Z' })));
+    expect(preview.repositories.find((r) => r.repository === 'acme/direct')).toMatchObject({ open: 1, blocked: 1 });
+    expect(preview.repositories[0]!.byGate.get('branch-age')).toEqual({ block: 1, unblock: 0 });
+  });
+
+  it('judges a snapshot as stored when the evaluation gives no time', async () => {
+    const preview = ok(await computePolicyPreview(orgInput(pulls, null, turnOn)));
+    expect(preview.repositories.find((r) => r.repository === 'acme/direct')).toMatchObject({ open: 1, blocked: 0, stay: 1 });
+  });
+});

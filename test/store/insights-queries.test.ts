@@ -15,6 +15,7 @@ import {
   repositories,
   repositorySummaries,
   reviewTimes,
+  reviewTimesByWeek,
   slowestToReview,
   topReasons,
   weeklyActivity,
@@ -191,6 +192,16 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
     expect(result.p90FirstReviewHours).toBeCloseTo(round1(percentile(waits, 0.9))!, 5);
     expect(result.p50LeadTimeHours).toBeCloseTo(round1(percentile(leads, 0.5))!, 5);
     expect(result.p90LeadTimeHours).toBeCloseTo(round1(percentile(leads, 0.9))!, 5);
+    // Per week opened: the same, over the week's PRs.
+    const weeks = [...new Set(reviewed.map((p) => weekOf(p.opened_at!)))].sort();
+    const byWeek = await reviewTimesByWeek(t.db, scope);
+    expect(byWeek.map((w) => w.week)).toEqual(weeks);
+    for (const w of byWeek) {
+      const these = reviewed.filter((p) => weekOf(p.opened_at!) === w.week).map((p) => hours(p.first_review_at!, p.ready_at ?? p.opened_at!));
+      expect(w.reviewed).toBe(these.length);
+      expect(w.p50FirstReviewHours).toBeCloseTo(round1(percentile(these, 0.5))!, 5);
+      expect(w.p90FirstReviewHours).toBeCloseTo(round1(percentile(these, 0.9))!, 5);
+    }
   });
 
   it('the slowest to review and the largest merged PRs', async () => {
