@@ -22,6 +22,7 @@ import { MAX_CONFIG_BYTES, parseConfigText } from '../src/load/config/parse.js';
 import { QualityGatesConfig } from '../gates/config.js';
 import { runGates } from '../src/pipeline/run-gates.js';
 import { PREPARE_FRESH } from '../src/pipeline/prepared-configs.js';
+import { GATE_MEMORY } from '../src/pipeline/gate-memory.js';
 import type { GateOutcome } from '../src/checks/verdict.js';
 import type { ChangedFile, PullRequestSnapshot } from '../gates/snapshot.js';
 import { heavySnapshot } from './gate-snapshot.js';
@@ -154,8 +155,8 @@ export function hostileInputs(runs: number): HostileTiming[] {
     const pr = hostileSnapshot(kind);
     const paths = kind === 'random' ? 'random a/b paths' : '"abab…" paths';
     out.push(
-      row(`worst glob list (${MAX_GLOBS_PER_LIST} × ${MAX_GLOB_LENGTH} characters) as batch-size.exclude, prepared and matched: 3,000 ${paths}`, runs, () => batchSize.evaluate(pr, batchCfg, batchSize.prepare?.(batchCfg)), reasonOf),
-      row(`  the same list as tests-touched.tests`, runs, () => testsTouched.evaluate(pr, testsCfg, testsTouched.prepare?.(testsCfg)), reasonOf),
+      row(`worst glob list (${MAX_GLOBS_PER_LIST} × ${MAX_GLOB_LENGTH} characters) as batch-size.exclude, prepared and matched: 3,000 ${paths}`, runs, () => batchSize.evaluate(pr, batchCfg, batchSize.prepare?.(batchCfg), GATE_MEMORY), reasonOf),
+      row(`  the same list as tests-touched.tests`, runs, () => testsTouched.evaluate(pr, testsCfg, testsTouched.prepare?.(testsCfg), GATE_MEMORY), reasonOf),
     );
   }
 

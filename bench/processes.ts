@@ -1,6 +1,6 @@
 /**
  * The apps under test, each a child process started as `npm start` would start it (the
- * built entry point with the SPEC §2 environment), bound to 127.0.0.1, pointed at the
+ * built entry point with the environment of docs/behaviour.md#running-it), bound to 127.0.0.1, pointed at the
  * stand-in through GHE_HOST / GHE_PROTOCOL=http. Every child is killed on stop, and on
  * the benchmark's own exit whatever happens.
  */

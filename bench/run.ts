@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: Quality Gates against its budgets (SPEC §7), beside a bare Probot app.
+ * `npm run bench`: Quality Gates against its budgets (docs/behaviour.md#budgets), beside a bare Probot app.
  *
  * Starts the real app as `npm start` would (`node dist/src/server/main.js`, configured only through
  * the environment) against a loopback GitHub stand-in that records every request and can add
@@ -36,6 +36,7 @@ import { GATES } from '../gates/registry.js';
 import { renderCheckRun } from '../src/checks/render.js';
 import { QualityGatesConfig } from '../gates/config.js';
 import { runGates } from '../src/pipeline/run-gates.js';
+import { GATE_MEMORY } from '../src/pipeline/gate-memory.js';
 import { Fleet, NO_REQUESTS, countRequests, type RequestCounts } from './fleet.js';
 import { heavySnapshot } from './gate-snapshot.js';
 import { HOSTILE_BUDGET_MS, hostileInputs, type HostileTiming } from './hostile.js';
@@ -332,7 +333,7 @@ function pureGates(): GateTiming[] {
   for (const gate of gates) {
     // Compiled once, as runGates keeps a base config's compiled form.
     const compiled = gate.bind(config.gates, config.defaults.mode).compile();
-    out.push(timing(`  one gate: ${gate.id} (information)`, [gate.id], 1, false, () => warmPr, (pr: PullRequestSnapshot) => compiled.evaluate(pr)));
+    out.push(timing(`  one gate: ${gate.id} (information)`, [gate.id], 1, false, () => warmPr, (pr: PullRequestSnapshot) => compiled.evaluate(pr, GATE_MEMORY)));
   }
   out.push(timing('all gates + rendering the check run (information)', gateIds, 1, false, () => warmPr, (pr: PullRequestSnapshot) => renderCheckRun({ kind: 'evaluated', outcomes: evaluateAll(pr), notes: [] })));
   return out;
@@ -765,7 +766,7 @@ function printE2e(rows: E2eRow[], bursts: { grouped: E2eRow; interleaved: E2eRow
   );
   for (const r of rows.filter((x) => x.note)) log(`- ${r.app === 'ours' ? 'Quality Gates' : 'bare Probot'}, ${r.scenario}: ${r.note}`);
   log('- GitHub req/eval: GraphQL reads + check-run writes per evaluation; installation-token requests are not included (one per installation per hour, shown below for the burst).');
-  log('\nBurst (SPEC §7: all 40 completed within 10 s, acknowledgement p99 < 100 ms; goal ≥ 5× the baseline, no more requests per evaluation):\n');
+  log('\nBurst (docs/behaviour.md#budgets: all 40 completed within 10 s, acknowledgement p99 < 100 ms; goal ≥ 5× the baseline, no more requests per evaluation):\n');
   const { grouped, interleaved, baseline } = bursts;
   const makespan = (r: E2eRow) => ms(median(r.runs.map((x) => x.makespanMs)));
   const tokens = (r: E2eRow) => num(median(r.runs.map((x) => x.perEvaluation.tokens)), 2);

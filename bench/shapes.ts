@@ -1,6 +1,6 @@
 /**
  * Pull-request shapes for the API-cost rows of the benchmark (and its smoke test), and the
- * budget each must meet (SPEC §7): one GraphQL read and one check-run write for a PR with up
+ * budget each must meet (docs/behaviour.md#budgets): one GraphQL read and one check-run write for a PR with up
  * to 100 files, commits and reviews; growth only by pages of 100 (the loader pages every
  * connection that has more in the same follow-up query); no write when the result is unchanged.
  */

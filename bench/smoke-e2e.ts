@@ -1,6 +1,6 @@
 /**
  * End-to-end smoke run, as GitHub would drive the app: starts `node dist/src/server/main.js`
- * with the SPEC §2 environment against the loopback stand-in (GHE_HOST), sends signed
+ * with the environment of docs/behaviour.md#running-it against the loopback stand-in (GHE_HOST), sends signed
  * webhooks, and prints the check runs and request counts.
  *
  *   npm run build && node dist/bench/smoke-e2e.js

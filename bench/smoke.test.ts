@@ -1,7 +1,7 @@
 /**
  * Smoke version of `npm run bench`: a few evaluations through the real app (in-process
  * Probot with our Octokit class) against the benchmark's loopback GitHub stand-in, over
- * real HTTP, with signed webhooks. Asserts GitHub request counts only (SPEC §7), never
+ * real HTTP, with signed webhooks. Asserts GitHub request counts only (docs/behaviour.md#budgets), never
  * timings. Installation-token requests are counted apart: they are cached for an hour.
  */
 import { generateKeyPairSync } from 'node:crypto';
@@ -74,7 +74,7 @@ async function firstEvaluation(shape: Shape) {
 
 const shape = (id: string, files: number, commits: number, reviews: number): Shape => ({ id, label: id, files, commits, reviews });
 
-describe('bench smoke: GitHub requests per evaluation (SPEC §7)', () => {
+describe('bench smoke: GitHub requests per evaluation (docs/behaviour.md#budgets)', () => {
   it('a 10-file PR costs one GraphQL read and one check-run write', async () => {
     const { cost } = await firstEvaluation(COST_SHAPES[0]!);
     expect(cost).toEqual({ graphql: 1, writes: 1, other: 0 });

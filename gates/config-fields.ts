@@ -1,5 +1,5 @@
 /**
- * Config schemas of every gate (SPEC §4 `gates.*`). Strict: an unknown key is an
+ * Config schemas of every gate (docs/behaviour.md#configuration, `gates.*`). Strict: an unknown key is an
  * error. Every field carries a description that reaches the generated JSON
  * Schema and the configuration reference.
  *

@@ -1,5 +1,5 @@
 /**
- * The schema of `.github/quality-gates.yml` (SPEC §4): the single source of the
+ * The schema of `.github/quality-gates.yml` (docs/behaviour.md#configuration): the single source of the
  * config types, the defaults, the JSON Schema and the configuration reference.
  * Strict everywhere: an unknown key is an error, so a typo never silently
  * disables a gate.

@@ -6,9 +6,11 @@
  * Markdown, escaping every string that came from users.
  */
 import type { z } from 'zod';
+import type { GateContext } from './context.js';
 import type { PullRequestSnapshot } from './snapshot.js';
 
 export type { GateId } from './registry.js';
+export type { GateContext } from './context.js';
 
 /** What a gate needs the loader to fetch. The loader fetches the union for the enabled gates. */
 export type Slice = 'files' | 'commits' | 'reviews' | 'closingIssues' | 'labels' | 'codeowners' | 'gitattributes' | 'teams' | 'templates' | 'comparison';
@@ -110,23 +112,29 @@ export interface GateDefinition<Id extends string = string, S extends GateConfig
    * Compiles what the config holds (globs, regular expressions) once, for `evaluate`. Pure, like
    * `evaluate`; the result is never changed by it. The pipeline keeps the compiled form of the base
    * branch's config in a cache with a byte budget, and compiles a config proposed in a pull
-   * request afresh for its preview, never keeping it. Gates hold no state of their own.
+   * request afresh for its preview, never keeping it. Gates hold no state of their own
+   * (gates/context.ts).
    */
   readonly prepare?: (cfg: z.output<S>) => P;
   /**
    * The teams (`org/team`, lower case) whose members the loader must put in `pr.teams` for this
-   * gate; a gate that needs `teams` says which. Pure, like `evaluate`.
+   * gate; a gate that needs `teams` says which. Pure, like `evaluate`; `context` as for `evaluate`
+   * (the caller passes the same one, so work such as compiling CODEOWNERS is done once).
    */
-  readonly teams?: (pr: PullRequestSnapshot, cfg: z.output<S>) => readonly string[];
-  /** Pure: no I/O, no clock. `prepared` is `prepare(cfg)`; a gate with `prepare` makes it when it is not given. */
-  evaluate(pr: PullRequestSnapshot, cfg: z.output<S>, prepared?: P): GateResult;
+  readonly teams?: (pr: PullRequestSnapshot, cfg: z.output<S>, context?: GateContext) => readonly string[];
+  /**
+   * Pure: no I/O, no clock. `prepared` is `prepare(cfg)`; a gate with `prepare` makes it when it is
+   * not given. `context`: work the caller keeps for the gates (src/pipeline/gate-memory.ts); a gate
+   * given none computes what it needs (`NO_MEMORY`, gates/context.ts).
+   */
+  evaluate(pr: PullRequestSnapshot, cfg: z.output<S>, prepared?: P, context?: GateContext): GateResult;
 }
 
 /** A gate with its config compiled: evaluates any snapshot. */
 export interface CompiledGate {
   /** An estimate of the memory it holds, for the cache that keeps it. */
   readonly bytes: number;
-  evaluate(pr: PullRequestSnapshot): GateResult;
+  evaluate(pr: PullRequestSnapshot, context?: GateContext): GateResult;
 }
 
 /** A gate bound to one config's settings for it: what the pipeline runs, whatever the gate. */
@@ -140,8 +148,8 @@ export interface BoundGate<Id extends string = string> {
   readonly cfg: unknown;
   /** True when compiling does work worth keeping (the gate has `prepare`). */
   readonly prepares: boolean;
-  /** The teams whose members this gate needs in `pr.teams` (none for most gates). */
-  teamsNeeded(pr: PullRequestSnapshot): readonly string[];
+  /** The teams whose members this gate needs in `pr.teams` (none for most gates); `context` as for `evaluate`. */
+  teamsNeeded(pr: PullRequestSnapshot, context?: GateContext): readonly string[];
   compile(): CompiledGate;
 }
 
@@ -163,10 +171,10 @@ export function defineGate<const Id extends string, S extends GateConfigSchema, 
         mode: cfg.mode ?? defaultMode,
         cfg,
         prepares: gate.prepare !== undefined,
-        teamsNeeded: (pr) => gate.teams?.(pr, cfg) ?? [],
+        teamsNeeded: (pr, context) => gate.teams?.(pr, cfg, context) ?? [],
         compile: () => {
           const prepared = gate.prepare?.(cfg);
-          return { bytes: prepared?.bytes ?? 0, evaluate: (pr) => gate.evaluate(pr, cfg, prepared) };
+          return { bytes: prepared?.bytes ?? 0, evaluate: (pr, context) => gate.evaluate(pr, cfg, prepared, context) };
         },
       };
     },

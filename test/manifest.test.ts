@@ -1,5 +1,5 @@
 /**
- * app.yml asks for exactly SPEC §3, and the README's permissions table gives a
+ * app.yml asks for exactly docs/behaviour.md#permissions-and-events, and the README's permissions table gives a
  * reason for each permission and event — a permission cannot be added silently.
  */
 import { readFileSync } from 'node:fs';
@@ -24,11 +24,11 @@ function tableRows(header: string): string[][] {
 }
 
 describe('app.yml', () => {
-  it('asks for exactly the permissions of SPEC §3', () => {
+  it('asks for exactly the permissions of docs/behaviour.md#permissions-and-events', () => {
     expect(manifest.default_permissions).toEqual(SPEC_PERMISSIONS);
   });
 
-  it('subscribes to exactly the events of SPEC §3', () => {
+  it('subscribes to exactly the events of docs/behaviour.md#permissions-and-events', () => {
     expect([...manifest.default_events].sort()).toEqual([...SPEC_EVENTS].sort());
   });
 

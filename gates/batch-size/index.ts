@@ -15,8 +15,9 @@
 import { BatchSizeConfig, DEFAULT_BATCH_EXCLUDE_KINDS, type DefaultExcludeKind } from '../config-fields.js';
 import { defineGate, result, withNumbers, type DetailBlock, type GateNumbers, type GateResult, type Inline, type Prepared, type Text } from '../gate.js';
 import { MAX_GITATTRIBUTES_RULES, parseLinguistGenerated } from '../lib/gitattributes.js';
-import { compileGlobs, GlobWork, GlobWorkExceeded, pathPartsOf, SIMPLER_GLOBS, type GlobMatcher, type PathParts } from '../lib/glob.js';
+import { compileGlobs, GlobWork, GlobWorkExceeded, SIMPLER_GLOBS, type GlobMatcher, type PathParts } from '../lib/glob.js';
 import { plural } from '../lib/words.js';
+import { NO_MEMORY, type GateContext } from '../context.js';
 import type { ChangedFile, PullRequestSnapshot } from '../snapshot.js';
 
 /** How many of the largest files the details list. */
@@ -86,13 +87,13 @@ const linesOf = (f: ChangedFile) => f.additions + f.deletions;
 const sum = (files: readonly ChangedFile[]) => files.reduce((n, f) => n + linesOf(f), 0);
 
 /** Sorts the changed files into counted and not counted, with the rule that leaves each out. */
-function sortFiles(pr: PullRequestSnapshot, prepared: BatchSizePrepared, work: GlobWork): Sorted {
+function sortFiles(pr: PullRequestSnapshot, prepared: BatchSizePrepared, work: GlobWork, context: GateContext): Sorted {
   const generated = parseLinguistGenerated(pr.base.gitattributes?.text);
   const counted: ChangedFile[] = [];
   const skipped: Skipped[] = [];
   const withDefaults = emptyTally();
   const withoutDefaults = emptyTally();
-  const paths = pathPartsOf(pr.files.nodes);
+  const paths = context.pathParts(pr.files.nodes);
   pr.files.nodes.forEach((file, i) => {
     const parts = paths[i]!;
     const byDefault = prepared.defaults.find((d) => d.match.parts(parts, work));
@@ -135,10 +136,10 @@ export const batchSize = defineGate({
   needs: ['files', 'gitattributes'],
   config: BatchSizeConfig,
   prepare: prepareBatchSize,
-  evaluate(pr, cfg, prepared = prepareBatchSize(cfg)) {
+  evaluate(pr, cfg, prepared = prepareBatchSize(cfg), context = NO_MEMORY) {
     const work = new GlobWork();
     try {
-      const sorted = sortFiles(pr, prepared, work);
+      const sorted = sortFiles(pr, prepared, work, context);
       return verdict(pr, cfg, sorted, notCountedList(sorted.skipped, firstExcludeGlob(cfg.exclude, work)));
     } catch (error) {
       if (error instanceof GlobWorkExceeded) return tooMuchGlobWork(error);

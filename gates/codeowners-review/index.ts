@@ -1,5 +1,5 @@
 /**
- * codeowners-review (SPEC §5): the code owners of every changed file have approved.
+ * codeowners-review (docs/gates/codeowners-review.md): the code owners of every changed file have approved.
  *
  * CODEOWNERS is read at the base branch (`pr.base.codeowners`) and matched with GitHub's
  * semantics (`./codeowners/match.ts`). A reviewer's state is their latest review that
@@ -22,7 +22,8 @@
  * requesting reviews, not of the app's permissions or re-running its check.
  */
 import { CodeownersReviewConfig } from '../config-fields.js';
-import { codeownersFor, type CompiledCodeowners } from '../lib/codeowners/match.js';
+import type { CompiledCodeowners } from '../lib/codeowners/match.js';
+import { NO_MEMORY, type GateContext } from '../context.js';
 import type { Owner, Rule } from '../lib/codeowners/parse.js';
 import { defineGate, result, withNumbers, type DetailBlock, type GateResult, type Text } from '../gate.js';
 import { GITHUB_LIMITS, type BaseFile, type ChangedFile, type PullRequestSnapshot } from '../snapshot.js';
@@ -50,22 +51,22 @@ type Codeowners =
   | { readonly kind: 'unreadable'; readonly file: BaseFile }
   | { readonly kind: 'ok'; readonly file: BaseFile; readonly compiled: CompiledCodeowners };
 
-function readCodeowners(pr: PullRequestSnapshot): Codeowners {
+function readCodeowners(pr: PullRequestSnapshot, context: GateContext): Codeowners {
   const file = pr.base.codeowners;
   if (!file) return { kind: 'none' };
   // GitHub ignores a CODEOWNERS file over 3 MB: it requests no owner review at all.
   if (file.byteSize > GITHUB_LIMITS.codeownersMaxBytes) return { kind: 'too-large', file };
   if (file.text === null) return { kind: 'unreadable', file };
-  return { kind: 'ok', file, compiled: codeownersFor({ oid: file.oid, text: file.text }) };
+  return { kind: 'ok', file, compiled: context.codeowners({ oid: file.oid, text: file.text }) };
 }
 
 /**
  * The teams (`org/team`, lower case) that CODEOWNERS names as owners of the changed files,
  * sorted. The loader calls this to know whose members to fetch into `pr.teams`; it needs
- * `files` and `base.codeowners` of the snapshot only.
+ * `files` and `base.codeowners` of the snapshot only. `context`: as the gate's (gates/context.ts).
  */
-export function teamsNeeded(pr: PullRequestSnapshot): string[] {
-  const codeowners = readCodeowners(pr);
+export function teamsNeeded(pr: PullRequestSnapshot, context: GateContext = NO_MEMORY): string[] {
+  const codeowners = readCodeowners(pr, context);
   if (codeowners.kind !== 'ok') return [];
   const teams = new Set<string>();
   const seen = new Set<Rule>();
@@ -179,9 +180,9 @@ export const codeownersReview = defineGate({
   title: 'Code-owner review',
   needs: ['files', 'reviews', 'codeowners', 'teams'],
   config: CodeownersReviewConfig,
-  teams: (pr) => teamsNeeded(pr),
-  evaluate(pr, cfg): GateResult {
-    const codeowners = readCodeowners(pr);
+  teams: (pr, _cfg, context = NO_MEMORY) => teamsNeeded(pr, context),
+  evaluate(pr, cfg, _prepared, context = NO_MEMORY): GateResult {
+    const codeowners = readCodeowners(pr, context);
     switch (codeowners.kind) {
       case 'none':
         return result.skipped('The base branch has no CODEOWNERS file', [

@@ -44,7 +44,7 @@ export interface GlobMatcher extends PathMatcher {
 
 /**
  * What glob matching needs of a path, split once and shared by every glob list that tests it
- * (`pathPartsOf`). Lookups by these strings reuse their cached hashes from one list to the next.
+ * (`GateContext.pathParts`, gates/context.ts). Lookups by these strings reuse their cached hashes from one list to the next.
  */
 export interface PathParts {
   readonly path: string;
@@ -117,15 +117,6 @@ export function pathParts(path: string): PathParts {
 function extensionOf(segment: string): string {
   const dot = segment.lastIndexOf('.');
   return dot === -1 ? '' : segment.slice(dot);
-}
-
-const partsMemo = new WeakMap<readonly { readonly path: string }[], readonly PathParts[]>();
-
-/** The parts of every file's path, computed once per list of files (a snapshot's files are immutable). */
-export function pathPartsOf(files: readonly { readonly path: string }[]): readonly PathParts[] {
-  let parts = partsMemo.get(files);
-  if (!parts) partsMemo.set(files, (parts = files.map((f) => pathParts(f.path))));
-  return parts;
 }
 
 /**

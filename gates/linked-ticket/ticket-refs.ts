@@ -1,6 +1,6 @@
 /**
  * Finds ticket references in free text (PR title, branch name, description,
- * commit messages) for the linked-ticket gate (SPEC §5).
+ * commit messages) for the linked-ticket gate (docs/gates/linked-ticket.md).
  *
  * Input is user text up to 64 KB of arbitrary Unicode, so every expression here
  * runs in linear time: each one is a chain of character classes separated by
@@ -109,12 +109,14 @@ export const STANDARD_KEYS: ReadonlySet<string> = new Set([
 
 // Word characters for "whole word": letters and digits of any script. `_` is a
 // separator so that `feature/PAY-42_refunds` holds `PAY-42`.
-const JIRA = /(?<![\p{L}\p{N}])([A-Za-z][A-Za-z0-9]*)-([0-9]+)(?![\p{L}\p{N}])/gu;
-const HASH = /(?<![\p{L}\p{N}_&#])#([0-9]+)(?![\p{L}\p{N}_])/gu;
-const REPO_HASH = /(?<![\p{L}\p{N}_./-])[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9._-]+#([0-9]+)(?![\p{L}\p{N}_])/gu;
-const GH = /(?<![\p{L}\p{N}])gh-([0-9]+)(?![\p{L}\p{N}])/giu;
-const URL = /(?<![\p{L}\p{N}])https?:\/\/[A-Za-z0-9.-]+(?::[0-9]+)?\/[A-Za-z0-9-]+\/[A-Za-z0-9._-]+\/(?:issues|pull)\/([0-9]+)(?![\p{L}\p{N}_])/giu;
-const BRANCH_ISSUE = /(?<![\p{L}\p{N}])issues?[-_/]?([0-9]+)(?![\p{L}\p{N}])/giu;
+// Without the `g` flag, so that no `lastIndex` is shared between calls (eslint/gates-state.js);
+// `scanJira` makes its own global copy of JIRA to walk every key.
+const JIRA = /(?<![\p{L}\p{N}])([A-Za-z][A-Za-z0-9]*)-([0-9]+)(?![\p{L}\p{N}])/u;
+const HASH = /(?<![\p{L}\p{N}_&#])#([0-9]+)(?![\p{L}\p{N}_])/u;
+const REPO_HASH = /(?<![\p{L}\p{N}_./-])[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9._-]+#([0-9]+)(?![\p{L}\p{N}_])/u;
+const GH = /(?<![\p{L}\p{N}])gh-([0-9]+)(?![\p{L}\p{N}])/iu;
+const URL = /(?<![\p{L}\p{N}])https?:\/\/[A-Za-z0-9.-]+(?::[0-9]+)?\/[A-Za-z0-9-]+\/[A-Za-z0-9._-]+\/(?:issues|pull)\/([0-9]+)(?![\p{L}\p{N}_])/iu;
+const BRANCH_ISSUE = /(?<![\p{L}\p{N}])issues?[-_/]?([0-9]+)(?![\p{L}\p{N}])/iu;
 
 /** How many empty matches of one pattern are skipped before giving up on it. */
 const MAX_EMPTY_MATCHES = 16;
@@ -130,12 +132,9 @@ export function compileTicketPatterns(patterns: readonly string[]): TicketPatter
   });
 }
 
-/** First match of a global JS expression, or null. Resets `lastIndex` so shared expressions stay reentrant. */
+/** First match of a (non-global) expression, or null. */
 function firstMatch(re: RegExp, text: string): string | null {
-  re.lastIndex = 0;
-  const m = re.exec(text);
-  re.lastIndex = 0;
-  return m ? m[0] : null;
+  return re.exec(text)?.[0] ?? null;
 }
 
 /** Jira-style keys: the first accepted one, and the ignored ones seen before it. */
@@ -148,34 +147,30 @@ function scanJira(text: string, opts: TicketOptions, ignored: IgnoredKey[]): Tic
       ignored.push({ text: key, why });
     }
   };
-  JIRA.lastIndex = 0;
-  try {
-    for (let m = JIRA.exec(text); m !== null; m = JIRA.exec(text)) {
-      const key = m[0];
-      const project = m[1] ?? '';
-      const upper = project.toUpperCase();
-      const isUpper = project === upper;
-      if (projects.length > 0) {
-        if (!projects.includes(upper)) {
-          if (isUpper) ignore(key, 'not-a-project');
-          continue;
-        }
-        if (isUpper || opts.branch) return { kind: 'jira', text: key };
-        ignore(key, 'lower-case');
+  const jira = new RegExp(JIRA, 'gu');
+  for (let m = jira.exec(text); m !== null; m = jira.exec(text)) {
+    const key = m[0];
+    const project = m[1] ?? '';
+    const upper = project.toUpperCase();
+    const isUpper = project === upper;
+    if (projects.length > 0) {
+      if (!projects.includes(upper)) {
+        if (isUpper) ignore(key, 'not-a-project');
         continue;
       }
-      // No projects: upper case, two characters or more, and not a standard name.
-      if (!isUpper || project.length < 2) continue;
-      if (STANDARD_PROJECTS.has(project) || STANDARD_KEYS.has(`${project}-${m[2] ?? ''}`)) {
-        ignore(key, 'standard-name');
-        continue;
-      }
-      return { kind: 'jira', text: key };
+      if (isUpper || opts.branch) return { kind: 'jira', text: key };
+      ignore(key, 'lower-case');
+      continue;
     }
-    return null;
-  } finally {
-    JIRA.lastIndex = 0;
+    // No projects: upper case, two characters or more, and not a standard name.
+    if (!isUpper || project.length < 2) continue;
+    if (STANDARD_PROJECTS.has(project) || STANDARD_KEYS.has(`${project}-${m[2] ?? ''}`)) {
+      ignore(key, 'standard-name');
+      continue;
+    }
+    return { kind: 'jira', text: key };
   }
+  return null;
 }
 
 /** GitHub references (`#123`, `owner/repo#123`, `GH-123`, issue/PR URLs; `issue-123` in a branch). */

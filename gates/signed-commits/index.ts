@@ -1,5 +1,5 @@
 /**
- * signed-commits (SPEC §5): every commit is verified by GitHub, signed off
+ * signed-commits (docs/gates/signed-commits.md): every commit is verified by GitHub, signed off
  * (Developer Certificate of Origin), both, or either.
  *
  * - signature: GitHub shows the commit as Verified (`signature.isValid`): GPG,
@@ -10,7 +10,7 @@
  *   they are not exempt from `signature`.
  *
  * When GitHub lists only part of the commits (over 250), the gate fails: the
- * unlisted commits cannot be verified (SPEC §6).
+ * unlisted commits cannot be verified (docs/behaviour.md#the-check-run).
  *
  * The command line (`quality-gates check`) adds states of its own for signatures
  * local git cannot judge (`LOCAL_ONLY_STATES`): the commit is signed, and only

@@ -9,13 +9,14 @@
  *
  * When GitHub truncates the file list (over 3,000 files), a visible test change
  * still proves the point and passes; otherwise the gate fails with the
- * truncation as its reason, since the unlisted files may hold source (SPEC §6).
+ * truncation as its reason, since the unlisted files may hold source (docs/behaviour.md#the-check-run).
  */
 import { GITHUB_LIMITS, type ChangedFile, type ChangeType } from '../snapshot.js';
 import { TestsTouchedConfig } from '../config-fields.js';
 import { defineGate, result, withNumbers, type DetailBlock, type GateResult, type Inline, type Prepared, type Text } from '../gate.js';
-import { compileGlobs, GlobWork, GlobWorkExceeded, pathPartsOf, SIMPLER_GLOBS, type GlobMatcher } from '../lib/glob.js';
+import { compileGlobs, GlobWork, GlobWorkExceeded, SIMPLER_GLOBS, type GlobMatcher } from '../lib/glob.js';
 import { plural } from '../lib/words.js';
+import { NO_MEMORY, type GateContext } from '../context.js';
 
 /** Change types that make a source file need a test (everything but a deletion). */
 const SOURCE_CHANGES: ReadonlySet<ChangeType> = new Set(['added', 'modified', 'renamed', 'copied', 'changed']);
@@ -51,11 +52,11 @@ export function matchersFor(cfg: Pick<TestsTouchedConfig, 'source' | 'tests' | '
 }
 
 /** Sorts changed files into source changes, test changes and deleted tests; `work` bounds the glob matching. */
-export function classifyChanges(files: readonly ChangedFile[], m: Matchers, work = new GlobWork()): Classification {
+export function classifyChanges(files: readonly ChangedFile[], m: Matchers, work = new GlobWork(), context: GateContext = NO_MEMORY): Classification {
   const sources: ChangedFile[] = [];
   const tests: ChangedFile[] = [];
   const deletedTests: ChangedFile[] = [];
-  const parts = pathPartsOf(files);
+  const parts = context.pathParts(files);
   files.forEach((file, i) => {
     const path = parts[i]!;
     if (m.tests.parts(path, work)) {
@@ -124,10 +125,10 @@ export const testsTouched = defineGate({
   needs: ['files'],
   config: TestsTouchedConfig,
   prepare: matchersFor,
-  evaluate(pr, cfg, m = matchersFor(cfg)) {
+  evaluate(pr, cfg, m = matchersFor(cfg), context = NO_MEMORY) {
     let classification: Classification;
     try {
-      classification = classifyChanges(pr.files.nodes, m);
+      classification = classifyChanges(pr.files.nodes, m, new GlobWork(), context);
     } catch (error) {
       if (error instanceof GlobWorkExceeded) return tooMuchGlobWork(error);
       throw error;

@@ -1,5 +1,5 @@
 /**
- * Renders a verdict as check-run output (SPEC §6). The only place that writes
+ * Renders a verdict as check-run output (docs/behaviour.md#the-check-run). The only place that writes
  * Markdown: every string that came from users (titles, branches, paths, commit
  * subjects, owners) is escaped here so it cannot break the table or inject
  * markup, long lists are bounded, and the output stays inside GitHub's limits.
@@ -127,7 +127,7 @@ function renderBlocks(blocks: readonly DetailBlock[]): string {
   return blocks.map(renderBlock).join('\n\n');
 }
 
-/** The table row (docs/checks.md): | `batch-size` | ❌ fail | 612 lines in 14 files (limit 400 lines) | */
+/** The table row of docs/behaviour.md#format: | `batch-size` | ❌ fail | 612 lines in 14 files (limit 400 lines) | */
 export function renderRow(o: GateOutcome): string {
   const third = o.status === 'overridden' && o.override ? overrideCell(o.override) : renderText(o.result.reason, true);
   return `| \`${o.id}\` | ${ICONS[o.status]} ${o.status} | ${third} |`;

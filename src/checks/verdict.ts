@@ -47,7 +47,7 @@ export type Verdict =
     }
   | { readonly kind: 'error'; readonly conclusion: 'failure' | 'neutral'; readonly errorClass: string; readonly message: string };
 
-/** What a PR's proposed config file would conclude (SPEC §6); shown, never enforced. */
+/** What a PR's proposed config file would conclude (docs/behaviour.md#the-check-run); shown, never enforced. */
 export type Preview =
   | { readonly kind: 'verdict'; readonly verdict: Verdict; readonly removed: boolean }
   | { readonly kind: 'invalid'; readonly problems: readonly ConfigProblem[]; readonly removed: boolean }

@@ -12,6 +12,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { CheckConclusion } from './verdict.js';
+import { BoundedCache } from '../ops/bounded-cache.js';
 
 /** A check run that this app already posted on the head commit. */
 export interface ExistingCheckRun {
@@ -98,21 +99,18 @@ export interface RunStore {
 
 /** Remembers runs this process wrote, for GitHub's read-after-write lag. Bounded. */
 export class RunMemory implements RunStore {
-  readonly #ids = new Map<string, { id: number; externalId: string }>();
-  constructor(private readonly max = 10_000) {}
+  readonly #ids: BoundedCache<string, { id: number; externalId: string }>;
+  constructor(max = 10_000) {
+    this.#ids = new BoundedCache({ max });
+  }
   static key(t: RunTarget, name: string): string {
     return `${t.owner}/${t.repo}@${t.headSha}#${name}`.toLowerCase();
   }
   get(key: string) {
-    return this.#ids.get(key);
+    return this.#ids.peek(key);
   }
   set(key: string, id: number, externalId: string): void {
-    this.#ids.delete(key);
     this.#ids.set(key, { id, externalId });
-    if (this.#ids.size > this.max) {
-      const oldest = this.#ids.keys().next().value;
-      if (oldest !== undefined) this.#ids.delete(oldest);
-    }
   }
 }
 

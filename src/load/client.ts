@@ -21,8 +21,10 @@
  */
 import type { Redis } from 'ioredis';
 import { ProbotOctokit } from 'probot';
+import { BoundedCache } from '../ops/bounded-cache.js';
 import type { Metrics } from '../ops/metrics.js';
 import { RedisSpacer, type WriteSpacer } from '../queue/redis-spacer.js';
+import { SYSTEM_CLOCK } from '../ops/clock.js';
 
 export interface ClientOptions {
   readonly metrics?: Metrics | undefined;
@@ -40,12 +42,19 @@ export interface ClientOptions {
   readonly maxRetryAfterMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly random?: () => number;
+  /** Injected clock (epoch ms); default the system's (src/ops/clock.ts). */
+  readonly now?: () => number;
   /**
    * With REDIS_URL: the connection through which write spacing is shared by every
    * replica. Without it, each process spaces its own writes.
    */
   readonly redis?: Redis | undefined;
 }
+
+/** Installations whose next write slot one process remembers. */
+const SPACED_KEYS = 10_000;
+/** Installation and resource pairs whose last rate-limit headers one process remembers. */
+const RATE_LIMIT_KEYS = 20_000;
 
 export const CLIENT_DEFAULTS = {
   requestTimeoutMs: 10_000,
@@ -83,20 +92,18 @@ class Semaphore {
 
 /** Spaces calls per key: each call starts at least `gapMs` after the previous one of its key (one process). */
 class Spacer implements WriteSpacer {
-  readonly #next = new Map<string, number>();
+  /** key → when its next call may start; the least recently used keys (long past slots) are forgotten. */
+  readonly #next = new BoundedCache<string, number>({ max: SPACED_KEYS });
   constructor(
     private readonly gapMs: number,
     private readonly sleep: (ms: number) => Promise<void>,
+    private readonly clock: () => number,
   ) {}
   async wait(key: string): Promise<void> {
-    const now = Date.now();
+    const now = this.clock();
     const at = Math.max(now, this.#next.get(key) ?? 0);
     this.#next.set(key, at + this.gapMs);
-    if (this.#next.size > 10_000) this.#prune(now);
     if (at > now) await this.sleep(at - now);
-  }
-  #prune(now: number): void {
-    for (const [key, at] of this.#next) if (at < now) this.#next.delete(key);
   }
 }
 
@@ -151,7 +158,7 @@ export function retryDelay(error: RequestError, attempt: number, opts: Required<
     }
     if (headers['x-ratelimit-remaining'] === '0') {
       const reset = Number(headers['x-ratelimit-reset']) * 1000;
-      const ms = Number.isFinite(reset) ? Math.max(0, reset - Date.now()) + 1000 : Infinity;
+      const ms = Number.isFinite(reset) ? Math.max(0, reset - SYSTEM_CLOCK.now()) + 1000 : Infinity;
       return ms <= opts.maxRetryAfterMs ? ms : undefined;
     }
     return undefined;
@@ -180,19 +187,19 @@ interface OctokitResponse {
 /** Shared across every Octokit instance the class makes: limits are per process, keyed per installation. */
 function schedulingPlugin(opts: ClientOptions) {
   const sleep = opts.sleep ?? realSleep;
-  const random = opts.random ?? Math.random;
+  const random = opts.random ?? SYSTEM_CLOCK.random;
+  const now = opts.now ?? SYSTEM_CLOCK.now;
   const cfg = { ...CLIENT_DEFAULTS, ...stripUndefined(opts) };
   const gate = new Semaphore(cfg.maxConcurrency);
-  const local = new Spacer(cfg.writeSpacingMs, sleep);
+  const local = new Spacer(cfg.writeSpacingMs, sleep, now);
   const spacer: WriteSpacer = opts.redis && cfg.writeSpacingMs > 0 ? new RedisSpacer(opts.redis, cfg.writeSpacingMs, sleep, local) : local;
   /** Last `x-ratelimit-remaining` / reset seen per installation and resource (core, graphql). */
-  const limits = new Map<string, { remaining: number; resetAt: number }>();
+  const limits = new BoundedCache<string, { remaining: number; resetAt: number }>({ max: RATE_LIMIT_KEYS });
   const noteLimit = (installation: string, kind: RequestKind, headers: Record<string, string | undefined> | undefined) => {
     const remaining = Number(headers?.['x-ratelimit-remaining']);
     const reset = Number(headers?.['x-ratelimit-reset']);
     if (!Number.isFinite(remaining) || !Number.isFinite(reset) || headers?.['x-ratelimit-remaining'] === undefined) return;
     limits.set(`${installation}:${headers?.['x-ratelimit-resource'] ?? kind}`, { remaining, resetAt: reset * 1000 });
-    if (limits.size > 20_000) limits.clear();
   };
 
   return (octokit: OctokitLike, octokitOptions: { auth?: { installationId?: number | string } }) => {
@@ -204,7 +211,7 @@ function schedulingPlugin(opts: ClientOptions) {
       const isWrite = kind === 'rest' && method !== 'GET' && method !== 'HEAD' && !isAuthRequest(method, url);
       const limit = limits.get(`${installation}:${kind === 'graphql' ? 'graphql' : 'core'}`);
       // Writes of an evaluation already under way may use the reserve; new reads may not.
-      if (!isWrite && installation !== 'app' && limit && limit.remaining <= RATE_LIMIT_RESERVE && limit.resetAt > Date.now()) {
+      if (!isWrite && installation !== 'app' && limit && limit.remaining <= RATE_LIMIT_RESERVE && limit.resetAt > now()) {
         opts.metrics?.githubRequests.inc({ kind, status: 'rate-limited' });
         throw new RateLimitedError(installation, limit.resetAt);
       }
@@ -238,7 +245,7 @@ function schedulingPlugin(opts: ClientOptions) {
         if (delay === undefined) {
           const headers = error.response?.headers ?? {};
           const reset = Number(headers['x-ratelimit-reset']) * 1000;
-          if ((error.status === 403 || error.status === 429) && headers['x-ratelimit-remaining'] === '0' && reset > Date.now()) {
+          if ((error.status === 403 || error.status === 429) && headers['x-ratelimit-remaining'] === '0' && reset > now()) {
             throw new RateLimitedError(installation, reset);
           }
           throw error;
@@ -279,7 +286,7 @@ export function withGraphqlRetry<T extends (query: string, variables: Record<str
   const retries = opts.retries ?? CLIENT_DEFAULTS.retries;
   const base = opts.backoffBaseMs ?? CLIENT_DEFAULTS.backoffBaseMs;
   const sleep = opts.sleep ?? realSleep;
-  const random = opts.random ?? Math.random;
+  const random = opts.random ?? SYSTEM_CLOCK.random;
   return (async (query: string, variables: Record<string, unknown>) => {
     for (let attempt = 0; ; attempt++) {
       try {

@@ -33,6 +33,7 @@ import {
 } from '../../gates/snapshot.js';
 import { GitError, type Git } from './git.js';
 import { readSignatures } from './git-signatures.js';
+import { SYSTEM_CLOCK } from '../ops/clock.js';
 
 /** Where GitHub looks for CODEOWNERS, first found wins. */
 export const CODEOWNERS_PATHS = ['.github/CODEOWNERS', 'CODEOWNERS', 'docs/CODEOWNERS'] as const;
@@ -51,7 +52,7 @@ export interface SnapshotOptions {
    * sign-off only): signed commits are then `not_checked_locally` and gpg never runs.
    */
   readonly verifySignatures?: boolean;
-  /** The clock (milliseconds) that stamps the snapshot's `readAt`; `Date.now` when not given. */
+  /** The clock (milliseconds) that stamps the snapshot's `readAt`; `SYSTEM_CLOCK.now` (src/ops/clock.ts) when not given. */
   readonly now?: () => number;
 }
 
@@ -178,7 +179,7 @@ export async function loadLocalPullRequest(git: Git, repo: LocalRepository, opti
     base: { codeowners, gitattributes, pullRequestTemplates: templates },
     // Not opened yet: branch-age says its age is not known, and counts commits behind with git.
     createdAt: null,
-    readAt: new Date((options.now ?? Date.now)()).toISOString(),
+    readAt: new Date((options.now ?? SYSTEM_CLOCK.now)()).toISOString(),
     comparison,
   };
   return { ...repo, snapshot, detached: headRef === null, dirty };

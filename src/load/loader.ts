@@ -6,6 +6,7 @@
  */
 import type { ConfigSource } from './config/resolve.js';
 import { CONFIG_PATH } from '../../gates/config.js';
+import { SYSTEM_CLOCK } from '../ops/clock.js';
 import {
   GITHUB_LIMITS,
   PULL_REQUEST_TEMPLATE_PATHS,
@@ -59,7 +60,7 @@ export interface LoadRequest {
   readonly appId: number;
   /** `github.com`, or the GitHub Enterprise host. */
   readonly host: string;
-  /** The clock (milliseconds) that stamps the snapshot's `readAt`, the "now" of branch-age; `Date.now` when not given. */
+  /** The clock (milliseconds) that stamps the snapshot's `readAt`, the "now" of branch-age; `SYSTEM_CLOCK.now` (src/ops/clock.ts) when not given. */
   readonly now?: (() => number) | undefined;
 }
 
@@ -209,9 +210,9 @@ interface GraphqlErrorLike { type?: string; path?: readonly (string | number)[];
 
 /**
  * Sends a query, accepting partial data only where an error is expected and harmless
- * (the organisation has no `.github` repository).
+ * (the organisation has no `.github` repository). Every read of src/load goes through it.
  */
-async function query<T>(graphql: GraphqlClient, document: string, variables: Record<string, unknown>): Promise<T> {
+export async function query<T>(graphql: GraphqlClient, document: string, variables: Record<string, unknown>): Promise<T> {
   try {
     return (await graphql(document, variables)) as T;
   } catch (error) {
@@ -236,6 +237,19 @@ function isCompareError(e: GraphqlErrorLike): boolean {
 
 /** Reads a file whole through REST (raw media type), for blobs GraphQL truncates. */
 export type RawFileReader = (owner: string, repo: string, path: string, ref: string) => Promise<string>;
+
+/** What `rawFileReader` needs of an Octokit: `octokit.rest.repos`. */
+export interface ContentsApi {
+  getContent(params: { owner: string; repo: string; path: string; ref: string; mediaType: { format: 'raw' } }): Promise<{ data: unknown }>;
+}
+
+/** The REST reader of whole files, on an installation's Octokit (`octokit.rest.repos`). */
+export function rawFileReader(repos: ContentsApi): RawFileReader {
+  return async (owner, repo, path, ref) => {
+    const res = await repos.getContent({ owner, repo, path, ref, mediaType: { format: 'raw' } });
+    return typeof res.data === 'string' ? res.data : String(res.data);
+  };
+}
 
 /** `<sha>:<path>` expressions for the files read at the base commit. */
 function baseFileExpressions(baseSha: string) {
@@ -338,7 +352,7 @@ export async function loadPullRequest(graphql: GraphqlClient, req: LoadRequest, 
     blob && typeof blob.text === 'string' ? { file, text: blob.text } : null;
 
   return {
-    snapshot: toSnapshot(req, wire.repository, pull, baseSha, new Date((req.now ?? Date.now)()).toISOString()),
+    snapshot: toSnapshot(req, wire.repository, pull, baseSha, new Date((req.now ?? SYSTEM_CLOCK.now)()).toISOString()),
     repoConfig: blobSource(wire.repository.config, `${repoName}:${CONFIG_PATH}@${baseSha.slice(0, 7)}`),
     proposedConfig: blobSource(wire.repository.proposedConfig, `${repoName}:${CONFIG_PATH}@${headSha.slice(0, 7)}`),
     orgConfig: blobSource(wire.org?.config, `${req.owner}/.github:${CONFIG_PATH}`),

@@ -12,8 +12,10 @@
  * which the gate reports by name; any other error is thrown, wrapped, for the caller's
  * retry and error handling.
  *
- * Requires the organisation permission `members: read` (SPEC §3).
+ * Requires the organisation permission `members: read` (docs/behaviour.md#permissions-and-events).
  */
+import { BoundedCache } from '../ops/bounded-cache.js';
+import { SYSTEM_CLOCK } from '../ops/clock.js';
 
 import type { PullRequestSnapshot } from '../../gates/snapshot.js';
 
@@ -98,11 +100,6 @@ export interface TeamCache {
   clear(): void;
 }
 
-interface Entry {
-  readonly members: string[] | null;
-  readonly expires: number;
-}
-
 interface WireMembers {
   totalCount?: number;
   pageInfo?: { hasNextPage?: boolean; endCursor?: string | null };
@@ -123,23 +120,9 @@ function teamKey(team: string): string | undefined {
   return /^[a-z0-9][a-z0-9_-]*\/[a-z0-9_.-]+$/.test(key) ? key : undefined;
 }
 
-export function createTeamCache({ ttlMs = 5 * 60_000, now = Date.now, maxEntries = 5_000 }: TeamCacheOptions = {}): TeamCache {
-  const cache = new Map<string, Entry>();
+export function createTeamCache({ ttlMs = 5 * 60_000, now = SYSTEM_CLOCK.now, maxEntries = 5_000 }: TeamCacheOptions = {}): TeamCache {
+  const cache = new BoundedCache<string, string[] | null>({ max: maxEntries, ttlMs, now });
   const cacheKey = (scope: string, team: string) => `${scope}\u0000${team}`;
-
-  const get = (key: string): Entry | undefined => {
-    const entry = cache.get(key);
-    if (!entry) return undefined;
-    cache.delete(key);
-    if (entry.expires <= now()) return undefined;
-    cache.set(key, entry); // most recently used last
-    return entry;
-  };
-  const put = (key: string, members: string[] | null) => {
-    cache.delete(key);
-    cache.set(key, { members, expires: now() + ttlMs });
-    while (cache.size > maxEntries) cache.delete(cache.keys().next().value!);
-  };
 
   async function resolveTeams(graphql: GraphqlClient, teams: readonly string[], options: ResolveOptions = {}): Promise<ResolvedTeams> {
     const scope = String(options.scope ?? '');
@@ -152,9 +135,9 @@ export function createTeamCache({ ttlMs = 5 * 60_000, now = Date.now, maxEntries
         continue;
       }
       if (Object.hasOwn(out, key)) continue;
-      const hit = get(cacheKey(scope, key));
-      if (hit) {
-        out[key] = hit.members;
+      const hit = cache.get(cacheKey(scope, key));
+      if (hit !== undefined) {
+        out[key] = hit;
         continue;
       }
       const [org, slug] = key.split('/') as [string, string];
@@ -172,7 +155,7 @@ export function createTeamCache({ ttlMs = 5 * 60_000, now = Date.now, maxEntries
         for (const [slug, members] of fetched.members) {
           const key = `${org}/${slug}`;
           out[key] = members;
-          put(cacheKey(scope, key), members);
+          cache.set(cacheKey(scope, key), members);
         }
       }
     }

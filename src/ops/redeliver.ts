@@ -22,6 +22,7 @@
 import type { Logger } from 'pino';
 import { MemoryCooldown, type Cooldown } from '../server/cooldown.js';
 import type { Metrics, RecoveryRunResult, RedeliveryResult } from './metrics.js';
+import { SYSTEM_CLOCK } from './clock.js';
 
 /** The fields of a delivery that the job reads (GitHub's "webhook delivery" object): one attempt. */
 export interface HookDelivery {
@@ -123,8 +124,8 @@ export function localRedeliveryMemory(limits: Pick<RecoveryLimits, 'recentMs' | 
 }
 
 export async function recoverFailedDeliveries(api: DeliveriesApi, options: RecoveryOptions): Promise<RecoveryReport> {
-  const started = Date.now();
-  const now = (options.now ?? Date.now)();
+  const started = SYSTEM_CLOCK.now();
+  const now = (options.now ?? SYSTEM_CLOCK.now)();
   const { log, signal } = options;
   const memory = options.memory ?? localRedeliveryMemory(options, options.now);
   const count = (result: RedeliveryResult, n = 1) => options.metrics?.redeliveries.inc({ result }, n);
@@ -185,7 +186,7 @@ export async function recoverFailedDeliveries(api: DeliveriesApi, options: Recov
     }
   }
   const report = { scanned, pages, failed, redelivered, errors, recent, gaveUp, deferred, aborted: signal?.aborted === true };
-  log.info({ ...report, durationMs: Date.now() - started }, 'webhook delivery recovery finished');
+  log.info({ ...report, durationMs: SYSTEM_CLOCK.now() - started }, 'webhook delivery recovery finished');
   return report;
 }
 

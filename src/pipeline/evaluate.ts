@@ -8,7 +8,7 @@ import { setImmediate } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import type { GateId } from '../../gates/registry.js';
 import type { ConfigResult } from '../load/config/resolve.js';
-import { resolveConfig } from '../load/config/resolve.js';
+import { readConfig } from '../load/config-files.js';
 import { CONFIG_PATH, type QualityGatesConfig } from '../../gates/config.js';
 import { renderCheckRun, renderGateRun, withTwinNote, type TwinLine, type TwinNote } from '../checks/render.js';
 import { conclusionOf, gateConclusion, mostRestrictive, titleOf, type CheckConclusion, type Preview, type Verdict } from '../checks/verdict.js';
@@ -16,12 +16,14 @@ import { recordedPulls, RunMemory, writeRun, type ChecksApi, type DesiredRun, ty
 import { loadPullHead, loadPullRequest, LoadError, type GraphqlClient, type LoadedPullRequest, type RawFileReader, type TwinRef } from '../load/loader.js';
 import { withTeamMembers, type TeamCache } from '../load/teams.js';
 import { RateLimitedError } from '../load/client.js';
-import { EXTENDS_QUERY } from '../load/queries.js';
+import { BoundedCache } from '../ops/bounded-cache.js';
 import type { Metrics } from '../ops/metrics.js';
+import { GATE_MEMORY } from './gate-memory.js';
 import { PREPARE_FRESH } from './prepared-configs.js';
 import { skipReason, teamsNeeded, verdictFor } from './run-gates.js';
 import { judgeOverrides, overrideRecords, overrideTeams, withOverrides, type OverrideDecision } from './overrides.js';
 import type { History, OverrideRecord } from '../store/index.js';
+import { SYSTEM_CLOCK } from '../ops/clock.js';
 import { policyPreviewPlan, type PolicyPreviewRunner } from './policy-preview-runner.js';
 import type { PolicyPreview } from './policy-preview.js';
 import { withPolicyPreview } from '../checks/render-policy-preview.js';
@@ -91,40 +93,9 @@ export interface EvaluationReport {
   readonly writes: number;
 }
 
-/**
- * The effective config: the base branch's file, or with `proposed` the PR's own file (for
- * the preview), whose `_extends` is followed only within this repository and to the org
- * file at hand: a proposed file cannot make the app read another repository.
- */
-async function loadConfig(
-  deps: EvaluationDeps,
-  loaded: LoadedPullRequest,
-  owner: string,
-  proposed = false,
-): Promise<ConfigResult> {
-  return resolveConfig({
-    owner,
-    repo: loaded.snapshot.repository.name,
-    followExtends: proposed ? 'same-repository' : 'anywhere',
-    repoFile: proposed ? loaded.proposedConfig : loaded.repoConfig,
-    orgFile: loaded.orgConfig,
-    fetchFile: async (target) => {
-      let data: { repository?: { object?: { text?: string | null } | null } | null };
-      try {
-        data = (await deps.graphql(EXTENDS_QUERY, {
-          owner: target.owner,
-          name: target.repo,
-          expression: `HEAD:${target.path}`,
-        })) as typeof data;
-      } catch (error) {
-        // A repository the installation cannot see is answered like a missing file.
-        if ((error as { errors?: { type?: string }[] }).errors?.some((e) => e.type === 'NOT_FOUND')) return null;
-        throw error;
-      }
-      const text = data.repository?.object?.text;
-      return typeof text === 'string' ? { file: `${target.owner}/${target.repo}:${target.path}`, text } : null;
-    },
-  });
+/** The effective config: the base branch's file, or with `proposed` the PR's own (src/load/config-files.ts). */
+function loadConfig(deps: EvaluationDeps, loaded: LoadedPullRequest, owner: string, proposed = false): Promise<ConfigResult> {
+  return readConfig(deps.graphql, loaded, owner, proposed);
 }
 
 /**
@@ -178,16 +149,15 @@ async function organisationPreview(
 
 /** Remembers each repository's last `on_error`, for evaluations whose config cannot be read. Bounded. */
 export class PolicyMemory {
-  readonly #onError = new Map<string, 'failure' | 'neutral'>();
-  constructor(private readonly max = 10_000) {}
+  readonly #onError: BoundedCache<string, 'failure' | 'neutral'>;
+  constructor(max = 10_000) {
+    this.#onError = new BoundedCache({ max });
+  }
   get(repo: string): 'failure' | 'neutral' {
-    return this.#onError.get(repo.toLowerCase()) ?? 'failure';
+    return this.#onError.peek(repo.toLowerCase()) ?? 'failure';
   }
   set(repo: string, onError: 'failure' | 'neutral'): void {
-    const key = repo.toLowerCase();
-    this.#onError.delete(key);
-    this.#onError.set(key, onError);
-    if (this.#onError.size > this.max) this.#onError.delete(this.#onError.keys().next().value as string);
+    this.#onError.set(repo.toLowerCase(), onError);
   }
 }
 
@@ -250,7 +220,7 @@ async function judge(
       verdict = verdictFor(pr, config);
     } else {
       try {
-        const needed = [...teamsNeeded(pr, config), ...overrideTeams(loaded.conversation, config.overrides)];
+        const needed = [...teamsNeeded(pr, config, GATE_MEMORY), ...overrideTeams(loaded.conversation, config.overrides)];
         pr = await withTeamMembers(deps.teams, deps.graphql, pr, needed, { scope: job.installationId });
         verdict = verdictFor(pr, config);
         if (verdict.kind === 'evaluated') {
@@ -336,7 +306,7 @@ async function recordedTwins(
 
 /** The log line and metrics that end every evaluation, and its logger (re-bound once the head is known). */
 function reporting(deps: EvaluationDeps, job: EvaluationJob) {
-  const now = deps.now ?? Date.now;
+  const now = deps.now ?? SYSTEM_CLOCK.now;
   const started = now();
   const baseLog = deps.log.child({
     delivery: job.delivery,
@@ -403,10 +373,11 @@ export async function resolvePullHead(
   }
 }
 
-export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJob): Promise<EvaluationReport> {
-  const { baseLog, state, finish, deferred } = reporting(deps, job);
-  let log = state.log;
+type Reporting = ReturnType<typeof reporting>;
 
+/** Evaluates `job`'s pull request: load, judge it and its twins, preview, write, record. Never throws. */
+export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJob): Promise<EvaluationReport> {
+  const reports = reporting(deps, job);
   let loaded: LoadedPullRequest;
   try {
     loaded = await loadPullRequest(
@@ -424,42 +395,63 @@ export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJ
       deps.readRaw,
     );
   } catch (error) {
-    const limited = rateLimited(error);
-    if (limited) return deferred(limited.resetAt);
-    const kind = error instanceof LoadError ? error.kind : 'github';
-    log.error({ err: error, errorKind: kind }, 'failed to load pull request snapshot');
-    if (kind === 'not-found' || !job.headSha)
-      return finish({ outcome: kind === 'not-found' ? 'not-open' : 'no-head', writes: 0 });
-    // The config could not be read either: the repository's last known `on_error` applies (default failure).
-    const conclusion = deps.policies?.get(`${job.owner}/${job.repo}`) ?? 'failure';
-    const verdict: Verdict = {
-      kind: 'error',
-      conclusion,
-      errorClass: errorClass(error),
-      message: 'the pull request could not be read from GitHub',
-    };
-    const target = { owner: job.owner, repo: job.repo, headSha: job.headSha };
-    // Keep the twins recorded on the run: the next evaluation must still find them.
-    const pulls = unique([job.number, ...(await recordedTwins(deps, target, [], [DEFAULT_CHECK_NAME]))]).slice(
-      0,
-      MAX_TWINS + 1,
-    );
-    const run: DesiredRun = { name: DEFAULT_CHECK_NAME, ...renderCheckRun(verdict), pulls };
-    const report = finish(await writeRuns(deps, target, [run], [], log, verdict.kind), {
-      errorClass: errorClass(error),
-    });
-    recordHistory(deps, job, report, [{ number: job.number, verdict, loaded: undefined }]);
-    return report;
+    return unreadable(deps, job, reports, error);
   }
-
   const own = loaded.snapshot;
   const headSha = own.headSha;
-  state.log = log = baseLog.child({ sha: headSha });
+  reports.state.log = reports.baseLog.child({ sha: headSha });
+  const early = notToEvaluate(job, loaded, reports);
+  if (early) return early;
+
+  const judging = await judgeAll(deps, job, loaded, reports.state.log);
+  if ('deferredUntil' in judging) return reports.deferred(judging.deferredUntil);
+  const decider = mostRestrictive(judging.judged);
+  if (!decider) {
+    reports.state.log.debug({ state: own.state }, 'pull request is not open; nothing to evaluate');
+    return reports.finish({ outcome: 'not-open', writes: 0, headSha });
+  }
+  const { preview, policy } = await previewOf(deps, decider, job, reports.state.log);
+  const runs = desiredRuns(judging.judged, decider, preview, judging.tooMany, policy);
+  const report = await writeRuns(deps, judging.target, runs, loaded.existingRuns, reports.state.log, decider.verdict.kind);
+  finishWritten(deps, reports, report, judging, decider);
+  // After the run is written and the evaluation measured: the history never adds to either.
+  recordHistory(deps, job, report, judging.judged);
+  return report;
+}
+
+/**
+ * The pull request could not be read: without a head commit, or when it is gone, the job ends;
+ * otherwise the run says so, concluding the repository's last known `on_error` (default failure).
+ */
+async function unreadable(deps: EvaluationDeps, job: EvaluationJob, reports: Reporting, error: unknown): Promise<EvaluationReport> {
+  const log = reports.state.log;
+  const limited = rateLimited(error);
+  if (limited) return reports.deferred(limited.resetAt);
+  const kind = error instanceof LoadError ? error.kind : 'github';
+  log.error({ err: error, errorKind: kind }, 'failed to load pull request snapshot');
+  if (kind === 'not-found' || !job.headSha) return reports.finish({ outcome: kind === 'not-found' ? 'not-open' : 'no-head', writes: 0 });
+  // The config could not be read either: the repository's last known `on_error` applies (default failure).
+  const conclusion = deps.policies?.get(`${job.owner}/${job.repo}`) ?? 'failure';
+  const verdict: Verdict = { kind: 'error', conclusion, errorClass: errorClass(error), message: 'the pull request could not be read from GitHub' };
+  const target = { owner: job.owner, repo: job.repo, headSha: job.headSha };
+  // Keep the twins recorded on the run: the next evaluation must still find them.
+  const pulls = unique([job.number, ...(await recordedTwins(deps, target, [], [DEFAULT_CHECK_NAME]))]).slice(0, MAX_TWINS + 1);
+  const run: DesiredRun = { name: DEFAULT_CHECK_NAME, ...renderCheckRun(verdict), pulls };
+  const report = reports.finish(await writeRuns(deps, target, [run], [], log, verdict.kind), { errorClass: errorClass(error) });
+  recordHistory(deps, job, report, [{ number: job.number, verdict, loaded: undefined }]);
+  return report;
+}
+
+/** The report that ends a job whose pull request moved to a newer head, or is closed with no run to keep; undefined to evaluate. */
+function notToEvaluate(job: EvaluationJob, loaded: LoadedPullRequest, reports: Reporting): EvaluationReport | undefined {
+  const own = loaded.snapshot;
+  const headSha = own.headSha;
+  const log = reports.state.log;
   const onJobHead = !job.headSha || job.headSha.toLowerCase() === headSha.toLowerCase();
   if (own.state === 'open' && !onJobHead) {
     // Pushed since the event: the new head is evaluated under its own key, never under this one.
     log.debug({ jobSha: job.headSha }, 'the pull request has a new head commit; handing over to its evaluation');
-    return finish({ outcome: 'moved', headSha, baseSha: own.baseSha, writes: 0 });
+    return reports.finish({ outcome: 'moved', headSha, baseSha: own.baseSha, writes: 0 });
   }
   if (
     !onJobHead ||
@@ -468,57 +460,78 @@ export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJ
       loaded.existingRuns.every((r) => recordedPulls(r.externalId).length === 0))
   ) {
     log.debug({ state: own.state }, 'pull request is not open; nothing to evaluate');
-    return finish({ outcome: 'not-open', writes: 0, headSha });
+    return reports.finish({ outcome: 'not-open', writes: 0, headSha });
   }
+  return undefined;
+}
 
+/** Every pull request judged on the head commit: the job's own (when open), then its twins. */
+interface Judging {
+  readonly judged: Judgement[];
+  readonly primary: Judgement | undefined;
+  /** More twins than MAX_TWINS: the commit is blocked. */
+  readonly tooMany: boolean;
+  readonly target: RunTarget;
+}
+
+/**
+ * Judges the job's pull request and its twins: other open pull requests of this repository with
+ * this head commit, as GitHub lists them, and as the runs on the commit recorded them (GitHub
+ * lists no open pull request for a commit on the default branch).
+ */
+async function judgeAll(deps: EvaluationDeps, job: EvaluationJob, loaded: LoadedPullRequest, log: Logger): Promise<Judging | { readonly deferredUntil: number }> {
+  const own = loaded.snapshot;
   const judged: Judgement[] = [];
   let primary: Judgement | undefined;
   if (own.state === 'open') {
     const first = await judge(deps, loaded, job, log, true);
-    if ('deferredUntil' in first) return deferred(first.deferredUntil);
+    if ('deferredUntil' in first) return first;
     judged.push((primary = first));
   }
-
-  // Twins: other open pull requests of this repository with this head commit, as GitHub lists
-  // them, and as the runs on the commit recorded them (GitHub lists no open pull request for a
-  // commit on the default branch).
-  const target: RunTarget = { owner: job.owner, repo: job.repo, headSha };
-  const recorded = await recordedTwins(deps, target, loaded.existingRuns, [
-    primary?.config?.checks.name ?? DEFAULT_CHECK_NAME,
-  ]);
+  const target: RunTarget = { owner: job.owner, repo: job.repo, headSha: own.headSha };
+  const recorded = await recordedTwins(deps, target, loaded.existingRuns, [primary?.config?.checks.name ?? DEFAULT_CHECK_NAME]);
   const candidates = new Map<number, TwinRef>();
   for (const t of [...loaded.twins, ...recorded.map((number) => ({ number }))])
     if (t.number !== own.number && !candidates.has(t.number)) candidates.set(t.number, t);
   const tooMany = candidates.size > MAX_TWINS;
   for (const twin of [...candidates.values()].slice(0, MAX_TWINS)) {
-    const result = await judgeTwin(deps, job, twin, headSha, log);
-    if (result && 'deferredUntil' in result) return deferred(result.deferredUntil);
+    const result = await judgeTwin(deps, job, twin, own.headSha, log);
+    if (result && 'deferredUntil' in result) return result;
     if (result) judged.push(result);
   }
-  const decider = mostRestrictive(judged);
-  if (!decider) {
-    log.debug({ state: own.state }, 'pull request is not open; nothing to evaluate');
-    return finish({ outcome: 'not-open', writes: 0, headSha });
-  }
+  return { judged, primary, tooMany, target };
+}
 
+/**
+ * The previews for the deciding pull request, if it proposes a config: its own verdict under the
+ * proposed file, and the organisation policy preview. A failed preview is logged and left out.
+ */
+async function previewOf(
+  deps: EvaluationDeps,
+  decider: Judgement,
+  job: EvaluationJob,
+  log: Logger,
+): Promise<{ readonly preview: Preview | undefined; readonly policy: PolicyPreview | undefined }> {
+  if (!decider.loaded) return { preview: undefined, policy: undefined };
   let preview: Preview | undefined;
-  let policy: PolicyPreview | undefined;
-  if (decider.loaded) {
-    try {
-      const proposed = await previewProposedConfig(deps, decider.loaded, job.owner);
-      preview = proposed?.preview;
-      policy = await organisationPreview(deps, job, decider, proposed?.proposed, log);
-    } catch (error) {
-      log.warn({ err: error }, 'config preview failed');
-    }
+  try {
+    const proposed = await previewProposedConfig(deps, decider.loaded, job.owner);
+    preview = proposed?.preview;
+    return { preview, policy: await organisationPreview(deps, job, decider, proposed?.proposed, log) };
+  } catch (error) {
+    log.warn({ err: error }, 'config preview failed');
+    return { preview, policy: undefined };
   }
-  const runs = desiredRuns(judged, decider, preview, tooMany, policy);
-  const report = await writeRuns(deps, target, runs, loaded.existingRuns, log, decider.verdict.kind);
+}
+
+/** The metrics and the log line of a written (or unchanged, or failed) evaluation. */
+function finishWritten(deps: EvaluationDeps, reports: Reporting, report: EvaluationReport, judging: Judging, decider: Judgement): void {
+  const { judged, primary, tooMany } = judging;
   const mine = primary?.verdict;
   if (mine?.kind === 'evaluated') {
     for (const o of mine.outcomes) deps.metrics?.gateResults.inc({ gate: o.id, status: o.status });
   }
-  finish(report, {
+  reports.finish(report, {
     configSources: primary?.configResult.kind === 'ok' ? primary.configResult.sources : undefined,
     verdicts:
       mine === undefined
@@ -534,9 +547,6 @@ export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJ
         }
       : {}),
   });
-  // After the run is written and the evaluation measured: the history never adds to either.
-  recordHistory(deps, job, report, judged);
-  return report;
 }
 
 const unique = <T>(list: readonly T[]): T[] => [...new Set(list)];
@@ -552,8 +562,13 @@ function recordHistory(
   judged: readonly (Pick<Judgement, 'number' | 'verdict' | 'loaded'> & { readonly overrides?: readonly OverrideRecord[] })[],
 ): void {
   if (!deps.history || !job.repositoryId || !report.headSha || (report.outcome !== 'written' && report.outcome !== 'unchanged')) return;
-  const repository = { id: job.repositoryId, fullName: `${job.owner}/${job.repo}`, installationId: job.installationId, private: job.repositoryPrivate };
-  const at = (deps.now ?? Date.now)();
+  const repository = {
+    id: job.repositoryId,
+    fullName: `${job.owner}/${job.repo}`,
+    installationId: job.installationId,
+    private: job.repositoryPrivate,
+  };
+  const at = (deps.now ?? SYSTEM_CLOCK.now)();
   for (const j of judged) {
     deps.history.recordVerdict({
       repository,

@@ -1,15 +1,13 @@
 /**
- * Merge queue (SPEC §6): on `merge_group.checks_requested` the app posts a
+ * Merge queue (docs/behaviour.md#merge-queue): on `merge_group.checks_requested` the app posts a
  * `success` run, under the base branch's configured check name, on the group's
  * head commit — its pull requests passed already — so requiring the check does
- * not stall the queue. Costs one GraphQL read (the name) and one write.
+ * not stall the queue. Costs one GraphQL read (the name, through src/load) and one write.
  */
 import type { Logger } from 'pino';
 import { fingerprint, writeRun, type ChecksApi, type RunStore } from '../checks/writer.js';
-import { resolveConfig } from '../load/config/resolve.js';
-import { CONFIG_PATH } from '../../gates/config.js';
+import { readMergeGroupConfig } from '../load/config-files.js';
 import type { GraphqlClient } from '../load/loader.js';
-import { MERGE_GROUP_CONFIG_QUERY } from '../load/queries.js';
 import type { Metrics } from '../ops/metrics.js';
 
 export interface MergeGroupJob {
@@ -39,26 +37,7 @@ export async function passMergeGroup(deps: MergeGroupDeps, job: MergeGroupJob): 
   });
   let name = 'Quality Gates';
   try {
-    const data = (await deps
-      .graphql(MERGE_GROUP_CONFIG_QUERY, {
-        owner: job.owner,
-        name: job.repo,
-        configExpr: `${job.baseSha}:${CONFIG_PATH}`,
-        orgConfigExpr: `HEAD:${CONFIG_PATH}`,
-      })
-      .catch((error: { data?: unknown }) => {
-        if (error?.data) return error.data; // the org has no .github repository
-        throw error;
-      })) as {
-      repository?: { config?: { text?: string | null } | null } | null;
-      org?: { config?: { text?: string | null } | null } | null;
-    };
-    const text = (t: string | null | undefined, file: string) => (typeof t === 'string' ? { file, text: t } : null);
-    const config = await resolveConfig({
-      owner: job.owner,
-      repoFile: text(data.repository?.config?.text, `${job.owner}/${job.repo}:${CONFIG_PATH}`),
-      orgFile: text(data.org?.config?.text, `${job.owner}/.github:${CONFIG_PATH}`),
-    });
+    const config = await readMergeGroupConfig(deps.graphql, job);
     if (config.kind === 'ok' || config.kind === 'missing') name = config.config.checks.name;
   } catch (error) {
     log.warn({ err: error }, 'could not read the check name for the merge group; using the default');

@@ -5,9 +5,11 @@
  * line (src/cli/commands/check.ts) build their verdicts with `verdictFor`, so they cannot differ.
  */
 import { GATES, type BoundGate, type GateId, type GateResult, type Text } from '../../gates/registry.js';
+import type { GateContext } from '../../gates/context.js';
 import type { QualityGatesConfig } from '../../gates/config.js';
 import type { PullRequestSnapshot } from '../../gates/snapshot.js';
 import { outcomeOf, type GateOutcome, type Verdict } from '../checks/verdict.js';
+import { GATE_MEMORY } from './gate-memory.js';
 import { BASE_CONFIGS, type PreparedSource } from './prepared-configs.js';
 
 /** A gate the config enables, bound to its settings, with its resolved mode. */
@@ -24,25 +26,33 @@ export function enabledGates(config: QualityGatesConfig): EnabledGate[] {
   });
 }
 
-/** The teams (`org/team`) whose members the enabled gates need in `pr.teams`, for the loader to read. */
-export function teamsNeeded(pr: PullRequestSnapshot, config: QualityGatesConfig): string[] {
-  return [...new Set(enabledGates(config).flatMap(({ gate }) => gate.teamsNeeded(pr)))].sort();
+/**
+ * The teams (`org/team`) whose members the enabled gates need in `pr.teams`, for the loader to read.
+ * `memory`: as for `runGates`, so that what a gate computes here (CODEOWNERS compiled) serves its evaluation.
+ */
+export function teamsNeeded(
+  pr: PullRequestSnapshot,
+  config: QualityGatesConfig,
+  memory: GateContext = GATE_MEMORY,
+): string[] {
+  return [...new Set(enabledGates(config).flatMap(({ gate }) => gate.teamsNeeded(pr, memory)))].sort();
 }
 
 /**
  * Runs the enabled gates; a gate that throws fails closed, visibly. `source` gives each gate
  * compiled for its settings: the shared cache for the base branch's config, `PREPARE_FRESH` for a
- * proposed one.
+ * proposed one. `memory`: what the gates share and keep (src/pipeline/gate-memory.ts).
  */
 export function runGates(
   pr: PullRequestSnapshot,
   config: QualityGatesConfig,
   source: PreparedSource = BASE_CONFIGS,
+  memory: GateContext = GATE_MEMORY,
 ): GateOutcome[] {
   return enabledGates(config).map(({ gate, mode }) => {
     let res: GateResult;
     try {
-      res = source.compiled(gate).evaluate(pr);
+      res = source.compiled(gate).evaluate(pr, memory);
     } catch (error) {
       res = {
         status: 'fail',
@@ -62,7 +72,7 @@ export function runGates(
   });
 }
 
-/** Why a PR is not evaluated (SPEC §4 `skip`), or undefined. */
+/** Why a PR is not evaluated (`skip`, docs/behaviour.md#configuration), or undefined. */
 export function skipReason(
   pr: PullRequestSnapshot,
   config: QualityGatesConfig,

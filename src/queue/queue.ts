@@ -15,6 +15,7 @@
  * run) is retried with backoff.
  */
 import type { Metrics } from '../ops/metrics.js';
+import { SYSTEM_CLOCK } from '../ops/clock.js';
 
 /**
  * What became of a pushed job: `queued` (new), `coalesced` (merged into a waiting or
@@ -181,7 +182,7 @@ export class KeyedQueue<J> {
     const existed = waiting !== undefined || this.#running.has(key);
     if (!waiting && this.saturated) return 'dropped';
     // Re-inserting moves nothing: Map keeps first-insertion order, so a busy PR keeps its place.
-    this.#pending.set(key, { job, since: waiting?.since ?? Date.now(), attempt });
+    this.#pending.set(key, { job, since: waiting?.since ?? SYSTEM_CLOCK.now(), attempt });
     this.options.onDepth?.(this.depth);
     this.#schedule();
     return existed ? 'coalesced' : 'queued';
@@ -276,7 +277,7 @@ export class KeyedQueue<J> {
   }
 
   async #start(key: string, pending: Pending<J>): Promise<void> {
-    this.options.onStart?.(key, Date.now() - pending.since);
+    this.options.onStart?.(key, SYSTEM_CLOCK.now() - pending.since);
     try {
       await this.options.run(pending.job, key, { signal: new AbortController().signal, attempt: pending.attempt });
     } catch (error) {

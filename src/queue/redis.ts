@@ -30,6 +30,7 @@ import { Queue, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import { KeyedQueue, RETRY_DEFAULTS, type Admission, type EvaluationQueue, type PushOptions, type QueueFactory, type QueueHealth, type QueueSetup } from './queue.js';
 import type { RedisLink } from './redis-link.js';
+import { SYSTEM_CLOCK } from '../ops/clock.js';
 
 export interface RedisQueueOptions {
   readonly link: RedisLink;
@@ -140,7 +141,7 @@ export class RedisQueue<J> implements EvaluationQueue<J> {
       this.#log?.warn({ jobId }, 'evaluation job of a stopped replica put back in the queue');
     });
     this.#worker.on('locksRenewed', ({ jobIds }) => {
-      const now = Date.now();
+      const now = SYSTEM_CLOCK.now();
       for (const id of jobIds) {
         const owned = this.#owned.get(id);
         if (owned) owned.renewedAt = now;
@@ -167,7 +168,7 @@ export class RedisQueue<J> implements EvaluationQueue<J> {
 
     // A job whose lock could not be renewed for most of its duration may be taken over: stop it writing.
     const watchdog = setInterval(() => {
-      const limit = Date.now() - this.#lockDurationMs * 0.8;
+      const limit = SYSTEM_CLOCK.now() - this.#lockDurationMs * 0.8;
       for (const [id, owned] of this.#owned) if (owned.renewedAt < limit) this.#abandon(id, 'lock not renewed');
     }, Math.max(50, Math.round(this.#lockDurationMs / 8)));
     const depth = setInterval(() => void this.#sampleDepth(), cfg.depthPollMs);
@@ -187,7 +188,7 @@ export class RedisQueue<J> implements EvaluationQueue<J> {
           this.#queue.add('evaluate', { key, job }, { jobId: id, ...(delay > 0 ? { delay } : {}), deduplication: { id: key, keepLastIfActive: true } }),
           this.#pushTimeoutMs,
         );
-        if (Date.now() - this.#sampledAt > 1_000) void this.#sampleDepth();
+        if (SYSTEM_CLOCK.now() - this.#sampledAt > 1_000) void this.#sampleDepth();
         return added.id === id ? 'queued' : 'coalesced';
       } catch (error) {
         this.#log?.warn({ err: error, key }, 'could not queue the evaluation in Redis; evaluating in-process');
@@ -232,7 +233,7 @@ export class RedisQueue<J> implements EvaluationQueue<J> {
   async close(timeoutMs: number): Promise<boolean> {
     this.#closed = true;
     for (const timer of this.#timers) clearInterval(timer);
-    const deadline = Date.now() + timeoutMs;
+    const deadline = SYSTEM_CLOCK.now() + timeoutMs;
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<false>((resolve) => {
       timer = setTimeout(() => resolve(false), timeoutMs);
@@ -243,7 +244,7 @@ export class RedisQueue<J> implements EvaluationQueue<J> {
       await this.#worker.pause().catch(() => undefined); // fails while Redis is unreachable: wait on our own count
       while (this.#owned.size > 0) await new Promise((resolve) => setTimeout(resolve, 20));
     })();
-    const graceful = Promise.all([workerDrained, this.#local.close(Math.max(0, deadline - Date.now()))]).then(([, local]) => local);
+    const graceful = Promise.all([workerDrained, this.#local.close(Math.max(0, deadline - SYSTEM_CLOCK.now()))]).then(([, local]) => local);
     const drained = await Promise.race([graceful.catch(() => false), timeout]);
     clearTimeout(timer);
     // Not drained: the running jobs are given up without releasing them (as a crash would).
@@ -258,9 +259,9 @@ export class RedisQueue<J> implements EvaluationQueue<J> {
     const id = bullJob.id ?? key;
     const metrics = this.#setup.metrics;
     if (bullJob.attemptsMade === 0 && bullJob.stalledCounter === 0) {
-      metrics?.queueWait.observe({ queue: 'redis' }, Math.max(0, Date.now() - bullJob.timestamp - (bullJob.delay || 0)) / 1000);
+      metrics?.queueWait.observe({ queue: 'redis' }, Math.max(0, SYSTEM_CLOCK.now() - bullJob.timestamp - (bullJob.delay || 0)) / 1000);
     }
-    const owned: Owned = { controller: new AbortController(), renewedAt: Date.now() };
+    const owned: Owned = { controller: new AbortController(), renewedAt: SYSTEM_CLOCK.now() };
     // The same job again while an earlier attempt still runs here: that attempt lost its lock.
     this.#abandon(id, 'taken over');
     this.#owned.set(id, owned);
@@ -310,7 +311,7 @@ export class RedisQueue<J> implements EvaluationQueue<J> {
 
   async #sampleDepth(): Promise<void> {
     if (!this.#link.up || this.#closed) return;
-    this.#sampledAt = Date.now();
+    this.#sampledAt = SYSTEM_CLOCK.now();
     try {
       const counts = await withTimeout(this.#queue.getJobCounts('wait', 'prioritized'), this.#pushTimeoutMs);
       this.#sharedDepth = Object.values(counts).reduce((a, b) => a + b, 0);
@@ -322,7 +323,7 @@ export class RedisQueue<J> implements EvaluationQueue<J> {
 
   /** BullMQ reports connection errors on every reconnection attempt: log at most one a minute. */
   #onError(error: unknown): void {
-    const now = Date.now();
+    const now = SYSTEM_CLOCK.now();
     if (now - this.#lastError < 60_000) return;
     this.#lastError = now;
     this.#log?.warn({ err: error }, 'evaluation queue error (Redis)');

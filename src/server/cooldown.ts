@@ -9,6 +9,8 @@
  * while Redis cannot be reached, each replica keeps its own.
  */
 import type { Redis } from 'ioredis';
+import { BoundedCache } from '../ops/bounded-cache.js';
+import { SYSTEM_CLOCK } from '../ops/clock.js';
 
 export const DEFAULT_COMMAND_COOLDOWN_MS = 30_000;
 /** PRs remembered at once by the in-process cooldown. */
@@ -20,17 +22,16 @@ export interface Cooldown {
 }
 
 export class MemoryCooldown implements Cooldown {
-  /** key → when its window ends; insertion order is expiry order, so the first entry expires first. */
-  readonly #until = new Map<string, number>();
+  /** key → when its window ends (each entry expires with its window). */
+  readonly #until: BoundedCache<string, number>;
   readonly #now: () => number;
-  readonly #maxKeys: number;
 
   constructor(
     private readonly windowMs: number,
     options: { now?: () => number; maxKeys?: number } = {},
   ) {
-    this.#now = options.now ?? Date.now;
-    this.#maxKeys = options.maxKeys ?? DEFAULT_COOLDOWN_KEYS;
+    this.#now = options.now ?? SYSTEM_CLOCK.now;
+    this.#until = new BoundedCache({ max: options.maxKeys ?? DEFAULT_COOLDOWN_KEYS, ttlMs: windowMs, now: this.#now });
   }
 
   get size(): number {
@@ -43,21 +44,10 @@ export class MemoryCooldown implements Cooldown {
 
   takeNow(key: string): boolean {
     if (this.windowMs <= 0) return true;
-    const now = this.#now();
-    this.#expire(now);
-    const until = this.#until.get(key);
-    if (until !== undefined && until > now) return false;
-    this.#until.delete(key);
-    this.#until.set(key, now + this.windowMs);
-    while (this.#until.size > this.#maxKeys) this.#until.delete(this.#until.keys().next().value!);
+    this.#until.dropExpired();
+    if (this.#until.peek(key) !== undefined) return false;
+    this.#until.set(key, this.#now() + this.windowMs);
     return true;
-  }
-
-  #expire(now: number): void {
-    for (const [key, until] of this.#until) {
-      if (until > now) return;
-      this.#until.delete(key);
-    }
   }
 }
 

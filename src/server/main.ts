@@ -1,6 +1,6 @@
 /**
  * Process entry point (`npm start`). Configured only through the environment
- * (SPEC §2; Probot's names): APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH,
+ * (docs/behaviour.md#running-it; Probot's names): APP_ID, PRIVATE_KEY or PRIVATE_KEY_PATH,
  * WEBHOOK_SECRET, PORT, HOST, WEBHOOK_PATH, LOG_LEVEL, LOG_FORMAT,
  * GHE_HOST / GHE_PROTOCOL, REDIS_URL, COMMAND_COOLDOWN_MS. Without APP_ID and a
  * private key it serves Probot's setup flow, which registers the app from `app.yml`;
@@ -36,6 +36,7 @@ import { createInsightsHandler } from '../web/insights.js';
 import { insightsSettingsFromEnv } from '../web/settings.js';
 import { startAppServer, startSetupServer } from './http-server.js';
 import { historySettingsFromEnv, startHistory, type History, type StartHistoryOptions } from '../store/index.js';
+import { SYSTEM_CLOCK } from '../ops/clock.js';
 
 export interface RunningApp {
   readonly server: Server;
@@ -137,7 +138,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   let stopping: Promise<boolean> | undefined;
   const shutdown = (signal: string): Promise<boolean> => {
     stopping ??= (async () => {
-      const deadline = Date.now() + graceMs;
+      const deadline = SYSTEM_CLOCK.now() + graceMs;
       log.info({ signal, queueDepth: app.queue.depth, active: app.queue.active }, 'shutting down: no new webhooks, finishing evaluations');
       app.stopAccepting();
       const recovered = recovery?.stop();
@@ -148,7 +149,7 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
       await Promise.race([recovered, new Promise((r) => setTimeout(r, graceMs).unref())]);
       await link?.close();
       // What the last evaluations recorded is written within what is left of the grace (at least a second).
-      await history.close(Math.max(1_000, deadline - Date.now()));
+      await history.close(Math.max(1_000, deadline - SYSTEM_CLOCK.now()));
       log.info({ drained, queueDepth: app.queue.depth, active: app.queue.active }, 'shutdown complete');
       return drained;
     })();

@@ -18,6 +18,7 @@ import type { HistorySettings } from './settings.js';
 import type { HistoryTables } from './tables.js';
 import { writeBatch, type HistoryItem, type WriteSummary } from './writer.js';
 import { safeError } from './errors.js';
+import { SYSTEM_CLOCK } from '../ops/clock.js';
 
 export interface History {
   /** False with `HISTORY=off`. */
@@ -164,12 +165,12 @@ export class DatabaseStore implements HistoryStore {
       await current.close().catch(() => {});
     }
     this.#opening ??= (async () => {
-      const started = Date.now();
+      const started = SYSTEM_CLOCK.now();
       const opened = await openDatabase({ databaseUrl: this.settings.databaseUrl, dataDir: this.settings.dataDir, poolSize: this.poolSize }, this.log);
       try {
         const result = await migrate(opened.db);
         const applied = (result.results ?? []).map((r) => r.migrationName);
-        this.log.info({ backend: opened.backend, migrationsApplied: applied, durationMs: Date.now() - started }, 'history database open');
+        this.log.info({ backend: opened.backend, migrationsApplied: applied, durationMs: SYSTEM_CLOCK.now() - started }, 'history database open');
       } catch (error) {
         await opened.close().catch(() => {});
         throw error;
@@ -192,18 +193,18 @@ function startRetention(store: DatabaseStore, days: number, log: Logger, metrics
     if (running || stopped) return;
     running = (async () => {
       try {
-        const started = Date.now();
+        const started = SYSTEM_CLOCK.now();
         const deleted = await deleteExpired(await store.database(), retentionCutoff(days), {
           batchSize: options.batchSize,
           stopped: () => stopped,
           onDeleted: (table, rows) => metrics.retentionDeleted.inc({ table }, rows),
         });
         const total = Object.values(deleted).reduce((a, b) => a + b, 0);
-        if (total > 0) log.info({ deleted, retentionDays: days, durationMs: Date.now() - started }, 'history retention deleted old rows');
+        if (total > 0) log.info({ deleted, retentionDays: days, durationMs: SYSTEM_CLOCK.now() - started }, 'history retention deleted old rows');
         if (store.backend === 'embedded' && !stopped) {
-          const vacuumStarted = Date.now();
+          const vacuumStarted = SYSTEM_CLOCK.now();
           await vacuum(await store.database());
-          log.debug({ durationMs: Date.now() - vacuumStarted }, 'history database vacuumed');
+          log.debug({ durationMs: SYSTEM_CLOCK.now() - vacuumStarted }, 'history database vacuumed');
         }
       } catch (error) {
         log.warn({ err: safeError(error) }, 'history retention failed; it runs again at the next interval');

@@ -20,6 +20,7 @@ import {
   type RepositoryKey,
 } from './records.js';
 import { encodeSnapshot } from './snapshot-codec.js';
+import { SYSTEM_CLOCK } from '../ops/clock.js';
 
 export interface EvaluationInput {
   readonly repository: RepositoryKey;
@@ -117,7 +118,7 @@ const Payload = z.object({
  * other events, actions that change nothing recorded, and payloads without the needed fields.
  * `pull_request.closed` is the one that ends a PR (and deletes its open snapshot).
  */
-export function pullRequestRecordFromWebhook(name: string, payload: unknown, now: () => number = Date.now): PullRequestRecord | undefined {
+export function pullRequestRecordFromWebhook(name: string, payload: unknown, now: () => number = SYSTEM_CLOCK.now): PullRequestRecord | undefined {
   if (name !== 'pull_request' && name !== 'pull_request_review') return undefined;
   const parsed = Payload.safeParse(payload);
   if (!parsed.success) return undefined;

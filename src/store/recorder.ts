@@ -18,6 +18,7 @@ import type { HistoryMetrics } from './metrics.js';
 import type { EvaluationRecord, PullRequestRecord } from './records.js';
 import type { HistoryItem, WriteSummary } from './writer.js';
 import { safeError } from './errors.js';
+import { SYSTEM_CLOCK } from '../ops/clock.js';
 
 /** Where the recorder writes: opens (and migrates) the database on first use, and again after it is lost. */
 export interface HistoryStore {
@@ -122,7 +123,7 @@ export class HistoryRecorder {
     this.#batchSize = options.batchSize ?? 250;
     this.#flushDelayMs = options.flushDelayMs ?? 25;
     this.#backoff = options.backoff ?? { initialMs: 250, maxMs: 30_000 };
-    this.#now = options.now ?? Date.now;
+    this.#now = options.now ?? SYSTEM_CLOCK.now;
     this.#probeIntervalMs = options.probeIntervalMs ?? 15_000;
   }
 
@@ -279,7 +280,7 @@ export class HistoryRecorder {
         for (const e of entries) e.inFlight = false;
       }
       if (ok) continue;
-      const delay = Math.min(this.#backoff.maxMs, this.#backoff.initialMs * 2 ** Math.min(this.#failures - 1, 20)) * (0.8 + Math.random() * 0.4);
+      const delay = Math.min(this.#backoff.maxMs, this.#backoff.initialMs * 2 ** Math.min(this.#failures - 1, 20)) * (0.8 + SYSTEM_CLOCK.random() * 0.4);
       await this.#sleep(Math.min(delay, Math.max(0, this.#deadline - this.#now())));
     }
   }

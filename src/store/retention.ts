@@ -5,6 +5,7 @@
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import type { HistoryTables } from './tables.js';
+import { SYSTEM_CLOCK } from '../ops/clock.js';
 
 /** Each table and its "older than the cutoff" condition (identifiers are code, never input). */
 const EXPIRY: readonly { readonly table: keyof HistoryTables; readonly expired: (cutoff: string) => RawBuilder<boolean> }[] = [
@@ -53,7 +54,7 @@ export async function deleteExpired(db: Kysely<HistoryTables>, cutoff: Date, opt
       await new Promise((resolve) => setImmediate(resolve));
     }
   }
-  const grace = new Date(Date.now() - FILE_GRACE_MS).toISOString();
+  const grace = new Date(SYSTEM_CLOCK.now() - FILE_GRACE_MS).toISOString();
   const files = await sql`
     DELETE FROM snapshot_files f
     WHERE f.stored_at < ${grace}::timestamptz
@@ -75,6 +76,6 @@ export async function vacuum(db: Kysely<HistoryTables>): Promise<void> {
 }
 
 /** The cutoff for `days` of retention at `now`. */
-export function retentionCutoff(days: number, now: number = Date.now()): Date {
+export function retentionCutoff(days: number, now: number = SYSTEM_CLOCK.now()): Date {
   return new Date(now - days * 24 * 60 * 60 * 1000);
 }

@@ -14,6 +14,7 @@ import type { EvaluationRecord, GateRecord, OverrideRecord, PullRequestRecord } 
 import { encodeSnapshot } from './snapshot-codec.js';
 import type { HistoryTables } from './tables.js';
 import { writeBatch, type HistoryItem } from './writer.js';
+import { SYSTEM_CLOCK } from '../ops/clock.js';
 
 export interface SeedOrganisation {
   readonly name: string;
@@ -85,9 +86,9 @@ function rng(seed: number): () => number {
 }
 
 export async function seedHistory(db: Kysely<HistoryTables>, options: SeedOptions): Promise<SeedResult> {
-  const started = Date.now();
+  const started = SYSTEM_CLOCK.now();
   const random = rng(options.seed ?? 1);
-  const now = options.now ?? Date.now();
+  const now = options.now ?? SYSTEM_CLOCK.now();
   const days = options.days ?? 365;
   const snapshots = options.snapshots ?? true;
   const batchEvaluations = options.batchEvaluations ?? 2000;
@@ -258,7 +259,7 @@ export async function seedHistory(db: Kysely<HistoryTables>, options: SeedOption
     if (batchCount >= batchEvaluations) await flush();
   }
   await flush();
-  return { evaluations, pullRequests, openPullRequests, overrides: overrideCount, repositories: repos.flat(), durationMs: Date.now() - started };
+  return { evaluations, pullRequests, openPullRequests, overrides: overrideCount, repositories: repos.flat(), durationMs: SYSTEM_CLOCK.now() - started };
 }
 
 function gate(id: string, mode: 'block' | 'warn', status: GateRecord['status'], reason: string, numbers: GateNumbers): GateRecord {

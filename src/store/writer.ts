@@ -14,6 +14,7 @@
 import { sql, type Insertable, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { evaluationId, gateMask, jsonText, overrideId, ownerOf, reasonPattern, weekOf, type EvaluationRecord, type PullRequestFacts, type PullRequestRecord, type RepositoryKey } from './records.js';
 import type { HistoryTables, OverridesTable, PullRequestsTable } from './tables.js';
+import { SYSTEM_CLOCK } from '../ops/clock.js';
 
 export type HistoryItem = { readonly kind: 'evaluation'; readonly record: EvaluationRecord } | { readonly kind: 'pull-request'; readonly record: PullRequestRecord };
 
@@ -546,7 +547,7 @@ async function upsertSnapshots(trx: Db, evaluations: readonly EvaluationRecord[]
   if (latest.size === 0) return 0;
   const files = new Map<string, string>();
   for (const e of latest.values()) for (const f of e.snapshot!.files) files.set(f.hash, f.text);
-  const now = new Date().toISOString();
+  const now = new Date(SYSTEM_CLOCK.now()).toISOString();
   for (const chunk of chunked(byKey(new Map([...files].map(([hash, text]) => [hash, { hash, text, stored_at: now }]))))) {
     await trx
       .insertInto('snapshot_files')

@@ -31,6 +31,7 @@ import {
 } from './session.js';
 import type { InsightsSettings } from './settings.js';
 import { buildView, parsePlace, resolvePlace, type View, type WhatIfInput } from './views.js';
+import { SYSTEM_CLOCK } from '../ops/clock.js';
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<boolean>;
 
@@ -78,7 +79,7 @@ class HttpError extends Error {
 export function createInsightsHandler(options: InsightsOptions): RequestHandler {
   const { settings, log } = options;
   if (!settings) return async () => false;
-  const now = options.now ?? Date.now;
+  const now = options.now ?? SYSTEM_CLOCK.now;
   const sealer = new CookieSealer(settings.sessionSecret);
   const users = new GitHubUsers(settings, now);
   const views = new LRUCache<string, Promise<View>>({ max: VIEW_CACHE_MAX, ttl: VIEW_CACHE_TTL_MS, perf: { now } });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { codeownersFor, compileCodeowners, patternToRegExp } from '../../gates/lib/codeowners/match.js';
+import { compileCodeowners, patternToRegExp } from '../../gates/lib/codeowners/match.js';
 
 /** Owners (as written) of `path` under `text`; `null` when no line matches. */
 const owners = (text: string, path: string) => {
@@ -321,14 +321,6 @@ describe('compiled CODEOWNERS', () => {
     const c = compileCodeowners('* @all\n!secret/ @sec\n/secret/[ab] @sec');
     expect(c.problems.map((p) => p.line)).toEqual([2, 3]);
     expect(c.ownersOf('secret/a').map((o) => o.text)).toEqual(['@all']);
-  });
-
-  it('caches the compiled form by blob oid, and recompiles when the text differs', () => {
-    const a = codeownersFor({ oid: 'oid-cache-1', text: '* @a' });
-    expect(codeownersFor({ oid: 'oid-cache-1', text: '* @a' })).toBe(a);
-    const b = codeownersFor({ oid: 'oid-cache-1', text: '* @b' });
-    expect(b).not.toBe(a);
-    expect(b.ownersOf('x').map((o) => o.text)).toEqual(['@b']);
   });
 
   it('agrees with testing every line in order (the index never changes an answer)', () => {

@@ -2,15 +2,10 @@
  * The lint rule that keeps gates/ pure (eslint/gates-purity.js), run through ESLint with the repository's own
  * config: it must refuse an import that leaves gates/ at any depth, and any package but the gates' libraries.
  */
-import { ESLint } from 'eslint';
 import { describe, expect, it } from 'vitest';
+import { problemsOf } from './support.js';
 
-const eslint = new ESLint({ cwd: process.cwd() });
-
-async function problems(filePath: string, code: string): Promise<string[]> {
-  const [result] = await eslint.lintText(code, { filePath });
-  return (result?.messages ?? []).filter((m) => m.ruleId === 'gates-purity/imports-stay-in-gates').map((m) => m.message);
-}
+const problems = problemsOf('gates-purity/imports-stay-in-gates');
 
 describe('gates-purity lint rule', () => {
   it.each([
@@ -26,14 +21,22 @@ describe('gates-purity lint rule', () => {
   });
 
   it.each([
-    ['gates/batch-size/index.ts', "import { plural } from '../lib/words.js';\nimport { z } from 'zod';\nexport { plural, z };\n"],
-    ['gates/lib/codeowners/match.ts', "import type { Rule } from './parse.js';\nimport { RE2JS } from 're2js';\nexport type { Rule };\nexport { RE2JS };\n"],
+    [
+      'gates/batch-size/index.ts',
+      "import { plural } from '../lib/words.js';\nimport { z } from 'zod';\nexport { plural, z };\n",
+    ],
+    [
+      'gates/lib/codeowners/match.ts',
+      "import type { Rule } from './parse.js';\nimport { RE2JS } from 're2js';\nexport type { Rule };\nexport { RE2JS };\n",
+    ],
     ['gates/registry.ts', "export * from './gate.js';\n"],
   ])('allows, in %s: %s', async (file, code) => {
     expect(await problems(file, code)).toEqual([]);
   });
 
   it('does not apply outside gates/', async () => {
-    expect(await problems('src/pipeline/run-gates.ts', "import { x } from '../../gates/gate.js';\nexport { x };\n")).toEqual([]);
+    expect(
+      await problems('src/pipeline/run-gates.ts', "import { x } from '../../gates/gate.js';\nexport { x };\n"),
+    ).toEqual([]);
   });
 });

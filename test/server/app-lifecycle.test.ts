@@ -1,5 +1,5 @@
 /**
- * The PR lifecycle around the check run (SPEC §6): config-changing PRs and their
+ * The PR lifecycle around the check run (docs/behaviour.md#the-check-run): config-changing PRs and their
  * preview, per-gate runs, huge PRs, on_error, drafts.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';

@@ -20,8 +20,8 @@
  * Each pattern compiles (lazily) to one anchored RegExp whose only repetition is over path
  * segments. Rules are indexed by what every matching path must contain (its literal leading
  * directories, a literal name, or an extension), so a path is tested only against the few
- * rules that could match it, and wholly literal patterns need no regex at all. Compiled
- * files are cached by blob oid; the buckets of each directory are remembered.
+ * rules that could match it, and wholly literal patterns need no regex at all. The buckets of
+ * each directory are remembered by the compiled file (the caller keeps compiled files by blob oid).
  * 3,000 paths against 500 lines take a few milliseconds.
  */
 import { RE2JS } from 're2js';
@@ -70,90 +70,133 @@ interface NameBuckets {
 const NO_OWNERS: readonly Owner[] = [];
 const newNode = (): PrefixNode => ({ exact: [], dir: [], rest: [], children: new Map() });
 
-/** Parses and compiles a CODEOWNERS file. Prefer `codeownersFor`, which caches by blob oid. */
+/** Parses and compiles a CODEOWNERS file (the app keeps the result by blob oid: `GateContext.codeowners`). */
 export function compileCodeowners(text: string): CompiledCodeowners {
   const { rules, problems } = parseCodeowners(text);
-
-  // Index every rule by something any path it matches must contain, so a path is tested
-  // only against the few rules that could match it (a scan of 500 regexes per path is far
-  // too slow for 3,000 paths):
-  // - an anchored pattern starting with literal directories (`/services/payments/`,
-  //   `docs/*`) by those directories, in a tree: the path must start with them;
-  // - a bare name at any depth (`logs`, `**/logs`, `apps/`) by that name: one of the
-  //   path's segments must be it;
-  // - else by a literal segment (`logs` in `**/logs/*.txt`);
-  // - else by the extension a literal tail implies (`js` for `*.js`, `go` for `*_test.go`);
-  // - every other rule (`*`, `docs*`) is tested against every path.
-  // Wholly literal patterns are decided by the index alone, without a regex.
-  const root = newNode();
-  const byName = new Map<string, NameBuckets>();
-  const byExtension = new Map<string, CompiledRule[]>();
-  const general: CompiledRule[] = [];
-  const addName = (name: string, kind: keyof NameBuckets, c: CompiledRule) => {
-    let buckets = byName.get(name);
-    if (!buckets) byName.set(name, (buckets = { name: [], dirName: [], segment: [] }));
-    buckets[kind].push(c);
+  const index = indexRules(rules);
+  const directory = directoryMemo(index);
+  const ruleFor = (path: string): Rule | undefined => {
+    const slash = path.lastIndexOf('/');
+    const dir = directory(slash === -1 ? '' : path.slice(0, slash));
+    const lists = [...dir.lists];
+    reachSegment(index, lists, dir.node, path.slice(slash + 1), true);
+    return lastMatching(lists, path);
   };
-  rules.forEach((rule, index) => {
-    const shape = shapeOf(rule.pattern);
-    const { segments, dirOnly } = shape;
-    const leading = segments.findIndex((s) => !isLiteral(s));
-    const literal = leading === -1;
-    const rule_ = (known: boolean): CompiledRule => ({ index, rule, shape, known });
-    if (segments.length === 0) return; // `/`: matches nothing (the parser reports it)
-    if (leading !== 0) {
-      let node = root;
-      for (const segment of literal ? segments : segments.slice(0, leading)) {
-        let child = node.children.get(segment);
-        if (!child) node.children.set(segment, (child = newNode()));
-        node = child;
-      }
-      if (!literal) node.rest.push(rule_(false));
-      else if (dirOnly) node.dir.push(rule_(true));
-      else node.exact.push(rule_(true));
-      return;
-    }
-    const name = segments.length === 2 && segments[0] === '**' && isLiteral(segments[1]!) ? segments[1]! : undefined;
-    if (name !== undefined) return addName(name, dirOnly ? 'dirName' : 'name', rule_(true));
-    const segment = segments.findLast(isLiteral);
-    if (segment !== undefined) return addName(segment, 'segment', rule_(false));
-    const extension = segments.map(literalExtension).findLast((e) => e !== undefined);
-    if (extension === undefined) return general.push(rule_(matchesEverything(shape)));
-    const bucket = byExtension.get(extension);
-    if (bucket) bucket.push(rule_(false));
-    else byExtension.set(extension, [rule_(false)]);
-  });
-
-  /** Adds the buckets one path segment reaches; `node` is the prefix-tree node of the segments before it. */
-  const reachSegment = (lists: CompiledRule[][], node: PrefixNode | undefined, segment: string, last: boolean): PrefixNode | undefined => {
-    const reach = (bucket: CompiledRule[] | undefined) => {
-      if (bucket && bucket.length > 0 && !lists.includes(bucket)) lists.push(bucket);
-    };
-    const child = node?.children.get(segment);
-    if (child) {
-      reach(child.exact);
-      if (!last) reach(child.dir);
-      reach(child.rest);
-    }
-    const named = byName.get(segment);
-    if (named) {
-      reach(named.name);
-      if (!last) reach(named.dirName);
-      reach(named.segment);
-    }
-    const dot = segment.lastIndexOf('.');
-    if (dot !== -1) reach(byExtension.get(segment.slice(dot + 1)));
-    return child;
+  return {
+    rules,
+    problems,
+    ruleFor,
+    ownersOf: (path) => ruleFor(path)?.owners ?? NO_OWNERS,
   };
+}
 
-  // Paths of one PR share directories: remember the buckets each directory reaches, built
-  // from its parent's (bounded; cleared when full).
-  interface DirState {
-    readonly lists: CompiledRule[][];
-    readonly node: PrefixNode | undefined;
+/**
+ * Every rule, indexed by something any path it matches must contain, so a path is tested only
+ * against the few rules that could match it (a scan of 500 regexes per path is far too slow for
+ * 3,000 paths):
+ * - an anchored pattern starting with literal directories (`/services/payments/`, `docs/*`) by
+ *   those directories, in a tree: the path must start with them;
+ * - a bare name at any depth (`logs`, `**\/logs`, `apps/`) by that name: one of the path's
+ *   segments must be it;
+ * - else by a literal segment (`logs` in `**\/logs/*.txt`);
+ * - else by the extension a literal tail implies (`js` for `*.js`, `go` for `*_test.go`);
+ * - every other rule (`*`, `docs*`) is tested against every path.
+ * Wholly literal patterns are decided by the index alone, without a regex.
+ */
+interface RuleIndex {
+  readonly root: PrefixNode;
+  readonly byName: Map<string, NameBuckets>;
+  readonly byExtension: Map<string, CompiledRule[]>;
+  readonly general: CompiledRule[];
+}
+
+function indexRules(rules: readonly Rule[]): RuleIndex {
+  const index: RuleIndex = { root: newNode(), byName: new Map(), byExtension: new Map(), general: [] };
+  rules.forEach((rule, line) => indexRule(index, rule, line));
+  return index;
+}
+
+function indexRule(index: RuleIndex, rule: Rule, line: number): void {
+  const shape = shapeOf(rule.pattern);
+  const { segments, dirOnly } = shape;
+  const leading = segments.findIndex((s) => !isLiteral(s));
+  const literal = leading === -1;
+  const compiled = (known: boolean): CompiledRule => ({ index: line, rule, shape, known });
+  if (segments.length === 0) return; // `/`: matches nothing (the parser reports it)
+  if (leading !== 0) {
+    const node = prefixNode(index.root, literal ? segments : segments.slice(0, leading));
+    if (!literal) node.rest.push(compiled(false));
+    else if (dirOnly) node.dir.push(compiled(true));
+    else node.exact.push(compiled(true));
+    return;
   }
-  const dirs = new Map<string, DirState>([['', { lists: general.length > 0 ? [general] : [], node: root }]]);
-  const directory = (dir: string): DirState => {
+  const name = segments.length === 2 && segments[0] === '**' && isLiteral(segments[1]!) ? segments[1]! : undefined;
+  if (name !== undefined) return addName(index, name, dirOnly ? 'dirName' : 'name', compiled(true));
+  const segment = segments.findLast(isLiteral);
+  if (segment !== undefined) return addName(index, segment, 'segment', compiled(false));
+  const extension = segments.map(literalExtension).findLast((e) => e !== undefined);
+  if (extension === undefined) {
+    index.general.push(compiled(matchesEverything(shape)));
+    return;
+  }
+  const bucket = index.byExtension.get(extension);
+  if (bucket) bucket.push(compiled(false));
+  else index.byExtension.set(extension, [compiled(false)]);
+}
+
+/** The node of the prefix tree for `segments`, made on the way. */
+function prefixNode(root: PrefixNode, segments: readonly string[]): PrefixNode {
+  let node = root;
+  for (const segment of segments) {
+    let child = node.children.get(segment);
+    if (!child) node.children.set(segment, (child = newNode()));
+    node = child;
+  }
+  return node;
+}
+
+function addName(index: RuleIndex, name: string, kind: keyof NameBuckets, c: CompiledRule): void {
+  let buckets = index.byName.get(name);
+  if (!buckets) index.byName.set(name, (buckets = { name: [], dirName: [], segment: [] }));
+  buckets[kind].push(c);
+}
+
+/** Adds the buckets one path segment reaches; `node` is the prefix-tree node of the segments before it. */
+function reachSegment(index: RuleIndex, lists: CompiledRule[][], node: PrefixNode | undefined, segment: string, last: boolean): PrefixNode | undefined {
+  const reach = (bucket: CompiledRule[] | undefined) => {
+    if (bucket && bucket.length > 0 && !lists.includes(bucket)) lists.push(bucket);
+  };
+  const child = node?.children.get(segment);
+  if (child) {
+    reach(child.exact);
+    if (!last) reach(child.dir);
+    reach(child.rest);
+  }
+  const named = index.byName.get(segment);
+  if (named) {
+    reach(named.name);
+    if (!last) reach(named.dirName);
+    reach(named.segment);
+  }
+  const dot = segment.lastIndexOf('.');
+  if (dot !== -1) reach(index.byExtension.get(segment.slice(dot + 1)));
+  return child;
+}
+
+/** The buckets a directory reaches, and its node in the prefix tree. */
+interface DirState {
+  readonly lists: CompiledRule[][];
+  readonly node: PrefixNode | undefined;
+}
+
+/**
+ * Paths of one pull request share directories: the buckets each directory reaches, built from its
+ * parent's and remembered by the compiled file (bounded; cleared when full).
+ */
+function directoryMemo(index: RuleIndex): (dir: string) => DirState {
+  const top: DirState = { lists: index.general.length > 0 ? [index.general] : [], node: index.root };
+  const dirs = new Map<string, DirState>([['', top]]);
+  return (dir) => {
     const known = dirs.get(dir);
     if (known) return known;
     // Walk up to the nearest remembered ancestor, then down again.
@@ -166,74 +209,40 @@ export function compileCodeowners(text: string): CompiledCodeowners {
       ancestor = cut === -1 ? '' : ancestor.slice(0, cut);
     }
     if (dirs.size + pending.length > DIRECTORY_MEMO_SIZE) {
-      const top = dirs.get('')!;
       dirs.clear();
       dirs.set('', top);
     }
     for (let i = pending.length - 1; i >= 0; i--) {
       const path = pending[i]!;
       const lists: CompiledRule[][] = [...state.lists];
-      const node: PrefixNode | undefined = reachSegment(lists, state.node, path.slice(path.lastIndexOf('/') + 1), false);
+      const node = reachSegment(index, lists, state.node, path.slice(path.lastIndexOf('/') + 1), false);
       dirs.set(path, (state = { lists, node }));
     }
     return state;
   };
+}
 
-  const ruleFor = (path: string): Rule | undefined => {
-    const slash = path.lastIndexOf('/');
-    const dir = directory(slash === -1 ? '' : path.slice(0, slash));
-    const lists = [...dir.lists];
-    reachSegment(lists, dir.node, path.slice(slash + 1), true);
-    // The last matching line wins: walk the buckets together from their ends, highest line first.
-    const next = lists.map((list) => list.length - 1);
-    for (;;) {
-      let best = -1;
-      let bestIndex = -1;
-      for (let j = 0; j < lists.length; j++) {
-        const at = next[j]!;
-        if (at >= 0 && lists[j]![at]!.index > bestIndex) {
-          bestIndex = lists[j]![at]!.index;
-          best = j;
-        }
+/** The last matching line wins: walks the buckets together from their ends, highest line first. */
+function lastMatching(lists: readonly CompiledRule[][], path: string): Rule | undefined {
+  const next = lists.map((list) => list.length - 1);
+  for (;;) {
+    let best = -1;
+    let bestIndex = -1;
+    for (let j = 0; j < lists.length; j++) {
+      const at = next[j]!;
+      if (at >= 0 && lists[j]![at]!.index > bestIndex) {
+        bestIndex = lists[j]![at]!.index;
+        best = j;
       }
-      if (best === -1) return undefined;
-      const c = lists[best]![next[best]!--]!;
-      if (c.known || (c.regex ??= shapeToRegExp(c.shape)).test(path)) return c.rule;
     }
-  };
-
-  return {
-    rules,
-    problems,
-    ruleFor,
-    ownersOf: (path) => ruleFor(path)?.owners ?? NO_OWNERS,
-  };
+    if (best === -1) return undefined;
+    const c = lists[best]![next[best]!--]!;
+    if (c.known || (c.regex ??= shapeToRegExp(c.shape)).test(path)) return c.rule;
+  }
 }
 
 /** Directories whose index buckets one compiled file remembers. */
 const DIRECTORY_MEMO_SIZE = 10_000;
-
-/** How many compiled files `codeownersFor` keeps (one per CODEOWNERS blob seen recently). */
-export const CODEOWNERS_CACHE_SIZE = 8;
-const cache = new Map<string, { text: string; compiled: CompiledCodeowners }>();
-
-/**
- * The compiled form of a CODEOWNERS blob, cached by its oid (a blob id names its content).
- * The text is compared too, so a reused oid with other text (a hand-made fixture) recompiles.
- */
-export function codeownersFor(file: { readonly oid: string; readonly text: string }): CompiledCodeowners {
-  const hit = cache.get(file.oid);
-  if (hit && hit.text === file.text) {
-    cache.delete(file.oid);
-    cache.set(file.oid, hit); // most recently used last
-    return hit.compiled;
-  }
-  const compiled = compileCodeowners(file.text);
-  cache.delete(file.oid);
-  cache.set(file.oid, { text: file.text, compiled });
-  while (cache.size > CODEOWNERS_CACHE_SIZE) cache.delete(cache.keys().next().value!);
-  return compiled;
-}
 
 /** One path segment of a pattern, escapes kept: literal text with `*` / `?`, or a whole-segment `**`. */
 type Segment = string;
@@ -257,8 +266,7 @@ function splitSegments(pattern: string): string[] {
   return segments;
 }
 
-const REGEX_SYNTAX = /[\\^$.*+?()[\]{}|/]/g;
-const escapeRegex = (s: string) => s.replace(REGEX_SYNTAX, '\\$&');
+const escapeRegex = (s: string) => s.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&');
 
 /** A compiled pattern: a native RegExp, or an RE2 matcher for patterns that could backtrack. */
 export interface PathTest {

@@ -1,5 +1,5 @@
 /**
- * Resolves the effective config (SPEC §4):
+ * Resolves the effective config (docs/behaviour.md#configuration):
  *
  * 1. `.github/quality-gates.yml` in the repository, read at the PR's base commit;
  * 2. else the same file in the organisation's `.github` repository (default branch);

@@ -11,7 +11,7 @@ const problems = (text: string) => {
 };
 
 describe('config schema', () => {
-  it('has SPEC §4 defaults: the first five gates on, mode block; the later three off', () => {
+  it('has the defaults of docs/behaviour.md#where-the-config-comes-from: the first five gates on, mode block; the later three off', () => {
     expect(DEFAULT_CONFIG.defaults.mode).toBe('block');
     expect(Object.keys(DEFAULT_CONFIG.gates)).toEqual([
       'batch-size',
@@ -45,7 +45,7 @@ describe('config schema', () => {
     });
   });
 
-  it('accepts the annotated example of SPEC §4', () => {
+  it('accepts the annotated example of the README (docs/behaviour.md#keys)', () => {
     const text = `_extends: .github
 defaults:
   mode: block
