@@ -50,6 +50,11 @@ export interface EvaluationJob {
   readonly repositoryId?: number | undefined;
   /** `repository.private` from the webhook: the history keeps it, and the policy preview names only public repositories. */
   readonly repositoryPrivate?: boolean | undefined;
+  /**
+   * Pull request `number`'s author as the webhook names it (`pull_request.user`, or `issue.user` for a
+   * comment): the history records it when GitHub cannot be read and the verdict has no snapshot.
+   */
+  readonly author?: { readonly login: string; readonly isBot: boolean } | undefined;
 }
 
 export interface EvaluationDeps {
@@ -581,6 +586,7 @@ function recordHistory(
       pr: j.loaded?.snapshot,
       repoConfig: j.loaded?.repoConfig?.text ?? null,
       overrides: j.overrides ?? [],
+      author: j.number === job.number ? job.author : undefined,
     });
   }
 }

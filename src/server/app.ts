@@ -289,11 +289,19 @@ function defer(core: AppCore, item: QueueJob, retryAt: number): void {
   core.queue.push(keyOf(item), item, { delayMs }).catch((error: unknown) => core.loaded.log?.error({ err: error, key: keyOf(item) }, 'could not defer the evaluation'));
 }
 
-type JobOfEvent = Omit<EvaluationJob, 'installationId' | 'delivery' | 'event' | 'action' | 'repositoryId' | 'repositoryPrivate'>;
+type JobOfEvent = Omit<EvaluationJob, 'installationId' | 'delivery' | 'event' | 'action' | 'repositoryId' | 'repositoryPrivate' | 'author'>;
+
+type PayloadUser = { login?: unknown; type?: unknown } | null | undefined;
+
+/** The pull request's author as the webhook names it (`pull_request.user`, or the PR-issue's `user` on a comment). */
+function authorOf(payload: { pull_request?: { user?: PayloadUser }; issue?: { user?: PayloadUser } }): Pick<EvaluationJob, 'author'> {
+  const user = payload.pull_request?.user ?? payload.issue?.user;
+  return typeof user?.login === 'string' ? { author: { login: user.login, isBot: user.type === 'Bot' } } : {};
+}
 
 /** Queues the evaluation an event asks for, under its head commit's key. */
 async function enqueue(core: AppCore, context: Context, job: JobOfEvent): Promise<void> {
-  const payload = context.payload as { installation?: { id?: number }; action?: unknown; repository?: { id?: unknown; private?: unknown } };
+  const payload = context.payload as { installation?: { id?: number }; action?: unknown; repository?: { id?: unknown; private?: unknown }; pull_request?: { user?: PayloadUser }; issue?: { user?: PayloadUser } };
   const installationId = payload.installation?.id;
   if (!installationId) {
     context.log.warn({ event: context.name }, 'event without installation; ignored');
@@ -302,7 +310,7 @@ async function enqueue(core: AppCore, context: Context, job: JobOfEvent): Promis
   const { action } = eventLabels(context.name, payload.action);
   const repositoryId = typeof payload.repository?.id === 'number' ? payload.repository.id : undefined;
   const visibility = typeof payload.repository?.private === 'boolean' ? { repositoryPrivate: payload.repository.private } : {};
-  const full: EvaluationJob = { ...job, installationId, delivery: context.id, event: context.name, ...(action ? { action } : {}), ...(repositoryId ? { repositoryId } : {}), ...visibility };
+  const full: EvaluationJob = { ...job, installationId, delivery: context.id, event: context.name, ...(action ? { action } : {}), ...(repositoryId ? { repositoryId } : {}), ...visibility, ...authorOf(payload) };
   const item: QueueJob = { kind: 'pull', job: full };
   const admission = await core.queue.push(keyOf(item), item);
   core.metrics.queueEvents.inc({ result: admission });

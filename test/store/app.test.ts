@@ -148,6 +148,19 @@ describe('the app records its verdicts in the history', () => {
     ]);
   });
 
+  it("records the webhook's author when GitHub cannot be read and the verdict has no snapshot", async () => {
+    const { fake, h } = await start();
+    const pull = fake.addPull({ number: 15 });
+    const payload = pullRequestPayload(fake, pull);
+    Object.assign(payload.pull_request.user, { login: 'renovate[bot]', type: 'Bot' });
+    fake.fail = (r) => (r.path.includes('/graphql') ? 502 : undefined);
+    await h.receive('pull_request', payload);
+    await settled();
+    expect(fake.runsOn(pull.headRefOid).map((r) => r.output?.title)).toEqual(['Evaluation error']);
+    const evaluations = await db.selectFrom('evaluations').select(['verdict', 'author', 'author_is_bot']).execute();
+    expect(evaluations).toEqual([{ verdict: 'error', author: 'renovate[bot]', author_is_bot: true }]);
+  });
+
   it('records nothing when the check run could not be written', async () => {
     const { fake, h } = await start();
     const pull = fake.addPull({ number: 14 });
