@@ -60,7 +60,8 @@ function openServer(url: string, max: number, log: Logger): OpenedDatabase {
     connectionString: url,
     max,
     application_name: 'quality-gates',
-    // Set when each connection starts (no statement per query); `ALTER ROLE … SET work_mem` is overridden by it.
+    // Set when each connection starts (no statement per query). It overrides `ALTER ROLE … SET work_mem`;
+    // `?options=-c%20work_mem%3D…` in DATABASE_URL overrides it.
     options: `-c work_mem=${SERVER_WORK_MEM}`,
     // A dead server must fail a write quickly (it is retried), never hang it.
     connectionTimeoutMillis: 5_000,
