@@ -37,6 +37,14 @@ export const EMBEDDED_DIR = 'history';
 /** Marks `DATA_DIR` as in use by one process: the embedded database serves one replica. */
 const LOCK_FILE = 'history.lock';
 
+/**
+ * Memory per sort or hash of a server connection (PostgreSQL's default is 4 MB). The insights
+ * percentiles sort the period's opened and merged PRs (tens of thousands of rows over 90 days);
+ * at 4 MB those sorts spill to disk (docs/deploy.md, "Indexes and queries"). At most a pool's
+ * connections times a few sorts each: 4 × 32 MB × 3 at the worst moment.
+ */
+export const SERVER_WORK_MEM = '32MB';
+
 /** OIDs of `int8` and `numeric`: read as numbers (PostgreSQL counts are `bigint`). */
 const INT8 = 20;
 const NUMERIC = 1700;
@@ -52,6 +60,9 @@ function openServer(url: string, max: number, log: Logger): OpenedDatabase {
     connectionString: url,
     max,
     application_name: 'quality-gates',
+    // Set when each connection starts (no statement per query). It overrides `ALTER ROLE … SET work_mem`;
+    // `?options=-c%20work_mem%3D…` in DATABASE_URL overrides it.
+    options: `-c work_mem=${SERVER_WORK_MEM}`,
     // A dead server must fail a write quickly (it is retried), never hang it.
     connectionTimeoutMillis: 5_000,
     query_timeout: 60_000,

@@ -44,6 +44,17 @@ const round1 = (n: number | null) => (n === null ? null : Math.round(n * 10) / 1
 /** `column` has the gate's bit set (a gate without a bit matches nothing). */
 const has = (column: RawBuilder<unknown>, gate: string) => sql`(${column} & ${gateMask([gate])}::integer) <> 0`;
 
+/**
+ * Statements that several tables of a view read alike: each runs once per view when the view's
+ * queries are given the same object (`buildView` does), rather than once per table. One object per
+ * database and scope; a query given none runs its own.
+ */
+export interface SharedScans {
+  active?: Promise<ActiveGroup[]>;
+  opened?: Promise<OpenedWeek[]>;
+  merged?: Promise<MergedWeek[]>;
+}
+
 export interface WeeklyActivity {
   readonly week: string;
   /** PRs evaluated at least once that week, and the evaluations. */
@@ -57,25 +68,15 @@ export interface WeeklyActivity {
 }
 
 /** PRs evaluated, opened and merged per week, with the size of the merged ones. */
-export async function weeklyActivity(db: Db, scope: InsightsScope): Promise<WeeklyActivity[]> {
+export async function weeklyActivity(db: Db, scope: InsightsScope, shared: SharedScans = {}): Promise<WeeklyActivity[]> {
   const [evaluated, opened, merged] = await Promise.all([
     sql<{ week: string; prs: number; evaluations: number }>`
       SELECT to_char(week, 'YYYY-MM-DD') AS week, sum(prs) AS prs, sum(evaluations) AS evaluations
       FROM repository_weeks
       WHERE repository_id = ANY (${ids(scope)}) AND week >= ${mondayOf(scope.from)}::date AND week < ${to(scope)}
       GROUP BY week`.execute(db),
-    sql<{ week: string; prs: number }>`
-      SELECT ${byWeekOf('opened_at').week} AS week, count(*) AS prs
-      FROM pull_requests
-      WHERE repository_id = ANY (${ids(scope)}) AND opened_at >= ${from(scope)} AND opened_at < ${to(scope)}
-      GROUP BY ${byWeekOf('opened_at').group}`.execute(db),
-    sql<{ week: string; prs: number; p50: number | null; p90: number | null }>`
-      SELECT ${byWeekOf('merged_at').week} AS week, count(*) AS prs,
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY counted_lines) AS p50,
-        percentile_cont(0.9) WITHIN GROUP (ORDER BY counted_lines) AS p90
-      FROM pull_requests
-      WHERE repository_id = ANY (${ids(scope)}) AND merged_at >= ${from(scope)} AND merged_at < ${to(scope)}
-      GROUP BY ${byWeekOf('merged_at').group}`.execute(db),
+    openedScan(db, scope, shared),
+    mergedScan(db, scope, shared),
   ]);
   const weeks = new Map<string, { evaluatedPrs: number; evaluations: number; openedPrs: number; mergedPrs: number; p50Lines: number | null; p90Lines: number | null }>();
   const at = (week: string) => {
@@ -84,10 +85,79 @@ export async function weeklyActivity(db: Db, scope: InsightsScope): Promise<Week
     return w;
   };
   for (const r of evaluated.rows) Object.assign(at(r.week), { evaluatedPrs: r.prs, evaluations: r.evaluations });
-  for (const r of opened.rows) at(r.week).openedPrs = r.prs;
-  for (const r of merged.rows) Object.assign(at(r.week), { mergedPrs: r.prs, p50Lines: r.p50, p90Lines: r.p90 });
+  for (const r of opened) if (r.week !== null) at(r.week).openedPrs = r.opened;
+  for (const r of merged) if (r.week !== null) Object.assign(at(r.week), { mergedPrs: r.merged, p50Lines: r.p50Lines, p90Lines: r.p90Lines });
   return [...weeks.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([week, w]) => ({ week, ...w }));
 }
+
+/** The period's merged PRs per week they merged in, and (`week` null) in total. */
+interface MergedWeek {
+  readonly week: string | null;
+  readonly merged: number;
+  readonly p50Lines: number | null;
+  readonly p90Lines: number | null;
+  readonly p50Files: number | null;
+  readonly p90Files: number | null;
+  /** Merged PRs with an opening time, and hours from opened to merged. */
+  readonly led: number;
+  readonly p50Lead: number | null;
+  readonly p90Lead: number | null;
+}
+
+/**
+ * One pass over the period's merged PRs for the weekly table, the sizes and the lead time: the
+ * percentiles per week and over the period (`ROLLUP`). A lead time is null without an opening
+ * time, and percentiles leave nulls out, so one pass serves both.
+ */
+function mergedScan(db: Db, scope: InsightsScope, shared: SharedScans): Promise<MergedWeek[]> {
+  const lead = hours(sql`merged_at - opened_at`);
+  return (shared.merged ??= sql<MergedWeek>`
+    SELECT CASE WHEN GROUPING(${weekStart('merged_at')}) = 0 THEN ${byWeekOf('merged_at').week} END AS week, count(*) AS merged,
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY counted_lines) AS "p50Lines",
+      percentile_cont(0.9) WITHIN GROUP (ORDER BY counted_lines) AS "p90Lines",
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY counted_files) AS "p50Files",
+      percentile_cont(0.9) WITHIN GROUP (ORDER BY counted_files) AS "p90Files",
+      count(*) FILTER (WHERE opened_at IS NOT NULL) AS led,
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY ${lead}) AS "p50Lead",
+      percentile_cont(0.9) WITHIN GROUP (ORDER BY ${lead}) AS "p90Lead"
+    FROM pull_requests
+    WHERE repository_id = ANY (${ids(scope)}) AND merged_at >= ${from(scope)} AND merged_at < ${to(scope)}
+    GROUP BY ROLLUP (${weekStart('merged_at')})`
+    .execute(db)
+    .then((r) => r.rows));
+}
+
+/** The period's opened PRs per week they opened in, and (`week` null) in total. */
+interface OpenedWeek {
+  readonly week: string | null;
+  readonly opened: number;
+  /** Those with a first review, and hours from ready for review (or opened) to it. */
+  readonly reviewed: number;
+  readonly p50: number | null;
+  readonly p90: number | null;
+}
+
+/**
+ * One pass over the period's opened PRs for the weekly table and the times to first review, per
+ * week and over the period (`ROLLUP`). The wait is null without a first review, and percentiles
+ * leave nulls out.
+ */
+function openedScan(db: Db, scope: InsightsScope, shared: SharedScans): Promise<OpenedWeek[]> {
+  const wait = hours(sql`first_review_at - COALESCE(ready_at, opened_at)`);
+  return (shared.opened ??= sql<OpenedWeek>`
+    SELECT CASE WHEN GROUPING(${weekStart('opened_at')}) = 0 THEN ${byWeekOf('opened_at').week} END AS week, count(*) AS opened,
+      count(*) FILTER (WHERE first_review_at IS NOT NULL) AS reviewed,
+      percentile_cont(0.5) WITHIN GROUP (ORDER BY ${wait}) AS p50, percentile_cont(0.9) WITHIN GROUP (ORDER BY ${wait}) AS p90
+    FROM pull_requests
+    WHERE repository_id = ANY (${ids(scope)}) AND opened_at >= ${from(scope)} AND opened_at < ${to(scope)}
+    GROUP BY ROLLUP (${weekStart('opened_at')})`
+    .execute(db)
+    .then((r) => r.rows));
+}
+
+/** The period's total row of a `ROLLUP`, or none (no row at all). */
+const totalOf = <T extends { week: string | null }>(rows: readonly T[]): T | undefined =>
+  rows.find((r) => r.week === null);
 
 export interface MergedSize {
   readonly merged: number;
@@ -98,17 +168,9 @@ export interface MergedSize {
 }
 
 /** Counted lines and files per merged PR over the period (latest evaluation before merge). */
-export async function mergedSize(db: Db, scope: InsightsScope): Promise<MergedSize> {
-  const { rows } = await sql<{ merged: number; p50_lines: number | null; p90_lines: number | null; p50_files: number | null; p90_files: number | null }>`
-    SELECT count(*) AS merged,
-      percentile_cont(0.5) WITHIN GROUP (ORDER BY counted_lines) AS p50_lines,
-      percentile_cont(0.9) WITHIN GROUP (ORDER BY counted_lines) AS p90_lines,
-      percentile_cont(0.5) WITHIN GROUP (ORDER BY counted_files) AS p50_files,
-      percentile_cont(0.9) WITHIN GROUP (ORDER BY counted_files) AS p90_files
-    FROM pull_requests
-    WHERE repository_id = ANY (${ids(scope)}) AND merged_at >= ${from(scope)} AND merged_at < ${to(scope)}`.execute(db);
-  const r = rows[0]!;
-  return { merged: r.merged, p50Lines: r.p50_lines, p90Lines: r.p90_lines, p50Files: r.p50_files, p90Files: r.p90_files };
+export async function mergedSize(db: Db, scope: InsightsScope, shared: SharedScans = {}): Promise<MergedSize> {
+  const r = totalOf(await mergedScan(db, scope, shared));
+  return { merged: r?.merged ?? 0, p50Lines: r?.p50Lines ?? null, p90Lines: r?.p90Lines ?? null, p50Files: r?.p50Files ?? null, p90Files: r?.p90Files ?? null };
 }
 
 /** Rows counted per combination of gate masks: what the gates did, in a few dozen groups rather than a row per PR. */
@@ -149,14 +211,27 @@ export interface GateShare {
   readonly overridden: number;
 }
 
-/** Per gate: how many PRs of the period it evaluated, blocked, warned about; most blocking first. */
-export async function gateShares(db: Db, scope: InsightsScope, gates: readonly string[] = GATE_IDS): Promise<GateShare[]> {
-  if (gates.length === 0) return [];
-  const { rows } = await sql<MaskGroup>`
-    SELECT p.gates_evaluated AS evaluated, p.gates_blocked AS blocked, p.gates_warned AS warned, p.gates_overridden AS overridden, count(*) AS n
+/** The period's PRs counted per combination of their gate masks (the latest evaluation's, and "ever" for blocked, warned, overridden). */
+interface ActiveGroup extends MaskGroup {
+  readonly passed: number;
+  readonly failing: number;
+}
+
+/** One pass over the period's PRs for the gate shares and the compliance shares: a few hundred groups at most. */
+function activeScan(db: Db, scope: InsightsScope, shared: SharedScans): Promise<ActiveGroup[]> {
+  return (shared.active ??= sql<ActiveGroup>`
+    SELECT p.gates_evaluated AS evaluated, p.gates_passed AS passed, p.gates_failing AS failing,
+      p.gates_blocked AS blocked, p.gates_warned AS warned, p.gates_overridden AS overridden, count(*) AS n
     FROM pull_requests p WHERE ${activeIn(scope)}
-    GROUP BY 1, 2, 3, 4`.execute(db);
-  return countGates(rows, gates)
+    GROUP BY 1, 2, 3, 4, 5, 6`
+    .execute(db)
+    .then((r) => r.rows));
+}
+
+/** Per gate: how many PRs of the period it evaluated, blocked, warned about; most blocking first. */
+export async function gateShares(db: Db, scope: InsightsScope, gates: readonly string[] = GATE_IDS, shared: SharedScans = {}): Promise<GateShare[]> {
+  if (gates.length === 0) return [];
+  return countGates(await activeScan(db, scope, shared), gates)
     .filter((g) => g.prs > 0)
     .sort((a, b) => b.blocked - a.blocked || a.gate.localeCompare(b.gate));
 }
@@ -229,21 +304,23 @@ export interface Compliance {
 }
 
 /** Share of the period's PRs with a linked ticket, with tests touched, with signed commits (latest evaluation). */
-export async function compliance(db: Db, scope: InsightsScope): Promise<Compliance> {
-  const evaluated = (gate: string) => sql`count(*) FILTER (WHERE ${has(sql`(p.gates_passed | p.gates_failing)`, gate)})`;
-  const passed = (gate: string) => sql`count(*) FILTER (WHERE ${has(sql.ref('p.gates_passed'), gate)})`;
-  const { rows } = await sql<{ prs: number; lt_e: number; lt_p: number; tt_e: number; tt_p: number; sc_e: number; sc_p: number }>`
-    SELECT count(*) AS prs,
-      ${evaluated('linked-ticket')} AS lt_e, ${passed('linked-ticket')} AS lt_p,
-      ${evaluated('tests-touched')} AS tt_e, ${passed('tests-touched')} AS tt_p,
-      ${evaluated('signed-commits')} AS sc_e, ${passed('signed-commits')} AS sc_p
-    FROM pull_requests p WHERE ${activeIn(scope)}`.execute(db);
-  const r = rows[0]!;
+export async function compliance(db: Db, scope: InsightsScope, shared: SharedScans = {}): Promise<Compliance> {
+  const groups = await activeScan(db, scope, shared);
+  const share = (gate: string) => {
+    const bit = gateMask([gate]);
+    let evaluated = 0;
+    let passed = 0;
+    for (const g of groups) {
+      if ((g.passed | g.failing) & bit) evaluated += g.n;
+      if (g.passed & bit) passed += g.n;
+    }
+    return { evaluated, passed };
+  };
   return {
-    prs: r.prs,
-    linkedTicket: { evaluated: r.lt_e, passed: r.lt_p },
-    testsTouched: { evaluated: r.tt_e, passed: r.tt_p },
-    signedCommits: { evaluated: r.sc_e, passed: r.sc_p },
+    prs: groups.reduce((n, g) => n + g.n, 0),
+    linkedTicket: share('linked-ticket'),
+    testsTouched: share('tests-touched'),
+    signedCommits: share('signed-commits'),
   };
 }
 
@@ -309,22 +386,18 @@ export interface ReviewTimes {
 }
 
 /** Time to first review (from ready for review, or opened) and opened-to-merged lead time. */
-export async function reviewTimes(db: Db, scope: InsightsScope): Promise<ReviewTimes> {
-  const wait = hours(sql`first_review_at - COALESCE(ready_at, opened_at)`);
-  const lead = hours(sql`merged_at - opened_at`);
-  const [review, merge] = await Promise.all([
-    sql<{ n: number; p50: number | null; p90: number | null }>`
-      SELECT count(*) AS n, percentile_cont(0.5) WITHIN GROUP (ORDER BY ${wait}) AS p50, percentile_cont(0.9) WITHIN GROUP (ORDER BY ${wait}) AS p90
-      FROM pull_requests
-      WHERE repository_id = ANY (${ids(scope)}) AND opened_at >= ${from(scope)} AND opened_at < ${to(scope)} AND first_review_at IS NOT NULL`.execute(db),
-    sql<{ n: number; p50: number | null; p90: number | null }>`
-      SELECT count(*) AS n, percentile_cont(0.5) WITHIN GROUP (ORDER BY ${lead}) AS p50, percentile_cont(0.9) WITHIN GROUP (ORDER BY ${lead}) AS p90
-      FROM pull_requests
-      WHERE repository_id = ANY (${ids(scope)}) AND merged_at >= ${from(scope)} AND merged_at < ${to(scope)} AND opened_at IS NOT NULL`.execute(db),
-  ]);
-  const r = review.rows[0]!;
-  const m = merge.rows[0]!;
-  return { reviewed: r.n, p50FirstReviewHours: round1(r.p50), p90FirstReviewHours: round1(r.p90), merged: m.n, p50LeadTimeHours: round1(m.p50), p90LeadTimeHours: round1(m.p90) };
+export async function reviewTimes(db: Db, scope: InsightsScope, shared: SharedScans = {}): Promise<ReviewTimes> {
+  const [opened, merged] = await Promise.all([openedScan(db, scope, shared), mergedScan(db, scope, shared)]);
+  const r = totalOf(opened);
+  const m = totalOf(merged);
+  return {
+    reviewed: r?.reviewed ?? 0,
+    p50FirstReviewHours: round1(r?.p50 ?? null),
+    p90FirstReviewHours: round1(r?.p90 ?? null),
+    merged: m?.led ?? 0,
+    p50LeadTimeHours: round1(m?.p50Lead ?? null),
+    p90LeadTimeHours: round1(m?.p90Lead ?? null),
+  };
 }
 
 export interface ReviewWeek {
@@ -334,16 +407,11 @@ export interface ReviewWeek {
   readonly p90FirstReviewHours: number | null;
 }
 
-/** Time to first review per week the PRs were opened. */
-export async function reviewTimesByWeek(db: Db, scope: InsightsScope): Promise<ReviewWeek[]> {
-  const wait = hours(sql`first_review_at - COALESCE(ready_at, opened_at)`);
-  const { rows } = await sql<{ week: string; reviewed: number; p50: number | null; p90: number | null }>`
-    SELECT ${byWeekOf('opened_at').week} AS week, count(*) AS reviewed,
-      percentile_cont(0.5) WITHIN GROUP (ORDER BY ${wait}) AS p50, percentile_cont(0.9) WITHIN GROUP (ORDER BY ${wait}) AS p90
-    FROM pull_requests
-    WHERE repository_id = ANY (${ids(scope)}) AND opened_at >= ${from(scope)} AND opened_at < ${to(scope)} AND first_review_at IS NOT NULL
-    GROUP BY ${byWeekOf('opened_at').group} ORDER BY 1`.execute(db);
-  return rows.map((r) => ({ week: r.week, reviewed: r.reviewed, p50FirstReviewHours: round1(r.p50), p90FirstReviewHours: round1(r.p90) }));
+/** Time to first review per week the PRs were opened (weeks with a reviewed PR). */
+export async function reviewTimesByWeek(db: Db, scope: InsightsScope, shared: SharedScans = {}): Promise<ReviewWeek[]> {
+  return (await openedScan(db, scope, shared))
+    .flatMap((r) => (r.week !== null && r.reviewed > 0 ? [{ week: r.week, reviewed: r.reviewed, p50FirstReviewHours: round1(r.p50), p90FirstReviewHours: round1(r.p90) }] : []))
+    .sort((a, b) => a.week.localeCompare(b.week));
 }
 
 export interface PullRequestListing {

@@ -146,6 +146,8 @@ export async function buildView(
   const gateOption = place.gate !== undefined ? { gate: place.gate, perGate: 10 } : {};
   const showWhatIf = whatIf !== undefined && (place.gate === undefined || place.gate === 'batch-size');
   // One page's queries: run together (a server's pool answers four at once; the embedded database in turn).
+  // Tables that read the same PRs (the period's, those opened, those merged) share one statement each.
+  const shared: insights.SharedScans = {};
   const [
     summaries,
     weekly,
@@ -163,16 +165,16 @@ export async function buildView(
     whatIfRows,
   ] = await Promise.all([
     insights.repositorySummaries(db, scope),
-    insights.weeklyActivity(db, scope),
-    insights.mergedSize(db, scope),
-    insights.gateShares(db, scope, gates),
+    insights.weeklyActivity(db, scope, shared),
+    insights.mergedSize(db, scope, shared),
+    insights.gateShares(db, scope, gates, shared),
     insights.gateWeekly(db, scope, gates),
     insights.topReasons(db, scope, gateOption),
-    insights.compliance(db, scope),
+    insights.compliance(db, scope, shared),
     insights.overrideLog(db, scope, { limit: 100 }),
     insights.overrideCounts(db, scope),
-    insights.reviewTimes(db, scope),
-    insights.reviewTimesByWeek(db, scope),
+    insights.reviewTimes(db, scope, shared),
+    insights.reviewTimesByWeek(db, scope, shared),
     insights.slowestToReview(db, scope),
     insights.largestMerged(db, scope),
     showWhatIf ? insights.whatIf(db, scope, whatIf) : Promise.resolve(undefined),

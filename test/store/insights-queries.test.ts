@@ -3,7 +3,9 @@
  * computed in JavaScript from the stored rows, only the repositories in scope count, and the seeded
  * history is what recording would have stored.
  */
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SERVER_WORK_MEM } from '../../src/store/database.js';
 import {
   compliance,
   gateShares,
@@ -21,6 +23,7 @@ import {
   weeklyActivity,
   whatIf,
   type InsightsScope,
+  type SharedScans,
 } from '../../src/store/insights-queries.js';
 import { loadOpenPullRequests, openPullRequestCounts } from '../../src/store/open-pull-requests.js';
 import { weekOf } from '../../src/store/records.js';
@@ -76,6 +79,14 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
   const ever = (p: PullRequestRow, gate: string, status: string) => resultsOf(p).some((g) => g.gate_id === gate && g.status === status);
   const FAILING = ['fail', 'warn', 'overridden'];
   const merged = () => prs.filter((p) => inRange(p.merged_at, scope));
+
+  it.runIf(kind === 'server')('sorts in memory on every server connection of the pool (work_mem)', async () => {
+    // Four at once: each holds its own connection, so every connection of the pool is asked.
+    const answers = await Promise.all(
+      [1, 2, 3, 4].map(() => t.db.connection().execute((c) => sql<{ work_mem: string }>`SELECT current_setting('work_mem') AS work_mem, pg_sleep(0.05)`.execute(c))),
+    );
+    expect(answers.map((a) => a.rows[0]!.work_mem)).toEqual([SERVER_WORK_MEM, SERVER_WORK_MEM, SERVER_WORK_MEM, SERVER_WORK_MEM]);
+  });
 
   it('seeds a realistic history through the write path', async () => {
     expect(seeded.evaluations).toBeGreaterThanOrEqual(4000);
@@ -242,6 +253,20 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
     expect(theirs.map((s) => s.repository)).toEqual(['globex/service-001']);
     expect(await repositorySummaries(t.db, { ...scope, repositoryIds: [] })).toEqual([]);
     expect((await mergedSize(t.db, { ...scope, repositoryIds: [] })).merged).toBe(0);
+  });
+
+  it('a view’s tables that share a scan read it once and give the figures each query gives alone', async () => {
+    const alone = await Promise.all([weeklyActivity(t.db, scope), mergedSize(t.db, scope), gateShares(t.db, scope), compliance(t.db, scope), reviewTimes(t.db, scope), reviewTimesByWeek(t.db, scope)]);
+    const shared: SharedScans = {};
+    const together = await Promise.all([weeklyActivity(t.db, scope, shared), mergedSize(t.db, scope, shared), gateShares(t.db, scope, undefined, shared), compliance(t.db, scope, shared), reviewTimes(t.db, scope, shared), reviewTimesByWeek(t.db, scope, shared)]);
+    expect(together).toEqual(alone);
+    expect(Object.keys(shared).sort()).toEqual(['active', 'merged', 'opened']);
+    // An empty scope: the totals of no rows.
+    const none = { ...scope, repositoryIds: [] };
+    expect(await reviewTimes(t.db, none)).toEqual({ reviewed: 0, p50FirstReviewHours: null, p90FirstReviewHours: null, merged: 0, p50LeadTimeHours: null, p90LeadTimeHours: null });
+    expect(await compliance(t.db, none)).toEqual({ prs: 0, linkedTicket: { evaluated: 0, passed: 0 }, testsTouched: { evaluated: 0, passed: 0 }, signedCommits: { evaluated: 0, passed: 0 } });
+    expect(await weeklyActivity(t.db, none)).toEqual([]);
+    expect(await reviewTimesByWeek(t.db, none)).toEqual([]);
   });
 
   it('names the repositories of the scope, as last recorded', async () => {
