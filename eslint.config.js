@@ -14,6 +14,10 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       '@typescript-eslint/consistent-type-imports': 'error',
       eqeqeq: ['error', 'smart'],
+      // A nested ternary or a comma-operator wrapper `(a(), b)` hides a branch or a statement: write a small
+      // named helper, an if/else, a switch or a lookup table, or separate statements.
+      'no-nested-ternary': 'error',
+      'no-sequences': 'error',
     },
   },
   {

@@ -33,14 +33,18 @@ function files(count = 3000): ChangedFile[] {
     const svc = i % SERVICES;
     const mod = (i >> 3) % MODULES;
     const kind = i % 10;
-    const path =
-      kind === 0 ? `services/svc-${svc}/src/mod-${mod}/handler${i}.test.ts`
-      : kind === 1 ? `services/svc-${svc}/db/migration${i}.sql`
-      : kind === 2 ? `libs/lib-${i % 30}/src/test/case${i}.ts`
-      : kind === 3 ? `docs/section-${i % 20}/page${i}.md`
-      : kind === 4 ? `services/svc-${svc}/fixtures-${i % 30}/data${i}.json`
-      : `services/svc-${svc}/src/mod-${mod}/file${i}.ts`;
-    out.push({ path, changeType: i % 17 === 0 ? 'added' : i % 29 === 0 ? 'deleted' : 'modified', additions: (i % 40) + 1, deletions: i % 7 });
+    const paths = [
+      `services/svc-${svc}/src/mod-${mod}/handler${i}.test.ts`,
+      `services/svc-${svc}/db/migration${i}.sql`,
+      `libs/lib-${i % 30}/src/test/case${i}.ts`,
+      `docs/section-${i % 20}/page${i}.md`,
+      `services/svc-${svc}/fixtures-${i % 30}/data${i}.json`,
+    ];
+    const path = paths[kind] ?? `services/svc-${svc}/src/mod-${mod}/file${i}.ts`;
+    let changeType: ChangedFile['changeType'] = 'modified';
+    if (i % 17 === 0) changeType = 'added';
+    else if (i % 29 === 0) changeType = 'deleted';
+    out.push({ path, changeType, additions: (i % 40) + 1, deletions: i % 7 });
   }
   return out;
 }
@@ -61,10 +65,15 @@ function commits(count = 250): CommitInfo[] {
 
 const HEAD = 'f'.repeat(40);
 
+function reviewState(i: number): Review['state'] {
+  if (i % 5 === 4) return 'commented';
+  return i % 13 === 12 ? 'changes_requested' : 'approved';
+}
+
 function reviews(count = 100): Review[] {
   return Array.from({ length: count }, (_, i) => ({
     author: i % 4 === 0 ? `member-${i % 50}` : `dev-${i % 60}`,
-    state: i % 5 === 4 ? 'commented' : i % 13 === 12 ? 'changes_requested' : 'approved',
+    state: reviewState(i),
     submittedAt: `2026-01-01T00:${String(i % 60).padStart(2, '0')}:00Z`,
     commitSha: HEAD,
   }));

@@ -68,12 +68,9 @@ export async function runPolicyPreviewBench(
     for (let i = 0; i < PRS; i++) {
       const r = i % REPOSITORIES;
       const fullName = `${OWNER}/service-${String(r).padStart(3, '0')}`;
-      const repoConfig =
-        r % 10 === 0
-          ? 'gates:\n  batch-size:\n    max_lines: 800\n'
-          : r % 5 === 1
-            ? '_extends: .github\ngates:\n  linked-ticket:\n    mode: warn\n'
-            : null;
+      let repoConfig: string | null = null;
+      if (r % 10 === 0) repoConfig = 'gates:\n  batch-size:\n    max_lines: 800\n';
+      else if (r % 5 === 1) repoConfig = '_extends: .github\ngates:\n  linked-ticket:\n    mode: warn\n';
       const pr = syntheticSnapshot({
         repository: fullName,
         number: Math.floor(i / REPOSITORIES) + 1,

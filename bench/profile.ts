@@ -217,7 +217,20 @@ async function heap(): Promise<void> {
 }
 
 const mode = process.argv[2];
-const run = mode === 'burst' ? burst : mode === 'heap' ? heap : mode === 'ack' ? ack : undefined;
+function runFor(name: string | undefined): (() => Promise<void>) | undefined {
+  switch (name) {
+    case 'burst':
+      return burst;
+    case 'heap':
+      return heap;
+    case 'ack':
+      return ack;
+    default:
+      return undefined;
+  }
+}
+
+const run = runFor(mode);
 if (!run) {
   console.error('usage: node dist/bench/profile.js burst|ack|heap');
   process.exit(2);

@@ -126,6 +126,12 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (line: string) => process.stdout.write(`${line}\n`);
 const progress = (line: string) => process.stderr.write(`  … ${line}\n`);
 
+/** A pass/fail cell: `none` when the row has no limit. */
+function okText(ok: boolean | null, none: string): string {
+  if (ok === null) return none;
+  return ok ? 'yes' : 'NO';
+}
+
 function diff(after: RequestCounts, before: RequestCounts): RequestCounts {
   const out = { ...NO_REQUESTS };
   for (const k of Object.keys(out) as (keyof RequestCounts)[]) out[k] = after[k] - before[k];
@@ -229,11 +235,9 @@ async function apiCost(app: AppProcess, fleet: Fleet): Promise<CostRow[]> {
   for (const model of teamModels) cold.push(await evaluateOnce(app, model, newPull(model, TEAM_SHAPE).number));
   for (const model of teamModels) warm.push(await evaluateOnce(app, model, newPull(model, TEAM_SHAPE).number));
   const teamReads = cold.some((r) => r.counts.teams > 0);
-  const note = !integrated
-    ? 'n/a: codeowners-review is not in GATES yet (no team read made)'
-    : !teamReads
-      ? 'codeowners-review is on but no team read was made: team owners cannot be satisfied'
-      : undefined;
+  let note: string | undefined;
+  if (!integrated) note = 'n/a: codeowners-review is not in GATES yet (no team read made)';
+  else if (!teamReads) note = 'codeowners-review is on but no team read was made: team owners cannot be satisfied';
   rows.push(costRow('teams-cold', `${TEAM_SHAPE.label}, cold team cache`, cold, integrated ? budgetFor(TEAM_SHAPE, { teamCache: 'cold' }) : null, note));
   rows.push(costRow('teams-warm', `${TEAM_SHAPE.label}, warm team cache`, warm, integrated ? budgetFor(TEAM_SHAPE, { teamCache: 'warm' }) : null, note));
   if (integrated && !teamReads) {
@@ -711,7 +715,7 @@ function printCost(rows: CostRow[]): void {
         String(r.measured.writes),
         String(r.measured.other),
         r.budget ? `${r.budget.graphql} + ${r.budget.writes}` : 'n/a',
-        r.ok === null ? 'n/a' : r.ok ? 'yes' : 'NO',
+        okText(r.ok, 'n/a'),
         r.outcome + (r.consistent ? '' : ' (varied)'),
       ]),
     ),
@@ -726,7 +730,7 @@ function printGates(rows: GateTiming[]): void {
   log(
     table(
       ['case', 'samples', 'p50', 'p99', 'max', 'worst p99', '< 20 ms'],
-      rows.map((r) => [r.case, String(r.iterations), ms(r.summary.p50), ms(r.summary.p99), ms(r.summary.max), r.rounds.length > 1 ? ms(r.worstP99) : '—', r.ok === null ? '—' : r.ok ? 'yes' : 'NO']),
+      rows.map((r) => [r.case, String(r.iterations), ms(r.summary.p50), ms(r.summary.p99), ms(r.summary.max), r.rounds.length > 1 ? ms(r.worstP99) : '—', okText(r.ok, '—')]),
     ),
   );
 }

@@ -217,12 +217,14 @@ export const codeownersReview = defineGate({
   },
 });
 
+function unreadableWhy(file: BaseFile, local: boolean): string {
+  if (local) return 'it contains binary data';
+  if (file.truncated) return `GitHub returned only part of its ${mb(file.byteSize)}`;
+  return 'GitHub did not return it as text (it may contain binary data)';
+}
+
 function unreadable(file: BaseFile, local: boolean): GateResult {
-  const why = local
-    ? 'it contains binary data'
-    : file.truncated
-      ? `GitHub returned only part of its ${mb(file.byteSize)}`
-      : 'GitHub did not return it as text (it may contain binary data)';
+  const why = unreadableWhy(file, local);
   const fix = local
     ? 'Make sure the file is plain UTF-8 text: GitHub reads no owners from a binary file.'
     : 'Re-run this check. If the failure stays, make sure the file is plain UTF-8 text and shrink it: wildcard patterns and team owners keep CODEOWNERS small.';

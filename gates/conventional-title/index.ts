@@ -146,7 +146,7 @@ export const conventionalTitle = defineGate({
     }
 
     const reason: Inline[] = [...quoted];
-    problems.forEach((p, i) => reason.push(i === 0 ? ' ' : i === problems.length - 1 ? ' and ' : ', ', ...p));
+    problems.forEach((p, i) => reason.push(listSeparator(i, problems.length), ...p));
     return withNumbers(result.fail(reason, detailsFor(cfg), fixFor(title, cfg)), {
       titleValid: false,
       titleLength: length,
@@ -229,16 +229,34 @@ function fixFor(title: string, cfg: ConventionalTitleConfig): DetailBlock[] {
   ];
 }
 
+/** The text before item `i` of `n` in "a, b and c". */
+function listSeparator(i: number, n: number): string {
+  if (i === 0) return ' ';
+  return i === n - 1 ? ' and ' : ', ';
+}
+
+/** The header parts to keep from `title`: none for a merge title, else what parses (fully or partly). */
+function keptHeader(parsed: ReturnType<typeof parseTitle>, merge: boolean): Partial<Header> {
+  if (parsed.ok) return parsed.header;
+  return merge ? {} : (parsed.partial ?? {});
+}
+
+/** The scope of a corrected title: the given one, or the listed scope it matches when `cfg.scopes` is set. */
+function keptScope(scope: string | null | undefined, cfg: ConventionalTitleConfig): string | undefined {
+  if (!scope) return undefined;
+  return cfg.scopes.length === 0 ? scope : listed(cfg.scopes, scope);
+}
+
 /** A title meeting `cfg`, built from the words of `title`. */
 export function correctedTitle(title: string, cfg: ConventionalTitleConfig): string {
   const parsed = parseTitle(title);
   const merge = isMergeTitle(title);
-  const header: Partial<Header> = parsed.ok ? parsed.header : !merge ? (parsed.partial ?? {}) : {};
+  const header = keptHeader(parsed, merge);
   let subject = merge ? title.trim() : (header.subject ?? (revertOf(title) !== null ? title.trim() : subjectOf(title)));
   subject = cleanSubject(subject);
   const type = typeFor(merge ? ['merge'] : [header.type ?? '', ...prefixWords(title)], subject, cfg);
   if (subject === '') subject = 'describe the change';
-  let scope = header.scope ? (cfg.scopes.length === 0 ? header.scope : listed(cfg.scopes, header.scope)) : undefined;
+  let scope = keptScope(header.scope, cfg);
   if (scope === undefined && cfg.require_scope) scope = cfg.scopes[0] ?? 'scope';
   const prefix = `${type}${scope ? `(${scope})` : ''}${header.breaking ? '!' : ''}: `;
   return shorten(prefix, subject, cfg.max_length);

@@ -93,7 +93,7 @@ export const linkedTicket = defineGate({
           }
         }
       } else {
-        const text = place === 'title' ? pr.title : place === 'branch' ? pr.headRef : pr.body;
+        const text = { title: pr.title, branch: pr.headRef, body: pr.body }[place];
         const ref = look(text, place === 'branch');
         if (ref) found = { ref, where: `the ${PLACE_NAMES[place]}`, place };
       }

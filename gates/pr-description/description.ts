@@ -88,7 +88,7 @@ export function headingOf(line: string): Heading | null {
     if (hashes < end && (hashes === after || isSpace(line[hashes - 1]!))) end = hashes;
     return { level, title: line.slice(after, end).trim(), rest: '' };
   }
-  const marker = line.startsWith('**', i) ? '**' : line.startsWith('__', i) ? '__' : null;
+  const marker = ['**', '__'].find((m) => line.startsWith(m, i)) ?? null;
   if (marker === null) return null;
   const close = line.indexOf(marker, i + 2);
   if (close <= i + 2) return null;
@@ -170,7 +170,7 @@ export function describe(body: string, template: ReadonlySet<string>): Descripti
     anything = true;
     const trimmed = raw.trim();
     // Inside a fenced code block every line is text (unless the template holds it).
-    const fenceMark = trimmed.startsWith('```') ? '```' : trimmed.startsWith('~~~') ? '~~~' : null;
+    const fenceMark = ['```', '~~~'].find((m) => trimmed.startsWith(m)) ?? null;
     if (fence !== null || fenceMark !== null) {
       if (fence === null) fence = fenceMark;
       else if (fenceMark === fence) fence = null;

@@ -112,9 +112,14 @@ interface Verdict {
   readonly signoffProblem: Text;
 }
 
+function exemption(c: CommitInfo): 'merge' | 'bot' | null {
+  if (c.parentCount >= 2) return 'merge';
+  return c.authorIsBot ? 'bot' : null;
+}
+
 function judge(c: CommitInfo, host: string): Verdict {
   const signed = c.signature?.isValid === true;
-  const exempt = c.parentCount >= 2 ? 'merge' : c.authorIsBot ? 'bot' : null;
+  const exempt = exemption(c);
   const author = canonicalEmail(c.authorEmail, host);
   const emails = signoffEmails(c.message);
   const signedOff = exempt !== null || (author !== '' && emails.some((e) => canonicalEmail(e, host) === author));
@@ -189,8 +194,7 @@ export const signedCommits = defineGate({
     const exemptNote = exemptions(verdicts, require);
     const numbers = { commits: n, unsignedCommits: bad.length, truncated: pr.commits.truncated };
     if (!pr.commits.truncated && bad.length === 0) {
-      const reason = n === 0 ? 'No commits to check' : n === 1 ? `The commit is ${words.good}` : `All ${plural(n, 'commit')} are ${words.good}`;
-      return withNumbers(result.pass(reason, exemptNote ? [exemptNote] : []), numbers);
+      return withNumbers(result.pass(allGoodReason(n, words.good), exemptNote ? [exemptNote] : []), numbers);
     }
 
     const details: DetailBlock[] = [];
@@ -199,8 +203,9 @@ export const signedCommits = defineGate({
     const more = unsure.length > 0 ? `${count(unsure.length)} more cannot be verified here` : '';
     if (pr.commits.truncated) {
       reason = `GitHub lists only ${plural(n, 'commit')} of ${total.toLocaleString('en-US')}; the rest cannot be verified`;
-      const listed =
-        failing.length > 0 ? ` Of the listed ones, ${count(failing.length)} ${failing.length === 1 ? 'is' : 'are'} ${words.bad}${more ? `; ${more}` : ''}.` : more ? ` Of the listed ones, ${more.replace(' more', '')}.` : '';
+      let listed = '';
+      if (failing.length > 0) listed = ` Of the listed ones, ${count(failing.length)} ${failing.length === 1 ? 'is' : 'are'} ${words.bad}${more ? `; ${more}` : ''}.`;
+      else if (more) listed = ` Of the listed ones, ${more.replace(' more', '')}.`;
       details.push({
         kind: 'paragraph',
         text: `This pull request has ${plural(total, 'commit')}; GitHub lists at most ${n.toLocaleString('en-US')}, so not every commit can be verified.${listed}`,
@@ -232,9 +237,18 @@ export const signedCommits = defineGate({
   },
 });
 
+/** The pass reason when every one of the `n` commits is `good`. */
+function allGoodReason(n: number, good: string): string {
+  if (n === 0) return 'No commits to check';
+  return n === 1 ? `The commit is ${good}` : `All ${plural(n, 'commit')} are ${good}`;
+}
+
 /** "1 commit carries a signature that git cannot verify on this machine; …" (`continued`: without the count and noun). */
 function unverifiableDetail(k: number, only: boolean, continued = false): string {
-  const subject = only ? 'The commit carries a signature' : continued ? (k === 1 ? 'carries a signature' : 'carry signatures') : `${plural(k, 'commit')} ${k === 1 ? 'carries a signature' : 'carry signatures'}`;
+  const carries = k === 1 ? 'carries a signature' : 'carry signatures';
+  let subject = `${plural(k, 'commit')} ${carries}`;
+  if (only) subject = 'The commit carries a signature';
+  else if (continued) subject = carries;
   return `${subject} that git cannot verify on this machine. ${k === 1 ? 'It counts' : 'They count'} as not verified here; GitHub verifies signatures against the keys on the signer's account, so the check on GitHub may pass ${k === 1 ? 'it' : 'them'}.`;
 }
 

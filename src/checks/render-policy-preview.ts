@@ -33,8 +33,8 @@ export function previewTitle(title: string): string {
     .replace(/\b(gh)-(\d)/gi, '$1-\u200b$2');
 }
 
-const gateName = (key: BlockingKey) =>
-  key === 'configuration' ? 'configuration error' : key === 'error' ? 'evaluation error' : key;
+const BLOCKING_NAMES: Partial<Record<BlockingKey, string>> = { configuration: 'configuration error', error: 'evaluation error' };
+const gateName = (key: BlockingKey): string => BLOCKING_NAMES[key] ?? key;
 
 function byGate(repo: Pick<RepositoryPreview, 'byGate'>): string {
   const parts = [...repo.byGate]
@@ -46,22 +46,20 @@ function byGate(repo: Pick<RepositoryPreview, 'byGate'>): string {
   return parts.length > 0 ? parts.join(', ') : '—';
 }
 
+function affectedWhat(pull: AffectedPull): string {
+  const names = (keys: readonly BlockingKey[]) => keys.map((k) => codeSpan(gateName(k))).join(', ');
+  if (pull.change === 'block') return `would be blocked by ${names(pull.blocking)}`;
+  if (pull.change === 'unblock') return `would no longer be blocked (${names(pull.unblocking)})`;
+  return [
+    pull.blocking.length > 0 ? `also blocked by ${names(pull.blocking)}` : '',
+    pull.unblocking.length > 0 ? `no longer by ${names(pull.unblocking)}` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+}
+
 function affectedLine(pull: AffectedPull, repository: string): string {
-  const what =
-    pull.change === 'block'
-      ? `would be blocked by ${pull.blocking.map((k) => codeSpan(gateName(k))).join(', ')}`
-      : pull.change === 'unblock'
-        ? `would no longer be blocked (${pull.unblocking.map((k) => codeSpan(gateName(k))).join(', ')})`
-        : [
-            pull.blocking.length > 0
-              ? `also blocked by ${pull.blocking.map((k) => codeSpan(gateName(k))).join(', ')}`
-              : '',
-            pull.unblocking.length > 0
-              ? `no longer by ${pull.unblocking.map((k) => codeSpan(gateName(k))).join(', ')}`
-              : '',
-          ]
-            .filter(Boolean)
-            .join('; ');
+  const what = affectedWhat(pull);
   return `- [${escapeMarkdown(repository)}#${pull.number}](${pull.url}) ${previewTitle(pull.title)}: ${what}`;
 }
 
@@ -160,12 +158,11 @@ export function renderPolicyPreview(preview: PolicyPreview, maxChars = POLICY_PR
   const notUsing = preview.repositories.filter((r) => r.use !== 'direct' && r.use !== 'extends');
   if (notUsing.length > 0) {
     const shown = notUsing.filter((r) => r.visible).slice(0, 50);
-    const why = (r: RepositoryPreview) =>
-      r.use === 'replaces'
-        ? 'its own file does not extend the organisation’s'
-        : r.use === 'outside'
-          ? `its ${codeSpan('_extends')} leads outside the organisation`
-          : `its ${codeSpan('_extends')} names a file the history holds no copy of; not previewed`;
+    const why = (r: RepositoryPreview) => {
+      if (r.use === 'replaces') return 'its own file does not extend the organisation’s';
+      if (r.use === 'outside') return `its ${codeSpan('_extends')} leads outside the organisation`;
+      return `its ${codeSpan('_extends')} names a file the history holds no copy of; not previewed`;
+    };
     const others = notUsing.length - shown.length;
     tail.push(
       [

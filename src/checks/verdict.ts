@@ -54,7 +54,8 @@ export type Preview =
   | { readonly kind: 'unavailable'; readonly message: string; readonly removed: boolean };
 
 export function outcomeOf(id: GateId, title: string, mode: 'block' | 'warn', result: GateResult): GateOutcome {
-  const status: RowStatus = result.status === 'fail' ? (mode === 'warn' ? 'warn' : 'fail') : result.status;
+  let status: RowStatus = result.status;
+  if (result.status === 'fail') status = mode === 'warn' ? 'warn' : 'fail';
   return { id, title, mode, result, status };
 }
 

@@ -120,11 +120,11 @@ export async function writeRun(api: ChecksApi, memory: RunStore, target: RunTarg
   const remembered = await memory.get(key);
   const found = existing.find((r) => r.name === run.name);
   // GitHub's read may lag our own last write to the same run: what we wrote last wins.
-  const current = found
-    ? { id: found.id, externalId: remembered?.id === found.id ? remembered.externalId : (found.externalId ?? ''), completed: found.status === 'completed' || remembered?.id === found.id }
-    : remembered
-      ? { ...remembered, completed: true }
-      : undefined;
+  let current = remembered ? { ...remembered, completed: true } : undefined;
+  if (found) {
+    const ours = remembered?.id === found.id;
+    current = { id: found.id, externalId: ours ? remembered.externalId : (found.externalId ?? ''), completed: found.status === 'completed' || ours };
+  }
 
   if (current && current.completed && current.externalId === externalId) return 'unchanged';
   const output = { title: run.title, summary: run.summary };

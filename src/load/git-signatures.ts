@@ -238,6 +238,20 @@ function dearmor(armored: string): Buffer | null {
   return Buffer.from(base64, 'base64');
 }
 
+/** The body length of an old-format packet whose length field (of `lengthType`) starts at `at`. */
+function oldFormatLength(data: Buffer, at: number, lengthType: number): number {
+  switch (lengthType) {
+    case 0:
+      return data[at]!;
+    case 1:
+      return data.readUInt16BE(at);
+    case 2:
+      return data.readUInt32BE(at);
+    default:
+      return data.length - at; // indeterminate: the packet runs to the end
+  }
+}
+
 /** OpenPGP packets (old and new header formats); null when a header is malformed or lengths are partial. */
 function readPackets(data: Buffer): { tag: number; body: Buffer }[] | null {
   const packets: { tag: number; body: Buffer }[] = [];
@@ -265,7 +279,7 @@ function readPackets(data: Buffer): { tag: number; body: Buffer }[] | null {
       const lengthType = header & 0x03;
       const size = [1, 2, 4, 0][lengthType]!;
       if (at + size > data.length) return null;
-      length = lengthType === 0 ? data[at]! : lengthType === 1 ? data.readUInt16BE(at) : lengthType === 2 ? data.readUInt32BE(at) : data.length - at;
+      length = oldFormatLength(data, at, lengthType);
       at += size;
     }
     if (at + length > data.length) return null;

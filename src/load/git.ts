@@ -74,7 +74,8 @@ export function createGit(cwd: string, env: NodeJS.ProcessEnv = process.env): Gi
             reject(new GitError('failed', `git ${args[0] ?? ''} printed more than ${MAX_OUTPUT_BYTES / (1024 * 1024)} MB`, '', { cause: err }));
             return;
           }
-          const code = err ? (typeof err.code === 'number' ? err.code : 1) : 0;
+          let code = 0;
+          if (err) code = typeof err.code === 'number' ? err.code : 1;
           resolve({ code, stdout: stdout as Buffer, stderr: (stderr as Buffer).toString('utf8') });
         },
       );

@@ -282,7 +282,20 @@ export async function loadPullHead(graphql: GraphqlClient, req: Pick<LoadRequest
   });
   const pull = data.repository?.pullRequest;
   if (!pull?.baseRefOid || !pull.headRefOid) throw new LoadError('pull request not found', 'not-found');
-  return { baseSha: pull.baseRefOid, headSha: pull.headRefOid, state: pull.state === 'MERGED' ? 'merged' : pull.state === 'CLOSED' ? 'closed' : 'open' };
+  return { baseSha: pull.baseRefOid, headSha: pull.headRefOid, state: pullState(pull.state) };
+}
+
+/** GitHub's pull request state (`OPEN`, `CLOSED`, `MERGED`) in our words. */
+function pullState(state: string | undefined): 'open' | 'closed' | 'merged' {
+  if (state === 'MERGED') return 'merged';
+  return state === 'CLOSED' ? 'closed' : 'open';
+}
+
+/** The path of the CODEOWNERS file the base branch holds (GitHub reads the first of CODEOWNERS_PATHS present). */
+function codeownersPath(repo: WireRepository): string {
+  if (repo.codeownersGithub) return CODEOWNERS_PATHS[0];
+  if (repo.codeownersRoot) return CODEOWNERS_PATHS[1];
+  return CODEOWNERS_PATHS[2];
 }
 
 export async function loadPullRequest(graphql: GraphqlClient, req: LoadRequest, readRaw?: RawFileReader): Promise<LoadedPullRequest> {
@@ -337,7 +350,7 @@ export async function loadPullRequest(graphql: GraphqlClient, req: LoadRequest, 
   // limit is then read whole (one REST request, only for such files).
   const co = wire.repository.codeownersGithub ?? wire.repository.codeownersRoot ?? wire.repository.codeownersDocs;
   if (co?.isTruncated && (co.byteSize ?? 0) <= GITHUB_LIMITS.codeownersMaxBytes && readRaw) {
-    const path = wire.repository.codeownersGithub ? CODEOWNERS_PATHS[0] : wire.repository.codeownersRoot ? CODEOWNERS_PATHS[1] : CODEOWNERS_PATHS[2];
+    const path = codeownersPath(wire.repository);
     try {
       requests++;
       co.text = await readRaw(req.owner, req.repo, path, baseSha);
@@ -525,7 +538,7 @@ function toComparison(pull: WirePull): Comparison | null {
 function toSnapshot(req: LoadRequest, repo: WireRepository, pull: WirePull, baseSha: string, readAt: string): PullRequestSnapshot {
   const codeowners =
     toBaseFile(repo.codeownersGithub, CODEOWNERS_PATHS[0]) ?? toBaseFile(repo.codeownersRoot, CODEOWNERS_PATHS[1]) ?? toBaseFile(repo.codeownersDocs, CODEOWNERS_PATHS[2]);
-  const state = pull.state === 'MERGED' ? 'merged' : pull.state === 'CLOSED' ? 'closed' : 'open';
+  const state = pullState(pull.state);
   // GitHub's files.totalCount stops at the 3,000 files it lists; changedFiles is the true count.
   const files = capped({ ...pull.files, totalCount: pull.changedFiles }, toFile, GITHUB_LIMITS.maxFiles);
   const botEmails = botAuthorEmails(pull.author, req.host);

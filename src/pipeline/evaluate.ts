@@ -529,6 +529,12 @@ async function previewOf(
   }
 }
 
+/** The verdict as the log line reports it: each gate's status, or the kind of a verdict without gate results. */
+function recordedVerdicts(mine: Verdict | undefined) {
+  if (mine === undefined) return undefined;
+  return mine.kind === 'evaluated' ? Object.fromEntries(mine.outcomes.map((o) => [o.id, o.status])) : mine.kind;
+}
+
 /** The metrics and the log line of a written (or unchanged, or failed) evaluation. */
 function finishWritten(deps: EvaluationDeps, reports: Reporting, report: EvaluationReport, judging: Judging, decider: Judgement): void {
   const { judged, primary, tooMany } = judging;
@@ -538,12 +544,7 @@ function finishWritten(deps: EvaluationDeps, reports: Reporting, report: Evaluat
   }
   reports.finish(report, {
     configSources: primary?.configResult.kind === 'ok' ? primary.configResult.sources : undefined,
-    verdicts:
-      mine === undefined
-        ? undefined
-        : mine.kind === 'evaluated'
-          ? Object.fromEntries(mine.outcomes.map((o) => [o.id, o.status]))
-          : mine.kind,
+    verdicts: recordedVerdicts(mine),
     ...(judged.length > 1 || tooMany
       ? {
           twins: judged.filter((j) => j !== primary).map((j) => j.number),

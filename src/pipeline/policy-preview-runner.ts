@@ -78,7 +78,8 @@ export function policyPreviewRunner(
     const { plan } = request;
     const finish = (preview: PolicyPreview): PolicyPreview => {
       const seconds = (performance.now() - started) / 1000;
-      const outcome = preview.kind === 'ok' ? (preview.partial ? 'partial' : 'ok') : preview.kind;
+      let outcome: string = preview.kind;
+      if (preview.kind === 'ok' && preview.partial) outcome = 'partial';
       metrics?.policyPreviewDuration.observe({ scope: plan.scope, outcome }, seconds);
       if (preview.kind === 'ok') {
         const t = preview.totals;

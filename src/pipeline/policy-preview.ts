@@ -364,6 +364,12 @@ export function moreAffected(a: AffectedPull, b: AffectedPull & { readonly numbe
   );
 }
 
+/** How a pull request's blocking changes: `was` and `will` say whether it fails before and after. */
+function changeOf(was: boolean, will: boolean): PullChange {
+  if (!was && will) return 'block';
+  return was && !will ? 'unblock' : 'stay';
+}
+
 /** Compares one pull request's verdicts before and after. */
 export function diffVerdicts(
   before: Verdict,
@@ -374,7 +380,7 @@ export function diffVerdicts(
   const b = blockers(before);
   const a = blockers(after);
   return {
-    change: !was && will ? 'block' : was && !will ? 'unblock' : 'stay',
+    change: changeOf(was, will),
     blocking: a.filter((k) => !b.includes(k)),
     unblocking: b.filter((k) => !a.includes(k)),
   };

@@ -214,8 +214,14 @@ async function installationGitHub(core: AppServices, probot: Probot, installatio
     if (signal.aborted) throw new Error('the evaluation was handed over to another replica; not writing', { cause: signal.reason });
   };
   const checks = {
-    create: async (params: Parameters<typeof octokit.rest.checks.create>[0]) => (owned(), octokit.rest.checks.create(params)),
-    update: async (params: Parameters<typeof octokit.rest.checks.update>[0]) => (owned(), octokit.rest.checks.update(params)),
+    create: async (params: Parameters<typeof octokit.rest.checks.create>[0]) => {
+      owned();
+      return octokit.rest.checks.create(params);
+    },
+    update: async (params: Parameters<typeof octokit.rest.checks.update>[0]) => {
+      owned();
+      return octokit.rest.checks.update(params);
+    },
   };
   return { octokit, graphql, checks, requestCount: () => requests };
 }
@@ -494,7 +500,10 @@ export async function healthHandler(
     const health = deps.queue.health?.();
     const history = deps.history?.health();
     const degraded = health?.redis === 'down' || history?.history === 'degraded';
-    const status = deps.state?.stopping ? 'stopping' : deps.queue.saturated ? 'saturated' : degraded ? 'degraded' : 'ready';
+    let status: 'ready' | 'stopping' | 'saturated' | 'degraded' = 'ready';
+    if (deps.state?.stopping) status = 'stopping';
+    else if (deps.queue.saturated) status = 'saturated';
+    else if (degraded) status = 'degraded';
     res
       .writeHead(status === 'ready' || status === 'degraded' ? 200 : 503, { 'content-type': 'application/json' })
       .end(JSON.stringify({ status, queueDepth: deps.queue.depth, active: deps.queue.active, ...health, ...history }));

@@ -149,7 +149,8 @@ export class HistoryRecorder {
   health(): HistoryHealth {
     const buffered = this.#buffer.length;
     const full = buffered >= this.#maxRecords * 0.9 || this.#bytes >= this.#maxBytes * 0.9;
-    const history = this.#connected === false || full ? 'degraded' : this.#connected === undefined ? 'starting' : 'ok';
+    let history: HistoryHealth['history'] = this.#connected === undefined ? 'starting' : 'ok';
+    if (this.#connected === false || full) history = 'degraded';
     return { history, historyBackend: this.#store.backend, historyBuffered: buffered };
   }
 

@@ -157,7 +157,8 @@ export async function seedHistory(db: Kysely<HistoryTables>, options: SeedOption
     const approvalAt = firstReviewAt !== undefined && chance(0.9) ? firstReviewAt + logNormal(2, 1.2) * HOUR : undefined;
     const stillOpen = openedAt > now - 14 * 24 * HOUR && chance(0.4);
     const merged = !stillOpen && approvalAt !== undefined && chance(0.88);
-    const endAt = stillOpen ? now : merged ? approvalAt! + logNormal(5, 1.2) * HOUR : readyAt + logNormal(48, 1.2) * HOUR;
+    let endAt = now;
+    if (!stillOpen) endAt = merged ? approvalAt! + logNormal(5, 1.2) * HOUR : readyAt + logNormal(48, 1.2) * HOUR;
     const closedAt = stillOpen || endAt > now ? undefined : endAt;
     const isOpen = closedAt === undefined;
 
@@ -171,10 +172,13 @@ export async function seedHistory(db: Kysely<HistoryTables>, options: SeedOption
     const testFiles = chance(0.6) ? Math.max(1, Math.round(files * 0.2)) : 0;
     const commits = 1 + Math.floor(logNormal(1.5, 0.8));
     const unsigned = !bot && chance(0.08) ? 1 + Math.floor(random() * commits) : 0;
-    const ticketFrom = chance(repo.ticketRate) ? 0 : chance(0.5) ? 2 : Infinity;
+    let ticketFrom = 0;
+    if (!chance(repo.ticketRate)) ticketFrom = chance(0.5) ? 2 : Infinity;
     const ticketWhere = pick(['title', 'title', 'branch', 'body', 'linked-issue'] as const);
     const overBatch = counted.lines > repo.maxLines || counted.files > repo.maxFiles;
-    const override = overBatch && merged && chance(0.06) ? 'applied' : overBatch && chance(0.015) ? 'refused' : undefined;
+    let override: 'applied' | 'refused' | undefined;
+    if (overBatch && merged && chance(0.06)) override = 'applied';
+    else if (overBatch && chance(0.015)) override = 'refused';
 
     const count = Math.min(20, 1 + Math.floor(-Math.log(1 - random()) * 2.5));
     const key = { id: repo.id, fullName: repo.fullName, installationId: repo.installationId };
@@ -197,8 +201,17 @@ export async function seedHistory(db: Kysely<HistoryTables>, options: SeedOption
         if (chance(0.004)) return { ...base, verdict: 'config-error', conclusion: 'failure', title: 'Configuration error', gates: [] };
         if (chance(0.003)) return { ...base, verdict: 'error', conclusion: 'failure', title: 'Evaluation error', gates: [] };
         const overridden = override === 'applied' && k >= count - 1;
+        let batchStatus: GateRecord['status'] = overBatch ? 'fail' : 'pass';
+        if (overridden) batchStatus = 'overridden';
+        const codeownersGate = (): GateRecord => {
+          if (!repo.codeowners) return gate('codeowners-review', 'block', 'skipped', 'The base branch has no CODEOWNERS file', {});
+          if (approvalAt !== undefined && at >= approvalAt) {
+            return gate('codeowners-review', 'block', 'pass', `All ${plural(files, 'owned file')} approved by their owners`, { ownedFiles: files, ownersPending: 0, filesAwaitingReview: 0 });
+          }
+          return gate('codeowners-review', 'block', 'fail', `${plural(files, 'file')} ${files === 1 ? 'waits' : 'wait'} for code-owner review`, { ownedFiles: files, ownersPending: 1, filesAwaitingReview: files });
+        };
         const gates: GateRecord[] = [
-          gate('batch-size', 'block', overridden ? 'overridden' : overBatch ? 'fail' : 'pass', `${plural(counted.lines, 'line')} in ${plural(counted.files, 'file')} (limit ${plural(repo.maxLines, 'line')}, ${plural(repo.maxFiles, 'file')})`, {
+          gate('batch-size', 'block', batchStatus, `${plural(counted.lines, 'line')} in ${plural(counted.files, 'file')} (limit ${plural(repo.maxLines, 'line')}, ${plural(repo.maxFiles, 'file')})`, {
             countedLines: counted.lines,
             countedFiles: counted.files,
             excludedLines: repo.defaultExcludes ? lockLines : 0,
@@ -220,11 +233,7 @@ export async function seedHistory(db: Kysely<HistoryTables>, options: SeedOption
           unsigned > 0
             ? gate('signed-commits', 'block', 'fail', `${unsigned} of ${plural(commits, 'commit')} ${unsigned === 1 ? 'is' : 'are'} not signed`, { commits, unsignedCommits: unsigned })
             : gate('signed-commits', 'block', 'pass', commits === 1 ? 'The commit is signed' : `All ${plural(commits, 'commit')} are signed`, { commits, unsignedCommits: 0 }),
-          !repo.codeowners
-            ? gate('codeowners-review', 'block', 'skipped', 'The base branch has no CODEOWNERS file', {})
-            : approvalAt !== undefined && at >= approvalAt
-              ? gate('codeowners-review', 'block', 'pass', `All ${plural(files, 'owned file')} approved by their owners`, { ownedFiles: files, ownersPending: 0, filesAwaitingReview: 0 })
-              : gate('codeowners-review', 'block', 'fail', `${plural(files, 'file')} ${files === 1 ? 'waits' : 'wait'} for code-owner review`, { ownedFiles: files, ownersPending: 1, filesAwaitingReview: files }),
+          codeownersGate(),
         ];
         const failed = gates.filter((g) => g.status === 'fail').map((g) => g.id);
         const overrides: OverrideRecord[] =

@@ -122,9 +122,22 @@ function chunked<T extends object>(rows: readonly T[]): T[][] {
 }
 
 const prKey = (repositoryId: number, number: number) => `${repositoryId}#${number}`;
-const byKey = <T>(map: Map<string, T>) => [...map.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, v]) => v);
-const earlier = (a: string | null, b: string | null | undefined) => (!b ? a : !a || Date.parse(b) < Date.parse(a) ? b : a);
-const later = (a: string | null, b: string | null | undefined) => (!b ? a : !a || Date.parse(b) > Date.parse(a) ? b : a);
+/** -1, 0 or 1 as `a` sorts before, with or after `b` (code-unit order, like `<`). */
+function compareText(a: string, b: string): number {
+  if (a < b) return -1;
+  return a > b ? 1 : 0;
+}
+const byKey = <T>(map: Map<string, T>) => [...map.entries()].sort(([a], [b]) => compareText(a, b)).map(([, v]) => v);
+/** The earlier of two timestamps; a missing one loses. */
+function earlier(a: string | null, b: string | null | undefined): string | null {
+  if (!b) return a;
+  return !a || Date.parse(b) < Date.parse(a) ? b : a;
+}
+/** The later of two timestamps; a missing one loses. */
+function later(a: string | null, b: string | null | undefined): string | null {
+  if (!b) return a;
+  return !a || Date.parse(b) > Date.parse(a) ? b : a;
+}
 
 /** The columns that name a pull request, in every table that has them. */
 function pullRequestColumns(repository: RepositoryKey, number: number) {
@@ -391,7 +404,7 @@ async function insertGateResults(trx: Db, evaluations: readonly (readonly [strin
         ...Object.fromEntries(FIGURES.map(([column, key]) => [column, g.numbers[key] ?? null])),
       })),
     )
-    .sort((a, b) => (a.evaluation_id < b.evaluation_id ? -1 : a.evaluation_id > b.evaluation_id ? 1 : a.gate_id < b.gate_id ? -1 : 1));
+    .sort((a, b) => compareText(a.evaluation_id, b.evaluation_id) || (a.gate_id < b.gate_id ? -1 : 1));
   if (rows.length === 0) return;
   await trx
     .insertInto('gate_results')

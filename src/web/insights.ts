@@ -152,7 +152,7 @@ export function createInsightsHandler(options: InsightsOptions): RequestHandler 
     const code = url.searchParams.get('code') ?? '';
     if (!expected || !sameText(expected.state, given) || !code) {
       log.warn(
-        { reason: !expected ? 'no sign-in in progress' : !code ? 'no code' : 'state mismatch' },
+        { reason: signInRefusal(!expected, code) },
         'insights sign-in refused',
       );
       return page(
@@ -463,6 +463,12 @@ function safeReturn(value: string | null): string {
   if (!value || !/^\/(api\/)?insights(\/|\?|$)/.test(value) || value.includes('\\') || value.length > 2000)
     return '/insights';
   return value;
+}
+
+/** Why a sign-in callback is refused, for the log. */
+function signInRefusal(noSignIn: boolean, code: string): string {
+  if (noSignIn) return 'no sign-in in progress';
+  return !code ? 'no code' : 'state mismatch';
 }
 
 function sameText(a: string, b: string): boolean {

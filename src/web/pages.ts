@@ -162,6 +162,12 @@ const FIGURE_LABELS: Readonly<Record<string, string>> = {
   p90LeadTimeHours: 'Opened to merged, p90 (h)',
 };
 
+/** A headline figure as shown: a dash when there is none, percentages with one decimal. */
+function figureText(key: string, value: number | null): string {
+  if (value === null) return '–';
+  return key.endsWith('Pct') ? `${value.toFixed(1)} %` : value.toLocaleString('en-GB', { maximumFractionDigits: 1 });
+}
+
 function figures(view: View): Html {
   return html`<dl class="figures">
     ${Object.entries(view.figures).map(
@@ -169,7 +175,7 @@ function figures(view: View): Html {
         html`<div>
           <dt>${FIGURE_LABELS[key] ?? key}</dt>
           <dd data-figure="${key}">
-            ${value === null ? '–' : key.endsWith('Pct') ? `${value.toFixed(1)} %` : value.toLocaleString('en-GB', { maximumFractionDigits: 1 })}
+            ${figureText(key, value)}
           </dd>
         </div>`,
     )}

@@ -105,8 +105,19 @@ export async function cli(argv: string[], options: { cwd: string; env: NodeJS.Pr
     cwd: options.cwd,
     env: options.env,
     stdin: options.stdin === undefined ? undefined : Readable.from([options.stdin]),
-    stdout: { write: (s: string) => (out.push(s), true), isTTY: options.tty === true },
-    stderr: { write: (s: string) => (err.push(s), true) },
+    stdout: {
+      write: (s: string) => {
+        out.push(s);
+        return true;
+      },
+      isTTY: options.tty === true,
+    },
+    stderr: {
+      write: (s: string) => {
+        err.push(s);
+        return true;
+      },
+    },
   });
   return { code, stdout: out.join(''), stderr: err.join('') };
 }

@@ -87,7 +87,8 @@ describe('linked-ticket', () => {
       ${'a configured standard-looking project'}   | ${'title'}  | ${'ISO-12: audit'}           | ${'pass'}
       ${'a date in the branch'}                    | ${'branch'} | ${'2024-05-01-cleanup'}      | ${'fail'}
     `('with projects [PAY, OPS, ISO]: $case → $status', ({ place, text, status }) => {
-      const pr = aSnapshot({ ...empty, ...(place === 'title' ? { title: text } : place === 'branch' ? { headRef: text } : { body: text }) });
+      const field = { title: 'title', branch: 'headRef' }[place as string] ?? 'body';
+      const pr = aSnapshot({ ...empty, [field]: text });
       expect(run(pr, { projects: ['PAY', 'OPS', 'ISO'] }).status).toBe(status);
     });
 

@@ -56,7 +56,12 @@ describe('readMergeGroupConfig', () => {
 describe('rawFileReader', () => {
   it('reads the file whole, in the raw media type, at the ref', async () => {
     const asked: unknown[] = [];
-    const read = rawFileReader({ getContent: async (params) => (asked.push(params), { data: 'text' }) });
+    const read = rawFileReader({
+      getContent: async (params) => {
+        asked.push(params);
+        return { data: 'text' };
+      },
+    });
     expect(await read('acme', 'api', 'CODEOWNERS', 'abc')).toBe('text');
     expect(asked).toEqual([
       { owner: 'acme', repo: 'api', path: 'CODEOWNERS', ref: 'abc', mediaType: { format: 'raw' } },

@@ -41,7 +41,7 @@ describe('logs', () => {
 
   it('redacts secrets wherever a caller puts them', () => {
     const lines: string[] = [];
-    const log = pino(loggerOptions('debug'), new Writable({ write: (c, _e, d) => (lines.push(String(c)), d()) }));
+    const log = pino(loggerOptions('debug'), new Writable({ write: (c, _e, d) => { lines.push(String(c)); d(); } }));
     log.info({ privateKey: 'KEY', token: 'TOK', headers: { authorization: 'token TOK' }, err: { request: { headers: { authorization: 'bearer JWT' } } }, event: { name: 'pull_request', payload: { big: true } } }, 'x');
     const out = lines.join('');
     for (const secret of ['KEY', 'TOK', 'JWT', '"big"']) expect(out).not.toContain(secret);
@@ -85,7 +85,7 @@ describe('graceful shutdown', () => {
     const pull = fake.addPull({ number: 2 });
     const port = await freePort();
     const lines: string[] = [];
-    const log = pino(loggerOptions('info'), new Writable({ write: (c, _e, d) => (lines.push(String(c)), d()) }));
+    const log = pino(loggerOptions('info'), new Writable({ write: (c, _e, d) => { lines.push(String(c)); d(); } }));
     const running = await startApp({
       env: { APP_ID: String(fake.appId), PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: 'shh', PORT: String(port), HOST: '127.0.0.1', HISTORY: 'off', SHUTDOWN_GRACE_MS: '5000' },
       log,

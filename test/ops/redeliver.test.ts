@@ -239,7 +239,10 @@ describe('RecoveryRunner', () => {
 
   it('runs once shortly after start-up, before the first interval', async () => {
     const job = controlledJob();
-    const r = runner(async (signal) => (void job.run(signal), emptyReport));
+    const r = runner(async (signal) => {
+      void job.run(signal);
+      return emptyReport;
+    });
     r.runner.schedule({ intervalMs: 60_000, startupDelayMs: 20 });
     await new Promise((resolve) => setTimeout(resolve, 300));
     await r.runner.stop();

@@ -29,7 +29,7 @@ describe.skipIf(!REDIS_SERVER)('Redis down and back', () => {
     base = `http://127.0.0.1:${port}`;
     running = await startApp({
       env: { APP_ID: String(fake.appId), PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: 'shh', PORT: String(port), HOST: '127.0.0.1', HISTORY: 'off', REDIS_URL: redis.url, REDELIVERY_INTERVAL_MS: '0' },
-      log: pino(loggerOptions('info'), new Writable({ write: (c, _e, d) => (lines.push(String(c)), d()) })),
+      log: pino(loggerOptions('info'), new Writable({ write: (c, _e, d) => { lines.push(String(c)); d(); } })),
       client: { sleep: async () => {}, writeSpacingMs: 0 },
       redisQueue: TEST_QUEUE,
     });

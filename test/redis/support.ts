@@ -155,7 +155,7 @@ export const TEST_QUEUE: Partial<RedisQueueOptions> = { lockDurationMs: 1_500, s
 
 export async function startReplica(name: string, fake: FakeGitHub, redisUrl: string, options: { probe?: ConcurrencyProbe; queue?: Partial<RedisQueueOptions> } = {}): Promise<Replica> {
   const lines: string[] = [];
-  const log = pino(loggerOptions('debug'), new Writable({ write: (chunk, _e, done) => (lines.push(...String(chunk).split('\n').filter(Boolean)), done()) }));
+  const log = pino(loggerOptions('debug'), new Writable({ write: (chunk, _e, done) => { lines.push(...String(chunk).split('\n').filter(Boolean)); done(); } }));
   const metrics = createMetrics({ defaultMetrics: false });
   const link = new RedisLink(redisUrl, { log, metrics, maxReconnectDelayMs: 200 });
   await link.ready(5_000);

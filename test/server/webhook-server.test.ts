@@ -37,7 +37,7 @@ async function start(env: Record<string, string> = {}): Promise<Started> {
   fake.install();
   const port = await freePort();
   const lines: string[] = [];
-  const log = pino(loggerOptions('debug'), new Writable({ write: (c, _e, d) => (lines.push(...String(c).split('\n').filter(Boolean)), d()) }));
+  const log = pino(loggerOptions('debug'), new Writable({ write: (c, _e, d) => { lines.push(...String(c).split('\n').filter(Boolean)); d(); } }));
   running = await startApp({
     env: { APP_ID: String(fake.appId), PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: SECRET, PORT: String(port), HOST: '127.0.0.1', HISTORY: 'off', REDELIVERY_INTERVAL_MS: '0', ...env },
     log,
@@ -297,7 +297,7 @@ describe('comment commands over HTTP', () => {
 describe('Probot’s own error log of a failed event', () => {
   it('never carries the event’s payload', () => {
     const lines: string[] = [];
-    const log = pino(loggerOptions('debug'), new Writable({ write: (c, _e, d) => (lines.push(String(c)), d()) }));
+    const log = pino(loggerOptions('debug'), new Writable({ write: (c, _e, d) => { lines.push(String(c)); d(); } }));
     const error = Object.assign(new Error('handler failed'), { event: { id: 'd-1', name: 'pull_request', payload: { body: 'PAYLOAD-MARKER' } } });
     log.child({ name: 'event', id: 'd-1' }).error(error);
     expect(lines.join('')).toContain('handler failed');

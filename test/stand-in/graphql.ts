@@ -190,7 +190,8 @@ const signatureFields = (type: string): Record<string, Field> => ({
   state: (v) => v.sig.state,
   wasSignedByGitHub: (v) => v.sig.wasSignedByGitHub === true,
   signer: (v, _a, ctx) => {
-    const login = v.sig.signer === undefined ? (v.sig.wasSignedByGitHub ? null : v.commit.authorLogin) : v.sig.signer;
+    let login = v.sig.signer;
+    if (login === undefined) login = v.sig.wasSignedByGitHub ? null : v.commit.authorLogin;
     const a = login ? ctx.world.ensureAccount(login) : undefined;
     return a?.type === 'User' ? { __typename: 'User', account: a } : null;
   },
@@ -222,7 +223,11 @@ function timeline(repo: Repository, pull: PullRequest): Any[] {
   for (const r of pull.reviews) items.push({ at: r.submittedAt ?? '', value: { __typename: 'PullRequestReview', repo, pull, review: r } });
   for (const c of pull.comments ?? []) items.push({ at: c.createdAt ?? '', value: { __typename: 'IssueComment', repo, pull, comment: c } });
   for (const e of pull.timeline ?? []) items.push({ at: e.createdAt, value: { __typename: e.type, repo, pull, event: e } });
-  return items.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0)).map((i) => i.value);
+  const byTime = (a: { at: string }, b: { at: string }) => {
+    if (a.at < b.at) return -1;
+    return a.at > b.at ? 1 : 0;
+  };
+  return items.sort(byTime).map((i) => i.value);
 }
 
 /**

@@ -404,7 +404,7 @@ export class Repository {
     const fromHead = this.ancestors(head);
     const ahead = [...fromHead].filter((c) => !fromBase.has(c));
     const behindBy = [...fromBase].filter((c) => !fromHead.has(c)).length;
-    const status = ahead.length === 0 && behindBy === 0 ? 'IDENTICAL' : behindBy === 0 ? 'AHEAD' : ahead.length === 0 ? 'BEHIND' : 'DIVERGED';
+    const status = compareStatus(ahead.length, behindBy);
     return { aheadBy: ahead.length, behindBy, status, ahead };
   }
 
@@ -698,7 +698,7 @@ export class GitHub {
       delivered_at: this.now(),
       redelivery: false,
       duration: 0.1,
-      status: delivery.status_code >= 200 && delivery.status_code < 300 ? 'OK' : delivery.status_code === 0 ? 'timed out' : 'Invalid HTTP Response: ' + delivery.status_code,
+      status: deliveryStatus(delivery.status_code),
       action: null,
       installation_id: null,
       repository_id: null,
@@ -708,4 +708,16 @@ export class GitHub {
     if (payload) app.payloads.set(added.guid, payload);
     return added;
   }
+}
+
+/** GitHub's `status` of a comparison `aheadBy` and `behindBy` commits apart. */
+function compareStatus(aheadBy: number, behindBy: number): 'IDENTICAL' | 'AHEAD' | 'BEHIND' | 'DIVERGED' {
+  if (aheadBy === 0) return behindBy === 0 ? 'IDENTICAL' : 'BEHIND';
+  return behindBy === 0 ? 'AHEAD' : 'DIVERGED';
+}
+
+/** GitHub's `status` text of a webhook delivery answered with `code` (0: no answer). */
+function deliveryStatus(code: number): string {
+  if (code >= 200 && code < 300) return 'OK';
+  return code === 0 ? 'timed out' : 'Invalid HTTP Response: ' + code;
 }

@@ -265,7 +265,10 @@ const ROUTES: [string, RegExp, Handler][] = [
   ['GET', /^\/repos\/([^/]+)\/([^/]+)\/check-runs\/(\d+)$/, getRun],
   ['GET', /^\/repos\/([^/]+)\/([^/]+)\/contents\/?(.*)$/, getContents],
   ['GET', /^\/rate_limit$/, (s, req) => {
-    const resources = s.rateLimitResources(req.installation ? `installation:${req.installation.id}` : req.app ? `app:${req.app.id}` : 'anonymous');
+    let who = 'anonymous';
+    if (req.installation) who = `installation:${req.installation.id}`;
+    else if (req.app) who = `app:${req.app.id}`;
+    const resources = s.rateLimitResources(who);
     return { status: 200, body: { resources, rate: resources.core } };
   }],
 ];

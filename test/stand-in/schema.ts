@@ -98,10 +98,17 @@ export function prepare(query: string): PreparedDocument {
   return prepared;
 }
 
+/** The root type an operation of `kind` starts from. */
+function rootType(s: GraphQLSchema, kind: OperationDefinitionNode['operation']) {
+  if (kind === 'query') return s.getQueryType();
+  return kind === 'mutation' ? s.getMutationType() : s.getSubscriptionType();
+}
+
 /** The operation a request names (or the only one), or undefined. */
 export function operationOf(document: DocumentNode, name?: string | null): OperationDefinitionNode | undefined {
   const ops = document.definitions.filter((d): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION);
-  return name ? ops.find((o) => o.name?.value === name) : ops.length === 1 ? ops[0] : undefined;
+  if (name) return ops.find((o) => o.name?.value === name);
+  return ops.length === 1 ? ops[0] : undefined;
 }
 
 /** Whether a type is a Relay connection (it has `pageInfo` and lists `nodes` or `edges`). */
@@ -222,7 +229,7 @@ function checkRules(document: DocumentNode, operation: OperationDefinitionNode, 
     }
     if (node.selectionSet) withParent(named, () => walk(node.selectionSet, next, at));
   };
-  withParent(operation.operation === 'query' ? s.getQueryType() : operation.operation === 'mutation' ? s.getMutationType() : s.getSubscriptionType(), () => walk(operation.selectionSet, 1, []));
+  withParent(rootType(s, operation.operation), () => walk(operation.selectionSet, 1, []));
   if (nodes > MAX_NODES) {
     errors.push({ type: 'MAX_NODE_LIMIT_EXCEEDED', message: `This query requests up to ${nodes.toLocaleString('en-US')} possible nodes which exceeds the maximum limit of ${MAX_NODES.toLocaleString('en-US')}.` });
   }

@@ -53,7 +53,7 @@ async function replica(fake: FakeGitHub, env: Record<string, string>, history?: 
   const lines: string[] = [];
   const running = await startApp({
     env: { APP_ID: String(fake.appId), PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: SECRET, PORT: String(port), HOST: '127.0.0.1', REDELIVERY_INTERVAL_MS: '0', SHUTDOWN_GRACE_MS: '5000', ...env },
-    log: pino(loggerOptions('info'), new Writable({ write: (c, _e, d) => (lines.push(...String(c).split('\n').filter(Boolean)), d()) })),
+    log: pino(loggerOptions('info'), new Writable({ write: (c, _e, d) => { lines.push(...String(c).split('\n').filter(Boolean)); d(); } })),
     client: { sleep: async () => {}, writeSpacingMs: 0 },
     ...(history ? { history } : {}),
   });

@@ -85,7 +85,12 @@ describe('the store’s public index', () => {
   it('with HISTORY=off builds nothing: the verdict and the payload are not even read', () => {
     const history = startHistory({ settings: historySettingsFromEnv({ HISTORY: 'off' }), log: silent, metrics: historyMetrics().metrics });
     let reads = 0;
-    const watched = <T extends object>(value: T) => new Proxy(value, { get: (target, key, receiver) => (reads++, Reflect.get(target, key, receiver)) });
+    const watched = <T extends object>(value: T) => new Proxy(value, {
+        get: (target, key, receiver) => {
+          reads++;
+          return Reflect.get(target, key, receiver);
+        },
+      });
     history.recordVerdict(watched(evaluated(examplePayload('pull_request', 'opened'))));
     history.recordWebhook('pull_request', watched(examplePayload('pull_request', 'closed')));
     expect(reads).toBe(0);

@@ -36,7 +36,7 @@ export const silent: Logger = pino({ level: 'silent' });
 /** A logger whose JSON lines the test can read. */
 export function capturingLog(): { log: Logger; lines: () => Record<string, unknown>[] } {
   const lines: string[] = [];
-  const log = pino({ level: 'debug' }, new Writable({ write: (chunk, _e, done) => (lines.push(...String(chunk).split('\n').filter(Boolean)), done()) }));
+  const log = pino({ level: 'debug' }, new Writable({ write: (chunk, _e, done) => { lines.push(...String(chunk).split('\n').filter(Boolean)); done(); } }));
   return { log, lines: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 

@@ -41,7 +41,7 @@ export async function startRecoveringApp(fake: FakeGitHub, env: Record<string, s
   const lines: string[] = [];
   const running = await startApp({
     env: { APP_ID: String(fake.appId), PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET, PORT: String(port), HOST: '127.0.0.1', HISTORY: 'off', ...env },
-    log: pino(loggerOptions('info'), new Writable({ write: (c, _e, d) => (lines.push(...String(c).split('\n').filter(Boolean)), d()) })),
+    log: pino(loggerOptions('info'), new Writable({ write: (c, _e, d) => { lines.push(...String(c).split('\n').filter(Boolean)); d(); } })),
     client: { writeSpacingMs: TEST_WRITE_SPACING_MS },
     ...more,
   });

@@ -449,7 +449,8 @@ function bound(origin: string, inclusiveWord: string, exclusiveWord: string, lim
   if (origin === 'string' || origin === 'array') {
     const size = typeof input === 'string' || Array.isArray(input) ? input.length : 0;
     if (inclusiveWord === 'at least' && limit <= 1) return 'must not be empty';
-    const edge = inclusive ? limit : inclusiveWord === 'at least' ? limit + 1 : limit - 1;
+    let edge = limit;
+    if (!inclusive) edge = inclusiveWord === 'at least' ? limit + 1 : limit - 1;
     return origin === 'string'
       ? `must be ${inclusiveWord} ${n(edge)} characters long; found ${n(size)}`
       : `must list ${inclusiveWord} ${n(edge)} ${edge === 1 ? 'item' : 'items'}; found ${n(size)}`;
