@@ -30,19 +30,39 @@ export default tseslint.config(
     rules: {
       'no-restricted-properties': [
         'error',
-        { object: 'Date', property: 'now', message: 'Read the injected clock (`now`, default SYSTEM_CLOCK.now from src/ops/clock.ts).' },
-        { object: 'Math', property: 'random', message: 'Use the injected randomness (`random`, default SYSTEM_CLOCK.random from src/ops/clock.ts).' },
+        {
+          object: 'Date',
+          property: 'now',
+          message: 'Read the injected clock (`now`, default SYSTEM_CLOCK.now from src/ops/clock.ts).',
+        },
+        {
+          object: 'Math',
+          property: 'random',
+          message: 'Use the injected randomness (`random`, default SYSTEM_CLOCK.random from src/ops/clock.ts).',
+        },
       ],
       'no-restricted-syntax': [
         'error',
-        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'new Date() reads the clock: write new Date(now()) with the injected clock (src/ops/clock.ts).' },
+        {
+          selector: "NewExpression[callee.name='Date'][arguments.length=0]",
+          message: 'new Date() reads the clock: write new Date(now()) with the injected clock (src/ops/clock.ts).',
+        },
       ],
     },
   },
   {
     // The insights pages' own script, run by the browser.
     files: ['src/web/assets/**/*.js'],
-    languageOptions: { sourceType: 'script', globals: { window: 'readonly', document: 'readonly', getComputedStyle: 'readonly', ResizeObserver: 'readonly', uPlot: 'readonly' } },
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        getComputedStyle: 'readonly',
+        ResizeObserver: 'readonly',
+        uPlot: 'readonly',
+      },
+    },
   },
   {
     files: ['test/**/*.ts', 'bench/**/*.ts'],

@@ -15,7 +15,8 @@ export type AppHistoryMode = (typeof APP_HISTORY_MODES)[number];
 
 export function appHistoryMode(value: string | undefined, name: string): AppHistoryMode {
   const mode = (value ?? 'off').trim() || 'off';
-  if (!(APP_HISTORY_MODES as readonly string[]).includes(mode)) throw new Error(`${name} must be one of ${APP_HISTORY_MODES.join(', ')} (got "${value}")`);
+  if (!(APP_HISTORY_MODES as readonly string[]).includes(mode))
+    throw new Error(`${name} must be one of ${APP_HISTORY_MODES.join(', ')} (got "${value}")`);
   return mode as AppHistoryMode;
 }
 
@@ -58,7 +59,8 @@ export class AppHistory {
     if (this.mode === 'off') return;
     const deadline = Date.now() + timeoutMs;
     while ((JSON.parse(await app.get('/readyz')) as { history?: string }).history !== 'ok') {
-      if (Date.now() > deadline) throw new Error(`${app.name}: the history database did not open within ${timeoutMs / 1000} s`);
+      if (Date.now() > deadline)
+        throw new Error(`${app.name}: the history database did not open within ${timeoutMs / 1000} s`);
       await new Promise((r) => setTimeout(r, 200));
     }
   }

@@ -40,7 +40,12 @@ const CASES: readonly Case[] = [
   { name: 'signed by GitHub, key not in the keyring', signed: true, keyInKeyring: false },
   { name: 'signed, key in the keyring (250 verified)', signed: true, keyInKeyring: true },
   { name: 'unsigned', signed: false, keyInKeyring: false },
-  { name: 'signed, key in the keyring, require: signoff', signed: true, keyInKeyring: true, config: 'gates:\n  signed-commits:\n    require: signoff\n' },
+  {
+    name: 'signed, key in the keyring, require: signoff',
+    signed: true,
+    keyInKeyring: true,
+    config: 'gates:\n  signed-commits:\n    require: signoff\n',
+  },
 ];
 
 function prepare(root: string, c: Case): { dir: string; env: NodeJS.ProcessEnv; generateMs: number } {
@@ -48,8 +53,19 @@ function prepare(root: string, c: Case): { dir: string; env: NodeJS.ProcessEnv; 
   const dir = path.join(root, 'repo');
   mkdirSync(path.join(home, '.gnupg'), { recursive: true, mode: 0o700 });
   mkdirSync(dir);
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: home, GNUPGHOME: path.join(home, '.gnupg'), GIT_CONFIG_NOSYSTEM: '1', TZ: 'UTC' };
-  const git = (...args: string[]) => execFileSync('git', ['-c', `user.name=${DANA.name}`, '-c', `user.email=${DANA.email}`, ...args], { cwd: dir, env, stdio: 'ignore' });
+  const env: NodeJS.ProcessEnv = {
+    PATH: process.env.PATH,
+    HOME: home,
+    GNUPGHOME: path.join(home, '.gnupg'),
+    GIT_CONFIG_NOSYSTEM: '1',
+    TZ: 'UTC',
+  };
+  const git = (...args: string[]) =>
+    execFileSync('git', ['-c', `user.name=${DANA.name}`, '-c', `user.email=${DANA.email}`, ...args], {
+      cwd: dir,
+      env,
+      stdio: 'ignore',
+    });
   git('init', '-q', '-b', 'main');
   if (c.config) {
     mkdirSync(path.join(dir, '.github'));
@@ -62,21 +78,34 @@ function prepare(root: string, c: Case): { dir: string; env: NodeJS.ProcessEnv; 
   git('checkout', '-q', '-b', 'feature/PAY-1-long');
   if (c.keyInKeyring) {
     execFileSync('gpg', ['--batch', '--import'], { env, input: PUBLIC_KEY, stdio: ['pipe', 'ignore', 'ignore'] });
-    execFileSync('gpg', ['--batch', '--import-ownertrust'], { env, input: `${FINGERPRINT}:6:\n`, stdio: ['pipe', 'ignore', 'ignore'] });
+    execFileSync('gpg', ['--batch', '--import-ownertrust'], {
+      env,
+      input: `${FINGERPRINT}:6:\n`,
+      stdio: ['pipe', 'ignore', 'ignore'],
+    });
   }
   const start = performance.now();
   writeHistory({
     dir,
     env,
     count: COMMITS,
-    commit: (i) => ({ message: `Change ${i} (#${1000 + i})\n`, author: DANA, ...(c.signed ? { committer: GITHUB, gpgsig: SIGNATURE } : {}) }),
+    commit: (i) => ({
+      message: `Change ${i} (#${1000 + i})\n`,
+      author: DANA,
+      ...(c.signed ? { committer: GITHUB, gpgsig: SIGNATURE } : {}),
+    }),
   });
   return { dir, env, generateMs: performance.now() - start };
 }
 
 function timeCheck(dir: string, env: NodeJS.ProcessEnv): { ms: number; exit: number | null; conclusion: string } {
   const start = performance.now();
-  const run = spawnSync(process.execPath, [CLI, 'check', '--base', 'main', '--json'], { cwd: dir, env, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const run = spawnSync(process.execPath, [CLI, 'check', '--base', 'main', '--json'], {
+    cwd: dir,
+    env,
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
   const elapsed = performance.now() - start;
   let conclusion = 'n/a';
   try {
@@ -98,7 +127,15 @@ for (const c of CASES) {
       last = timeCheck(dir, env);
       times.push(last.ms);
     }
-    rows.push([c.name, ms(median(times)), ms(Math.min(...times)), ms(Math.max(...times)), String(last.exit), last.conclusion, ms(generateMs)]);
+    rows.push([
+      c.name,
+      ms(median(times)),
+      ms(Math.min(...times)),
+      ms(Math.max(...times)),
+      String(last.exit),
+      last.conclusion,
+      ms(generateMs),
+    ]);
     process.stderr.write(`done: ${c.name}\n`);
   } finally {
     rmSync(root, { recursive: true, force: true });
@@ -106,5 +143,7 @@ for (const c of CASES) {
 }
 
 const git = execFileSync('git', ['--version'], { encoding: 'utf8' }).trim();
-process.stdout.write(`quality-gates check --base main --json on ${COMMITS.toLocaleString('en-US')} commits (${git}, node ${process.version}, ${RUNS} runs each)\n\n`);
+process.stdout.write(
+  `quality-gates check --base main --json on ${COMMITS.toLocaleString('en-US')} commits (${git}, node ${process.version}, ${RUNS} runs each)\n\n`,
+);
 process.stdout.write(`${table(['case', 'median', 'min', 'max', 'exit', 'title', 'generate'], rows)}\n`);

@@ -33,7 +33,15 @@ export interface RequestCounts {
   other: number;
 }
 
-export const NO_REQUESTS: RequestCounts = { graphql: 0, snapshot: 0, pages: 0, teams: 0, writes: 0, tokens: 0, other: 0 };
+export const NO_REQUESTS: RequestCounts = {
+  graphql: 0,
+  snapshot: 0,
+  pages: 0,
+  teams: 0,
+  writes: 0,
+  tokens: 0,
+  other: 0,
+};
 
 export function countRequests(requests: readonly RecordedRequest[]): RequestCounts {
   const c = { ...NO_REQUESTS };
@@ -76,7 +84,13 @@ export class Fleet {
   /** A new installation: organisation `<label>-<id>`, repository `app`. */
   add(label = 'inst'): GitHubModel {
     const id = this.#nextInstallation++;
-    const model = new GitHubModel({ owner: `${label}-${id}`, repo: 'app', appId: this.appId, installationId: id, standIn: this.standIn });
+    const model = new GitHubModel({
+      owner: `${label}-${id}`,
+      repo: 'app',
+      appId: this.appId,
+      installationId: id,
+      standIn: this.standIn,
+    });
     model.onWrite = (run) => {
       if (run.status !== 'completed' || this.#completed.has(run.head_sha)) return;
       const at = performance.now();

@@ -81,7 +81,8 @@ function reviews(count = 100): Review[] {
 
 function teams(): Record<string, string[]> {
   const out: Record<string, string[]> = {};
-  for (let t = 0; t < 25; t++) out[`acme/team-${t}`] = Array.from({ length: 12 }, (_, i) => `member-${(t * 7 + i) % 50}`);
+  for (let t = 0; t < 25; t++)
+    out[`acme/team-${t}`] = Array.from({ length: 12 }, (_, i) => `member-${(t * 7 + i) % 50}`);
   for (const t of ['platform', 'dba', 'api-guild']) out[`acme/${t}`] = ['member-1', 'member-2', 'member-3'];
   return out;
 }
@@ -110,7 +111,11 @@ function snapshotOf(list: ChangedFile[], text: string, oid: string): PullRequest
     headSha: HEAD,
     isCrossRepository: false,
     labels: ['refactor'],
-    totals: { changedFiles: list.length, additions: list.reduce((s, f) => s + f.additions, 0), deletions: list.reduce((s, f) => s + f.deletions, 0) },
+    totals: {
+      changedFiles: list.length,
+      additions: list.reduce((s, f) => s + f.additions, 0),
+      deletions: list.reduce((s, f) => s + f.deletions, 0),
+    },
     files: { nodes: list, totalCount: list.length, truncated: false },
     commits: { nodes: commits(), totalCount: 250, truncated: false },
     reviews: { nodes: reviews(), totalCount: 100, truncated: false },
@@ -118,7 +123,13 @@ function snapshotOf(list: ChangedFile[], text: string, oid: string): PullRequest
     teams: teams(),
     base: {
       codeowners: { path: '.github/CODEOWNERS', oid, byteSize: Buffer.byteLength(text), text, truncated: false },
-      gitattributes: { path: '.gitattributes', oid: 'attrs', byteSize: 60, text: 'services/*/generated/** linguist-generated\n*.lock -diff\n', truncated: false },
+      gitattributes: {
+        path: '.gitattributes',
+        oid: 'attrs',
+        byteSize: 60,
+        text: 'services/*/generated/** linguist-generated\n*.lock -diff\n',
+        truncated: false,
+      },
     },
   };
 }

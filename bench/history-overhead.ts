@@ -56,16 +56,50 @@ async function runMode(env: Env, mode: AppHistoryMode): Promise<ModeRun> {
 }
 
 function print(runs: readonly ModeRun[]): void {
-  const row = (r: ModeRun, scenario: string) => r.e2e.find((e) => e.scenario === scenario || e.scenario.startsWith(scenario))!;
+  const row = (r: ModeRun, scenario: string) =>
+    r.e2e.find((e) => e.scenario === scenario || e.scenario.startsWith(scenario))!;
   log('\n### Section 3: webhook → completed check run (medians over runs; ms)\n');
   log(
     table(
-      ['history', 'c1 p50', 'c1 p95', 'c8 p50', 'c8 p95', 'c8 eval/s', 'c32 p50', 'c32 p95', 'c32 eval/s', 'burst grouped: all done', 'p95', 'burst interleaved: all done', 'p95', 'burst ack p99'],
+      [
+        'history',
+        'c1 p50',
+        'c1 p95',
+        'c8 p50',
+        'c8 p95',
+        'c8 eval/s',
+        'c32 p50',
+        'c32 p95',
+        'c32 eval/s',
+        'burst grouped: all done',
+        'p95',
+        'burst interleaved: all done',
+        'p95',
+        'burst ack p99',
+      ],
       runs.map((r) => {
         const [c1, c8, c32] = [row(r, 'concurrency 1'), row(r, 'concurrency 8'), row(r, 'concurrency 32')];
-        const [grouped, interleaved] = [row(r, 'burst: 40 PRs at once, 8 installations (grouped)'), row(r, 'burst: 40 PRs at once, 8 installations (interleaved)')];
+        const [grouped, interleaved] = [
+          row(r, 'burst: 40 PRs at once, 8 installations (grouped)'),
+          row(r, 'burst: 40 PRs at once, 8 installations (interleaved)'),
+        ];
         const makespan = (e: typeof grouped) => ms(median(e.runs.map((x) => x.makespanMs)));
-        return [r.mode, ms(c1.p50), ms(c1.p95), ms(c8.p50), ms(c8.p95), num(c8.perSecond, 1), ms(c32.p50), ms(c32.p95), num(c32.perSecond, 1), makespan(grouped), ms(grouped.p95), makespan(interleaved), ms(interleaved.p95), ms(Math.max(grouped.ackP99, interleaved.ackP99))];
+        return [
+          r.mode,
+          ms(c1.p50),
+          ms(c1.p95),
+          ms(c8.p50),
+          ms(c8.p95),
+          num(c8.perSecond, 1),
+          ms(c32.p50),
+          ms(c32.p95),
+          num(c32.perSecond, 1),
+          makespan(grouped),
+          ms(grouped.p95),
+          makespan(interleaved),
+          ms(interleaved.p95),
+          ms(Math.max(grouped.ackP99, interleaved.ackP99)),
+        ];
       }),
     ),
   );
@@ -73,7 +107,13 @@ function print(runs: readonly ModeRun[]): void {
   log(
     table(
       ['history', ...runs[0]!.ack.runs.map((a) => `${a.scenario}: p99`), 'pooled p50', 'pooled p99', 'max'],
-      runs.map((r) => [r.mode, ...r.ack.runs.map((a) => ms(a.ack.p99)), ms(r.ack.pooled.p50), ms(r.ack.pooled.p99), ms(r.ack.pooled.max)]),
+      runs.map((r) => [
+        r.mode,
+        ...r.ack.runs.map((a) => ms(a.ack.p99)),
+        ms(r.ack.pooled.p50),
+        ms(r.ack.pooled.p99),
+        ms(r.ack.pooled.max),
+      ]),
     ),
   );
   log('\n### What the history recorded meanwhile (per app run: section 3, then section 4)\n');
@@ -93,23 +133,42 @@ function print(runs: readonly ModeRun[]): void {
 }
 
 async function main(): Promise<void> {
-  const modes = (process.env.BENCH_HISTORY_MODES ?? 'off,embedded,server,off').split(',').map((m) => appHistoryMode(m, 'BENCH_HISTORY_MODES'));
+  const modes = (process.env.BENCH_HISTORY_MODES ?? 'off,embedded,server,off')
+    .split(',')
+    .map((m) => appHistoryMode(m, 'BENCH_HISTORY_MODES'));
   const quick = process.env.BENCH_QUICK === '1';
   const cpu = cpus();
-  log(`# History overhead: sections 3 and 4 with the history ${modes.join(', ')}${quick ? ' (BENCH_QUICK: reduced samples, not a measurement)' : ''}\n`);
-  log(`Machine: ${cpu.length} cores (${cpu[0]?.model ?? 'unknown'}), Node ${process.version}; load average at start ${loadavg().map((l) => l.toFixed(2)).join(' ')}. Started ${new Date().toISOString()}.`);
-  const env: Env = { privateKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString() };
+  log(
+    `# History overhead: sections 3 and 4 with the history ${modes.join(', ')}${quick ? ' (BENCH_QUICK: reduced samples, not a measurement)' : ''}\n`,
+  );
+  log(
+    `Machine: ${cpu.length} cores (${cpu[0]?.model ?? 'unknown'}), Node ${process.version}; load average at start ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}. Started ${new Date().toISOString()}.`,
+  );
+  const env: Env = {
+    privateKey: generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs1', format: 'pem' })
+      .toString(),
+  };
   const runs: ModeRun[] = [];
   for (const mode of modes) {
     progress(`history ${mode}`);
     runs.push(await runMode(env, mode));
   }
   print(runs);
-  log(`\nLoad average at the end ${loadavg().map((l) => l.toFixed(2)).join(' ')}.`);
+  log(
+    `\nLoad average at the end ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}.`,
+  );
   const dir = join(ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const file = join(dir, quick ? 'history-overhead-quick.json' : 'history-overhead.json');
-  writeFileSync(file, `${JSON.stringify({ generatedAt: new Date().toISOString(), quick, modes, plan: PLAN, runs }, null, 2)}\n`);
+  writeFileSync(
+    file,
+    `${JSON.stringify({ generatedAt: new Date().toISOString(), quick, modes, plan: PLAN, runs }, null, 2)}\n`,
+  );
   log(`\nJSON: ${file}`);
 }
 

@@ -53,19 +53,42 @@ const PLAN = {
   burst: QUICK ? 1000 : 5000,
   queryRuns: QUICK ? 5 : 30,
 };
-const SECTIONS = new Set((process.env.HISTORY_BENCH_SECTIONS ?? 'recording,size,queries,preview').split(',').map((x) => x.trim()));
+const SECTIONS = new Set(
+  (process.env.HISTORY_BENCH_SECTIONS ?? 'recording,size,queries,preview').split(',').map((x) => x.trim()),
+);
 const log = pino({ level: 'warn' });
 
 /** A section left out (HISTORY_BENCH_SECTIONS) leaves its field out. */
 export interface HistoryBenchResult {
   readonly backend: 'embedded' | 'server';
-  readonly sustained?: { readonly recorded: number; readonly written: number; readonly seconds: number; readonly maxBuffered: number; readonly batchMs: Summary; readonly eventLoopDelayMs: Summary; readonly baselineEventLoopDelayMs: Summary; readonly lagMs: number; readonly rssBytes: number };
+  readonly sustained?: {
+    readonly recorded: number;
+    readonly written: number;
+    readonly seconds: number;
+    readonly maxBuffered: number;
+    readonly batchMs: Summary;
+    readonly eventLoopDelayMs: Summary;
+    readonly baselineEventLoopDelayMs: Summary;
+    readonly lagMs: number;
+    readonly rssBytes: number;
+  };
   readonly burst?: { readonly records: number; readonly seconds: number; readonly perSecond: number };
   readonly seed: SeedResult;
-  readonly size?: { readonly tables: Record<string, number>; readonly bytesPerEvaluation: number; readonly bytesPerOpenPullRequest: number; readonly openPullRequests: number; readonly onDisk?: number };
+  readonly size?: {
+    readonly tables: Record<string, number>;
+    readonly bytesPerEvaluation: number;
+    readonly bytesPerOpenPullRequest: number;
+    readonly openPullRequests: number;
+    readonly onDisk?: number;
+  };
   /** Per query: over the default-period scopes, and over a year of the largest organisation. */
   readonly queries?: Record<string, { readonly default: Summary; readonly year: Summary }>;
-  readonly preview?: { readonly owner: string; readonly openPullRequests: number; readonly loadMs: number; readonly gatesMs: number };
+  readonly preview?: {
+    readonly owner: string;
+    readonly openPullRequests: number;
+    readonly loadMs: number;
+    readonly gatesMs: number;
+  };
 }
 
 /** One evaluation of a realistic PR (40 files, 3 commits), as the app records it. */
@@ -84,13 +107,28 @@ function sampleRecord(i: number, pr: PullRequestSnapshot, outcomes: ReturnType<t
 
 /** A realistic pull request: 40 files, 600 lines, 3 signed commits. */
 function samplePullRequest(): PullRequestSnapshot {
-  return syntheticSnapshot({ repository: 'bench/repo', number: 1, headSha: 'f'.repeat(40), author: { login: 'dana', isBot: false }, files: 40, lines: 600, commits: 3 });
+  return syntheticSnapshot({
+    repository: 'bench/repo',
+    number: 1,
+    headSha: 'f'.repeat(40),
+    author: { login: 'dana', isBot: false },
+    files: 40,
+    lines: 600,
+    commits: 3,
+  });
 }
 
 /** Section 1: the recorder at 50 evaluations/s for a while, then a burst. */
-async function recording(env: Record<string, string>): Promise<Required<Pick<HistoryBenchResult, 'sustained' | 'burst'>>> {
+async function recording(
+  env: Record<string, string>,
+): Promise<Required<Pick<HistoryBenchResult, 'sustained' | 'burst'>>> {
   const metrics = createMetrics({ defaultMetrics: false });
-  const history = startHistory({ settings: { enabled: true, databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR ?? './data', retentionDays: 400 }, log, metrics, recorder: { probeIntervalMs: 0 } });
+  const history = startHistory({
+    settings: { enabled: true, databaseUrl: env.DATABASE_URL, dataDir: env.DATA_DIR ?? './data', retentionDays: 400 },
+    log,
+    metrics,
+    recorder: { probeIntervalMs: 0 },
+  });
   await history.database(); // opened and migrated: what is measured is recording, not start-up
   const pr = samplePullRequest();
   const outcomes = runGates(pr, DEFAULT_CONFIG);
@@ -130,8 +168,17 @@ async function recording(env: Record<string, string>): Promise<Required<Pick<His
   delay.disable();
   const seconds = (recordedAt - started) / 1000;
   const db = await history.database();
-  const written = Number((await sql<{ n: number }>`SELECT count(*) AS n FROM evaluations WHERE delivery_id LIKE 'bench-%'`.execute(db)).rows[0]!.n);
-  const loop = (h: typeof delay): Summary => ({ n: h.count, p50: h.percentile(50) / 1e6, p95: h.percentile(95) / 1e6, p99: h.percentile(99) / 1e6, max: h.max / 1e6 });
+  const written = Number(
+    (await sql<{ n: number }>`SELECT count(*) AS n FROM evaluations WHERE delivery_id LIKE 'bench-%'`.execute(db))
+      .rows[0]!.n,
+  );
+  const loop = (h: typeof delay): Summary => ({
+    n: h.count,
+    p50: h.percentile(50) / 1e6,
+    p95: h.percentile(95) / 1e6,
+    p99: h.percentile(99) / 1e6,
+    max: h.max / 1e6,
+  });
   const eventLoopDelayMs = loop(delay);
   const baselineEventLoopDelayMs = loop(baseline);
 
@@ -147,26 +194,61 @@ async function recording(env: Record<string, string>): Promise<Required<Pick<His
   await sql`DELETE FROM open_pull_requests WHERE repository_id >= 9000000`.execute(db);
   await history.close();
   return {
-    sustained: { recorded: i, written, seconds, maxBuffered, batchMs: summarize(batchTimes), eventLoopDelayMs, baselineEventLoopDelayMs, lagMs, rssBytes },
+    sustained: {
+      recorded: i,
+      written,
+      seconds,
+      maxBuffered,
+      batchMs: summarize(batchTimes),
+      eventLoopDelayMs,
+      baselineEventLoopDelayMs,
+      lagMs,
+      rssBytes,
+    },
     burst: { records: PLAN.burst, seconds: burstSeconds, perSecond: PLAN.burst / burstSeconds },
   };
 }
 
-const TABLES = ['repositories', 'evaluations', 'gate_results', 'overrides', 'pull_requests', 'pull_request_weeks', 'failure_patterns', 'open_pull_requests', 'snapshot_files'] as const;
+const TABLES = [
+  'repositories',
+  'evaluations',
+  'gate_results',
+  'overrides',
+  'pull_requests',
+  'pull_request_weeks',
+  'failure_patterns',
+  'open_pull_requests',
+  'snapshot_files',
+] as const;
 
 async function sizes(db: Kysely<HistoryTables>, seed: SeedResult): Promise<NonNullable<HistoryBenchResult['size']>> {
   await sql`CHECKPOINT`.execute(db).catch(() => {});
   const tables: Record<string, number> = {};
-  for (const t of TABLES) tables[t] = Number((await sql<{ n: number }>`SELECT pg_total_relation_size(${t}::regclass) AS n`.execute(db)).rows[0]!.n);
+  for (const t of TABLES)
+    tables[t] = Number(
+      (await sql<{ n: number }>`SELECT pg_total_relation_size(${t}::regclass) AS n`.execute(db)).rows[0]!.n,
+    );
   const open = Number((await sql<{ n: number }>`SELECT count(*) AS n FROM open_pull_requests`.execute(db)).rows[0]!.n);
-  const perEvaluation = TABLES.filter((t) => t !== 'open_pull_requests' && t !== 'snapshot_files').reduce((n, t) => n + tables[t]!, 0) / seed.evaluations;
-  return { tables, bytesPerEvaluation: perEvaluation, bytesPerOpenPullRequest: open > 0 ? (tables.open_pull_requests! + tables.snapshot_files!) / open : 0, openPullRequests: open };
+  const perEvaluation =
+    TABLES.filter((t) => t !== 'open_pull_requests' && t !== 'snapshot_files').reduce((n, t) => n + tables[t]!, 0) /
+    seed.evaluations;
+  return {
+    tables,
+    bytesPerEvaluation: perEvaluation,
+    bytesPerOpenPullRequest: open > 0 ? (tables.open_pull_requests! + tables.snapshot_files!) / open : 0,
+    openPullRequests: open,
+  };
 }
 
 /** Section 3: each insights query, over varied scopes, timed. */
-async function queries(db: Kysely<HistoryTables>, seed: SeedResult, now: number): Promise<NonNullable<HistoryBenchResult['queries']>> {
+async function queries(
+  db: Kysely<HistoryTables>,
+  seed: SeedResult,
+  now: number,
+): Promise<NonNullable<HistoryBenchResult['queries']>> {
   const byOrg = new Map<string, number[]>();
-  for (const r of seed.repositories) byOrg.set(r.fullName.split('/')[0]!, [...(byOrg.get(r.fullName.split('/')[0]!) ?? []), r.id]);
+  for (const r of seed.repositories)
+    byOrg.set(r.fullName.split('/')[0]!, [...(byOrg.get(r.fullName.split('/')[0]!) ?? []), r.id]);
   const biggest = [...byOrg.values()].sort((a, b) => b.length - a.length)[0]!;
   const day = 86_400_000;
   // Whole days up to today included, as the views ask (src/web/period.ts).
@@ -211,7 +293,12 @@ async function queries(db: Kysely<HistoryTables>, seed: SeedResult, now: number)
   const view = (place: (s: insights.InsightsScope, first: string) => Place) => async (s: insights.InsightsScope) => {
     const known = await insights.repositories(db, s.repositoryIds);
     const resolved = resolvePlace(place(s, known[0]!.repository), known)!;
-    const period = { from: s.from.toISOString().slice(0, 10), to: new Date(s.to.getTime() - day).toISOString().slice(0, 10), start: s.from, end: s.to };
+    const period = {
+      from: s.from.toISOString().slice(0, 10),
+      to: new Date(s.to.getTime() - day).toISOString().slice(0, 10),
+      start: s.from,
+      end: s.to,
+    };
     return buildView(db, resolved, period, DEFAULT_WHAT_IF, 'https://github.com');
   };
   runs['view: every organisation'] = view(() => ({}));
@@ -239,7 +326,10 @@ async function queries(db: Kysely<HistoryTables>, seed: SeedResult, now: number)
 }
 
 async function preview(db: Kysely<HistoryTables>): Promise<NonNullable<HistoryBenchResult['preview']>> {
-  const { rows } = await sql<{ owner: string; n: number }>`SELECT owner, count(*) AS n FROM open_pull_requests GROUP BY owner ORDER BY n DESC LIMIT 1`.execute(db);
+  const { rows } = await sql<{
+    owner: string;
+    n: number;
+  }>`SELECT owner, count(*) AS n FROM open_pull_requests GROUP BY owner ORDER BY n DESC LIMIT 1`.execute(db);
   const owner = rows[0]?.owner ?? 'none';
   const started = performance.now();
   const open = await loadOpenPullRequests(db, { owner });
@@ -263,19 +353,33 @@ async function seeded(db: Kysely<HistoryTables>): Promise<SeedResult | undefined
   const count = async (text: string) => Number((await sql<{ n: number }>`${sql.raw(text)}`.execute(db)).rows[0]!.n);
   const evaluations = await count('SELECT count(*) AS n FROM evaluations');
   if (evaluations === 0) return undefined;
-  const repositories = await db.selectFrom('repositories').select(['id', 'full_name', 'installation_id']).orderBy('id').execute();
+  const repositories = await db
+    .selectFrom('repositories')
+    .select(['id', 'full_name', 'installation_id'])
+    .orderBy('id')
+    .execute();
   return {
     evaluations,
     pullRequests: await count('SELECT count(*) AS n FROM pull_requests'),
     openPullRequests: await count('SELECT count(*) AS n FROM open_pull_requests'),
     overrides: await count('SELECT count(*) AS n FROM overrides'),
     // The limits are not stored apart; the queries read only the ids and names.
-    repositories: repositories.map((r) => ({ id: Number(r.id), fullName: r.full_name, installationId: Number(r.installation_id), maxLines: 0, maxFiles: 0, defaultExcludes: true })),
+    repositories: repositories.map((r) => ({
+      id: Number(r.id),
+      fullName: r.full_name,
+      installationId: Number(r.installation_id),
+      maxLines: 0,
+      maxFiles: 0,
+      defaultExcludes: true,
+    })),
     durationMs: 0,
   };
 }
 
-async function benchBackend(backend: 'embedded' | 'server', print: (line: string) => void): Promise<HistoryBenchResult> {
+async function benchBackend(
+  backend: 'embedded' | 'server',
+  print: (line: string) => void,
+): Promise<HistoryBenchResult> {
   let server: PostgresServer | undefined;
   let dataDir: string | undefined;
   let env: Record<string, string>;
@@ -298,23 +402,39 @@ async function benchBackend(backend: 'embedded' | 'server', print: (line: string
     if (SECTIONS.has('recording')) {
       const r = await recording(env);
       recorded = r;
-      print(`Recording at ${PLAN.ratePerSecond}/s for ${PLAN.sustainedSeconds} s, then a burst of ${PLAN.burst.toLocaleString('en-US')}:\n`);
+      print(
+        `Recording at ${PLAN.ratePerSecond}/s for ${PLAN.sustainedSeconds} s, then a burst of ${PLAN.burst.toLocaleString('en-US')}:\n`,
+      );
       print(
         table(
-          ['recorded', 'written', 'rate', 'batch p50', 'batch p95', 'buffer max', 'caught up', 'event-loop p99 (without)', 'burst drained', 'ceiling', 'RSS'],
-          [[
-            num(r.sustained.recorded, 0),
-            num(r.sustained.written, 0),
-            `${num(r.sustained.written / r.sustained.seconds)}/s`,
-            ms(r.sustained.batchMs.p50),
-            ms(r.sustained.batchMs.p95),
-            num(r.sustained.maxBuffered, 0),
-            ms(r.sustained.lagMs),
-            `${ms(r.sustained.eventLoopDelayMs.p99)} (${ms(r.sustained.baselineEventLoopDelayMs.p99)})`,
-            `${num(r.burst.seconds)} s`,
-            `${num(r.burst.perSecond, 0)}/s`,
-            mb(r.sustained.rssBytes),
-          ]],
+          [
+            'recorded',
+            'written',
+            'rate',
+            'batch p50',
+            'batch p95',
+            'buffer max',
+            'caught up',
+            'event-loop p99 (without)',
+            'burst drained',
+            'ceiling',
+            'RSS',
+          ],
+          [
+            [
+              num(r.sustained.recorded, 0),
+              num(r.sustained.written, 0),
+              `${num(r.sustained.written / r.sustained.seconds)}/s`,
+              ms(r.sustained.batchMs.p50),
+              ms(r.sustained.batchMs.p95),
+              num(r.sustained.maxBuffered, 0),
+              ms(r.sustained.lagMs),
+              `${ms(r.sustained.eventLoopDelayMs.p99)} (${ms(r.sustained.baselineEventLoopDelayMs.p99)})`,
+              `${num(r.burst.seconds)} s`,
+              `${num(r.burst.perSecond, 0)}/s`,
+              mb(r.sustained.rssBytes),
+            ],
+          ],
         ),
       );
     }
@@ -324,12 +444,29 @@ async function benchBackend(backend: 'embedded' | 'server', print: (line: string
     const now = Date.now();
     let seed = await seeded(opened.db);
     // Recording alone needs no seeded history.
-    if (!['size', 'queries', 'preview'].some((section) => SECTIONS.has(section))) return { backend, ...recorded, seed: seed ?? { evaluations: 0, pullRequests: 0, openPullRequests: 0, overrides: 0, repositories: [], durationMs: 0 } };
-    if (seed) print(`\nReusing the seeded database: ${seed.evaluations.toLocaleString('en-US')} evaluations, ${seed.pullRequests.toLocaleString('en-US')} pull requests, ${seed.openPullRequests.toLocaleString('en-US')} open.\n`);
+    if (!['size', 'queries', 'preview'].some((section) => SECTIONS.has(section)))
+      return {
+        backend,
+        ...recorded,
+        seed: seed ?? {
+          evaluations: 0,
+          pullRequests: 0,
+          openPullRequests: 0,
+          overrides: 0,
+          repositories: [],
+          durationMs: 0,
+        },
+      };
+    if (seed)
+      print(
+        `\nReusing the seeded database: ${seed.evaluations.toLocaleString('en-US')} evaluations, ${seed.pullRequests.toLocaleString('en-US')} pull requests, ${seed.openPullRequests.toLocaleString('en-US')} open.\n`,
+      );
     else {
       print(`\nSeeding ${PLAN.evaluations.toLocaleString('en-US')} evaluations…`);
       seed = await seedHistory(opened.db, { evaluations: PLAN.evaluations, now });
-      print(`seeded in ${num(seed.durationMs / 1000)} s (${num(seed.evaluations / (seed.durationMs / 1000), 0)} evaluations/s): ${seed.pullRequests.toLocaleString('en-US')} pull requests, ${seed.openPullRequests.toLocaleString('en-US')} open.\n`);
+      print(
+        `seeded in ${num(seed.durationMs / 1000)} s (${num(seed.evaluations / (seed.durationMs / 1000), 0)} evaluations/s): ${seed.pullRequests.toLocaleString('en-US')} pull requests, ${seed.openPullRequests.toLocaleString('en-US')} open.\n`,
+      );
     }
     // What autovacuum does on a server, and the hourly maintenance on the embedded database.
     await vacuum(opened.db);
@@ -341,22 +478,50 @@ async function benchBackend(backend: 'embedded' | 'server', print: (line: string
       print(
         table(
           ['table', 'size'],
-          [...Object.entries(measured.tables).map(([t, n]) => [t, mb(n)]), ['per evaluation', `${num(measured.bytesPerEvaluation, 0)} B`], ['per open PR', `${num(measured.bytesPerOpenPullRequest, 0)} B`], ...(onDisk ? [['DATA_DIR on disk', mb(onDisk)]] : [])],
+          [
+            ...Object.entries(measured.tables).map(([t, n]) => [t, mb(n)]),
+            ['per evaluation', `${num(measured.bytesPerEvaluation, 0)} B`],
+            ['per open PR', `${num(measured.bytesPerOpenPullRequest, 0)} B`],
+            ...(onDisk ? [['DATA_DIR on disk', mb(onDisk)]] : []),
+          ],
         ),
       );
     }
     let timings: HistoryBenchResult['queries'];
     if (SECTIONS.has('queries')) {
       timings = await queries(opened.db, seed, now);
-      print(`\nInsights queries: ${PLAN.queryRuns} runs each over the default period's scopes (the largest organisation, every organisation and the busiest repository over 90 days, ten repositories over 30, whole days as the views ask), and apart over a year of the largest organisation. "all, …" runs every query for one scope, one after another and all at once; "view: …" is each insights view's data end to end (src/web/views.ts):\n`);
-      print(table(['query', 'p50', 'p95', 'max', 'a year: p50', 'max'], Object.entries(timings).map(([q, s]) => [q, ms(s.default.p50), ms(s.default.p95), ms(s.default.max), ms(s.year.p50), ms(s.year.max)])));
+      print(
+        `\nInsights queries: ${PLAN.queryRuns} runs each over the default period's scopes (the largest organisation, every organisation and the busiest repository over 90 days, ten repositories over 30, whole days as the views ask), and apart over a year of the largest organisation. "all, …" runs every query for one scope, one after another and all at once; "view: …" is each insights view's data end to end (src/web/views.ts):\n`,
+      );
+      print(
+        table(
+          ['query', 'p50', 'p95', 'max', 'a year: p50', 'max'],
+          Object.entries(timings).map(([q, s]) => [
+            q,
+            ms(s.default.p50),
+            ms(s.default.p95),
+            ms(s.default.max),
+            ms(s.year.p50),
+            ms(s.year.max),
+          ]),
+        ),
+      );
     }
     let previewed: HistoryBenchResult['preview'];
     if (SECTIONS.has('preview')) {
       previewed = await preview(opened.db);
-      print(`\nPolicy preview read: ${previewed.openPullRequests.toLocaleString('en-US')} open PRs of ${previewed.owner} loaded in ${ms(previewed.loadMs)}, gates re-run on all in ${ms(previewed.gatesMs)}.`);
+      print(
+        `\nPolicy preview read: ${previewed.openPullRequests.toLocaleString('en-US')} open PRs of ${previewed.owner} loaded in ${ms(previewed.loadMs)}, gates re-run on all in ${ms(previewed.gatesMs)}.`,
+      );
     }
-    return { backend, ...recorded, seed, ...(size ? { size } : {}), ...(timings ? { queries: timings } : {}), ...(previewed ? { preview: previewed } : {}) };
+    return {
+      backend,
+      ...recorded,
+      seed,
+      ...(size ? { size } : {}),
+      ...(timings ? { queries: timings } : {}),
+      ...(previewed ? { preview: previewed } : {}),
+    };
   } finally {
     await opened?.close();
     await server?.destroy();
@@ -365,7 +530,9 @@ async function benchBackend(backend: 'embedded' | 'server', print: (line: string
 }
 
 /** The history's budgets, per backend measured: writes keep up with 50/s, insights queries p95 < 300 ms. */
-export function historyVerdicts(results: readonly HistoryBenchResult[]): { budget: string; ok: boolean; detail: string }[] {
+export function historyVerdicts(
+  results: readonly HistoryBenchResult[],
+): { budget: string; ok: boolean; detail: string }[] {
   return results.flatMap((r) => {
     const verdicts: { budget: string; ok: boolean; detail: string }[] = [];
     const { sustained, burst, queries: timings } = r;
@@ -387,7 +554,9 @@ export function historyVerdicts(results: readonly HistoryBenchResult[]): { budge
       {
         budget: `History (${r.backend}): insights queries p95 < 300 ms over ${num(r.seed.evaluations, 0)} evaluations`,
         ok: slowest !== undefined && slowest[1].default.p95 < 300,
-        detail: slowest ? `slowest ${slowest[0]}: p95 ${ms(slowest[1].default.p95)}; all ${Object.keys(timings).filter((q) => !q.startsWith('all, ') && !q.startsWith('view: ')).length} for one scope ${r.backend === 'embedded' ? 'in sequence' : 'at once'}: p95 ${ms(together?.default.p95 ?? NaN)}` : 'no query ran',
+        detail: slowest
+          ? `slowest ${slowest[0]}: p95 ${ms(slowest[1].default.p95)}; all ${Object.keys(timings).filter((q) => !q.startsWith('all, ') && !q.startsWith('view: ')).length} for one scope ${r.backend === 'embedded' ? 'in sequence' : 'at once'}: p95 ${ms(together?.default.p95 ?? NaN)}`
+          : 'no query ran',
       },
       {
         budget: `Insights (${r.backend}): each view's data p95 < 300 ms over ${num(r.seed.evaluations, 0)} evaluations`,

@@ -58,7 +58,10 @@ function hostileFiles(kind: 'random' | 'alternating'): ChangedFile[] {
   let seed = 1;
   const next = () => (seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648);
   return Array.from({ length: 3_000 }, (_, i) => {
-    const name = kind === 'alternating' ? 'ab'.repeat(150 + (i % 40)) : Array.from({ length: 200 + (i % 300) }, () => (next() % 2 === 0 ? 'a' : 'b')).join('');
+    const name =
+      kind === 'alternating'
+        ? 'ab'.repeat(150 + (i % 40))
+        : Array.from({ length: 200 + (i % 300) }, () => (next() % 2 === 0 ? 'a' : 'b')).join('');
     const path = i % 3 === 0 ? `${'a/'.repeat(40)}${name}.ts` : `src/${name}/x${i}.ts`;
     return { path, changeType: 'modified', additions: 1, deletions: 0 };
   });
@@ -67,7 +70,11 @@ function hostileFiles(kind: 'random' | 'alternating'): ChangedFile[] {
 function hostileSnapshot(kind: 'random' | 'alternating'): PullRequestSnapshot {
   const pr = heavySnapshot('hostile');
   const nodes = hostileFiles(kind);
-  return { ...pr, files: { nodes, totalCount: nodes.length, truncated: false }, totals: { changedFiles: nodes.length, additions: nodes.length, deletions: 0 } };
+  return {
+    ...pr,
+    files: { nodes, totalCount: nodes.length, truncated: false },
+    totals: { changedFiles: nodes.length, additions: nodes.length, deletions: 0 },
+  };
 }
 
 const yamlList = (items: readonly string[]) => `[${items.map((g) => JSON.stringify(g)).join(', ')}]`;
@@ -78,7 +85,10 @@ const yamlList = (items: readonly string[]) => `[${items.map((g) => JSON.stringi
  * patterns, as many as fit.
  */
 export function worstConfigText(): string {
-  const patterns = Array.from({ length: MAX_TICKET_PATTERNS }, (_, i) => `(?:x${i}|[a-z]*[a-z]*[a-z]*)${'(?:a|b)?'.repeat(20)}`);
+  const patterns = Array.from(
+    { length: MAX_TICKET_PATTERNS },
+    (_, i) => `(?:x${i}|[a-z]*[a-z]*[a-z]*)${'(?:a|b)?'.repeat(20)}`,
+  );
   const text = (n: number) => {
     const globs = Math.min(n, MAX_GLOBS_PER_LIST);
     return [
@@ -113,11 +123,20 @@ function configTextsAtCap(): { name: string; text: string }[] {
   return [
     { name: 'unknown keys', text: fill((i) => `k${i}: 1`) },
     { name: 'wrong values', text: fill((i) => `  k${i}: x`, 'skip:\n  drafts: 1') },
-    { name: 'globs refused by shape', text: fill(() => `    - "${'{*,*}'.repeat(MAX_GLOB_LENGTH / 5)}"`, 'gates:\n  batch-size:\n    exclude:') },
-    { name: 'globs over the length cap', text: fill(() => `    - "${'a'.repeat(MAX_GLOB_LENGTH + 1)}"`, 'gates:\n  batch-size:\n    exclude:') },
+    {
+      name: 'globs refused by shape',
+      text: fill(() => `    - "${'{*,*}'.repeat(MAX_GLOB_LENGTH / 5)}"`, 'gates:\n  batch-size:\n    exclude:'),
+    },
+    {
+      name: 'globs over the length cap',
+      text: fill(() => `    - "${'a'.repeat(MAX_GLOB_LENGTH + 1)}"`, 'gates:\n  batch-size:\n    exclude:'),
+    },
     { name: 'one long string of escapes', text: `checks:\n  name: "${'\\u00e9'.repeat(MAX_CONFIG_BYTES / 6 - 10)}"` },
     { name: 'aliases', text: fill((i) => `k${i}: *a`, 'a: &a [1]') },
-    { name: 'nested brackets', text: `a: ${'['.repeat(MAX_CONFIG_BYTES / 2 - 8)}${']'.repeat(MAX_CONFIG_BYTES / 2 - 8)}` },
+    {
+      name: 'nested brackets',
+      text: `a: ${'['.repeat(MAX_CONFIG_BYTES / 2 - 8)}${']'.repeat(MAX_CONFIG_BYTES / 2 - 8)}`,
+    },
     { name: 'a line of "- "', text: `a:\n  ${'- '.repeat(MAX_CONFIG_BYTES / 2 - 8)}x` },
   ];
 }
@@ -140,7 +159,10 @@ function row(name: string, runs: number, fn: () => unknown, outcome: (last: unkn
   return { case: name, outcome: outcome(last), summary, ok: summary.p50 < HOSTILE_BUDGET_MS };
 }
 
-const problemsOf = (r: ReturnType<typeof parseConfigText>) => (r.kind === 'invalid' ? `invalid: ${r.total.toLocaleString('en-US')} ${r.total === 1 ? 'problem' : 'problems'}` : r.kind);
+const problemsOf = (r: ReturnType<typeof parseConfigText>) =>
+  r.kind === 'invalid'
+    ? `invalid: ${r.total.toLocaleString('en-US')} ${r.total === 1 ? 'problem' : 'problems'}`
+    : r.kind;
 
 const reasonOf = (r: unknown) => plain((r as GateResult).reason);
 
@@ -155,8 +177,18 @@ export function hostileInputs(runs: number): HostileTiming[] {
     const pr = hostileSnapshot(kind);
     const paths = kind === 'random' ? 'random a/b paths' : '"abab…" paths';
     out.push(
-      row(`worst glob list (${MAX_GLOBS_PER_LIST} × ${MAX_GLOB_LENGTH} characters) as batch-size.exclude, prepared and matched: 3,000 ${paths}`, runs, () => batchSize.evaluate(pr, batchCfg, batchSize.prepare?.(batchCfg), GATE_MEMORY), reasonOf),
-      row(`  the same list as tests-touched.tests`, runs, () => testsTouched.evaluate(pr, testsCfg, testsTouched.prepare?.(testsCfg), GATE_MEMORY), reasonOf),
+      row(
+        `worst glob list (${MAX_GLOBS_PER_LIST} × ${MAX_GLOB_LENGTH} characters) as batch-size.exclude, prepared and matched: 3,000 ${paths}`,
+        runs,
+        () => batchSize.evaluate(pr, batchCfg, batchSize.prepare?.(batchCfg), GATE_MEMORY),
+        reasonOf,
+      ),
+      row(
+        `  the same list as tests-touched.tests`,
+        runs,
+        () => testsTouched.evaluate(pr, testsCfg, testsTouched.prepare?.(testsCfg), GATE_MEMORY),
+        reasonOf,
+      ),
     );
   }
 
@@ -165,20 +197,44 @@ export function hostileInputs(runs: number): HostileTiming[] {
   const pr = hostileSnapshot('alternating');
   const worst = worstConfigText();
   const size = `${(Buffer.byteLength(worst) / 1024).toFixed(0)} KB of hostile globs and patterns`;
-  out.push(row(`worst config a fork can propose (${size}): parse (one turn)`, runs, () => parseConfigText(worst, FILE), (r) => problemsOf(r as ReturnType<typeof parseConfigText>)));
+  out.push(
+    row(
+      `worst config a fork can propose (${size}): parse (one turn)`,
+      runs,
+      () => parseConfigText(worst, FILE),
+      (r) => problemsOf(r as ReturnType<typeof parseConfigText>),
+    ),
+  );
   const parsed = parseConfigText(worst, FILE);
   const config = QualityGatesConfig.parse(parsed.kind === 'ok' ? parsed.raw : {});
   out.push(
-    row('  then prepare it fresh and run every gate on 3,000 "abab…" paths (the next turn)', runs, () => runGates(pr, config, PREPARE_FRESH), (r) =>
-      (r as GateOutcome[]).map((o) => `${o.id} ${o.status}`).join(', '),
+    row(
+      '  then prepare it fresh and run every gate on 3,000 "abab…" paths (the next turn)',
+      runs,
+      () => runGates(pr, config, PREPARE_FRESH),
+      (r) => (r as GateOutcome[]).map((o) => `${o.id} ${o.status}`).join(', '),
     ),
   );
 
   for (const { name, text } of configTextsAtCap()) {
-    out.push(row(`parseConfigText at the size cap (${(Buffer.byteLength(text) / 1024).toFixed(0)} KB): ${name}`, runs, () => parseConfigText(text, FILE), (r) => problemsOf(r as ReturnType<typeof parseConfigText>)));
+    out.push(
+      row(
+        `parseConfigText at the size cap (${(Buffer.byteLength(text) / 1024).toFixed(0)} KB): ${name}`,
+        runs,
+        () => parseConfigText(text, FILE),
+        (r) => problemsOf(r as ReturnType<typeof parseConfigText>),
+      ),
+    );
   }
 
   const newlines = '\n'.repeat(65_536);
-  out.push(row('findCommand on a 64 KB comment of line breaks', runs * 10, () => findCommand(newlines), (r) => (r === undefined ? 'no command' : 'a command')));
+  out.push(
+    row(
+      'findCommand on a 64 KB comment of line breaks',
+      runs * 10,
+      () => findCommand(newlines),
+      (r) => (r === undefined ? 'no command' : 'a command'),
+    ),
+  );
   return out;
 }

@@ -132,7 +132,8 @@ export async function startApp(options: StartOptions): Promise<AppProcess> {
   try {
     const deadline = Date.now() + 20_000;
     for (;;) {
-      if (child.exitCode !== null) throw new Error(`${options.name} exited during start-up (${child.exitCode}): ${errors.join('\n')}`);
+      if (child.exitCode !== null)
+        throw new Error(`${options.name} exited during start-up (${child.exitCode}): ${errors.join('\n')}`);
       try {
         // Any HTTP answer means the server listens (the bare Probot app has no /healthz).
         await fetch(`${baseUrl}/healthz`);

@@ -30,11 +30,26 @@ const log = (line: string) => process.stdout.write(`${line}\n`);
 const sleep = (msToWait: number) => new Promise((r) => setTimeout(r, msToWait));
 let deliveries = 0;
 
-async function withApp<T>(latencyMs: number, nodeArgs: string[], fn: (app: AppProcess, fleet: Fleet, standIn: StandInServer) => Promise<T>): Promise<T> {
+async function withApp<T>(
+  latencyMs: number,
+  nodeArgs: string[],
+  fn: (app: AppProcess, fleet: Fleet, standIn: StandInServer) => Promise<T>,
+): Promise<T> {
   const fleet = new Fleet(APP_ID);
   const standIn = await startStandInServer(fleet.standIn, { latencyMs });
-  const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
-  const app = await startApp({ name: 'Quality Gates', script: 'dist/src/server/main.js', ghHost: standIn.host, appId: APP_ID, privateKey, secret: SECRET, nodeArgs, env: { SHUTDOWN_GRACE_MS: '1000' } });
+  const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
+    .privateKey.export({ type: 'pkcs1', format: 'pem' })
+    .toString();
+  const app = await startApp({
+    name: 'Quality Gates',
+    script: 'dist/src/server/main.js',
+    ghHost: standIn.host,
+    appId: APP_ID,
+    privateKey,
+    secret: SECRET,
+    nodeArgs,
+    env: { SHUTDOWN_GRACE_MS: '1000' },
+  });
   try {
     return await fn(app, fleet, standIn);
   } finally {
@@ -46,7 +61,9 @@ async function withApp<T>(latencyMs: number, nodeArgs: string[], fn: (app: AppPr
 /** Sends one `pull_request.opened` per PR, all at once; resolves with the acknowledgement times once every run is written. */
 async function send(app: AppProcess, fleet: Fleet, prs: readonly NewPull[]): Promise<number[]> {
   const done = prs.map((pr) => fleet.completion(pr.headSha));
-  const signed = prs.map((pr) => signedDelivery(SECRET, 'pull_request', prPayload(pr.model, pr.number), `profile-${++deliveries}`));
+  const signed = prs.map((pr) =>
+    signedDelivery(SECRET, 'pull_request', prPayload(pr.model, pr.number), `profile-${++deliveries}`),
+  );
   const acks = await Promise.all(signed.map(async (s) => (await postWebhook(app.webhookUrl, s)).ackMs));
   await Promise.all(done);
   return acks;
@@ -65,7 +82,10 @@ interface CpuProfile {
 const KINDS: [string, (frame: { functionName: string; url: string }) => boolean][] = [
   ['garbage collection', (f) => f.functionName === '(garbage collector)'],
   ['token JWT signing', (f) => f.url.includes('universal-github-app-jwt')],
-  ['requests to GitHub (auth, fetch)', (f) => f.url.includes('@octokit/auth-app') || (f.url.includes('undici') && f.functionName === 'fetch')],
+  [
+    'requests to GitHub (auth, fetch)',
+    (f) => f.url.includes('@octokit/auth-app') || (f.url.includes('undici') && f.functionName === 'fetch'),
+  ],
   ['evaluation (loader, gates, writer)', (f) => /dist\/(src\/(evaluate|checks|github)|gates)\//.test(f.url)],
   ["Probot's context Octokit per webhook", (f) => f.functionName === 'webhookTransform'],
   ['our webhook handlers and queue', (f) => /dist\/src\/(app|queue)\.js/.test(f.url)],
@@ -95,7 +115,9 @@ async function burst(): Promise<void> {
       await sleep(300);
     }
   });
-  log(`## Acknowledgement of ${runs} bursts of 40 webhooks (8 fresh installations, 50 ms GitHub latency; one warm-up burst not shown)\n`);
+  log(
+    `## Acknowledgement of ${runs} bursts of 40 webhooks (8 fresh installations, 50 ms GitHub latency; one warm-up burst not shown)\n`,
+  );
   log(table(['burst', 'ack p50', 'ack p99'], rows));
   const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
   if (!file) throw new Error(`no CPU profile in ${dir}`);
@@ -119,8 +141,15 @@ async function burst(): Promise<void> {
     spent.set(kind, (spent.get(kind) ?? 0) + d);
   });
   const span = median(windows.map((w) => w.end - w.start));
-  log(`\n## Where the app's CPU went while a burst was being acknowledged (first webhook sent → last answer in; median ${ms(span / 1000)}, of which the app was busy ${ms(median(busy) / 1000)})\n`);
-  log(table(['work', 'ms per burst'], [...spent].sort((a, b) => b[1] - a[1]).map(([kind, us]) => [kind, ms(us / 1000 / windows.length)])));
+  log(
+    `\n## Where the app's CPU went while a burst was being acknowledged (first webhook sent → last answer in; median ${ms(span / 1000)}, of which the app was busy ${ms(median(busy) / 1000)})\n`,
+  );
+  log(
+    table(
+      ['work', 'ms per burst'],
+      [...spent].sort((a, b) => b[1] - a[1]).map(([kind, us]) => [kind, ms(us / 1000 / windows.length)]),
+    ),
+  );
   log(`\nCPU profile: ${join(dir, file)} (open it in Chrome DevTools → Performance).`);
 }
 
@@ -132,17 +161,25 @@ async function ack(): Promise<void> {
   const rows: string[][] = [];
   await withApp(0, [], async (app, fleet, standIn) => {
     const installations = Array.from({ length: 40 }, () => fleet.add('ack'));
-    await send(app, fleet, installations.map((m) => newPull(m))); // warm: tokens cached, JIT warm
+    await send(
+      app,
+      fleet,
+      installations.map((m) => newPull(m)),
+    ); // warm: tokens cached, JIT warm
     standIn.latencyMs = 500;
     for (let r = 1; r <= rounds; r++) {
       const prs = installations.map((m) => newPull(m));
-      const signed = prs.map((pr) => signedDelivery(SECRET, 'pull_request', prPayload(pr.model, pr.number), `profile-${++deliveries}`));
+      const signed = prs.map((pr) =>
+        signedDelivery(SECRET, 'pull_request', prPayload(pr.model, pr.number), `profile-${++deliveries}`),
+      );
       const acks = await Promise.all(signed.map(async (d) => (await postWebhook(app.webhookUrl, d)).ackMs));
       rows.push([String(r), ms(percentile(acks, 50)), ms(percentile(acks, 99))]);
       await sleep(1500);
     }
   });
-  log(`## ${rounds} rounds of 40 webhooks at once, every GitHub call taking 500 ms (evaluations of earlier rounds in flight)\n`);
+  log(
+    `## ${rounds} rounds of 40 webhooks at once, every GitHub call taking 500 ms (evaluations of earlier rounds in flight)\n`,
+  );
   log(table(['round', 'ack p50', 'ack p99'], rows));
 }
 
@@ -193,7 +230,7 @@ async function heap(): Promise<void> {
       const before = readdirSync(dir).length;
       process.kill(app.pid, 'SIGTTIN');
       // The snapshot is written when the file appears and stops growing.
-      for (let size = -1; ; ) {
+      for (let size = -1; ;) {
         await sleep(1000);
         const files = readdirSync(dir).filter((f) => f.endsWith('.heapsnapshot'));
         if (files.length <= before) continue;
@@ -201,18 +238,37 @@ async function heap(): Promise<void> {
         if (now === size) break;
         size = now;
       }
-      log(`heap snapshot after ${target.toLocaleString('en-US')} evaluations, RSS ${(app.rss() / 1048576).toFixed(1)} MB`);
+      log(
+        `heap snapshot after ${target.toLocaleString('en-US')} evaluations, RSS ${(app.rss() / 1048576).toFixed(1)} MB`,
+      );
     }
   });
-  const [a, b] = readdirSync(dir).filter((f) => f.endsWith('.heapsnapshot')).sort().map((f) => census(join(dir, f)));
+  const [a, b] = readdirSync(dir)
+    .filter((f) => f.endsWith('.heapsnapshot'))
+    .sort()
+    .map((f) => census(join(dir, f)));
   if (!a || !b) throw new Error(`expected two heap snapshots in ${dir}`);
   const total = (c: Map<string, { bytes: number }>) => [...c.values()].reduce((sum, e) => sum + e.bytes, 0);
-  log(`\n## Live heap after ${first.toLocaleString('en-US')} and ${second.toLocaleString('en-US')} evaluations: ${(total(a) / 1e6).toFixed(1)} MB → ${(total(b) / 1e6).toFixed(1)} MB\n`);
-  const rows = [...b].map(([key, e]) => ({ key, before: a.get(key)?.count ?? 0, after: e.count, bytes: e.bytes - (a.get(key)?.bytes ?? 0) })).sort((x, y) => y.bytes - x.bytes);
+  log(
+    `\n## Live heap after ${first.toLocaleString('en-US')} and ${second.toLocaleString('en-US')} evaluations: ${(total(a) / 1e6).toFixed(1)} MB → ${(total(b) / 1e6).toFixed(1)} MB\n`,
+  );
+  const rows = [...b]
+    .map(([key, e]) => ({
+      key,
+      before: a.get(key)?.count ?? 0,
+      after: e.count,
+      bytes: e.bytes - (a.get(key)?.bytes ?? 0),
+    }))
+    .sort((x, y) => y.bytes - x.bytes);
   // The largest growths, and always the timers (each request's timeout is one while it runs).
   const shown = [...rows.slice(0, 25), ...rows.filter((r, i) => i >= 25 && WATCHED.includes(r.key))];
   const count = (n: number) => n.toLocaleString('en-US');
-  log(table(['object kind', `objects after ${count(first)}`, `after ${count(second)}`, 'more KB'], shown.map((r) => [r.key, count(r.before), count(r.after), (r.bytes / 1000).toFixed(0)])));
+  log(
+    table(
+      ['object kind', `objects after ${count(first)}`, `after ${count(second)}`, 'more KB'],
+      shown.map((r) => [r.key, count(r.before), count(r.after), (r.bytes / 1000).toFixed(0)]),
+    ),
+  );
   log(`\nSnapshots: ${dir}`);
 }
 

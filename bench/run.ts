@@ -147,7 +147,13 @@ async function withStandIn<T>(fleet: Fleet, latencyMs: number, fn: (standIn: Sta
   }
 }
 
-export async function withApp<T>(env: Env, kind: 'ours' | 'baseline', standIn: StandInServer, fn: (app: AppProcess) => Promise<T>, extraEnv: Record<string, string> = {}): Promise<T> {
+export async function withApp<T>(
+  env: Env,
+  kind: 'ours' | 'baseline',
+  standIn: StandInServer,
+  fn: (app: AppProcess) => Promise<T>,
+  extraEnv: Record<string, string> = {},
+): Promise<T> {
   const history = kind === 'ours' ? appHistory : undefined;
   const app = await startApp({
     name: kind === 'ours' ? 'Quality Gates' : 'bare Probot',
@@ -170,7 +176,11 @@ export async function withApp<T>(env: Env, kind: 'ours' | 'baseline', standIn: S
   }
 }
 
-function delivery(label: string, pr: { model: GitHubModel; number: number }, action = 'opened'): { id: string; signed: SignedDelivery } {
+function delivery(
+  label: string,
+  pr: { model: GitHubModel; number: number },
+  action = 'opened',
+): { id: string; signed: SignedDelivery } {
   const id = nextDelivery(label);
   return { id, signed: signedDelivery(SECRET, 'pull_request', prPayload(pr.model, pr.number, action), id) };
 }
@@ -190,7 +200,12 @@ interface CostRow {
   readonly outcome: string;
 }
 
-async function evaluateOnce(app: AppProcess, model: GitHubModel, number: number, action = 'opened'): Promise<{ counts: RequestCounts; outcome: string }> {
+async function evaluateOnce(
+  app: AppProcess,
+  model: GitHubModel,
+  number: number,
+  action = 'opened',
+): Promise<{ counts: RequestCounts; outcome: string }> {
   const before = countRequests(model.requests);
   const { id, signed } = delivery('cost', { model, number }, action);
   const answer = await postWebhook(app.webhookUrl, signed);
@@ -199,12 +214,34 @@ async function evaluateOnce(app: AppProcess, model: GitHubModel, number: number,
   return { counts: diff(countRequests(model.requests), before), outcome: String(line.outcome) };
 }
 
-function costRow(id: string, label: string, results: { counts: RequestCounts; outcome: string }[], budget: Budget | null, note?: string): CostRow {
+function costRow(
+  id: string,
+  label: string,
+  results: { counts: RequestCounts; outcome: string }[],
+  budget: Budget | null,
+  note?: string,
+): CostRow {
   const keys = Object.keys(NO_REQUESTS).filter((k) => k !== 'tokens') as (keyof Omit<RequestCounts, 'tokens'>)[];
-  const measured = Object.fromEntries(keys.map((k) => [k, median(results.map((r) => r.counts[k]))])) as Omit<RequestCounts, 'tokens'>;
+  const measured = Object.fromEntries(keys.map((k) => [k, median(results.map((r) => r.counts[k]))])) as Omit<
+    RequestCounts,
+    'tokens'
+  >;
   const consistent = results.every((r) => keys.every((k) => r.counts[k] === measured[k]));
-  const ok = budget === null ? null : consistent && measured.graphql <= budget.graphql && measured.writes <= budget.writes && measured.other === 0;
-  return { id, shape: label, ...(note ? { note } : {}), measured, repetitions: results.length, consistent, budget, ok, outcome: [...new Set(results.map((r) => r.outcome))].join('/') };
+  const ok =
+    budget === null
+      ? null
+      : consistent && measured.graphql <= budget.graphql && measured.writes <= budget.writes && measured.other === 0;
+  return {
+    id,
+    shape: label,
+    ...(note ? { note } : {}),
+    measured,
+    repetitions: results.length,
+    consistent,
+    budget,
+    ok,
+    outcome: [...new Set(results.map((r) => r.outcome))].join('/'),
+  };
 }
 
 async function apiCost(app: AppProcess, fleet: Fleet): Promise<CostRow[]> {
@@ -225,7 +262,14 @@ async function apiCost(app: AppProcess, fleet: Fleet): Promise<CostRow[]> {
   // Re-evaluation with an unchanged result (the 10-file PRs again: an edit that changes nothing).
   const unchanged = [];
   for (const pr of firstPrs) unchanged.push(await evaluateOnce(app, pr.model, pr.number, 'edited'));
-  rows.push(costRow('unchanged', 're-evaluation, result unchanged (10 files)', unchanged, budgetFor(SMALL, { unchanged: true })));
+  rows.push(
+    costRow(
+      'unchanged',
+      're-evaluation, result unchanged (10 files)',
+      unchanged,
+      budgetFor(SMALL, { unchanged: true }),
+    ),
+  );
 
   // CODEOWNERS naming teams: the first PR of an installation (cold team cache), then another (warm).
   const integrated = GATES.some((g) => g.id === 'codeowners-review');
@@ -238,8 +282,24 @@ async function apiCost(app: AppProcess, fleet: Fleet): Promise<CostRow[]> {
   let note: string | undefined;
   if (!integrated) note = 'n/a: codeowners-review is not in GATES yet (no team read made)';
   else if (!teamReads) note = 'codeowners-review is on but no team read was made: team owners cannot be satisfied';
-  rows.push(costRow('teams-cold', `${TEAM_SHAPE.label}, cold team cache`, cold, integrated ? budgetFor(TEAM_SHAPE, { teamCache: 'cold' }) : null, note));
-  rows.push(costRow('teams-warm', `${TEAM_SHAPE.label}, warm team cache`, warm, integrated ? budgetFor(TEAM_SHAPE, { teamCache: 'warm' }) : null, note));
+  rows.push(
+    costRow(
+      'teams-cold',
+      `${TEAM_SHAPE.label}, cold team cache`,
+      cold,
+      integrated ? budgetFor(TEAM_SHAPE, { teamCache: 'cold' }) : null,
+      note,
+    ),
+  );
+  rows.push(
+    costRow(
+      'teams-warm',
+      `${TEAM_SHAPE.label}, warm team cache`,
+      warm,
+      integrated ? budgetFor(TEAM_SHAPE, { teamCache: 'warm' }) : null,
+      note,
+    ),
+  );
   if (integrated && !teamReads) {
     const last = rows.length - 1;
     rows[last - 1] = { ...rows[last - 1]!, ok: false };
@@ -281,7 +341,14 @@ function sample<T>(prepare: (i: number) => T, fn: (input: T) => unknown): number
 }
 
 /** `rounds` rounds of `sample`, summarised per round and as the median over rounds. */
-function timing(name: string, gates: string[], rounds: number, budget: boolean, prepare: (i: number) => unknown, fn: (input: never) => unknown): GateTiming {
+function timing(
+  name: string,
+  gates: string[],
+  rounds: number,
+  budget: boolean,
+  prepare: (i: number) => unknown,
+  fn: (input: never) => unknown,
+): GateTiming {
   let offset = 0;
   const per = Array.from({ length: rounds }, () => {
     const times = sample((i) => prepare(offset + i), fn as (input: unknown) => unknown);
@@ -289,8 +356,22 @@ function timing(name: string, gates: string[], rounds: number, budget: boolean, 
     return summarize(times);
   });
   const med = (f: (s: Summary) => number) => median(per.map(f));
-  const summary: Summary = { n: offset, p50: med((s) => s.p50), p95: med((s) => s.p95), p99: med((s) => s.p99), max: med((s) => s.max) };
-  return { case: name, gates, iterations: offset, summary, worstP99: Math.max(...per.map((s) => s.p99)), rounds: per, ok: budget ? summary.p99 < 20 : null };
+  const summary: Summary = {
+    n: offset,
+    p50: med((s) => s.p50),
+    p95: med((s) => s.p95),
+    p99: med((s) => s.p99),
+    max: med((s) => s.max),
+  };
+  return {
+    case: name,
+    gates,
+    iterations: offset,
+    summary,
+    worstP99: Math.max(...per.map((s) => s.p99)),
+    rounds: per,
+    ok: budget ? summary.p99 < 20 : null,
+  };
 }
 
 /**
@@ -301,14 +382,20 @@ function timing(name: string, gates: string[], rounds: number, budget: boolean, 
 function allGatesConfig(): QualityGatesConfig {
   const gates = Object.fromEntries(GATES.map((g) => [g.id, { mode: 'block' }]));
   return QualityGatesConfig.parse({
-    gates: { ...gates, 'pr-description': { mode: 'block', sections: ['What', 'Why', 'Testing'] }, 'branch-age': { mode: 'block', max_behind: 50 } },
+    gates: {
+      ...gates,
+      'pr-description': { mode: 'block', sections: ['What', 'Why', 'Testing'] },
+      'branch-age': { mode: 'block', max_behind: 50 },
+    },
   });
 }
 
 /** What the later gates read, at its largest: GitHub's longest body (64 KB) under a filled-in template, opened 20 days ago. */
 function withLaterGateInputs(pr: PullRequestSnapshot): PullRequestSnapshot {
-  const template = '## What\n\n<!-- What does this change? -->\n\n## Why\n\n## Testing\n\n- [ ] Tests added\n- [ ] Docs updated\n';
-  const prose = 'Moves the service to the new client; **every** call site is `client.call()` now. <!-- note --> See #12.\n';
+  const template =
+    '## What\n\n<!-- What does this change? -->\n\n## Why\n\n## Testing\n\n- [ ] Tests added\n- [ ] Docs updated\n';
+  const prose =
+    'Moves the service to the new client; **every** call site is `client.call()` now. <!-- note --> See #12.\n';
   const body = `${template}${pr.body}\n${prose.repeat(Math.floor((65_536 - template.length - pr.body.length) / prose.length))}`;
   return {
     ...pr,
@@ -316,7 +403,18 @@ function withLaterGateInputs(pr: PullRequestSnapshot): PullRequestSnapshot {
     createdAt: '2026-01-01T00:00:00Z',
     readAt: '2026-01-21T00:00:00Z',
     comparison: { aheadBy: 250, behindBy: 120 },
-    base: { ...pr.base, pullRequestTemplates: [{ path: '.github/pull_request_template.md', oid: 'template', byteSize: template.length, text: template, truncated: false }] },
+    base: {
+      ...pr.base,
+      pullRequestTemplates: [
+        {
+          path: '.github/pull_request_template.md',
+          oid: 'template',
+          byteSize: template.length,
+          text: template,
+          truncated: false,
+        },
+      ],
+    },
   };
 }
 
@@ -329,17 +427,52 @@ function pureGates(): GateTiming[] {
   for (let i = 0; i < 10; i++) evaluateAll(warmPr); // JIT warm-up
   // Only the CODEOWNERS blob is new: the same files, so the garbage of building a 3,000-file
   // snapshot (the loader's work, not the gates') is not collected inside the timed call.
-  const withNewCodeowners = (i: number): PullRequestSnapshot => ({ ...warmPr, base: { ...warmPr.base, codeowners: { ...warmPr.base.codeowners!, oid: `codeowners-cold-${i}` } } });
+  const withNewCodeowners = (i: number): PullRequestSnapshot => ({
+    ...warmPr,
+    base: { ...warmPr.base, codeowners: { ...warmPr.base.codeowners!, oid: `codeowners-cold-${i}` } },
+  });
   const out: GateTiming[] = [
-    timing('all gates, CODEOWNERS compiled (cached by blob oid, as on re-evaluation)', gateIds, PLAN.gateRounds, true, () => warmPr, evaluateAll),
-    timing('all gates, CODEOWNERS compiled afresh (new blob oid each time)', gateIds, PLAN.gateRounds, true, withNewCodeowners, evaluateAll),
+    timing(
+      'all gates, CODEOWNERS compiled (cached by blob oid, as on re-evaluation)',
+      gateIds,
+      PLAN.gateRounds,
+      true,
+      () => warmPr,
+      evaluateAll,
+    ),
+    timing(
+      'all gates, CODEOWNERS compiled afresh (new blob oid each time)',
+      gateIds,
+      PLAN.gateRounds,
+      true,
+      withNewCodeowners,
+      evaluateAll,
+    ),
   ];
   for (const gate of gates) {
     // Compiled once, as runGates keeps a base config's compiled form.
     const compiled = gate.bind(config.gates, config.defaults.mode).compile();
-    out.push(timing(`  one gate: ${gate.id} (information)`, [gate.id], 1, false, () => warmPr, (pr: PullRequestSnapshot) => compiled.evaluate(pr, GATE_MEMORY)));
+    out.push(
+      timing(
+        `  one gate: ${gate.id} (information)`,
+        [gate.id],
+        1,
+        false,
+        () => warmPr,
+        (pr: PullRequestSnapshot) => compiled.evaluate(pr, GATE_MEMORY),
+      ),
+    );
   }
-  out.push(timing('all gates + rendering the check run (information)', gateIds, 1, false, () => warmPr, (pr: PullRequestSnapshot) => renderCheckRun({ kind: 'evaluated', outcomes: evaluateAll(pr), notes: [] })));
+  out.push(
+    timing(
+      'all gates + rendering the check run (information)',
+      gateIds,
+      1,
+      false,
+      () => warmPr,
+      (pr: PullRequestSnapshot) => renderCheckRun({ kind: 'evaluated', outcomes: evaluateAll(pr), notes: [] }),
+    ),
+  );
   return out;
 }
 
@@ -378,7 +511,13 @@ interface E2eRow {
  * Sends the prepared PRs with at most `c` outstanding (sent and not yet completed), timing each
  * from the start of its webhook to the stand-in's receipt of its completed check run.
  */
-async function closedLoop(app: AppProcess, fleet: Fleet, prs: { model: GitHubModel; number: number; headSha: string }[], c: number, label: string): Promise<E2eRun> {
+async function closedLoop(
+  app: AppProcess,
+  fleet: Fleet,
+  prs: { model: GitHubModel; number: number; headSha: string }[],
+  c: number,
+  label: string,
+): Promise<E2eRun> {
   const models = [...new Set(prs.map((p) => p.model))];
   const before = fleet.counts(models);
   const prepared = prs.map((pr) => ({ pr, ...delivery(label, pr) }));
@@ -401,7 +540,10 @@ async function closedLoop(app: AppProcess, fleet: Fleet, prs: { model: GitHubMod
       return;
     }
     let timer: NodeJS.Timeout | undefined;
-    const at = await Promise.race([done, new Promise<number>((resolve) => (timer = setTimeout(() => resolve(NaN), 180_000)))]);
+    const at = await Promise.race([
+      done,
+      new Promise<number>((resolve) => (timer = setTimeout(() => resolve(NaN), 180_000))),
+    ]);
     clearTimeout(timer);
     if (Number.isNaN(at)) {
       timedOut++;
@@ -421,11 +563,25 @@ async function closedLoop(app: AppProcess, fleet: Fleet, prs: { model: GitHubMod
     ack: summarize(acks),
     failedWebhooks: failed,
     timedOut,
-    perEvaluation: { graphql: per('graphql'), snapshot: per('snapshot'), pages: per('pages'), teams: per('teams'), writes: per('writes'), other: per('other'), tokens: per('tokens') },
+    perEvaluation: {
+      graphql: per('graphql'),
+      snapshot: per('snapshot'),
+      pages: per('pages'),
+      teams: per('teams'),
+      writes: per('writes'),
+      other: per('other'),
+      tokens: per('tokens'),
+    },
   };
 }
 
-function e2eRow(scenario: string, kind: 'ours' | 'baseline', concurrency: number, runs: E2eRun[], note?: string): E2eRow {
+function e2eRow(
+  scenario: string,
+  kind: 'ours' | 'baseline',
+  concurrency: number,
+  runs: E2eRun[],
+  note?: string,
+): E2eRow {
   const med = (f: (r: E2eRun) => number) => median(runs.map(f));
   return {
     scenario,
@@ -461,7 +617,13 @@ export async function endToEndOurs(fleet: Fleet, standIn: StandInServer, app: Ap
   standIn.latencyMs = PLAN.latencyMs;
   const installations = Array.from({ length: PLAN.sweepInstallations }, () => fleet.add('sweep'));
   // Warm-up: one PR per installation (installation tokens cached, JIT warm), not measured.
-  await closedLoop(app, fleet, installations.map((m) => newPull(m)), 32, 'warmup');
+  await closedLoop(
+    app,
+    fleet,
+    installations.map((m) => newPull(m)),
+    32,
+    'warmup',
+  );
   let cursor = 0;
   const rows: E2eRow[] = [];
   for (const level of PLAN.sweep) {
@@ -470,7 +632,15 @@ export async function endToEndOurs(fleet: Fleet, standIn: StandInServer, app: Ap
       const prs = Array.from({ length: level.n }, () => newPull(installations[cursor++ % installations.length]!));
       runs.push(await closedLoop(app, fleet, prs, level.c, `sweep-c${level.c}`));
     }
-    rows.push(e2eRow(`concurrency ${level.c}`, 'ours', level.c, runs, `${level.n} PRs per run over ${PLAN.sweepInstallations} installations, tokens warm`));
+    rows.push(
+      e2eRow(
+        `concurrency ${level.c}`,
+        'ours',
+        level.c,
+        runs,
+        `${level.n} PRs per run over ${PLAN.sweepInstallations} installations, tokens warm`,
+      ),
+    );
     progress(`end to end (ours): concurrency ${level.c}`);
   }
   for (const order of ['grouped', 'interleaved'] as const) {
@@ -489,14 +659,38 @@ async function endToEndBaseline(fleet: Fleet, standIn: StandInServer, app: AppPr
   let cursor = 0;
   for (const level of PLAN.sweep) {
     if (level.baselineN === 0) {
-      rows.push(e2eRow(`concurrency ${level.c}`, 'baseline', level.c, [], 'not run: throttled to ~0.5/s at any concurrency; the 40-PR burst below is its high-concurrency run'));
+      rows.push(
+        e2eRow(
+          `concurrency ${level.c}`,
+          'baseline',
+          level.c,
+          [],
+          'not run: throttled to ~0.5/s at any concurrency; the 40-PR burst below is its high-concurrency run',
+        ),
+      );
       continue;
     }
     const prs = Array.from({ length: level.baselineN }, () => newPull(installations[cursor++ % installations.length]!));
-    rows.push(e2eRow(`concurrency ${level.c}`, 'baseline', level.c, [await closedLoop(app, fleet, prs, level.c, `base-c${level.c}`)], `1 run of ${level.baselineN} PRs (0.5 evaluations/s makes more runs slow)`));
+    rows.push(
+      e2eRow(
+        `concurrency ${level.c}`,
+        'baseline',
+        level.c,
+        [await closedLoop(app, fleet, prs, level.c, `base-c${level.c}`)],
+        `1 run of ${level.baselineN} PRs (0.5 evaluations/s makes more runs slow)`,
+      ),
+    );
     progress(`end to end (baseline): concurrency ${level.c}`);
   }
-  rows.push(e2eRow(`${BURST} (grouped)`, 'baseline', 40, [await burst(app, fleet, 'base-burst', 'grouped')], '1 run (~80 s by itself); fresh installations (tokens cold); its throttle is global, so the order does not matter'));
+  rows.push(
+    e2eRow(
+      `${BURST} (grouped)`,
+      'baseline',
+      40,
+      [await burst(app, fleet, 'base-burst', 'grouped')],
+      '1 run (~80 s by itself); fresh installations (tokens cold); its throttle is global, so the order does not matter',
+    ),
+  );
   progress('end to end (baseline): burst');
   return rows;
 }
@@ -521,13 +715,21 @@ export async function acknowledgement(env: Env): Promise<{ runs: AckRun[]; poole
     withApp(env, 'ours', standIn, async (app) => {
       const installations = Array.from({ length: 40 }, () => fleet.add('slow'));
       // Warm-up at full speed (a running process: JIT warm, installation tokens cached), then slow GitHub down.
-      await closedLoop(app, fleet, installations.map((m) => newPull(m)), 20, 'ack-warmup');
+      await closedLoop(
+        app,
+        fleet,
+        installations.map((m) => newPull(m)),
+        20,
+        'ack-warmup',
+      );
       standIn.latencyMs = PLAN.slowLatencyMs;
       let cursor = 0;
       const runs: AckRun[] = [];
       const all: number[] = [];
       const paced = async (count: number, perSecond: number, scenario: string) => {
-        const prepared = Array.from({ length: count }, () => delivery('ack', newPull(installations[cursor++ % installations.length]!)));
+        const prepared = Array.from({ length: count }, () =>
+          delivery('ack', newPull(installations[cursor++ % installations.length]!)),
+        );
         const acks: number[] = [];
         let failed = 0;
         const start = performance.now();
@@ -548,9 +750,18 @@ export async function acknowledgement(env: Env): Promise<{ runs: AckRun[]; poole
         all.push(...acks);
         const finishedMeanwhile = app.finished;
         const ready = JSON.parse(await app.get('/readyz')) as { active?: number; queueDepth?: number };
-        runs.push({ scenario, webhooks: count, ack: summarize(acks), failed, finishedMeanwhile, active: ready.active ?? NaN, queued: ready.queueDepth ?? NaN });
+        runs.push({
+          scenario,
+          webhooks: count,
+          ack: summarize(acks),
+          failed,
+          finishedMeanwhile,
+          active: ready.active ?? NaN,
+          queued: ready.queueDepth ?? NaN,
+        });
       };
-      for (let r = 0; r < PLAN.ackRuns; r++) await paced(PLAN.ackPerRun, PLAN.ackRatePerSecond, `${PLAN.ackPerRun} webhooks at ${PLAN.ackRatePerSecond}/s`);
+      for (let r = 0; r < PLAN.ackRuns; r++)
+        await paced(PLAN.ackPerRun, PLAN.ackRatePerSecond, `${PLAN.ackPerRun} webhooks at ${PLAN.ackRatePerSecond}/s`);
       await paced(40, 0, '40 webhooks at once');
       progress('acknowledgement under 500 ms GitHub latency');
       const pooled = summarize(all);
@@ -581,11 +792,19 @@ interface MemoryPoint {
 async function heap(app: AppProcess): Promise<{ used: number; total: number; old: number }> {
   const text = await app.get('/metrics');
   const metric = (name: string) => Number(new RegExp(`^${name} (\\S+)$`, 'm').exec(text)?.[1] ?? NaN);
-  return { used: metric('nodejs_heap_size_used_bytes'), total: metric('nodejs_heap_size_total_bytes'), old: metric('nodejs_heap_space_size_used_bytes\\{space="old"\\}') };
+  return {
+    used: metric('nodejs_heap_size_used_bytes'),
+    total: metric('nodejs_heap_size_total_bytes'),
+    old: metric('nodejs_heap_space_size_used_bytes\\{space="old"\\}'),
+  };
 }
 
 /** Polls the app's heap every `everyMs` while `work` runs; resolves with its result and the lowest old-space used seen. */
-async function withHeapPolling<T>(app: AppProcess, everyMs: number, work: () => Promise<T>): Promise<{ result: T; lowOld: number }> {
+async function withHeapPolling<T>(
+  app: AppProcess,
+  everyMs: number,
+  work: () => Promise<T>,
+): Promise<{ result: T; lowOld: number }> {
   let lowOld = Infinity;
   let running = true;
   const poller = (async () => {
@@ -626,76 +845,106 @@ interface MemoryResult {
 async function memory(env: Env): Promise<MemoryResult> {
   const fleet = new Fleet(APP_ID);
   return withStandIn(fleet, 0, (standIn) =>
-    withApp(env, 'ours', standIn, async (app) => {
-      const installations = Array.from({ length: PLAN.memoryInstallations }, () => fleet.add('mem'));
-      let cursor = 0;
-      const run = async (n: number) => {
-        const prs = Array.from({ length: n }, () => newPull(installations[cursor++ % installations.length]!));
-        const res = await closedLoop(app, fleet, prs, PLAN.memoryConcurrency, 'mem');
-        fleet.clearRequests();
-        for (const pr of prs) pr.model.pulls.delete(pr.number);
-        return res.evaluations;
-      };
-      /** Runs `n` evaluations while polling the heap; returns how many ran and the lowest old-space used. */
-      const chunk = async (n: number) => {
-        const { result, lowOld } = await withHeapPolling(app, PLAN.memoryPollMs, () => run(n));
-        return { ran: result, low: lowOld };
-      };
-      // Warm-up until the process has settled: at least memoryWarmup evaluations (the bounded
-      // per-PR memories full), then chunks until RSS moves less than 3% over one (V8 sizes its
-      // heap to the load during the first thousands), at most memoryWarmupMax. Every chunk's RSS
-      // is reported.
-      const warmupRss: number[] = [];
-      let warmed = 0;
-      while (warmed < PLAN.memoryWarmupMax) {
-        warmed += (await chunk(PLAN.memoryCheckpoint)).ran;
-        warmupRss.push(app.rss());
-        const [before, after] = warmupRss.slice(-2);
-        if (warmed >= PLAN.memoryWarmup && before !== undefined && after !== undefined && Math.abs(after - before) / before < 0.03) break;
-      }
-      progress(`memory: warm after ${warmed.toLocaleString('en-US')} evaluations, RSS ${mb(app.rss())}`);
-      const first = await heap(app);
-      const points: MemoryPoint[] = [{ evaluations: 0, rssBytes: app.rss(), heapUsedBytes: first.used, heapTotalBytes: first.total, liveLowBytes: first.old, elapsedMs: 0 }];
-      const start = performance.now();
-      let done = 0;
-      let stoppedEarly = false;
-      while (done < PLAN.memoryEvaluations) {
-        if (performance.now() - start > PLAN.memoryTimeLimitMs) {
-          stoppedEarly = true;
-          break;
+    withApp(
+      env,
+      'ours',
+      standIn,
+      async (app) => {
+        const installations = Array.from({ length: PLAN.memoryInstallations }, () => fleet.add('mem'));
+        let cursor = 0;
+        const run = async (n: number) => {
+          const prs = Array.from({ length: n }, () => newPull(installations[cursor++ % installations.length]!));
+          const res = await closedLoop(app, fleet, prs, PLAN.memoryConcurrency, 'mem');
+          fleet.clearRequests();
+          for (const pr of prs) pr.model.pulls.delete(pr.number);
+          return res.evaluations;
+        };
+        /** Runs `n` evaluations while polling the heap; returns how many ran and the lowest old-space used. */
+        const chunk = async (n: number) => {
+          const { result, lowOld } = await withHeapPolling(app, PLAN.memoryPollMs, () => run(n));
+          return { ran: result, low: lowOld };
+        };
+        // Warm-up until the process has settled: at least memoryWarmup evaluations (the bounded
+        // per-PR memories full), then chunks until RSS moves less than 3% over one (V8 sizes its
+        // heap to the load during the first thousands), at most memoryWarmupMax. Every chunk's RSS
+        // is reported.
+        const warmupRss: number[] = [];
+        let warmed = 0;
+        while (warmed < PLAN.memoryWarmupMax) {
+          warmed += (await chunk(PLAN.memoryCheckpoint)).ran;
+          warmupRss.push(app.rss());
+          const [before, after] = warmupRss.slice(-2);
+          if (
+            warmed >= PLAN.memoryWarmup &&
+            before !== undefined &&
+            after !== undefined &&
+            Math.abs(after - before) / before < 0.03
+          )
+            break;
         }
-        const { ran, low } = await chunk(Math.min(PLAN.memoryCheckpoint, PLAN.memoryEvaluations - done));
-        done += ran;
-        const now = await heap(app);
-        points.push({ evaluations: done, rssBytes: app.rss(), heapUsedBytes: now.used, heapTotalBytes: now.total, liveLowBytes: Math.min(low, now.old), elapsedMs: performance.now() - start });
-        progress(`memory: ${done.toLocaleString('en-US')} evaluations, RSS ${mb(app.rss())}`);
-      }
-      const elapsed = performance.now() - start;
-      const firstRss = points[0]!.rssBytes;
-      const lastRss = points[points.length - 1]!.rssBytes;
-      const middle = points.find((p) => p.evaluations >= done / 2)?.rssBytes ?? firstRss;
-      const growthBytes = lastRss - firstRss;
-      const steady = (values: number[]) => (100 * (median(values.slice(-3)) - median(values.slice(0, 3)))) / median(values.slice(0, 3));
-      const steadyGrowthPercent = steady(points.map((p) => p.rssBytes));
-      // The live heap: the lowest heap used over the first three checkpoints' samples vs over the
-      // last three's (one window may see no full collection; three together do).
-      const lows = points.slice(1).map((p) => p.liveLowBytes);
-      const liveHeapGrowthPercent = (100 * (Math.min(...lows.slice(-3)) - Math.min(...lows.slice(0, 3)))) / Math.min(...lows.slice(0, 3));
-      return {
-        warmup: { evaluations: warmed, rssBytes: warmupRss },
-        points,
-        evaluations: done,
-        perSecond: done / (elapsed / 1000),
-        stoppedEarly,
-        growthBytes,
-        growthPercent: (100 * growthBytes) / firstRss,
-        secondHalfGrowthBytes: lastRss - middle,
-        secondHalfGrowthPercent: (100 * (lastRss - middle)) / middle,
-        steadyGrowthPercent,
-        liveHeapGrowthPercent,
-        ok: steadyGrowthPercent < 10 && liveHeapGrowthPercent < 10,
-      };
-    }, { EVALUATION_CONCURRENCY: '16' }),
+        progress(`memory: warm after ${warmed.toLocaleString('en-US')} evaluations, RSS ${mb(app.rss())}`);
+        const first = await heap(app);
+        const points: MemoryPoint[] = [
+          {
+            evaluations: 0,
+            rssBytes: app.rss(),
+            heapUsedBytes: first.used,
+            heapTotalBytes: first.total,
+            liveLowBytes: first.old,
+            elapsedMs: 0,
+          },
+        ];
+        const start = performance.now();
+        let done = 0;
+        let stoppedEarly = false;
+        while (done < PLAN.memoryEvaluations) {
+          if (performance.now() - start > PLAN.memoryTimeLimitMs) {
+            stoppedEarly = true;
+            break;
+          }
+          const { ran, low } = await chunk(Math.min(PLAN.memoryCheckpoint, PLAN.memoryEvaluations - done));
+          done += ran;
+          const now = await heap(app);
+          points.push({
+            evaluations: done,
+            rssBytes: app.rss(),
+            heapUsedBytes: now.used,
+            heapTotalBytes: now.total,
+            liveLowBytes: Math.min(low, now.old),
+            elapsedMs: performance.now() - start,
+          });
+          progress(`memory: ${done.toLocaleString('en-US')} evaluations, RSS ${mb(app.rss())}`);
+        }
+        const elapsed = performance.now() - start;
+        const firstRss = points[0]!.rssBytes;
+        const lastRss = points[points.length - 1]!.rssBytes;
+        const middle = points.find((p) => p.evaluations >= done / 2)?.rssBytes ?? firstRss;
+        const growthBytes = lastRss - firstRss;
+        const steady = (values: number[]) =>
+          (100 * (median(values.slice(-3)) - median(values.slice(0, 3)))) / median(values.slice(0, 3));
+        const steadyGrowthPercent = steady(points.map((p) => p.rssBytes));
+        // The live heap: the lowest heap used over the first three checkpoints' samples vs over the
+        // last three's (one window may see no full collection; three together do).
+        const lows = points.slice(1).map((p) => p.liveLowBytes);
+        const liveHeapGrowthPercent =
+          (100 * (Math.min(...lows.slice(-3)) - Math.min(...lows.slice(0, 3)))) / Math.min(...lows.slice(0, 3));
+        return {
+          warmup: { evaluations: warmed, rssBytes: warmupRss },
+          points,
+          evaluations: done,
+          perSecond: done / (elapsed / 1000),
+          stoppedEarly,
+          growthBytes,
+          growthPercent: (100 * growthBytes) / firstRss,
+          secondHalfGrowthBytes: lastRss - middle,
+          secondHalfGrowthPercent: (100 * (lastRss - middle)) / middle,
+          steadyGrowthPercent,
+          liveHeapGrowthPercent,
+          ok: steadyGrowthPercent < 10 && liveHeapGrowthPercent < 10,
+        };
+      },
+      { EVALUATION_CONCURRENCY: '16' },
+    ),
   );
 }
 
@@ -703,8 +952,12 @@ async function memory(env: Env): Promise<MemoryResult> {
 
 function printCost(rows: CostRow[]): void {
   log('\n## 1. GitHub API cost per evaluation\n');
-  log(`Requests the stand-in recorded for one evaluation (median of ${PLAN.costReps} PRs per shape; installation tokens apart: one per installation per hour).`);
-  log('Budget: 1 GraphQL read + 1 check-run write up to 100 files/commits/reviews; +1 read per further page of 100; 0 writes when unchanged.\n');
+  log(
+    `Requests the stand-in recorded for one evaluation (median of ${PLAN.costReps} PRs per shape; installation tokens apart: one per installation per hour).`,
+  );
+  log(
+    'Budget: 1 GraphQL read + 1 check-run write up to 100 files/commits/reviews; +1 read per further page of 100; 0 writes when unchanged.\n',
+  );
   log(
     table(
       ['PR shape', 'GraphQL', '(snapshot/pages/teams)', 'writes', 'other', 'budget', 'ok', 'outcome'],
@@ -725,29 +978,71 @@ function printCost(rows: CostRow[]): void {
 
 function printGates(rows: GateTiming[]): void {
   log('\n## 2. Pure gate time (no I/O)\n');
-  log(`3,000 changed files, 500-line CODEOWNERS (user and team owners, every pattern form), 250 commits, 100 reviews; gates: ${rows[0]?.gates.join(', ')}. Budget: < 20 ms.\n`);
-  log(`Budgeted rows: ${PLAN.gateRounds} rounds of up to ${PLAN.gateIterations} samples; p50, p99 and max are medians over rounds, "worst p99" the highest round's p99. Information rows: one round.\n`);
+  log(
+    `3,000 changed files, 500-line CODEOWNERS (user and team owners, every pattern form), 250 commits, 100 reviews; gates: ${rows[0]?.gates.join(', ')}. Budget: < 20 ms.\n`,
+  );
+  log(
+    `Budgeted rows: ${PLAN.gateRounds} rounds of up to ${PLAN.gateIterations} samples; p50, p99 and max are medians over rounds, "worst p99" the highest round's p99. Information rows: one round.\n`,
+  );
   log(
     table(
       ['case', 'samples', 'p50', 'p99', 'max', 'worst p99', '< 20 ms'],
-      rows.map((r) => [r.case, String(r.iterations), ms(r.summary.p50), ms(r.summary.p99), ms(r.summary.max), r.rounds.length > 1 ? ms(r.worstP99) : '—', okText(r.ok, '—')]),
+      rows.map((r) => [
+        r.case,
+        String(r.iterations),
+        ms(r.summary.p50),
+        ms(r.summary.p99),
+        ms(r.summary.max),
+        r.rounds.length > 1 ? ms(r.worstP99) : '—',
+        okText(r.ok, '—'),
+      ]),
     ),
   );
 }
 
 function printHostile(rows: HostileTiming[]): void {
   log('\n## 6. Hostile input (pure work on the event loop)\n');
-  log(`The worst input a stranger or a fork can send, timed in this process as the app runs it: synchronously, between the webhooks of every tenant. ${PLAN.hostileRuns} runs per case after one untimed run. Budget: p50 < ${HOSTILE_BUDGET_MS} ms (milliseconds, not seconds).\n`);
-  log(table(['case', 'answer', 'p50', 'p99', 'max', `< ${HOSTILE_BUDGET_MS} ms`], rows.map((r) => [r.case, r.outcome.length > 70 ? `${r.outcome.slice(0, 69)}…` : r.outcome, ms(r.summary.p50), ms(r.summary.p99), ms(r.summary.max), r.ok ? 'yes' : 'NO'])));
+  log(
+    `The worst input a stranger or a fork can send, timed in this process as the app runs it: synchronously, between the webhooks of every tenant. ${PLAN.hostileRuns} runs per case after one untimed run. Budget: p50 < ${HOSTILE_BUDGET_MS} ms (milliseconds, not seconds).\n`,
+  );
+  log(
+    table(
+      ['case', 'answer', 'p50', 'p99', 'max', `< ${HOSTILE_BUDGET_MS} ms`],
+      rows.map((r) => [
+        r.case,
+        r.outcome.length > 70 ? `${r.outcome.slice(0, 69)}…` : r.outcome,
+        ms(r.summary.p50),
+        ms(r.summary.p99),
+        ms(r.summary.max),
+        r.ok ? 'yes' : 'NO',
+      ]),
+    ),
+  );
 }
 
 function printE2e(rows: E2eRow[], bursts: { grouped: E2eRow; interleaved: E2eRow; baseline: E2eRow }): void {
   log('\n## 3. End to end: webhook → completed check run\n');
-  log(`GitHub latency ${PLAN.latencyMs} ms on every call. Latency from sending the webhook to the stand-in receiving the completed check run; evaluations/s over the whole run; at most C PRs outstanding.`);
-  log('Quality Gates: median over runs of each statistic. Baseline: a bare Probot 14 app (one GraphQL read, one check-run write, default settings and throttling), one run each.\n');
+  log(
+    `GitHub latency ${PLAN.latencyMs} ms on every call. Latency from sending the webhook to the stand-in receiving the completed check run; evaluations/s over the whole run; at most C PRs outstanding.`,
+  );
+  log(
+    'Quality Gates: median over runs of each statistic. Baseline: a bare Probot 14 app (one GraphQL read, one check-run write, default settings and throttling), one run each.\n',
+  );
   log(
     table(
-      ['scenario', 'app', 'runs', 'PRs/run', 'p50', 'p95', 'p99', 'evals/s', 'ack p99', 'GitHub req/eval', 'ours/baseline evals/s'],
+      [
+        'scenario',
+        'app',
+        'runs',
+        'PRs/run',
+        'p50',
+        'p95',
+        'p99',
+        'evals/s',
+        'ack p99',
+        'GitHub req/eval',
+        'ours/baseline evals/s',
+      ],
       rows.map((r) => {
         const base = rows.find((b) => b.app === 'baseline' && b.concurrency === r.concurrency && b.runs.length > 0);
         const ratio = r.app === 'ours' && base ? `${num(r.perSecond / base.perSecond, 1)}×` : '';
@@ -768,9 +1063,14 @@ function printE2e(rows: E2eRow[], bursts: { grouped: E2eRow; interleaved: E2eRow
       }),
     ),
   );
-  for (const r of rows.filter((x) => x.note)) log(`- ${r.app === 'ours' ? 'Quality Gates' : 'bare Probot'}, ${r.scenario}: ${r.note}`);
-  log('- GitHub req/eval: GraphQL reads + check-run writes per evaluation; installation-token requests are not included (one per installation per hour, shown below for the burst).');
-  log('\nBurst (docs/behaviour.md#budgets: all 40 completed within 10 s, acknowledgement p99 < 100 ms; goal ≥ 5× the baseline, no more requests per evaluation):\n');
+  for (const r of rows.filter((x) => x.note))
+    log(`- ${r.app === 'ours' ? 'Quality Gates' : 'bare Probot'}, ${r.scenario}: ${r.note}`);
+  log(
+    '- GitHub req/eval: GraphQL reads + check-run writes per evaluation; installation-token requests are not included (one per installation per hour, shown below for the burst).',
+  );
+  log(
+    '\nBurst (docs/behaviour.md#budgets: all 40 completed within 10 s, acknowledgement p99 < 100 ms; goal ≥ 5× the baseline, no more requests per evaluation):\n',
+  );
   const { grouped, interleaved, baseline } = bursts;
   const makespan = (r: E2eRow) => ms(median(r.runs.map((x) => x.makespanMs)));
   const tokens = (r: E2eRow) => num(median(r.runs.map((x) => x.perEvaluation.tokens)), 2);
@@ -778,18 +1078,56 @@ function printE2e(rows: E2eRow[], bursts: { grouped: E2eRow; interleaved: E2eRow
     table(
       ['', 'Quality Gates, grouped', 'Quality Gates, interleaved', 'bare Probot (1 run)', 'ours (grouped) / baseline'],
       [
-        ['all 40 completed after', makespan(grouped), makespan(interleaved), makespan(baseline), `${num(median(baseline.runs.map((x) => x.makespanMs)) / median(grouped.runs.map((x) => x.makespanMs)), 1)}× sooner`],
-        ['latency p50', ms(grouped.p50), ms(interleaved.p50), ms(baseline.p50), `${num(baseline.p50 / grouped.p50, 1)}× lower`],
-        ['latency p95', ms(grouped.p95), ms(interleaved.p95), ms(baseline.p95), `${num(baseline.p95 / grouped.p95, 1)}× lower`],
-        ['latency p99', ms(grouped.p99), ms(interleaved.p99), ms(baseline.p99), `${num(baseline.p99 / grouped.p99, 1)}× lower`],
-        ['evaluations/s', num(grouped.perSecond, 2), num(interleaved.perSecond, 2), num(baseline.perSecond, 2), `${num(grouped.perSecond / baseline.perSecond, 1)}×`],
+        [
+          'all 40 completed after',
+          makespan(grouped),
+          makespan(interleaved),
+          makespan(baseline),
+          `${num(median(baseline.runs.map((x) => x.makespanMs)) / median(grouped.runs.map((x) => x.makespanMs)), 1)}× sooner`,
+        ],
+        [
+          'latency p50',
+          ms(grouped.p50),
+          ms(interleaved.p50),
+          ms(baseline.p50),
+          `${num(baseline.p50 / grouped.p50, 1)}× lower`,
+        ],
+        [
+          'latency p95',
+          ms(grouped.p95),
+          ms(interleaved.p95),
+          ms(baseline.p95),
+          `${num(baseline.p95 / grouped.p95, 1)}× lower`,
+        ],
+        [
+          'latency p99',
+          ms(grouped.p99),
+          ms(interleaved.p99),
+          ms(baseline.p99),
+          `${num(baseline.p99 / grouped.p99, 1)}× lower`,
+        ],
+        [
+          'evaluations/s',
+          num(grouped.perSecond, 2),
+          num(interleaved.perSecond, 2),
+          num(baseline.perSecond, 2),
+          `${num(grouped.perSecond / baseline.perSecond, 1)}×`,
+        ],
         ['webhook ack p99', ms(grouped.ackP99), ms(interleaved.ackP99), ms(baseline.ackP99), ''],
-        ['GitHub requests/eval', num(grouped.requestsPerEvaluation, 2), num(interleaved.requestsPerEvaluation, 2), num(baseline.requestsPerEvaluation, 2), ''],
+        [
+          'GitHub requests/eval',
+          num(grouped.requestsPerEvaluation, 2),
+          num(interleaved.requestsPerEvaluation, 2),
+          num(baseline.requestsPerEvaluation, 2),
+          '',
+        ],
         ['+ token requests/eval', tokens(grouped), tokens(interleaved), tokens(baseline), ''],
       ],
     ),
   );
-  log('\n"grouped": each installation\'s 5 PRs arrive back to back; "interleaved": round robin over the 8 installations.');
+  log(
+    '\n"grouped": each installation\'s 5 PRs arrive back to back; "interleaved": round robin over the 8 installations.',
+  );
 }
 
 function printAck(ack: Awaited<ReturnType<typeof acknowledgement>>): void {
@@ -798,10 +1136,21 @@ function printAck(ack: Awaited<ReturnType<typeof acknowledgement>>): void {
   log(
     table(
       ['run', 'webhooks', 'p50', 'p99', 'max', 'non-200', 'evaluations running / queued at the end', 'finished so far'],
-      ack.runs.map((r) => [r.scenario, String(r.webhooks), ms(r.ack.p50), ms(r.ack.p99), ms(r.ack.max), String(r.failed), `${r.active} / ${r.queued}`, String(r.finishedMeanwhile)]),
+      ack.runs.map((r) => [
+        r.scenario,
+        String(r.webhooks),
+        ms(r.ack.p50),
+        ms(r.ack.p99),
+        ms(r.ack.max),
+        String(r.failed),
+        `${r.active} / ${r.queued}`,
+        String(r.finishedMeanwhile),
+      ]),
     ),
   );
-  log(`\nAll acknowledgements pooled: p50 ${ms(ack.pooled.p50)}, p99 ${ms(ack.pooled.p99)}, max ${ms(ack.pooled.max)} (n = ${ack.pooled.n}).`);
+  log(
+    `\nAll acknowledgements pooled: p50 ${ms(ack.pooled.p50)}, p99 ${ms(ack.pooled.p99)}, max ${ms(ack.pooled.max)} (n = ${ack.pooled.n}).`,
+  );
 }
 
 function printMemory(mem: Awaited<ReturnType<typeof memory>>): void {
@@ -809,13 +1158,19 @@ function printMemory(mem: Awaited<ReturnType<typeof memory>>): void {
   log(
     `Warm-up: ${mem.warmup.evaluations.toLocaleString('en-US')} evaluations (at least ${PLAN.memoryWarmup.toLocaleString('en-US')}, then until RSS moved < 3% over ${PLAN.memoryCheckpoint.toLocaleString('en-US')}; RSS after each ${PLAN.memoryCheckpoint.toLocaleString('en-US')}: ${mem.warmup.rssBytes.map(mb).join(', ')}). ` +
       `Then ${mem.evaluations.toLocaleString('en-US')} more: distinct PRs over ${PLAN.memoryInstallations} installations, GitHub latency 0, ` +
-      `${PLAN.memoryConcurrency} outstanding, at ${num(mem.perSecond, 0)} evaluations/s${mem.stoppedEarly ? `; STOPPED EARLY at the ${PLAN.memoryTimeLimitMs / 1000} s limit` : ''}${SERIAL ? '' : ' (beside the baseline\'s runs, which are idle >99% of the time)'}. ` +
+      `${PLAN.memoryConcurrency} outstanding, at ${num(mem.perSecond, 0)} evaluations/s${mem.stoppedEarly ? `; STOPPED EARLY at the ${PLAN.memoryTimeLimitMs / 1000} s limit` : ''}${SERIAL ? '' : " (beside the baseline's runs, which are idle >99% of the time)"}. ` +
       `"live (low)" is the lowest old-space used of the app's heap, sampled every ${PLAN.memoryPollMs} ms since the previous row: close to the live heap after a full collection.\n`,
   );
   log(
     table(
       ['evaluations after warm-up', 'RSS', 'heap reserved', 'heap used', 'live (low)'],
-      mem.points.map((p, i) => [p.evaluations.toLocaleString('en-US'), mb(p.rssBytes), mb(p.heapTotalBytes), mb(p.heapUsedBytes), i === 0 ? '—' : mb(p.liveLowBytes)]),
+      mem.points.map((p, i) => [
+        p.evaluations.toLocaleString('en-US'),
+        mb(p.rssBytes),
+        mb(p.heapTotalBytes),
+        mb(p.heapUsedBytes),
+        i === 0 ? '—' : mb(p.liveLowBytes),
+      ]),
     ),
   );
   log(
@@ -828,12 +1183,27 @@ function printMemory(mem: Awaited<ReturnType<typeof memory>>): void {
 async function main(): Promise<void> {
   const began = performance.now();
   const cpu = cpus();
-  const machine = { cores: cpu.length, cpu: cpu[0]?.model ?? 'unknown', node: process.version, platform: `${process.platform} ${process.arch}`, memoryBytes: totalmem(), loadAverageAtStart: loadavg() };
+  const machine = {
+    cores: cpu.length,
+    cpu: cpu[0]?.model ?? 'unknown',
+    node: process.version,
+    platform: `${process.platform} ${process.arch}`,
+    memoryBytes: totalmem(),
+    loadAverageAtStart: loadavg(),
+  };
   log(`# Quality Gates benchmark${QUICK ? ' (BENCH_QUICK: reduced samples, not a measurement)' : ''}\n`);
-  log(`Machine: ${machine.cores} cores (${machine.cpu}), ${mb(machine.memoryBytes)} RAM, Node ${machine.node}, ${machine.platform}; load average at start ${machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')}. Started ${new Date().toISOString()}.`);
-  log('Everything runs on this machine: the app, the baseline, the GitHub stand-in and the webhook sender share its cores.');
+  log(
+    `Machine: ${machine.cores} cores (${machine.cpu}), ${mb(machine.memoryBytes)} RAM, Node ${machine.node}, ${machine.platform}; load average at start ${machine.loadAverageAtStart.map((l) => l.toFixed(2)).join(' ')}. Started ${new Date().toISOString()}.`,
+  );
+  log(
+    'Everything runs on this machine: the app, the baseline, the GitHub stand-in and the webhook sender share its cores.',
+  );
 
-  const env: Env = { privateKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString() };
+  const env: Env = {
+    privateKey: generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs1', format: 'pem' })
+      .toString(),
+  };
 
   progress('pure gate timing');
   const gates = pureGates();
@@ -884,7 +1254,9 @@ async function main(): Promise<void> {
   printMemory(mem);
   printHostile(hostile);
   if (APP_HISTORY !== 'off') {
-    log(`\nThe app runs above recorded their history (BENCH_APP_HISTORY=${APP_HISTORY}): ${appHistoryCounts.map((c) => `${c.evaluationsWritten.toLocaleString('en-US')} evaluations written, ${c.dropped} dropped, ${c.buffered} left buffered`).join('; ')}.`);
+    log(
+      `\nThe app runs above recorded their history (BENCH_APP_HISTORY=${APP_HISTORY}): ${appHistoryCounts.map((c) => `${c.evaluationsWritten.toLocaleString('en-US')} evaluations written, ${c.dropped} dropped, ${c.buffered} left buffered`).join('; ')}.`,
+    );
   }
 
   progress('policy preview (section 8)');
@@ -903,23 +1275,69 @@ async function main(): Promise<void> {
   const ratio = Math.min(grouped.perSecond, interleaved.perSecond) / burstBase.perSecond;
   const paced = ack.runs.filter((r) => !r.scenario.includes('at once'));
   const verdicts = [
-    { budget: 'API cost: 1 read + 1 write up to 100 files/commits/reviews, pages of 100, 0 writes unchanged', ok: cost.every((r) => r.ok !== false), detail: cost.filter((r) => r.ok === false).map((r) => r.shape).join(', ') || `all ${cost.filter((r) => r.ok).length} rows within budget` },
-    { budget: 'Pure gate time p99 < 20 ms (3,000 files, 500-line CODEOWNERS)', ok: gates.every((g) => g.ok !== false), detail: gates.filter((g) => g.ok !== null).map((g) => `p99 ${ms(g.summary.p99)} (worst round ${ms(g.worstP99)})`).join(', ') },
-    { budget: 'Burst: all 40 completed within 10 s', ok: oursBursts.every((r) => r.makespanMs < 10_000 && r.evaluations === 40), detail: `grouped ${grouped.runs.map((r) => ms(r.makespanMs)).join(', ')}; interleaved ${interleaved.runs.map((r) => ms(r.makespanMs)).join(', ')}` },
-    { budget: 'Burst: acknowledgement p99 < 100 ms', ok: oursBursts.every((r) => r.ack.p99 < 100), detail: oursBursts.map((r) => ms(r.ack.p99)).join(', ') },
+    {
+      budget: 'API cost: 1 read + 1 write up to 100 files/commits/reviews, pages of 100, 0 writes unchanged',
+      ok: cost.every((r) => r.ok !== false),
+      detail:
+        cost
+          .filter((r) => r.ok === false)
+          .map((r) => r.shape)
+          .join(', ') || `all ${cost.filter((r) => r.ok).length} rows within budget`,
+    },
+    {
+      budget: 'Pure gate time p99 < 20 ms (3,000 files, 500-line CODEOWNERS)',
+      ok: gates.every((g) => g.ok !== false),
+      detail: gates
+        .filter((g) => g.ok !== null)
+        .map((g) => `p99 ${ms(g.summary.p99)} (worst round ${ms(g.worstP99)})`)
+        .join(', '),
+    },
+    {
+      budget: 'Burst: all 40 completed within 10 s',
+      ok: oursBursts.every((r) => r.makespanMs < 10_000 && r.evaluations === 40),
+      detail: `grouped ${grouped.runs.map((r) => ms(r.makespanMs)).join(', ')}; interleaved ${interleaved.runs.map((r) => ms(r.makespanMs)).join(', ')}`,
+    },
+    {
+      budget: 'Burst: acknowledgement p99 < 100 ms',
+      ok: oursBursts.every((r) => r.ack.p99 < 100),
+      detail: oursBursts.map((r) => ms(r.ack.p99)).join(', '),
+    },
     { budget: 'Burst: ≥ 5× the baseline throughput', ok: ratio >= 5, detail: `${num(ratio, 1)}× (worse order)` },
-    { budget: 'Burst: no more GitHub requests per evaluation than the baseline', ok: Math.max(grouped.requestsPerEvaluation, interleaved.requestsPerEvaluation) <= burstBase.requestsPerEvaluation, detail: `${num(grouped.requestsPerEvaluation, 2)} vs ${num(burstBase.requestsPerEvaluation, 2)}` },
-    { budget: `Acknowledgement p99 < 100 ms with ${PLAN.slowLatencyMs} ms GitHub latency`, ok: ack.ok, detail: `paced runs p99 ${paced.map((r) => ms(r.ack.p99)).join(', ')}; 40 at once p99 ${ms(ack.runs[ack.runs.length - 1]!.ack.p99)}` },
-    { budget: `Hostile input: every case p50 < ${HOSTILE_BUDGET_MS} ms`, ok: hostile.every((h) => h.ok), detail: `slowest p50 ${ms(Math.max(...hostile.map((h) => h.summary.p50)))}, slowest max ${ms(Math.max(...hostile.map((h) => h.summary.max)))}` },
-    { budget: 'Memory: no RSS growth beyond noise over 10,000 evaluations', ok: mem.ok && !mem.stoppedEarly && mem.evaluations >= 10_000, detail: `${mb(mem.growthBytes)} (${num(mem.growthPercent, 1)}%) over ${mem.evaluations.toLocaleString('en-US')}; first vs last three checkpoints: RSS ${num(mem.steadyGrowthPercent, 1)}%, live heap ${num(mem.liveHeapGrowthPercent, 1)}%` },
+    {
+      budget: 'Burst: no more GitHub requests per evaluation than the baseline',
+      ok: Math.max(grouped.requestsPerEvaluation, interleaved.requestsPerEvaluation) <= burstBase.requestsPerEvaluation,
+      detail: `${num(grouped.requestsPerEvaluation, 2)} vs ${num(burstBase.requestsPerEvaluation, 2)}`,
+    },
+    {
+      budget: `Acknowledgement p99 < 100 ms with ${PLAN.slowLatencyMs} ms GitHub latency`,
+      ok: ack.ok,
+      detail: `paced runs p99 ${paced.map((r) => ms(r.ack.p99)).join(', ')}; 40 at once p99 ${ms(ack.runs[ack.runs.length - 1]!.ack.p99)}`,
+    },
+    {
+      budget: `Hostile input: every case p50 < ${HOSTILE_BUDGET_MS} ms`,
+      ok: hostile.every((h) => h.ok),
+      detail: `slowest p50 ${ms(Math.max(...hostile.map((h) => h.summary.p50)))}, slowest max ${ms(Math.max(...hostile.map((h) => h.summary.max)))}`,
+    },
+    {
+      budget: 'Memory: no RSS growth beyond noise over 10,000 evaluations',
+      ok: mem.ok && !mem.stoppedEarly && mem.evaluations >= 10_000,
+      detail: `${mb(mem.growthBytes)} (${num(mem.growthPercent, 1)}%) over ${mem.evaluations.toLocaleString('en-US')}; first vs last three checkpoints: RSS ${num(mem.steadyGrowthPercent, 1)}%, live heap ${num(mem.liveHeapGrowthPercent, 1)}%`,
+    },
     policyPreviewVerdict(policyPreview),
     ...historyVerdicts(history),
   ];
   log('\n## Budgets\n');
-  log(table(['budget', 'met', 'measured'], verdicts.map((v) => [v.budget, v.ok ? 'yes' : 'NO', v.detail])));
+  log(
+    table(
+      ['budget', 'met', 'measured'],
+      verdicts.map((v) => [v.budget, v.ok ? 'yes' : 'NO', v.detail]),
+    ),
+  );
   const totalMs = performance.now() - began;
   const loadAverageAtEnd = loadavg();
-  log(`\nTotal benchmark time: ${num(totalMs / 1000, 0)} s; load average at the end ${loadAverageAtEnd.map((l) => l.toFixed(2)).join(' ')}.${SERIAL ? '' : ' The baseline ran beside section 5 (BENCH_SERIAL=1 runs it alone).'}`);
+  log(
+    `\nTotal benchmark time: ${num(totalMs / 1000, 0)} s; load average at the end ${loadAverageAtEnd.map((l) => l.toFixed(2)).join(' ')}.${SERIAL ? '' : ' The baseline ran beside section 5 (BENCH_SERIAL=1 runs it alone).'}`,
+  );
 
   const results = {
     generatedAt: new Date().toISOString(),

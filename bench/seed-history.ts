@@ -12,7 +12,13 @@ import { seedHistory } from '../src/store/seed.js';
 import { historySettingsFromEnv } from '../src/store/settings.js';
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { evaluations: { type: 'string', default: '1000000' }, seed: { type: 'string', default: '1' }, days: { type: 'string', default: '365' } } });
+  const { values } = parseArgs({
+    options: {
+      evaluations: { type: 'string', default: '1000000' },
+      seed: { type: 'string', default: '1' },
+      days: { type: 'string', default: '365' },
+    },
+  });
   const settings = historySettingsFromEnv(process.env);
   const log = pino({ level: 'warn' });
   const opened = await openDatabase(settings, log);
@@ -31,7 +37,10 @@ async function main(): Promise<void> {
         }
       },
     });
-    const where = opened.backend === 'server' ? 'the PostgreSQL server (DATABASE_URL)' : `the embedded database in ${settings.dataDir}`;
+    const where =
+      opened.backend === 'server'
+        ? 'the PostgreSQL server (DATABASE_URL)'
+        : `the embedded database in ${settings.dataDir}`;
     console.log(
       `Seeded ${where}: ${result.evaluations.toLocaleString('en-US')} evaluations, ${result.pullRequests.toLocaleString('en-US')} pull requests (${result.openPullRequests.toLocaleString('en-US')} open), ${result.overrides.toLocaleString('en-US')} overrides, ${result.repositories.length} repositories, in ${(result.durationMs / 1000).toFixed(1)} s.`,
     );

@@ -32,7 +32,14 @@ export const COST_SHAPES: readonly Shape[] = [
 ];
 
 /** CODEOWNERS naming two teams of the PR's organisation. */
-export const TEAM_SHAPE: Shape = { id: 'codeowners-teams', label: 'CODEOWNERS with 2 teams', files: 10, commits: 1, reviews: 2, teams: ['backend', 'frontend'] };
+export const TEAM_SHAPE: Shape = {
+  id: 'codeowners-teams',
+  label: 'CODEOWNERS with 2 teams',
+  files: 10,
+  commits: 1,
+  reviews: 2,
+  teams: ['backend', 'frontend'],
+};
 
 /** GitHub's caps: 3,000 files, 250 commits; the loader reads at most 10 pages of reviews. */
 const CAPS = { files: 3000, commits: 250, reviews: 1000 } as const;
@@ -49,7 +56,9 @@ export interface Budget {
  * is cold (one query per organisation per 50 teams); 1 write, or none when the result is unchanged.
  */
 export function budgetFor(shape: Shape, opts: { unchanged?: boolean; teamCache?: 'cold' | 'warm' } = {}): Budget {
-  const extraPages = Math.max(pages(shape.files, CAPS.files), pages(shape.commits, CAPS.commits), pages(shape.reviews, CAPS.reviews)) - 1;
+  const extraPages =
+    Math.max(pages(shape.files, CAPS.files), pages(shape.commits, CAPS.commits), pages(shape.reviews, CAPS.reviews)) -
+    1;
   const teamReads = shape.teams?.length && opts.teamCache !== 'warm' ? Math.ceil(shape.teams.length / 50) : 0;
   return { graphql: 1 + extraPages + teamReads, writes: opts.unchanged ? 0 : 1 };
 }
@@ -76,7 +85,16 @@ export function pullFor(model: GitHubModel, shape: Shape, number: number, salt =
     commitOid: head,
   }));
   if (shape.teams) {
-    model.setBlob(base, '.github/CODEOWNERS', ['# owners', '*.md @docs-writer', ...shape.teams.map((t, i) => `/${DIRS[i % DIRS.length]}/ @${model.owner}/${t}`), `/test/ @${model.owner}/${shape.teams[0]}`].join('\n'));
+    model.setBlob(
+      base,
+      '.github/CODEOWNERS',
+      [
+        '# owners',
+        '*.md @docs-writer',
+        ...shape.teams.map((t, i) => `/${DIRS[i % DIRS.length]}/ @${model.owner}/${t}`),
+        `/test/ @${model.owner}/${shape.teams[0]}`,
+      ].join('\n'),
+    );
     for (const [i, t] of shape.teams.entries()) model.setTeam(t, i === 0 ? ['alice', 'carol'] : ['bob', 'dave']);
   }
   return model.addPull({

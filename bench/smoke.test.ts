@@ -35,7 +35,9 @@ beforeAll(async () => {
   app = createQualityGatesApp({ appId: APP_ID, host: standIn.host, metrics: createMetrics({ defaultMetrics: false }) });
   probot = new Probot({
     appId: APP_ID,
-    privateKey: generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString(),
+    privateKey: generateKeyPairSync('rsa', { modulusLength: 2048 })
+      .privateKey.export({ type: 'pkcs1', format: 'pem' })
+      .toString(),
     secret: SECRET,
     baseUrl: `${standIn.url}/api/v3`,
     log: pino({ level: 'silent' }),
@@ -58,7 +60,12 @@ async function evaluate(model: GitHubModel, number: number, action = 'opened') {
   const before = model.requests.length;
   const id = `smoke-${++deliveries}`;
   const delivery = signedDelivery(SECRET, 'pull_request', prPayload(model, number, action), id);
-  await probot.webhooks.verifyAndReceive({ id, name: 'pull_request', payload: delivery.body, signature: delivery.headers['x-hub-signature-256']! });
+  await probot.webhooks.verifyAndReceive({
+    id,
+    name: 'pull_request',
+    payload: delivery.body,
+    signature: delivery.headers['x-hub-signature-256']!,
+  });
   await app.idle();
   const { graphql, writes, other } = countRequests(model.requests.slice(before));
   return { graphql, writes, other };
@@ -72,7 +79,13 @@ async function firstEvaluation(shape: Shape) {
   return { model, cost };
 }
 
-const shape = (id: string, files: number, commits: number, reviews: number): Shape => ({ id, label: id, files, commits, reviews });
+const shape = (id: string, files: number, commits: number, reviews: number): Shape => ({
+  id,
+  label: id,
+  files,
+  commits,
+  reviews,
+});
 
 describe('bench smoke: GitHub requests per evaluation (docs/behaviour.md#budgets)', () => {
   it('a 10-file PR costs one GraphQL read and one check-run write', async () => {
@@ -103,12 +116,15 @@ describe('bench smoke: GitHub requests per evaluation (docs/behaviour.md#budgets
     expect(model.checkRuns).toHaveLength(1);
   });
 
-  it.skipIf(!GATES.some((g) => g.id === 'codeowners-review'))('CODEOWNERS teams: one team read when the cache is cold, none when warm', async () => {
-    const { model, cost } = await firstEvaluation(TEAM_SHAPE);
-    expect(cost).toEqual({ graphql: 2, writes: 1, other: 0 });
-    pullFor(model, TEAM_SHAPE, 2);
-    expect(await evaluate(model, 2)).toEqual({ graphql: 1, writes: 1, other: 0 });
-  });
+  it.skipIf(!GATES.some((g) => g.id === 'codeowners-review'))(
+    'CODEOWNERS teams: one team read when the cache is cold, none when warm',
+    async () => {
+      const { model, cost } = await firstEvaluation(TEAM_SHAPE);
+      expect(cost).toEqual({ graphql: 2, writes: 1, other: 0 });
+      pullFor(model, TEAM_SHAPE, 2);
+      expect(await evaluate(model, 2)).toEqual({ graphql: 1, writes: 1, other: 0 });
+    },
+  );
 });
 
 describe('the hostile-input section (bench/hostile.ts)', () => {
@@ -118,9 +134,12 @@ describe('the hostile-input section (bench/hostile.ts)', () => {
     expect(Buffer.byteLength(worst)).toBeGreaterThan(MAX_CONFIG_BYTES * 0.9);
     expect(parseConfigText(worst, 'worst.yml').kind).toBe('ok');
     const rows = hostileInputs(1);
-    expect(rows.find((r) => r.case.includes('run every gate'))?.outcome).toMatch(/^batch-size \w+, linked-ticket \w+, tests-touched \w+, signed-commits \w+, codeowners-review \w+$/);
+    expect(rows.find((r) => r.case.includes('run every gate'))?.outcome).toMatch(
+      /^batch-size \w+, linked-ticket \w+, tests-touched \w+, signed-commits \w+, codeowners-review \w+$/,
+    );
     expect(rows.find((r) => r.case.startsWith('worst config'))?.outcome).toBe('ok');
-    for (const row of rows.filter((r) => r.case.startsWith('parseConfigText'))) expect(row.outcome, row.case).not.toBe('ok');
+    for (const row of rows.filter((r) => r.case.startsWith('parseConfigText')))
+      expect(row.outcome, row.case).not.toBe('ok');
     expect(rows.every((r) => r.summary.n >= 1)).toBe(true);
   });
 });

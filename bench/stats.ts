@@ -19,7 +19,13 @@ export interface Summary {
 }
 
 export function summarize(samples: readonly number[]): Summary {
-  return { n: samples.length, p50: percentile(samples, 50), p95: percentile(samples, 95), p99: percentile(samples, 99), max: percentile(samples, 100) };
+  return {
+    n: samples.length,
+    p50: percentile(samples, 50),
+    p95: percentile(samples, 95),
+    p99: percentile(samples, 99),
+    max: percentile(samples, 100),
+  };
 }
 
 /** Milliseconds, rounded for reading: 0.42 ms, 12.3 ms, 1,234 ms. */

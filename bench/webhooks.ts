@@ -8,10 +8,15 @@ import { createRequire } from 'node:module';
 import type { GitHubModel } from '../test/stand-in/github-model.js';
 
 const require = createRequire(import.meta.url);
-const examples = require('@octokit/webhooks-examples/api.github.com/index.json') as { name: string; examples: Record<string, any>[] }[];
+const examples = require('@octokit/webhooks-examples/api.github.com/index.json') as {
+  name: string;
+  examples: Record<string, any>[];
+}[];
 
 /** The `pull_request.opened` example that carries an installation: the template of every delivery. */
-const PULL_REQUEST_TEMPLATE = examples.find((g) => g.name === 'pull_request')!.examples.find((e) => e.action === 'opened' && e.installation)!;
+const PULL_REQUEST_TEMPLATE = examples
+  .find((g) => g.name === 'pull_request')!
+  .examples.find((e) => e.action === 'opened' && e.installation)!;
 
 export interface SignedDelivery {
   readonly body: string;
@@ -22,7 +27,15 @@ export interface SignedDelivery {
 export function signedDelivery(secret: string, event: string, payload: unknown, id: string): SignedDelivery {
   const body = JSON.stringify(payload);
   const signature = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
-  return { body, headers: { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': id, 'x-hub-signature-256': signature } };
+  return {
+    body,
+    headers: {
+      'content-type': 'application/json',
+      'x-github-event': event,
+      'x-github-delivery': id,
+      'x-hub-signature-256': signature,
+    },
+  };
 }
 
 /** A `pull_request` payload for pull request `number` of `model` (its installation, repository, head and base). */

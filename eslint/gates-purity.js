@@ -19,12 +19,18 @@ export function gateImportProblem(file, specifier) {
     return target.startsWith(GATES_DIR + path.sep) ? undefined : `gates are pure: "${specifier}" leaves gates/`;
   }
   const pkg = specifier.startsWith('@') ? specifier.split('/').slice(0, 2).join('/') : specifier.split('/')[0];
-  return GATE_PACKAGES.includes(pkg ?? '') ? undefined : `gates are pure: "${specifier}" is not one of ${GATE_PACKAGES.join(', ')}`;
+  return GATE_PACKAGES.includes(pkg ?? '')
+    ? undefined
+    : `gates are pure: "${specifier}" is not one of ${GATE_PACKAGES.join(', ')}`;
 }
 
 /** @type {import('eslint').Rule.RuleModule} */
 const importsStayInGates = {
-  meta: { type: 'problem', schema: [], docs: { description: 'files under gates/ import only gates/ and its libraries' } },
+  meta: {
+    type: 'problem',
+    schema: [],
+    docs: { description: 'files under gates/ import only gates/ and its libraries' },
+  },
   create(context) {
     /** @param {any} node */
     const check = (node) => {
@@ -33,7 +39,12 @@ const importsStayInGates = {
       const problem = gateImportProblem(context.filename, source.value);
       if (problem !== undefined) context.report({ node: source, message: problem });
     };
-    return { ImportDeclaration: check, ExportNamedDeclaration: check, ExportAllDeclaration: check, ImportExpression: check };
+    return {
+      ImportDeclaration: check,
+      ExportNamedDeclaration: check,
+      ExportAllDeclaration: check,
+      ImportExpression: check,
+    };
   },
 };
 

@@ -11,7 +11,9 @@ import { globProblem, MAX_GLOB_LENGTH } from './lib/glob.js';
 
 export const Mode = z
   .enum(['block', 'warn', 'off'])
-  .describe('block: a failure blocks the merge; warn: a failure is shown but does not block; off: the gate is not evaluated.');
+  .describe(
+    'block: a failure blocks the merge; warn: a failure is shown but does not block; off: the gate is not evaluated.',
+  );
 export type Mode = z.infer<typeof Mode>;
 
 const mode = Mode.optional().describe('Overrides `defaults.mode` for this gate.');
@@ -49,7 +51,8 @@ const glob = z
     if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
   });
 
-const globList = (description: string) => z.array(glob).max(MAX_GLOBS_PER_LIST).describe(`${description} ${GLOB_LIMITS}`);
+const globList = (description: string) =>
+  z.array(glob).max(MAX_GLOBS_PER_LIST).describe(`${description} ${GLOB_LIMITS}`);
 
 /**
  * Files batch-size does not count unless `default_excludes: false`, by kind: the details name the
@@ -169,9 +172,16 @@ export const DEFAULT_BATCH_EXCLUDES: readonly string[] = Object.values(DEFAULT_B
 export const BatchSizeConfig = z
   .strictObject({
     mode,
-    max_lines: z.number().int().min(0).default(400).describe('Most lines (additions + deletions, over counted files) a PR may change.'),
+    max_lines: z
+      .number()
+      .int()
+      .min(0)
+      .default(400)
+      .describe('Most lines (additions + deletions, over counted files) a PR may change.'),
     max_files: z.number().int().min(0).default(50).describe('Most counted files a PR may change.'),
-    exclude: globList('More globs not counted, added to the default list (lock files, snapshots, minified and generated files).').default([]),
+    exclude: globList(
+      'More globs not counted, added to the default list (lock files, snapshots, minified and generated files).',
+    ).default([]),
     default_excludes: z.boolean().default(true).describe('false drops the default exclude list.'),
     max_excluded_lines: z
       .number()
@@ -208,14 +218,18 @@ export const LinkedTicketConfig = z
       .default(['title', 'branch', 'body'])
       .describe('Where to look for a ticket reference: title, branch, body, commits.'),
     projects: z
-      .array(z.string().regex(/^[A-Z][A-Z0-9]*$/, 'a project key is upper-case letters and digits, starting with a letter'))
+      .array(
+        z.string().regex(/^[A-Z][A-Z0-9]*$/, 'a project key is upper-case letters and digits, starting with a letter'),
+      )
       .default([])
       .describe('Jira-style project keys allowed, e.g. [PAY, OPS]; empty means any key.'),
     patterns: z
       .array(re2Pattern)
       .max(MAX_TICKET_PATTERNS)
       .default([])
-      .describe(`Extra ticket regular expressions, in RE2 syntax (linear time). At most ${MAX_TICKET_PATTERNS}, of at most ${MAX_TICKET_PATTERN_LENGTH} characters each.`),
+      .describe(
+        `Extra ticket regular expressions, in RE2 syntax (linear time). At most ${MAX_TICKET_PATTERNS}, of at most ${MAX_TICKET_PATTERN_LENGTH} characters each.`,
+      ),
   })
   .describe('Linked ticket: the PR references an issue or ticket.');
 export type LinkedTicketConfig = z.output<typeof LinkedTicketConfig>;
@@ -225,17 +239,48 @@ export type LinkedTicketConfig = z.output<typeof LinkedTicketConfig>;
  * Kotlin build scripts, `*.kts`) and CI files are not source.
  */
 export const DEFAULT_SOURCE_GLOBS = [
-  '*.ts', '*.tsx', '*.mts', '*.cts', '*.js', '*.jsx', '*.mjs', '*.cjs', '*.vue', '*.svelte',
+  '*.ts',
+  '*.tsx',
+  '*.mts',
+  '*.cts',
+  '*.js',
+  '*.jsx',
+  '*.mjs',
+  '*.cjs',
+  '*.vue',
+  '*.svelte',
   '*.py',
   '*.go',
-  '*.java', '*.kt', '*.scala', '*.groovy',
+  '*.java',
+  '*.kt',
+  '*.scala',
+  '*.groovy',
   '*.rb',
   '*.rs',
-  '*.cs', '*.fs', '*.vb',
-  '*.c', '*.h', '*.cc', '*.cpp', '*.cxx', '*.hh', '*.hpp', '*.hxx', '*.m', '*.mm',
+  '*.cs',
+  '*.fs',
+  '*.vb',
+  '*.c',
+  '*.h',
+  '*.cc',
+  '*.cpp',
+  '*.cxx',
+  '*.hh',
+  '*.hpp',
+  '*.hxx',
+  '*.m',
+  '*.mm',
   '*.php',
   '*.swift',
-  '*.dart', '*.ex', '*.exs', '*.erl', '*.clj', '*.hs', '*.lua', '*.pl', '*.pm',
+  '*.dart',
+  '*.ex',
+  '*.exs',
+  '*.erl',
+  '*.clj',
+  '*.hs',
+  '*.lua',
+  '*.pl',
+  '*.pm',
 ] as const;
 
 /** Test files of the main ecosystems. */
@@ -290,12 +335,12 @@ export const DEFAULT_TEST_GLOBS = [
 export const TestsTouchedConfig = z
   .strictObject({
     mode,
-    source: globList('Globs of code that needs tests; replaces the default (common source extensions).').default([...DEFAULT_SOURCE_GLOBS]),
+    source: globList('Globs of code that needs tests; replaces the default (common source extensions).').default([
+      ...DEFAULT_SOURCE_GLOBS,
+    ]),
     tests: globList(
       'Globs of test files; replaces the default (*.test.*, *.spec.*, test/, tests/, __tests__/, spec/, src/test/, *_test.go, test_*.py, *_test.py, *Test.java, *Tests.cs, *_spec.rb, …).',
-    ).default([
-      ...DEFAULT_TEST_GLOBS,
-    ]),
+    ).default([...DEFAULT_TEST_GLOBS]),
     exclude: globList('Globs never counted as source.').default([]),
   })
   .describe('Tests touched: a PR that changes source also changes tests.');
@@ -318,7 +363,9 @@ export const CodeownersReviewConfig = z
     require: z
       .enum(['any-owner', 'all-owners'])
       .default('any-owner')
-      .describe('any-owner: each owned file needs one approving owner (GitHub rule); all-owners: every owner of the file.'),
+      .describe(
+        'any-owner: each owned file needs one approving owner (GitHub rule); all-owners: every owner of the file.',
+      ),
     dismiss_stale: z.boolean().default(false).describe('true: approvals given on an older head commit do not count.'),
   })
   .describe('CODEOWNERS review: owners of changed files have approved.');
@@ -420,7 +467,10 @@ export const BranchAgeConfig = z
 export type BranchAgeConfig = z.output<typeof BranchAgeConfig>;
 
 /** The glob lists of a config's gates, by key path under `gates` (`batch-size.exclude`, …). */
-function globLists(gates: { readonly 'batch-size': BatchSizeConfig; readonly 'tests-touched': TestsTouchedConfig }): [string, readonly string[]][] {
+function globLists(gates: {
+  readonly 'batch-size': BatchSizeConfig;
+  readonly 'tests-touched': TestsTouchedConfig;
+}): [string, readonly string[]][] {
   return [
     ['batch-size.exclude', gates['batch-size'].exclude],
     ['tests-touched.source', gates['tests-touched'].source],
@@ -437,7 +487,9 @@ export function limitGlobsPerConfig(gates: Parameters<typeof globLists>[0], ctx:
   const lists = globLists(gates);
   const total = lists.reduce((sum, [, list]) => sum + list.length, 0);
   if (total <= MAX_GLOBS_PER_CONFIG) return;
-  const counts = lists.filter(([, list]) => list.length > 0).map(([key, list]) => `${key} ${list.length.toLocaleString('en-US')}`);
+  const counts = lists
+    .filter(([, list]) => list.length > 0)
+    .map(([key, list]) => `${key} ${list.length.toLocaleString('en-US')}`);
   ctx.addIssue({
     code: 'custom',
     input: total,

@@ -31,7 +31,9 @@ export const QualityGatesConfig = z
       .string()
       .min(1)
       .optional()
-      .describe('Start from another config file: `.github` (the org\'s .github repository), `repo`, `owner/repo`, optionally `:path/to/file.yml`.'),
+      .describe(
+        "Start from another config file: `.github` (the org's .github repository), `repo`, `owner/repo`, optionally `:path/to/file.yml`.",
+      ),
     defaults: z
       .strictObject({
         mode: Mode.default('block').describe('Mode of every gate that sets none: block, warn or off.'),
@@ -47,9 +49,18 @@ export const QualityGatesConfig = z
       .describe('The check runs the app posts.'),
     skip: z
       .strictObject({
-        drafts: z.boolean().default(true).describe('Draft PRs get a neutral "skipped" check run until ready for review.'),
-        authors: z.array(z.string().min(1)).default([]).describe('Logins exempt from every gate, e.g. "dependabot[bot]" (case-insensitive).'),
-        labels: z.array(z.string().min(1)).default([]).describe('A PR carrying one of these labels is not evaluated: a neutral run names the label.'),
+        drafts: z
+          .boolean()
+          .default(true)
+          .describe('Draft PRs get a neutral "skipped" check run until ready for review.'),
+        authors: z
+          .array(z.string().min(1))
+          .default([])
+          .describe('Logins exempt from every gate, e.g. "dependabot[bot]" (case-insensitive).'),
+        labels: z
+          .array(z.string().min(1))
+          .default([])
+          .describe('A PR carrying one of these labels is not evaluated: a neutral run names the label.'),
       })
       .prefault({})
       .describe('Pull requests that are not evaluated.'),
@@ -61,25 +72,37 @@ export const QualityGatesConfig = z
       .strictObject(gatesShape())
       .superRefine(limitGlobsPerConfig)
       .prefault({})
-      .describe('Per-gate settings. The first five gates are on (mode `defaults.mode`) unless configured otherwise; the gates added later (pr-description, conventional-title, branch-age) are off until their own `mode` turns them on.'),
+      .describe(
+        'Per-gate settings. The first five gates are on (mode `defaults.mode`) unless configured otherwise; the gates added later (pr-description, conventional-title, branch-age) are off until their own `mode` turns them on.',
+      ),
     overrides: z
       .strictObject({
         allowed: z
           .array(OverridePrincipal)
           .max(MAX_OVERRIDE_PRINCIPALS)
           .default([])
-          .describe('Logins and `@org/team` slugs who may override a gate with `/gates override <gate-id|all> <reason>` (docs/overrides.md); empty = nobody (overrides are off).'),
+          .describe(
+            'Logins and `@org/team` slugs who may override a gate with `/gates override <gate-id|all> <reason>` (docs/overrides.md); empty = nobody (overrides are off).',
+          ),
         gates: z
-          .array(z.string().refine((id): id is GateId => (GATE_IDS as readonly string[]).includes(id), { message: `must be a gate id: ${GATE_IDS.join(', ')}` }))
+          .array(
+            z.string().refine((id): id is GateId => (GATE_IDS as readonly string[]).includes(id), {
+              message: `must be a gate id: ${GATE_IDS.join(', ')}`,
+            }),
+          )
           .default([])
           .describe('Gates that may be overridden; empty = every gate.'),
         expire_on_push: z
           .boolean()
           .default(true)
-          .describe('An override covers the head commit it was given on; a new push needs a new one. `false`: it holds until the pull request is closed.'),
+          .describe(
+            'An override covers the head commit it was given on; a new push needs a new one. `false`: it holds until the pull request is closed.',
+          ),
       })
       .prefault({})
-      .describe('Break-glass overrides: who may mark a failing gate as passed, for which gates, and for how long (docs/overrides.md).'),
+      .describe(
+        'Break-glass overrides: who may mark a failing gate as passed, for which gates, and for how long (docs/overrides.md).',
+      ),
   })
   .describe('Quality Gates configuration (.github/quality-gates.yml).');
 

@@ -13,7 +13,17 @@ export type { GateId } from './registry.js';
 export type { GateContext } from './context.js';
 
 /** What a gate needs the loader to fetch. The loader fetches the union for the enabled gates. */
-export type Slice = 'files' | 'commits' | 'reviews' | 'closingIssues' | 'labels' | 'codeowners' | 'gitattributes' | 'teams' | 'templates' | 'comparison';
+export type Slice =
+  | 'files'
+  | 'commits'
+  | 'reviews'
+  | 'closingIssues'
+  | 'labels'
+  | 'codeowners'
+  | 'gitattributes'
+  | 'teams'
+  | 'templates'
+  | 'comparison';
 
 export type GateStatus = 'pass' | 'fail' | 'skipped';
 
@@ -26,7 +36,12 @@ export type DetailBlock =
   | { readonly kind: 'paragraph'; readonly text: Text }
   /** A bulleted list; when `total` exceeds `items.length` the renderer adds "and N more". */
   | { readonly kind: 'list'; readonly title?: Text; readonly items: readonly Text[]; readonly total?: number }
-  | { readonly kind: 'table'; readonly header: readonly string[]; readonly rows: readonly (readonly Text[])[]; readonly total?: number }
+  | {
+      readonly kind: 'table';
+      readonly header: readonly string[];
+      readonly rows: readonly (readonly Text[])[];
+      readonly total?: number;
+    }
   /** Shell commands or an example, rendered as a fenced code block. */
   | { readonly kind: 'code'; readonly text: string; readonly lang?: string };
 
@@ -99,7 +114,11 @@ export type GateMode = 'block' | 'warn' | 'off';
 /** What every gate's config schema has: its own `mode`, which overrides `defaults.mode`. */
 export type GateConfigSchema = z.ZodType<{ readonly mode?: GateMode | undefined }>;
 
-export interface GateDefinition<Id extends string = string, S extends GateConfigSchema = GateConfigSchema, P extends Prepared = Prepared> {
+export interface GateDefinition<
+  Id extends string = string,
+  S extends GateConfigSchema = GateConfigSchema,
+  P extends Prepared = Prepared,
+> {
   /** The gate's id: its key under `gates` in the config, its row in the check run. */
   readonly id: Id;
   /** Human title, e.g. "Small batch size". */
@@ -154,12 +173,18 @@ export interface BoundGate<Id extends string = string> {
 }
 
 /** A gate as the registry holds it: its definition, and `bind`, which picks its settings out of a config's `gates`. */
-export type Gate<Id extends string = string, S extends GateConfigSchema = GateConfigSchema, P extends Prepared = Prepared> = GateDefinition<Id, S, P> & {
+export type Gate<
+  Id extends string = string,
+  S extends GateConfigSchema = GateConfigSchema,
+  P extends Prepared = Prepared,
+> = GateDefinition<Id, S, P> & {
   bind(gates: { readonly [K in Id]: z.output<S> }, defaultMode: GateMode): BoundGate<Id>;
 };
 
 /** Defines a gate, keeping its id literal and its config type attached (the registry derives its types from both). */
-export function defineGate<const Id extends string, S extends GateConfigSchema, P extends Prepared = Prepared>(gate: GateDefinition<Id, S, P>): Gate<Id, S, P> {
+export function defineGate<const Id extends string, S extends GateConfigSchema, P extends Prepared = Prepared>(
+  gate: GateDefinition<Id, S, P>,
+): Gate<Id, S, P> {
   return {
     ...gate,
     bind: (gates, defaultMode) => {

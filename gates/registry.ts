@@ -14,7 +14,16 @@ import { prDescription } from './pr-description/index.js';
 import { signedCommits } from './signed-commits/index.js';
 import { testsTouched } from './tests-touched/index.js';
 
-export const GATES = [batchSize, linkedTicket, testsTouched, signedCommits, codeownersReview, prDescription, conventionalTitle, branchAge] as const;
+export const GATES = [
+  batchSize,
+  linkedTicket,
+  testsTouched,
+  signedCommits,
+  codeownersReview,
+  prDescription,
+  conventionalTitle,
+  branchAge,
+] as const;
 
 /** Any gate of the registry. */
 export type RegisteredGate = (typeof GATES)[number];

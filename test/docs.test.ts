@@ -39,7 +39,10 @@ const { registry } = createMetrics({ defaultMetrics: false });
 const KNOWN = new Map<string, KnownMetric>(
   (await registry.getMetricsAsJSON()).map((m) => [
     m.name,
-    { type: String(m.type), labels: (registry.getSingleMetric(m.name) as unknown as { labelNames?: readonly string[] }).labelNames ?? [] },
+    {
+      type: String(m.type),
+      labels: (registry.getSingleMetric(m.name) as unknown as { labelNames?: readonly string[] }).labelNames ?? [],
+    },
   ]),
 );
 
@@ -83,13 +86,18 @@ function metricProblems(text: string, where: string): string[] {
     const found = resolve(name);
     if (!found) return [`${where}: ${name} is not a metric of src/ops/metrics.ts`];
     const allowed = [...KNOWN.get(found.base)!.labels, ...TARGET_LABELS, ...(found.suffix === '_bucket' ? ['le'] : [])];
-    return labels.filter((l) => !allowed.includes(l)).map((l) => `${where}: ${name} has no label "${l}" (it has: ${allowed.join(', ')})`);
+    return labels
+      .filter((l) => !allowed.includes(l))
+      .map((l) => `${where}: ${name} has no label "${l}" (it has: ${allowed.join(', ')})`);
   });
 }
 
 /** Recording rules (`quality_gates:…`) an expression uses that docs/alerts.yml does not define. */
 function recordingProblems(text: string, where: string): string[] {
-  return [...text.matchAll(/quality_gates:[a-z0-9_:]+/g)].map((m) => m[0]).filter((name) => !recorded.has(name)).map((name) => `${where}: recording rule ${name} is not defined in docs/alerts.yml`);
+  return [...text.matchAll(/quality_gates:[a-z0-9_:]+/g)]
+    .map((m) => m[0])
+    .filter((name) => !recorded.has(name))
+    .map((name) => `${where}: recording rule ${name} is not defined in docs/alerts.yml`);
 }
 
 /** Markdown without fenced code blocks and inline code spans, where link-like text is not a link. */
@@ -144,19 +152,32 @@ const runbookAnchors = headingAnchors(runbook);
 
 describe('the checks themselves', () => {
   it('flag a misspelt metric, a wrong label and a histogram suffix on a counter (they can fail)', () => {
-    expect(metricProblems('sum(rate(quality_gates_evaluation_total[5m]))', 'x')).toEqual(['x: quality_gates_evaluation_total is not a metric of src/ops/metrics.ts']);
-    expect(metricProblems('quality_gates_evaluations_total{outcome="failed"}', 'x')).toEqual([expect.stringContaining('has no label "outcome"')]);
+    expect(metricProblems('sum(rate(quality_gates_evaluation_total[5m]))', 'x')).toEqual([
+      'x: quality_gates_evaluation_total is not a metric of src/ops/metrics.ts',
+    ]);
+    expect(metricProblems('quality_gates_evaluations_total{outcome="failed"}', 'x')).toEqual([
+      expect.stringContaining('has no label "outcome"'),
+    ]);
     expect(metricProblems('quality_gates_queue_depth_bucket', 'x')).toHaveLength(1);
-    expect(metricProblems('quality_gates_evaluation_duration_seconds_bucket{le="30", outcome=~"a|b"} + quality_gates_config_errors_total', 'x')).toEqual([]);
+    expect(
+      metricProblems(
+        'quality_gates_evaluation_duration_seconds_bucket{le="30", outcome=~"a|b"} + quality_gates_config_errors_total',
+        'x',
+      ),
+    ).toEqual([]);
   });
 
   it('read label names, not label values', () => {
-    expect(metricReferences('quality_gates_queue_events_total{result="a=b",job!~"x"}')).toEqual([{ name: 'quality_gates_queue_events_total', labels: ['result', 'job'] }]);
+    expect(metricReferences('quality_gates_queue_events_total{result="a=b",job!~"x"}')).toEqual([
+      { name: 'quality_gates_queue_events_total', labels: ['result', 'job'] },
+    ]);
   });
 
   it('slug headings as GitHub does', () => {
     expect(slug('Check-run writes failing')).toBe('check-run-writes-failing');
-    expect(slug('SLO 1: a completed check run within 30 seconds')).toBe('slo-1-a-completed-check-run-within-30-seconds');
+    expect(slug('SLO 1: a completed check run within 30 seconds')).toBe(
+      'slo-1-a-completed-check-run-within-30-seconds',
+    );
     expect(slug('Rotate the `WEBHOOK_SECRET` (safely)')).toBe('rotate-the-webhook_secret-safely');
     expect([...headingAnchors('# A\n```sh\n# not a heading\n```\n## A\n')]).toEqual(['a', 'a-1']);
   });
@@ -171,7 +192,9 @@ describe('docs/alerts.yml', () => {
       expect(String(a.for), `${a.alert}: for`).toMatch(/^\d+[smhdw]$/);
       expect(['page', 'ticket'], `${a.alert}: labels.severity`).toContain(a.labels?.severity);
       expect(String(a.annotations?.summary ?? ''), `${a.alert}: annotations.summary`).not.toBe('');
-      expect(String(a.annotations?.runbook_url), `${a.alert}: annotations.runbook_url`).toMatch(/^docs\/runbook\.md#[a-z0-9_-]+$/);
+      expect(String(a.annotations?.runbook_url), `${a.alert}: annotations.runbook_url`).toMatch(
+        /^docs\/runbook\.md#[a-z0-9_-]+$/,
+      );
     }
   });
 
@@ -186,19 +209,30 @@ describe('docs/alerts.yml', () => {
   });
 
   it('points every runbook_url at a heading of docs/runbook.md', () => {
-    const missing = alerts.map((a) => String(a.annotations?.runbook_url).split('#')[1]!).filter((anchor) => !runbookAnchors.has(anchor));
+    const missing = alerts
+      .map((a) => String(a.annotations?.runbook_url).split('#')[1]!)
+      .filter((anchor) => !runbookAnchors.has(anchor));
     expect(missing).toEqual([]);
   });
 });
 
 describe('docs/slo.md and docs/runbook.md', () => {
-  it.each(['docs/slo.md', 'docs/runbook.md'])('%s: every PromQL block names real metrics and recording rules', (path) => {
-    const blocks = promqlBlocks(read(path));
-    expect(blocks.length).toBeGreaterThan(2);
-    // Every block queries something: an app metric, a recording rule, or Prometheus's own `up`.
-    for (const block of blocks) expect(block, 'a PromQL block that names no series').toMatch(/quality_gates_[a-z_]+|quality_gates:|\bup\{/);
-    expect(blocks.flatMap((b, i) => [...metricProblems(b, `${path} block ${i + 1}`), ...recordingProblems(b, `${path} block ${i + 1}`)])).toEqual([]);
-  });
+  it.each(['docs/slo.md', 'docs/runbook.md'])(
+    '%s: every PromQL block names real metrics and recording rules',
+    (path) => {
+      const blocks = promqlBlocks(read(path));
+      expect(blocks.length).toBeGreaterThan(2);
+      // Every block queries something: an app metric, a recording rule, or Prometheus's own `up`.
+      for (const block of blocks)
+        expect(block, 'a PromQL block that names no series').toMatch(/quality_gates_[a-z_]+|quality_gates:|\bup\{/);
+      expect(
+        blocks.flatMap((b, i) => [
+          ...metricProblems(b, `${path} block ${i + 1}`),
+          ...recordingProblems(b, `${path} block ${i + 1}`),
+        ]),
+      ).toEqual([]);
+    },
+  );
 
   it.each([...DOCS])('%s: every metric named anywhere in the text exists', (path) => {
     expect(metricProblems(read(path), path)).toEqual([]);
@@ -221,7 +255,8 @@ describe('links between the docs', () => {
         problems.push(`${target}: no file ${targetPath}`);
         continue;
       }
-      if (anchor !== undefined && targetPath.endsWith('.md') && !headingAnchors(read(targetPath)).has(anchor)) problems.push(`${target}: no heading #${anchor} in ${targetPath}`);
+      if (anchor !== undefined && targetPath.endsWith('.md') && !headingAnchors(read(targetPath)).has(anchor))
+        problems.push(`${target}: no heading #${anchor} in ${targetPath}`);
     }
     expect(problems).toEqual([]);
   });

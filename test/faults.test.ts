@@ -19,7 +19,10 @@ async function setup(client = {}) {
   return { fake, h, pull, run: () => fake.runsOn(pull.headRefOid) };
 }
 
-const graphqlErrors = (type: string, message = 'boom') => ({ status: 200, body: { data: null, errors: [{ type, message }] } });
+const graphqlErrors = (type: string, message = 'boom') => ({
+  status: 200,
+  body: { data: null, errors: [{ type, message }] },
+});
 
 describe('transient faults are retried', () => {
   it.each([
@@ -28,7 +31,10 @@ describe('transient faults are retried', () => {
     ['HTTP 503', 503],
     ['a dropped connection', 'drop' as const],
     ['RESOURCE_LIMITS_EXCEEDED', graphqlErrors('RESOURCE_LIMITS_EXCEEDED')],
-    ['"Something went wrong"', { status: 200, body: { data: null, errors: [{ message: 'Something went wrong while executing your query.' }] } }],
+    [
+      '"Something went wrong"',
+      { status: 200, body: { data: null, errors: [{ message: 'Something went wrong while executing your query.' }] } },
+    ],
   ])('%s on the first two reads', async (_name, fault) => {
     const { fake, h, pull, run } = await setup();
     let left = 2;
@@ -59,7 +65,13 @@ describe('transient faults are retried', () => {
     const { fake, h, pull, run } = await setup({ sleep: async (ms: number) => void slept.push(ms) });
     let left = 1;
     fake.fail = (r) =>
-      r.path === '/graphql' && left-- > 0 ? { status: 403, body: { message: 'You have exceeded a secondary rate limit.' }, headers: { 'retry-after': '7' } } : undefined;
+      r.path === '/graphql' && left-- > 0
+        ? {
+            status: 403,
+            body: { message: 'You have exceeded a secondary rate limit.' },
+            headers: { 'retry-after': '7' },
+          }
+        : undefined;
     await h.receive('pull_request', pullRequestPayload(fake, pull));
     expect(slept).toContain(7000);
     expect(run()[0]!.conclusion).toBe('success');
@@ -90,14 +102,25 @@ describe('primary rate limit', () => {
   it('defers evaluations while the limit is nearly exhausted, then evaluates after the reset', async () => {
     const { fake, h, pull, run } = await setup();
     const reset = Math.ceil(Date.now() / 1000) + 1;
-    fake.fail = (r) => (r.path === '/graphql' ? { headers: { 'x-ratelimit-remaining': '3', 'x-ratelimit-reset': String(reset), 'x-ratelimit-resource': 'graphql' } } : undefined);
+    fake.fail = (r) =>
+      r.path === '/graphql'
+        ? {
+            headers: {
+              'x-ratelimit-remaining': '3',
+              'x-ratelimit-reset': String(reset),
+              'x-ratelimit-resource': 'graphql',
+            },
+          }
+        : undefined;
     await h.receive('pull_request', pullRequestPayload(fake, pull)); // this one reads, learns the limit
     expect(run()).toHaveLength(1);
     pull.title = 'OPS-2 changed';
     const before = fake.graphqlCount;
     await h.receive('pull_request', pullRequestPayload(fake, pull, 'edited'));
     expect(fake.graphqlCount).toBe(before); // not read: deferred
-    expect(h.logs.some((l) => l.msg === 'GitHub rate limit nearly exhausted; evaluation deferred to the reset')).toBe(true);
+    expect(h.logs.some((l) => l.msg === 'GitHub rate limit nearly exhausted; evaluation deferred to the reset')).toBe(
+      true,
+    );
     expect(await h.app.metrics.registry.metrics()).toContain('quality_gates_queue_events_total{result="deferred"} 1');
     fake.fail = undefined;
     await new Promise((r) => setTimeout(r, Math.max(0, reset * 1000 - Date.now()) + 200));
@@ -113,9 +136,14 @@ describe('random faults', () => {
     fake.install();
     const h = await startHarness(fake, { client: { retries: 5 } });
     let seed = 42;
-    const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-    const pulls = Array.from({ length: 30 }, (_, i) => fake.addPull({ number: 100 + i, headRefOid: (1000 + i).toString(16).padStart(40, '0') }));
-    fake.fail = (r) => (!r.path.includes('access_tokens') && random() < 0.2 ? ([500, 502, 503, 'drop'] as const)[Math.floor(random() * 4)] : undefined);
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const pulls = Array.from({ length: 30 }, (_, i) =>
+      fake.addPull({ number: 100 + i, headRefOid: (1000 + i).toString(16).padStart(40, '0') }),
+    );
+    fake.fail = (r) =>
+      !r.path.includes('access_tokens') && random() < 0.2
+        ? ([500, 502, 503, 'drop'] as const)[Math.floor(random() * 4)]
+        : undefined;
     await Promise.all(pulls.map((p) => h.deliver('pull_request', pullRequestPayload(fake, p))));
     await h.app.idle();
     for (const p of pulls) {

@@ -19,9 +19,16 @@ afterEach(() => resetNock());
 
 const CONFIG = '.github/quality-gates.yml';
 const run = (sha = HEAD) => fake.runsOn(sha)[0]!;
-const row = (gate: string, sha = HEAD) => run(sha).output.summary.split('\n').find((l) => l.startsWith(`| \`${gate}\``));
+const row = (gate: string, sha = HEAD) =>
+  run(sha)
+    .output.summary.split('\n')
+    .find((l) => l.startsWith(`| \`${gate}\``));
 /** The requests of the evaluation(s), token requests aside: GraphQL operations by name, REST writes by method. */
-const opsSince = (index: number) => fake.requests.slice(index).filter((r) => !r.path.includes('access_tokens')).map((r) => r.operation ?? r.method);
+const opsSince = (index: number) =>
+  fake.requests
+    .slice(index)
+    .filter((r) => !r.path.includes('access_tokens'))
+    .map((r) => r.operation ?? r.method);
 const ops = () => opsSince(0);
 
 async function evaluate(input: Partial<FakePull> & { number?: number }, action = 'opened') {
@@ -33,24 +40,46 @@ async function evaluate(input: Partial<FakePull> & { number?: number }, action =
 /** The snapshot the app's loader reads from the stand-in for pull request `number`. */
 async function snapshotOf(number: number) {
   const octokit = new Octokit({ auth: fake.installationToken(), request: { retries: 0 } });
-  return (await loadPullRequest((q, v) => octokit.graphql(q, v), { owner: fake.owner, repo: fake.repo, number, appId: fake.appId, host: 'github.com' })).snapshot;
+  return (
+    await loadPullRequest((q, v) => octokit.graphql(q, v), {
+      owner: fake.owner,
+      repo: fake.repo,
+      number,
+      appId: fake.appId,
+      host: 'github.com',
+    })
+  ).snapshot;
 }
 
 describe('bots, as GraphQL names them (without [bot])', () => {
   it('the snapshot names a bot author and a bot reviewer as users write them: renovate[bot]', async () => {
     fake.world.addBot('copilot-pull-request-reviewer');
-    fake.addPull({ number: 5, author: 'renovate', authorType: 'Bot', reviews: [{ login: 'copilot-pull-request-reviewer[bot]', state: 'COMMENTED', commitOid: HEAD }, { login: 'alice', state: 'APPROVED', commitOid: HEAD }] });
+    fake.addPull({
+      number: 5,
+      author: 'renovate',
+      authorType: 'Bot',
+      reviews: [
+        { login: 'copilot-pull-request-reviewer[bot]', state: 'COMMENTED', commitOid: HEAD },
+        { login: 'alice', state: 'APPROVED', commitOid: HEAD },
+      ],
+    });
     const snapshot = await snapshotOf(5);
     expect(snapshot.author).toEqual({ login: 'renovate[bot]', isBot: true });
     expect(snapshot.reviews.nodes.map((r) => r.author)).toEqual(['copilot-pull-request-reviewer[bot]', 'alice']);
   });
 
-  it.each(['renovate[bot]', 'Renovate[Bot]', 'RENOVATE[BOT]'])('skip.authors %s exempts the Renovate bot, whatever the case', async (written) => {
-    fake.setBlob(BASE, CONFIG, `skip:\n  authors: ["${written}"]\n`);
-    await evaluate({ author: 'renovate', authorType: 'Bot' });
-    expect(run()).toMatchObject({ conclusion: 'neutral', output: { title: 'Skipped: author renovate[bot] is exempt' } });
-    expect(ops()).toEqual(['QualityGatesSnapshot', 'POST']);
-  });
+  it.each(['renovate[bot]', 'Renovate[Bot]', 'RENOVATE[BOT]'])(
+    'skip.authors %s exempts the Renovate bot, whatever the case',
+    async (written) => {
+      fake.setBlob(BASE, CONFIG, `skip:\n  authors: ["${written}"]\n`);
+      await evaluate({ author: 'renovate', authorType: 'Bot' });
+      expect(run()).toMatchObject({
+        conclusion: 'neutral',
+        output: { title: 'Skipped: author renovate[bot] is exempt' },
+      });
+      expect(ops()).toEqual(['QualityGatesSnapshot', 'POST']);
+    },
+  );
 
   it('skip.authors without [bot] names no bot: a user called renovate is not the Renovate bot', async () => {
     fake.setBlob(BASE, CONFIG, 'skip:\n  authors: [renovate]\n');
@@ -61,7 +90,14 @@ describe('bots, as GraphQL names them (without [bot])', () => {
   it('a bot’s review never satisfies a code owner, and a bot that opened the pull request cannot approve it', async () => {
     fake.world.addBot('copilot-pull-request-reviewer');
     fake.setBlob(BASE, '.github/CODEOWNERS', '* @lead\n');
-    await evaluate({ author: 'renovate', authorType: 'Bot', reviews: [{ login: 'copilot-pull-request-reviewer[bot]', state: 'APPROVED', commitOid: HEAD }, { login: 'renovate[bot]', state: 'APPROVED', commitOid: HEAD }] });
+    await evaluate({
+      author: 'renovate',
+      authorType: 'Bot',
+      reviews: [
+        { login: 'copilot-pull-request-reviewer[bot]', state: 'APPROVED', commitOid: HEAD },
+        { login: 'renovate[bot]', state: 'APPROVED', commitOid: HEAD },
+      ],
+    });
     expect(row('codeowners-review')).toContain('❌ fail');
     expect(run().output.summary).toContain('lead: no approval yet');
     expect(run().output.summary).not.toContain('renovate');
@@ -71,7 +107,15 @@ describe('bots, as GraphQL names them (without [bot])', () => {
 describe('GitHub’s signatures', () => {
   it('a commit GitHub signed itself (web-flow: web edits, merges in the UI) is verified', async () => {
     fake.setBlob(BASE, CONFIG, 'gates:\n  signed-commits:\n    require: signature\n');
-    await evaluate({ commits: [{ oid: HEAD, message: 'Update README.md', signature: { isValid: true, state: 'VALID', wasSignedByGitHub: true } }] });
+    await evaluate({
+      commits: [
+        {
+          oid: HEAD,
+          message: 'Update README.md',
+          signature: { isValid: true, state: 'VALID', wasSignedByGitHub: true },
+        },
+      ],
+    });
     expect(row('signed-commits')).toContain('✅ pass');
   });
 
@@ -101,7 +145,14 @@ describe('forks', () => {
     fork.push('patch', [{ oid: HEAD, message: 'Fix the README', parents: [BASE] }]);
     fake.setBlob(HEAD, CONFIG, 'gates:\n  linked-ticket:\n    mode: off\n  codeowners-review:\n    mode: off\n');
     fake.setBlob(HEAD, '.github/CODEOWNERS', '* @outsider\n');
-    return fake.addPull({ number: 9, author: 'outsider', title: 'Fix the README', headRepository: 'outsider/Hello-World', headRefName: 'patch', commits: [fork.commit(HEAD)!] });
+    return fake.addPull({
+      number: 9,
+      author: 'outsider',
+      title: 'Fix the README',
+      headRepository: 'outsider/Hello-World',
+      headRefName: 'patch',
+      commits: [fork.commit(HEAD)!],
+    });
   }
 
   it('a fork’s pull request is judged by the base repository’s config and CODEOWNERS, never the fork’s', async () => {
@@ -188,17 +239,24 @@ describe('base branches', () => {
     ['.github/CODEOWNERS', '* @lead\n', 'lead: no approval yet'],
     ['CODEOWNERS', '* @lead\n', 'lead: no approval yet'],
     ['docs/CODEOWNERS', '* @lead\n', 'lead: no approval yet'],
-  ])('a base that moved since the event: %s at GitHub’s base commit decides, read once more', async (path, text, expected) => {
-    fake.setBlob(BASE, CONFIG, 'gates:\n  batch-size:\n    max_lines: 10\n');
-    fake.addCommit(NEW_BASE, BASE);
-    fake.setBlob(NEW_BASE, path, text);
-    const pull = fake.addPull({ number: 2, title: 'OPS-1 Fix it', files: [{ path: 'big/bundle.js', additions: 40, deletions: 0 }] });
-    const payload = pullRequestPayload(fake, pull); // base.sha: BASE
-    pull.baseRefOid = NEW_BASE;
-    await h.receive('pull_request', payload);
-    expect(run().output.summary).toContain(expected);
-    expect(ops()).toEqual(['QualityGatesSnapshot', 'QualityGatesBaseFiles', 'POST']);
-  });
+  ])(
+    'a base that moved since the event: %s at GitHub’s base commit decides, read once more',
+    async (path, text, expected) => {
+      fake.setBlob(BASE, CONFIG, 'gates:\n  batch-size:\n    max_lines: 10\n');
+      fake.addCommit(NEW_BASE, BASE);
+      fake.setBlob(NEW_BASE, path, text);
+      const pull = fake.addPull({
+        number: 2,
+        title: 'OPS-1 Fix it',
+        files: [{ path: 'big/bundle.js', additions: 40, deletions: 0 }],
+      });
+      const payload = pullRequestPayload(fake, pull); // base.sha: BASE
+      pull.baseRefOid = NEW_BASE;
+      await h.receive('pull_request', payload);
+      expect(run().output.summary).toContain(expected);
+      expect(ops()).toEqual(['QualityGatesSnapshot', 'QualityGatesBaseFiles', 'POST']);
+    },
+  );
 
   it('a pull request GitHub closed because its base branch was deleted gets no run, and no error', async () => {
     const pull = fake.addPull({ number: 2, baseRefName: 'release' });
@@ -212,7 +270,11 @@ describe('base branches', () => {
 
 describe('more than GitHub lists', () => {
   it('over 3,000 files GitHub’s totals count what it does not list: changedFiles, additions and deletions', async () => {
-    fake.setBlob(BASE, CONFIG, 'gates:\n  batch-size:\n    max_lines: 6000\n    max_files: 5000\n  tests-touched:\n    mode: off\n');
+    fake.setBlob(
+      BASE,
+      CONFIG,
+      'gates:\n  batch-size:\n    max_lines: 6000\n    max_files: 5000\n  tests-touched:\n    mode: off\n',
+    );
     // 3,050 files: GitHub lists the first 3,000; the 50 others (the big one among them) only count.
     const files = Array.from({ length: 3049 }, (_, i) => ({ path: `f/${i}.md`, additions: 1, deletions: 0 }));
     files.push({ path: 'z/unlisted.md', additions: 2500, deletions: 2500 });
@@ -235,7 +297,11 @@ describe('more than GitHub lists', () => {
 
   it('over 1,000 reviews: code-owner review does not pass on the part GitHub listed, and says how many there were', async () => {
     fake.setBlob(BASE, '.github/CODEOWNERS', '* @lead\n');
-    const reviews = Array.from({ length: 1001 }, (_, i) => ({ login: i === 0 ? 'lead' : `user${i}`, state: 'COMMENTED' as const, commitOid: HEAD }));
+    const reviews = Array.from({ length: 1001 }, (_, i) => ({
+      login: i === 0 ? 'lead' : `user${i}`,
+      state: 'COMMENTED' as const,
+      commitOid: HEAD,
+    }));
     reviews[0]!.state = 'APPROVED' as never;
     await evaluate({ reviews });
     expect(row('codeowners-review')).toContain('❌ fail');
@@ -244,7 +310,10 @@ describe('more than GitHub lists', () => {
 
   it('a team of more than 100 members is read page by page', async () => {
     fake.setBlob(BASE, '.github/CODEOWNERS', '* @Codertocat/big\n');
-    fake.setTeam('big', Array.from({ length: 150 }, (_, i) => `member${i}`));
+    fake.setTeam(
+      'big',
+      Array.from({ length: 150 }, (_, i) => `member${i}`),
+    );
     await evaluate({ reviews: [{ login: 'member149', state: 'APPROVED', commitOid: HEAD }] });
     expect(row('codeowners-review')).toContain('✅ pass');
     expect(ops()).toEqual(['QualityGatesSnapshot', 'QualityGatesTeamMembers', 'QualityGatesTeamMembersPage', 'POST']);
@@ -262,7 +331,13 @@ describe('files at the base commit', () => {
 
   it('CODEOWNERS in docs/ counts when it is the only one', async () => {
     fake.setBlob(BASE, 'docs/CODEOWNERS', '* @lead\n/src/ @payments\n');
-    await evaluate({ files: [{ path: 'src/a.ts', additions: 1, deletions: 0 }, { path: 'README.md', additions: 1, deletions: 0 }], reviews: [{ login: 'lead', state: 'APPROVED', commitOid: HEAD }] });
+    await evaluate({
+      files: [
+        { path: 'src/a.ts', additions: 1, deletions: 0 },
+        { path: 'README.md', additions: 1, deletions: 0 },
+      ],
+      reviews: [{ login: 'lead', state: 'APPROVED', commitOid: HEAD }],
+    });
     expect(row('codeowners-review')).toContain('❌ fail');
     expect(run().output.summary).toContain('`docs/CODEOWNERS`');
     expect(run().output.summary).toContain('payments: no approval yet');
@@ -273,7 +348,7 @@ describe('files at the base commit', () => {
     fake.setBlob(BASE, '.github/CODEOWNERS', `${'# padding line\n'.repeat(220_000)}* @lead\n`);
     await evaluate({ reviews: [{ login: 'lead', state: 'APPROVED', commitOid: HEAD }] });
     expect(row('codeowners-review')).toContain('skipped');
-    expect(row('codeowners-review')).toContain('over GitHub\'s 3 MB limit');
+    expect(row('codeowners-review')).toContain("over GitHub's 3 MB limit");
     expect(ops()).toEqual(['QualityGatesSnapshot', 'POST']);
   });
 });
@@ -290,7 +365,10 @@ describe('this app’s check run, as GitHub lists it on the head commit', () => 
     fake.setBlob(BASE, CONFIG, 'gates:\n  batch-size:\n    max_lines: 1\n');
     await startHarness(fake).then((again) => again.receive('pull_request', pullRequestPayload(fake, pull, 'edited')));
     expect(fake.runsOn(HEAD)).toEqual([expect.objectContaining({ id: first.id, conclusion: 'failure' })]);
-    expect(fake.requests.at(-1)).toMatchObject({ method: 'PATCH', path: expect.stringContaining(`/check-runs/${first.id}`) });
+    expect(fake.requests.at(-1)).toMatchObject({
+      method: 'PATCH',
+      path: expect.stringContaining(`/check-runs/${first.id}`),
+    });
   });
 });
 

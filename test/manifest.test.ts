@@ -6,11 +6,30 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 
-const manifest = parse(readFileSync('app.yml', 'utf8')) as { default_permissions: Record<string, string>; default_events: string[] };
+const manifest = parse(readFileSync('app.yml', 'utf8')) as {
+  default_permissions: Record<string, string>;
+  default_events: string[];
+};
 const readme = readFileSync('README.md', 'utf8');
 
-const SPEC_PERMISSIONS = { checks: 'write', pull_requests: 'read', contents: 'read', metadata: 'read', members: 'read', issues: 'read', merge_queues: 'read' };
-const SPEC_EVENTS = ['pull_request', 'pull_request_review', 'check_run', 'check_suite', 'issue_comment', 'merge_group', 'push'];
+const SPEC_PERMISSIONS = {
+  checks: 'write',
+  pull_requests: 'read',
+  contents: 'read',
+  metadata: 'read',
+  members: 'read',
+  issues: 'read',
+  merge_queues: 'read',
+};
+const SPEC_EVENTS = [
+  'pull_request',
+  'pull_request_review',
+  'check_run',
+  'check_suite',
+  'issue_comment',
+  'merge_group',
+  'push',
+];
 
 function tableRows(header: string): string[][] {
   const start = readme.indexOf(header);
@@ -18,7 +37,12 @@ function tableRows(header: string): string[][] {
   const rows: string[][] = [];
   for (const line of readme.slice(start).split('\n').slice(2)) {
     if (!line.startsWith('|')) break;
-    rows.push(line.split('|').slice(1, -1).map((c) => c.trim().replace(/`/g, '')));
+    rows.push(
+      line
+        .split('|')
+        .slice(1, -1)
+        .map((c) => c.trim().replace(/`/g, '')),
+    );
   }
   return rows;
 }

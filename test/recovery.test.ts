@@ -33,7 +33,9 @@ async function start(failed: number, env: Record<string, string>, startupDelayMs
 describe('missed-webhook recovery in the running process', () => {
   it('asks once for each of six failed deliveries when a run outlasts the interval, and every PR is evaluated', async () => {
     // Six requests spaced 250 ms take ~1.5 s; the interval is shorter.
-    const { fake, deliveries, pulls, logs, metric } = await start(6, { REDELIVERY_INTERVAL_MS: String(TEST_WRITE_SPACING_MS + 50) });
+    const { fake, deliveries, pulls, logs, metric } = await start(6, {
+      REDELIVERY_INTERVAL_MS: String(TEST_WRITE_SPACING_MS + 50),
+    });
     await until(() => deliveries.asked.length >= 2);
     expect(await running!.recover()).toEqual({ result: 'skipped_running' }); // SIGUSR2 during the run
     await until(() => pulls.every((p) => fake.runsOn(p.headRefOid).length > 0));
@@ -41,10 +43,16 @@ describe('missed-webhook recovery in the running process', () => {
     await new Promise((r) => setTimeout(r, 900));
     await deliveries.settled();
     expect([...deliveries.askedPerGuid().values()]).toEqual([1, 1, 1, 1, 1, 1]);
-    expect(deliveries.attempts.filter((a) => a.redelivery).map((a) => a.status_code)).toEqual([200, 200, 200, 200, 200, 200]);
+    expect(deliveries.attempts.filter((a) => a.redelivery).map((a) => a.status_code)).toEqual([
+      200, 200, 200, 200, 200, 200,
+    ]);
     expect(await metric('quality_gates_webhook_recovery_runs_total', 'skipped_running')).toBeGreaterThanOrEqual(2);
     expect(await metric('quality_gates_webhook_redeliveries_total', 'requested')).toBe(6);
-    expect(logs().filter((l) => l.msg === 'webhook delivery recovery skipped: a run is in progress on this replica').map((l) => l.trigger)).toContain('signal');
+    expect(
+      logs()
+        .filter((l) => l.msg === 'webhook delivery recovery skipped: a run is in progress on this replica')
+        .map((l) => l.trigger),
+    ).toContain('signal');
   }, 30_000);
 
   it('runs once shortly after start-up, long before the first interval', async () => {
@@ -60,7 +68,9 @@ describe('missed-webhook recovery in the running process', () => {
     expect(outcome).toMatchObject({ result: 'completed', report: { failed: 5, redelivered: 2, deferred: 3 } });
     expect(deliveries.asked).toHaveLength(2);
     expect(await metric('quality_gates_webhook_redeliveries_total', 'deferred')).toBe(3);
-    expect(logs().find((l) => l.msg === 'redelivery limit of the run reached; the rest wait for the next run')).toMatchObject({ limit: 2, deferred: 3 });
+    expect(
+      logs().find((l) => l.msg === 'redelivery limit of the run reached; the rest wait for the next run'),
+    ).toMatchObject({ limit: 2, deferred: 3 });
   }, 30_000);
 
   it('reads at most REDELIVERY_MAX_PAGES pages a run, and says the list was cut', async () => {
@@ -70,7 +80,9 @@ describe('missed-webhook recovery in the running process', () => {
     const outcome = await running!.recover();
     expect(deliveries.listed).toBe(2); // of three pages: the failed delivery is on the third
     expect(outcome).toMatchObject({ result: 'completed', report: { pages: 2, failed: 0 } });
-    expect(logs().find((l) => l.msg === 'webhook delivery list cut at the page limit; older failed deliveries are not seen')).toMatchObject({ pages: 2, maxPages: 2 });
+    expect(
+      logs().find((l) => l.msg === 'webhook delivery list cut at the page limit; older failed deliveries are not seen'),
+    ).toMatchObject({ pages: 2, maxPages: 2 });
   }, 30_000);
 
   it('with REDELIVERY_INTERVAL_MS=0 runs only when asked (SIGUSR2)', async () => {

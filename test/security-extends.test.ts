@@ -12,7 +12,8 @@ import { BASE, freshApp, type Harness, HEAD, pullRequestPayload, resetNock } fro
 const CONFIG = '.github/quality-gates.yml';
 /** A private repository of the same installation, and a file in it that is not a config. */
 const SECRET_REPO = 'Codertocat/secret-infra';
-const SECRET_TEXT = 'aws_access_key_id: AKIAIOSFODNN7EXAMPLE\naws_secret_access_key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n';
+const SECRET_TEXT =
+  'aws_access_key_id: AKIAIOSFODNN7EXAMPLE\naws_secret_access_key: wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n';
 
 let fake: FakeGitHub;
 let h: Harness;
@@ -22,16 +23,31 @@ beforeEach(async () => {
 });
 afterEach(() => resetNock());
 
-const extendsReads = () => fake.requests.filter((r) => r.operation === 'QualityGatesExtends').map((r) => (r.body as { variables: Record<string, string> }).variables);
+const extendsReads = () =>
+  fake.requests
+    .filter((r) => r.operation === 'QualityGatesExtends')
+    .map((r) => (r.body as { variables: Record<string, string> }).variables);
 
 /** Nothing of the secret file: no key, no value, no line:column position. */
 function expectNoSecret(text: string): void {
-  for (const leak of ['aws_secret_access_key', 'aws_access_key_id', 'AKIA', 'wJalrXUtnFEMI', 'secrets.yml:1', 'secrets.yml:2']) expect(text).not.toContain(leak);
+  for (const leak of [
+    'aws_secret_access_key',
+    'aws_access_key_id',
+    'AKIA',
+    'wJalrXUtnFEMI',
+    'secrets.yml:1',
+    'secrets.yml:2',
+  ])
+    expect(text).not.toContain(leak);
 }
 
 async function proposeConfig(text: string, fork = true) {
   fake.setBlob(HEAD, CONFIG, text);
-  const pull = fake.addPull({ number: 2, isCrossRepository: fork, files: [{ path: CONFIG, additions: 3, deletions: 0, changeType: 'ADDED' }] });
+  const pull = fake.addPull({
+    number: 2,
+    isCrossRepository: fork,
+    files: [{ path: CONFIG, additions: 3, deletions: 0, changeType: 'ADDED' }],
+  });
   await h.receive('pull_request', pullRequestPayload(fake, pull));
   return fake.runsOn(HEAD)[0]!;
 }
@@ -53,8 +69,12 @@ describe('the preview of a proposed file', () => {
   it('follows _extends within its own repository (default branch)', async () => {
     fake.setBlob('HEAD', 'config/shared.yml', 'gates:\n  batch-size:\n    max_lines: 1\n');
     const run = await proposeConfig('_extends: Hello-World:config/shared.yml\n');
-    expect(extendsReads()).toEqual([{ owner: 'Codertocat', name: 'Hello-World', expression: 'HEAD:config/shared.yml' }]);
-    expect(run.output.summary).toContain('With the proposed file, this pull request would conclude **failure** (Blocked: batch-size).');
+    expect(extendsReads()).toEqual([
+      { owner: 'Codertocat', name: 'Hello-World', expression: 'HEAD:config/shared.yml' },
+    ]);
+    expect(run.output.summary).toContain(
+      'With the proposed file, this pull request would conclude **failure** (Blocked: batch-size).',
+    );
   });
 
   it('uses the organisation file already at hand, without another read', async () => {
@@ -76,7 +96,9 @@ describe('the preview of a proposed file', () => {
   it('shows the problems of files of its own repository, located', async () => {
     fake.setBlob('HEAD', 'config/shared.yml', 'gates:\n  batch-size:\n    max_line: 1\n');
     const run = await proposeConfig('_extends: Hello-World:config/shared.yml\n');
-    expect(run.output.summary).toContain('`Codertocat/Hello-World:config/shared.yml:3:5` `gates.batch-size.max_line`: unknown key "max_line"');
+    expect(run.output.summary).toContain(
+      '`Codertocat/Hello-World:config/shared.yml:3:5` `gates.batch-size.max_line`: unknown key "max_line"',
+    );
   });
 });
 
@@ -116,6 +138,8 @@ describe('a base file that extends another repository', () => {
     fake.setBlob(BASE, CONFIG, '_extends: Hello-World:config/shared.yml\n');
     const pull = fake.addPull({ number: 6 });
     await h.receive('pull_request', pullRequestPayload(fake, pull));
-    expect(fake.runsOn(HEAD)[0]!.output.summary).toContain('`Codertocat/Hello-World:config/shared.yml:3:5` `gates.batch-size.max_line`: unknown key "max_line"');
+    expect(fake.runsOn(HEAD)[0]!.output.summary).toContain(
+      '`Codertocat/Hello-World:config/shared.yml:3:5` `gates.batch-size.max_line`: unknown key "max_line"',
+    );
   });
 });

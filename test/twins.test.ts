@@ -7,7 +7,16 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeGitHub, FakePull } from './support/fake-github.js';
-import { BASE, examplePayload, freshApp, type Harness, HEAD, pullRequestPayload, resetNock, retarget } from './support/harness.js';
+import {
+  BASE,
+  examplePayload,
+  freshApp,
+  type Harness,
+  HEAD,
+  pullRequestPayload,
+  resetNock,
+  retarget,
+} from './support/harness.js';
 
 const CONFIG = '.github/quality-gates.yml';
 /** The base commits of other branches the twins aim at. */
@@ -27,7 +36,8 @@ afterEach(() => resetNock());
 const FILES = [{ path: 'docs/guide.md', additions: 40, deletions: 0 }];
 /** PR #1 to main (blocked), and its twins: same head commit, other bases. */
 const strict = (over: Partial<FakePull> = {}) => fake.addPull({ number: 1, files: FILES, ...over });
-const twin = (number: number, over: Partial<FakePull> = {}) => fake.addPull({ number, files: FILES, baseRefName: 'weak', baseRefOid: WEAK, ...over });
+const twin = (number: number, over: Partial<FakePull> = {}) =>
+  fake.addPull({ number, files: FILES, baseRefName: 'weak', baseRefOid: WEAK, ...over });
 
 function recheck(number: number): Record<string, any> {
   const comment = retarget(fake, examplePayload('issue_comment', 'created'));
@@ -96,9 +106,15 @@ describe('a twin cannot flip the required check', () => {
     expect(runs().map((r) => [r.name, r.conclusion])).toEqual([['Policy', 'success']]);
 
     await h.receive('pull_request', pullRequestPayload(fake, strict()));
-    expect(Object.fromEntries(runs().map((r) => [r.name, r.conclusion]))).toEqual({ Policy: 'failure', 'Quality Gates': 'failure' });
+    expect(Object.fromEntries(runs().map((r) => [r.name, r.conclusion]))).toEqual({
+      Policy: 'failure',
+      'Quality Gates': 'failure',
+    });
     await h.receive('issue_comment', recheck(2));
-    expect(Object.fromEntries(runs().map((r) => [r.name, r.conclusion]))).toEqual({ Policy: 'failure', 'Quality Gates': 'failure' });
+    expect(Object.fromEntries(runs().map((r) => [r.name, r.conclusion]))).toEqual({
+      Policy: 'failure',
+      'Quality Gates': 'failure',
+    });
   });
 
   it('a per-gate run shows the most restrictive result of its gate, not the deciding twin’s', async () => {
@@ -124,26 +140,31 @@ describe('twins as they come and go', () => {
   it.each([
     ['on the remaining pull request', 1],
     ['on the closed twin itself', 2],
-  ])('the verdict returns to the remaining pull request when the deciding twin closes: a recheck %s', async (_where, rechecked) => {
-    fake.setBlob(BASE, CONFIG, 'gates:\n  batch-size:\n    max_lines: 100\n');
-    fake.setBlob(OTHER, CONFIG, 'gates:\n  batch-size:\n    max_lines: 1\n');
-    const pr1 = strict();
-    const pr2 = twin(2, { baseRefName: 'other', baseRefOid: OTHER });
-    await h.receive('pull_request', pullRequestPayload(fake, pr1));
-    await h.receive('pull_request', pullRequestPayload(fake, pr2));
-    expect(only().conclusion).toBe('failure');
+  ])(
+    'the verdict returns to the remaining pull request when the deciding twin closes: a recheck %s',
+    async (_where, rechecked) => {
+      fake.setBlob(BASE, CONFIG, 'gates:\n  batch-size:\n    max_lines: 100\n');
+      fake.setBlob(OTHER, CONFIG, 'gates:\n  batch-size:\n    max_lines: 1\n');
+      const pr1 = strict();
+      const pr2 = twin(2, { baseRefName: 'other', baseRefOid: OTHER });
+      await h.receive('pull_request', pullRequestPayload(fake, pr1));
+      await h.receive('pull_request', pullRequestPayload(fake, pr2));
+      expect(only().conclusion).toBe('failure');
 
-    pr2.state = 'CLOSED';
-    await h.receive('issue_comment', recheck(rechecked));
-    expect(only().conclusion).toBe('success');
-    expect(only().output.summary).not.toContain('Other pull requests on this commit');
-  });
+      pr2.state = 'CLOSED';
+      await h.receive('issue_comment', recheck(rechecked));
+      expect(only().conclusion).toBe('success');
+      expect(only().output.summary).not.toContain('Other pull requests on this commit');
+    },
+  );
 
   it('a closed pull request without twins costs one read and writes nothing', async () => {
     const pr1 = strict({ state: 'CLOSED' });
     await h.receive('pull_request', pullRequestPayload(fake, pr1));
     expect(runs()).toHaveLength(0);
-    expect(fake.requests.filter((r) => !r.path.includes('access_tokens')).map((r) => r.operation ?? r.method)).toEqual(['QualityGatesSnapshot']);
+    expect(fake.requests.filter((r) => !r.path.includes('access_tokens')).map((r) => r.operation ?? r.method)).toEqual([
+      'QualityGatesSnapshot',
+    ]);
   });
 
   it('a twin pushed to another commit no longer counts', async () => {
@@ -164,7 +185,13 @@ describe('twins as they come and go', () => {
   });
 
   it('ignores pull requests of other repositories on the same commit', async () => {
-    fake.addForeignAssociatedPull(HEAD, { number: 1, state: 'OPEN', headRefOid: HEAD, baseRefOid: OTHER, repository: 'someone/fork' });
+    fake.addForeignAssociatedPull(HEAD, {
+      number: 1,
+      state: 'OPEN',
+      headRefOid: HEAD,
+      baseRefOid: OTHER,
+      repository: 'someone/fork',
+    });
     const pr2 = twin(2);
     await h.receive('pull_request', pullRequestPayload(fake, pr2));
     expect(only().conclusion).toBe('success');
@@ -185,13 +212,20 @@ describe('twins as they come and go', () => {
 describe('cost', () => {
   it('a pull request without twins costs one read and one write', async () => {
     await h.receive('pull_request', pullRequestPayload(fake, strict()));
-    expect(fake.requests.filter((r) => !r.path.includes('access_tokens')).map((r) => r.operation ?? r.method)).toEqual(['QualityGatesSnapshot', 'POST']);
+    expect(fake.requests.filter((r) => !r.path.includes('access_tokens')).map((r) => r.operation ?? r.method)).toEqual([
+      'QualityGatesSnapshot',
+      'POST',
+    ]);
   });
 
   it('a twin costs one more read, its own snapshot', async () => {
     twin(2);
     await h.receive('pull_request', pullRequestPayload(fake, strict()));
-    expect(fake.requests.filter((r) => !r.path.includes('access_tokens')).map((r) => r.operation ?? r.method)).toEqual(['QualityGatesSnapshot', 'QualityGatesSnapshot', 'POST']);
+    expect(fake.requests.filter((r) => !r.path.includes('access_tokens')).map((r) => r.operation ?? r.method)).toEqual([
+      'QualityGatesSnapshot',
+      'QualityGatesSnapshot',
+      'POST',
+    ]);
   });
 
   it('an event for an older head hands over to the new head’s evaluation: one write, on the new head only', async () => {
@@ -200,7 +234,10 @@ describe('cost', () => {
     const NEW = 'a'.repeat(40);
     pr1.headRefOid = NEW;
     pr1.commits = [...pr1.commits, { oid: NEW, message: 'Second commit' }];
-    await Promise.all([h.deliver('pull_request', stale), h.deliver('pull_request', pullRequestPayload(fake, pr1, 'synchronize'))]);
+    await Promise.all([
+      h.deliver('pull_request', stale),
+      h.deliver('pull_request', pullRequestPayload(fake, pr1, 'synchronize')),
+    ]);
     await h.app.idle();
     expect(runs()).toHaveLength(0);
     expect(runs(NEW)).toHaveLength(1);
@@ -211,6 +248,10 @@ describe('cost', () => {
   it('a comment resolves the head first, then evaluates under it', async () => {
     strict();
     await h.receive('issue_comment', recheck(1));
-    expect(fake.requests.filter((r) => !r.path.includes('access_tokens')).map((r) => r.operation ?? r.method)).toEqual(['QualityGatesPullBase', 'QualityGatesSnapshot', 'POST']);
+    expect(fake.requests.filter((r) => !r.path.includes('access_tokens')).map((r) => r.operation ?? r.method)).toEqual([
+      'QualityGatesPullBase',
+      'QualityGatesSnapshot',
+      'POST',
+    ]);
   });
 });

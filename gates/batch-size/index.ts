@@ -13,9 +13,26 @@
  * past the limit unseen.
  */
 import { BatchSizeConfig, DEFAULT_BATCH_EXCLUDE_KINDS, type DefaultExcludeKind } from '../config-fields.js';
-import { defineGate, result, withNumbers, type DetailBlock, type GateNumbers, type GateResult, type Inline, type Prepared, type Text } from '../gate.js';
+import {
+  defineGate,
+  result,
+  withNumbers,
+  type DetailBlock,
+  type GateNumbers,
+  type GateResult,
+  type Inline,
+  type Prepared,
+  type Text,
+} from '../gate.js';
 import { MAX_GITATTRIBUTES_RULES, parseLinguistGenerated } from '../lib/gitattributes.js';
-import { compileGlobs, GlobWork, GlobWorkExceeded, SIMPLER_GLOBS, type GlobMatcher, type PathParts } from '../lib/glob.js';
+import {
+  compileGlobs,
+  GlobWork,
+  GlobWorkExceeded,
+  SIMPLER_GLOBS,
+  type GlobMatcher,
+  type PathParts,
+} from '../lib/glob.js';
 import { plural } from '../lib/words.js';
 import { NO_MEMORY, type GateContext } from '../context.js';
 import type { ChangedFile, PullRequestSnapshot } from '../snapshot.js';
@@ -38,7 +55,12 @@ export function prepareBatchSize(cfg: Pick<BatchSizeConfig, 'default_excludes' |
   const kinds = Object.entries(DEFAULT_BATCH_EXCLUDE_KINDS) as [DefaultExcludeKind, readonly string[]][];
   const defaults = kinds.map(([kind, globs]) => ({ kind, match: compileGlobs(globs, { filesOnly: true }) }));
   const exclude = compileGlobs(cfg.exclude);
-  return { defaults, useDefaults: cfg.default_excludes, exclude, bytes: defaults.reduce((sum, d) => sum + d.match.bytes, exclude.bytes) };
+  return {
+    defaults,
+    useDefaults: cfg.default_excludes,
+    exclude,
+    bytes: defaults.reduce((sum, d) => sum + d.match.bytes, exclude.bytes),
+  };
 }
 
 /** Why a file is not counted. */
@@ -97,7 +119,9 @@ function sortFiles(pr: PullRequestSnapshot, prepared: BatchSizePrepared, work: G
   pr.files.nodes.forEach((file, i) => {
     const parts = paths[i]!;
     const byDefault = prepared.defaults.find((d) => d.match.parts(parts, work));
-    const byRule: Why | undefined = prepared.exclude.parts(parts, work) ? { rule: 'exclude' } : generatedWhy(generated(parts, work));
+    const byRule: Why | undefined = prepared.exclude.parts(parts, work)
+      ? { rule: 'exclude' }
+      : generatedWhy(generated(parts, work));
     tally(withDefaults, linesOf(file), byDefault !== undefined || byRule !== undefined);
     tally(withoutDefaults, linesOf(file), byRule !== undefined);
     const why = prepared.useDefaults && byDefault ? ({ rule: 'default', kind: byDefault.kind } as const) : byRule;
@@ -107,17 +131,18 @@ function sortFiles(pr: PullRequestSnapshot, prepared: BatchSizePrepared, work: G
   return { counted, skipped, droppedAttributes: generated.dropped, withDefaults, withoutDefaults };
 }
 
-const generatedWhy = (pattern: string | undefined): Why | undefined => (pattern === undefined ? undefined : { rule: 'linguist-generated', pattern });
+const generatedWhy = (pattern: string | undefined): Why | undefined =>
+  pattern === undefined ? undefined : { rule: 'linguist-generated', pattern };
 
 /** The reason a listed file is not counted; an `exclude` file names its first matching glob. */
 function whyText(skipped: Skipped, firstGlob: (parts: PathParts) => string | undefined): Inline[] {
   const { why } = skipped;
   if (why.rule === 'default') return [`default list (${why.kind})`];
-  if (why.rule === 'linguist-generated') return [{ code: 'linguist-generated' }, ' in ', { code: '.gitattributes' }, ' (', { code: why.pattern }, ')'];
+  if (why.rule === 'linguist-generated')
+    return [{ code: 'linguist-generated' }, ' in ', { code: '.gitattributes' }, ' (', { code: why.pattern }, ')'];
   const glob = firstGlob(skipped.parts);
   return glob === undefined ? [{ code: 'exclude' }] : [{ code: 'exclude' }, ' glob ', { code: glob }];
 }
-
 
 /** The first `exclude` glob that matches, compiling single globs only for the files listed. */
 function firstExcludeGlob(globs: readonly string[], work: GlobWork): (parts: PathParts) => string | undefined {
@@ -149,16 +174,26 @@ export const batchSize = defineGate({
 });
 
 /** The details' list of files not counted, largest first, each with the rule that leaves it out. */
-function notCountedList(skipped: readonly Skipped[], firstGlob: (parts: PathParts) => string | undefined): DetailBlock[] {
+function notCountedList(
+  skipped: readonly Skipped[],
+  firstGlob: (parts: PathParts) => string | undefined,
+): DetailBlock[] {
   if (skipped.length === 0) return [];
   const byFile = new Map(skipped.map((s) => [s.file, s]));
-  const shown = largestFiles(skipped.map((s) => s.file), EXCLUDED_FILES_SHOWN).map((f) => byFile.get(f)!);
+  const shown = largestFiles(
+    skipped.map((s) => s.file),
+    EXCLUDED_FILES_SHOWN,
+  ).map((f) => byFile.get(f)!);
   const lines = sum(skipped.map((s) => s.file));
   return [
     {
       kind: 'list',
       title: `Not counted (${plural(skipped.length, 'file')}, ${plural(lines, 'line')}):`,
-      items: shown.map((s): Text => [{ code: s.file.path }, ` — ${plural(linesOf(s.file), 'line')}; `, ...whyText(s, firstGlob)]),
+      items: shown.map((s): Text => [
+        { code: s.file.path },
+        ` — ${plural(linesOf(s.file), 'line')}; `,
+        ...whyText(s, firstGlob),
+      ]),
       total: skipped.length,
     },
   ];
@@ -178,7 +213,13 @@ function whole(pr: PullRequestSnapshot, t: Tally): { lines: number; files: numbe
 }
 
 /** The key figures the history keeps (docs/deploy.md). */
-function numbersOf(pr: PullRequestSnapshot, cfg: BatchSizeConfig, sorted: Sorted, lines: number, files: number): GateNumbers {
+function numbersOf(
+  pr: PullRequestSnapshot,
+  cfg: BatchSizeConfig,
+  sorted: Sorted,
+  lines: number,
+  files: number,
+): GateNumbers {
   const on = whole(pr, sorted.withDefaults);
   const off = whole(pr, sorted.withoutDefaults);
   return {
@@ -199,7 +240,12 @@ function numbersOf(pr: PullRequestSnapshot, cfg: BatchSizeConfig, sorted: Sorted
 function verdict(pr: PullRequestSnapshot, cfg: BatchSizeConfig, sorted: Sorted, notCounted: DetailBlock[]): GateResult {
   const { counted, skipped, droppedAttributes } = sorted;
   const skippedLines = sum(skipped.map((s) => s.file));
-  const { lines, files } = whole(pr, { lines: sum(counted), files: counted.length, skippedLines, skipped: skipped.length });
+  const { lines, files } = whole(pr, {
+    lines: sum(counted),
+    files: counted.length,
+    skippedLines,
+    skipped: skipped.length,
+  });
   const numbers = numbersOf(pr, cfg, sorted, lines, files);
   const details: DetailBlock[] = [];
   if (pr.files.truncated) {
@@ -224,14 +270,20 @@ function verdict(pr: PullRequestSnapshot, cfg: BatchSizeConfig, sorted: Sorted, 
 
   const cap = cfg.max_excluded_lines;
   const limits = `(limit ${plural(cfg.max_lines, 'line')}, ${plural(cfg.max_files, 'file')})`;
-  const notCountedText = skipped.length === 0 ? '' : `; ${plural(skippedLines, 'line')} not counted${cap === undefined ? '' : ` (limit ${plural(cap, 'line')})`}`;
+  const notCountedText =
+    skipped.length === 0
+      ? ''
+      : `; ${plural(skippedLines, 'line')} not counted${cap === undefined ? '' : ` (limit ${plural(cap, 'line')})`}`;
   const reason = `${plural(lines, 'line')} in ${plural(files, 'file')} ${limits}${notCountedText}`;
 
   if (counted.length > 0) {
     details.push({
       kind: 'table',
       header: ['Largest files', 'Lines'],
-      rows: largestFiles(counted, LARGEST_FILES_SHOWN).map((f): Text[] => [[{ code: f.path }], `+${f.additions} −${f.deletions}`]),
+      rows: largestFiles(counted, LARGEST_FILES_SHOWN).map((f): Text[] => [
+        [{ code: f.path }],
+        `+${f.additions} −${f.deletions}`,
+      ]),
       total: counted.length,
     });
   }
@@ -242,9 +294,17 @@ function verdict(pr: PullRequestSnapshot, cfg: BatchSizeConfig, sorted: Sorted, 
   if (files > cfg.max_files) over.push(`${plural(files, 'file')}; the limit is ${plural(cfg.max_files, 'file')}`);
   const overExcluded = cap !== undefined && skippedLines > cap;
   if (over.length === 0 && !overExcluded) return withNumbers(result.pass(reason, details), numbers);
-  const why: DetailBlock[] = over.length > 0 ? [{ kind: 'paragraph', text: `This pull request changes ${over.join(', and ')}.` }] : [];
+  const why: DetailBlock[] =
+    over.length > 0 ? [{ kind: 'paragraph', text: `This pull request changes ${over.join(', and ')}.` }] : [];
   if (overExcluded) {
-    why.push({ kind: 'paragraph', text: [`The files that are not counted change ${plural(skippedLines, 'line')}; the limit is ${plural(cap, 'line')} (`, { code: 'max_excluded_lines' }, ').'] });
+    why.push({
+      kind: 'paragraph',
+      text: [
+        `The files that are not counted change ${plural(skippedLines, 'line')}; the limit is ${plural(cap, 'line')} (`,
+        { code: 'max_excluded_lines' },
+        ').',
+      ],
+    });
   }
 
   const parts = Math.max(

@@ -230,12 +230,25 @@ function unreadable(file: BaseFile, local: boolean): GateResult {
     : 'Re-run this check. If the failure stays, make sure the file is plain UTF-8 text and shrink it: wildcard patterns and team owners keep CODEOWNERS small.';
   return result.fail(
     'CODEOWNERS could not be read in full, so code-owner review cannot be checked',
-    [{ kind: 'paragraph', text: [{ code: file.path }, ` on the base branch could not be read: ${why}. The gate does not pass on a partial file.`] }],
+    [
+      {
+        kind: 'paragraph',
+        text: [
+          { code: file.path },
+          ` on the base branch could not be read: ${why}. The gate does not pass on a partial file.`,
+        ],
+      },
+    ],
     [{ kind: 'paragraph', text: fix }],
   );
 }
 
-function evaluateOwners(pr: PullRequestSnapshot, cfg: CodeownersReviewConfig, file: BaseFile, compiled: CompiledCodeowners): GateResult {
+function evaluateOwners(
+  pr: PullRequestSnapshot,
+  cfg: CodeownersReviewConfig,
+  file: BaseFile,
+  compiled: CompiledCodeowners,
+): GateResult {
   const reviews = reviewStates(pr, cfg);
 
   // One verdict per owner and one group per owner set: satisfaction depends only on the owners.
@@ -255,7 +268,10 @@ function evaluateOwners(pr: PullRequestSnapshot, cfg: CodeownersReviewConfig, fi
     owned++;
     let group = groupOfRule.get(rule);
     if (!group) {
-      const key = rule.owners.map((o) => `${o.kind}:${o.key}`).sort().join(' ');
+      const key = rule.owners
+        .map((o) => `${o.kind}:${o.key}`)
+        .sort()
+        .join(' ');
       group = groups.get(key);
       if (!group) {
         const owners = rule.owners.map(judge);
@@ -289,19 +305,38 @@ function evaluateOwners(pr: PullRequestSnapshot, cfg: CodeownersReviewConfig, fi
     const rest = pending.slice(GROUPS_SHOWN);
     details.push({
       kind: 'paragraph',
-      text: `${plural(rest.length, 'more owner set')} ${rest.length === 1 ? 'waits' : 'wait'} on review, for ${plural(rest.reduce((n, g) => n + g.files.length, 0), 'file')}.`,
+      text: `${plural(rest.length, 'more owner set')} ${rest.length === 1 ? 'waits' : 'wait'} on review, for ${plural(
+        rest.reduce((n, g) => n + g.files.length, 0),
+        'file',
+      )}.`,
     });
   }
   details.push(...problemBlocks(file, compiled));
 
-  const numbers = { ownedFiles: owned, ownersPending: pending.length, filesAwaitingReview: waitingFiles, truncated: truncation.length > 0 };
+  const numbers = {
+    ownedFiles: owned,
+    ownersPending: pending.length,
+    filesAwaitingReview: waitingFiles,
+    truncated: truncation.length > 0,
+  };
   if (truncation.length > 0) {
-    const fix = [...truncation.map((t): DetailBlock => ({ kind: 'paragraph', text: t.fix })), ...fixBlocks(pending, pr, reviews, cfg, file)];
+    const fix = [
+      ...truncation.map((t): DetailBlock => ({ kind: 'paragraph', text: t.fix })),
+      ...fixBlocks(pending, pr, reviews, cfg, file),
+    ];
     return withNumbers(result.fail(truncation[0]!.reason, details, fix), numbers);
   }
   if (owned === 0) return withNumbers(result.pass('No changed file has a code owner', details), numbers);
   if (pending.length === 0) {
-    return withNumbers(result.pass(owned === 1 ? '1 owned file approved by its owners' : `All ${plural(owned, 'owned file')} approved by their owners`, details), numbers);
+    return withNumbers(
+      result.pass(
+        owned === 1
+          ? '1 owned file approved by its owners'
+          : `All ${plural(owned, 'owned file')} approved by their owners`,
+        details,
+      ),
+      numbers,
+    );
   }
   const reason = `${plural(waitingFiles, 'file')} ${waitingFiles === 1 ? 'waits' : 'wait'} for code-owner review${blockedFiles > 0 ? ` (${blockedFiles.toLocaleString('en-US')} with changes requested)` : ''}`;
   return withNumbers(result.fail(reason, details, fixBlocks(pending, pr, reviews, cfg, file)), numbers);
@@ -340,12 +375,21 @@ const at = (login: string, reviews: Reviews) => `@${reviews.names.get(login) ?? 
 function approvalNotes(reviews: Reviews, pr: PullRequestSnapshot): DetailBlock[] {
   const blocks: DetailBlock[] = [];
   const approvers = [...reviews.approvers].sort().map((l) => at(l, reviews));
-  blocks.push({ kind: 'paragraph', text: approvers.length > 0 ? `Approvals counted: ${approvers.join(', ')}.` : 'No approval counts yet.' });
+  blocks.push({
+    kind: 'paragraph',
+    text: approvers.length > 0 ? `Approvals counted: ${approvers.join(', ')}.` : 'No approval counts yet.',
+  });
   if (reviews.stale.size > 0) {
-    const stale = [...reviews.stale].sort(([a], [b]) => a.localeCompare(b)).map(([l, sha]) => `${at(l, reviews)} (on ${shortSha(sha)})`);
+    const stale = [...reviews.stale]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([l, sha]) => `${at(l, reviews)} (on ${shortSha(sha)})`);
     blocks.push({
       kind: 'paragraph',
-      text: [`Not counted, given on an older commit than the head ${shortSha(pr.headSha)} (`, { code: 'dismiss_stale: true' }, `): ${stale.join(', ')}.`],
+      text: [
+        `Not counted, given on an older commit than the head ${shortSha(pr.headSha)} (`,
+        { code: 'dismiss_stale: true' },
+        `): ${stale.join(', ')}.`,
+      ],
     });
   }
   return blocks;
@@ -358,9 +402,11 @@ function ownerState(v: OwnerVerdict, pr: PullRequestSnapshot, reviews: Reviews):
   const names = (logins: readonly string[]) => joinList(logins.map((l) => at(l, reviews)));
   const parts: string[] = [];
   const team = v.owner.kind === 'team';
-  if (v.changesRequestedBy.length > 0) parts.push(team ? `changes requested by ${names(v.changesRequestedBy)}` : 'requested changes');
+  if (v.changesRequestedBy.length > 0)
+    parts.push(team ? `changes requested by ${names(v.changesRequestedBy)}` : 'requested changes');
   if (v.approvedBy.length > 0) parts.push(team ? `approved by ${names(v.approvedBy)}` : 'approved');
-  if (v.staleBy.length > 0) parts.push(`${team ? `${names(v.staleBy)} approved` : 'approved'} an older commit, which does not count`);
+  if (v.staleBy.length > 0)
+    parts.push(`${team ? `${names(v.staleBy)} approved` : 'approved'} an older commit, which does not count`);
   switch (v.impossible) {
     case 'author':
       parts.push(`the author of this pull request, who cannot approve it`);
@@ -386,19 +432,27 @@ function ownerState(v: OwnerVerdict, pr: PullRequestSnapshot, reviews: Reviews):
   return `${ownerLabel(v.owner)}: ${parts.join('; ')}`;
 }
 
-function groupBlocks(group: Group, cfg: CodeownersReviewConfig, pr: PullRequestSnapshot, reviews: Reviews): DetailBlock[] {
+function groupBlocks(
+  group: Group,
+  cfg: CodeownersReviewConfig,
+  pr: PullRequestSnapshot,
+  reviews: Reviews,
+): DetailBlock[] {
   const labels = group.owners.map((v) => ownerLabel(v.owner));
   const unsatisfied = group.owners.filter((v) => !isSatisfied(v)).map((v) => ownerLabel(v.owner));
   const files = plural(group.files.length, 'file');
   let title: string;
-  if (group.status === 'changes-requested') title = `Changes requested by an owner on ${files} owned by ${joinList(labels)}:`;
+  if (group.status === 'changes-requested')
+    title = `Changes requested by an owner on ${files} owned by ${joinList(labels)}:`;
   else if (cfg.require === 'all-owners') title = `Waiting on ${joinList(unsatisfied)} for ${files}:`;
   else title = `Waiting on ${labels.length === 1 ? labels[0] : `one of ${joinList(labels, 'or')}`} for ${files}:`;
   return [
     {
       kind: 'list',
       title,
-      items: group.files.slice(0, FILES_SHOWN_PER_GROUP).map((f): Text => (f.changeType === 'deleted' ? [{ code: f.path }, ' (deleted)'] : [{ code: f.path }])),
+      items: group.files
+        .slice(0, FILES_SHOWN_PER_GROUP)
+        .map((f): Text => (f.changeType === 'deleted' ? [{ code: f.path }, ' (deleted)'] : [{ code: f.path }])),
       total: group.files.length,
     },
     { kind: 'list', title: 'Owners of these files:', items: group.owners.map((v) => ownerState(v, pr, reviews)) },
@@ -411,14 +465,25 @@ function problemBlocks(file: BaseFile, compiled: CompiledCodeowners): DetailBloc
   return [
     {
       kind: 'list',
-      title: [{ code: file.path }, ` has ${plural(problems.length, 'line')} that GitHub skips; the paths ${problems.length === 1 ? 'it names fall' : 'they name fall'} back to earlier lines:`],
-      items: problems.slice(0, PROBLEMS_SHOWN).map((p): Text => [`Line ${p.line}: `, { code: p.text }, ` — ${p.reason}`]),
+      title: [
+        { code: file.path },
+        ` has ${plural(problems.length, 'line')} that GitHub skips; the paths ${problems.length === 1 ? 'it names fall' : 'they name fall'} back to earlier lines:`,
+      ],
+      items: problems
+        .slice(0, PROBLEMS_SHOWN)
+        .map((p): Text => [`Line ${p.line}: `, { code: p.text }, ` — ${p.reason}`]),
       total: problems.length,
     },
   ];
 }
 
-function fixBlocks(pending: readonly Group[], pr: PullRequestSnapshot, reviews: Reviews, cfg: CodeownersReviewConfig, file: BaseFile): DetailBlock[] {
+function fixBlocks(
+  pending: readonly Group[],
+  pr: PullRequestSnapshot,
+  reviews: Reviews,
+  cfg: CodeownersReviewConfig,
+  file: BaseFile,
+): DetailBlock[] {
   const fix: DetailBlock[] = [];
   const owners = new Map<string, OwnerVerdict>();
   for (const group of pending) for (const v of group.owners) owners.set(`${v.owner.kind}:${v.owner.key}`, v);
@@ -441,7 +506,11 @@ function fixBlocks(pending: readonly Group[], pr: PullRequestSnapshot, reviews: 
       kind: 'paragraph',
       text: `Request a review from ${joinList(askable.map((v) => ownerLabel(v.owner)))}: in the Reviewers menu of the pull request, or with the GitHub CLI:`,
     });
-    fix.push({ kind: 'code', lang: 'sh', text: `gh pr edit ${pr.number > 0 ? `${pr.number} ` : ''}--add-reviewer ${names.slice(0, REVIEWERS_IN_COMMAND).join(',')}` });
+    fix.push({
+      kind: 'code',
+      lang: 'sh',
+      text: `gh pr edit ${pr.number > 0 ? `${pr.number} ` : ''}--add-reviewer ${names.slice(0, REVIEWERS_IN_COMMAND).join(',')}`,
+    });
   }
 
   const requesters = [...new Set(all.flatMap((v) => v.changesRequestedBy))].sort();
@@ -467,7 +536,11 @@ function fixBlocks(pending: readonly Group[], pr: PullRequestSnapshot, reviews: 
 
   const authorOnly = pending.filter((g) => onlyAuthorCanApprove(g, cfg));
   if (authorOnly.length > 0) {
-    const teams = [...new Set(authorOnly.flatMap((g) => g.owners.filter((v) => v.impossible === 'author-only-team').map((v) => v.owner.text)))];
+    const teams = [
+      ...new Set(
+        authorOnly.flatMap((g) => g.owners.filter((v) => v.impossible === 'author-only-team').map((v) => v.owner.text)),
+      ),
+    ];
     const count = authorOnly.reduce((n, g) => n + g.files.length, 0);
     fix.push({
       kind: 'paragraph',
@@ -482,8 +555,12 @@ function fixBlocks(pending: readonly Group[], pr: PullRequestSnapshot, reviews: 
   }
 
   const otherOwner =
-    cfg.require === 'all-owners' ? 'the files they own cannot pass while require is all-owners' : 'the files they own need an approval from another owner';
-  const hidden = all.filter((v) => v.impossible === 'team-hidden' || v.impossible === 'team-not-loaded').map((v) => v.owner.text);
+    cfg.require === 'all-owners'
+      ? 'the files they own cannot pass while require is all-owners'
+      : 'the files they own need an approval from another owner';
+  const hidden = all
+    .filter((v) => v.impossible === 'team-hidden' || v.impossible === 'team-not-loaded')
+    .map((v) => v.owner.text);
   if (hidden.length > 0) {
     const orgs = [...new Set(hidden.map((t) => t.replace(/^@/, '').split('/')[0]!))];
     fix.push({

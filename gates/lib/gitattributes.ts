@@ -56,6 +56,7 @@ export function parseLinguistGenerated(text: string | null | undefined): Generat
 
 function linguistGenerated(attr: string): boolean | undefined {
   if (attr === 'linguist-generated' || attr === 'linguist-generated=true') return true;
-  if (attr === '-linguist-generated' || attr === '!linguist-generated' || attr === 'linguist-generated=false') return false;
+  if (attr === '-linguist-generated' || attr === '!linguist-generated' || attr === 'linguist-generated=false')
+    return false;
   return undefined;
 }

@@ -241,7 +241,8 @@ function readGlob(glob: string): Segment[] | string {
     if (next === undefined) refuse('a glob cannot end with `\\`: it makes the character after it plain');
     if (next === '/') refuse('`\\/` is not supported: a `/` always separates directories');
     if (next === '|') refuse('`|` is a plain character in a glob: write it without `\\`');
-    if (/^[\p{L}\p{N}\s]$/u.test(next!)) refuse(`\`\\${next}\` is not supported: \`\\\` makes only punctuation plain, as in \`\\*\` or \`\\[\``);
+    if (/^[\p{L}\p{N}\s]$/u.test(next!))
+      refuse(`\`\\${next}\` is not supported: \`\\\` makes only punctuation plain, as in \`\\*\` or \`\\[\``);
     at += 2;
     return char(code(at - 1));
   };
@@ -255,13 +256,15 @@ function readGlob(glob: string): Segment[] | string {
     const ranges: number[] = [];
     for (;;) {
       const c = ch(at);
-      if (c === undefined || c === '/') refuse('a `[` opens a character class, which needs its `]` before the next `/`: write `\\[` for the character');
+      if (c === undefined || c === '/')
+        refuse('a `[` opens a character class, which needs its `]` before the next `/`: write `\\[` for the character');
       if (c === ']' && ranges.length > 0) break;
       if (c === ']' || c === '[' || c === '\\') refuse('a character class cannot be empty or hold `[`, `]` or `\\`');
       const to = ch(at + 2);
       if (ch(at + 1) === '-' && to !== undefined && to !== ']') {
         if (to === '/' || to === '[' || to === '\\') refuse('a character class cannot hold `[`, `]`, `/` or `\\`');
-        if (code(at) > code(at + 2)) refuse(`the range \`${c}-${to}\` in a character class runs backwards: write \`${to}-${c}\``);
+        if (code(at) > code(at + 2))
+          refuse(`the range \`${c}-${to}\` in a character class runs backwards: write \`${to}-${c}\``);
         ranges.push(code(at), code(at + 2));
         at += 3;
       } else {
@@ -297,9 +300,13 @@ function readGlob(glob: string): Segment[] | string {
       alternatives[alternatives.length - 1]!.push(atom(true));
     }
     at++; // `}`
-    if (alternatives.length < 2) refuse('braces need two alternatives or more, as in `{a,b}`: write `\\{` and `\\}` for the characters');
+    if (alternatives.length < 2)
+      refuse('braces need two alternatives or more, as in `{a,b}`: write `\\{` and `\\}` for the characters');
     // picomatch lets `x/**/{a,}` match `x` itself: an alternative must take a character.
-    if (alternatives.some((a) => a.every((atom) => atom.kind === 'star'))) refuse('each alternative in braces must hold a character other than `*` (`{a,}` and `{a,*}` are not supported): write one glob per alternative');
+    if (alternatives.some((a) => a.every((atom) => atom.kind === 'star')))
+      refuse(
+        'each alternative in braces must hold a character other than `*` (`{a,}` and `{a,*}` are not supported): write one glob per alternative',
+      );
     return { kind: 'alt', alternatives };
   };
 
@@ -312,7 +319,8 @@ function readGlob(glob: string): Segment[] | string {
       while (at < glob.length && ch(at) !== '/') atoms.push(atom(false));
       const raw = glob.slice(start, at);
       if (raw === '**') segments.push(GLOBSTAR);
-      else if (raw === '' || raw === '.' || raw === '..') refuse(`a glob cannot hold an empty, \`.\` or \`..\` directory (\`${raw || '//'}\`)`);
+      else if (raw === '' || raw === '.' || raw === '..')
+        refuse(`a glob cannot hold an empty, \`.\` or \`..\` directory (\`${raw || '//'}\`)`);
       else segments.push(atoms);
       at++; // `/`, or past the end
     }
@@ -331,7 +339,8 @@ function readGlob(glob: string): Segment[] | string {
  * directories.
  */
 export function globProblem(pattern: string): string | undefined {
-  if (pattern.length > MAX_GLOB_LENGTH) return `a glob can be at most ${MAX_GLOB_LENGTH} characters (this one has ${pattern.length})`;
+  if (pattern.length > MAX_GLOB_LENGTH)
+    return `a glob can be at most ${MAX_GLOB_LENGTH} characters (this one has ${pattern.length})`;
   if (pattern.trim().startsWith('!')) return '`!` (negation) is not supported: list only the paths to match';
   for (const glob of toPicomatchGlobs(pattern)) {
     const read = readGlob(glob);
@@ -538,7 +547,8 @@ class LazyDfa {
   #step(from: DState, unit: number, work: GlobWork): DState {
     const program = this.#program;
     const targets: number[] = [];
-    for (const pc of from.pcs) if (program.op(pc) === OP_CHAR && program.accepts(pc, unit)) targets.push(program.out(pc));
+    for (const pc of from.pcs)
+      if (program.op(pc) === OP_CHAR && program.accepts(pc, unit)) targets.push(program.out(pc));
     work.add(from.pcs.length * UNITS_PER_INSTRUCTION);
     if (this.#cells > MAX_DFA_CELLS) this.#forget(work);
     const state = this.#state(targets, work);
@@ -565,7 +575,12 @@ class LazyDfa {
     const bucket = this.#states.get(hash);
     const known = bucket?.find((s) => s.pcs.length === sorted.length && s.pcs.every((pc, i) => pc === sorted[i]));
     if (known) return known;
-    const state: DState = { pcs: sorted, accepts: held.includes(this.#program.match), ascii: undefined, other: undefined };
+    const state: DState = {
+      pcs: sorted,
+      accepts: held.includes(this.#program.match),
+      ascii: undefined,
+      other: undefined,
+    };
     if (bucket) bucket.push(state);
     else this.#states.set(hash, [state]);
     this.#cells += sorted.length + 8;
@@ -651,7 +666,10 @@ class SegmentTests {
   /** Whether `segment`, whose extension is `extension`, matches a glob. */
   test(segment: string, extension: string, work: GlobWork): boolean {
     const bucket = this.#byExtension.get(extension);
-    return (bucket !== undefined && inBucket(segment, bucket, work)) || (this.#anyAlways && inBucket(segment, this.#always, work));
+    return (
+      (bucket !== undefined && inBucket(segment, bucket, work)) ||
+      (this.#anyAlways && inBucket(segment, this.#always, work))
+    );
   }
 
   #bucket(extension: string | undefined): Bucket {

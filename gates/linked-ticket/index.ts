@@ -9,13 +9,27 @@
 import type { PullRequestSnapshot } from '../snapshot.js';
 import { LinkedTicketConfig } from '../config-fields.js';
 import { defineGate, result, withNumbers, type DetailBlock, type Inline, type Prepared, type Text } from '../gate.js';
-import { compileTicketPatterns, findTicket, MAX_IGNORED, type IgnoredKey, type IgnoredWhy, type TicketOptions, type TicketPattern, type TicketRef } from './ticket-refs.js';
+import {
+  compileTicketPatterns,
+  findTicket,
+  MAX_IGNORED,
+  type IgnoredKey,
+  type IgnoredWhy,
+  type TicketOptions,
+  type TicketPattern,
+  type TicketRef,
+} from './ticket-refs.js';
 import { joinWords, oneLine, plural } from '../lib/words.js';
 
 type Place = LinkedTicketConfig['in'][number];
 
 /** How each place is named in sentences. */
-const PLACE_NAMES: Record<Place, string> = { title: 'title', branch: 'branch name', body: 'description', commits: 'commit messages' };
+const PLACE_NAMES: Record<Place, string> = {
+  title: 'title',
+  branch: 'branch name',
+  body: 'description',
+  commits: 'commit messages',
+};
 /** Longest excerpt of a place's content shown in the details. */
 export const EXCERPT_CHARS = 120;
 /** Most commit subjects listed in the details. */
@@ -37,7 +51,9 @@ const short = (sha: string) => sha.slice(0, 7);
 
 function issueName(pr: PullRequestSnapshot, issue: { number: number; repository: string }): string {
   const here = `${pr.repository.owner}/${pr.repository.name}`.toLowerCase();
-  return issue.repository === '' || issue.repository.toLowerCase() === here ? `#${issue.number}` : `${issue.repository}#${issue.number}`;
+  return issue.repository === '' || issue.repository.toLowerCase() === here
+    ? `#${issue.number}`
+    : `${issue.repository}#${issue.number}`;
 }
 
 /** linked-ticket's `patterns`, compiled once per config. */
@@ -51,7 +67,10 @@ const PATTERN_BYTES = 4096;
 
 export function prepareLinkedTicket(cfg: Pick<LinkedTicketConfig, 'patterns'>): LinkedTicketPrepared {
   const patterns = compileTicketPatterns(cfg.patterns);
-  return { patterns, bytes: cfg.patterns.reduce((sum, p) => sum + PATTERN_BYTES + p.length * PATTERN_BYTES_PER_CHAR, 0) };
+  return {
+    patterns,
+    bytes: cfg.patterns.reduce((sum, p) => sum + PATTERN_BYTES + p.length * PATTERN_BYTES_PER_CHAR, 0),
+  };
 }
 
 export const linkedTicket = defineGate({
@@ -66,7 +85,9 @@ export const linkedTicket = defineGate({
       const names = pr.closingIssues.map((i) => issueName(pr, i));
       const shown = names.slice(0, 3).join(', ') + (names.length > 3 ? ', …' : '');
       const linked = result.pass(
-        names.length === 1 ? `Linked to issue ${shown} on GitHub` : `Linked to ${plural(names.length, 'issue')} on GitHub (${shown})`,
+        names.length === 1
+          ? `Linked to issue ${shown} on GitHub`
+          : `Linked to ${plural(names.length, 'issue')} on GitHub (${shown})`,
       );
       return withNumbers(linked, { ticketFound: true, ticketWhere: 'linked-issue' });
     }
@@ -78,7 +99,8 @@ export const linkedTicket = defineGate({
     const look = (text: string, branch: boolean): TicketRef | null => {
       const scan = findTicket(text, { ...opts, branch } satisfies TicketOptions);
       for (const p of scan.badPatterns) badPatterns.add(p);
-      for (const i of scan.ignored) if (ignored.length < MAX_IGNORED && !ignored.some((k) => k.text === i.text)) ignored.push(i);
+      for (const i of scan.ignored)
+        if (ignored.length < MAX_IGNORED && !ignored.some((k) => k.text === i.text)) ignored.push(i);
       return scan.ref;
     };
 
@@ -102,13 +124,22 @@ export const linkedTicket = defineGate({
 
     if (found) {
       const where: readonly Inline[] = typeof found.where === 'string' ? [found.where] : found.where;
-      return withNumbers(result.pass(['Found ', { code: oneLine(found.ref.text, 80) }, ' in ', ...where]), { ticketFound: true, ticketWhere: found.place });
+      return withNumbers(result.pass(['Found ', { code: oneLine(found.ref.text, 80) }, ' in ', ...where]), {
+        ticketFound: true,
+        ticketWhere: found.place,
+      });
     }
     return withNumbers(fail(pr, cfg, places, ignored, [...badPatterns]), { ticketFound: false });
   },
 });
 
-function fail(pr: PullRequestSnapshot, cfg: LinkedTicketConfig, places: readonly Place[], ignored: readonly IgnoredKey[], badPatterns: readonly string[]) {
+function fail(
+  pr: PullRequestSnapshot,
+  cfg: LinkedTicketConfig,
+  places: readonly Place[],
+  ignored: readonly IgnoredKey[],
+  badPatterns: readonly string[],
+) {
   const reason = `No ticket reference in the ${joinWords(places.map((p) => PLACE_NAMES[p]))}, and no linked issue`;
 
   const rows: Text[][] = places.map((place): Text[] => {
@@ -120,21 +151,28 @@ function fail(pr: PullRequestSnapshot, cfg: LinkedTicketConfig, places: readonly
       case 'body':
         return [
           'Description',
-          pr.body.trim() === '' ? 'empty' : [{ code: oneLine(pr.body, EXCERPT_CHARS) }, ` (${plural(pr.body.length, 'character')})`],
+          pr.body.trim() === ''
+            ? 'empty'
+            : [{ code: oneLine(pr.body, EXCERPT_CHARS) }, ` (${plural(pr.body.length, 'character')})`],
         ];
       case 'commits':
         return ['Commit messages', plural(pr.commits.nodes.length, 'commit')];
     }
   });
   const details: DetailBlock[] = [
-    { kind: 'paragraph', text: `This pull request has no ticket reference in the places this gate reads, and GitHub links no issue to it.` },
+    {
+      kind: 'paragraph',
+      text: `This pull request has no ticket reference in the places this gate reads, and GitHub links no issue to it.`,
+    },
     { kind: 'table', header: ['Looked in', 'Content'], rows },
   ];
   if (places.includes('commits') && pr.commits.nodes.length > 0) {
     details.push({
       kind: 'list',
       title: 'Commit subjects:',
-      items: pr.commits.nodes.slice(0, COMMITS_SHOWN).map((c): Text => [{ code: short(c.sha) }, ` ${oneLine(c.subject, EXCERPT_CHARS)}`]),
+      items: pr.commits.nodes
+        .slice(0, COMMITS_SHOWN)
+        .map((c): Text => [{ code: short(c.sha) }, ` ${oneLine(c.subject, EXCERPT_CHARS)}`]),
       total: pr.commits.nodes.length,
     });
   }
@@ -153,7 +191,11 @@ function fail(pr: PullRequestSnapshot, cfg: LinkedTicketConfig, places: readonly
   }
   details.push({ kind: 'paragraph', text: recognised(cfg) });
   if (badPatterns.length > 0) {
-    details.push({ kind: 'list', title: 'Patterns that could not be compiled (ignored):', items: badPatterns.map((p): Text => [{ code: p }]) });
+    details.push({
+      kind: 'list',
+      title: 'Patterns that could not be compiled (ignored):',
+      items: badPatterns.map((p): Text => [{ code: p }]),
+    });
   }
   if (pr.baseRef !== '' && pr.baseRef !== pr.repository.defaultBranch) {
     details.push({
@@ -179,7 +221,15 @@ function recognised(cfg: LinkedTicketConfig): Text {
     cfg.projects.forEach((p, i) => parts.push(...(i > 0 ? [', '] : []), { code: p }));
     parts.push(')');
   }
-  parts.push(', ', { code: '#123' }, ', ', { code: 'owner/repo#123' }, ', ', { code: 'GH-123' }, ', and issue or pull request URLs');
+  parts.push(
+    ', ',
+    { code: '#123' },
+    ', ',
+    { code: 'owner/repo#123' },
+    ', ',
+    { code: 'GH-123' },
+    ', and issue or pull request URLs',
+  );
   if (cfg.patterns.length > 0) {
     parts.push(', or text matching ');
     cfg.patterns.slice(0, 5).forEach((p, i) => parts.push(...(i > 0 ? [', '] : []), { code: p }));
@@ -213,7 +263,11 @@ function fixFor(pr: PullRequestSnapshot, cfg: LinkedTicketConfig, places: readon
   }
   if (places.length === 1 && places[0] === 'commits') {
     fix.push({ kind: 'paragraph', text: 'Add the ticket to a commit message, then update the branch:' });
-    fix.push({ kind: 'code', lang: 'sh', text: `git commit --amend -m '${key}: ${title.replace(/'/g, '')}'\ngit push --force-with-lease` });
+    fix.push({
+      kind: 'code',
+      lang: 'sh',
+      text: `git commit --amend -m '${key}: ${title.replace(/'/g, '')}'\ngit push --force-with-lease`,
+    });
   }
   fix.push({
     kind: 'paragraph',

@@ -85,26 +85,91 @@ export const MAX_IGNORED = 10;
  */
 export const STANDARD_PROJECTS: ReadonlySet<string> = new Set([
   // encodings, hashes, ciphers
-  'UTF', 'UCS', 'SHA', 'CRC', 'AES', 'RSA',
+  'UTF',
+  'UCS',
+  'SHA',
+  'CRC',
+  'AES',
+  'RSA',
   // standards bodies and series
-  'ISO', 'IEC', 'IEEE', 'ECMA', 'RFC', 'BCP',
+  'ISO',
+  'IEC',
+  'IEEE',
+  'ECMA',
+  'RFC',
+  'BCP',
   // vulnerability and weakness ids (CVE-2024-3094 holds the key shape CVE-2024)
-  'CVE', 'CWE',
+  'CVE',
+  'CWE',
   // language and platform proposals
-  'PEP', 'PSR', 'JSR', 'JEP', 'KEP',
+  'PEP',
+  'PSR',
+  'JSR',
+  'JEP',
+  'KEP',
   // protocols and guidelines
-  'HTTP', 'TLS', 'SSL', 'DTLS', 'IPV', 'WCAG',
+  'HTTP',
+  'TLS',
+  'SSL',
+  'DTLS',
+  'IPV',
+  'WCAG',
   'COVID',
 ]);
 
 /** Single standard names whose project part may be a real project elsewhere (`BASE-64`, but not `BASE-12`). */
 export const STANDARD_KEYS: ReadonlySet<string> = new Set([
-  'MD-4', 'MD-5', 'BASE-16', 'BASE-32', 'BASE-58', 'BASE-62', 'BASE-64', 'BASE-85',
-  'SOC-1', 'SOC-2', 'SOC-3', 'ED-448', 'ED-25519', 'CURVE-25519',
-  'WIN-32', 'WIN-64', 'ARM-64', 'AMD-64', 'X86-64', 'X86-32',
-  'INT-8', 'INT-16', 'INT-32', 'INT-64', 'INT-128', 'UINT-8', 'UINT-16', 'UINT-32', 'UINT-64', 'FLOAT-16', 'FLOAT-32', 'FLOAT-64',
-  'MP-3', 'MP-4', 'MPEG-2', 'MPEG-4', 'OAUTH-1', 'OAUTH-2',
-  'ES-5', 'ES-6', 'ES-2015', 'ES-2016', 'ES-2017', 'ES-2018', 'ES-2019', 'ES-2020', 'ES-2021', 'ES-2022', 'ES-2023', 'ES-2024', 'ES-2025',
+  'MD-4',
+  'MD-5',
+  'BASE-16',
+  'BASE-32',
+  'BASE-58',
+  'BASE-62',
+  'BASE-64',
+  'BASE-85',
+  'SOC-1',
+  'SOC-2',
+  'SOC-3',
+  'ED-448',
+  'ED-25519',
+  'CURVE-25519',
+  'WIN-32',
+  'WIN-64',
+  'ARM-64',
+  'AMD-64',
+  'X86-64',
+  'X86-32',
+  'INT-8',
+  'INT-16',
+  'INT-32',
+  'INT-64',
+  'INT-128',
+  'UINT-8',
+  'UINT-16',
+  'UINT-32',
+  'UINT-64',
+  'FLOAT-16',
+  'FLOAT-32',
+  'FLOAT-64',
+  'MP-3',
+  'MP-4',
+  'MPEG-2',
+  'MPEG-4',
+  'OAUTH-1',
+  'OAUTH-2',
+  'ES-5',
+  'ES-6',
+  'ES-2015',
+  'ES-2016',
+  'ES-2017',
+  'ES-2018',
+  'ES-2019',
+  'ES-2020',
+  'ES-2021',
+  'ES-2022',
+  'ES-2023',
+  'ES-2024',
+  'ES-2025',
 ]);
 
 // Word characters for "whole word": letters and digits of any script. `_` is a
@@ -115,7 +180,8 @@ const JIRA = /(?<![\p{L}\p{N}])([A-Za-z][A-Za-z0-9]*)-([0-9]+)(?![\p{L}\p{N}])/u
 const HASH = /(?<![\p{L}\p{N}_&#])#([0-9]+)(?![\p{L}\p{N}_])/u;
 const REPO_HASH = /(?<![\p{L}\p{N}_./-])[A-Za-z0-9][A-Za-z0-9-]*\/[A-Za-z0-9._-]+#([0-9]+)(?![\p{L}\p{N}_])/u;
 const GH = /(?<![\p{L}\p{N}])gh-([0-9]+)(?![\p{L}\p{N}])/iu;
-const URL = /(?<![\p{L}\p{N}])https?:\/\/[A-Za-z0-9.-]+(?::[0-9]+)?\/[A-Za-z0-9-]+\/[A-Za-z0-9._-]+\/(?:issues|pull)\/([0-9]+)(?![\p{L}\p{N}_])/iu;
+const URL =
+  /(?<![\p{L}\p{N}])https?:\/\/[A-Za-z0-9.-]+(?::[0-9]+)?\/[A-Za-z0-9-]+\/[A-Za-z0-9._-]+\/(?:issues|pull)\/([0-9]+)(?![\p{L}\p{N}_])/iu;
 const BRANCH_ISSUE = /(?<![\p{L}\p{N}])issues?[-_/]?([0-9]+)(?![\p{L}\p{N}])/iu;
 
 /** How many empty matches of one pattern are skipped before giving up on it. */
@@ -215,6 +281,7 @@ export function findTicket(text: string, opts: TicketOptions): TicketScan {
   const ignored: IgnoredKey[] = [];
   const badPatterns: string[] = [];
   const branch = opts.branch === true;
-  const ref = scanJira(text, opts, ignored) ?? scanGitHub(text, branch) ?? scanPatterns(text, opts.patterns, badPatterns);
+  const ref =
+    scanJira(text, opts, ignored) ?? scanGitHub(text, branch) ?? scanPatterns(text, opts.patterns, badPatterns);
   return { ref, ignored: ref ? [] : ignored, badPatterns };
 }

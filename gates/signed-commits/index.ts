@@ -47,7 +47,8 @@ const SIGNATURE_STATES: Record<string, string> = {
   gpgverify_unavailable: 'GitHub could not verify signatures at the time; re-run later',
   gpgverify_error: 'GitHub could not verify signatures at the time; re-run later',
   // States the command line reports from `git log %G?` (git's own verification).
-  cannot_verify_locally: 'signed, but git cannot verify it here (the key is not in the local keyring or allowed signers)',
+  cannot_verify_locally:
+    'signed, but git cannot verify it here (the key is not in the local keyring or allowed signers)',
   untrusted_key: 'signed with a key git does not trust here',
   not_checked_locally: 'signed; the signature was not checked here',
   expired_signature: 'the signature has expired',
@@ -59,10 +60,15 @@ const SIGNATURE_STATES: Record<string, string> = {
  * commit is signed, but local git cannot check the signature (no public key, no allowed-signers
  * file), does not trust the key, or was not asked. GitHub never reports them.
  */
-export const LOCAL_ONLY_STATES: ReadonlySet<string> = new Set(['cannot_verify_locally', 'untrusted_key', 'not_checked_locally']);
+export const LOCAL_ONLY_STATES: ReadonlySet<string> = new Set([
+  'cannot_verify_locally',
+  'untrusted_key',
+  'not_checked_locally',
+]);
 
 /** GitHub's key for the commits it signs (web edits, merges in the UI): https://docs.github.com/en/authentication/managing-commit-signature-verification/about-commit-signature-verification */
-const GITHUB_KEY_COMMANDS = 'curl -fsSL https://github.com/web-flow.gpg | gpg --import\ngpg --edit-key noreply@github.com trust';
+const GITHUB_KEY_COMMANDS =
+  'curl -fsSL https://github.com/web-flow.gpg | gpg --import\ngpg --edit-key noreply@github.com trust';
 
 /**
  * The canonical form of an email for sign-off matching: lower case, and both of
@@ -204,7 +210,8 @@ export const signedCommits = defineGate({
     if (pr.commits.truncated) {
       reason = `GitHub lists only ${plural(n, 'commit')} of ${total.toLocaleString('en-US')}; the rest cannot be verified`;
       let listed = '';
-      if (failing.length > 0) listed = ` Of the listed ones, ${count(failing.length)} ${failing.length === 1 ? 'is' : 'are'} ${words.bad}${more ? `; ${more}` : ''}.`;
+      if (failing.length > 0)
+        listed = ` Of the listed ones, ${count(failing.length)} ${failing.length === 1 ? 'is' : 'are'} ${words.bad}${more ? `; ${more}` : ''}.`;
       else if (more) listed = ` Of the listed ones, ${more.replace(' more', '')}.`;
       details.push({
         kind: 'paragraph',
@@ -213,22 +220,41 @@ export const signedCommits = defineGate({
     } else if (failing.length === 0) {
       const k = unsure.length;
       reason =
-        n === 1 ? 'The commit’s signature cannot be verified here' : `${count(k)} of ${plural(n, 'commit')} ${k === 1 ? 'has a signature' : 'have signatures'} that cannot be verified here`;
+        n === 1
+          ? 'The commit’s signature cannot be verified here'
+          : `${count(k)} of ${plural(n, 'commit')} ${k === 1 ? 'has a signature' : 'have signatures'} that cannot be verified here`;
       details.push({ kind: 'paragraph', text: unverifiableDetail(k, n === 1) });
     } else {
       const f = failing.length;
-      reason = n === 1 ? `The commit is ${words.bad}` : `${count(f)} of ${plural(n, 'commit')} ${f === 1 ? 'is' : 'are'} ${words.bad}${more ? `; ${more}` : ''}`;
+      reason =
+        n === 1
+          ? `The commit is ${words.bad}`
+          : `${count(f)} of ${plural(n, 'commit')} ${f === 1 ? 'is' : 'are'} ${words.bad}${more ? `; ${more}` : ''}`;
       details.push({
         kind: 'paragraph',
-        text: [`This pull request has ${plural(n, 'commit')}; ${n === 1 ? 'it' : `${count(f)} of them`} ${n === 1 || f === 1 ? 'is' : 'are'} ${words.bad} (`, { code: `require: ${require}` }, ').'],
+        text: [
+          `This pull request has ${plural(n, 'commit')}; ${n === 1 ? 'it' : `${count(f)} of them`} ${n === 1 || f === 1 ? 'is' : 'are'} ${words.bad} (`,
+          { code: `require: ${require}` },
+          ').',
+        ],
       });
-      if (unsure.length > 0) details.push({ kind: 'paragraph', text: `${count(unsure.length)} more ${unverifiableDetail(unsure.length, false, true)}` });
+      if (unsure.length > 0)
+        details.push({
+          kind: 'paragraph',
+          text: `${count(unsure.length)} more ${unverifiableDetail(unsure.length, false, true)}`,
+        });
     }
     if (bad.length > 0) {
       details.push({
         kind: 'table',
         header: ['Commit', 'Subject', 'Problem'],
-        rows: bad.slice(0, COMMITS_SHOWN).map((v): Text[] => [[{ code: v.commit.sha.slice(0, 7) }], oneLine(v.commit.subject, 100), problemOf(v, require)]),
+        rows: bad
+          .slice(0, COMMITS_SHOWN)
+          .map((v): Text[] => [
+            [{ code: v.commit.sha.slice(0, 7) }],
+            oneLine(v.commit.subject, 100),
+            problemOf(v, require),
+          ]),
         total: bad.length,
       });
     }
@@ -257,12 +283,20 @@ function exemptions(verdicts: readonly Verdict[], require: Require): DetailBlock
   const merges = verdicts.filter((v) => v.exempt === 'merge').length;
   const bots = verdicts.filter((v) => v.exempt === 'bot').length;
   if (merges + bots === 0) return null;
-  const parts = [merges > 0 ? plural(merges, 'merge commit') : '', bots > 0 ? plural(bots, 'commit') + ' by bots' : ''].filter(Boolean);
+  const parts = [
+    merges > 0 ? plural(merges, 'merge commit') : '',
+    bots > 0 ? plural(bots, 'commit') + ' by bots' : '',
+  ].filter(Boolean);
   return { kind: 'paragraph', text: `Exempt from sign-off, as in the DCO app: ${parts.join(' and ')}.` };
 }
 
 /** `bad`: the commits that need rewriting; `unsure`: those that fail only because they cannot be verified here. */
-function fixFor(pr: PullRequestSnapshot, require: Require, bad: readonly Verdict[], unsure: readonly Verdict[]): DetailBlock[] {
+function fixFor(
+  pr: PullRequestSnapshot,
+  require: Require,
+  bad: readonly Verdict[],
+  unsure: readonly Verdict[],
+): DetailBlock[] {
   const fix: DetailBlock[] = [];
   const n = pr.commits.nodes.length;
   if (pr.commits.truncated) {
@@ -291,14 +325,23 @@ function verifyHereFix(unsure: readonly Verdict[]): DetailBlock[] {
     },
   ];
   if (unsure.some((v) => v.commit.signature?.wasSignedByGitHub)) {
-    blocks.push({ kind: 'paragraph', text: 'Commits GitHub signed (web edits, merges in the UI) verify with GitHub’s own key:' });
+    blocks.push({
+      kind: 'paragraph',
+      text: 'Commits GitHub signed (web edits, merges in the UI) verify with GitHub’s own key:',
+    });
     blocks.push({ kind: 'code', lang: 'sh', text: GITHUB_KEY_COMMANDS });
   }
   return blocks;
 }
 
 /** Rewriting the commits that are not signed or signed off, and setting up signing. */
-function rewriteFix(pr: PullRequestSnapshot, require: Require, bad: readonly Verdict[], n: number, someUnsure: boolean): DetailBlock[] {
+function rewriteFix(
+  pr: PullRequestSnapshot,
+  require: Require,
+  bad: readonly Verdict[],
+  n: number,
+  someUnsure: boolean,
+): DetailBlock[] {
   const fix: DetailBlock[] = [];
   const needSign = bad.some((v) => !v.signed) && require !== 'signoff';
   const needSignoff = bad.some((v) => !v.signedOff) && require !== 'signature';
@@ -323,7 +366,10 @@ function rewriteFix(pr: PullRequestSnapshot, require: Require, bad: readonly Ver
   const bothCmd = `${prelude}git rebase --exec 'git commit --amend --no-edit --signoff -S' ${upstream}\ngit push --force-with-lease`;
 
   if (require === 'either') {
-    fix.push({ kind: 'paragraph', text: ['Each commit needs a signature or a sign-off. Signing off needs no key: ', ...range] });
+    fix.push({
+      kind: 'paragraph',
+      text: ['Each commit needs a signature or a sign-off. Signing off needs no key: ', ...range],
+    });
     fix.push({ kind: 'code', lang: 'sh', text: signoffCmd });
     fix.push({ kind: 'paragraph', text: 'Or sign them, once signing is set up (below):' });
     fix.push({ kind: 'code', lang: 'sh', text: signCmd });
@@ -334,12 +380,22 @@ function rewriteFix(pr: PullRequestSnapshot, require: Require, bad: readonly Ver
     fix.push({ kind: 'paragraph', text: ['Sign off every commit. ', ...range] });
     fix.push({ kind: 'code', lang: 'sh', text: signoffCmd });
   } else {
-    fix.push({ kind: 'paragraph', text: [someUnsure ? 'Sign every commit that is not signed. ' : 'Sign every commit. ', ...range] });
+    fix.push({
+      kind: 'paragraph',
+      text: [someUnsure ? 'Sign every commit that is not signed. ' : 'Sign every commit. ', ...range],
+    });
     fix.push({ kind: 'code', lang: 'sh', text: signCmd });
   }
 
   if (needSignoff || require === 'either') {
-    const authors = [...new Set(bad.filter((v) => !v.signedOff).map((v) => v.commit.authorEmail).filter((e) => e !== ''))];
+    const authors = [
+      ...new Set(
+        bad
+          .filter((v) => !v.signedOff)
+          .map((v) => v.commit.authorEmail)
+          .filter((e) => e !== ''),
+      ),
+    ];
     fix.push({
       kind: 'paragraph',
       text: [

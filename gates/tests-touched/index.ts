@@ -13,7 +13,16 @@
  */
 import { GITHUB_LIMITS, type ChangedFile, type ChangeType } from '../snapshot.js';
 import { TestsTouchedConfig } from '../config-fields.js';
-import { defineGate, result, withNumbers, type DetailBlock, type GateResult, type Inline, type Prepared, type Text } from '../gate.js';
+import {
+  defineGate,
+  result,
+  withNumbers,
+  type DetailBlock,
+  type GateResult,
+  type Inline,
+  type Prepared,
+  type Text,
+} from '../gate.js';
 import { compileGlobs, GlobWork, GlobWorkExceeded, SIMPLER_GLOBS, type GlobMatcher } from '../lib/glob.js';
 import { plural } from '../lib/words.js';
 import { NO_MEMORY, type GateContext } from '../context.js';
@@ -52,7 +61,12 @@ export function matchersFor(cfg: Pick<TestsTouchedConfig, 'source' | 'tests' | '
 }
 
 /** Sorts changed files into source changes, test changes and deleted tests; `work` bounds the glob matching. */
-export function classifyChanges(files: readonly ChangedFile[], m: Matchers, work = new GlobWork(), context: GateContext = NO_MEMORY): Classification {
+export function classifyChanges(
+  files: readonly ChangedFile[],
+  m: Matchers,
+  work = new GlobWork(),
+  context: GateContext = NO_MEMORY,
+): Classification {
   const sources: ChangedFile[] = [];
   const tests: ChangedFile[] = [];
   const deletedTests: ChangedFile[] = [];
@@ -82,15 +96,26 @@ export function suggestTestPath(path: string): string | null {
   const name = file.slice(0, dot);
   const ext = file.slice(dot + 1);
   switch (ext) {
-    case 'ts': case 'tsx': case 'mts': case 'cts': case 'js': case 'jsx': case 'mjs': case 'cjs':
+    case 'ts':
+    case 'tsx':
+    case 'mts':
+    case 'cts':
+    case 'js':
+    case 'jsx':
+    case 'mjs':
+    case 'cjs':
       return `${dir}${name}.test.${ext}`;
-    case 'vue': case 'svelte':
+    case 'vue':
+    case 'svelte':
       return `${dir}${name}.test.ts`;
     case 'py':
       return `tests/test_${name}.py`;
     case 'go':
       return `${dir}${name}_test.go`;
-    case 'java': case 'kt': case 'scala': case 'groovy': {
+    case 'java':
+    case 'kt':
+    case 'scala':
+    case 'groovy': {
       const testDir = dir.includes('src/main/') ? dir.replace('src/main/', 'src/test/') : dir;
       return `${testDir}${name}Test.${ext}`;
     }
@@ -104,7 +129,10 @@ export function suggestTestPath(path: string): string | null {
       return `tests/${name}Test.php`;
     case 'swift':
       return `Tests/${name}Tests.swift`;
-    case 'c': case 'cc': case 'cpp': case 'cxx':
+    case 'c':
+    case 'cc':
+    case 'cpp':
+    case 'cxx':
       return `${dir}${name}_test.${ext}`;
     default:
       return null;
@@ -146,11 +174,20 @@ export const testsTouched = defineGate({
         sources.length === 0
           ? `${plural(tests.length, 'test file')} changed, no source files`
           : `${plural(sources.length, 'source file')} and ${plural(tests.length, 'test file')} changed`;
-      const details: DetailBlock[] = truncation ? [{ kind: 'paragraph', text: `${truncation}; a test change is among them.` }] : [];
+      const details: DetailBlock[] = truncation
+        ? [{ kind: 'paragraph', text: `${truncation}; a test change is among them.` }]
+        : [];
       return withNumbers(result.pass(reason, details), numbers);
     }
     if (sources.length === 0 && truncation === null) {
-      return withNumbers(result.pass(deletedTests.length > 0 ? `No source files changed (${plural(deletedTests.length, 'test file')} deleted)` : 'No source files changed'), numbers);
+      return withNumbers(
+        result.pass(
+          deletedTests.length > 0
+            ? `No source files changed (${plural(deletedTests.length, 'test file')} deleted)`
+            : 'No source files changed',
+        ),
+        numbers,
+      );
     }
 
     const details: DetailBlock[] = [];
@@ -168,7 +205,9 @@ export const testsTouched = defineGate({
       details.push({
         kind: 'list',
         title: 'Source files without a test change:',
-        items: sources.slice(0, SOURCE_FILES_SHOWN).map((f): Text => [{ code: f.path }, ...(f.changeType === 'modified' ? [] : [` (${f.changeType})`])]),
+        items: sources
+          .slice(0, SOURCE_FILES_SHOWN)
+          .map((f): Text => [{ code: f.path }, ...(f.changeType === 'modified' ? [] : [` (${f.changeType})`])]),
         total: sources.length,
       });
     }
@@ -179,7 +218,8 @@ export const testsTouched = defineGate({
       });
     }
     details.push({ kind: 'paragraph', text: ['Test files are files matching ', ...codeList(cfg.tests), '.'] });
-    if (cfg.exclude.length > 0) details.push({ kind: 'paragraph', text: ['Never counted as source: ', ...codeList(cfg.exclude), '.'] });
+    if (cfg.exclude.length > 0)
+      details.push({ kind: 'paragraph', text: ['Never counted as source: ', ...codeList(cfg.exclude), '.'] });
 
     const reason = truncation
       ? `${truncation}, and none of the listed files is a test change`
@@ -196,12 +236,20 @@ function fixFor(sources: readonly ChangedFile[], m: Matchers, truncated: boolean
       text: `Split the pull request so that GitHub can list all of its files (at most ${GITHUB_LIMITS.maxFiles.toLocaleString('en-US')}), or include a test change in it.`,
     });
   }
-  const example = sources.map((f) => ({ source: f.path, test: suggestTestPath(f.path) })).find((s) => s.test !== null && m.tests(s.test));
+  const example = sources
+    .map((f) => ({ source: f.path, test: suggestTestPath(f.path) }))
+    .find((s) => s.test !== null && m.tests(s.test));
   if (sources.length > 0) {
     fix.push({
       kind: 'paragraph',
       text: example?.test
-        ? ['Add or update tests that cover the change, in a file matching one of the test globs; for ', { code: example.source }, ', for example ', { code: example.test }, '.']
+        ? [
+            'Add or update tests that cover the change, in a file matching one of the test globs; for ',
+            { code: example.source },
+            ', for example ',
+            { code: example.test },
+            '.',
+          ]
         : 'Add or update tests that cover the change, in a file matching one of the test globs.',
     });
   }

@@ -27,7 +27,8 @@ export class RedisRunMemory implements RunStore {
       try {
         const stored = await this.redis.get(this.prefix + key);
         const parsed = (stored === null ? {} : JSON.parse(stored)) as Partial<RememberedRun>;
-        if (typeof parsed.id === 'number' && typeof parsed.externalId === 'string') return { id: parsed.id, externalId: parsed.externalId };
+        if (typeof parsed.id === 'number' && typeof parsed.externalId === 'string')
+          return { id: parsed.id, externalId: parsed.externalId };
       } catch {
         // fall through to this replica's memory
       }

@@ -33,7 +33,10 @@ export function previewTitle(title: string): string {
     .replace(/\b(gh)-(\d)/gi, '$1-\u200b$2');
 }
 
-const BLOCKING_NAMES: Partial<Record<BlockingKey, string>> = { configuration: 'configuration error', error: 'evaluation error' };
+const BLOCKING_NAMES: Partial<Record<BlockingKey, string>> = {
+  configuration: 'configuration error',
+  error: 'evaluation error',
+};
 const gateName = (key: BlockingKey): string => BLOCKING_NAMES[key] ?? key;
 
 function byGate(repo: Pick<RepositoryPreview, 'byGate'>): string {

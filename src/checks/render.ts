@@ -6,7 +6,16 @@
  */
 import { plain, type DetailBlock, type Inline, type Text } from '../../gates/gate.js';
 import { MAX_LISTED_PROBLEMS, type ConfigProblem } from '../load/config/parse.js';
-import { conclusionOf, titleOf, type CheckConclusion, type GateOutcome, type OverrideMark, type Preview, type RowStatus, type Verdict } from './verdict.js';
+import {
+  conclusionOf,
+  titleOf,
+  type CheckConclusion,
+  type GateOutcome,
+  type OverrideMark,
+  type Preview,
+  type RowStatus,
+  type Verdict,
+} from './verdict.js';
 
 /**
  * GitHub's documented limits for check-run output
@@ -41,7 +50,10 @@ const JOINER = '\u200b';
  * Code spans need none of this: GitHub links nothing inside code.
  */
 export function inertLinks(text: string): string {
-  return text.replace(/@/g, `@${JOINER}`).replace(/:\/\//g, `:${JOINER}//`).replace(/(www)\./gi, `$1${JOINER}.`);
+  return text
+    .replace(/@/g, `@${JOINER}`)
+    .replace(/:\/\//g, `:${JOINER}//`)
+    .replace(/(www)\./gi, `$1${JOINER}.`);
 }
 
 /**
@@ -58,16 +70,18 @@ export function escapeMarkdown(text: string): string {
   const oneLine = clip(text.replace(/[\r\n\u2028\u2029]+/g, ' '));
   // Only what Markdown would act on inline is escaped, so the text stays readable as
   // plain text too ("612 lines in 14 files (limit 400 lines)").
-  return inertLinks(oneLine)
-    .replace(/\\/g, '\\\\')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/([`*[\]|~])/g, '\\$1')
-    // `_` inside a word (max_lines) never emphasises in GitHub's Markdown; only at a word's edge
-    .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\_')
-    .replace(/^(\s*)([#+=-])/, '$1\\$2')
-    .replace(/^(\s*\d+)([.)])/, '$1\\$2');
+  return (
+    inertLinks(oneLine)
+      .replace(/\\/g, '\\\\')
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/([`*[\]|~])/g, '\\$1')
+      // `_` inside a word (max_lines) never emphasises in GitHub's Markdown; only at a word's edge
+      .replace(/(?<![A-Za-z0-9])_|_(?![A-Za-z0-9])/g, '\\_')
+      .replace(/^(\s*)([#+=-])/, '$1\\$2')
+      .replace(/^(\s*\d+)([.)])/, '$1\\$2')
+  );
 }
 
 /** A code span that no backtick, newline or pipe in `code` can break out of. */
@@ -138,13 +152,16 @@ export function renderRow(o: GateOutcome): string {
  * escaped as any user text (no link, mention, HTML or table break) and cut short.
  */
 function overrideCell(mark: OverrideMark): string {
-  const reason = mark.reason.length > MAX_REASON_IN_ROW ? `${mark.reason.slice(0, MAX_REASON_IN_ROW - 1)}…` : mark.reason;
+  const reason =
+    mark.reason.length > MAX_REASON_IN_ROW ? `${mark.reason.slice(0, MAX_REASON_IN_ROW - 1)}…` : mark.reason;
   return `by ${codeSpan(`@${mark.login}`, true)}: ${escapeMarkdown(reason)}`;
 }
 
 /** A link to a comment, only for an address on the GitHub host that Markdown cannot break out of. */
 function commentLink(url: string): string {
-  return /^https:\/\/[A-Za-z0-9.-]+(?::\d+)?\/[A-Za-z0-9._~/#%+-]*$/.test(url) && url.length <= 500 ? ` ([comment](${url}))` : '';
+  return /^https:\/\/[A-Za-z0-9.-]+(?::\d+)?\/[A-Za-z0-9._~/#%+-]*$/.test(url) && url.length <= 500
+    ? ` ([comment](${url}))`
+    : '';
 }
 
 /** The override lines under a gate's heading: the one that applies, and those that did not. */
@@ -157,7 +174,9 @@ function renderOverrides(o: GateOutcome): string[] {
   }
   const refused = o.refusedOverrides ?? [];
   if (refused.length > 0) {
-    const shown = refused.slice(0, MAX_REFUSED_SHOWN).map((m) => `- ${codeSpan(`@${m.login}`)}${commentLink(m.url)}: ${m.refusal ? renderText(m.refusal) : ''}`);
+    const shown = refused
+      .slice(0, MAX_REFUSED_SHOWN)
+      .map((m) => `- ${codeSpan(`@${m.login}`)}${commentLink(m.url)}: ${m.refusal ? renderText(m.refusal) : ''}`);
     const rest = more(shown.length, refused.length);
     parts.push(['Overrides not applied:', ...shown, ...(rest ? [`- …${rest}`] : [])].join('\n'));
   }
@@ -178,10 +197,15 @@ export function renderGateSection(o: GateOutcome): string {
     const inner = [...overrides, ...(o.result.details.length > 0 ? [renderBlocks(o.result.details)] : [])].join('\n\n');
     return `<details><summary>${ICONS.pass} <code>${o.id}</code> — ${o.title}: details</summary>\n\n${inner}\n\n</details>`;
   }
-  const parts = [`### ${ICONS[o.status]} \`${o.id}\` — ${o.title}${o.status === 'overridden' ? ' (overridden)' : ''}`, ...overrides];
-  if (o.mode === 'warn' && o.status === 'warn') parts.push('_Mode `warn`: this failure is reported but does not block the merge._');
+  const parts = [
+    `### ${ICONS[o.status]} \`${o.id}\` — ${o.title}${o.status === 'overridden' ? ' (overridden)' : ''}`,
+    ...overrides,
+  ];
+  if (o.mode === 'warn' && o.status === 'warn')
+    parts.push('_Mode `warn`: this failure is reported but does not block the merge._');
   if (o.result.details.length > 0) parts.push(renderBlocks(o.result.details));
-  if (o.result.fix.length > 0 && (o.status === 'fail' || o.status === 'warn' || o.status === 'overridden')) parts.push(`**How to fix**\n\n${renderBlocks(o.result.fix)}`);
+  if (o.result.fix.length > 0 && (o.status === 'fail' || o.status === 'warn' || o.status === 'overridden'))
+    parts.push(`**How to fix**\n\n${renderBlocks(o.result.fix)}`);
   return parts.join('\n\n');
 }
 
@@ -208,7 +232,9 @@ export function renderSummary(verdict: Verdict): string {
     case 'evaluated': {
       const head = renderTable(verdict.outcomes);
       const notes = verdict.notes.map((n) => `> ${renderText(n)}`).join('\n>\n');
-      const sections = verdict.outcomes.filter((o) => o.status !== 'pass' || o.result.details.length > 0 || (o.refusedOverrides?.length ?? 0) > 0).map(renderGateSection);
+      const sections = verdict.outcomes
+        .filter((o) => o.status !== 'pass' || o.result.details.length > 0 || (o.refusedOverrides?.length ?? 0) > 0)
+        .map(renderGateSection);
       return fitSummary(head, notes, sections);
     }
   }
@@ -246,12 +272,16 @@ export function renderPreview(preview: Preview): string {
   const head = [
     '## Preview: the proposed configuration',
     preview.removed
-      ? 'This pull request removes `.github/quality-gates.yml`. It is judged by the base branch\'s file; after merge, the organisation\'s file or the built-in defaults apply.'
-      : 'This pull request changes `.github/quality-gates.yml`. It is judged by the base branch\'s file; the proposed file applies after merge.',
+      ? "This pull request removes `.github/quality-gates.yml`. It is judged by the base branch's file; after merge, the organisation's file or the built-in defaults apply."
+      : "This pull request changes `.github/quality-gates.yml`. It is judged by the base branch's file; the proposed file applies after merge.",
   ];
   switch (preview.kind) {
     case 'invalid':
-      return [...head, 'The proposed file is invalid; after merge, every pull request would get "Configuration error":', renderProblems(preview.problems)].join('\n\n');
+      return [
+        ...head,
+        'The proposed file is invalid; after merge, every pull request would get "Configuration error":',
+        renderProblems(preview.problems),
+      ].join('\n\n');
     case 'unavailable':
       return [...head, `The proposed file could not be previewed (${escapeMarkdown(preview.message)}).`].join('\n\n');
     case 'verdict': {
@@ -302,7 +332,8 @@ export interface TwinNote {
   readonly limit: number;
 }
 
-const twinLine = (t: TwinLine) => `#${t.number} (into ${codeSpan(t.baseRef)}): **${t.conclusion}**, ${escapeMarkdown(t.title)}`;
+const twinLine = (t: TwinLine) =>
+  `#${t.number} (into ${codeSpan(t.baseRef)}): **${t.conclusion}**, ${escapeMarkdown(t.title)}`;
 
 /** The note on a run whose commit is the head of several open pull requests. */
 export function renderTwinNote(note: TwinNote): string {
@@ -335,5 +366,8 @@ export function withTwinNote(summary: string, note: TwinNote): string {
 export function renderGateRun(o: GateOutcome): { title: string; summary: string } {
   const status = o.status === 'overridden' ? `Passed with override (by @${o.override?.login ?? 'ghost'})` : o.status;
   const title = `${status}: ${inertTitle(clip(plain(o.result.reason)))}`;
-  return { title: title.length > CHECK_LIMITS.title ? `${title.slice(0, CHECK_LIMITS.title - 1)}…` : title, summary: `${renderTable([o])}\n\n${renderGateSection(o)}`.slice(0, CHECK_LIMITS.summary) };
+  return {
+    title: title.length > CHECK_LIMITS.title ? `${title.slice(0, CHECK_LIMITS.title - 1)}…` : title,
+    summary: `${renderTable([o])}\n\n${renderGateSection(o)}`.slice(0, CHECK_LIMITS.summary),
+  };
 }

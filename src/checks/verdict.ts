@@ -45,7 +45,12 @@ export type Verdict =
       /** How to fix, where it is read; absent: the app's words (fix the file on the base branch, re-run the check). */
       readonly fix?: Text;
     }
-  | { readonly kind: 'error'; readonly conclusion: 'failure' | 'neutral'; readonly errorClass: string; readonly message: string };
+  | {
+      readonly kind: 'error';
+      readonly conclusion: 'failure' | 'neutral';
+      readonly errorClass: string;
+      readonly message: string;
+    };
 
 /** What a PR's proposed config file would conclude (docs/behaviour.md#the-check-run); shown, never enforced. */
 export type Preview =
@@ -80,7 +85,9 @@ export function conclusionOf(verdict: Verdict): CheckConclusion {
 export const RESTRICTIVENESS: Readonly<Record<CheckConclusion, number>> = { failure: 2, success: 1, neutral: 0 };
 
 /** The most restrictive of several pull requests' conclusions; ties go to the lowest number. Undefined for none. */
-export function mostRestrictive<T extends { readonly number: number; readonly conclusion: CheckConclusion }>(list: readonly T[]): T | undefined {
+export function mostRestrictive<T extends { readonly number: number; readonly conclusion: CheckConclusion }>(
+  list: readonly T[],
+): T | undefined {
   let best: T | undefined;
   for (const item of list) {
     const diff = best === undefined ? 1 : RESTRICTIVENESS[item.conclusion] - RESTRICTIVENESS[best.conclusion];
@@ -117,7 +124,8 @@ export function titleOf(verdict: Verdict): string {
         const by = [...new Set(overridden.map((o) => `@${o.override?.login ?? 'ghost'}`))].join(', ');
         return `Passed with override: ${overridden.map((o) => o.id).join(', ')} (by ${by})${warned.length > 0 ? ` (warnings: ${warned.join(', ')})` : ''}`;
       }
-      if (failed.length > 0) return `Blocked: ${failed.join(', ')}${warned.length > 0 ? ` (warnings: ${warned.join(', ')})` : ''}`;
+      if (failed.length > 0)
+        return `Blocked: ${failed.join(', ')}${warned.length > 0 ? ` (warnings: ${warned.join(', ')})` : ''}`;
       if (outcomes.length === 0) return 'No gates enabled';
       if (warned.length > 0) return `Passed with warnings: ${warned.join(', ')}`;
       if (skipped > 0) return `${passed === 1 ? '1 gate' : `${passed} gates`} passed, ${skipped} skipped`;

@@ -74,7 +74,9 @@ export type WriteResult = 'created' | 'updated' | 'unchanged';
  * `external_id` to detect "unchanged": `qg1:<hash>` or `qg1:<hash>:pr<n>.<n>…`.
  */
 export function fingerprint(run: DesiredRun): string {
-  const hash = createHash('sha256').update(JSON.stringify([run.name, run.conclusion, run.title, run.summary])).digest('base64url');
+  const hash = createHash('sha256')
+    .update(JSON.stringify([run.name, run.conclusion, run.title, run.summary]))
+    .digest('base64url');
   const pulls = run.pulls?.length ? `:pr${run.pulls.join('.')}` : '';
   return `qg1:${hash.slice(0, 32)}${pulls}`;
 }
@@ -114,7 +116,13 @@ export class RunMemory implements RunStore {
   }
 }
 
-export async function writeRun(api: ChecksApi, memory: RunStore, target: RunTarget, run: DesiredRun, existing: readonly ExistingCheckRun[]): Promise<WriteResult> {
+export async function writeRun(
+  api: ChecksApi,
+  memory: RunStore,
+  target: RunTarget,
+  run: DesiredRun,
+  existing: readonly ExistingCheckRun[],
+): Promise<WriteResult> {
   const externalId = fingerprint(run);
   const key = RunMemory.key(target, run.name);
   const remembered = await memory.get(key);
@@ -123,17 +131,39 @@ export async function writeRun(api: ChecksApi, memory: RunStore, target: RunTarg
   let current = remembered ? { ...remembered, completed: true } : undefined;
   if (found) {
     const ours = remembered?.id === found.id;
-    current = { id: found.id, externalId: ours ? remembered.externalId : (found.externalId ?? ''), completed: found.status === 'completed' || ours };
+    current = {
+      id: found.id,
+      externalId: ours ? remembered.externalId : (found.externalId ?? ''),
+      completed: found.status === 'completed' || ours,
+    };
   }
 
   if (current && current.completed && current.externalId === externalId) return 'unchanged';
   const output = { title: run.title, summary: run.summary };
   if (current) {
-    await api.update({ owner: target.owner, repo: target.repo, check_run_id: current.id, name: run.name, status: 'completed', conclusion: run.conclusion, external_id: externalId, output });
+    await api.update({
+      owner: target.owner,
+      repo: target.repo,
+      check_run_id: current.id,
+      name: run.name,
+      status: 'completed',
+      conclusion: run.conclusion,
+      external_id: externalId,
+      output,
+    });
     await memory.set(key, current.id, externalId);
     return 'updated';
   }
-  const { data } = await api.create({ owner: target.owner, repo: target.repo, name: run.name, head_sha: target.headSha, status: 'completed', conclusion: run.conclusion, external_id: externalId, output });
+  const { data } = await api.create({
+    owner: target.owner,
+    repo: target.repo,
+    name: run.name,
+    head_sha: target.headSha,
+    status: 'completed',
+    conclusion: run.conclusion,
+    external_id: externalId,
+    output,
+  });
   await memory.set(key, data.id, externalId);
   return 'created';
 }

@@ -66,7 +66,12 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
       case 'ERR_PARSE_ARGS_UNKNOWN_OPTION':
         throw new UsageError(`unknown option ${quoted.split(' ')[0]}`, command);
       case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
-        throw new UsageError(/argument missing/.test(e.message ?? '') ? `option ${quoted.split(' ')[0]} needs a value` : (e.message ?? 'invalid option value'), command);
+        throw new UsageError(
+          /argument missing/.test(e.message ?? '')
+            ? `option ${quoted.split(' ')[0]} needs a value`
+            : (e.message ?? 'invalid option value'),
+          command,
+        );
       case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
         throw new UsageError(`unexpected argument ${quoted ? `"${quoted}"` : ''}`.trim(), command);
       default:

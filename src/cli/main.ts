@@ -24,7 +24,9 @@ runCli(process.argv.slice(2), { stdin: process.stdin }).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`quality-gates: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `quality-gates: unexpected error: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
     process.exitCode = 2;
   },
 );

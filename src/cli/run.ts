@@ -92,7 +92,11 @@ async function dispatch(argv: readonly string[], ctx: CliContext): Promise<numbe
   }
   const load = Object.hasOwn(COMMANDS, first) ? COMMANDS[first] : undefined;
   if (!load) {
-    throw new UsageError(first.startsWith('-') ? `unknown option ${first}` : `unknown command "${first}"; commands: ${Object.keys(COMMANDS).join(', ')}`);
+    throw new UsageError(
+      first.startsWith('-')
+        ? `unknown option ${first}`
+        : `unknown command "${first}"; commands: ${Object.keys(COMMANDS).join(', ')}`,
+    );
   }
   return (await load())(rest, ctx);
 }

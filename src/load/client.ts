@@ -138,13 +138,19 @@ export function requestKind(url: string): RequestKind {
   return /\/graphql(?:$|\?)/.test(url) ? 'graphql' : 'rest';
 }
 
-const isAuthRequest = (method: string, url: string) => method === 'POST' && /\/app\/installations\/[^/]+\/access_tokens$/.test(url);
+const isAuthRequest = (method: string, url: string) =>
+  method === 'POST' && /\/app\/installations\/[^/]+\/access_tokens$/.test(url);
 
 /**
  * The delay before retrying, or undefined to give up. Exported for tests.
  * `attempt` counts from 0 (the first retry).
  */
-export function retryDelay(error: RequestError, attempt: number, opts: Required<Pick<ClientOptions, 'retries' | 'backoffBaseMs' | 'maxRetryAfterMs'>>, random: () => number): number | undefined {
+export function retryDelay(
+  error: RequestError,
+  attempt: number,
+  opts: Required<Pick<ClientOptions, 'retries' | 'backoffBaseMs' | 'maxRetryAfterMs'>>,
+  random: () => number,
+): number | undefined {
   if (attempt >= opts.retries) return undefined;
   const status = error.status ?? 0;
   const headers = error.response?.headers ?? {};
@@ -170,7 +176,12 @@ export function retryDelay(error: RequestError, attempt: number, opts: Required<
 }
 
 type OctokitLike = {
-  hook: { wrap: (name: 'request', fn: (request: (o: unknown) => Promise<unknown>, options: RequestOptions) => Promise<unknown>) => void };
+  hook: {
+    wrap: (
+      name: 'request',
+      fn: (request: (o: unknown) => Promise<unknown>, options: RequestOptions) => Promise<unknown>,
+    ) => void;
+  };
 };
 interface RequestOptions {
   method: string;
@@ -192,13 +203,19 @@ function schedulingPlugin(opts: ClientOptions) {
   const cfg = { ...CLIENT_DEFAULTS, ...stripUndefined(opts) };
   const gate = new Semaphore(cfg.maxConcurrency);
   const local = new Spacer(cfg.writeSpacingMs, sleep, now);
-  const spacer: WriteSpacer = opts.redis && cfg.writeSpacingMs > 0 ? new RedisSpacer(opts.redis, cfg.writeSpacingMs, sleep, local) : local;
+  const spacer: WriteSpacer =
+    opts.redis && cfg.writeSpacingMs > 0 ? new RedisSpacer(opts.redis, cfg.writeSpacingMs, sleep, local) : local;
   /** Last `x-ratelimit-remaining` / reset seen per installation and resource (core, graphql). */
   const limits = new BoundedCache<string, { remaining: number; resetAt: number }>({ max: RATE_LIMIT_KEYS });
-  const noteLimit = (installation: string, kind: RequestKind, headers: Record<string, string | undefined> | undefined) => {
+  const noteLimit = (
+    installation: string,
+    kind: RequestKind,
+    headers: Record<string, string | undefined> | undefined,
+  ) => {
     const remaining = Number(headers?.['x-ratelimit-remaining']);
     const reset = Number(headers?.['x-ratelimit-reset']);
-    if (!Number.isFinite(remaining) || !Number.isFinite(reset) || headers?.['x-ratelimit-remaining'] === undefined) return;
+    if (!Number.isFinite(remaining) || !Number.isFinite(reset) || headers?.['x-ratelimit-remaining'] === undefined)
+      return;
     limits.set(`${installation}:${headers?.['x-ratelimit-resource'] ?? kind}`, { remaining, resetAt: reset * 1000 });
   };
 
@@ -211,7 +228,13 @@ function schedulingPlugin(opts: ClientOptions) {
       const isWrite = kind === 'rest' && method !== 'GET' && method !== 'HEAD' && !isAuthRequest(method, url);
       const limit = limits.get(`${installation}:${kind === 'graphql' ? 'graphql' : 'core'}`);
       // Writes of an evaluation already under way may use the reserve; new reads may not.
-      if (!isWrite && installation !== 'app' && limit && limit.remaining <= RATE_LIMIT_RESERVE && limit.resetAt > now()) {
+      if (
+        !isWrite &&
+        installation !== 'app' &&
+        limit &&
+        limit.remaining <= RATE_LIMIT_RESERVE &&
+        limit.resetAt > now()
+      ) {
         opts.metrics?.githubRequests.inc({ kind, status: 'rate-limited' });
         throw new RateLimitedError(installation, limit.resetAt);
       }
@@ -223,7 +246,11 @@ function schedulingPlugin(opts: ClientOptions) {
         // signal and listeners alive for the whole timeout after every request (at 800 requests
         // a second, thousands of them on the heap).
         const timeout = new AbortController();
-        const timer = setTimeout(() => timeout.abort(new DOMException(`GitHub did not answer within ${cfg.requestTimeoutMs} ms`, 'TimeoutError')), cfg.requestTimeoutMs);
+        const timer = setTimeout(
+          () =>
+            timeout.abort(new DOMException(`GitHub did not answer within ${cfg.requestTimeoutMs} ms`, 'TimeoutError')),
+          cfg.requestTimeoutMs,
+        );
         timer.unref();
         try {
           // before-after-hook binds the same options object into every layer of the
@@ -245,7 +272,11 @@ function schedulingPlugin(opts: ClientOptions) {
         if (delay === undefined) {
           const headers = error.response?.headers ?? {};
           const reset = Number(headers['x-ratelimit-reset']) * 1000;
-          if ((error.status === 403 || error.status === 429) && headers['x-ratelimit-remaining'] === '0' && reset > now()) {
+          if (
+            (error.status === 403 || error.status === 429) &&
+            headers['x-ratelimit-remaining'] === '0' &&
+            reset > now()
+          ) {
             throw new RateLimitedError(installation, reset);
           }
           throw error;
@@ -257,21 +288,37 @@ function schedulingPlugin(opts: ClientOptions) {
   };
 }
 
-function record(metrics: Metrics | undefined, kind: RequestKind, status: string, headers: Record<string, string | undefined> | undefined): void {
+function record(
+  metrics: Metrics | undefined,
+  kind: RequestKind,
+  status: string,
+  headers: Record<string, string | undefined> | undefined,
+): void {
   if (!metrics) return;
   metrics.githubRequests.inc({ kind, status });
   const remaining = headers?.['x-ratelimit-remaining'];
   if (remaining !== undefined && remaining !== '') {
-    metrics.rateLimitRemaining.set({ resource: headers?.['x-ratelimit-resource'] ?? (kind === 'graphql' ? 'graphql' : 'core') }, Number(remaining));
+    metrics.rateLimitRemaining.set(
+      { resource: headers?.['x-ratelimit-resource'] ?? (kind === 'graphql' ? 'graphql' : 'core') },
+      Number(remaining),
+    );
   }
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && typeof v === 'number')) as Partial<T>;
+  return Object.fromEntries(
+    Object.entries(o).filter(([, v]) => v !== undefined && typeof v === 'number'),
+  ) as Partial<T>;
 }
 
 /** GraphQL error types that are worth another try (GitHub's own transient failures). */
-const TRANSIENT_GRAPHQL = new Set(['RESOURCE_LIMITS_EXCEEDED', 'INTERNAL', 'SERVICE_UNAVAILABLE', 'TIMEOUT', 'RATE_LIMITED']);
+const TRANSIENT_GRAPHQL = new Set([
+  'RESOURCE_LIMITS_EXCEEDED',
+  'INTERNAL',
+  'SERVICE_UNAVAILABLE',
+  'TIMEOUT',
+  'RATE_LIMITED',
+]);
 
 /**
  * Retries a GraphQL call answered 200 with transient `errors` (RESOURCE_LIMITS_EXCEEDED,
@@ -296,7 +343,11 @@ export function withGraphqlRetry<T extends (query: string, variables: Record<str
         const transient =
           Array.isArray(errors) &&
           errors.length > 0 &&
-          errors.some((e) => (e.type !== undefined && TRANSIENT_GRAPHQL.has(e.type)) || (e.type === undefined && /something went wrong|timeout|timed out/i.test(e.message ?? '')));
+          errors.some(
+            (e) =>
+              (e.type !== undefined && TRANSIENT_GRAPHQL.has(e.type)) ||
+              (e.type === undefined && /something went wrong|timeout|timed out/i.test(e.message ?? '')),
+          );
         if (!transient || attempt >= retries) throw error;
         await sleep(Math.round(random() * Math.min(CLIENT_DEFAULTS.maxBackoffMs, base * 2 ** attempt)) + 50);
       }

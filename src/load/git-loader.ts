@@ -93,12 +93,24 @@ export async function repositoryRoot(git: Git): Promise<string> {
   const out = await git.exec(['rev-parse', '--show-toplevel']);
   if (out.code !== 0) {
     if (/not a git repository/i.test(out.stderr)) {
-      throw new GitError('not-a-repository', `not a git repository: ${git.cwd} (run this inside a clone, or use git init)`, out.stderr);
+      throw new GitError(
+        'not-a-repository',
+        `not a git repository: ${git.cwd} (run this inside a clone, or use git init)`,
+        out.stderr,
+      );
     }
     if (/must be run in a work tree/i.test(out.stderr)) {
-      throw new GitError('not-a-repository', `${git.cwd} is inside a bare repository or .git directory; run this in a working tree`, out.stderr);
+      throw new GitError(
+        'not-a-repository',
+        `${git.cwd} is inside a bare repository or .git directory; run this in a working tree`,
+        out.stderr,
+      );
     }
-    throw new GitError('failed', `cannot find the repository root: ${out.stderr.trim() || `git exited with ${out.code}`}`, out.stderr);
+    throw new GitError(
+      'failed',
+      `cannot find the repository root: ${out.stderr.trim() || `git exited with ${out.code}`}`,
+      out.stderr,
+    );
   }
   return out.stdout.toString('utf8').replace(/\n$/, '');
 }
@@ -108,14 +120,20 @@ export async function repositoryRoot(git: Git): Promise<string> {
  * names. `git` must run in the repository's top-level directory.
  */
 export async function openLocalRepository(git: Git, options: BaseOptions = {}): Promise<LocalRepository> {
-  const [head, remote, defaultBranch] = await Promise.all([git.maybe(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']), originOf(git), remoteDefaultBranch(git)]);
+  const [head, remote, defaultBranch] = await Promise.all([
+    git.maybe(['rev-parse', '--verify', '--quiet', 'HEAD^{commit}']),
+    originOf(git),
+    remoteDefaultBranch(git),
+  ]);
   const headSha = shaFrom(head ?? '');
   if (!headSha) throw new GitError('no-commits', 'the current branch has no commits yet; commit something first');
   const base = await resolveBase(git, options.base, defaultBranch);
   const mergeBaseOut = await git.exec(['merge-base', base.sha, headSha]);
   const mergeBase = mergeBaseOut.stdout.toString('utf8').trim();
   if (mergeBaseOut.code !== 0 || !mergeBase) {
-    throw new LocalRunError(`${base.ref} and HEAD have no common history, so there is no merge base to compare with; pass --base with a branch this one was started from`);
+    throw new LocalRunError(
+      `${base.ref} and HEAD have no common history, so there is no merge base to compare with; pass --base with a branch this one was started from`,
+    );
   }
   const root = git.cwd;
   return {
@@ -133,27 +151,35 @@ export async function openLocalRepository(git: Git, options: BaseOptions = {}): 
 }
 
 /** Reads the pull request the current branch would open against `repo.base`. */
-export async function loadLocalPullRequest(git: Git, repo: LocalRepository, options: SnapshotOptions = {}): Promise<LocalPullRequest> {
+export async function loadLocalPullRequest(
+  git: Git,
+  repo: LocalRepository,
+  options: SnapshotOptions = {},
+): Promise<LocalPullRequest> {
   const { headSha, base } = repo;
-  const [headRef, files, commits, head, dirty, identity, codeowners, gitattributes, templates, comparison] = await Promise.all([
-    currentBranch(git, options.env),
-    changedFiles(git, base.mergeBase, headSha),
-    branchCommits(git, base.sha, headSha, options.verifySignatures ?? true),
-    headCommit(git, headSha),
-    workingTreeDirty(git),
-    localIdentity(git),
-    firstBaseFile(git, base.sha, CODEOWNERS_PATHS),
-    repo.readBaseFile('.gitattributes'),
-    baseFiles(git, base.sha, PULL_REQUEST_TEMPLATE_PATHS),
-    compareWithBase(git, base.sha, headSha),
-  ]);
+  const [headRef, files, commits, head, dirty, identity, codeowners, gitattributes, templates, comparison] =
+    await Promise.all([
+      currentBranch(git, options.env),
+      changedFiles(git, base.mergeBase, headSha),
+      branchCommits(git, base.sha, headSha, options.verifySignatures ?? true),
+      headCommit(git, headSha),
+      workingTreeDirty(git),
+      localIdentity(git),
+      firstBaseFile(git, base.sha, CODEOWNERS_PATHS),
+      repo.readBaseFile('.gitattributes'),
+      baseFiles(git, base.sha, PULL_REQUEST_TEMPLATE_PATHS),
+      compareWithBase(git, base.sha, headSha),
+    ]);
 
   // HEAD's, not the newest listed commit's: past 250 commits the list stops short of HEAD.
   const title = options.title ?? head.subject;
   const authorEmail = identity.email || head.authorEmail;
   const authorName = identity.name || head.authorName;
   const login = loginFromEmail(authorEmail) ?? authorName;
-  const totals = files.nodes.reduce((t, f) => ({ additions: t.additions + f.additions, deletions: t.deletions + f.deletions }), { additions: 0, deletions: 0 });
+  const totals = files.nodes.reduce(
+    (t, f) => ({ additions: t.additions + f.additions, deletions: t.deletions + f.deletions }),
+    { additions: 0, deletions: 0 },
+  );
 
   const snapshot: PullRequestSnapshot = {
     source: 'local',
@@ -207,7 +233,11 @@ export function parseRemoteUrl(url: string): { owner: string; name: string; host
   } else {
     return undefined;
   }
-  const parts = pathname.replace(/\/+$/, '').replace(/\.git$/, '').split('/').filter(Boolean);
+  const parts = pathname
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '')
+    .split('/')
+    .filter(Boolean);
   if (parts.length < 2 || host === '') return undefined; // a local path or file:// URL names no GitHub repository
   return { owner: parts[parts.length - 2]!, name: parts[parts.length - 1]!, host: host.toLowerCase() };
 }
@@ -236,11 +266,20 @@ interface ResolvedBase {
   readonly sha: string;
 }
 
-async function resolveBase(git: Git, given: string | undefined, defaultBranch: string | undefined): Promise<ResolvedBase> {
+async function resolveBase(
+  git: Git,
+  given: string | undefined,
+  defaultBranch: string | undefined,
+): Promise<ResolvedBase> {
   if (given !== undefined) {
-    if (given.trim() === '' || given.startsWith('-')) throw new LocalRunError(`--base needs a branch, tag or commit, not "${given}"`);
+    if (given.trim() === '' || given.startsWith('-'))
+      throw new LocalRunError(`--base needs a branch, tag or commit, not "${given}"`);
     const sha = await commitOf(git, given);
-    if (!sha) throw new GitError('bad-revision', `unknown revision "${given}" for --base: no branch, tag or commit has that name (for a remote branch, fetch it first: git fetch origin)`);
+    if (!sha)
+      throw new GitError(
+        'bad-revision',
+        `unknown revision "${given}" for --base: no branch, tag or commit has that name (for a remote branch, fetch it first: git fetch origin)`,
+      );
     return { ref: given, name: await branchNameOf(git, given), sha };
   }
   const candidates = [...(defaultBranch ? [`origin/${defaultBranch}`] : []), 'main', 'origin/main'];
@@ -248,7 +287,9 @@ async function resolveBase(git: Git, given: string | undefined, defaultBranch: s
     const sha = await commitOf(git, ref);
     if (sha) return { ref, name: await branchNameOf(git, ref), sha };
   }
-  throw new LocalRunError('no base branch: the remote has no default branch (origin/HEAD) and there is no main branch; pass --base REF');
+  throw new LocalRunError(
+    'no base branch: the remote has no default branch (origin/HEAD) and there is no main branch; pass --base REF',
+  );
 }
 
 // `--verify` comes before `--end-of-options`: without it, `git rev-parse` (2.30 to at least
@@ -268,7 +309,10 @@ export function shaFrom(out: string): string | undefined {
 
 /** `main` for `main`, `origin/main` and `refs/remotes/upstream/main`; the ref itself for a tag or commit. */
 async function branchNameOf(git: Git, ref: string): Promise<string> {
-  return branchNameFrom((await git.maybe(['rev-parse', '--symbolic-full-name', '--verify', '--quiet', '--end-of-options', ref])) ?? '', ref);
+  return branchNameFrom(
+    (await git.maybe(['rev-parse', '--symbolic-full-name', '--verify', '--quiet', '--end-of-options', ref])) ?? '',
+    ref,
+  );
 }
 
 /**
@@ -297,7 +341,10 @@ async function currentBranch(git: Git, env: NodeJS.ProcessEnv | undefined): Prom
 }
 
 /** HEAD's subject and author: the default title, and the author when git has no identity configured. */
-async function headCommit(git: Git, sha: string): Promise<{ subject: string; authorName: string; authorEmail: string }> {
+async function headCommit(
+  git: Git,
+  sha: string,
+): Promise<{ subject: string; authorName: string; authorEmail: string }> {
   return headCommitFrom((await git.maybe(['log', '-1', '-z', '--format=%an%x00%ae%x00%B', sha, '--'])) ?? '');
 }
 
@@ -313,7 +360,10 @@ async function workingTreeDirty(git: Git): Promise<boolean> {
 }
 
 async function localIdentity(git: Git): Promise<{ name: string; email: string }> {
-  const [name, email] = await Promise.all([git.maybe(['config', '--get', 'user.name']), git.maybe(['config', '--get', 'user.email'])]);
+  const [name, email] = await Promise.all([
+    git.maybe(['config', '--get', 'user.name']),
+    git.maybe(['config', '--get', 'user.email']),
+  ]);
   return { name: name?.trim() ?? '', email: email?.trim() ?? '' };
 }
 
@@ -328,9 +378,24 @@ const isBotEmail = (email: string) => /\[bot\]@users\.noreply\./i.test(email);
 
 // ---- files -----------------------------------------------------------------------------
 
-const DIFF_FLAGS = ['-M', '-z', '--no-color', '--no-ext-diff', '--no-textconv', '--no-relative', '--ignore-submodules=none'];
+const DIFF_FLAGS = [
+  '-M',
+  '-z',
+  '--no-color',
+  '--no-ext-diff',
+  '--no-textconv',
+  '--no-relative',
+  '--ignore-submodules=none',
+];
 
-const CHANGE_TYPES: Record<string, ChangeType> = { A: 'added', M: 'modified', D: 'deleted', R: 'renamed', C: 'copied', T: 'changed' };
+const CHANGE_TYPES: Record<string, ChangeType> = {
+  A: 'added',
+  M: 'modified',
+  D: 'deleted',
+  R: 'renamed',
+  C: 'copied',
+  T: 'changed',
+};
 
 /** Files changed between the merge base and HEAD, rename-aware, as GitHub lists a pull request's files. */
 async function changedFiles(git: Git, mergeBase: string, head: string): Promise<Capped<ChangedFile>> {
@@ -378,7 +443,9 @@ export function parseNameStatus(out: string): Map<string, ChangeType> {
 }
 
 function cap<T>(nodes: readonly T[], limit: number): Capped<T> {
-  return nodes.length > limit ? { nodes: nodes.slice(0, limit), totalCount: nodes.length, truncated: true } : { nodes, totalCount: nodes.length, truncated: false };
+  return nodes.length > limit
+    ? { nodes: nodes.slice(0, limit), totalCount: nodes.length, truncated: true }
+    : { nodes, totalCount: nodes.length, truncated: false };
 }
 
 // ---- commits -----------------------------------------------------------------------------
@@ -389,28 +456,41 @@ const LOG_FIELDS = ['%H', '%P', '%an', '%ae', '%ce', '%B'] as const;
  * The branch's commits (in HEAD, not in the base ref), oldest first, as GitHub lists them: the
  * 250 oldest when there are more, with the total count. Signatures are read for those only.
  */
-async function branchCommits(git: Git, baseSha: string, head: string, verifySignatures: boolean): Promise<Capped<CommitInfo>> {
+async function branchCommits(
+  git: Git,
+  baseSha: string,
+  head: string,
+  verifySignatures: boolean,
+): Promise<Capped<CommitInfo>> {
   const range = `${baseSha}..${head}`;
   const totalCount = countFrom(await git.text(['rev-list', '--count', range, '--']));
   // --skip drops the newest before --reverse turns the rest oldest first.
   const skip = Math.max(0, totalCount - GITHUB_LIMITS.maxCommits);
-  const out = await git.exec(['log', '-z', '--reverse', `--skip=${skip}`, '--no-color', `--format=${LOG_FIELDS.join('%x00')}`, range, '--']);
-  if (out.code !== 0) throw new GitError('failed', `git log failed: ${out.stderr.trim().split('\n')[0] ?? ''}`, out.stderr);
+  const out = await git.exec([
+    'log',
+    '-z',
+    '--reverse',
+    `--skip=${skip}`,
+    '--no-color',
+    `--format=${LOG_FIELDS.join('%x00')}`,
+    range,
+    '--',
+  ]);
+  if (out.code !== 0)
+    throw new GitError('failed', `git log failed: ${out.stderr.trim().split('\n')[0] ?? ''}`, out.stderr);
   const rows = parseLog(out.stdout.toString('utf8'));
   const signatures = await readSignatures(git, rows, { verify: verifySignatures });
-  const nodes = rows.map(
-    (r): CommitInfo => ({
-      sha: r.sha,
-      subject: r.message.split('\n')[0] ?? '',
-      message: r.message.replace(/\n+$/, ''),
-      authorName: r.authorName,
-      authorEmail: r.authorEmail,
-      authorLogin: loginFromEmail(r.authorEmail) ?? null,
-      authorIsBot: isBotName(r.authorName) || isBotEmail(r.authorEmail),
-      parentCount: r.parents,
-      signature: signatures.get(r.sha) ?? null,
-    }),
-  );
+  const nodes = rows.map((r): CommitInfo => ({
+    sha: r.sha,
+    subject: r.message.split('\n')[0] ?? '',
+    message: r.message.replace(/\n+$/, ''),
+    authorName: r.authorName,
+    authorEmail: r.authorEmail,
+    authorLogin: loginFromEmail(r.authorEmail) ?? null,
+    authorIsBot: isBotName(r.authorName) || isBotEmail(r.authorEmail),
+    parentCount: r.parents,
+    signature: signatures.get(r.sha) ?? null,
+  }));
   return { nodes, totalCount: Math.max(totalCount, nodes.length), truncated: nodes.length < totalCount };
 }
 
@@ -435,9 +515,19 @@ export function parseLog(out: string): LogRow[] {
   const n = LOG_FIELDS.length;
   const rows: LogRow[] = [];
   for (let i = 0; i + n <= tokens.length; i += n) {
-    const [sha = '', parents = '', authorName = '', authorEmail = '', committerEmail = '', message = ''] = tokens.slice(i, i + n);
+    const [sha = '', parents = '', authorName = '', authorEmail = '', committerEmail = '', message = ''] = tokens.slice(
+      i,
+      i + n,
+    );
     if (sha === '') break;
-    rows.push({ sha: sha.trim(), parents: parents.trim() === '' ? 0 : parents.trim().split(/\s+/).length, authorName, authorEmail, committerEmail, message });
+    rows.push({
+      sha: sha.trim(),
+      parents: parents.trim() === '' ? 0 : parents.trim().split(/\s+/).length,
+      authorName,
+      authorEmail,
+      committerEmail,
+      message,
+    });
   }
   return rows;
 }
@@ -470,11 +560,18 @@ export function parseLsTree(out: string): TreeEntry[] {
 
 async function readBlob(git: Git, entry: TreeEntry): Promise<BaseFile> {
   // GitHub ignores CODEOWNERS over 3 MB; nothing the command reads needs more.
-  if (entry.size > GITHUB_LIMITS.codeownersMaxBytes) return { path: entry.path, oid: entry.oid, byteSize: entry.size, text: null, truncated: false };
+  if (entry.size > GITHUB_LIMITS.codeownersMaxBytes)
+    return { path: entry.path, oid: entry.oid, byteSize: entry.size, text: null, truncated: false };
   const out = await git.exec(['cat-file', 'blob', entry.oid]);
   if (out.code !== 0) throw new GitError('failed', `cannot read ${entry.path}: ${out.stderr.trim()}`, out.stderr);
   const binary = out.stdout.includes(0);
-  return { path: entry.path, oid: entry.oid, byteSize: entry.size, text: binary ? null : out.stdout.toString('utf8'), truncated: false };
+  return {
+    path: entry.path,
+    oid: entry.oid,
+    byteSize: entry.size,
+    text: binary ? null : out.stdout.toString('utf8'),
+    truncated: false,
+  };
 }
 
 /** A file at `commit`, or null when absent (or not a regular file). */

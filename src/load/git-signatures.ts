@@ -48,7 +48,11 @@ const MAX_VERIFIERS = 4;
  * The signature of each commit (by sha): `null` when it carries none. With `verify: false`
  * a signed commit is `not_checked_locally` and no verifier runs.
  */
-export async function readSignatures(git: Git, commits: readonly CommitRef[], options: { verify: boolean }): Promise<Map<string, CommitSignature | null>> {
+export async function readSignatures(
+  git: Git,
+  commits: readonly CommitRef[],
+  options: { verify: boolean },
+): Promise<Map<string, CommitSignature | null>> {
   const result = new Map<string, CommitSignature | null>();
   if (commits.length === 0) return result;
   const raw = await git.exec(['cat-file', '--batch'], { input: `${commits.map((c) => c.sha).join('\n')}\n` });
@@ -79,7 +83,10 @@ export async function readSignatures(git: Git, commits: readonly CommitRef[], op
     ask.push(commit);
   }
 
-  const statuses = await verifyWithGit(git, ask.map((c) => c.sha));
+  const statuses = await verifyWithGit(
+    git,
+    ask.map((c) => c.sha),
+  );
   for (const commit of ask) {
     // Without the object (it could not be read), git's own N is taken at its word.
     const status = statuses.get(commit.sha) ?? 'E';
@@ -94,10 +101,19 @@ async function verifyWithGit(git: Git, shas: readonly string[]): Promise<Map<str
   if (shas.length === 0) return statuses;
   const workers = Math.max(1, Math.min(MAX_VERIFIERS, availableParallelism(), shas.length));
   const size = Math.ceil(shas.length / workers);
-  const chunks = Array.from({ length: workers }, (_, i) => shas.slice(i * size, (i + 1) * size)).filter((c) => c.length > 0);
+  const chunks = Array.from({ length: workers }, (_, i) => shas.slice(i * size, (i + 1) * size)).filter(
+    (c) => c.length > 0,
+  );
   // gpg and ssh-keygen complain on stderr about keys they lack: ignored, the letter says it.
-  const outputs = await Promise.all(chunks.map((chunk) => git.exec(['log', '--no-walk=unsorted', '--stdin', '--no-color', '--format=%H %G?'], { input: `${chunk.join('\n')}\n` })));
-  for (const out of outputs) for (const [sha, status] of parseVerifyOutput(out.stdout.toString('utf8'))) statuses.set(sha, status);
+  const outputs = await Promise.all(
+    chunks.map((chunk) =>
+      git.exec(['log', '--no-walk=unsorted', '--stdin', '--no-color', '--format=%H %G?'], {
+        input: `${chunk.join('\n')}\n`,
+      }),
+    ),
+  );
+  for (const out of outputs)
+    for (const [sha, status] of parseVerifyOutput(out.stdout.toString('utf8'))) statuses.set(sha, status);
   return statuses;
 }
 
@@ -131,7 +147,11 @@ const isGitHubCommitter = (email: string) => email.trim().toLowerCase() === 'nor
  * web edits, merges in the UI); git can check GitHub's signature only with GitHub's key imported.
  */
 export function signatureFromGit(status: string, hasSignature: boolean, committerEmail = ''): CommitSignature | null {
-  const sig = (isValid: boolean, state: string): CommitSignature => ({ isValid, state, wasSignedByGitHub: isGitHubCommitter(committerEmail) });
+  const sig = (isValid: boolean, state: string): CommitSignature => ({
+    isValid,
+    state,
+    wasSignedByGitHub: isGitHubCommitter(committerEmail),
+  });
   switch (status) {
     case 'G':
       return sig(true, 'valid');
@@ -378,7 +398,8 @@ export function gpgProgramFrom(out: string): string {
   const values = new Map<string, string>();
   for (const line of out.split('\n')) {
     const space = line.indexOf(' ');
-    if (space > 0 && line.slice(space + 1).trim() !== '') values.set(line.slice(0, space).toLowerCase(), line.slice(space + 1).trim());
+    if (space > 0 && line.slice(space + 1).trim() !== '')
+      values.set(line.slice(0, space).toLowerCase(), line.slice(space + 1).trim());
   }
   return values.get('gpg.openpgp.program') ?? values.get('gpg.program') ?? 'gpg';
 }

@@ -10,7 +10,8 @@ import { existsSync } from 'node:fs';
 /** Enough for the numstat of a very large branch; git output above this is refused, not truncated. */
 const MAX_OUTPUT_BYTES = 512 * 1024 * 1024;
 
-export type GitErrorKind = 'not-a-repository' | 'bad-revision' | 'no-commits' | 'git-missing' | 'git-too-old' | 'failed';
+export type GitErrorKind =
+  'not-a-repository' | 'bad-revision' | 'no-commits' | 'git-missing' | 'git-too-old' | 'failed';
 
 /** A git failure, with a message meant for the user (no stack trace is ever shown). */
 export class GitError extends Error {
@@ -71,7 +72,14 @@ export function createGit(cwd: string, env: NodeJS.ProcessEnv = process.env): Gi
             return;
           }
           if (err && err.code === 'ERR_CHILD_PROCESS_STDIO_MAXBUFFER') {
-            reject(new GitError('failed', `git ${args[0] ?? ''} printed more than ${MAX_OUTPUT_BYTES / (1024 * 1024)} MB`, '', { cause: err }));
+            reject(
+              new GitError(
+                'failed',
+                `git ${args[0] ?? ''} printed more than ${MAX_OUTPUT_BYTES / (1024 * 1024)} MB`,
+                '',
+                { cause: err },
+              ),
+            );
             return;
           }
           let code = 0;
@@ -103,12 +111,20 @@ export function classify(args: readonly string[], stderr: string, cwd: string): 
     .find((l) => l.startsWith('fatal:') || l.startsWith('error:'));
   const said = (first ?? stderr.trim().split('\n')[0] ?? '').replace(/^(fatal|error):\s*/, '');
   if (/not a git repository/i.test(stderr)) {
-    return new GitError('not-a-repository', `not a git repository: ${cwd} (run this inside a clone, or use git init)`, stderr);
+    return new GitError(
+      'not-a-repository',
+      `not a git repository: ${cwd} (run this inside a clone, or use git init)`,
+      stderr,
+    );
   }
   if (/does not have any commits yet|ambiguous argument 'HEAD'|bad default revision 'HEAD'/i.test(stderr)) {
     return new GitError('no-commits', 'the current branch has no commits yet; commit something first', stderr);
   }
-  if (/unknown revision|bad revision|not a valid object name|needed a single revision|invalid object name|bad object/i.test(stderr)) {
+  if (
+    /unknown revision|bad revision|not a valid object name|needed a single revision|invalid object name|bad object/i.test(
+      stderr,
+    )
+  ) {
     return new GitError('bad-revision', said || 'unknown revision', stderr);
   }
   return new GitError('failed', `git ${args[0] ?? ''} failed${said ? `: ${said}` : ''}`, stderr);

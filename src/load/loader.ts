@@ -131,8 +131,17 @@ export class LoadError extends Error {
 }
 
 // ---- wire types: permissive, naming only the fields used ----
-interface WireBlob { oid?: string; byteSize?: number; isTruncated?: boolean; text?: string | null }
-interface WirePage<T> { totalCount?: number; pageInfo?: { hasNextPage?: boolean; endCursor?: string | null }; nodes?: (T | null)[] | null }
+interface WireBlob {
+  oid?: string;
+  byteSize?: number;
+  isTruncated?: boolean;
+  text?: string | null;
+}
+interface WirePage<T> {
+  totalCount?: number;
+  pageInfo?: { hasNextPage?: boolean; endCursor?: string | null };
+  nodes?: (T | null)[] | null;
+}
 interface WireCommit {
   oid: string;
   message?: string;
@@ -140,7 +149,12 @@ interface WireCommit {
   author?: { name?: string | null; email?: string | null; user?: { login?: string } | null } | null;
   signature?: { isValid?: boolean; state?: string } | null;
 }
-interface WireFile { path: string; additions?: number; deletions?: number; changeType?: string }
+interface WireFile {
+  path: string;
+  additions?: number;
+  deletions?: number;
+  changeType?: string;
+}
 interface WireComment {
   author?: WireActor | null;
   body?: string | null;
@@ -150,10 +164,22 @@ interface WireComment {
   isMinimized?: boolean;
   url?: string;
 }
-interface WireBackPage<T> { totalCount?: number; pageInfo?: { hasPreviousPage?: boolean; startCursor?: string | null }; nodes?: (T | null)[] | null }
-interface WireReview { author?: WireActor | null; state?: string; submittedAt?: string | null; commit?: { oid?: string } | null }
+interface WireBackPage<T> {
+  totalCount?: number;
+  pageInfo?: { hasPreviousPage?: boolean; startCursor?: string | null };
+  nodes?: (T | null)[] | null;
+}
+interface WireReview {
+  author?: WireActor | null;
+  state?: string;
+  submittedAt?: string | null;
+  commit?: { oid?: string } | null;
+}
 /** An account as GraphQL names it: a `Bot` without the `[bot]` suffix REST, webhooks and the UI show. */
-interface WireActor { __typename?: string; login?: string }
+interface WireActor {
+  __typename?: string;
+  login?: string;
+}
 interface WirePull {
   number: number;
   title?: string;
@@ -175,18 +201,36 @@ interface WirePull {
   files?: WirePage<WireFile>;
   commits?: WirePage<{ commit: WireCommit }>;
   reviews?: WirePage<WireReview>;
-  closingIssuesReferences?: { nodes?: ({ number: number; repository?: { nameWithOwner?: string } } | null)[] | null } | null;
+  closingIssuesReferences?: {
+    nodes?: ({ number: number; repository?: { nameWithOwner?: string } } | null)[] | null;
+  } | null;
   comments?: WireBackPage<WireComment>;
   forcePushes?: { nodes?: ({ createdAt?: string } | null)[] | null } | null;
 }
 interface WireHead {
   oid?: string;
-  checkSuites?: { nodes?: ({ createdAt?: string; checkRuns?: { nodes?: (WireCheckRun | null)[] | null } | null } | null)[] | null } | null;
+  checkSuites?: {
+    nodes?: ({ createdAt?: string; checkRuns?: { nodes?: (WireCheckRun | null)[] | null } | null } | null)[] | null;
+  } | null;
   associatedPullRequests?: {
-    nodes?: ({ number?: number; state?: string; headRefOid?: string; baseRefOid?: string; baseRepository?: { id?: string } | null } | null)[] | null;
+    nodes?:
+      | ({
+          number?: number;
+          state?: string;
+          headRefOid?: string;
+          baseRefOid?: string;
+          baseRepository?: { id?: string } | null;
+        } | null)[]
+      | null;
   } | null;
 }
-interface WireCheckRun { databaseId?: number | null; name?: string; status?: string; conclusion?: string | null; externalId?: string | null }
+interface WireCheckRun {
+  databaseId?: number | null;
+  name?: string;
+  status?: string;
+  conclusion?: string | null;
+  externalId?: string | null;
+}
 interface WireRepository {
   id?: string;
   defaultBranchRef?: { name?: string } | null;
@@ -206,22 +250,38 @@ interface WireSnapshot {
   org?: { config?: WireBlob | null } | null;
 }
 
-interface GraphqlErrorLike { type?: string; path?: readonly (string | number)[]; message?: string }
+interface GraphqlErrorLike {
+  type?: string;
+  path?: readonly (string | number)[];
+  message?: string;
+}
 
 /**
  * Sends a query, accepting partial data only where an error is expected and harmless
  * (the organisation has no `.github` repository). Every read of src/load goes through it.
  */
-export async function query<T>(graphql: GraphqlClient, document: string, variables: Record<string, unknown>): Promise<T> {
+export async function query<T>(
+  graphql: GraphqlClient,
+  document: string,
+  variables: Record<string, unknown>,
+): Promise<T> {
   try {
     return (await graphql(document, variables)) as T;
   } catch (error) {
     const partial = error as { data?: unknown; errors?: GraphqlErrorLike[] };
     const errors = partial.errors ?? [];
-    const harmless = errors.length > 0 && errors.every((e) => (e.path?.[0] === 'org' && (e.type === 'NOT_FOUND' || e.type === undefined)) || isCompareError(e));
+    const harmless =
+      errors.length > 0 &&
+      errors.every(
+        (e) => (e.path?.[0] === 'org' && (e.type === 'NOT_FOUND' || e.type === undefined)) || isCompareError(e),
+      );
     if (harmless && partial.data) return partial.data as T;
     const notFound = errors.some((e) => e.type === 'NOT_FOUND' && e.path?.[0] === 'repository');
-    throw new LoadError(notFound ? 'pull request not found' : 'failed to read the pull request from GitHub', notFound ? 'not-found' : 'github', { cause: error });
+    throw new LoadError(
+      notFound ? 'pull request not found' : 'failed to read the pull request from GitHub',
+      notFound ? 'not-found' : 'github',
+      { cause: error },
+    );
   }
 }
 
@@ -232,7 +292,13 @@ export async function query<T>(graphql: GraphqlClient, document: string, variabl
  */
 function isCompareError(e: GraphqlErrorLike): boolean {
   const path = e.path ?? [];
-  return path.length >= 4 && path[0] === 'repository' && path[1] === 'pullRequest' && path[2] === 'baseRef' && path[3] === 'compare';
+  return (
+    path.length >= 4 &&
+    path[0] === 'repository' &&
+    path[1] === 'pullRequest' &&
+    path[2] === 'baseRef' &&
+    path[3] === 'compare'
+  );
 }
 
 /** Reads a file whole through REST (raw media type), for blobs GraphQL truncates. */
@@ -240,7 +306,13 @@ export type RawFileReader = (owner: string, repo: string, path: string, ref: str
 
 /** What `rawFileReader` needs of an Octokit: `octokit.rest.repos`. */
 export interface ContentsApi {
-  getContent(params: { owner: string; repo: string; path: string; ref: string; mediaType: { format: 'raw' } }): Promise<{ data: unknown }>;
+  getContent(params: {
+    owner: string;
+    repo: string;
+    path: string;
+    ref: string;
+    mediaType: { format: 'raw' };
+  }): Promise<{ data: unknown }>;
 }
 
 /** The REST reader of whole files, on an installation's Octokit (`octokit.rest.repos`). */
@@ -274,8 +346,13 @@ export interface PullHead {
 }
 
 /** Reads a PR's base and head commits: for events that carry none, and to check a recorded twin. */
-export async function loadPullHead(graphql: GraphqlClient, req: Pick<LoadRequest, 'owner' | 'repo' | 'number'>): Promise<PullHead> {
-  const data = await query<{ repository?: { pullRequest?: { baseRefOid?: string; headRefOid?: string; state?: string } | null } | null }>(graphql, PULL_BASE_QUERY, {
+export async function loadPullHead(
+  graphql: GraphqlClient,
+  req: Pick<LoadRequest, 'owner' | 'repo' | 'number'>,
+): Promise<PullHead> {
+  const data = await query<{
+    repository?: { pullRequest?: { baseRefOid?: string; headRefOid?: string; state?: string } | null } | null;
+  }>(graphql, PULL_BASE_QUERY, {
     owner: req.owner,
     name: req.repo,
     number: req.number,
@@ -298,7 +375,11 @@ function codeownersPath(repo: WireRepository): string {
   return CODEOWNERS_PATHS[2];
 }
 
-export async function loadPullRequest(graphql: GraphqlClient, req: LoadRequest, readRaw?: RawFileReader): Promise<LoadedPullRequest> {
+export async function loadPullRequest(
+  graphql: GraphqlClient,
+  req: LoadRequest,
+  readRaw?: RawFileReader,
+): Promise<LoadedPullRequest> {
   let requests = 0;
   let baseSha = req.baseSha;
   let headSha = req.headSha;
@@ -384,21 +465,34 @@ async function fetchRemainingPages(graphql: GraphqlClient, req: LoadRequest, pul
   let requests = 0;
   let commentPages = 1;
   for (;;) {
-    const pending = keys.filter((k) => pull[k]?.pageInfo?.hasNextPage && pull[k]?.pageInfo?.endCursor && pages[k] < MAX_PAGES[k]);
+    const pending = keys.filter(
+      (k) => pull[k]?.pageInfo?.hasNextPage && pull[k]?.pageInfo?.endCursor && pages[k] < MAX_PAGES[k],
+    );
     // Comments page backwards: the newest are read first, older ones while the cap allows.
-    const comments = pull.comments?.pageInfo?.hasPreviousPage && pull.comments.pageInfo.startCursor && commentPages < MAX_PAGES.comments ? pull.comments : undefined;
+    const comments =
+      pull.comments?.pageInfo?.hasPreviousPage &&
+      pull.comments.pageInfo.startCursor &&
+      commentPages < MAX_PAGES.comments
+        ? pull.comments
+        : undefined;
     if (pending.length === 0 && !comments) return requests;
-    const vars: Record<string, unknown> = { owner: req.owner, name: req.repo, number: req.number, withComments: comments !== undefined, commentsBefore: comments?.pageInfo?.startCursor ?? null };
+    const vars: Record<string, unknown> = {
+      owner: req.owner,
+      name: req.repo,
+      number: req.number,
+      withComments: comments !== undefined,
+      commentsBefore: comments?.pageInfo?.startCursor ?? null,
+    };
     for (const k of keys) {
       vars[`with${k[0]!.toUpperCase()}${k.slice(1)}`] = pending.includes(k);
       vars[`${k}After`] = pending.includes(k) ? pull[k]?.pageInfo?.endCursor : null;
     }
     requests++;
-    const page = await query<{ repository?: { pullRequest?: Partial<Record<Key, WirePage<unknown>>> & { comments?: WireBackPage<WireComment> } | null } | null }>(
-      graphql,
-      PAGE_QUERY,
-      vars,
-    );
+    const page = await query<{
+      repository?: {
+        pullRequest?: (Partial<Record<Key, WirePage<unknown>>> & { comments?: WireBackPage<WireComment> }) | null;
+      } | null;
+    }>(graphql, PAGE_QUERY, vars);
     const more = page.repository?.pullRequest;
     if (!more) throw new LoadError('pull request disappeared while paging', 'not-found');
     if (comments) {
@@ -417,12 +511,18 @@ async function fetchRemainingPages(graphql: GraphqlClient, req: LoadRequest, pul
   }
 }
 
-const present = <T>(list: (T | null | undefined)[] | null | undefined): T[] => (list ?? []).filter((x): x is T => x != null);
+const present = <T>(list: (T | null | undefined)[] | null | undefined): T[] =>
+  (list ?? []).filter((x): x is T => x != null);
 
-function capped<W, T>(page: WirePage<W> | undefined, convert: (w: W) => T, cap?: number): { nodes: T[]; totalCount: number; truncated: boolean } {
+function capped<W, T>(
+  page: WirePage<W> | undefined,
+  convert: (w: W) => T,
+  cap?: number,
+): { nodes: T[]; totalCount: number; truncated: boolean } {
   const nodes = present(page?.nodes).map(convert);
   const totalCount = Math.max(page?.totalCount ?? nodes.length, nodes.length);
-  const truncated = nodes.length < totalCount || (cap !== undefined && totalCount > cap) || page?.pageInfo?.hasNextPage === true;
+  const truncated =
+    nodes.length < totalCount || (cap !== undefined && totalCount > cap) || page?.pageInfo?.hasNextPage === true;
   return { nodes, totalCount, truncated };
 }
 
@@ -470,7 +570,10 @@ function botAuthorEmails(author: WirePull['author'], host: string): ReadonlySet<
   const name = login.toLowerCase();
   const locals = typeof author.databaseId === 'number' ? [`${author.databaseId}+${name}`, name] : [name];
   const h = host.toLowerCase();
-  const domains = h === 'github.com' ? ['users.noreply.github.com'] : ['users.noreply.github.com', `users.noreply.${h}`, `noreply.${h}`];
+  const domains =
+    h === 'github.com'
+      ? ['users.noreply.github.com']
+      : ['users.noreply.github.com', `users.noreply.${h}`, `noreply.${h}`];
   return new Set(locals.flatMap((local) => domains.map((domain) => `${local}@${domain}`)));
 }
 
@@ -535,9 +638,17 @@ function toComparison(pull: WirePull): Comparison | null {
   return { aheadBy: compare.aheadBy, behindBy: compare.behindBy };
 }
 
-function toSnapshot(req: LoadRequest, repo: WireRepository, pull: WirePull, baseSha: string, readAt: string): PullRequestSnapshot {
+function toSnapshot(
+  req: LoadRequest,
+  repo: WireRepository,
+  pull: WirePull,
+  baseSha: string,
+  readAt: string,
+): PullRequestSnapshot {
   const codeowners =
-    toBaseFile(repo.codeownersGithub, CODEOWNERS_PATHS[0]) ?? toBaseFile(repo.codeownersRoot, CODEOWNERS_PATHS[1]) ?? toBaseFile(repo.codeownersDocs, CODEOWNERS_PATHS[2]);
+    toBaseFile(repo.codeownersGithub, CODEOWNERS_PATHS[0]) ??
+    toBaseFile(repo.codeownersRoot, CODEOWNERS_PATHS[1]) ??
+    toBaseFile(repo.codeownersDocs, CODEOWNERS_PATHS[2]);
   const state = pullState(pull.state);
   // GitHub's files.totalCount stops at the 3,000 files it lists; changedFiles is the true count.
   const files = capped({ ...pull.files, totalCount: pull.changedFiles }, toFile, GITHUB_LIMITS.maxFiles);
@@ -547,7 +658,10 @@ function toSnapshot(req: LoadRequest, repo: WireRepository, pull: WirePull, base
     number: pull.number,
     title: pull.title ?? '',
     body: pull.body ?? '',
-    author: { login: githubLogin(pull.author) ?? 'ghost', isBot: pull.author?.__typename === 'Bot' || isBotName(pull.author?.login) },
+    author: {
+      login: githubLogin(pull.author) ?? 'ghost',
+      isBot: pull.author?.__typename === 'Bot' || isBotName(pull.author?.login),
+    },
     isDraft: pull.isDraft === true,
     state,
     baseRef: pull.baseRefName ?? '',
@@ -564,12 +678,17 @@ function toSnapshot(req: LoadRequest, repo: WireRepository, pull: WirePull, base
     files,
     commits: capped(pull.commits, (c) => toCommit(c, botEmails), GITHUB_LIMITS.maxCommits),
     reviews: capped(pull.reviews, toReview),
-    closingIssues: present(pull.closingIssuesReferences?.nodes).map((i) => ({ number: i.number, repository: i.repository?.nameWithOwner ?? '' })),
+    closingIssues: present(pull.closingIssuesReferences?.nodes).map((i) => ({
+      number: i.number,
+      repository: i.repository?.nameWithOwner ?? '',
+    })),
     teams: {},
     base: {
       codeowners,
       gitattributes: toBaseFile(repo.gitattributes, GITATTRIBUTES_PATH),
-      pullRequestTemplates: TEMPLATE_KEYS.flatMap((key, i) => toBaseFile(repo[key], PULL_REQUEST_TEMPLATE_PATHS[i]!) ?? []),
+      pullRequestTemplates: TEMPLATE_KEYS.flatMap(
+        (key, i) => toBaseFile(repo[key], PULL_REQUEST_TEMPLATE_PATHS[i]!) ?? [],
+      ),
     },
     createdAt: pull.createdAt ?? null,
     readAt,
@@ -586,8 +705,18 @@ function conversationOf(head: WireHead | null | undefined, pull: WirePull, headS
   const read = present(page?.nodes);
   const comments = read.flatMap((c): PullComment[] => {
     const body = (c.body ?? '').slice(0, COMMENT_TEXT_KEPT);
-    if (!body.toLowerCase().includes(COMMAND_PREFIX) || typeof c.createdAt !== 'string' || typeof c.url !== 'string') return [];
-    return [{ author: githubLogin(c.author), body, createdAt: c.createdAt, edited: Boolean(c.lastEditedAt) || c.includesCreatedEdit === true, hidden: c.isMinimized === true, url: c.url }];
+    if (!body.toLowerCase().includes(COMMAND_PREFIX) || typeof c.createdAt !== 'string' || typeof c.url !== 'string')
+      return [];
+    return [
+      {
+        author: githubLogin(c.author),
+        body,
+        createdAt: c.createdAt,
+        edited: Boolean(c.lastEditedAt) || c.includesCreatedEdit === true,
+        hidden: c.isMinimized === true,
+        url: c.url,
+      },
+    ];
   });
   const truncated = page?.pageInfo?.hasPreviousPage === true || (page?.totalCount ?? read.length) > read.length;
   const onHead = head?.oid?.toLowerCase() === headSha.toLowerCase();
@@ -604,7 +733,11 @@ function twinsOf(repo: WireRepository, number: number, headSha: string): TwinRef
   if (!repo.id || repo.head?.oid?.toLowerCase() !== headSha.toLowerCase()) return [];
   const seen = new Set<number>([number]);
   return present(repo.head.associatedPullRequests?.nodes).flatMap((p) => {
-    const ok = typeof p.number === 'number' && p.state === 'OPEN' && p.baseRepository?.id === repo.id && p.headRefOid?.toLowerCase() === headSha.toLowerCase();
+    const ok =
+      typeof p.number === 'number' &&
+      p.state === 'OPEN' &&
+      p.baseRepository?.id === repo.id &&
+      p.headRefOid?.toLowerCase() === headSha.toLowerCase();
     if (!ok || seen.has(p.number as number)) return [];
     seen.add(p.number as number);
     return [{ number: p.number as number, baseSha: p.baseRefOid }];

@@ -17,7 +17,9 @@ const BLOB = `... on Blob { oid byteSize isTruncated text }`;
  * never a fork's. The loader fills the variables `template<i>Expr` with `<base sha>:<path>`.
  */
 const TEMPLATE_VARIABLES = PULL_REQUEST_TEMPLATE_PATHS.map((_, i) => `$template${i}Expr: String!`).join(', ');
-const TEMPLATE_FIELDS = PULL_REQUEST_TEMPLATE_PATHS.map((_, i) => `template${i}: object(expression: $template${i}Expr) { ${BLOB} }`).join('\n    ');
+const TEMPLATE_FIELDS = PULL_REQUEST_TEMPLATE_PATHS.map(
+  (_, i) => `template${i}: object(expression: $template${i}Expr) { ${BLOB} }`,
+).join('\n    ');
 
 const COMMIT = `
   oid
@@ -196,4 +198,11 @@ query QualityGatesMergeGroup($owner: String!, $name: String!, $configExpr: Strin
 }`;
 
 /** Every document above, for the schema test. */
-export const ALL_QUERIES = { SNAPSHOT_QUERY, PAGE_QUERY, PULL_BASE_QUERY, BASE_FILES_QUERY, EXTENDS_QUERY, MERGE_GROUP_CONFIG_QUERY } as const;
+export const ALL_QUERIES = {
+  SNAPSHOT_QUERY,
+  PAGE_QUERY,
+  PULL_BASE_QUERY,
+  BASE_FILES_QUERY,
+  EXTENDS_QUERY,
+  MERGE_GROUP_CONFIG_QUERY,
+} as const;

@@ -120,11 +120,19 @@ function teamKey(team: string): string | undefined {
   return /^[a-z0-9][a-z0-9_-]*\/[a-z0-9_.-]+$/.test(key) ? key : undefined;
 }
 
-export function createTeamCache({ ttlMs = 5 * 60_000, now = SYSTEM_CLOCK.now, maxEntries = 5_000 }: TeamCacheOptions = {}): TeamCache {
+export function createTeamCache({
+  ttlMs = 5 * 60_000,
+  now = SYSTEM_CLOCK.now,
+  maxEntries = 5_000,
+}: TeamCacheOptions = {}): TeamCache {
   const cache = new BoundedCache<string, string[] | null>({ max: maxEntries, ttlMs, now });
   const cacheKey = (scope: string, team: string) => `${scope}\u0000${team}`;
 
-  async function resolveTeams(graphql: GraphqlClient, teams: readonly string[], options: ResolveOptions = {}): Promise<ResolvedTeams> {
+  async function resolveTeams(
+    graphql: GraphqlClient,
+    teams: readonly string[],
+    options: ResolveOptions = {},
+  ): Promise<ResolvedTeams> {
     const scope = String(options.scope ?? '');
     const out: Record<string, string[] | null> = {};
     const missing = new Map<string, string[]>(); // org → slugs
@@ -172,13 +180,18 @@ export function createTeamCache({ ttlMs = 5 * 60_000, now = SYSTEM_CLOCK.now, ma
 }
 
 /** Errors that mean "this team (or organisation) cannot be seen": the answer is null, not a failure. */
-const isInvisible = (e: GraphqlErrorLike) => (e.type === 'NOT_FOUND' || e.type === 'FORBIDDEN') && e.path?.[0] === 'organization';
+const isInvisible = (e: GraphqlErrorLike) =>
+  (e.type === 'NOT_FOUND' || e.type === 'FORBIDDEN') && e.path?.[0] === 'organization';
 
 /**
  * Sends a query, returning partial data when every error only hides a team or the
  * organisation, with the aliases those errors name; any other failure throws.
  */
-async function send(graphql: GraphqlClient, document: string, variables: Record<string, unknown>): Promise<{ data: unknown; hidden: Set<string> }> {
+async function send(
+  graphql: GraphqlClient,
+  document: string,
+  variables: Record<string, unknown>,
+): Promise<{ data: unknown; hidden: Set<string> }> {
   try {
     return { data: await graphql(document, variables), hidden: new Set() };
   } catch (error) {
@@ -196,7 +209,11 @@ function logins(page: WireMembers | null | undefined): string[] {
   return (page?.nodes ?? []).flatMap((n) => (n && typeof n.login === 'string' ? [n.login.toLowerCase()] : []));
 }
 
-async function fetchTeams(graphql: GraphqlClient, org: string, slugs: readonly string[]): Promise<{ members: Map<string, string[] | null>; requests: number }> {
+async function fetchTeams(
+  graphql: GraphqlClient,
+  org: string,
+  slugs: readonly string[],
+): Promise<{ members: Map<string, string[] | null>; requests: number }> {
   const variables: Record<string, unknown> = { org };
   slugs.forEach((slug, i) => (variables[`s${i}`] = slug));
   let requests = 1;
@@ -218,7 +235,8 @@ async function fetchTeams(graphql: GraphqlClient, org: string, slugs: readonly s
       requests++;
       pages++;
       const page = await send(graphql, TEAM_MEMBERS_PAGE_QUERY, { org, slug, after: pageInfo.endCursor });
-      const next = (page.data as { organization?: { team?: WireTeam | null } | null } | null)?.organization?.team?.members;
+      const next = (page.data as { organization?: { team?: WireTeam | null } | null } | null)?.organization?.team
+        ?.members;
       if (page.hidden.size > 0 || !next) break; // the team went out of sight: keep what was read
       list.push(...logins(next));
       pageInfo = next.pageInfo;

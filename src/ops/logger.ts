@@ -53,7 +53,10 @@ export function loggerOptions(level: string | undefined): LoggerOptions {
 export async function createLogger(env: NodeJS.ProcessEnv = process.env): Promise<Logger> {
   const options = loggerOptions(env.LOG_LEVEL);
   if (env.LOG_FORMAT === 'pretty') {
-    const transform = await getTransformStream({ logFormat: 'pretty', logLevelInString: env.LOG_LEVEL_IN_STRING === 'true' });
+    const transform = await getTransformStream({
+      logFormat: 'pretty',
+      logLevelInString: env.LOG_LEVEL_IN_STRING === 'true',
+    });
     transform.pipe(pino.destination(1) as unknown as NodeJS.WritableStream);
     return pino(options, transform);
   }

@@ -63,7 +63,15 @@ export interface Metrics {
  * - `unknown_event`: an event name the app does not know, answered unread (202);
  * - `invalid_payload`: signed JSON without the fields its handler reads (200, ignored).
  */
-export const WEBHOOK_REJECTION_REASONS = ['too_large', 'missing_headers', 'bad_content_type', 'bad_signature', 'bad_json', 'unknown_event', 'invalid_payload'] as const;
+export const WEBHOOK_REJECTION_REASONS = [
+  'too_large',
+  'missing_headers',
+  'bad_content_type',
+  'bad_signature',
+  'bad_json',
+  'unknown_event',
+  'invalid_payload',
+] as const;
 export type WebhookRejectionReason = (typeof WEBHOOK_REJECTION_REASONS)[number];
 
 /** What became of a comment command: evaluated, from someone without write access, or within the PR's cooldown. */
@@ -88,7 +96,14 @@ export type RedeliveryResult = (typeof REDELIVERY_RESULTS)[number];
  * - `skipped_other_replica`: another replica holds the recovery lock (REDIS_URL) and is running it;
  * - `skipped_redis_down`: with REDIS_URL, Redis could not be asked for the lock, so no replica runs it.
  */
-export const RECOVERY_RUN_RESULTS = ['completed', 'failed', 'aborted', 'skipped_running', 'skipped_other_replica', 'skipped_redis_down'] as const;
+export const RECOVERY_RUN_RESULTS = [
+  'completed',
+  'failed',
+  'aborted',
+  'skipped_running',
+  'skipped_other_replica',
+  'skipped_redis_down',
+] as const;
 export type RecoveryRunResult = (typeof RECOVERY_RUN_RESULTS)[number];
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -125,7 +140,12 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       labelNames: ['conclusion', 'verdict'],
       registers,
     }),
-    gateResults: new Counter({ name: 'quality_gates_gate_results_total', help: 'Gate results by gate and status (pass, fail, warn, skipped).', labelNames: ['gate', 'status'], registers }),
+    gateResults: new Counter({
+      name: 'quality_gates_gate_results_total',
+      help: 'Gate results by gate and status (pass, fail, warn, skipped).',
+      labelNames: ['gate', 'status'],
+      registers,
+    }),
     evaluationDuration: new Histogram({
       name: 'quality_gates_evaluation_duration_seconds',
       help: 'Time from dequeue to check run written, by outcome.',
@@ -133,15 +153,48 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60],
       registers,
     }),
-    webhookEvents: new Counter({ name: 'quality_gates_webhook_events_total', help: 'Webhook events received, by event and action.', labelNames: ['event', 'action'], registers }),
-    githubRequests: new Counter({ name: 'quality_gates_github_requests_total', help: 'GitHub API requests by kind (graphql, rest) and HTTP status.', labelNames: ['kind', 'status'], registers }),
-    rateLimitRemaining: new Gauge({ name: 'quality_gates_github_rate_limit_remaining', help: 'Last x-ratelimit-remaining seen from GitHub, by resource.', labelNames: ['resource'], registers }),
-    queueDepth: new Gauge({ name: 'quality_gates_queue_depth', help: 'Evaluations waiting in the queue (with Redis: the shared queue, the same value on every replica).', registers }),
-    queueEvents: new Counter({ name: 'quality_gates_queue_events_total', help: 'Queue admissions by result (queued, coalesced, dropped, deferred, fallback: evaluated in-process because Redis was unreachable).', labelNames: ['result'], registers }),
-    configErrors: new Counter({ name: 'quality_gates_config_errors_total', help: 'Evaluations that found an invalid configuration.', registers }),
+    webhookEvents: new Counter({
+      name: 'quality_gates_webhook_events_total',
+      help: 'Webhook events received, by event and action.',
+      labelNames: ['event', 'action'],
+      registers,
+    }),
+    githubRequests: new Counter({
+      name: 'quality_gates_github_requests_total',
+      help: 'GitHub API requests by kind (graphql, rest) and HTTP status.',
+      labelNames: ['kind', 'status'],
+      registers,
+    }),
+    rateLimitRemaining: new Gauge({
+      name: 'quality_gates_github_rate_limit_remaining',
+      help: 'Last x-ratelimit-remaining seen from GitHub, by resource.',
+      labelNames: ['resource'],
+      registers,
+    }),
+    queueDepth: new Gauge({
+      name: 'quality_gates_queue_depth',
+      help: 'Evaluations waiting in the queue (with Redis: the shared queue, the same value on every replica).',
+      registers,
+    }),
+    queueEvents: new Counter({
+      name: 'quality_gates_queue_events_total',
+      help: 'Queue admissions by result (queued, coalesced, dropped, deferred, fallback: evaluated in-process because Redis was unreachable).',
+      labelNames: ['result'],
+      registers,
+    }),
+    configErrors: new Counter({
+      name: 'quality_gates_config_errors_total',
+      help: 'Evaluations that found an invalid configuration.',
+      registers,
+    }),
     redeliveries,
     recoveryRuns,
-    checkRunWrites: new Counter({ name: 'quality_gates_check_run_writes_total', help: 'Check-run writes by result (created, updated, unchanged).', labelNames: ['result'], registers }),
+    checkRunWrites: new Counter({
+      name: 'quality_gates_check_run_writes_total',
+      help: 'Check-run writes by result (created, updated, unchanged).',
+      labelNames: ['result'],
+      registers,
+    }),
     queueWait: new Histogram({
       name: 'quality_gates_queue_wait_seconds',
       help: 'Time from enqueue to the start of an evaluation, by queue (memory, redis, local: in-process fallback while Redis is down).',
@@ -149,14 +202,46 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
       buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
       registers,
     }),
-    queueActive: new Gauge({ name: 'quality_gates_queue_active', help: 'Evaluations running on this replica.', registers }),
-    queueRetries: new Counter({ name: 'quality_gates_queue_retries_total', help: 'Evaluation jobs that crashed (an infrastructure error, not a gate result) and were scheduled again with backoff, by queue.', labelNames: ['queue'], registers }),
-    queueFailures: new Counter({ name: 'quality_gates_queue_failures_total', help: 'Evaluation jobs that crashed on every attempt and were given up, by queue.', labelNames: ['queue'], registers }),
-    queueStalled: new Counter({ name: 'quality_gates_queue_stalled_total', help: 'Jobs whose replica died or stopped renewing its lock, put back for another replica (Redis only).', registers }),
-    redisUp: new Gauge({ name: 'quality_gates_redis_up', help: '1 while the Redis connection (REDIS_URL) is ready, 0 while it is not. Absent without REDIS_URL.', registers }),
+    queueActive: new Gauge({
+      name: 'quality_gates_queue_active',
+      help: 'Evaluations running on this replica.',
+      registers,
+    }),
+    queueRetries: new Counter({
+      name: 'quality_gates_queue_retries_total',
+      help: 'Evaluation jobs that crashed (an infrastructure error, not a gate result) and were scheduled again with backoff, by queue.',
+      labelNames: ['queue'],
+      registers,
+    }),
+    queueFailures: new Counter({
+      name: 'quality_gates_queue_failures_total',
+      help: 'Evaluation jobs that crashed on every attempt and were given up, by queue.',
+      labelNames: ['queue'],
+      registers,
+    }),
+    queueStalled: new Counter({
+      name: 'quality_gates_queue_stalled_total',
+      help: 'Jobs whose replica died or stopped renewing its lock, put back for another replica (Redis only).',
+      registers,
+    }),
+    redisUp: new Gauge({
+      name: 'quality_gates_redis_up',
+      help: '1 while the Redis connection (REDIS_URL) is ready, 0 while it is not. Absent without REDIS_URL.',
+      registers,
+    }),
     webhookRejections,
-    overrides: new Counter({ name: 'quality_gates_overrides_total', help: 'Override comments judged, by gate (a gate id, or unknown) and outcome (applied, refused); every evaluation counts them again (docs/overrides.md).', labelNames: ['gate', 'outcome'], registers }),
-    commentCommands: new Counter({ name: 'quality_gates_comment_commands_total', help: 'PR comment commands by command (recheck, override) and result (accepted, not_allowed: no write access, cooldown: within the cooldown).', labelNames: ['command', 'result'], registers }),
+    overrides: new Counter({
+      name: 'quality_gates_overrides_total',
+      help: 'Override comments judged, by gate (a gate id, or unknown) and outcome (applied, refused); every evaluation counts them again (docs/overrides.md).',
+      labelNames: ['gate', 'outcome'],
+      registers,
+    }),
+    commentCommands: new Counter({
+      name: 'quality_gates_comment_commands_total',
+      help: 'PR comment commands by command (recheck, override) and result (accepted, not_allowed: no write access, cooldown: within the cooldown).',
+      labelNames: ['command', 'result'],
+      registers,
+    }),
     history: registerHistoryMetrics(registry),
     policyPreviewDuration: new Histogram({
       name: 'quality_gates_policy_preview_seconds',

@@ -113,12 +113,22 @@ export const RECOVERY_DEFAULTS = {
 } as const;
 
 /** The events that lead to an evaluation; others are not worth redelivering. */
-export const RECOVERABLE_EVENTS = new Set(['pull_request', 'pull_request_review', 'check_run', 'check_suite', 'issue_comment', 'merge_group']);
+export const RECOVERABLE_EVENTS = new Set([
+  'pull_request',
+  'pull_request_review',
+  'check_run',
+  'check_suite',
+  'issue_comment',
+  'merge_group',
+]);
 
 const ok = (status: number) => status >= 200 && status < 300;
 
 /** A memory of what one process asked, for the windows of `limits`. */
-export function localRedeliveryMemory(limits: Pick<RecoveryLimits, 'recentMs' | 'lookbackMs'>, now?: () => number): RedeliveryMemory {
+export function localRedeliveryMemory(
+  limits: Pick<RecoveryLimits, 'recentMs' | 'lookbackMs'>,
+  now?: () => number,
+): RedeliveryMemory {
   const clock = now ? { now } : {};
   return { asked: new MemoryCooldown(limits.recentMs, clock), gaveUp: new MemoryCooldown(limits.lookbackMs, clock) };
 }
@@ -139,13 +149,17 @@ export async function recoverFailedDeliveries(api: DeliveriesApi, options: Recov
     const first = attempts[0]!;
     // A guid whose first attempt is older than the lookback is not this job's: its
     // redeliveries alone would otherwise keep it in the window for ever.
-    if (!RECOVERABLE_EVENTS.has(first.event) || first.redelivery === true || attempts.some((a) => ok(a.status_code))) continue;
+    if (!RECOVERABLE_EVENTS.has(first.event) || first.redelivery === true || attempts.some((a) => ok(a.status_code)))
+      continue;
     failed++;
     if (attempts.length >= options.maxAttempts) {
       gaveUp++;
       if (await memory.gaveUp.take(guid)) {
         count('gave_up');
-        log.warn({ guid, event: first.event, attempts: attempts.length }, 'webhook delivery keeps failing; not redelivered again');
+        log.warn(
+          { guid, event: first.event, attempts: attempts.length },
+          'webhook delivery keeps failing; not redelivered again',
+        );
       }
       continue;
     }
@@ -165,7 +179,10 @@ export async function recoverFailedDeliveries(api: DeliveriesApi, options: Recov
     if (redelivered + errors >= options.maxRedeliveries) {
       deferred = candidates.length - index;
       count('deferred', deferred);
-      log.warn({ limit: options.maxRedeliveries, deferred }, 'redelivery limit of the run reached; the rest wait for the next run');
+      log.warn(
+        { limit: options.maxRedeliveries, deferred },
+        'redelivery limit of the run reached; the rest wait for the next run',
+      );
       break;
     }
     const latest = attempts.at(-1)!;
@@ -173,7 +190,13 @@ export async function recoverFailedDeliveries(api: DeliveriesApi, options: Recov
       recent++;
       continue;
     }
-    const fields = { guid: latest.guid, event: latest.event, action: latest.action, deliveryId: latest.id, statusCode: latest.status_code };
+    const fields = {
+      guid: latest.guid,
+      event: latest.event,
+      action: latest.action,
+      deliveryId: latest.id,
+      statusCode: latest.status_code,
+    };
     try {
       await api.redeliver(latest.id);
       redelivered++;
@@ -185,7 +208,17 @@ export async function recoverFailedDeliveries(api: DeliveriesApi, options: Recov
       log.warn({ ...fields, err: error }, 'redelivery request failed');
     }
   }
-  const report = { scanned, pages, failed, redelivered, errors, recent, gaveUp, deferred, aborted: signal?.aborted === true };
+  const report = {
+    scanned,
+    pages,
+    failed,
+    redelivered,
+    errors,
+    recent,
+    gaveUp,
+    deferred,
+    aborted: signal?.aborted === true,
+  };
   log.info({ ...report, durationMs: SYSTEM_CLOCK.now() - started }, 'webhook delivery recovery finished');
   return report;
 }
@@ -199,7 +232,10 @@ async function listAttempts(api: DeliveriesApi, options: RecoveryOptions, since:
   for (;;) {
     if (options.signal?.aborted) break;
     if (pages >= options.maxPages) {
-      options.log.warn({ pages, maxPages: options.maxPages }, 'webhook delivery list cut at the page limit; older failed deliveries are not seen');
+      options.log.warn(
+        { pages, maxPages: options.maxPages },
+        'webhook delivery list cut at the page limit; older failed deliveries are not seen',
+      );
       break;
     }
     const { deliveries, next } = await api.list(cursor);
@@ -224,7 +260,12 @@ async function listAttempts(api: DeliveriesApi, options: RecoveryOptions, since:
 }
 
 /** The API over an app-authenticated Octokit. */
-export function deliveriesApi(octokit: { request: (route: string, params?: Record<string, unknown>) => Promise<{ data: unknown; headers: Record<string, string | undefined> }> }): DeliveriesApi {
+export function deliveriesApi(octokit: {
+  request: (
+    route: string,
+    params?: Record<string, unknown>,
+  ) => Promise<{ data: unknown; headers: Record<string, string | undefined> }>;
+}): DeliveriesApi {
   return {
     async list(cursor) {
       const res = await octokit.request('GET /app/hook/deliveries', { per_page: 100, ...(cursor ? { cursor } : {}) });
@@ -337,7 +378,11 @@ export class RecoveryRunner {
       const signal = lease ? AbortSignal.any([controller.signal, lease.signal]) : controller.signal;
       const report = await this.options.run(signal);
       const result = report.aborted ? 'aborted' : 'completed';
-      if (report.aborted) log.warn({ trigger, reason: String((signal.reason as Error | undefined)?.message ?? signal.reason) }, 'webhook delivery recovery stopped before its end');
+      if (report.aborted)
+        log.warn(
+          { trigger, reason: String((signal.reason as Error | undefined)?.message ?? signal.reason) },
+          'webhook delivery recovery stopped before its end',
+        );
       this.#count(result);
       return { result, report };
     } catch (error) {

@@ -11,9 +11,35 @@ import type { ConfigResult } from '../load/config/resolve.js';
 import { readConfig } from '../load/config-files.js';
 import { CONFIG_PATH, type QualityGatesConfig } from '../../gates/config.js';
 import { renderCheckRun, renderGateRun, withTwinNote, type TwinLine, type TwinNote } from '../checks/render.js';
-import { conclusionOf, gateConclusion, mostRestrictive, titleOf, type CheckConclusion, type Preview, type Verdict } from '../checks/verdict.js';
-import { recordedPulls, RunMemory, writeRun, type ChecksApi, type DesiredRun, type ExistingCheckRun, type RunStore, type RunTarget, type WriteResult } from '../checks/writer.js';
-import { loadPullHead, loadPullRequest, LoadError, type GraphqlClient, type LoadedPullRequest, type RawFileReader, type TwinRef } from '../load/loader.js';
+import {
+  conclusionOf,
+  gateConclusion,
+  mostRestrictive,
+  titleOf,
+  type CheckConclusion,
+  type Preview,
+  type Verdict,
+} from '../checks/verdict.js';
+import {
+  recordedPulls,
+  RunMemory,
+  writeRun,
+  type ChecksApi,
+  type DesiredRun,
+  type ExistingCheckRun,
+  type RunStore,
+  type RunTarget,
+  type WriteResult,
+} from '../checks/writer.js';
+import {
+  loadPullHead,
+  loadPullRequest,
+  LoadError,
+  type GraphqlClient,
+  type LoadedPullRequest,
+  type RawFileReader,
+  type TwinRef,
+} from '../load/loader.js';
 import { withTeamMembers, type TeamCache } from '../load/teams.js';
 import { RateLimitedError } from '../load/client.js';
 import { BoundedCache } from '../ops/bounded-cache.js';
@@ -99,7 +125,12 @@ export interface EvaluationReport {
 }
 
 /** The effective config: the base branch's file, or with `proposed` the PR's own (src/load/config-files.ts). */
-function loadConfig(deps: EvaluationDeps, loaded: LoadedPullRequest, owner: string, proposed = false): Promise<ConfigResult> {
+function loadConfig(
+  deps: EvaluationDeps,
+  loaded: LoadedPullRequest,
+  owner: string,
+  proposed = false,
+): Promise<ConfigResult> {
   return readConfig(deps.graphql, loaded, owner, proposed);
 }
 
@@ -147,7 +178,14 @@ async function organisationPreview(
   if (!plan) return undefined;
   const pr = decider.loaded.snapshot;
   return deps.policyPreview(
-    { owner: pr.repository.owner, repo: pr.repository.name, number: pr.number, repositoryId: job.repositoryId, plan, readAt: pr.readAt },
+    {
+      owner: pr.repository.owner,
+      repo: pr.repository.name,
+      number: pr.number,
+      repositoryId: job.repositoryId,
+      plan,
+      readAt: pr.readAt,
+    },
     log.child({ component: 'policy-preview' }),
   );
 }
@@ -225,11 +263,19 @@ async function judge(
       verdict = verdictFor(pr, config);
     } else {
       try {
-        const needed = [...teamsNeeded(pr, config, GATE_MEMORY), ...overrideTeams(loaded.conversation, config.overrides)];
+        const needed = [
+          ...teamsNeeded(pr, config, GATE_MEMORY),
+          ...overrideTeams(loaded.conversation, config.overrides),
+        ];
         pr = await withTeamMembers(deps.teams, deps.graphql, pr, needed, { scope: job.installationId });
         verdict = verdictFor(pr, config);
         if (verdict.kind === 'evaluated') {
-          decisions = judgeOverrides({ conversation: loaded.conversation, settings: config.overrides, enabled: verdict.outcomes.map((o) => o.id), pr });
+          decisions = judgeOverrides({
+            conversation: loaded.conversation,
+            settings: config.overrides,
+            enabled: verdict.outcomes.map((o) => o.id),
+            pr,
+          });
           verdict = withOverrides(verdict, decisions, pr.headSha);
           auditOverrides(deps, log, pr.number, decisions);
         }
@@ -237,12 +283,26 @@ async function judge(
         const limited = rateLimited(error);
         if (limited) return { deferredUntil: limited.resetAt };
         log.error({ err: error }, 'failed to resolve team members');
-        verdict = { kind: 'error', conclusion: config.on_error, errorClass: errorClass(error), message: 'the members of the teams the configuration names could not be read' };
+        verdict = {
+          kind: 'error',
+          conclusion: config.on_error,
+          errorClass: errorClass(error),
+          message: 'the members of the teams the configuration names could not be read',
+        };
       }
     }
   }
   const overrides = overrideRecords(decisions, pr.headSha);
-  return { number: pr.number, baseRef: pr.baseRef, verdict, conclusion: conclusionOf(verdict), config, configResult, loaded: { ...loaded, snapshot: pr }, overrides };
+  return {
+    number: pr.number,
+    baseRef: pr.baseRef,
+    verdict,
+    conclusion: conclusionOf(verdict),
+    config,
+    configResult,
+    loaded: { ...loaded, snapshot: pr },
+    overrides,
+  };
 }
 
 /**
@@ -250,10 +310,23 @@ async function judge(
  * applied` or `override refused`, with who, the gate, the reason, the comment and the head commit
  * (the logger carries the repository, the delivery and the head commit `sha`).
  */
-function auditOverrides(deps: EvaluationDeps, log: Logger, number: number, decisions: readonly OverrideDecision[]): void {
+function auditOverrides(
+  deps: EvaluationDeps,
+  log: Logger,
+  number: number,
+  decisions: readonly OverrideDecision[],
+): void {
   for (const d of decisions) {
     deps.metrics?.overrides.inc({ gate: d.gateId ?? 'unknown', outcome: d.outcome });
-    const fields = { user: d.login, gate: d.gate, reason: d.reason.slice(0, 1000), pull: number, commentUrl: d.url, commentedAt: d.createdAt, self: d.self };
+    const fields = {
+      user: d.login,
+      gate: d.gate,
+      reason: d.reason.slice(0, 1000),
+      pull: number,
+      commentUrl: d.url,
+      commentedAt: d.createdAt,
+      self: d.self,
+    };
     if (d.outcome === 'applied') log.info(fields, 'override applied');
     else log.info({ ...fields, refusal: d.refusal }, 'override refused');
   }
@@ -281,7 +354,16 @@ async function judgeTwin(
     }
     const loaded = await loadPullRequest(
       deps.graphql,
-      { owner: job.owner, repo: job.repo, number: twin.number, baseSha, headSha, appId: deps.appId, host: deps.host, now: deps.now },
+      {
+        owner: job.owner,
+        repo: job.repo,
+        number: twin.number,
+        baseSha,
+        headSha,
+        appId: deps.appId,
+        host: deps.host,
+        now: deps.now,
+      },
       deps.readRaw,
     );
     if (loaded.snapshot.state !== 'open' || loaded.snapshot.headSha.toLowerCase() !== headSha.toLowerCase())
@@ -293,8 +375,22 @@ async function judgeTwin(
     if (error instanceof LoadError && error.kind === 'not-found') return null;
     // A twin that cannot be read cannot be shown to pass: it counts as GitHub's error does.
     twinLog.error({ err: error }, 'failed to load a pull request that shares the head commit');
-    const verdict: Verdict = { kind: 'error', conclusion: deps.policies?.get(`${job.owner}/${job.repo}`) ?? 'failure', errorClass: errorClass(error), message: `pull request #${twin.number}, which shares this commit, could not be read from GitHub` };
-    return { number: twin.number, baseRef: '', verdict, conclusion: conclusionOf(verdict), config: undefined, configResult: { kind: 'load-error', message: verdict.message }, loaded: undefined, overrides: [] };
+    const verdict: Verdict = {
+      kind: 'error',
+      conclusion: deps.policies?.get(`${job.owner}/${job.repo}`) ?? 'failure',
+      errorClass: errorClass(error),
+      message: `pull request #${twin.number}, which shares this commit, could not be read from GitHub`,
+    };
+    return {
+      number: twin.number,
+      baseRef: '',
+      verdict,
+      conclusion: conclusionOf(verdict),
+      config: undefined,
+      configResult: { kind: 'load-error', message: verdict.message },
+      loaded: undefined,
+      overrides: [],
+    };
   }
 }
 
@@ -417,7 +513,14 @@ export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJ
   }
   const { preview, policy } = await previewOf(deps, decider, job, reports.state.log);
   const runs = desiredRuns(judging.judged, decider, preview, judging.tooMany, policy);
-  const report = await writeRuns(deps, judging.target, runs, loaded.existingRuns, reports.state.log, decider.verdict.kind);
+  const report = await writeRuns(
+    deps,
+    judging.target,
+    runs,
+    loaded.existingRuns,
+    reports.state.log,
+    decider.verdict.kind,
+  );
   finishWritten(deps, reports, report, judging, decider);
   // After the run is written and the evaluation measured: the history never adds to either.
   recordHistory(deps, job, report, judging.judged);
@@ -428,27 +531,47 @@ export async function evaluatePullRequest(deps: EvaluationDeps, job: EvaluationJ
  * The pull request could not be read: without a head commit, or when it is gone, the job ends;
  * otherwise the run says so, concluding the repository's last known `on_error` (default failure).
  */
-async function unreadable(deps: EvaluationDeps, job: EvaluationJob, reports: Reporting, error: unknown): Promise<EvaluationReport> {
+async function unreadable(
+  deps: EvaluationDeps,
+  job: EvaluationJob,
+  reports: Reporting,
+  error: unknown,
+): Promise<EvaluationReport> {
   const log = reports.state.log;
   const limited = rateLimited(error);
   if (limited) return reports.deferred(limited.resetAt);
   const kind = error instanceof LoadError ? error.kind : 'github';
   log.error({ err: error, errorKind: kind }, 'failed to load pull request snapshot');
-  if (kind === 'not-found' || !job.headSha) return reports.finish({ outcome: kind === 'not-found' ? 'not-open' : 'no-head', writes: 0 });
+  if (kind === 'not-found' || !job.headSha)
+    return reports.finish({ outcome: kind === 'not-found' ? 'not-open' : 'no-head', writes: 0 });
   // The config could not be read either: the repository's last known `on_error` applies (default failure).
   const conclusion = deps.policies?.get(`${job.owner}/${job.repo}`) ?? 'failure';
-  const verdict: Verdict = { kind: 'error', conclusion, errorClass: errorClass(error), message: 'the pull request could not be read from GitHub' };
+  const verdict: Verdict = {
+    kind: 'error',
+    conclusion,
+    errorClass: errorClass(error),
+    message: 'the pull request could not be read from GitHub',
+  };
   const target = { owner: job.owner, repo: job.repo, headSha: job.headSha };
   // Keep the twins recorded on the run: the next evaluation must still find them.
-  const pulls = unique([job.number, ...(await recordedTwins(deps, target, [], [DEFAULT_CHECK_NAME]))]).slice(0, MAX_TWINS + 1);
+  const pulls = unique([job.number, ...(await recordedTwins(deps, target, [], [DEFAULT_CHECK_NAME]))]).slice(
+    0,
+    MAX_TWINS + 1,
+  );
   const run: DesiredRun = { name: DEFAULT_CHECK_NAME, ...renderCheckRun(verdict), pulls };
-  const report = reports.finish(await writeRuns(deps, target, [run], [], log, verdict.kind), { errorClass: errorClass(error) });
+  const report = reports.finish(await writeRuns(deps, target, [run], [], log, verdict.kind), {
+    errorClass: errorClass(error),
+  });
   recordHistory(deps, job, report, [{ number: job.number, verdict, loaded: undefined }]);
   return report;
 }
 
 /** The report that ends a job whose pull request moved to a newer head, or is closed with no run to keep; undefined to evaluate. */
-function notToEvaluate(job: EvaluationJob, loaded: LoadedPullRequest, reports: Reporting): EvaluationReport | undefined {
+function notToEvaluate(
+  job: EvaluationJob,
+  loaded: LoadedPullRequest,
+  reports: Reporting,
+): EvaluationReport | undefined {
   const own = loaded.snapshot;
   const headSha = own.headSha;
   const log = reports.state.log;
@@ -484,7 +607,12 @@ interface Judging {
  * this head commit, as GitHub lists them, and as the runs on the commit recorded them (GitHub
  * lists no open pull request for a commit on the default branch).
  */
-async function judgeAll(deps: EvaluationDeps, job: EvaluationJob, loaded: LoadedPullRequest, log: Logger): Promise<Judging | { readonly deferredUntil: number }> {
+async function judgeAll(
+  deps: EvaluationDeps,
+  job: EvaluationJob,
+  loaded: LoadedPullRequest,
+  log: Logger,
+): Promise<Judging | { readonly deferredUntil: number }> {
   const own = loaded.snapshot;
   const judged: Judgement[] = [];
   let primary: Judgement | undefined;
@@ -494,7 +622,9 @@ async function judgeAll(deps: EvaluationDeps, job: EvaluationJob, loaded: Loaded
     judged.push((primary = first));
   }
   const target: RunTarget = { owner: job.owner, repo: job.repo, headSha: own.headSha };
-  const recorded = await recordedTwins(deps, target, loaded.existingRuns, [primary?.config?.checks.name ?? DEFAULT_CHECK_NAME]);
+  const recorded = await recordedTwins(deps, target, loaded.existingRuns, [
+    primary?.config?.checks.name ?? DEFAULT_CHECK_NAME,
+  ]);
   const candidates = new Map<number, TwinRef>();
   for (const t of [...loaded.twins, ...recorded.map((number) => ({ number }))])
     if (t.number !== own.number && !candidates.has(t.number)) candidates.set(t.number, t);
@@ -536,7 +666,13 @@ function recordedVerdicts(mine: Verdict | undefined) {
 }
 
 /** The metrics and the log line of a written (or unchanged, or failed) evaluation. */
-function finishWritten(deps: EvaluationDeps, reports: Reporting, report: EvaluationReport, judging: Judging, decider: Judgement): void {
+function finishWritten(
+  deps: EvaluationDeps,
+  reports: Reporting,
+  report: EvaluationReport,
+  judging: Judging,
+  decider: Judgement,
+): void {
   const { judged, primary, tooMany } = judging;
   const mine = primary?.verdict;
   if (mine?.kind === 'evaluated') {
@@ -565,9 +701,17 @@ function recordHistory(
   deps: EvaluationDeps,
   job: EvaluationJob,
   report: EvaluationReport,
-  judged: readonly (Pick<Judgement, 'number' | 'verdict' | 'loaded'> & { readonly overrides?: readonly OverrideRecord[] })[],
+  judged: readonly (Pick<Judgement, 'number' | 'verdict' | 'loaded'> & {
+    readonly overrides?: readonly OverrideRecord[];
+  })[],
 ): void {
-  if (!deps.history || !job.repositoryId || !report.headSha || (report.outcome !== 'written' && report.outcome !== 'unchanged')) return;
+  if (
+    !deps.history ||
+    !job.repositoryId ||
+    !report.headSha ||
+    (report.outcome !== 'written' && report.outcome !== 'unchanged')
+  )
+    return;
   const repository = {
     id: job.repositoryId,
     fullName: `${job.owner}/${job.repo}`,

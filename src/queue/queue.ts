@@ -284,7 +284,8 @@ export class KeyedQueue<J> {
       const next = pending.attempt + 1;
       const retrying = !this.#closed && next < (this.options.attempts ?? 1);
       this.options.onError?.(error, key, pending.attempt, retrying);
-      if (retrying) this.pushLater(key, pending.job, (this.options.retryDelayMs ?? ((n) => 1000 * 2 ** (n - 1)))(next), next);
+      if (retrying)
+        this.pushLater(key, pending.job, (this.options.retryDelayMs ?? ((n) => 1000 * 2 ** (n - 1)))(next), next);
     } finally {
       this.#running.delete(key);
       this.#load(pending.job, -1);

@@ -127,6 +127,9 @@ export class RedisLink {
     this.#metrics?.redisUp.set(0);
     if (!this.#wasUp || this.#closed) return;
     this.#wasUp = false;
-    this.#log?.warn({ redis: redactUrl(this.#url) }, 'redis connection lost: webhooks are evaluated in-process on this replica until it is back');
+    this.#log?.warn(
+      { redis: redactUrl(this.#url) },
+      'redis connection lost: webhooks are evaluated in-process on this replica until it is back',
+    );
   }
 }

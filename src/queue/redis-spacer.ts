@@ -41,7 +41,8 @@ export class RedisSpacer implements WriteSpacer {
     private readonly fallback: WriteSpacer,
     private readonly prefix = 'quality-gates:write-slot:',
   ) {
-    if (!('qgReserveWriteSlot' in redis)) redis.defineCommand('qgReserveWriteSlot', { numberOfKeys: 1, lua: RESERVE_SLOT });
+    if (!('qgReserveWriteSlot' in redis))
+      redis.defineCommand('qgReserveWriteSlot', { numberOfKeys: 1, lua: RESERVE_SLOT });
     this.#redis = redis as WithReserve;
   }
 

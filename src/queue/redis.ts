@@ -28,7 +28,16 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, Worker, type Job } from 'bullmq';
 import type { Logger } from 'pino';
-import { KeyedQueue, RETRY_DEFAULTS, type Admission, type EvaluationQueue, type PushOptions, type QueueFactory, type QueueHealth, type QueueSetup } from './queue.js';
+import {
+  KeyedQueue,
+  RETRY_DEFAULTS,
+  type Admission,
+  type EvaluationQueue,
+  type PushOptions,
+  type QueueFactory,
+  type QueueHealth,
+  type QueueSetup,
+} from './queue.js';
 import type { RedisLink } from './redis-link.js';
 import { SYSTEM_CLOCK } from '../ops/clock.js';
 
@@ -167,10 +176,13 @@ export class RedisQueue<J> implements EvaluationQueue<J> {
     });
 
     // A job whose lock could not be renewed for most of its duration may be taken over: stop it writing.
-    const watchdog = setInterval(() => {
-      const limit = SYSTEM_CLOCK.now() - this.#lockDurationMs * 0.8;
-      for (const [id, owned] of this.#owned) if (owned.renewedAt < limit) this.#abandon(id, 'lock not renewed');
-    }, Math.max(50, Math.round(this.#lockDurationMs / 8)));
+    const watchdog = setInterval(
+      () => {
+        const limit = SYSTEM_CLOCK.now() - this.#lockDurationMs * 0.8;
+        for (const [id, owned] of this.#owned) if (owned.renewedAt < limit) this.#abandon(id, 'lock not renewed');
+      },
+      Math.max(50, Math.round(this.#lockDurationMs / 8)),
+    );
     const depth = setInterval(() => void this.#sampleDepth(), cfg.depthPollMs);
     for (const timer of [watchdog, depth]) {
       timer.unref();
@@ -185,7 +197,11 @@ export class RedisQueue<J> implements EvaluationQueue<J> {
       const delay = Math.max(0, Math.round(options.delayMs ?? 0));
       try {
         const added = await withTimeout(
-          this.#queue.add('evaluate', { key, job }, { jobId: id, ...(delay > 0 ? { delay } : {}), deduplication: { id: key, keepLastIfActive: true } }),
+          this.#queue.add(
+            'evaluate',
+            { key, job },
+            { jobId: id, ...(delay > 0 ? { delay } : {}), deduplication: { id: key, keepLastIfActive: true } },
+          ),
           this.#pushTimeoutMs,
         );
         if (SYSTEM_CLOCK.now() - this.#sampledAt > 1_000) void this.#sampleDepth();
@@ -225,7 +241,8 @@ export class RedisQueue<J> implements EvaluationQueue<J> {
   async onIdle(): Promise<void> {
     for (;;) {
       await this.#local.onIdle();
-      if (this.#owned.size === 0 && (await this.#sharedPending()) === 0 && this.#local.depth + this.#local.active === 0) return;
+      if (this.#owned.size === 0 && (await this.#sharedPending()) === 0 && this.#local.depth + this.#local.active === 0)
+        return;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
   }
@@ -244,7 +261,9 @@ export class RedisQueue<J> implements EvaluationQueue<J> {
       await this.#worker.pause().catch(() => undefined); // fails while Redis is unreachable: wait on our own count
       while (this.#owned.size > 0) await new Promise((resolve) => setTimeout(resolve, 20));
     })();
-    const graceful = Promise.all([workerDrained, this.#local.close(Math.max(0, deadline - SYSTEM_CLOCK.now()))]).then(([, local]) => local);
+    const graceful = Promise.all([workerDrained, this.#local.close(Math.max(0, deadline - SYSTEM_CLOCK.now()))]).then(
+      ([, local]) => local,
+    );
     const drained = await Promise.race([graceful.catch(() => false), timeout]);
     clearTimeout(timer);
     // Not drained: the running jobs are given up without releasing them (as a crash would).
@@ -259,7 +278,10 @@ export class RedisQueue<J> implements EvaluationQueue<J> {
     const id = bullJob.id ?? key;
     const metrics = this.#setup.metrics;
     if (bullJob.attemptsMade === 0 && bullJob.stalledCounter === 0) {
-      metrics?.queueWait.observe({ queue: 'redis' }, Math.max(0, SYSTEM_CLOCK.now() - bullJob.timestamp - (bullJob.delay || 0)) / 1000);
+      metrics?.queueWait.observe(
+        { queue: 'redis' },
+        Math.max(0, SYSTEM_CLOCK.now() - bullJob.timestamp - (bullJob.delay || 0)) / 1000,
+      );
     }
     const owned: Owned = { controller: new AbortController(), renewedAt: SYSTEM_CLOCK.now() };
     // The same job again while an earlier attempt still runs here: that attempt lost its lock.
@@ -270,7 +292,8 @@ export class RedisQueue<J> implements EvaluationQueue<J> {
       await this.#setup.run(job, key, { signal: owned.controller.signal, attempt: bullJob.attemptsMade });
       // Stopped from writing: not done. If the lock is still ours after all, BullMQ retries the job;
       // if another replica took it over, this attempt's outcome is ignored and that replica evaluates it.
-      if (owned.controller.signal.aborted) throw new Error('evaluation stopped: its lock could not be renewed', { cause: owned.controller.signal.reason });
+      if (owned.controller.signal.aborted)
+        throw new Error('evaluation stopped: its lock could not be renewed', { cause: owned.controller.signal.reason });
     } catch (error) {
       const retrying = bullJob.attemptsMade + 1 < (bullJob.opts.attempts ?? 1) && !this.#closed;
       (retrying ? metrics?.queueRetries : metrics?.queueFailures)?.inc({ queue: 'redis' });
@@ -295,7 +318,10 @@ export class RedisQueue<J> implements EvaluationQueue<J> {
     const owned = this.#owned.get(id);
     if (!owned || owned.controller.signal.aborted) return;
     owned.controller.abort(new Error(`evaluation lock lost: ${reason}`));
-    this.#log?.warn({ jobId: id, reason }, 'evaluation lock lost; this replica writes nothing more for the job, another one takes it over');
+    this.#log?.warn(
+      { jobId: id, reason },
+      'evaluation lock lost; this replica writes nothing more for the job, another one takes it over',
+    );
   }
 
   /** Jobs waiting or running in the shared queue, or 0 when Redis cannot say. */
@@ -340,5 +366,7 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 function definedOnly<T extends object>(o: T): Partial<T> {
-  return Object.fromEntries(Object.entries(o).filter(([, v]) => typeof v === 'number' || typeof v === 'string')) as Partial<T>;
+  return Object.fromEntries(
+    Object.entries(o).filter(([, v]) => typeof v === 'number' || typeof v === 'string'),
+  ) as Partial<T>;
 }

@@ -20,15 +20,42 @@ import type { z } from 'zod';
 import { findCommand } from './commands.js';
 import { DEFAULT_COMMAND_COOLDOWN_MS, MemoryCooldown, type Cooldown } from './cooldown.js';
 import { RunMemory, type RunStore } from '../checks/writer.js';
-import { evaluatePullRequest, PolicyMemory, resolvePullHead, type EvaluationDeps, type EvaluationJob } from '../pipeline/evaluate.js';
+import {
+  evaluatePullRequest,
+  PolicyMemory,
+  resolvePullHead,
+  type EvaluationDeps,
+  type EvaluationJob,
+} from '../pipeline/evaluate.js';
 import { passMergeGroup, type MergeGroupJob } from '../pipeline/merge-group.js';
 import { withGraphqlRetry, type ClientOptions } from '../load/client.js';
 import { rawFileReader } from '../load/loader.js';
 import { createTeamCache, type TeamCache } from '../load/teams.js';
 import { createMetrics, type Metrics } from '../ops/metrics.js';
-import { memoryQueue, type EvaluationQueue, type JobContext, type QueueFactory, type QueueHealth } from '../queue/queue.js';
-import { CheckRunEvent, CheckSuiteEvent, IssueCommentEvent, MergeGroupEvent, payloadProblem, PullRequestEvent } from './payloads.js';
-import { deliveriesApi, localRedeliveryMemory, RECOVERY_DEFAULTS, recoverFailedDeliveries, type RecoveryOptions, type RecoveryReport, type RedeliveryMemory } from '../ops/redeliver.js';
+import {
+  memoryQueue,
+  type EvaluationQueue,
+  type JobContext,
+  type QueueFactory,
+  type QueueHealth,
+} from '../queue/queue.js';
+import {
+  CheckRunEvent,
+  CheckSuiteEvent,
+  IssueCommentEvent,
+  MergeGroupEvent,
+  payloadProblem,
+  PullRequestEvent,
+} from './payloads.js';
+import {
+  deliveriesApi,
+  localRedeliveryMemory,
+  RECOVERY_DEFAULTS,
+  recoverFailedDeliveries,
+  type RecoveryOptions,
+  type RecoveryReport,
+  type RedeliveryMemory,
+} from '../ops/redeliver.js';
 import { eventLabels } from './webhook-events.js';
 import type { History } from '../store/index.js';
 import { SYSTEM_CLOCK, type Clock } from '../ops/clock.js';
@@ -67,7 +94,8 @@ export interface AppOptions {
   /** The per-PR cooldown of comment commands (default: this process, DEFAULT_COMMAND_COOLDOWN_MS). */
   readonly cooldown?: Cooldown;
   /** Where verdicts and pull requests' lives are recorded (src/store/; default: nowhere). */
-  readonly history?: Pick<History, 'recordVerdict' | 'recordWebhook' | 'health'> & Partial<Pick<History, 'enabled' | 'database'>>;
+  readonly history?: Pick<History, 'recordVerdict' | 'recordWebhook' | 'health'> &
+    Partial<Pick<History, 'enabled' | 'database'>>;
 }
 
 export interface QualityGatesApp {
@@ -86,7 +114,16 @@ export interface QualityGatesApp {
 }
 
 /** `pull_request` actions that re-evaluate (docs/behaviour.md#events). */
-export const PULL_REQUEST_ACTIONS = ['opened', 'reopened', 'synchronize', 'edited', 'ready_for_review', 'converted_to_draft', 'labeled', 'unlabeled'] as const;
+export const PULL_REQUEST_ACTIONS = [
+  'opened',
+  'reopened',
+  'synchronize',
+  'edited',
+  'ready_for_review',
+  'converted_to_draft',
+  'labeled',
+  'unlabeled',
+] as const;
 /** `pull_request_review` actions that re-evaluate. */
 export const REVIEW_ACTIONS = ['submitted', 'dismissed', 'edited'] as const;
 /**
@@ -99,11 +136,16 @@ export const COMMAND_ASSOCIATIONS: readonly string[] = ['OWNER', 'MEMBER', 'COLL
 export const DEFAULT_SETTLE_MS = 3;
 
 /** What the queue holds: a pull request to evaluate, or a merge group to pass. */
-export type QueueJob = { readonly kind: 'pull'; readonly job: EvaluationJob } | { readonly kind: 'merge-group'; readonly job: MergeGroupJob };
+export type QueueJob =
+  | { readonly kind: 'pull'; readonly job: EvaluationJob }
+  | { readonly kind: 'merge-group'; readonly job: MergeGroupJob };
 
 export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
   const services = appServices(options);
-  const core: AppCore = { ...services, queue: createQueue(services, (item, key, context) => runJob(core, item, key, context)) };
+  const core: AppCore = {
+    ...services,
+    queue: createQueue(services, (item, key, context) => runJob(core, item, key, context)),
+  };
   /** What this process asked GitHub to redeliver, when the caller brings no shared memory. */
   let localRedeliveries: RedeliveryMemory | undefined;
   return {
@@ -111,7 +153,14 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
       core.loaded.probot = app;
       core.loaded.log = app.log;
       registerHandlers(core, app);
-      addHandler(async (req: IncomingMessage, res: ServerResponse) => healthHandler(req, res, { metrics: core.metrics, queue: core.queue, state: core.state, history: options.history }));
+      addHandler(async (req: IncomingMessage, res: ServerResponse) =>
+        healthHandler(req, res, {
+          metrics: core.metrics,
+          queue: core.queue,
+          state: core.state,
+          history: options.history,
+        }),
+      );
       core.queue.start();
     },
     queue: core.queue,
@@ -122,7 +171,12 @@ export function createQualityGatesApp(options: AppOptions): QualityGatesApp {
       const appOctokit = await probot.auth();
       const settings = { ...RECOVERY_DEFAULTS, ...overrides };
       localRedeliveries ??= localRedeliveryMemory(settings);
-      return recoverFailedDeliveries(deliveriesApi(appOctokit as never), { memory: localRedeliveries, ...settings, log, metrics: core.metrics });
+      return recoverFailedDeliveries(deliveriesApi(appOctokit as never), {
+        memory: localRedeliveries,
+        ...settings,
+        log,
+        metrics: core.metrics,
+      });
     },
     stopAccepting: () => {
       core.state.stopping = true;
@@ -172,7 +226,10 @@ function loadedApp(core: AppServices): { probot: Probot; log: Logger } {
   return { probot, log };
 }
 
-function createQueue(services: AppServices, run: (item: QueueJob, key: string, context: JobContext) => Promise<void>): EvaluationQueue<QueueJob> {
+function createQueue(
+  services: AppServices,
+  run: (item: QueueJob, key: string, context: JobContext) => Promise<void>,
+): EvaluationQueue<QueueJob> {
   const { options } = services;
   return (options.queue ?? memoryQueue<QueueJob>())({
     concurrency: options.concurrency ?? 16,
@@ -182,7 +239,8 @@ function createQueue(services: AppServices, run: (item: QueueJob, key: string, c
     groupOf: (item) => String(item.job.installationId),
     settleMs: options.settleMs ?? DEFAULT_SETTLE_MS,
     metrics: services.metrics,
-    onError: (error, key, attempt, retrying) => services.loaded.log?.error({ err: error, key, attempt, retrying }, 'evaluation crashed'),
+    onError: (error, key, attempt, retrying) =>
+      services.loaded.log?.error({ err: error, key, attempt, retrying }, 'evaluation crashed'),
     run,
   });
 }
@@ -192,7 +250,10 @@ async function runJob(core: AppCore, item: QueueJob, key: string, context: JobCo
   const { probot, log } = loadedApp(core);
   const github = await installationGitHub(core, probot, item.job.installationId, context.signal);
   if (item.kind === 'merge-group') {
-    await passMergeGroup({ graphql: github.graphql, checks: github.checks, memory: core.memory, log, metrics: core.metrics }, item.job);
+    await passMergeGroup(
+      { graphql: github.graphql, checks: github.checks, memory: core.memory, log, metrics: core.metrics },
+      item.job,
+    );
     return;
   }
   await runPullJob(core, evaluationDeps(core, github, log), item, key);
@@ -208,10 +269,14 @@ async function installationGitHub(core: AppServices, probot: Probot, installatio
     requests++;
     return request(opts);
   });
-  const graphql = withGraphqlRetry((query: string, variables: Record<string, unknown>) => octokit.graphql(query, variables), core.options.retry);
+  const graphql = withGraphqlRetry(
+    (query: string, variables: Record<string, unknown>) => octokit.graphql(query, variables),
+    core.options.retry,
+  );
   // Fencing: once the queue says another replica may own this job, nothing more is written.
   const owned = () => {
-    if (signal.aborted) throw new Error('the evaluation was handed over to another replica; not writing', { cause: signal.reason });
+    if (signal.aborted)
+      throw new Error('the evaluation was handed over to another replica; not writing', { cause: signal.reason });
   };
   const checks = {
     create: async (params: Parameters<typeof octokit.rest.checks.create>[0]) => {
@@ -226,7 +291,11 @@ async function installationGitHub(core: AppServices, probot: Probot, installatio
   return { octokit, graphql, checks, requestCount: () => requests };
 }
 
-function evaluationDeps(core: AppServices, github: Awaited<ReturnType<typeof installationGitHub>>, log: Logger): EvaluationDeps {
+function evaluationDeps(
+  core: AppServices,
+  github: Awaited<ReturnType<typeof installationGitHub>>,
+  log: Logger,
+): EvaluationDeps {
   const { options } = core;
   return {
     graphql: github.graphql,
@@ -247,7 +316,12 @@ function evaluationDeps(core: AppServices, github: Awaited<ReturnType<typeof ins
 }
 
 /** Evaluates a pull request's job under its head commit's key, handing over or deferring as the evaluation says. */
-async function runPullJob(core: AppCore, deps: EvaluationDeps, item: QueueJob & { readonly kind: 'pull' }, key: string): Promise<void> {
+async function runPullJob(
+  core: AppCore,
+  deps: EvaluationDeps,
+  item: QueueJob & { readonly kind: 'pull' },
+  key: string,
+): Promise<void> {
   if (!item.job.headSha) {
     // A comment: find the head commit, then evaluate under its key.
     const resolved = await resolvePullHead(deps, item.job);
@@ -263,7 +337,8 @@ async function runPullJob(core: AppCore, deps: EvaluationDeps, item: QueueJob & 
   const report = await evaluatePullRequest(deps, item.job);
   if (report.outcome === 'deferred' && report.retryAt !== undefined) defer(core, item, report.retryAt);
   // Pushed since the event: the new head commit is evaluated under its own key (it coalesces with the push's own event).
-  if (report.outcome === 'moved' && report.headSha) await handOver(core, { ...item.job, headSha: report.headSha, baseSha: report.baseSha });
+  if (report.outcome === 'moved' && report.headSha)
+    await handOver(core, { ...item.job, headSha: report.headSha, baseSha: report.baseSha });
 }
 
 /**
@@ -272,9 +347,12 @@ async function runPullJob(core: AppCore, deps: EvaluationDeps, item: QueueJob & 
  * (a comment) is keyed by its pull request until the head is resolved.
  */
 function keyOf(item: QueueJob): string {
-  if (item.kind === 'merge-group') return `merge-group:${item.job.owner}/${item.job.repo}@${item.job.headSha}`.toLowerCase();
+  if (item.kind === 'merge-group')
+    return `merge-group:${item.job.owner}/${item.job.repo}@${item.job.headSha}`.toLowerCase();
   const job = item.job;
-  return (job.headSha ? `${job.owner}/${job.repo}@${job.headSha}` : `${job.owner}/${job.repo}#${job.number}`).toLowerCase();
+  return (
+    job.headSha ? `${job.owner}/${job.repo}@${job.headSha}` : `${job.owner}/${job.repo}#${job.number}`
+  ).toLowerCase();
 }
 
 /** Pushes an evaluation from a running job (a resolved comment, a moved head) under its head commit's key. */
@@ -283,31 +361,51 @@ async function handOver(core: AppCore, job: EvaluationJob): Promise<void> {
   const admission = await core.queue.push(keyOf(item), item);
   if (admission === 'dropped') {
     core.metrics.queueEvents.inc({ result: admission });
-    core.loaded.log?.error({ repo: `${job.owner}/${job.repo}`, pr: job.number, sha: job.headSha, depth: core.queue.depth }, 'evaluation queue saturated; event dropped');
+    core.loaded.log?.error(
+      { repo: `${job.owner}/${job.repo}`, pr: job.number, sha: job.headSha, depth: core.queue.depth },
+      'evaluation queue saturated; event dropped',
+    );
   }
 }
 
 /** Re-queues a rate-limited evaluation for after GitHub's reset (with jitter, so a burst does not return at once). */
 function defer(core: AppCore, item: QueueJob, retryAt: number): void {
   if (core.state.stopping || item.kind !== 'pull') return;
-  const delayMs = Math.max(0, retryAt - core.clock.now()) + Math.round(core.clock.random() * (core.options.deferJitterMs ?? 30_000));
+  const delayMs =
+    Math.max(0, retryAt - core.clock.now()) + Math.round(core.clock.random() * (core.options.deferJitterMs ?? 30_000));
   core.metrics.queueEvents.inc({ result: 'deferred' });
-  core.queue.push(keyOf(item), item, { delayMs }).catch((error: unknown) => core.loaded.log?.error({ err: error, key: keyOf(item) }, 'could not defer the evaluation'));
+  core.queue
+    .push(keyOf(item), item, { delayMs })
+    .catch((error: unknown) =>
+      core.loaded.log?.error({ err: error, key: keyOf(item) }, 'could not defer the evaluation'),
+    );
 }
 
-type JobOfEvent = Omit<EvaluationJob, 'installationId' | 'delivery' | 'event' | 'action' | 'repositoryId' | 'repositoryPrivate' | 'author'>;
+type JobOfEvent = Omit<
+  EvaluationJob,
+  'installationId' | 'delivery' | 'event' | 'action' | 'repositoryId' | 'repositoryPrivate' | 'author'
+>;
 
 type PayloadUser = { login?: unknown; type?: unknown } | null | undefined;
 
 /** The pull request's author as the webhook names it (`pull_request.user`, or the PR-issue's `user` on a comment). */
-function authorOf(payload: { pull_request?: { user?: PayloadUser }; issue?: { user?: PayloadUser } }): Pick<EvaluationJob, 'author'> {
+function authorOf(payload: {
+  pull_request?: { user?: PayloadUser };
+  issue?: { user?: PayloadUser };
+}): Pick<EvaluationJob, 'author'> {
   const user = payload.pull_request?.user ?? payload.issue?.user;
   return typeof user?.login === 'string' ? { author: { login: user.login, isBot: user.type === 'Bot' } } : {};
 }
 
 /** Queues the evaluation an event asks for, under its head commit's key. */
 async function enqueue(core: AppCore, context: Context, job: JobOfEvent): Promise<void> {
-  const payload = context.payload as { installation?: { id?: number }; action?: unknown; repository?: { id?: unknown; private?: unknown }; pull_request?: { user?: PayloadUser }; issue?: { user?: PayloadUser } };
+  const payload = context.payload as {
+    installation?: { id?: number };
+    action?: unknown;
+    repository?: { id?: unknown; private?: unknown };
+    pull_request?: { user?: PayloadUser };
+    issue?: { user?: PayloadUser };
+  };
   const installationId = payload.installation?.id;
   if (!installationId) {
     context.log.warn({ event: context.name }, 'event without installation; ignored');
@@ -315,12 +413,26 @@ async function enqueue(core: AppCore, context: Context, job: JobOfEvent): Promis
   }
   const { action } = eventLabels(context.name, payload.action);
   const repositoryId = typeof payload.repository?.id === 'number' ? payload.repository.id : undefined;
-  const visibility = typeof payload.repository?.private === 'boolean' ? { repositoryPrivate: payload.repository.private } : {};
-  const full: EvaluationJob = { ...job, installationId, delivery: context.id, event: context.name, ...(action ? { action } : {}), ...(repositoryId ? { repositoryId } : {}), ...visibility, ...authorOf(payload) };
+  const visibility =
+    typeof payload.repository?.private === 'boolean' ? { repositoryPrivate: payload.repository.private } : {};
+  const full: EvaluationJob = {
+    ...job,
+    installationId,
+    delivery: context.id,
+    event: context.name,
+    ...(action ? { action } : {}),
+    ...(repositoryId ? { repositoryId } : {}),
+    ...visibility,
+    ...authorOf(payload),
+  };
   const item: QueueJob = { kind: 'pull', job: full };
   const admission = await core.queue.push(keyOf(item), item);
   core.metrics.queueEvents.inc({ result: admission });
-  if (admission === 'dropped') context.log.error({ repo: `${job.owner}/${job.repo}`, pr: job.number, depth: core.queue.depth }, 'evaluation queue saturated; event dropped');
+  if (admission === 'dropped')
+    context.log.error(
+      { repo: `${job.owner}/${job.repo}`, pr: job.number, depth: core.queue.depth },
+      'evaluation queue saturated; event dropped',
+    );
   else context.log.debug({ repo: `${job.owner}/${job.repo}`, pr: job.number, admission }, 'evaluation queued');
 }
 
@@ -329,19 +441,29 @@ async function enqueue(core: AppCore, context: Context, job: JobOfEvent): Promis
  * one warn line and a count, and nothing a handler throws reaches Probot (which would answer
  * 500 and log the whole event).
  */
-function route<S extends z.ZodType>(metrics: Metrics, schema: S, handle: (context: Context, payload: z.output<S>) => Promise<void>) {
+function route<S extends z.ZodType>(
+  metrics: Metrics,
+  schema: S,
+  handle: (context: Context, payload: z.output<S>) => Promise<void>,
+) {
   return async (context: Context): Promise<void> => {
     const labels = eventLabels(context.name, (context.payload as { action?: unknown }).action);
     try {
       const parsed = schema.safeParse(context.payload);
       if (!parsed.success) {
         metrics.webhookRejections.inc({ reason: 'invalid_payload' });
-        context.log.warn({ delivery: context.id, event: labels.event, action: labels.action, reason: payloadProblem(parsed.error) }, 'webhook payload ignored');
+        context.log.warn(
+          { delivery: context.id, event: labels.event, action: labels.action, reason: payloadProblem(parsed.error) },
+          'webhook payload ignored',
+        );
         return;
       }
       await handle(context, parsed.data);
     } catch (error) {
-      context.log.error({ err: error, delivery: context.id, event: labels.event, action: labels.action }, 'webhook handler failed');
+      context.log.error(
+        { err: error, delivery: context.id, event: labels.event, action: labels.action },
+        'webhook handler failed',
+      );
     }
   };
 }
@@ -363,7 +485,13 @@ function registerHandlers(core: AppCore, app: Probot): void {
 function onPullRequestEvents(core: AppCore, app: Probot): void {
   const { metrics, options } = core;
   const evaluate = route(metrics, PullRequestEvent, async (context, { pull_request: pr, repository }) => {
-    await enqueue(core, context, { owner: repository.owner.login, repo: repository.name, number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha });
+    await enqueue(core, context, {
+      owner: repository.owner.login,
+      repo: repository.name,
+      number: pr.number,
+      baseSha: pr.base.sha,
+      headSha: pr.head.sha,
+    });
     options.history?.recordWebhook(context.name, context.payload);
   });
   app.on(
@@ -390,7 +518,13 @@ function onCheckEvents(core: AppCore, app: Probot): void {
     route(metrics, CheckRunEvent, async (context, { check_run: run, repository }) => {
       if (run.app && run.app.id !== options.appId) return;
       for (const pr of run.pull_requests ?? []) {
-        await enqueue(core, context, { owner: repository.owner.login, repo: repository.name, number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha });
+        await enqueue(core, context, {
+          owner: repository.owner.login,
+          repo: repository.name,
+          number: pr.number,
+          baseSha: pr.base.sha,
+          headSha: pr.head.sha,
+        });
       }
     }),
   );
@@ -399,14 +533,23 @@ function onCheckEvents(core: AppCore, app: Probot): void {
     route(metrics, CheckSuiteEvent, async (context, { check_suite: suite, repository }) => {
       if (suite.app && suite.app.id !== options.appId) return;
       for (const pr of suite.pull_requests ?? []) {
-        await enqueue(core, context, { owner: repository.owner.login, repo: repository.name, number: pr.number, baseSha: pr.base.sha, headSha: pr.head.sha });
+        await enqueue(core, context, {
+          owner: repository.owner.login,
+          repo: repository.name,
+          number: pr.number,
+          baseSha: pr.base.sha,
+          headSha: pr.head.sha,
+        });
       }
     }),
   );
   // Other check_suite and check_run actions are caused by check runs, ours included: ignoring them avoids loops.
-  app.on(['check_suite.requested', 'check_suite.completed', 'check_run.created', 'check_run.completed'], async (context) => {
-    context.log.debug({ event: context.name, action: context.payload.action }, 'check event ignored');
-  });
+  app.on(
+    ['check_suite.requested', 'check_suite.completed', 'check_run.created', 'check_run.completed'],
+    async (context) => {
+      context.log.debug({ event: context.name, action: context.payload.action }, 'check event ignored');
+    },
+  );
 }
 
 /**
@@ -427,12 +570,21 @@ function onCommentCommands(core: AppCore, app: Probot): void {
       // A bot's override may be allowed (listed by login); nothing else from a bot is a command.
       if (!command || (command.name === 'recheck' && (action !== 'created' || comment.user?.type === 'Bot'))) return;
       const pr = `${repository.owner.login}/${repository.name}#${issue.number}`.toLowerCase();
-      const fields = { delivery: context.id, command: command.name, action, repo: `${repository.owner.login}/${repository.name}`, pr: issue.number };
+      const fields = {
+        delivery: context.id,
+        command: command.name,
+        action,
+        repo: `${repository.owner.login}/${repository.name}`,
+        pr: issue.number,
+      };
       // Who may override is the base branch's `overrides.allowed`, checked on evaluation; a refusal
       // is shown on the check run, so an override is not filtered by the commenter's access here.
       if (command.name !== 'override' && !COMMAND_ASSOCIATIONS.includes(comment.author_association ?? '')) {
         metrics.commentCommands.inc({ command: command.name, result: 'not_allowed' });
-        context.log.debug({ ...fields, association: comment.author_association?.slice(0, 40) }, 'comment command ignored: the commenter has no write access');
+        context.log.debug(
+          { ...fields, association: comment.author_association?.slice(0, 40) },
+          'comment command ignored: the commenter has no write access',
+        );
         return;
       }
       const key = cooldownKey(pr, command.name, action, comment);
@@ -458,7 +610,11 @@ function cooldownKey(
   pr: string,
   command: string,
   action: string | undefined,
-  comment: { readonly id?: number | undefined; readonly author_association?: string | undefined; readonly user?: { readonly login?: string | undefined } | null | undefined },
+  comment: {
+    readonly id?: number | undefined;
+    readonly author_association?: string | undefined;
+    readonly user?: { readonly login?: string | undefined } | null | undefined;
+  },
 ): string | undefined {
   if (command !== 'override') return pr;
   if (action === 'deleted' || COMMAND_ASSOCIATIONS.includes(comment.author_association ?? '')) return undefined;
@@ -470,8 +626,18 @@ function onMergeGroups(core: AppCore, app: Probot): void {
   app.on(
     'merge_group.checks_requested',
     route(core.metrics, MergeGroupEvent, async (context, { merge_group: group, repository, installation }) => {
-      const job: MergeGroupJob = { owner: repository.owner.login, repo: repository.name, baseSha: group.base_sha, headSha: group.head_sha, installationId: installation.id, delivery: context.id };
-      const admission = await core.queue.push(`merge-group:${repository.full_name}@${group.head_sha}`.toLowerCase(), { kind: 'merge-group', job });
+      const job: MergeGroupJob = {
+        owner: repository.owner.login,
+        repo: repository.name,
+        baseSha: group.base_sha,
+        headSha: group.head_sha,
+        installationId: installation.id,
+        delivery: context.id,
+      };
+      const admission = await core.queue.push(`merge-group:${repository.full_name}@${group.head_sha}`.toLowerCase(), {
+        kind: 'merge-group',
+        job,
+      });
       core.metrics.queueEvents.inc({ result: admission });
     }),
   );

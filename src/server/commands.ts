@@ -75,7 +75,11 @@ export function findCommand(body: unknown, limits: CommandLimits = COMMAND_LIMIT
 
 function commandOnLine(line: string, truncated: boolean): Command | undefined {
   const trimmed = line.trim();
-  if (trimmed.length <= COMMAND_PREFIX.length || trimmed.slice(0, COMMAND_PREFIX.length).toLowerCase() !== COMMAND_PREFIX) return undefined;
+  if (
+    trimmed.length <= COMMAND_PREFIX.length ||
+    trimmed.slice(0, COMMAND_PREFIX.length).toLowerCase() !== COMMAND_PREFIX
+  )
+    return undefined;
   const afterPrefix = trimmed.slice(COMMAND_PREFIX.length);
   // `/gatesrecheck` is not a command: the prefix is a word of its own.
   if (afterPrefix.trimStart().length === afterPrefix.length) return undefined;

@@ -19,7 +19,12 @@ import { pathToFileURL } from 'node:url';
 import type { Logger } from 'pino';
 import { Probot, Server, type ApplicationFunction, type ProbotOctokit } from 'probot';
 import type { Metrics } from '../ops/metrics.js';
-import { createSetupModeReceiver, createWebhookReceiver, type WebhookDispatcher, type WebhookHandler } from './webhook-receiver.js';
+import {
+  createSetupModeReceiver,
+  createWebhookReceiver,
+  type WebhookDispatcher,
+  type WebhookHandler,
+} from './webhook-receiver.js';
 
 export interface ListenOptions {
   readonly host: string;
@@ -47,9 +52,22 @@ export interface AppServerOptions extends ListenOptions {
 
 /** Starts the server of a configured app: the receiver on the webhook path, the app's own handlers after it. */
 export async function startAppServer(options: AppServerOptions): Promise<Server> {
-  const base = Probot.defaults({ appId: options.appId, privateKey: options.privateKey, secret: options.secret, baseUrl: options.baseUrl, log: options.log, Octokit: options.Octokit });
+  const base = Probot.defaults({
+    appId: options.appId,
+    privateKey: options.privateKey,
+    secret: options.secret,
+    baseUrl: options.baseUrl,
+    log: options.log,
+    Octokit: options.Octokit,
+  });
   const ProbotWithReceiver = withWebhookHandler(base, (probot) =>
-    createWebhookReceiver({ path: options.webhookPath, secret: options.secret, webhooks: probot.webhooks as unknown as WebhookDispatcher, log: options.log, metrics: options.metrics }),
+    createWebhookReceiver({
+      path: options.webhookPath,
+      secret: options.secret,
+      webhooks: probot.webhooks as unknown as WebhookDispatcher,
+      log: options.log,
+      metrics: options.metrics,
+    }),
   );
   const server = new Server(serverOptions(options, ProbotWithReceiver));
   await server.load(options.appFn);
@@ -66,9 +84,16 @@ export async function startAppServer(options: AppServerOptions): Promise<Server>
 export async function startSetupServer(options: ListenOptions): Promise<Server> {
   // As run() does: Probot needs some credentials to start, and none are used in setup mode.
   const base = Probot.defaults({ appId: 1, privateKey: 'dummy value for setup, see probot#1512', log: options.log });
-  const server = new Server(serverOptions(options, withWebhookHandler(base, () => createSetupModeReceiver(options.webhookPath))));
+  const server = new Server(
+    serverOptions(
+      options,
+      withWebhookHandler(base, () => createSetupModeReceiver(options.webhookPath)),
+    ),
+  );
   const setupAppFactory = await loadSetupAppFactory();
-  await server.loadHandlerFactory(setupAppFactory({ host: server.host, port: server.port, log: options.log.child({ name: 'setup' }) }));
+  await server.loadHandlerFactory(
+    setupAppFactory({ host: server.host, port: server.port, log: options.log.child({ name: 'setup' }) }),
+  );
   server.addHandler(async (req, res) => setupHealth(req, res, options.metrics));
   await server.start();
   return server;
@@ -78,7 +103,9 @@ async function setupHealth(req: IncomingMessage, res: ServerResponse, metrics: M
   if (req.method !== 'GET' && req.method !== 'HEAD') return false;
   const path = (req.url ?? '').split('?', 1)[0];
   if (path === '/healthz' || path === '/readyz') {
-    res.writeHead(path === '/healthz' ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: 'setup' }));
+    res
+      .writeHead(path === '/healthz' ? 200 : 503, { 'content-type': 'application/json' })
+      .end(JSON.stringify({ status: 'setup' }));
     return true;
   }
   if (path === '/metrics') {
@@ -109,7 +136,11 @@ function withWebhookHandler(base: typeof Probot, handler: (probot: Probot) => We
   };
 }
 
-type SetupAppFactory = (options: { host: string; port: number; log: Logger }) => Parameters<Server['loadHandlerFactory']>[0];
+type SetupAppFactory = (options: {
+  host: string;
+  port: number;
+  log: Logger;
+}) => Parameters<Server['loadHandlerFactory']>[0];
 
 /**
  * Probot's setup app, which its package does not export: loaded from its file beside the
@@ -117,7 +148,10 @@ type SetupAppFactory = (options: { host: string; port: number; log: Logger }) =>
  */
 async function loadSetupAppFactory(): Promise<SetupAppFactory> {
   const entry = createRequire(import.meta.url).resolve('probot');
-  const module = (await import(pathToFileURL(join(dirname(entry), 'apps', 'setup.js')).href)) as { setupAppFactory?: SetupAppFactory };
-  if (typeof module.setupAppFactory !== 'function') throw new Error('probot no longer provides its setup app at lib/apps/setup.js; the setup flow cannot start');
+  const module = (await import(pathToFileURL(join(dirname(entry), 'apps', 'setup.js')).href)) as {
+    setupAppFactory?: SetupAppFactory;
+  };
+  if (typeof module.setupAppFactory !== 'function')
+    throw new Error('probot no longer provides its setup app at lib/apps/setup.js; the setup flow cannot start');
   return module.setupAppFactory;
 }

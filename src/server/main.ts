@@ -79,7 +79,12 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   const historySettings = historySettingsFromEnv(env);
   const metrics = createMetrics();
   // Setup mode evaluates nothing: no history either.
-  const history = startHistory({ settings: credentials ? historySettings : { ...historySettings, enabled: false }, log, metrics, recorder: options.history });
+  const history = startHistory({
+    settings: credentials ? historySettings : { ...historySettings, enabled: false },
+    log,
+    metrics,
+    recorder: options.history,
+  });
 
   // The queue adapter and shared write spacing, chosen here; the app does not know which.
   // Setup mode evaluates nothing: no Redis.
@@ -89,14 +94,19 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   if (link) {
     queue = redisQueue<QueueJob>({ ...options.redisQueue, link, log });
     if (!(await link.ready(5_000))) {
-      log.warn({ redis: redactUrl(redisUrl!) }, 'redis unreachable at start-up: webhooks are evaluated in-process on this replica until it answers');
+      log.warn(
+        { redis: redactUrl(redisUrl!) },
+        'redis unreachable at start-up: webhooks are evaluated in-process on this replica until it answers',
+      );
     }
   } else {
     metrics.registry.removeSingleMetric('quality_gates_redis_up');
   }
 
   const cooldownMs = nonNegative(env.COMMAND_COOLDOWN_MS) ?? DEFAULT_COMMAND_COOLDOWN_MS;
-  const insightsSettings = insightsSettingsFromEnv(env, (missing) => log.warn({ missing }, 'insights off: GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and SESSION_SECRET are all needed'));
+  const insightsSettings = insightsSettingsFromEnv(env, (missing) =>
+    log.warn({ missing }, 'insights off: GITHUB_CLIENT_ID, GITHUB_CLIENT_SECRET and SESSION_SECRET are all needed'),
+  );
   const app = createQualityGatesApp({
     appId: credentials?.appId ?? 0,
     host: env.GHE_HOST || 'github.com',
@@ -116,21 +126,25 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
     log,
     metrics,
   };
-  const server = await (credentials
-    ? startAppServer({
-        ...listen,
-        ...credentials,
-        baseUrl: env.GHE_HOST ? `${env.GHE_PROTOCOL || 'https'}://${env.GHE_HOST}/api/v3` : 'https://api.github.com',
-        Octokit: createOctokitClass({ metrics, redis: link?.client, ...options.client }),
-        appFn: app.appFn,
-        handlers: [createInsightsHandler({ settings: insightsSettings, database: () => history.database(), log })],
-      })
-    : startSetupServer(listen)
+  const server = await (
+    credentials
+      ? startAppServer({
+          ...listen,
+          ...credentials,
+          baseUrl: env.GHE_HOST ? `${env.GHE_PROTOCOL || 'https'}://${env.GHE_HOST}/api/v3` : 'https://api.github.com',
+          Octokit: createOctokitClass({ metrics, redis: link?.client, ...options.client }),
+          appFn: app.appFn,
+          handlers: [createInsightsHandler({ settings: insightsSettings, database: () => history.database(), log })],
+        })
+      : startSetupServer(listen)
   ).catch(async (error: unknown) => {
     await history.close(0);
     throw error;
   });
-  log.info({ queue: app.queue.health().queue, redis: redisUrl ? redactUrl(redisUrl) : undefined }, 'evaluation queue ready');
+  log.info(
+    { queue: app.queue.health().queue, redis: redisUrl ? redactUrl(redisUrl) : undefined },
+    'evaluation queue ready',
+  );
   const graceMs = Number(env.SHUTDOWN_GRACE_MS) || 25_000;
 
   const recovery = credentials ? startRecovery(env, { app, link, log, metrics, ...options.recovery }) : undefined;
@@ -139,7 +153,10 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
   const shutdown = (signal: string): Promise<boolean> => {
     stopping ??= (async () => {
       const deadline = SYSTEM_CLOCK.now() + graceMs;
-      log.info({ signal, queueDepth: app.queue.depth, active: app.queue.active }, 'shutting down: no new webhooks, finishing evaluations');
+      log.info(
+        { signal, queueDepth: app.queue.depth, active: app.queue.active },
+        'shutting down: no new webhooks, finishing evaluations',
+      );
       app.stopAccepting();
       const recovered = recovery?.stop();
       const stopped = server.stop().catch((error: unknown) => log.warn({ err: error }, 'server stop failed'));
@@ -167,7 +184,14 @@ export async function startApp(options: StartOptions = {}): Promise<RunningApp> 
  */
 function startRecovery(
   env: NodeJS.ProcessEnv,
-  deps: { app: QualityGatesApp; link: RedisLink | undefined; log: Logger; metrics: Metrics; startupDelayMs?: number; lockTtlMs?: number },
+  deps: {
+    app: QualityGatesApp;
+    link: RedisLink | undefined;
+    log: Logger;
+    metrics: Metrics;
+    startupDelayMs?: number;
+    lockTtlMs?: number;
+  },
 ): RecoveryRunner {
   const { app, link, log, metrics } = deps;
   const limits = {
@@ -182,8 +206,15 @@ function startRecovery(
         gaveUp: new RedisCooldown(link.client, limits.lookbackMs, { prefix: 'quality-gates:redelivery:gave-up:' }),
       }
     : localRedeliveryMemory(limits);
-  const lock = link ? new RedisLock(link.client, { key: 'quality-gates:recovery:lock', ttlMs: deps.lockTtlMs, log }) : undefined;
-  const runner = new RecoveryRunner({ run: (signal) => app.recoverDeliveries({ ...limits, memory, signal }), lock, log, metrics });
+  const lock = link
+    ? new RedisLock(link.client, { key: 'quality-gates:recovery:lock', ttlMs: deps.lockTtlMs, log })
+    : undefined;
+  const runner = new RecoveryRunner({
+    run: (signal) => app.recoverDeliveries({ ...limits, memory, signal }),
+    lock,
+    log,
+    metrics,
+  });
   runner.schedule({
     intervalMs: nonNegative(env.REDELIVERY_INTERVAL_MS) ?? RECOVERY_DEFAULTS.intervalMs,
     startupDelayMs: deps.startupDelayMs ?? RECOVERY_DEFAULTS.startupDelayMs,
@@ -229,7 +260,9 @@ function webhookSecret(env: NodeJS.ProcessEnv, log: Logger): string {
   if (env.NODE_ENV === 'production' || env.ALLOW_DEVELOPMENT_WEBHOOK_SECRET !== 'true') {
     throw new Error(
       'WEBHOOK_SECRET is not set: webhooks could be forged. Set it to the webhook secret of the GitHub App' +
-        (env.NODE_ENV === 'production' ? '.' : ' (or, for local development only, set ALLOW_DEVELOPMENT_WEBHOOK_SECRET=true).'),
+        (env.NODE_ENV === 'production'
+          ? '.'
+          : ' (or, for local development only, set ALLOW_DEVELOPMENT_WEBHOOK_SECRET=true).'),
     );
   }
   log.warn('WEBHOOK_SECRET is not set: webhooks signed with the public secret "development" are accepted');
@@ -273,7 +306,13 @@ async function main(): Promise<void> {
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   main().catch((error: unknown) => {
-    console.error(JSON.stringify({ level: 'fatal', msg: 'failed to start', err: error instanceof Error ? error.message : String(error) }));
+    console.error(
+      JSON.stringify({
+        level: 'fatal',
+        msg: 'failed to start',
+        err: error instanceof Error ? error.message : String(error),
+      }),
+    );
     process.exit(1);
   });
 }

@@ -31,7 +31,11 @@ const Rerequested = z.object({
   pull_requests: z.array(PullRef).nullish(),
 });
 export const CheckRunEvent = z.object({ installation: Installation, repository: Repository, check_run: Rerequested });
-export const CheckSuiteEvent = z.object({ installation: Installation, repository: Repository, check_suite: Rerequested });
+export const CheckSuiteEvent = z.object({
+  installation: Installation,
+  repository: Repository,
+  check_suite: Rerequested,
+});
 
 /**
  * `issue_comment.created`, `.edited` and `.deleted`. `issue.pull_request` is present only on pull

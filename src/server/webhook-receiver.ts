@@ -60,9 +60,15 @@ type ReceiverReason = Exclude<WebhookRejectionReason, 'invalid_payload'>; // tha
 
 const ANSWERS: Record<ReceiverReason, { status: number; error: string }> = {
   too_large: { status: 413, error: 'The payload is larger than 25 MB, the most GitHub sends.' },
-  missing_headers: { status: 400, error: 'Required headers missing: X-GitHub-Event, X-GitHub-Delivery and X-Hub-Signature-256.' },
+  missing_headers: {
+    status: 400,
+    error: 'Required headers missing: X-GitHub-Event, X-GitHub-Delivery and X-Hub-Signature-256.',
+  },
   bad_content_type: { status: 415, error: 'Unsupported Content-Type: webhooks must be sent as application/json.' },
-  bad_signature: { status: 401, error: 'The signature does not match: check that WEBHOOK_SECRET is the webhook secret of the GitHub App.' },
+  bad_signature: {
+    status: 401,
+    error: 'The signature does not match: check that WEBHOOK_SECRET is the webhook secret of the GitHub App.',
+  },
   bad_json: { status: 400, error: 'The payload is not a JSON object.' },
   unknown_event: { status: 202, error: 'Event ignored: this app does not handle it.' },
 };
@@ -106,12 +112,18 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookH
     if (!envelope.success) {
       // Probot would fail authenticating the event and log it whole: ignored, as handlers ignore what does not fit.
       options.metrics.webhookRejections.inc({ reason: 'invalid_payload' });
-      log.warn({ delivery: clip(delivery), ...eventLabels(event, payload.action), reason: payloadProblem(envelope.error) }, 'webhook payload ignored');
+      log.warn(
+        { delivery: clip(delivery), ...eventLabels(event, payload.action), reason: payloadProblem(envelope.error) },
+        'webhook payload ignored',
+      );
       send(res, 200, { status: 'ignored: the payload lacks fields this app reads' });
       return true;
     }
 
-    const outcome = await dispatch(() => options.webhooks.receive({ id: delivery, name: event, payload }), options.timeoutMs ?? WEBHOOK_TIMEOUT_MS);
+    const outcome = await dispatch(
+      () => options.webhooks.receive({ id: delivery, name: event, payload }),
+      options.timeoutMs ?? WEBHOOK_TIMEOUT_MS,
+    );
     if (outcome === 'timeout') {
       log.warn({ delivery: clip(delivery), event }, 'webhook handlers still running after the timeout; answered 202');
       send(res, 202, { status: 'still processing' });
@@ -130,7 +142,12 @@ export function createWebhookReceiver(options: WebhookReceiverOptions): WebhookH
 export function createSetupModeReceiver(path: string): WebhookHandler {
   return async (req, res) => {
     if (pathOf(req.url) !== normalisePath(path)) return false;
-    send(res, 503, { error: 'The app is not registered yet: finish the setup at /probot, then restart it.' }, req.complete ? {} : { connection: 'close' });
+    send(
+      res,
+      503,
+      { error: 'The app is not registered yet: finish the setup at /probot, then restart it.' },
+      req.complete ? {} : { connection: 'close' },
+    );
     return true;
   };
 }
@@ -176,7 +193,9 @@ function signatureMatches(key: Buffer, body: Buffer, signature: string): boolean
 function parseObject(body: Buffer): Record<string, unknown> | undefined {
   try {
     const value: unknown = JSON.parse(body.toString('utf8'));
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
+    return typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? (value as Record<string, unknown>)
+      : undefined;
   } catch {
     return undefined;
   }
@@ -201,9 +220,20 @@ function errorMessages(error: Error): string[] {
   return errors.map((e) => (e instanceof Error ? e.message : String(e)).slice(0, 200));
 }
 
-function send(res: ServerResponse, status: number, body: Record<string, string>, headers: Record<string, string> = {}): void {
+function send(
+  res: ServerResponse,
+  status: number,
+  body: Record<string, string>,
+  headers: Record<string, string> = {},
+): void {
   const text = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(text)), ...headers }).end(text);
+  res
+    .writeHead(status, {
+      'content-type': 'application/json',
+      'content-length': String(Buffer.byteLength(text)),
+      ...headers,
+    })
+    .end(text);
 }
 
 function header(req: IncomingMessage, name: string): string | undefined {

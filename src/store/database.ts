@@ -3,7 +3,17 @@
  * PGlite in `DATA_DIR`. Both come back as the same `Kysely<HistoryTables>`: the same SQL, the same
  * migrations, the same results (counts and averages as numbers, times as `Date`).
  */
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, chmodSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  chmodSync,
+  writeSync,
+} from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
@@ -68,14 +78,21 @@ function openServer(url: string, max: number, log: Logger): OpenedDatabase {
     query_timeout: 60_000,
     idleTimeoutMillis: 30_000,
     types: {
-      getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === INT8 || oid === NUMERIC ? toNumber : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser,
+      getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+        oid === INT8 || oid === NUMERIC
+          ? toNumber
+          : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
     },
   });
   // A connection the server closes emits 'error'; unhandled, it would end the process. The pool
   // reports idle ones; a connection checked out between two statements (in a transaction) reports
   // on the client itself: its next statement fails, the write is retried, the pool drops it.
   pool.on('error', (error) => log.warn({ err: safeError(error) }, 'history database connection lost'));
-  pool.on('connect', (client) => client.on('error', (error) => log.debug({ err: safeError(error) }, 'history database connection closed while in use')));
+  pool.on('connect', (client) =>
+    client.on('error', (error) =>
+      log.debug({ err: safeError(error) }, 'history database connection closed while in use'),
+    ),
+  );
   const db = new Kysely<HistoryTables>({ dialect: new PostgresDialect({ pool }) });
   return { db, backend: 'server', alive: () => true, close: () => db.destroy() };
 }
@@ -83,7 +100,12 @@ function openServer(url: string, max: number, log: Logger): OpenedDatabase {
 async function openEmbedded(dataDir: string, log: Logger): Promise<OpenedDatabase> {
   if (dataDir === ':memory:') {
     const client = await PgliteWorkerClient.start(undefined);
-    return { db: new Kysely<HistoryTables>({ dialect: new PgliteDialect(client) }), backend: 'embedded', alive: () => client.alive, close: () => client.close() };
+    return {
+      db: new Kysely<HistoryTables>({ dialect: new PgliteDialect(client) }),
+      backend: 'embedded',
+      alive: () => client.alive,
+      close: () => client.close(),
+    };
   }
   const dir = resolve(dataDir);
   ensurePrivateDirectory(dir, log);
@@ -111,7 +133,10 @@ export function ensurePrivateDirectory(dir: string, log: Logger): void {
   try {
     chmodSync(dir, 0o700);
   } catch (error) {
-    log.warn({ err: safeError(error), dataDir: dir, mode: mode.toString(8) }, 'DATA_DIR is readable by other users and its permissions cannot be changed; make it owner-only (chmod 700)');
+    log.warn(
+      { err: safeError(error), dataDir: dir, mode: mode.toString(8) },
+      'DATA_DIR is readable by other users and its permissions cannot be changed; make it owner-only (chmod 700)',
+    );
   }
 }
 
@@ -121,7 +146,9 @@ export class DataDirInUseError extends Error {
     readonly dataDir: string,
     readonly pid: number,
   ) {
-    super(`DATA_DIR ${dataDir} is in use by process ${pid}: the embedded database serves one process. Give each process its own DATA_DIR, or set DATABASE_URL to share a PostgreSQL server.`);
+    super(
+      `DATA_DIR ${dataDir} is in use by process ${pid}: the embedded database serves one process. Give each process its own DATA_DIR, or set DATABASE_URL to share a PostgreSQL server.`,
+    );
     this.name = 'DataDirInUseError';
   }
 }
@@ -148,7 +175,8 @@ export function lockDataDir(dir: string): () => void {
     } catch (error) {
       if ((error as { code?: string }).code !== 'EEXIST') throw error;
       const pid = Number.parseInt(readFileSync(path, 'utf8'), 10);
-      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && running(pid)) throw new DataDirInUseError(dir, pid);
+      if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && running(pid))
+        throw new DataDirInUseError(dir, pid);
       rmSync(path, { force: true });
     }
   }

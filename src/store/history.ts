@@ -89,7 +89,9 @@ export function startHistory(options: StartHistoryOptions): History {
     };
   return {
     enabled: true,
-    recordVerdict: guarded('evaluation', (input: EvaluationInput) => recorder.recordEvaluation(evaluationRecord(input))),
+    recordVerdict: guarded('evaluation', (input: EvaluationInput) =>
+      recorder.recordEvaluation(evaluationRecord(input)),
+    ),
     recordWebhook: guarded('pull-request', (name: string, payload: unknown) => {
       const record = pullRequestRecordFromWebhook(name, payload);
       if (record) recorder.recordPullRequest(record);
@@ -166,11 +168,17 @@ export class DatabaseStore implements HistoryStore {
     }
     this.#opening ??= (async () => {
       const started = SYSTEM_CLOCK.now();
-      const opened = await openDatabase({ databaseUrl: this.settings.databaseUrl, dataDir: this.settings.dataDir, poolSize: this.poolSize }, this.log);
+      const opened = await openDatabase(
+        { databaseUrl: this.settings.databaseUrl, dataDir: this.settings.dataDir, poolSize: this.poolSize },
+        this.log,
+      );
       try {
         const result = await migrate(opened.db);
         const applied = (result.results ?? []).map((r) => r.migrationName);
-        this.log.info({ backend: opened.backend, migrationsApplied: applied, durationMs: SYSTEM_CLOCK.now() - started }, 'history database open');
+        this.log.info(
+          { backend: opened.backend, migrationsApplied: applied, durationMs: SYSTEM_CLOCK.now() - started },
+          'history database open',
+        );
       } catch (error) {
         await opened.close().catch(() => {});
         throw error;
@@ -186,7 +194,13 @@ export class DatabaseStore implements HistoryStore {
   }
 }
 
-function startRetention(store: DatabaseStore, days: number, log: Logger, metrics: HistoryMetrics, options: StartHistoryOptions['retention'] = {}): { stop(): Promise<void> } {
+function startRetention(
+  store: DatabaseStore,
+  days: number,
+  log: Logger,
+  metrics: HistoryMetrics,
+  options: StartHistoryOptions['retention'] = {},
+): { stop(): Promise<void> } {
   let stopped = false;
   let running: Promise<void> | undefined;
   const run = () => {
@@ -200,7 +214,11 @@ function startRetention(store: DatabaseStore, days: number, log: Logger, metrics
           onDeleted: (table, rows) => metrics.retentionDeleted.inc({ table }, rows),
         });
         const total = Object.values(deleted).reduce((a, b) => a + b, 0);
-        if (total > 0) log.info({ deleted, retentionDays: days, durationMs: SYSTEM_CLOCK.now() - started }, 'history retention deleted old rows');
+        if (total > 0)
+          log.info(
+            { deleted, retentionDays: days, durationMs: SYSTEM_CLOCK.now() - started },
+            'history retention deleted old rows',
+          );
         if (store.backend === 'embedded' && !stopped) {
           const vacuumStarted = SYSTEM_CLOCK.now();
           await vacuum(await store.database());

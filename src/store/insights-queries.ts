@@ -28,16 +28,21 @@ type Db = Kysely<HistoryTables>;
 
 const day = (d: Date) => d.toISOString().slice(0, 10);
 /** Monday of the week holding `d`, as `YYYY-MM-DD`. */
-const mondayOf = (d: Date) => day(new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() - ((d.getUTCDay() + 6) % 7))));
+const mondayOf = (d: Date) =>
+  day(new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate() - ((d.getUTCDay() + 6) % 7))));
 const ids = (scope: InsightsScope) => sql`${[...scope.repositoryIds]}::bigint[]`;
 const from = (scope: InsightsScope) => sql`${scope.from.toISOString()}::timestamptz`;
 const to = (scope: InsightsScope) => sql`${scope.to.toISOString()}::timestamptz`;
 /** Monday 00:00 UTC of the week holding `column`: grouped on as a timestamp, named (`YYYY-MM-DD`) once per group. */
 const weekStart = (column: string) => sql`date_trunc('week', ${sql.ref(column)} AT TIME ZONE 'UTC')`;
 /** `SELECT` the week's name, `GROUP BY` the week. */
-const byWeekOf = (column: string) => ({ week: sql<string>`to_char(${weekStart(column)}, 'YYYY-MM-DD')`, group: weekStart(column) });
+const byWeekOf = (column: string) => ({
+  week: sql<string>`to_char(${weekStart(column)}, 'YYYY-MM-DD')`,
+  group: weekStart(column),
+});
 /** PRs evaluated at least once in the period. */
-const activeIn = (scope: InsightsScope) => sql`p.repository_id = ANY (${ids(scope)}) AND p.last_evaluated_at >= ${from(scope)} AND p.first_evaluated_at < ${to(scope)}`;
+const activeIn = (scope: InsightsScope) =>
+  sql`p.repository_id = ANY (${ids(scope)}) AND p.last_evaluated_at >= ${from(scope)} AND p.first_evaluated_at < ${to(scope)}`;
 /** An interval in hours, as a double (EXTRACT gives numeric, several times slower to sort for percentiles). */
 const hours = (interval: ReturnType<typeof sql>) => sql`date_part('epoch', ${interval}) / 3600`;
 const round1 = (n: number | null) => (n === null ? null : Math.round(n * 10) / 10);
@@ -68,7 +73,11 @@ export interface WeeklyActivity {
 }
 
 /** PRs evaluated, opened and merged per week, with the size of the merged ones. */
-export async function weeklyActivity(db: Db, scope: InsightsScope, shared: SharedScans = {}): Promise<WeeklyActivity[]> {
+export async function weeklyActivity(
+  db: Db,
+  scope: InsightsScope,
+  shared: SharedScans = {},
+): Promise<WeeklyActivity[]> {
   const [evaluated, opened, merged] = await Promise.all([
     sql<{ week: string; prs: number; evaluations: number }>`
       SELECT to_char(week, 'YYYY-MM-DD') AS week, sum(prs) AS prs, sum(evaluations) AS evaluations
@@ -78,15 +87,30 @@ export async function weeklyActivity(db: Db, scope: InsightsScope, shared: Share
     openedScan(db, scope, shared),
     mergedScan(db, scope, shared),
   ]);
-  const weeks = new Map<string, { evaluatedPrs: number; evaluations: number; openedPrs: number; mergedPrs: number; p50Lines: number | null; p90Lines: number | null }>();
+  const weeks = new Map<
+    string,
+    {
+      evaluatedPrs: number;
+      evaluations: number;
+      openedPrs: number;
+      mergedPrs: number;
+      p50Lines: number | null;
+      p90Lines: number | null;
+    }
+  >();
   const at = (week: string) => {
     let w = weeks.get(week);
-    if (!w) weeks.set(week, (w = { evaluatedPrs: 0, evaluations: 0, openedPrs: 0, mergedPrs: 0, p50Lines: null, p90Lines: null }));
+    if (!w)
+      weeks.set(
+        week,
+        (w = { evaluatedPrs: 0, evaluations: 0, openedPrs: 0, mergedPrs: 0, p50Lines: null, p90Lines: null }),
+      );
     return w;
   };
   for (const r of evaluated.rows) Object.assign(at(r.week), { evaluatedPrs: r.prs, evaluations: r.evaluations });
   for (const r of opened) if (r.week !== null) at(r.week).openedPrs = r.opened;
-  for (const r of merged) if (r.week !== null) Object.assign(at(r.week), { mergedPrs: r.merged, p50Lines: r.p50Lines, p90Lines: r.p90Lines });
+  for (const r of merged)
+    if (r.week !== null) Object.assign(at(r.week), { mergedPrs: r.merged, p50Lines: r.p50Lines, p90Lines: r.p90Lines });
   return [...weeks.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([week, w]) => ({ week, ...w }));
 }
 
@@ -170,7 +194,13 @@ export interface MergedSize {
 /** Counted lines and files per merged PR over the period (latest evaluation before merge). */
 export async function mergedSize(db: Db, scope: InsightsScope, shared: SharedScans = {}): Promise<MergedSize> {
   const r = totalOf(await mergedScan(db, scope, shared));
-  return { merged: r?.merged ?? 0, p50Lines: r?.p50Lines ?? null, p90Lines: r?.p90Lines ?? null, p50Files: r?.p50Files ?? null, p90Files: r?.p90Files ?? null };
+  return {
+    merged: r?.merged ?? 0,
+    p50Lines: r?.p50Lines ?? null,
+    p90Lines: r?.p90Lines ?? null,
+    p50Files: r?.p50Files ?? null,
+    p90Files: r?.p90Files ?? null,
+  };
 }
 
 /** Rows counted per combination of gate masks: what the gates did, in a few dozen groups rather than a row per PR. */
@@ -186,7 +216,10 @@ interface MaskGroup {
  * Per gate: the rows it evaluated, and of those, the ones it blocked, warned about, or that were
  * overridden, folded from the mask groups (one `GROUP BY` of four integers in SQL, the bits here).
  */
-function countGates(groups: readonly MaskGroup[], gates: readonly string[]): { gate: string; prs: number; blocked: number; warned: number; overridden: number }[] {
+function countGates(
+  groups: readonly MaskGroup[],
+  gates: readonly string[],
+): { gate: string; prs: number; blocked: number; warned: number; overridden: number }[] {
   return gates.map((gate) => {
     const bit = gateMask([gate]);
     const counts = { gate, prs: 0, blocked: 0, warned: 0, overridden: 0 };
@@ -229,7 +262,12 @@ function activeScan(db: Db, scope: InsightsScope, shared: SharedScans): Promise<
 }
 
 /** Per gate: how many PRs of the period it evaluated, blocked, warned about; most blocking first. */
-export async function gateShares(db: Db, scope: InsightsScope, gates: readonly string[] = GATE_IDS, shared: SharedScans = {}): Promise<GateShare[]> {
+export async function gateShares(
+  db: Db,
+  scope: InsightsScope,
+  gates: readonly string[] = GATE_IDS,
+  shared: SharedScans = {},
+): Promise<GateShare[]> {
   if (gates.length === 0) return [];
   return countGates(await activeScan(db, scope, shared), gates)
     .filter((g) => g.prs > 0)
@@ -247,7 +285,11 @@ export interface GateWeek {
 }
 
 /** Per week and gate (or the gates named): PRs evaluated and blocked. */
-export async function gateWeekly(db: Db, scope: InsightsScope, gates: readonly string[] = GATE_IDS): Promise<GateWeek[]> {
+export async function gateWeekly(
+  db: Db,
+  scope: InsightsScope,
+  gates: readonly string[] = GATE_IDS,
+): Promise<GateWeek[]> {
   if (gates.length === 0) return [];
   const { rows } = await sql<MaskGroup & { week: string }>`
     SELECT to_char(w.week, 'YYYY-MM-DD') AS week, w.gates_evaluated AS evaluated, w.gates_failed AS blocked, w.gates_warned AS warned, w.gates_overridden AS overridden, sum(w.prs) AS n
@@ -276,7 +318,11 @@ export interface TopReason {
 }
 
 /** The most frequent failure reasons per gate, counted by PRs of the period (each PR's latest failure per gate). */
-export async function topReasons(db: Db, scope: InsightsScope, options: { readonly gate?: string; readonly perGate?: number } = {}): Promise<TopReason[]> {
+export async function topReasons(
+  db: Db,
+  scope: InsightsScope,
+  options: { readonly gate?: string; readonly perGate?: number } = {},
+): Promise<TopReason[]> {
   const { rows } = await sql<TopReason>`
     SELECT gate, pattern, example, prs FROM (
       SELECT f.gate_id AS gate, f.pattern, f.example, k.prs,
@@ -339,10 +385,26 @@ export interface OverrideEntry {
 }
 
 /** Overrides applied and refused in the period, newest first (the audit). */
-export async function overrideLog(db: Db, scope: InsightsScope, options: { readonly limit?: number; readonly offset?: number; readonly outcome?: 'applied' | 'refused' } = {}): Promise<OverrideEntry[]> {
+export async function overrideLog(
+  db: Db,
+  scope: InsightsScope,
+  options: { readonly limit?: number; readonly offset?: number; readonly outcome?: 'applied' | 'refused' } = {},
+): Promise<OverrideEntry[]> {
   let query = db
     .selectFrom('overrides')
-    .select(['repository_id as repositoryId', 'repository', 'pr_number as number', 'head_sha as headSha', 'outcome', 'login', 'gates', 'reason', 'comment_url as commentUrl', 'refusal', 'recorded_at as recordedAt'])
+    .select([
+      'repository_id as repositoryId',
+      'repository',
+      'pr_number as number',
+      'head_sha as headSha',
+      'outcome',
+      'login',
+      'gates',
+      'reason',
+      'comment_url as commentUrl',
+      'refusal',
+      'recorded_at as recordedAt',
+    ])
     .where(sql<boolean>`repository_id = ANY (${ids(scope)})`)
     .where('recorded_at', '>=', scope.from)
     .where('recorded_at', '<', scope.to);
@@ -410,7 +472,18 @@ export interface ReviewWeek {
 /** Time to first review per week the PRs were opened (weeks with a reviewed PR). */
 export async function reviewTimesByWeek(db: Db, scope: InsightsScope, shared: SharedScans = {}): Promise<ReviewWeek[]> {
   return (await openedScan(db, scope, shared))
-    .flatMap((r) => (r.week !== null && r.reviewed > 0 ? [{ week: r.week, reviewed: r.reviewed, p50FirstReviewHours: round1(r.p50), p90FirstReviewHours: round1(r.p90) }] : []))
+    .flatMap((r) =>
+      r.week !== null && r.reviewed > 0
+        ? [
+            {
+              week: r.week,
+              reviewed: r.reviewed,
+              p50FirstReviewHours: round1(r.p50),
+              p90FirstReviewHours: round1(r.p90),
+            },
+          ]
+        : [],
+    )
     .sort((a, b) => a.week.localeCompare(b.week));
 }
 
@@ -433,7 +506,12 @@ export interface PullRequestListing {
  * The listed PRs' details, for keys found first from an index alone (a top-N over tens of
  * thousands of PRs would otherwise read every candidate's row).
  */
-async function listing(db: Db, keys: RawBuilder<unknown>, extra: RawBuilder<unknown>, order: RawBuilder<unknown>): Promise<PullRequestListing[]> {
+async function listing(
+  db: Db,
+  keys: RawBuilder<unknown>,
+  extra: RawBuilder<unknown>,
+  order: RawBuilder<unknown>,
+): Promise<PullRequestListing[]> {
   const { rows } = await sql<PullRequestListing>`
     WITH top AS (${keys})
     SELECT p.repository_id AS "repositoryId", p.repository, p.pr_number AS number, p.title, p.author, p.state,
@@ -445,7 +523,9 @@ async function listing(db: Db, keys: RawBuilder<unknown>, extra: RawBuilder<unkn
 
 /** PRs opened in the period that waited longest for a first review (still waiting ones count up to `to`); drafts excluded. */
 export async function slowestToReview(db: Db, scope: InsightsScope, limit = 10): Promise<PullRequestListing[]> {
-  const wait = hours(sql`LEAST(COALESCE(first_review_at, ${to(scope)}), COALESCE(closed_at, ${to(scope)}), ${to(scope)}) - COALESCE(ready_at, opened_at)`);
+  const wait = hours(
+    sql`LEAST(COALESCE(first_review_at, ${to(scope)}), COALESCE(closed_at, ${to(scope)}), ${to(scope)}) - COALESCE(ready_at, opened_at)`,
+  );
   const keys = sql`
     SELECT repository_id, pr_number, ${wait} AS wait_hours
     FROM pull_requests
@@ -453,7 +533,12 @@ export async function slowestToReview(db: Db, scope: InsightsScope, limit = 10):
       AND (first_review_at IS NOT NULL OR state = 'open')
     ORDER BY wait_hours DESC NULLS LAST, repository_id, pr_number
     LIMIT ${limit}`;
-  return listing(db, keys, sql`round(top.wait_hours::numeric, 1) AS "waitHours"`, sql`top.wait_hours DESC NULLS LAST, p.repository, p.pr_number`);
+  return listing(
+    db,
+    keys,
+    sql`round(top.wait_hours::numeric, 1) AS "waitHours"`,
+    sql`top.wait_hours DESC NULLS LAST, p.repository, p.pr_number`,
+  );
 }
 
 /** The largest PRs merged in the period, by counted lines. */
@@ -549,7 +634,13 @@ export interface RepositoryName {
 export async function repositories(db: Db, repositoryIds: readonly number[]): Promise<RepositoryName[]> {
   return db
     .selectFrom('repositories')
-    .select(['id as repositoryId', 'full_name as repository', 'owner', 'installation_id as installationId', 'seen_at as lastSeenAt'])
+    .select([
+      'id as repositoryId',
+      'full_name as repository',
+      'owner',
+      'installation_id as installationId',
+      'seen_at as lastSeenAt',
+    ])
     .where(sql<boolean>`id = ANY (${[...repositoryIds]}::bigint[])`)
     .orderBy('full_name')
     .orderBy('id')

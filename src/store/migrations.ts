@@ -279,7 +279,11 @@ const rollWeeks = (deltas: string) => `INSERT INTO repository_weeks AS r (${WEEK
       ON CONFLICT (${WEEK_GROUP}) DO UPDATE SET prs = r.prs + excluded.prs, evaluations = r.evaluations + excluded.evaluations`;
 /** Deletes the groups that a change emptied (among those it took rows from). */
 const dropEmptyWeeks = `DELETE FROM repository_weeks r USING (SELECT DISTINCT ${WEEK_GROUP} FROM old_weeks) o
-      WHERE (${WEEK_GROUP.split(', ').map((c) => `r.${c}`).join(', ')}) = (${WEEK_GROUP.split(', ').map((c) => `o.${c}`).join(', ')}) AND r.prs = 0`;
+      WHERE (${WEEK_GROUP.split(', ')
+        .map((c) => `r.${c}`)
+        .join(', ')}) = (${WEEK_GROUP.split(', ')
+        .map((c) => `o.${c}`)
+        .join(', ')}) AND r.prs = 0`;
 
 /**
  * Version 5: `repository_weeks`, what `pull_request_weeks` holds summed per repository, week and
@@ -344,7 +348,10 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
  * name) when one fails; nothing of it is applied then.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run on any schema version
-export async function migrate(db: Kysely<any>, migrations: Readonly<Record<string, Migration>> = MIGRATIONS): Promise<MigrationResultSet> {
+export async function migrate(
+  db: Kysely<any>,
+  migrations: Readonly<Record<string, Migration>> = MIGRATIONS,
+): Promise<MigrationResultSet> {
   const migrator = new Migrator({
     db,
     provider: { getMigrations: async () => ({ ...migrations }) },

@@ -75,7 +75,12 @@ class PgliteDriver implements Driver {
     return this.#connection;
   }
   async beginTransaction(connection: DatabaseConnection, settings: TransactionSettings): Promise<void> {
-    const mode = [settings.isolationLevel ? `isolation level ${settings.isolationLevel}` : '', settings.accessMode ?? ''].filter(Boolean).join(' ');
+    const mode = [
+      settings.isolationLevel ? `isolation level ${settings.isolationLevel}` : '',
+      settings.accessMode ?? '',
+    ]
+      .filter(Boolean)
+      .join(' ');
     await connection.executeQuery(CompiledQuery.raw(mode ? `start transaction ${mode}` : 'begin'));
   }
   async commitTransaction(connection: DatabaseConnection): Promise<void> {

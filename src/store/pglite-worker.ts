@@ -47,16 +47,25 @@ interface WorkerReply {
  * Runs inside the worker. `load` is the worker's `require`; `pglitePath` the resolved PGlite
  * entry. Replies to `{ kind: 'query', id, sql, params }` with `{ kind: 'result', id, … }`.
  */
-export function pgliteWorkerMain(threads: { readonly parentPort: MessagePort | null; readonly workerData: unknown }, load: (path: string) => unknown, pglitePath: string): void {
+export function pgliteWorkerMain(
+  threads: { readonly parentPort: MessagePort | null; readonly workerData: unknown },
+  load: (path: string) => unknown,
+  pglitePath: string,
+): void {
   const port = threads.parentPort!;
   const { dataDir, settings } = threads.workerData as { dataDir: string | undefined; settings: string[] };
   const { PGlite } = load(pglitePath) as { PGlite: new (options: object) => PGliteLike };
   // int8 (counts) and numeric (averages) as numbers, as the server backend is configured.
   const toNumber = (value: string) => Number(value);
-  const db = new PGlite({ dataDir, parsers: { 20: toNumber, 1700: toNumber }, ...(dataDir ? { postgresqlconf: settings } : {}) });
+  const db = new PGlite({
+    dataDir,
+    parsers: { 20: toNumber, 1700: toNumber },
+    ...(dataDir ? { postgresqlconf: settings } : {}),
+  });
   db.waitReady.then(
     () => port.postMessage({ kind: 'ready' }),
-    (error: unknown) => port.postMessage({ kind: 'fatal', message: error instanceof Error ? error.message : String(error) }),
+    (error: unknown) =>
+      port.postMessage({ kind: 'fatal', message: error instanceof Error ? error.message : String(error) }),
   );
   port.on('message', (message: { kind: string; id: number; sql: string; params: unknown[] }) => {
     if (message.kind === 'close') {
@@ -67,9 +76,14 @@ export function pgliteWorkerMain(threads: { readonly parentPort: MessagePort | n
       return;
     }
     db.query(message.sql, message.params).then(
-      (res) => port.postMessage({ kind: 'result', id: message.id, rows: res.rows, affectedRows: res.affectedRows ?? 0 }),
+      (res) =>
+        port.postMessage({ kind: 'result', id: message.id, rows: res.rows, affectedRows: res.affectedRows ?? 0 }),
       (error: { message?: string; code?: string; detail?: string }) =>
-        port.postMessage({ kind: 'result', id: message.id, error: { message: String(error?.message ?? error), code: error?.code, detail: error?.detail } }),
+        port.postMessage({
+          kind: 'result',
+          id: message.id,
+          error: { message: String(error?.message ?? error), code: error?.code, detail: error?.detail },
+        }),
     );
   });
 }
@@ -104,13 +118,16 @@ export class PgliteWorkerClient {
     await new Promise<void>((resolve, reject) => {
       const onMessage = (reply: WorkerReply) => {
         if (reply.kind === 'ready') resolve();
-        else if (reply.kind === 'fatal') reject(new Error(`the embedded database could not open: ${reply.message ?? 'unknown error'}`));
+        else if (reply.kind === 'fatal')
+          reject(new Error(`the embedded database could not open: ${reply.message ?? 'unknown error'}`));
         else return;
         worker.off('message', onMessage);
       };
       worker.on('message', onMessage);
       worker.once('error', reject);
-      worker.once('exit', (code) => reject(new Error(`the embedded database stopped while opening (exit code ${code})`)));
+      worker.once('exit', (code) =>
+        reject(new Error(`the embedded database stopped while opening (exit code ${code})`)),
+      );
     });
     client.#listen();
     // Idle, the worker does not keep the process alive (the app closes it on shutdown); a query

@@ -58,7 +58,13 @@ export function evaluationRecord(input: EvaluationInput): EvaluationRecord {
     title: clean(titleOf(verdict)),
     gates:
       verdict.kind === 'evaluated'
-        ? verdict.outcomes.map((o) => ({ id: o.id, mode: o.mode, status: o.status as RecordedStatus, reason: clean(plain(o.result.reason), REASON_CHARS), numbers: o.result.numbers ?? {} }))
+        ? verdict.outcomes.map((o) => ({
+            id: o.id,
+            mode: o.mode,
+            status: o.status as RecordedStatus,
+            reason: clean(plain(o.result.reason), REASON_CHARS),
+            numbers: o.result.numbers ?? {},
+          }))
         : [],
     overrides: (input.overrides ?? []).map((o) => ({
       ...o,
@@ -76,8 +82,11 @@ export function evaluationRecord(input: EvaluationInput): EvaluationRecord {
 /** What a snapshot shows of the PR's life: reviews give the first review and approval. */
 export function factsFromSnapshot(pr: PullRequestSnapshot): PullRequestFacts {
   const author = pr.author.login.toLowerCase();
-  const byOthers = pr.reviews.nodes.filter((r) => r.state !== 'pending' && r.submittedAt && r.author !== null && r.author.toLowerCase() !== author);
-  const earliest = (times: readonly string[]) => (times.length > 0 ? times.reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b)) : undefined);
+  const byOthers = pr.reviews.nodes.filter(
+    (r) => r.state !== 'pending' && r.submittedAt && r.author !== null && r.author.toLowerCase() !== author,
+  );
+  const earliest = (times: readonly string[]) =>
+    times.length > 0 ? times.reduce((a, b) => (Date.parse(a) <= Date.parse(b) ? a : b)) : undefined;
   const firstReviewAt = earliest(byOthers.map((r) => r.submittedAt!));
   const firstApprovalAt = earliest(byOthers.filter((r) => r.state === 'approved').map((r) => r.submittedAt!));
   return {
@@ -107,10 +116,16 @@ const PullRequest = z.object({
 });
 const Payload = z.object({
   action: z.string(),
-  repository: z.object({ id: z.number().int().positive(), full_name: z.string().min(3), private: z.boolean().optional() }),
+  repository: z.object({
+    id: z.number().int().positive(),
+    full_name: z.string().min(3),
+    private: z.boolean().optional(),
+  }),
   installation: z.object({ id: z.number().int().positive() }),
   pull_request: PullRequest,
-  review: z.object({ user: User.nullable().optional(), state: z.string(), submitted_at: Time.nullable().optional() }).optional(),
+  review: z
+    .object({ user: User.nullable().optional(), state: z.string(), submitted_at: Time.nullable().optional() })
+    .optional(),
 });
 
 /**
@@ -118,7 +133,11 @@ const Payload = z.object({
  * other events, actions that change nothing recorded, and payloads without the needed fields.
  * `pull_request.closed` is the one that ends a PR (and deletes its open snapshot).
  */
-export function pullRequestRecordFromWebhook(name: string, payload: unknown, now: () => number = SYSTEM_CLOCK.now): PullRequestRecord | undefined {
+export function pullRequestRecordFromWebhook(
+  name: string,
+  payload: unknown,
+  now: () => number = SYSTEM_CLOCK.now,
+): PullRequestRecord | undefined {
   if (name !== 'pull_request' && name !== 'pull_request_review') return undefined;
   const parsed = Payload.safeParse(payload);
   if (!parsed.success) return undefined;
@@ -139,11 +158,20 @@ export function pullRequestRecordFromWebhook(name: string, payload: unknown, now
     const own = reviewer !== undefined && reviewer === pull.user?.login.toLowerCase();
     facts = own
       ? base
-      : { ...base, firstReviewAt: review.submitted_at, ...(review.state.toLowerCase() === 'approved' ? { firstApprovalAt: review.submitted_at } : {}) };
+      : {
+          ...base,
+          firstReviewAt: review.submitted_at,
+          ...(review.state.toLowerCase() === 'approved' ? { firstApprovalAt: review.submitted_at } : {}),
+        };
   } else {
     switch (action) {
       case 'opened':
-        facts = { ...base, state: 'open', stateAt: pull.created_at ?? at, ...(pull.draft ? {} : { readyAt: pull.created_at ?? at }) };
+        facts = {
+          ...base,
+          state: 'open',
+          stateAt: pull.created_at ?? at,
+          ...(pull.draft ? {} : { readyAt: pull.created_at ?? at }),
+        };
         break;
       case 'reopened':
         facts = { ...base, state: 'open', stateAt: at, ...(pull.draft ? {} : { readyAt: at }) };
@@ -154,7 +182,13 @@ export function pullRequestRecordFromWebhook(name: string, payload: unknown, now
       case 'closed': {
         const closedAt = pull.closed_at ?? at;
         const merged = pull.merged === true || Boolean(pull.merged_at);
-        facts = { ...base, state: merged ? 'merged' : 'closed', stateAt: closedAt, closedAt, ...(merged ? { mergedAt: pull.merged_at ?? closedAt } : {}) };
+        facts = {
+          ...base,
+          state: merged ? 'merged' : 'closed',
+          stateAt: closedAt,
+          closedAt,
+          ...(merged ? { mergedAt: pull.merged_at ?? closedAt } : {}),
+        };
         break;
       }
       case 'converted_to_draft':
@@ -167,5 +201,15 @@ export function pullRequestRecordFromWebhook(name: string, payload: unknown, now
     }
   }
   const visibility = repository.private === undefined ? {} : { private: repository.private };
-  return { repository: { id: repository.id, fullName: clean(repository.full_name), installationId: installation.id, ...visibility }, number: pull.number, at, facts };
+  return {
+    repository: {
+      id: repository.id,
+      fullName: clean(repository.full_name),
+      installationId: installation.id,
+      ...visibility,
+    },
+    number: pull.number,
+    at,
+    facts,
+  };
 }

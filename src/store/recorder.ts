@@ -81,7 +81,12 @@ export function isPermanentError(error: unknown): boolean {
 const estimateBytes = (item: HistoryItem): number =>
   item.kind === 'pull-request'
     ? 600
-    : 800 + item.record.gates.length * 400 + item.record.overrides.length * 600 + (item.record.snapshot ? item.record.snapshot.json.length + item.record.snapshot.files.reduce((n, f) => n + f.text.length, 0) : 0);
+    : 800 +
+      item.record.gates.length * 400 +
+      item.record.overrides.length * 600 +
+      (item.record.snapshot
+        ? item.record.snapshot.json.length + item.record.snapshot.files.reduce((n, f) => n + f.text.length, 0)
+        : 0);
 
 const prKey = (r: EvaluationRecord | PullRequestRecord) => `${r.repository.id}#${r.number}`;
 
@@ -194,7 +199,9 @@ export class HistoryRecorder {
       this.#metrics.buffered.set(0);
     }
     clearTimeout(this.#timer);
-    await this.#store.close().catch((error: unknown) => this.#log.warn({ err: safeError(error) }, 'history database did not close cleanly'));
+    await this.#store
+      .close()
+      .catch((error: unknown) => this.#log.warn({ err: safeError(error) }, 'history database did not close cleanly'));
   }
 
   #add(item: HistoryItem): void {
@@ -238,7 +245,10 @@ export class HistoryRecorder {
     this.#unloggedDrops += count;
     const now = this.#now();
     if (now - this.#lastDropLog >= 10_000) {
-      this.#log.warn({ dropped: this.#unloggedDrops, reason, buffered: this.#buffer.length, lastError: this.#lastError }, 'history records dropped');
+      this.#log.warn(
+        { dropped: this.#unloggedDrops, reason, buffered: this.#buffer.length, lastError: this.#lastError },
+        'history records dropped',
+      );
       this.#unloggedDrops = 0;
       this.#lastDropLog = now;
     }
@@ -281,7 +291,9 @@ export class HistoryRecorder {
         for (const e of entries) e.inFlight = false;
       }
       if (ok) continue;
-      const delay = Math.min(this.#backoff.maxMs, this.#backoff.initialMs * 2 ** Math.min(this.#failures - 1, 20)) * (0.8 + SYSTEM_CLOCK.random() * 0.4);
+      const delay =
+        Math.min(this.#backoff.maxMs, this.#backoff.initialMs * 2 ** Math.min(this.#failures - 1, 20)) *
+        (0.8 + SYSTEM_CLOCK.random() * 0.4);
       await this.#sleep(Math.min(delay, Math.max(0, this.#deadline - this.#now())));
     }
   }
@@ -342,7 +354,16 @@ export class HistoryRecorder {
       this.#remove(entries);
       this.#metrics.dropped.inc({ reason: 'rejected' });
       const code = (error as { code?: string }).code;
-      this.#log.error({ err: safeError(error), code, kind: item.kind, repositoryId: item.record.repository.id, pr: item.record.number }, 'history record rejected by the database; dropped');
+      this.#log.error(
+        {
+          err: safeError(error),
+          code,
+          kind: item.kind,
+          repositoryId: item.record.repository.id,
+          pr: item.record.number,
+        },
+        'history record rejected by the database; dropped',
+      );
       return;
     }
     const half = Math.ceil(entries.length / 2);
@@ -363,7 +384,8 @@ export class HistoryRecorder {
     if (evaluations > 0) this.#metrics.written.inc({ kind: 'evaluation' }, evaluations);
     if (entries.length > evaluations) this.#metrics.written.inc({ kind: 'pull_request' }, entries.length - evaluations);
     this.#markConnected();
-    if (summary.duplicates > 0) this.#log.debug({ duplicates: summary.duplicates }, 'history evaluations already recorded');
+    if (summary.duplicates > 0)
+      this.#log.debug({ duplicates: summary.duplicates }, 'history evaluations already recorded');
   }
 
   #markConnected(): void {
@@ -385,7 +407,16 @@ export class HistoryRecorder {
     // The first failure, then every 20th: an outage logs a line a few minutes, not one per retry.
     if (this.#connected !== false || this.#failures % 20 === 0) {
       const code = (error as { code?: string }).code;
-      this.#log.warn({ err: safeError(error), code, attempt: this.#failures, buffered: this.#buffer.length, backend: this.#store.backend }, 'history write failed; retrying');
+      this.#log.warn(
+        {
+          err: safeError(error),
+          code,
+          attempt: this.#failures,
+          buffered: this.#buffer.length,
+          backend: this.#store.backend,
+        },
+        'history write failed; retrying',
+      );
     }
     this.#connected = false;
   }

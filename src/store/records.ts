@@ -152,7 +152,9 @@ const ESCAPED_UNSAFE = /\\u(?:0000|d[89a-f])/i;
  */
 export function jsonText(value: unknown): string {
   const json = JSON.stringify(value);
-  return ESCAPED_UNSAFE.test(json) ? JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? cleanText(v) : v)) : json;
+  return ESCAPED_UNSAFE.test(json)
+    ? JSON.stringify(value, (_key, v: unknown) => (typeof v === 'string' ? cleanText(v) : v))
+    : json;
 }
 
 /** The owner part of `owner/name`, lower case (how the history groups organisations). */
@@ -173,7 +175,11 @@ export function evaluationId(r: Pick<EvaluationRecord, 'repository' | 'number' |
 }
 
 /** An override row's id: one per comment, head commit and outcome. */
-export function overrideId(repositoryId: number, number: number, o: Pick<OverrideRecord, 'commentUrl' | 'headSha' | 'outcome'>): string {
+export function overrideId(
+  repositoryId: number,
+  number: number,
+  o: Pick<OverrideRecord, 'commentUrl' | 'headSha' | 'outcome'>,
+): string {
   return idFor('override', repositoryId, number, o.commentUrl, o.headSha, o.outcome);
 }
 

@@ -8,7 +8,10 @@ import type { HistoryTables } from './tables.js';
 import { SYSTEM_CLOCK } from '../ops/clock.js';
 
 /** Each table and its "older than the cutoff" condition (identifiers are code, never input). */
-const EXPIRY: readonly { readonly table: keyof HistoryTables; readonly expired: (cutoff: string) => RawBuilder<boolean> }[] = [
+const EXPIRY: readonly {
+  readonly table: keyof HistoryTables;
+  readonly expired: (cutoff: string) => RawBuilder<boolean>;
+}[] = [
   { table: 'gate_results', expired: (c) => sql`evaluated_at < ${c}::timestamptz` },
   { table: 'evaluations', expired: (c) => sql`evaluated_at < ${c}::timestamptz` },
   { table: 'overrides', expired: (c) => sql`recorded_at < ${c}::timestamptz` },
@@ -35,7 +38,11 @@ export interface RetentionOptions {
 }
 
 /** Deletes what is older than `cutoff`. Returns the rows deleted per table. */
-export async function deleteExpired(db: Kysely<HistoryTables>, cutoff: Date, options: RetentionOptions = {}): Promise<Record<string, number>> {
+export async function deleteExpired(
+  db: Kysely<HistoryTables>,
+  cutoff: Date,
+  options: RetentionOptions = {},
+): Promise<Record<string, number>> {
   const batchSize = options.batchSize ?? 5000;
   const deleted: Record<string, number> = {};
   const at = cutoff.toISOString();
@@ -45,7 +52,9 @@ export async function deleteExpired(db: Kysely<HistoryTables>, cutoff: Date, opt
       if (options.stopped?.()) return deleted;
       const result = await sql`
         DELETE FROM ${sql.table(table)}
-        WHERE ctid = ANY (ARRAY(SELECT ctid FROM ${sql.table(table)} WHERE ${expired(at)} LIMIT ${batchSize}))`.execute(db);
+        WHERE ctid = ANY (ARRAY(SELECT ctid FROM ${sql.table(table)} WHERE ${expired(at)} LIMIT ${batchSize}))`.execute(
+        db,
+      );
       const rows = Number(result.numAffectedRows ?? 0);
       deleted[table] += rows;
       if (rows > 0) options.onDeleted?.(table, rows);

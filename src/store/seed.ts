@@ -149,12 +149,16 @@ export async function seedHistory(db: Kysely<HistoryTables>, options: SeedOption
     const bot = chance(0.12);
     const author = bot ? { login: `${pick(BOTS)}[bot]`, isBot: true } : { login: pick(authors), isBot: false };
     // Pull requests open in time order, as they do in life, so rows lie on disk as production's do.
-    const openedAt = Math.min(now - HOUR, now - days * 24 * HOUR + (days * 24 * HOUR * (pullRequests + random())) / expectedPullRequests);
+    const openedAt = Math.min(
+      now - HOUR,
+      now - days * 24 * HOUR + (days * 24 * HOUR * (pullRequests + random())) / expectedPullRequests,
+    );
     const draft = !bot && chance(0.1);
     const readyAt = draft ? openedAt + logNormal(2, 1) * HOUR : openedAt;
     const reviewed = chance(0.93);
     const firstReviewAt = reviewed ? readyAt + logNormal(3, 1.4) * HOUR : undefined;
-    const approvalAt = firstReviewAt !== undefined && chance(0.9) ? firstReviewAt + logNormal(2, 1.2) * HOUR : undefined;
+    const approvalAt =
+      firstReviewAt !== undefined && chance(0.9) ? firstReviewAt + logNormal(2, 1.2) * HOUR : undefined;
     const stillOpen = openedAt > now - 14 * 24 * HOUR && chance(0.4);
     const merged = !stillOpen && approvalAt !== undefined && chance(0.88);
     let endAt = now;
@@ -183,56 +187,158 @@ export async function seedHistory(db: Kysely<HistoryTables>, options: SeedOption
     const count = Math.min(20, 1 + Math.floor(-Math.log(1 - random()) * 2.5));
     const key = { id: repo.id, fullName: repo.fullName, installationId: repo.installationId };
     const items: HistoryItem[] = [];
-    const life = (at: number, facts: PullRequestRecord['facts']) => items.push({ kind: 'pull-request', record: { repository: key, number, at: iso(at), facts } });
-    life(openedAt, { author, baseRef: 'main', title: `Change ${number} in ${repo.fullName.split('/')[1]}`, draft, state: 'open', stateAt: iso(openedAt), openedAt: iso(openedAt), ...(draft ? {} : { readyAt: iso(openedAt) }) });
+    const life = (at: number, facts: PullRequestRecord['facts']) =>
+      items.push({ kind: 'pull-request', record: { repository: key, number, at: iso(at), facts } });
+    life(openedAt, {
+      author,
+      baseRef: 'main',
+      title: `Change ${number} in ${repo.fullName.split('/')[1]}`,
+      draft,
+      state: 'open',
+      stateAt: iso(openedAt),
+      openedAt: iso(openedAt),
+      ...(draft ? {} : { readyAt: iso(openedAt) }),
+    });
     if (draft && readyAt < now) life(readyAt, { readyAt: iso(readyAt), draft: false });
     if (firstReviewAt !== undefined && firstReviewAt < now) life(firstReviewAt, { firstReviewAt: iso(firstReviewAt) });
     if (approvalAt !== undefined && approvalAt < now) life(approvalAt, { firstApprovalAt: iso(approvalAt) });
-    if (closedAt !== undefined) life(closedAt, { state: merged ? 'merged' : 'closed', stateAt: iso(closedAt), closedAt: iso(closedAt), ...(merged ? { mergedAt: iso(closedAt) } : {}) });
+    if (closedAt !== undefined)
+      life(closedAt, {
+        state: merged ? 'merged' : 'closed',
+        stateAt: iso(closedAt),
+        closedAt: iso(closedAt),
+        ...(merged ? { mergedAt: iso(closedAt) } : {}),
+      });
 
     const span = Math.max(60_000, Math.min(endAt, now) - openedAt);
     for (let k = 0; k < count; k++) {
       const at = openedAt + 30_000 + (span * k) / count + random() * (span / count) * 0.5;
       const sha = (repo.id * 1_000_003 + number * 101 + k).toString(16).padStart(40, '0');
-      const event = k === 0 ? 'pull_request.opened' : pick(['pull_request.synchronize', 'pull_request.synchronize', 'pull_request_review.submitted', 'pull_request.edited', 'check_run.rerequested']);
+      const event =
+        k === 0
+          ? 'pull_request.opened'
+          : pick([
+              'pull_request.synchronize',
+              'pull_request.synchronize',
+              'pull_request_review.submitted',
+              'pull_request.edited',
+              'check_run.rerequested',
+            ]);
       const record = ((): EvaluationRecord => {
-        const base = { repository: key, number, headSha: sha, author, evaluatedAt: iso(at), event, deliveryId: `seed-${repo.id}-${number}-${k}`, overrides: [] as OverrideRecord[] };
-        if (at < readyAt) return { ...base, verdict: 'skipped', conclusion: 'neutral', title: 'Skipped: draft pull request', gates: [] };
-        if (chance(0.004)) return { ...base, verdict: 'config-error', conclusion: 'failure', title: 'Configuration error', gates: [] };
-        if (chance(0.003)) return { ...base, verdict: 'error', conclusion: 'failure', title: 'Evaluation error', gates: [] };
+        const base = {
+          repository: key,
+          number,
+          headSha: sha,
+          author,
+          evaluatedAt: iso(at),
+          event,
+          deliveryId: `seed-${repo.id}-${number}-${k}`,
+          overrides: [] as OverrideRecord[],
+        };
+        if (at < readyAt)
+          return {
+            ...base,
+            verdict: 'skipped',
+            conclusion: 'neutral',
+            title: 'Skipped: draft pull request',
+            gates: [],
+          };
+        if (chance(0.004))
+          return { ...base, verdict: 'config-error', conclusion: 'failure', title: 'Configuration error', gates: [] };
+        if (chance(0.003))
+          return { ...base, verdict: 'error', conclusion: 'failure', title: 'Evaluation error', gates: [] };
         const overridden = override === 'applied' && k >= count - 1;
         let batchStatus: GateRecord['status'] = overBatch ? 'fail' : 'pass';
         if (overridden) batchStatus = 'overridden';
         const codeownersGate = (): GateRecord => {
-          if (!repo.codeowners) return gate('codeowners-review', 'block', 'skipped', 'The base branch has no CODEOWNERS file', {});
+          if (!repo.codeowners)
+            return gate('codeowners-review', 'block', 'skipped', 'The base branch has no CODEOWNERS file', {});
           if (approvalAt !== undefined && at >= approvalAt) {
-            return gate('codeowners-review', 'block', 'pass', `All ${plural(files, 'owned file')} approved by their owners`, { ownedFiles: files, ownersPending: 0, filesAwaitingReview: 0 });
+            return gate(
+              'codeowners-review',
+              'block',
+              'pass',
+              `All ${plural(files, 'owned file')} approved by their owners`,
+              { ownedFiles: files, ownersPending: 0, filesAwaitingReview: 0 },
+            );
           }
-          return gate('codeowners-review', 'block', 'fail', `${plural(files, 'file')} ${files === 1 ? 'waits' : 'wait'} for code-owner review`, { ownedFiles: files, ownersPending: 1, filesAwaitingReview: files });
+          return gate(
+            'codeowners-review',
+            'block',
+            'fail',
+            `${plural(files, 'file')} ${files === 1 ? 'waits' : 'wait'} for code-owner review`,
+            { ownedFiles: files, ownersPending: 1, filesAwaitingReview: files },
+          );
         };
         const gates: GateRecord[] = [
-          gate('batch-size', 'block', batchStatus, `${plural(counted.lines, 'line')} in ${plural(counted.files, 'file')} (limit ${plural(repo.maxLines, 'line')}, ${plural(repo.maxFiles, 'file')})`, {
-            countedLines: counted.lines,
-            countedFiles: counted.files,
-            excludedLines: repo.defaultExcludes ? lockLines : 0,
-            excludedFiles: repo.defaultExcludes ? lockFiles : 0,
-            linesDefaultExcludesOn: lines,
-            filesDefaultExcludesOn: files,
-            linesDefaultExcludesOff: lines + lockLines,
-            filesDefaultExcludesOff: files + lockFiles,
-            maxLines: repo.maxLines,
-            maxFiles: repo.maxFiles,
-            truncated: false,
-          }),
+          gate(
+            'batch-size',
+            'block',
+            batchStatus,
+            `${plural(counted.lines, 'line')} in ${plural(counted.files, 'file')} (limit ${plural(repo.maxLines, 'line')}, ${plural(repo.maxFiles, 'file')})`,
+            {
+              countedLines: counted.lines,
+              countedFiles: counted.files,
+              excludedLines: repo.defaultExcludes ? lockLines : 0,
+              excludedFiles: repo.defaultExcludes ? lockFiles : 0,
+              linesDefaultExcludesOn: lines,
+              filesDefaultExcludesOn: files,
+              linesDefaultExcludesOff: lines + lockLines,
+              filesDefaultExcludesOff: files + lockFiles,
+              maxLines: repo.maxLines,
+              maxFiles: repo.maxFiles,
+              truncated: false,
+            },
+          ),
           k >= ticketFrom
-            ? gate('linked-ticket', 'block', 'pass', ticketWhere === 'linked-issue' ? 'Linked to issue #12 on GitHub' : `Found PROJ-${number} in the ${ticketWhere}`, { ticketFound: true, ticketWhere })
-            : gate('linked-ticket', 'block', 'fail', 'No ticket reference in the title, branch name or description, and no linked issue', { ticketFound: false }),
+            ? gate(
+                'linked-ticket',
+                'block',
+                'pass',
+                ticketWhere === 'linked-issue'
+                  ? 'Linked to issue #12 on GitHub'
+                  : `Found PROJ-${number} in the ${ticketWhere}`,
+                { ticketFound: true, ticketWhere },
+              )
+            : gate(
+                'linked-ticket',
+                'block',
+                'fail',
+                'No ticket reference in the title, branch name or description, and no linked issue',
+                { ticketFound: false },
+              ),
           sourceFiles > 0 && testFiles === 0
-            ? gate('tests-touched', repo.testsMode, repo.testsMode === 'warn' ? 'warn' : 'fail', `${plural(sourceFiles, 'source file')} changed, no test files`, { sourceFiles, testFiles })
-            : gate('tests-touched', repo.testsMode, 'pass', testFiles > 0 ? `${plural(sourceFiles, 'source file')} and ${plural(testFiles, 'test file')} changed` : 'No source files changed', { sourceFiles, testFiles }),
+            ? gate(
+                'tests-touched',
+                repo.testsMode,
+                repo.testsMode === 'warn' ? 'warn' : 'fail',
+                `${plural(sourceFiles, 'source file')} changed, no test files`,
+                { sourceFiles, testFiles },
+              )
+            : gate(
+                'tests-touched',
+                repo.testsMode,
+                'pass',
+                testFiles > 0
+                  ? `${plural(sourceFiles, 'source file')} and ${plural(testFiles, 'test file')} changed`
+                  : 'No source files changed',
+                { sourceFiles, testFiles },
+              ),
           unsigned > 0
-            ? gate('signed-commits', 'block', 'fail', `${unsigned} of ${plural(commits, 'commit')} ${unsigned === 1 ? 'is' : 'are'} not signed`, { commits, unsignedCommits: unsigned })
-            : gate('signed-commits', 'block', 'pass', commits === 1 ? 'The commit is signed' : `All ${plural(commits, 'commit')} are signed`, { commits, unsignedCommits: 0 }),
+            ? gate(
+                'signed-commits',
+                'block',
+                'fail',
+                `${unsigned} of ${plural(commits, 'commit')} ${unsigned === 1 ? 'is' : 'are'} not signed`,
+                { commits, unsignedCommits: unsigned },
+              )
+            : gate(
+                'signed-commits',
+                'block',
+                'pass',
+                commits === 1 ? 'The commit is signed' : `All ${plural(commits, 'commit')} are signed`,
+                { commits, unsignedCommits: 0 },
+              ),
           codeownersGate(),
         ];
         const failed = gates.filter((g) => g.status === 'fail').map((g) => g.id);
@@ -252,12 +358,39 @@ export async function seedHistory(db: Kysely<HistoryTables>, options: SeedOption
               ]
             : [];
         overrideCount += overrides.length;
-        return { ...base, overrides, verdict: 'evaluated', conclusion: failed.length > 0 ? 'failure' : 'success', title: failed.length > 0 ? `Blocked: ${failed.join(', ')}` : 'All gates passed', gates };
+        return {
+          ...base,
+          overrides,
+          verdict: 'evaluated',
+          conclusion: failed.length > 0 ? 'failure' : 'success',
+          title: failed.length > 0 ? `Blocked: ${failed.join(', ')}` : 'All gates passed',
+          gates,
+        };
       })();
       const last = k === count - 1;
       items.push({
         kind: 'evaluation',
-        record: last && isOpen && snapshots ? { ...record, snapshot: encodeSnapshot(syntheticSnapshot({ repository: repo.fullName, number, headSha: sha, author, files, lines, commits, unsigned, firstReviewAt, approvalAt, codeowners: repo.codeowners })) } : record,
+        record:
+          last && isOpen && snapshots
+            ? {
+                ...record,
+                snapshot: encodeSnapshot(
+                  syntheticSnapshot({
+                    repository: repo.fullName,
+                    number,
+                    headSha: sha,
+                    author,
+                    files,
+                    lines,
+                    commits,
+                    unsigned,
+                    firstReviewAt,
+                    approvalAt,
+                    codeowners: repo.codeowners,
+                  }),
+                ),
+              }
+            : record,
       });
       evaluations++;
       batchCount++;
@@ -268,10 +401,23 @@ export async function seedHistory(db: Kysely<HistoryTables>, options: SeedOption
     if (batchCount >= batchEvaluations) await flush();
   }
   await flush();
-  return { evaluations, pullRequests, openPullRequests, overrides: overrideCount, repositories: repos.flat(), durationMs: SYSTEM_CLOCK.now() - started };
+  return {
+    evaluations,
+    pullRequests,
+    openPullRequests,
+    overrides: overrideCount,
+    repositories: repos.flat(),
+    durationMs: SYSTEM_CLOCK.now() - started,
+  };
 }
 
-function gate(id: string, mode: 'block' | 'warn', status: GateRecord['status'], reason: string, numbers: GateNumbers): GateRecord {
+function gate(
+  id: string,
+  mode: 'block' | 'warn',
+  status: GateRecord['status'],
+  reason: string,
+  numbers: GateNumbers,
+): GateRecord {
   return { id, mode, status, reason, numbers };
 }
 
@@ -320,8 +466,20 @@ export function syntheticSnapshot(p: SyntheticPullRequest): PullRequestSnapshot 
     signature: i < unsigned ? null : { isValid: true, state: 'valid', wasSignedByGitHub: false },
   }));
   const reviews: Review[] = [];
-  if (firstReviewAt !== undefined) reviews.push({ author: 'reviewer-1', state: 'commented', submittedAt: new Date(firstReviewAt).toISOString(), commitSha: headSha });
-  if (approvalAt !== undefined) reviews.push({ author: 'reviewer-2', state: 'approved', submittedAt: new Date(approvalAt).toISOString(), commitSha: headSha });
+  if (firstReviewAt !== undefined)
+    reviews.push({
+      author: 'reviewer-1',
+      state: 'commented',
+      submittedAt: new Date(firstReviewAt).toISOString(),
+      commitSha: headSha,
+    });
+  if (approvalAt !== undefined)
+    reviews.push({
+      author: 'reviewer-2',
+      state: 'approved',
+      submittedAt: new Date(approvalAt).toISOString(),
+      commitSha: headSha,
+    });
   const additions = changed.reduce((n, f) => n + f.additions, 0);
   const deletions = changed.reduce((n, f) => n + f.deletions, 0);
   return {
@@ -345,7 +503,15 @@ export function syntheticSnapshot(p: SyntheticPullRequest): PullRequestSnapshot 
     closingIssues: [],
     teams: {},
     base: {
-      codeowners: p.codeowners ? { path: '.github/CODEOWNERS', oid: `co-${owner}-${name}`, byteSize: 120, text: `* @${owner}/platform\n/src/module-1/ @${owner}/payments\n/docs/ @${owner}/writers\n`, truncated: false } : null,
+      codeowners: p.codeowners
+        ? {
+            path: '.github/CODEOWNERS',
+            oid: `co-${owner}-${name}`,
+            byteSize: 120,
+            text: `* @${owner}/platform\n/src/module-1/ @${owner}/payments\n/docs/ @${owner}/writers\n`,
+            truncated: false,
+          }
+        : null,
       gitattributes: null,
     },
   };

@@ -27,16 +27,22 @@ export class HistorySettingsError extends Error {
 export function historySettingsFromEnv(env: Readonly<Record<string, string | undefined>>): HistorySettings {
   const history = (env.HISTORY ?? '').trim().toLowerCase();
   if (!['', 'on', 'off'].includes(history)) {
-    throw new HistorySettingsError(`HISTORY must be "on" or "off" (got "${env.HISTORY}"). Unset it to record history, or set HISTORY=off to record nothing.`);
+    throw new HistorySettingsError(
+      `HISTORY must be "on" or "off" (got "${env.HISTORY}"). Unset it to record history, or set HISTORY=off to record nothing.`,
+    );
   }
   const days = (env.HISTORY_RETENTION_DAYS ?? '').trim();
   const retentionDays = days === '' ? DEFAULT_RETENTION_DAYS : Number(days);
   if (!Number.isInteger(retentionDays) || retentionDays < 1) {
-    throw new HistorySettingsError(`HISTORY_RETENTION_DAYS must be a whole number of days, at least 1 (got "${env.HISTORY_RETENTION_DAYS}"). Unset it for the default, ${DEFAULT_RETENTION_DAYS}.`);
+    throw new HistorySettingsError(
+      `HISTORY_RETENTION_DAYS must be a whole number of days, at least 1 (got "${env.HISTORY_RETENTION_DAYS}"). Unset it for the default, ${DEFAULT_RETENTION_DAYS}.`,
+    );
   }
   const databaseUrl = env.DATABASE_URL?.trim() || undefined;
   if (databaseUrl && !/^postgres(?:ql)?:\/\//i.test(databaseUrl)) {
-    throw new HistorySettingsError('DATABASE_URL must be a PostgreSQL URL: postgres://user:password@host:5432/database (add ?sslmode=require for TLS).');
+    throw new HistorySettingsError(
+      'DATABASE_URL must be a PostgreSQL URL: postgres://user:password@host:5432/database (add ?sslmode=require for TLS).',
+    );
   }
   return { enabled: history !== 'off', databaseUrl, dataDir: env.DATA_DIR?.trim() || DEFAULT_DATA_DIR, retentionDays };
 }

@@ -26,7 +26,11 @@ interface StoredFile extends Omit<BaseFile, 'text'> {
 interface StoredSnapshot {
   readonly v: typeof VERSION;
   readonly pr: Omit<PullRequestSnapshot, 'base'> & {
-    readonly base: { readonly codeowners: StoredFile | null; readonly gitattributes: StoredFile | null; readonly pullRequestTemplates?: readonly StoredFile[] };
+    readonly base: {
+      readonly codeowners: StoredFile | null;
+      readonly gitattributes: StoredFile | null;
+      readonly pullRequestTemplates?: readonly StoredFile[];
+    };
   };
   /** The PR body's length before it was cut. */
   readonly bodyChars: number;
@@ -55,7 +59,10 @@ export function compactMessage(commit: Pick<CommitInfo, 'subject' | 'message'>):
  * Encodes `pr` compactly. `repoConfig`: the repository's config file text on the base branch
  * (the loader reads it anyway), kept for previews of org-wide changes through `_extends`.
  */
-export function encodeSnapshot(pr: PullRequestSnapshot, options: { readonly repoConfig?: string | null } = {}): EncodedSnapshot {
+export function encodeSnapshot(
+  pr: PullRequestSnapshot,
+  options: { readonly repoConfig?: string | null } = {},
+): EncodedSnapshot {
   const files = new Map<string, string>();
   const keep = (text: string | null): string | null => {
     if (text === null) return null;
@@ -65,7 +72,13 @@ export function encodeSnapshot(pr: PullRequestSnapshot, options: { readonly repo
     return hash;
   };
   const storedFile = (file: BaseFile | null): StoredFile | null =>
-    file && { path: file.path, oid: file.oid, byteSize: file.byteSize, truncated: file.truncated, hash: keep(file.text) };
+    file && {
+      path: file.path,
+      oid: file.oid,
+      byteSize: file.byteSize,
+      truncated: file.truncated,
+      hash: keep(file.text),
+    };
   const stored: StoredSnapshot = {
     v: VERSION,
     pr: {
@@ -75,7 +88,9 @@ export function encodeSnapshot(pr: PullRequestSnapshot, options: { readonly repo
       base: {
         codeowners: storedFile(pr.base.codeowners),
         gitattributes: storedFile(pr.base.gitattributes),
-        ...(pr.base.pullRequestTemplates ? { pullRequestTemplates: pr.base.pullRequestTemplates.map((t) => storedFile(t)!) } : {}),
+        ...(pr.base.pullRequestTemplates
+          ? { pullRequestTemplates: pr.base.pullRequestTemplates.map((t) => storedFile(t)!) }
+          : {}),
       },
     },
     bodyChars: pr.body.length,
@@ -91,7 +106,8 @@ export class SnapshotFormatError extends Error {}
 /** Rebuilds the snapshot from the stored JSON and the texts of its files (by hash). */
 export function decodeSnapshot(value: unknown, files: ReadonlyMap<string, string>): DecodedSnapshot {
   const stored = value as StoredSnapshot;
-  if (stored?.v !== VERSION || typeof stored.pr !== 'object') throw new SnapshotFormatError(`unknown snapshot format ${String(stored?.v)}`);
+  if (stored?.v !== VERSION || typeof stored.pr !== 'object')
+    throw new SnapshotFormatError(`unknown snapshot format ${String(stored?.v)}`);
   const text = (hash: string | null) => (hash === null ? null : (files.get(hash) ?? null));
   const baseFile = (file: StoredFile | null): BaseFile | null => {
     if (!file) return null;

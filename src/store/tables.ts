@@ -110,7 +110,11 @@ export interface PullRequestsTable extends PullRequestKey {
   title: string | null;
   /** Time of the latest record that carried the author, base branch, title and draft flag (latest wins). */
   details_at: Timestamp | null;
-  state: ColumnType<'open' | 'closed' | 'merged', 'open' | 'closed' | 'merged' | undefined, 'open' | 'closed' | 'merged'>;
+  state: ColumnType<
+    'open' | 'closed' | 'merged',
+    'open' | 'closed' | 'merged' | undefined,
+    'open' | 'closed' | 'merged'
+  >;
   /** When `state` last changed (latest event wins). */
   state_at: Timestamp | null;
   draft: boolean | null;

@@ -12,11 +12,25 @@
  * value; all SQL is parameterised.
  */
 import { sql, type Insertable, type Kysely, type RawBuilder, type Transaction } from 'kysely';
-import { evaluationId, gateMask, jsonText, overrideId, ownerOf, reasonPattern, weekOf, type EvaluationRecord, type PullRequestFacts, type PullRequestRecord, type RepositoryKey } from './records.js';
+import {
+  evaluationId,
+  gateMask,
+  jsonText,
+  overrideId,
+  ownerOf,
+  reasonPattern,
+  weekOf,
+  type EvaluationRecord,
+  type PullRequestFacts,
+  type PullRequestRecord,
+  type RepositoryKey,
+} from './records.js';
 import type { HistoryTables, OverridesTable, PullRequestsTable } from './tables.js';
 import { SYSTEM_CLOCK } from '../ops/clock.js';
 
-export type HistoryItem = { readonly kind: 'evaluation'; readonly record: EvaluationRecord } | { readonly kind: 'pull-request'; readonly record: PullRequestRecord };
+export type HistoryItem =
+  | { readonly kind: 'evaluation'; readonly record: EvaluationRecord }
+  | { readonly kind: 'pull-request'; readonly record: PullRequestRecord };
 
 export interface WriteSummary {
   /** Evaluations inserted (not already present). */
@@ -34,7 +48,10 @@ type Db = Kysely<HistoryTables> | Transaction<HistoryTables>;
  * parameter (faster than one array per column on both backends). Column names and types are code,
  * never input; strings are made acceptable to PostgreSQL text on the way.
  */
-export function jsonRows(columns: readonly (readonly [string, string])[], rows: readonly Record<string, unknown>[]): RawBuilder<unknown> {
+export function jsonRows(
+  columns: readonly (readonly [string, string])[],
+  rows: readonly Record<string, unknown>[],
+): RawBuilder<unknown> {
   const json = jsonText(rows);
   return sql`SELECT * FROM json_to_recordset(${json}::json) AS r(${sql.raw(columns.map(([name, type]) => `${name} ${type}`).join(', '))})`;
 }
@@ -101,16 +118,52 @@ const GATE_COLUMNS = [
 ] as const;
 
 /** The batch-size figures a pull request's row keeps from its latest evaluation. */
-const PR_FIGURES = ['counted_lines', 'counted_files', 'lines_default_excludes_on', 'files_default_excludes_on', 'lines_default_excludes_off', 'files_default_excludes_off', 'max_lines', 'max_files'] as const;
+const PR_FIGURES = [
+  'counted_lines',
+  'counted_files',
+  'lines_default_excludes_on',
+  'files_default_excludes_on',
+  'lines_default_excludes_off',
+  'files_default_excludes_off',
+  'max_lines',
+  'max_files',
+] as const;
 
 /** Time columns of `pull_requests`, carried as ISO strings while a batch is merged. */
-type TimeColumn = 'state_at' | 'details_at' | 'opened_at' | 'ready_at' | 'first_review_at' | 'first_approval_at' | 'closed_at' | 'merged_at' | 'first_evaluated_at' | 'last_evaluated_at';
+type TimeColumn =
+  | 'state_at'
+  | 'details_at'
+  | 'opened_at'
+  | 'ready_at'
+  | 'first_review_at'
+  | 'first_approval_at'
+  | 'closed_at'
+  | 'merged_at'
+  | 'first_evaluated_at'
+  | 'last_evaluated_at';
 
 /** A pull request's row as one batch contributes to it (merged with the stored row by SQL). */
-type MaskColumn = 'gates_evaluated' | 'gates_passed' | 'gates_failing' | 'gates_blocked' | 'gates_warned' | 'gates_overridden';
-type PullRequestDelta = Omit<Required<Insertable<PullRequestsTable>>, TimeColumn | MaskColumn | 'updated_at' | 'gate_statuses' | 'failure_reasons' | 'failure_keys' | 'state' | 'evaluations'> & {
+type MaskColumn =
+  'gates_evaluated' | 'gates_passed' | 'gates_failing' | 'gates_blocked' | 'gates_warned' | 'gates_overridden';
+type PullRequestDelta = Omit<
+  Required<Insertable<PullRequestsTable>>,
+  | TimeColumn
+  | MaskColumn
+  | 'updated_at'
+  | 'gate_statuses'
+  | 'failure_reasons'
+  | 'failure_keys'
+  | 'state'
+  | 'evaluations'
+> & {
   [K in TimeColumn]: string | null;
-} & { [K in MaskColumn]: number } & { updated_at: string; gate_statuses: string; failure_reasons: Record<string, [string, string]>; state: 'open' | 'closed' | 'merged'; evaluations: number };
+} & { [K in MaskColumn]: number } & {
+  updated_at: string;
+  gate_statuses: string;
+  failure_reasons: Record<string, [string, string]>;
+  state: 'open' | 'closed' | 'merged';
+  evaluations: number;
+};
 
 /** PostgreSQL's limit is 65,535 parameters per statement; multi-row VALUES stay under it. */
 const MAX_PARAMETERS = 60_000;
@@ -141,7 +194,13 @@ function later(a: string | null, b: string | null | undefined): string | null {
 
 /** The columns that name a pull request, in every table that has them. */
 function pullRequestColumns(repository: RepositoryKey, number: number) {
-  return { repository_id: repository.id, repository: repository.fullName, owner: ownerOf(repository.fullName), installation_id: repository.installationId, pr_number: number };
+  return {
+    repository_id: repository.id,
+    repository: repository.fullName,
+    owner: ownerOf(repository.fullName),
+    installation_id: repository.installationId,
+    pr_number: number,
+  };
 }
 
 function emptyDelta(repository: RepositoryKey, number: number, at: string): PullRequestDelta {
@@ -229,7 +288,11 @@ function applyEvaluation(d: PullRequestDelta, e: EvaluationRecord): void {
   d.gates_blocked |= mask('fail');
   d.gates_warned |= mask('warn');
   d.gates_overridden |= mask('overridden');
-  const failures = Object.fromEntries(e.gates.filter((g) => FAILING.includes(g.status)).map((g) => [g.id, [reasonPattern(g.reason), g.reason] as [string, string]]));
+  const failures = Object.fromEntries(
+    e.gates
+      .filter((g) => FAILING.includes(g.status))
+      .map((g) => [g.id, [reasonPattern(g.reason), g.reason] as [string, string]]),
+  );
   const newest = !d.last_evaluated_at || Date.parse(e.evaluatedAt) >= Date.parse(d.last_evaluated_at);
   d.failure_reasons = newest ? { ...d.failure_reasons, ...failures } : { ...failures, ...d.failure_reasons };
   if (!newest) return;
@@ -274,7 +337,10 @@ async function writeInTransaction(trx: Db, items: readonly HistoryItem[]): Promi
   const fresh = await insertEvaluations(trx, evaluations);
   const newEvaluations = [...fresh].map((id) => [id, evaluations.get(id)!] as const);
   await insertGateResults(trx, newEvaluations);
-  await upsertWeeks(trx, newEvaluations.map(([, e]) => e));
+  await upsertWeeks(
+    trx,
+    newEvaluations.map(([, e]) => e),
+  );
 
   const deltas = new Map<string, PullRequestDelta>();
   const deltaFor = (repository: EvaluationRecord['repository'], number: number, at: string) => {
@@ -288,10 +354,16 @@ async function writeInTransaction(trx: Db, items: readonly HistoryItem[]): Promi
   for (const [, e] of newEvaluations.sort(([, a], [, b]) => Date.parse(a.evaluatedAt) - Date.parse(b.evaluatedAt))) {
     applyEvaluation(deltaFor(e.repository, e.number, e.evaluatedAt), e);
   }
-  await upsertFailurePatterns(trx, newEvaluations.map(([, e]) => e));
+  await upsertFailurePatterns(
+    trx,
+    newEvaluations.map(([, e]) => e),
+  );
   await upsertPullRequests(trx, byKey(deltas));
   await insertOverrides(trx, [...evaluations.values()]);
-  const snapshots = await upsertSnapshots(trx, newEvaluations.map(([, e]) => e));
+  const snapshots = await upsertSnapshots(
+    trx,
+    newEvaluations.map(([, e]) => e),
+  );
   await deleteClosedSnapshots(trx, [...deltas.values()]);
   return { evaluations: fresh.size, duplicates: evaluations.size - fresh.size, pullRequests: deltas.size, snapshots };
 }
@@ -301,7 +373,18 @@ const TOUCH_AFTER = sql`interval '1 day'`;
 
 /** Each repository's name and installation, the latest record's (names change on rename and transfer). */
 async function upsertRepositories(trx: Db, items: readonly HistoryItem[]): Promise<void> {
-  const latest = new Map<number, { id: number; full_name: string; owner: string; installation_id: number; private: boolean | null; named_at: string; seen_at: string }>();
+  const latest = new Map<
+    number,
+    {
+      id: number;
+      full_name: string;
+      owner: string;
+      installation_id: number;
+      private: boolean | null;
+      named_at: string;
+      seen_at: string;
+    }
+  >();
   for (const { kind, record } of items) {
     const at = kind === 'evaluation' ? record.evaluatedAt : record.at;
     const seen = latest.get(record.repository.id);
@@ -311,8 +394,21 @@ async function upsertRepositories(trx: Db, items: readonly HistoryItem[]): Promi
       if (seen.private === null) seen.private = visibility;
       continue;
     }
-    const { repository_id: id, repository: full_name, owner, installation_id } = pullRequestColumns(record.repository, record.number);
-    latest.set(id, { id, full_name, owner, installation_id, private: visibility ?? seen?.private ?? null, named_at: at, seen_at: at });
+    const {
+      repository_id: id,
+      repository: full_name,
+      owner,
+      installation_id,
+    } = pullRequestColumns(record.repository, record.number);
+    latest.set(id, {
+      id,
+      full_name,
+      owner,
+      installation_id,
+      private: visibility ?? seen?.private ?? null,
+      named_at: at,
+      seen_at: at,
+    });
   }
   const rows = [...latest.values()].sort((a, b) => a.id - b.id);
   if (rows.length === 0) return;
@@ -333,7 +429,9 @@ async function upsertRepositories(trx: Db, items: readonly HistoryItem[]): Promi
           named_at: sql<never>`GREATEST(repositories.named_at, excluded.named_at)`,
           seen_at: sql<never>`GREATEST(repositories.seen_at, excluded.seen_at)`,
         })
-        .where(sql<boolean>`(${newer} AND (excluded.full_name, excluded.installation_id) IS DISTINCT FROM (repositories.full_name, repositories.installation_id)) OR (${visibility} AND excluded.private IS DISTINCT FROM repositories.private) OR excluded.seen_at > repositories.seen_at + ${TOUCH_AFTER}`),
+        .where(
+          sql<boolean>`(${newer} AND (excluded.full_name, excluded.installation_id) IS DISTINCT FROM (repositories.full_name, repositories.installation_id)) OR (${visibility} AND excluded.private IS DISTINCT FROM repositories.private) OR excluded.seen_at > repositories.seen_at + ${TOUCH_AFTER}`,
+        ),
     )
     .execute();
 }
@@ -352,13 +450,25 @@ async function upsertFailurePatterns(trx: Db, evaluations: readonly EvaluationRe
     }
   }
   if (patterns.size === 0) return;
-  const columns = [['gate_id', 'text'], ['pattern', 'text'], ['example', 'text'], ['seen_at', 'timestamptz']] as const;
+  const columns = [
+    ['gate_id', 'text'],
+    ['pattern', 'text'],
+    ['example', 'text'],
+    ['seen_at', 'timestamptz'],
+  ] as const;
   await trx
     .insertInto('failure_patterns')
     .columns(['key', 'gate_id', 'pattern', 'example', 'seen_at'])
-    .expression(sql`SELECT history_failure_key(r.gate_id, r.pattern) AS key, r.gate_id, r.pattern, r.example, r.seen_at FROM (${jsonRows(columns, [...patterns.values()])}) r ORDER BY 1`)
+    .expression(
+      sql`SELECT history_failure_key(r.gate_id, r.pattern) AS key, r.gate_id, r.pattern, r.example, r.seen_at FROM (${jsonRows(columns, [...patterns.values()])}) r ORDER BY 1`,
+    )
     // The first example stays; `seen_at` keeps the row from retention while reasons still use it.
-    .onConflict((oc) => oc.column('key').doUpdateSet({ seen_at: sql<never>`excluded.seen_at` }).where(sql<boolean>`excluded.seen_at > failure_patterns.seen_at + ${TOUCH_AFTER}`))
+    .onConflict((oc) =>
+      oc
+        .column('key')
+        .doUpdateSet({ seen_at: sql<never>`excluded.seen_at` })
+        .where(sql<boolean>`excluded.seen_at > failure_patterns.seen_at + ${TOUCH_AFTER}`),
+    )
     .execute();
 }
 
@@ -389,7 +499,10 @@ async function insertEvaluations(trx: Db, evaluations: ReadonlyMap<string, Evalu
   return new Set(inserted.map((r) => r.id));
 }
 
-async function insertGateResults(trx: Db, evaluations: readonly (readonly [string, EvaluationRecord])[]): Promise<void> {
+async function insertGateResults(
+  trx: Db,
+  evaluations: readonly (readonly [string, EvaluationRecord])[],
+): Promise<void> {
   const rows = evaluations
     .flatMap(([id, e]) =>
       e.gates.map((g) => ({
@@ -418,20 +531,45 @@ async function insertGateResults(trx: Db, evaluations: readonly (readonly [strin
 type ColumnValue = RawBuilder<never>;
 
 /** The stored and the new gate mask, or'ed: a gate once set stays set, whatever the order of writes. */
-const orMask = (table: string, column: string): ColumnValue => sql<never>`${sql.ref(`${table}.${column}`)} | ${sql.ref(`excluded.${column}`)}`;
+const orMask = (table: string, column: string): ColumnValue =>
+  sql<never>`${sql.ref(`${table}.${column}`)} | ${sql.ref(`excluded.${column}`)}`;
 
 async function upsertWeeks(trx: Db, evaluations: readonly EvaluationRecord[]): Promise<void> {
-  const weeks = new Map<string, { repository_id: number; week: string; pr_number: number; owner: string; evaluations: number; gates_evaluated: number; gates_failed: number; gates_warned: number; gates_overridden: number }>();
+  const weeks = new Map<
+    string,
+    {
+      repository_id: number;
+      week: string;
+      pr_number: number;
+      owner: string;
+      evaluations: number;
+      gates_evaluated: number;
+      gates_failed: number;
+      gates_warned: number;
+      gates_overridden: number;
+    }
+  >();
   for (const e of evaluations) {
     const week = weekOf(e.evaluatedAt);
     const key = `${prKey(e.repository.id, e.number)}@${week}`;
     let w = weeks.get(key);
     if (!w) {
-      w = { repository_id: e.repository.id, week, pr_number: e.number, owner: ownerOf(e.repository.fullName), evaluations: 0, gates_evaluated: 0, gates_failed: 0, gates_warned: 0, gates_overridden: 0 };
+      w = {
+        repository_id: e.repository.id,
+        week,
+        pr_number: e.number,
+        owner: ownerOf(e.repository.fullName),
+        evaluations: 0,
+        gates_evaluated: 0,
+        gates_failed: 0,
+        gates_warned: 0,
+        gates_overridden: 0,
+      };
       weeks.set(key, w);
     }
     w.evaluations++;
-    const mask = (status?: string) => gateMask(e.gates.filter((g) => status === undefined || g.status === status).map((g) => g.id));
+    const mask = (status?: string) =>
+      gateMask(e.gates.filter((g) => status === undefined || g.status === status).map((g) => g.id));
     w.gates_evaluated |= mask();
     w.gates_failed |= mask('fail');
     w.gates_warned |= mask('warn');
@@ -439,18 +577,18 @@ async function upsertWeeks(trx: Db, evaluations: readonly EvaluationRecord[]): P
   }
   for (const chunk of chunked(byKey(weeks))) {
     await trx
-    .insertInto('pull_request_weeks')
-    .values(chunk)
-    .onConflict((oc) =>
-      oc.columns(['repository_id', 'week', 'pr_number']).doUpdateSet({
-        evaluations: sql`pull_request_weeks.evaluations + excluded.evaluations`,
-        gates_evaluated: orMask('pull_request_weeks', 'gates_evaluated'),
-        gates_failed: orMask('pull_request_weeks', 'gates_failed'),
-        gates_warned: orMask('pull_request_weeks', 'gates_warned'),
-        gates_overridden: orMask('pull_request_weeks', 'gates_overridden'),
-      }),
-    )
-    .execute();
+      .insertInto('pull_request_weeks')
+      .values(chunk)
+      .onConflict((oc) =>
+        oc.columns(['repository_id', 'week', 'pr_number']).doUpdateSet({
+          evaluations: sql`pull_request_weeks.evaluations + excluded.evaluations`,
+          gates_evaluated: orMask('pull_request_weeks', 'gates_evaluated'),
+          gates_failed: orMask('pull_request_weeks', 'gates_failed'),
+          gates_warned: orMask('pull_request_weeks', 'gates_warned'),
+          gates_overridden: orMask('pull_request_weeks', 'gates_overridden'),
+        }),
+      )
+      .execute();
   }
 }
 
@@ -460,7 +598,8 @@ async function upsertPullRequests(trx: Db, deltas: readonly PullRequestDelta[]):
   const incoming = (c: string) => sql.ref(`excluded.${c}`);
   // Details: from the latest record that had them; a field it lacked keeps the stored value.
   const detailsWin = sql`(excluded.details_at IS NOT NULL AND (pull_requests.details_at IS NULL OR excluded.details_at >= pull_requests.details_at))`;
-  const byDetails = (c: string): ColumnValue => sql`CASE WHEN ${detailsWin} THEN COALESCE(${incoming(c)}, ${stored(c)}) ELSE COALESCE(${stored(c)}, ${incoming(c)}) END`;
+  const byDetails = (c: string): ColumnValue =>
+    sql`CASE WHEN ${detailsWin} THEN COALESCE(${incoming(c)}, ${stored(c)}) ELSE COALESCE(${stored(c)}, ${incoming(c)}) END`;
   const least = (c: string): ColumnValue => sql`LEAST(${stored(c)}, ${incoming(c)})`;
   // The state (and when it closed or merged) follows the latest state change by time.
   const stateWins = sql`(excluded.state_at IS NOT NULL AND (pull_requests.state_at IS NULL OR excluded.state_at >= pull_requests.state_at))`;
@@ -468,58 +607,64 @@ async function upsertPullRequests(trx: Db, deltas: readonly PullRequestDelta[]):
   // The latest evaluation's verdict and figures; figures only from an evaluation that had them.
   const newer = sql`(excluded.last_evaluated_at IS NOT NULL AND (pull_requests.last_evaluated_at IS NULL OR excluded.last_evaluated_at >= pull_requests.last_evaluated_at))`;
   const byLatest = (c: string): ColumnValue => sql`CASE WHEN ${newer} THEN ${incoming(c)} ELSE ${stored(c)} END`;
-  const byLatestIfSet = (c: string): ColumnValue => sql`CASE WHEN ${newer} AND ${incoming(c)} IS NOT NULL THEN ${incoming(c)} ELSE ${stored(c)} END`;
+  const byLatestIfSet = (c: string): ColumnValue =>
+    sql`CASE WHEN ${newer} AND ${incoming(c)} IS NOT NULL THEN ${incoming(c)} ELSE ${stored(c)} END`;
   const rows = deltas.map((d) => {
     const failureReasons = JSON.stringify(d.failure_reasons);
-    return { ...d, failure_reasons: failureReasons, failure_keys: sql<never>`history_failure_keys(${failureReasons}::jsonb)` };
+    return {
+      ...d,
+      failure_reasons: failureReasons,
+      failure_keys: sql<never>`history_failure_keys(${failureReasons}::jsonb)`,
+    };
   });
   // The newer evaluation's reason wins per gate; the keys follow the merged reasons.
   const mergedReasons = sql<never>`CASE WHEN ${newer} THEN pull_requests.failure_reasons || excluded.failure_reasons ELSE excluded.failure_reasons || pull_requests.failure_reasons END`;
   // The latest evaluation that ran gates decides the latest statuses and masks.
-  const byLatestGates = (c: string): ColumnValue => sql`CASE WHEN ${newer} AND excluded.gates_evaluated <> 0 THEN ${incoming(c)} ELSE ${stored(c)} END`;
+  const byLatestGates = (c: string): ColumnValue =>
+    sql`CASE WHEN ${newer} AND excluded.gates_evaluated <> 0 THEN ${incoming(c)} ELSE ${stored(c)} END`;
   for (const chunk of chunked(rows)) {
     await trx
-    .insertInto('pull_requests')
-    .values(chunk)
-    .onConflict((oc) =>
-      oc.columns(['repository_id', 'pr_number']).doUpdateSet({
-        repository: sql`excluded.repository`,
-        owner: sql`excluded.owner`,
-        installation_id: sql`excluded.installation_id`,
-        author: byDetails('author'),
-        author_is_bot: byDetails('author_is_bot'),
-        base_ref: byDetails('base_ref'),
-        title: byDetails('title'),
-        draft: byDetails('draft'),
-        details_at: sql`GREATEST(pull_requests.details_at, excluded.details_at)`,
-        state: byState('state'),
-        closed_at: byState('closed_at'),
-        merged_at: byState('merged_at'),
-        state_at: byState('state_at'),
-        opened_at: least('opened_at'),
-        ready_at: least('ready_at'),
-        first_review_at: least('first_review_at'),
-        first_approval_at: least('first_approval_at'),
-        first_evaluated_at: least('first_evaluated_at'),
-        evaluations: sql`pull_requests.evaluations + excluded.evaluations`,
-        last_head_sha: byLatest('last_head_sha'),
-        last_verdict: byLatest('last_verdict'),
-        last_conclusion: byLatest('last_conclusion'),
-        gate_statuses: byLatestGates('gate_statuses'),
-        gates_evaluated: byLatestGates('gates_evaluated'),
-        gates_passed: byLatestGates('gates_passed'),
-        gates_failing: byLatestGates('gates_failing'),
-        failure_reasons: mergedReasons,
-        failure_keys: sql<never>`history_failure_keys(${mergedReasons})`,
-        ...Object.fromEntries(PR_FIGURES.map((c) => [c, byLatestIfSet(c)])),
-        last_evaluated_at: sql`GREATEST(pull_requests.last_evaluated_at, excluded.last_evaluated_at)`,
-        gates_blocked: orMask('pull_requests', 'gates_blocked'),
-        gates_warned: orMask('pull_requests', 'gates_warned'),
-        gates_overridden: orMask('pull_requests', 'gates_overridden'),
-        updated_at: sql`GREATEST(pull_requests.updated_at, excluded.updated_at)`,
-      }),
-    )
-    .execute();
+      .insertInto('pull_requests')
+      .values(chunk)
+      .onConflict((oc) =>
+        oc.columns(['repository_id', 'pr_number']).doUpdateSet({
+          repository: sql`excluded.repository`,
+          owner: sql`excluded.owner`,
+          installation_id: sql`excluded.installation_id`,
+          author: byDetails('author'),
+          author_is_bot: byDetails('author_is_bot'),
+          base_ref: byDetails('base_ref'),
+          title: byDetails('title'),
+          draft: byDetails('draft'),
+          details_at: sql`GREATEST(pull_requests.details_at, excluded.details_at)`,
+          state: byState('state'),
+          closed_at: byState('closed_at'),
+          merged_at: byState('merged_at'),
+          state_at: byState('state_at'),
+          opened_at: least('opened_at'),
+          ready_at: least('ready_at'),
+          first_review_at: least('first_review_at'),
+          first_approval_at: least('first_approval_at'),
+          first_evaluated_at: least('first_evaluated_at'),
+          evaluations: sql`pull_requests.evaluations + excluded.evaluations`,
+          last_head_sha: byLatest('last_head_sha'),
+          last_verdict: byLatest('last_verdict'),
+          last_conclusion: byLatest('last_conclusion'),
+          gate_statuses: byLatestGates('gate_statuses'),
+          gates_evaluated: byLatestGates('gates_evaluated'),
+          gates_passed: byLatestGates('gates_passed'),
+          gates_failing: byLatestGates('gates_failing'),
+          failure_reasons: mergedReasons,
+          failure_keys: sql<never>`history_failure_keys(${mergedReasons})`,
+          ...Object.fromEntries(PR_FIGURES.map((c) => [c, byLatestIfSet(c)])),
+          last_evaluated_at: sql`GREATEST(pull_requests.last_evaluated_at, excluded.last_evaluated_at)`,
+          gates_blocked: orMask('pull_requests', 'gates_blocked'),
+          gates_warned: orMask('pull_requests', 'gates_warned'),
+          gates_overridden: orMask('pull_requests', 'gates_overridden'),
+          updated_at: sql`GREATEST(pull_requests.updated_at, excluded.updated_at)`,
+        }),
+      )
+      .execute();
   }
 }
 
@@ -544,7 +689,11 @@ async function insertOverrides(trx: Db, evaluations: readonly EvaluationRecord[]
     }
   }
   for (const chunk of chunked(byKey(rows))) {
-    await trx.insertInto('overrides').values(chunk).onConflict((oc) => oc.column('id').doNothing()).execute();
+    await trx
+      .insertInto('overrides')
+      .values(chunk)
+      .onConflict((oc) => oc.column('id').doNothing())
+      .execute();
   }
 }
 
@@ -561,7 +710,9 @@ async function upsertSnapshots(trx: Db, evaluations: readonly EvaluationRecord[]
   const files = new Map<string, string>();
   for (const e of latest.values()) for (const f of e.snapshot!.files) files.set(f.hash, f.text);
   const now = new Date(SYSTEM_CLOCK.now()).toISOString();
-  for (const chunk of chunked(byKey(new Map([...files].map(([hash, text]) => [hash, { hash, text, stored_at: now }]))))) {
+  for (const chunk of chunked(
+    byKey(new Map([...files].map(([hash, text]) => [hash, { hash, text, stored_at: now }]))),
+  )) {
     await trx
       .insertInto('snapshot_files')
       .values(chunk)
@@ -579,24 +730,24 @@ async function upsertSnapshots(trx: Db, evaluations: readonly EvaluationRecord[]
   }));
   for (const chunk of chunked(rows)) {
     await trx
-    .insertInto('open_pull_requests')
-    .values(chunk)
-    .onConflict((oc) =>
-      oc
-        .columns(['repository_id', 'pr_number'])
-        .doUpdateSet({
-          repository: sql`excluded.repository`,
-          owner: sql`excluded.owner`,
-          installation_id: sql`excluded.installation_id`,
-          head_sha: sql`excluded.head_sha`,
-          captured_at: sql`excluded.captured_at`,
-          snapshot: sql`excluded.snapshot`,
-          bytes: sql`excluded.bytes`,
-          file_hashes: sql`excluded.file_hashes`,
-        })
-        .where(sql<boolean>`open_pull_requests.captured_at <= excluded.captured_at`),
-    )
-    .execute();
+      .insertInto('open_pull_requests')
+      .values(chunk)
+      .onConflict((oc) =>
+        oc
+          .columns(['repository_id', 'pr_number'])
+          .doUpdateSet({
+            repository: sql`excluded.repository`,
+            owner: sql`excluded.owner`,
+            installation_id: sql`excluded.installation_id`,
+            head_sha: sql`excluded.head_sha`,
+            captured_at: sql`excluded.captured_at`,
+            snapshot: sql`excluded.snapshot`,
+            bytes: sql`excluded.bytes`,
+            file_hashes: sql`excluded.file_hashes`,
+          })
+          .where(sql<boolean>`open_pull_requests.captured_at <= excluded.captured_at`),
+      )
+      .execute();
   }
   return rows.length;
 }

@@ -151,10 +151,7 @@ export function createInsightsHandler(options: InsightsOptions): RequestHandler 
     const given = url.searchParams.get('state') ?? '';
     const code = url.searchParams.get('code') ?? '';
     if (!expected || !sameText(expected.state, given) || !code) {
-      log.warn(
-        { reason: signInRefusal(!expected, code) },
-        'insights sign-in refused',
-      );
+      log.warn({ reason: signInRefusal(!expected, code) }, 'insights sign-in refused');
       return page(
         res,
         400,

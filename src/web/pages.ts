@@ -174,9 +174,7 @@ function figures(view: View): Html {
       ([key, value]) =>
         html`<div>
           <dt>${FIGURE_LABELS[key] ?? key}</dt>
-          <dd data-figure="${key}">
-            ${figureText(key, value)}
-          </dd>
+          <dd data-figure="${key}">${figureText(key, value)}</dd>
         </div>`,
     )}
   </dl>`;

@@ -1,30 +1,85 @@
 import { describe, expect, it } from 'vitest';
 import type { GateResult } from '../../gates/gate.js';
-import { CHECK_LIMITS, codeSpan, escapeMarkdown, inertLinks, renderBlock, renderCheckRun, renderGateRun, renderRow } from '../../src/checks/render.js';
+import {
+  CHECK_LIMITS,
+  codeSpan,
+  escapeMarkdown,
+  inertLinks,
+  renderBlock,
+  renderCheckRun,
+  renderGateRun,
+  renderRow,
+} from '../../src/checks/render.js';
 import { outcomeOf, titleOf, type Verdict } from '../../src/checks/verdict.js';
 import { parseConfigText } from '../../src/load/config/parse.js';
 import { autolinks } from '../support/autolinks.js';
 
-const res = (status: GateResult['status'], reason: GateResult['reason'] = 'r'): GateResult => ({ status, reason, details: [], fix: [] });
+const res = (status: GateResult['status'], reason: GateResult['reason'] = 'r'): GateResult => ({
+  status,
+  reason,
+  details: [],
+  fix: [],
+});
 
 describe('verdicts', () => {
   it.each([
     [[['batch-size', 'pass', 'block']], 'success', '1 gate passed'],
-    [[['batch-size', 'pass', 'block'], ['linked-ticket', 'pass', 'block']], 'success', 'All 2 gates passed'],
-    [[['batch-size', 'fail', 'block'], ['linked-ticket', 'fail', 'block']], 'failure', 'Blocked: batch-size, linked-ticket'],
-    [[['batch-size', 'fail', 'warn'], ['linked-ticket', 'pass', 'block']], 'success', 'Passed with warnings: batch-size'],
-    [[['batch-size', 'fail', 'block'], ['linked-ticket', 'fail', 'warn']], 'failure', 'Blocked: batch-size (warnings: linked-ticket)'],
-    [[['batch-size', 'pass', 'block'], ['codeowners-review', 'skipped', 'block']], 'success', '1 gate passed, 1 skipped'],
+    [
+      [
+        ['batch-size', 'pass', 'block'],
+        ['linked-ticket', 'pass', 'block'],
+      ],
+      'success',
+      'All 2 gates passed',
+    ],
+    [
+      [
+        ['batch-size', 'fail', 'block'],
+        ['linked-ticket', 'fail', 'block'],
+      ],
+      'failure',
+      'Blocked: batch-size, linked-ticket',
+    ],
+    [
+      [
+        ['batch-size', 'fail', 'warn'],
+        ['linked-ticket', 'pass', 'block'],
+      ],
+      'success',
+      'Passed with warnings: batch-size',
+    ],
+    [
+      [
+        ['batch-size', 'fail', 'block'],
+        ['linked-ticket', 'fail', 'warn'],
+      ],
+      'failure',
+      'Blocked: batch-size (warnings: linked-ticket)',
+    ],
+    [
+      [
+        ['batch-size', 'pass', 'block'],
+        ['codeowners-review', 'skipped', 'block'],
+      ],
+      'success',
+      '1 gate passed, 1 skipped',
+    ],
   ] as const)('%j → %s, "%s"', (rows, conclusion, title) => {
-    const verdict: Verdict = { kind: 'evaluated', outcomes: rows.map(([id, status, mode]) => outcomeOf(id, id, mode, res(status))), notes: [] };
+    const verdict: Verdict = {
+      kind: 'evaluated',
+      outcomes: rows.map(([id, status, mode]) => outcomeOf(id, id, mode, res(status))),
+      notes: [],
+    };
     expect(renderCheckRun(verdict).conclusion).toBe(conclusion);
     expect(titleOf(verdict)).toBe(title);
   });
 
   it('renders the SPEC row format, with warn for a failure in mode warn', () => {
-    expect(renderRow(outcomeOf('batch-size', 'Small batch size', 'block', res('fail', '612 lines in 14 files (limit 400 lines)')))).toBe(
-      '| `batch-size` | ❌ fail | 612 lines in 14 files (limit 400 lines) |',
-    );
+    expect(
+      renderRow(
+        outcomeOf('batch-size', 'Small batch size', 'block', res('fail', '612 lines in 14 files (limit 400 lines)')),
+      ),
+    ).toBe('| `batch-size` | ❌ fail | 612 lines in 14 files (limit 400 lines) |');
     expect(renderRow(outcomeOf('batch-size', 'x', 'warn', res('fail')))).toBe('| `batch-size` | ⚠️ warn | r |');
   });
 
@@ -34,14 +89,28 @@ describe('verdicts', () => {
     expect(skipped.summary).not.toContain('| Gate |');
     const err = renderCheckRun({ kind: 'error', conclusion: 'neutral', errorClass: 'HTTP 502', message: 'boom' });
     expect(err).toMatchObject({ conclusion: 'neutral', title: 'Evaluation error' });
-    const config = renderCheckRun({ kind: 'config-error', problems: [{ file: 'f.yml', line: 3, column: 5, path: 'gates.x', message: 'unknown key "x"' }] });
+    const config = renderCheckRun({
+      kind: 'config-error',
+      problems: [{ file: 'f.yml', line: 3, column: 5, path: 'gates.x', message: 'unknown key "x"' }],
+    });
     expect(config).toMatchObject({ conclusion: 'failure', title: 'Configuration error' });
     expect(config.summary).toContain('- `f.yml:3:5` `gates.x`: unknown key "x"');
   });
 });
 
 describe('escaping user text', () => {
-  const hostile = ['a|b', '`code`', '<img src=x onerror=alert(1)>', 'line1\nline2\r\n| x | y |', '[click](https://evil.example)', '**bold** _it_', '@octocat and @org/team', '# heading', '<!-- comment -->', '```fence'];
+  const hostile = [
+    'a|b',
+    '`code`',
+    '<img src=x onerror=alert(1)>',
+    'line1\nline2\r\n| x | y |',
+    '[click](https://evil.example)',
+    '**bold** _it_',
+    '@octocat and @org/team',
+    '# heading',
+    '<!-- comment -->',
+    '```fence',
+  ];
 
   it.each(hostile)('keeps %j inside its table cell and inert', (text) => {
     for (const reason of [text, [{ code: text }], [text, { code: text }, text]] as const) {
@@ -57,7 +126,9 @@ describe('escaping user text', () => {
   });
 
   it('escapes inline Markdown and HTML', () => {
-    expect(escapeMarkdown('<b>*x*</b> [y](z) @dana _a_ snake_case')).toBe('&lt;b&gt;\\*x\\*&lt;/b&gt; \\[y\\](z) @\u200bdana \\_a\\_ snake_case');
+    expect(escapeMarkdown('<b>*x*</b> [y](z) @dana _a_ snake_case')).toBe(
+      '&lt;b&gt;\\*x\\*&lt;/b&gt; \\[y\\](z) @\u200bdana \\_a\\_ snake_case',
+    );
   });
 
   it('builds code spans that backticks cannot break', () => {
@@ -85,7 +156,13 @@ describe('limits', () => {
       details: Array.from({ length: 400 }, () => ({ kind: 'paragraph' as const, text: 'y'.repeat(2_000) })),
       fix: [{ kind: 'code', text: 'z'.repeat(70_000) }],
     };
-    const verdict: Verdict = { kind: 'evaluated', outcomes: (['batch-size', 'linked-ticket', 'tests-touched'] as const).map((id) => outcomeOf(id, id, 'block', huge)), notes: [] };
+    const verdict: Verdict = {
+      kind: 'evaluated',
+      outcomes: (['batch-size', 'linked-ticket', 'tests-touched'] as const).map((id) =>
+        outcomeOf(id, id, 'block', huge),
+      ),
+      notes: [],
+    };
     const out = renderCheckRun(verdict);
     expect(out.summary.length).toBeLessThanOrEqual(CHECK_LIMITS.summary);
     expect(out.summary.startsWith('| Gate | Result | Details |')).toBe(true);
@@ -115,16 +192,31 @@ describe('mentions and links in user text are inert (issue 14)', () => {
         { kind: 'list', title: text, items: [text, [{ code: text }, ' ', text]] },
         { kind: 'table', header: ['a', 'b'], rows: [[text, [{ code: text }]]] },
       ],
-      fix: [{ kind: 'paragraph', text: ['Ask ', text, '.'] }, { kind: 'code', text: `git commit -m "${text}"` }],
+      fix: [
+        { kind: 'paragraph', text: ['Ask ', text, '.'] },
+        { kind: 'code', text: `git commit -m "${text}"` },
+      ],
     };
     const outcome = outcomeOf('linked-ticket', 'Linked ticket', 'block', result);
     const evaluated: Verdict = { kind: 'evaluated', outcomes: [outcome], notes: [text] };
-    const problem = { file: `acme/api:.github/quality-gates.yml@${text}`, line: 2, column: 3, path: `gates.${text}`, message: `unknown key "${text}"` };
+    const problem = {
+      file: `acme/api:.github/quality-gates.yml@${text}`,
+      line: 2,
+      column: 3,
+      path: `gates.${text}`,
+      message: `unknown key "${text}"`,
+    };
     const outputs = [
       renderCheckRun(evaluated, { kind: 'unavailable', message: text, removed: false }),
       renderCheckRun({ kind: 'skipped', title: `Skipped: label ${text}`, reason: [text, { code: text }] }),
-      renderCheckRun({ kind: 'config-error', problems: [problem] }, { kind: 'invalid', problems: [problem], removed: false }),
-      renderCheckRun({ kind: 'error', conclusion: 'failure', errorClass: text, message: text }, { kind: 'verdict', verdict: evaluated, removed: false }),
+      renderCheckRun(
+        { kind: 'config-error', problems: [problem] },
+        { kind: 'invalid', problems: [problem], removed: false },
+      ),
+      renderCheckRun(
+        { kind: 'error', conclusion: 'failure', errorClass: text, message: text },
+        { kind: 'verdict', verdict: evaluated, removed: false },
+      ),
       renderGateRun(outcome),
       renderGateRun(outcomeOf('batch-size', 'x', 'block', { ...result, status: 'pass' })),
     ];
@@ -136,7 +228,12 @@ describe('mentions and links in user text are inert (issue 14)', () => {
   });
 
   it('the oracle sees what the text held before it was made inert', () => {
-    expect(autolinks('@octocat, https://evil.example, www.x.example, a@b.example')).toEqual(['@octocat,', 'https://evil.example,', 'www.x.example,', '@b.example']);
+    expect(autolinks('@octocat, https://evil.example, www.x.example, a@b.example')).toEqual([
+      '@octocat,',
+      'https://evil.example,',
+      'www.x.example,',
+      '@b.example',
+    ]);
     expect(autolinks('`@octocat` and ``https://x` ``')).toEqual([]);
     expect(autolinks('&#64;octocat')).toEqual(['@octocat']);
   });
@@ -152,11 +249,16 @@ describe('mentions and links in user text are inert (issue 14)', () => {
 
 describe('"Configuration error" shows the messages of validate', () => {
   it('each problem as file:line:column, key path and message; 25 listed and the rest counted', () => {
-    const parsed = parseConfigText(Array.from({ length: 1_500 }, (_, i) => `k${i}: 1`).join('\n'), 'acme/api:.github/quality-gates.yml@0a1b2c3');
+    const parsed = parseConfigText(
+      Array.from({ length: 1_500 }, (_, i) => `k${i}: 1`).join('\n'),
+      'acme/api:.github/quality-gates.yml@0a1b2c3',
+    );
     expect(parsed.kind).toBe('invalid');
     const problems = parsed.kind === 'invalid' ? parsed.problems : [];
     const { summary } = renderCheckRun({ kind: 'config-error', problems });
-    expect(summary).toContain('- `acme/api:.github/quality-gates.yml@0a1b2c3:1:1` `k0`: unknown key "k0"; allowed here: \\_extends, defaults, checks, skip, on_error, gates');
+    expect(summary).toContain(
+      '- `acme/api:.github/quality-gates.yml@0a1b2c3:1:1` `k0`: unknown key "k0"; allowed here: \\_extends, defaults, checks, skip, on_error, gates',
+    );
     expect(summary).toContain('- `acme/api:.github/quality-gates.yml@0a1b2c3`: and 1,475 more problems');
     expect(summary).not.toContain('…and');
     expect(summary.split('\n').filter((l) => l.startsWith('- '))).toHaveLength(26);

@@ -26,30 +26,49 @@ describe('mostRestrictive', () => {
 });
 
 describe('the twin note', () => {
-  const line = (number: number, baseRef: string, conclusion: CheckConclusion, title: string): TwinLine => ({ number, baseRef, conclusion, title });
+  const line = (number: number, baseRef: string, conclusion: CheckConclusion, title: string): TwinLine => ({
+    number,
+    baseRef,
+    conclusion,
+    title,
+  });
 
   it('names the deciding pull request and the others with their conclusions, user text inert', () => {
     const note = renderTwinNote({
       decidedBy: line(1, 'main', 'failure', 'Blocked: batch-size'),
-      others: [line(2, 'x`|<img src=x onerror=alert(1)>', 'neutral', 'Skipped: label **[click](https://evil.example)**')],
+      others: [
+        line(2, 'x`|<img src=x onerror=alert(1)>', 'neutral', 'Skipped: label **[click](https://evil.example)**'),
+      ],
       tooMany: false,
       limit: 11,
     });
     expect(note).toContain('This commit is the head of 2 open pull requests.');
     expect(note).toContain('that of #1 (into `main`)');
-    expect(note).toContain('- #2 (into ``x`|<img src=x onerror=alert(1)>``): **neutral**, Skipped: label \\*\\*\\[click\\](');
+    expect(note).toContain(
+      '- #2 (into ``x`|<img src=x onerror=alert(1)>``): **neutral**, Skipped: label \\*\\*\\[click\\](',
+    );
     expect(note).not.toContain('](https://evil.example)');
   });
 
   it('blocks and tells how to fix when more pull requests share the commit than are judged', () => {
-    const note = renderTwinNote({ decidedBy: line(1, 'main', 'success', 'All 5 gates passed'), others: [], tooMany: true, limit: 11 });
+    const note = renderTwinNote({
+      decidedBy: line(1, 'main', 'success', 'All 5 gates passed'),
+      others: [],
+      tooMany: true,
+      limit: 11,
+    });
     expect(note).toContain('More than 11 open pull requests have this commit as their head');
     expect(note).toContain('Close the pull requests that are not needed');
   });
 
   it('comes after the summary, which starts with the table, and keeps GitHub’s limit', () => {
     const huge = { kind: 'skipped' as const, title: 'Skipped', reason: 'x'.repeat(70_000) };
-    const out = renderCheckRun(huge, undefined, { decidedBy: line(1, 'main', 'neutral', 'Skipped'), others: [line(2, 'dev', 'neutral', 'Skipped')], tooMany: false, limit: 11 });
+    const out = renderCheckRun(huge, undefined, {
+      decidedBy: line(1, 'main', 'neutral', 'Skipped'),
+      others: [line(2, 'dev', 'neutral', 'Skipped')],
+      tooMany: false,
+      limit: 11,
+    });
     expect(out.summary.length).toBeLessThanOrEqual(CHECK_LIMITS.summary);
     expect(out.summary).toContain('### Other pull requests on this commit');
   });
@@ -63,7 +82,15 @@ describe('the record in external_id', () => {
     expect(fingerprint({ ...run, pulls: [3] })).toMatch(/^qg1:[A-Za-z0-9_-]{32}:pr3$/);
   });
 
-  it.each([null, '', 'qg1:abc', fingerprint(run), 'other-app:pr1', `${fingerprint(run)}:pr1.x`, `${fingerprint(run)}:pr-1`])('reads nothing from %j', (id) => {
+  it.each([
+    null,
+    '',
+    'qg1:abc',
+    fingerprint(run),
+    'other-app:pr1',
+    `${fingerprint(run)}:pr1.x`,
+    `${fingerprint(run)}:pr-1`,
+  ])('reads nothing from %j', (id) => {
     expect(recordedPulls(id)).toEqual([]);
   });
 });

@@ -1,9 +1,20 @@
 import { describe, expect, it } from 'vitest';
-import { fingerprint, RunMemory, writeRun, type ChecksApi, type DesiredRun, type ExistingCheckRun } from '../../src/checks/writer.js';
-
+import {
+  fingerprint,
+  RunMemory,
+  writeRun,
+  type ChecksApi,
+  type DesiredRun,
+  type ExistingCheckRun,
+} from '../../src/checks/writer.js';
 
 const target = { owner: 'acme', repo: 'api', headSha: 'f'.repeat(40) };
-const run = (title = 'All 5 gates passed'): DesiredRun => ({ name: 'Quality Gates', conclusion: 'success', title, summary: '| Gate |' });
+const run = (title = 'All 5 gates passed'): DesiredRun => ({
+  name: 'Quality Gates',
+  conclusion: 'success',
+  title,
+  summary: '| Gate |',
+});
 
 function api() {
   const calls: string[] = [];
@@ -32,7 +43,9 @@ describe('writeRun', () => {
 
   it('updates in place when the output changes, found through GitHub or through memory', async () => {
     const { calls, checks } = api();
-    const existing: ExistingCheckRun[] = [{ id: 99, name: 'Quality Gates', status: 'completed', conclusion: 'success', externalId: fingerprint(run()) }];
+    const existing: ExistingCheckRun[] = [
+      { id: 99, name: 'Quality Gates', status: 'completed', conclusion: 'success', externalId: fingerprint(run()) },
+    ];
     expect(await writeRun(checks, new RunMemory(), target, run(), existing)).toBe('unchanged');
     expect(await writeRun(checks, new RunMemory(), target, run('Blocked: batch-size'), existing)).toBe('updated');
     expect(calls).toEqual(['update 99 completed']);
@@ -41,7 +54,9 @@ describe('writeRun', () => {
   it('prefers its own last write over a lagging read of the same run', async () => {
     const { calls, checks } = api();
     const memory = new RunMemory();
-    const stale: ExistingCheckRun[] = [{ id: 99, name: 'Quality Gates', status: 'completed', conclusion: 'success', externalId: fingerprint(run()) }];
+    const stale: ExistingCheckRun[] = [
+      { id: 99, name: 'Quality Gates', status: 'completed', conclusion: 'success', externalId: fingerprint(run()) },
+    ];
     expect(await writeRun(checks, memory, target, run('Blocked: batch-size'), stale)).toBe('updated');
     expect(await writeRun(checks, memory, target, run('Blocked: batch-size'), stale)).toBe('unchanged');
     expect(calls).toEqual(['update 99 completed']);
@@ -49,7 +64,9 @@ describe('writeRun', () => {
 
   it('completes a run left in progress by anyone', async () => {
     const { calls, checks } = api();
-    const existing: ExistingCheckRun[] = [{ id: 5, name: 'Quality Gates', status: 'in_progress', conclusion: null, externalId: fingerprint(run()) }];
+    const existing: ExistingCheckRun[] = [
+      { id: 5, name: 'Quality Gates', status: 'in_progress', conclusion: null, externalId: fingerprint(run()) },
+    ];
     expect(await writeRun(checks, new RunMemory(), target, run(), existing)).toBe('updated');
     expect(calls).toEqual(['update 5 completed']);
   });

@@ -28,21 +28,35 @@ function modulesOf(repo: Repo, args: readonly string[]): { status: number | null
   return { status: run.status, stdout: run.stdout, modules };
 }
 
-const inPackage = (modules: readonly string[], name: string) => modules.filter((url) => url.includes(`/node_modules/${name}`));
+const inPackage = (modules: readonly string[], name: string) =>
+  modules.filter((url) => url.includes(`/node_modules/${name}`));
 
 describe('quality-gates check: the module graph', () => {
   it('evaluates a branch through the pure pipeline, with no probot and no @octokit module loaded', () => {
     const repo = Repo.init();
-    repo.commit('Initial commit', { '.github/quality-gates.yml': SIGNOFF_CONFIG, 'src/app.ts': 'export const app = 1;\n' }, { signoff: true, author: DANA });
+    repo.commit(
+      'Initial commit',
+      { '.github/quality-gates.yml': SIGNOFF_CONFIG, 'src/app.ts': 'export const app = 1;\n' },
+      { signoff: true, author: DANA },
+    );
     repo.branch('feature/refunds');
-    repo.commit('PAY-42 Add refunds', { 'src/refunds.ts': 'x;\n', 'src/refunds.test.ts': 'x;\n' }, { signoff: true, author: DANA });
+    repo.commit(
+      'PAY-42 Add refunds',
+      { 'src/refunds.ts': 'x;\n', 'src/refunds.test.ts': 'x;\n' },
+      { signoff: true, author: DANA },
+    );
 
     const { status, stdout, modules } = modulesOf(repo, ['check', '--base', 'main', '--json']);
 
     expect(status).toBe(0);
     expect(JSON.parse(stdout)).toMatchObject({ conclusion: 'success' });
     // The hooks saw the pipeline, so an empty list below means absence, not a blind recorder.
-    for (const file of ['src/pipeline/run-gates.ts', 'src/checks/render.ts', 'src/load/git-loader.ts', 'gates/registry.ts']) {
+    for (const file of [
+      'src/pipeline/run-gates.ts',
+      'src/checks/render.ts',
+      'src/load/git-loader.ts',
+      'gates/registry.ts',
+    ]) {
       expect(modules.some((url) => url.endsWith(file))).toBe(true);
     }
     expect(inPackage(modules, 'probot')).toEqual([]);

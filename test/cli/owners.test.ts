@@ -121,11 +121,16 @@ describe('quality-gates owners', () => {
 
   it('prints "-" for unowned paths: no matching line, or a line without owners', async () => {
     const text = '/apps/ @octocat\n/apps/github\n*.md   @Docs-Team   @octo-org/Writers\n';
-    const result = await cli(['owners', '--codeowners', 'CO', 'apps/github/x.go', 'src/main.go', 'README.md', 'apps/a.go'], {
-      cwd: repoWith('CO', text).dir,
-      env: hermeticEnv(scratch()),
-    });
-    expect(result.stdout).toBe('apps/github/x.go\t-\nsrc/main.go\t-\nREADME.md\t@Docs-Team @octo-org/Writers\napps/a.go\t@octocat\n');
+    const result = await cli(
+      ['owners', '--codeowners', 'CO', 'apps/github/x.go', 'src/main.go', 'README.md', 'apps/a.go'],
+      {
+        cwd: repoWith('CO', text).dir,
+        env: hermeticEnv(scratch()),
+      },
+    );
+    expect(result.stdout).toBe(
+      'apps/github/x.go\t-\nsrc/main.go\t-\nREADME.md\t@Docs-Team @octo-org/Writers\napps/a.go\t@octocat\n',
+    );
   });
 
   it('finds CODEOWNERS the way GitHub does: .github/ first, then the root, then docs/', async () => {
@@ -138,7 +143,15 @@ describe('quality-gates owners', () => {
   });
 
   it('reports skipped CODEOWNERS lines on stderr with their line numbers', async () => {
-    const text = ['* @all', '!docs/secret.md @nobody', 'src/[ab].ts @ranges', '\\#notes @escaped', 'lib/ @ok', 'bad @not an owner', ''].join('\n');
+    const text = [
+      '* @all',
+      '!docs/secret.md @nobody',
+      'src/[ab].ts @ranges',
+      '\\#notes @escaped',
+      'lib/ @ok',
+      'bad @not an owner',
+      '',
+    ].join('\n');
     const repo = repoWith('.github/CODEOWNERS', text);
     const result = await cli(['owners', 'lib/x.ts', 'src/a.ts'], { cwd: repo.dir, env: repo.env });
     expect(result.code).toBe(0);
@@ -172,7 +185,9 @@ describe('quality-gates owners', () => {
     const env = hermeticEnv(dir, { GIT_CEILING_DIRECTORIES: path.dirname(dir) });
     const none = await cli(['owners', 'a'], { cwd: dir, env });
     expect(none.code).toBe(2);
-    expect(none.stderr).toBe(`quality-gates: no CODEOWNERS file in ${dir} (looked for .github/CODEOWNERS, CODEOWNERS, docs/CODEOWNERS); pass --codeowners FILE\n`);
+    expect(none.stderr).toBe(
+      `quality-gates: no CODEOWNERS file in ${dir} (looked for .github/CODEOWNERS, CODEOWNERS, docs/CODEOWNERS); pass --codeowners FILE\n`,
+    );
     const missing = await cli(['owners', '--codeowners', 'nope', 'a'], { cwd: dir, env });
     expect(missing).toEqual({ code: 2, stdout: '', stderr: 'quality-gates: cannot read nope: no such file\n' });
   });

@@ -26,7 +26,14 @@ export function cleanup(): void {
 
 /** The environment git and the command see: nothing from the developer's machine but PATH. */
 export function hermeticEnv(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
-  return { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: home, GIT_CONFIG_NOSYSTEM: '1', GNUPGHOME: path.join(home, '.gnupg'), TZ: 'UTC', ...extra };
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GNUPGHOME: path.join(home, '.gnupg'),
+    TZ: 'UTC',
+    ...extra,
+  };
 }
 
 export interface Identity {
@@ -58,7 +65,12 @@ export class Repo {
   }
 
   git(...args: string[]): string {
-    return execFileSync('git', args, { cwd: this.dir, env: this.env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+    return execFileSync('git', args, {
+      cwd: this.dir,
+      env: this.env,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
   }
 
   write(files: Record<string, string | Buffer>): this {
@@ -71,11 +83,21 @@ export class Repo {
   }
 
   /** Writes the files, stages everything and commits; returns the new commit's sha. */
-  commit(message: string, files: Record<string, string | Buffer> = {}, options: { signoff?: boolean; author?: Identity; config?: string[] } = {}): string {
+  commit(
+    message: string,
+    files: Record<string, string | Buffer> = {},
+    options: { signoff?: boolean; author?: Identity; config?: string[] } = {},
+  ): string {
     this.write(files);
     this.git('add', '-A');
     const who = options.author ?? DANA;
-    const config = ['-c', `user.name=${who.name}`, '-c', `user.email=${who.email}`, ...(options.config ?? []).flatMap((c) => ['-c', c])];
+    const config = [
+      '-c',
+      `user.name=${who.name}`,
+      '-c',
+      `user.email=${who.email}`,
+      ...(options.config ?? []).flatMap((c) => ['-c', c]),
+    ];
     this.git(...config, 'commit', '-q', '--allow-empty', '-m', message, ...(options.signoff ? ['-s'] : []));
     return this.git('rev-parse', 'HEAD').trim();
   }
@@ -98,7 +120,10 @@ export interface CliRun {
 }
 
 /** Runs `quality-gates <argv>` in-process, as a user would in `cwd`. */
-export async function cli(argv: string[], options: { cwd: string; env: NodeJS.ProcessEnv; stdin?: string; tty?: boolean }): Promise<CliRun> {
+export async function cli(
+  argv: string[],
+  options: { cwd: string; env: NodeJS.ProcessEnv; stdin?: string; tty?: boolean },
+): Promise<CliRun> {
   const out: string[] = [];
   const err: string[] = [];
   const code = await runCli(argv, {
@@ -123,7 +148,8 @@ export async function cli(argv: string[], options: { cwd: string; env: NodeJS.Pr
 }
 
 /** `n` numbered lines. */
-export const lines = (n: number, prefix = 'line') => Array.from({ length: n }, (_, i) => `${prefix} ${i + 1}`).join('\n') + '\n';
+export const lines = (n: number, prefix = 'line') =>
+  Array.from({ length: n }, (_, i) => `${prefix} ${i + 1}`).join('\n') + '\n';
 
 /** Config that lets a small, signed-off change pass everything but code owners. */
 export const SIGNOFF_CONFIG = 'gates:\n  signed-commits:\n    require: signoff\n';
@@ -145,7 +171,10 @@ export const hasGpg = (() => {
 export function countingGpg(repo: Repo): { env: NodeJS.ProcessEnv; verifications: () => number } {
   const log = path.join(repo.home, 'gpg-verify.log');
   const wrapper = path.join(repo.home, 'gpg-wrapper');
-  writeFileSync(wrapper, `#!/bin/sh\nfor a in "$@"; do [ "$a" = "--verify" ] && echo verify >> '${log}'; done\nexec gpg "$@"\n`);
+  writeFileSync(
+    wrapper,
+    `#!/bin/sh\nfor a in "$@"; do [ "$a" = "--verify" ] && echo verify >> '${log}'; done\nexec gpg "$@"\n`,
+  );
   chmodSync(wrapper, 0o755);
   return {
     env: { ...repo.env, GIT_CONFIG_COUNT: '1', GIT_CONFIG_KEY_0: 'gpg.program', GIT_CONFIG_VALUE_0: wrapper },
@@ -155,6 +184,14 @@ export function countingGpg(repo: Repo): { env: NodeJS.ProcessEnv; verifications
 
 /** Imports the fixture's public key into the repository's keyring, trusted, so its signatures verify. */
 export function importFixtureKey(repo: Repo): void {
-  execFileSync('gpg', ['--batch', '--import'], { env: repo.env, input: PUBLIC_KEY, stdio: ['pipe', 'ignore', 'ignore'] });
-  execFileSync('gpg', ['--batch', '--import-ownertrust'], { env: repo.env, input: `${FINGERPRINT}:6:\n`, stdio: ['pipe', 'ignore', 'ignore'] });
+  execFileSync('gpg', ['--batch', '--import'], {
+    env: repo.env,
+    input: PUBLIC_KEY,
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
+  execFileSync('gpg', ['--batch', '--import-ownertrust'], {
+    env: repo.env,
+    input: `${FINGERPRINT}:6:\n`,
+    stdio: ['pipe', 'ignore', 'ignore'],
+  });
 }

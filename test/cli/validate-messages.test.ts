@@ -9,12 +9,27 @@ afterAll(cleanup);
 async function validate(text: string) {
   const dir = scratch();
   writeFileSync(path.join(dir, 'qg.yml'), text);
-  return cli(['validate', 'qg.yml'], { cwd: dir, env: hermeticEnv(dir, { GIT_CEILING_DIRECTORIES: path.dirname(dir) }) });
+  return cli(['validate', 'qg.yml'], {
+    cwd: dir,
+    env: hermeticEnv(dir, { GIT_CEILING_DIRECTORIES: path.dirname(dir) }),
+  });
 }
 
 describe('quality-gates validate: messages', () => {
   it('prints problems sorted by line, in the documented words', async () => {
-    const text = ['gates:', '  tests-touched:', '  batch-size:', '    max_lines: 1.5', '    max_line: 10', '  linked-ticket:', '    projects: [""]', 'checks:', '  name: ""', 'on_error: maybe', ''].join('\n');
+    const text = [
+      'gates:',
+      '  tests-touched:',
+      '  batch-size:',
+      '    max_lines: 1.5',
+      '    max_line: 10',
+      '  linked-ticket:',
+      '    projects: [""]',
+      'checks:',
+      '  name: ""',
+      'on_error: maybe',
+      '',
+    ].join('\n');
     const result = await validate(text);
     expect(result.code).toBe(1);
     expect(result.stdout.trim().split('\n')).toEqual([
@@ -36,7 +51,9 @@ describe('quality-gates validate: messages', () => {
     expect(result.code).toBe(1);
     const out = result.stdout.trim().split('\n');
     expect(out).toHaveLength(26);
-    expect(out[0]).toBe('qg.yml:1:1 k0: unknown key "k0"; allowed here: _extends, defaults, checks, skip, on_error, gates, overrides');
+    expect(out[0]).toBe(
+      'qg.yml:1:1 k0: unknown key "k0"; allowed here: _extends, defaults, checks, skip, on_error, gates, overrides',
+    );
     expect(out[25]).toBe('qg.yml: and 1,475 more problems');
     expect(result.stderr).toBe('quality-gates: qg.yml is invalid (1,500 problems)\n');
   });

@@ -17,7 +17,8 @@ function dirWith(files: Record<string, string>): string {
   return dir;
 }
 
-const run = (dir: string, ...args: string[]) => cli(args, { cwd: dir, env: hermeticEnv(dir, { GIT_CEILING_DIRECTORIES: path.dirname(dir) }) });
+const run = (dir: string, ...args: string[]) =>
+  cli(args, { cwd: dir, env: hermeticEnv(dir, { GIT_CEILING_DIRECTORIES: path.dirname(dir) }) });
 
 describe('quality-gates validate', () => {
   it('accepts a valid file: exit 0', async () => {
@@ -33,7 +34,17 @@ describe('quality-gates validate', () => {
 
   it('reports every problem as file:line:col key.path: message, exit 1', async () => {
     const dir = dirWith({
-      'qg.yml': ['defaults:', '  mode: strict', 'gates:', '  batch-size:', '    max_line: 10', '    max_files: many', '  signed-commits:', '    require: gpg', ''].join('\n'),
+      'qg.yml': [
+        'defaults:',
+        '  mode: strict',
+        'gates:',
+        '  batch-size:',
+        '    max_line: 10',
+        '    max_files: many',
+        '  signed-commits:',
+        '    require: gpg',
+        '',
+      ].join('\n'),
     });
     const result = await run(dir, 'validate', 'qg.yml');
     expect(result.code).toBe(1);
@@ -41,7 +52,9 @@ describe('quality-gates validate', () => {
     expect(out).toHaveLength(4);
     for (const line of out) expect(line).toMatch(/^qg\.yml:\d+:\d+ [\w.-]+: .+$/);
     expect(out).toContain('qg.yml:2:9 defaults.mode: must be one of: "block", "warn", "off"; found "strict"');
-    expect(out).toContain('qg.yml:5:5 gates.batch-size.max_line: unknown key "max_line"; allowed here: mode, max_lines, max_files, exclude, default_excludes, max_excluded_lines');
+    expect(out).toContain(
+      'qg.yml:5:5 gates.batch-size.max_line: unknown key "max_line"; allowed here: mode, max_lines, max_files, exclude, default_excludes, max_excluded_lines',
+    );
     expect(out.some((l) => l.startsWith('qg.yml:6:16 gates.batch-size.max_files: '))).toBe(true);
     expect(out.some((l) => l.startsWith('qg.yml:8:14 gates.signed-commits.require: '))).toBe(true);
     expect(result.stderr).toBe('quality-gates: qg.yml is invalid (4 problems)\n');
@@ -58,13 +71,25 @@ describe('quality-gates validate', () => {
     const repo = Repo.init();
     repo.write({ '.github/quality-gates.yml': 'on_error: neutral\n', 'src/deep/x.ts': '' });
     const result = await cli(['validate'], { cwd: path.join(repo.dir, 'src', 'deep'), env: repo.env });
-    expect(result).toEqual({ code: 0, stdout: `${path.join('..', '..', '.github', 'quality-gates.yml')}: valid\n`, stderr: '' });
+    expect(result).toEqual({
+      code: 0,
+      stdout: `${path.join('..', '..', '.github', 'quality-gates.yml')}: valid\n`,
+      stderr: '',
+    });
   });
 
   it('exits 2 with a message for a missing file or a directory', async () => {
     const dir = dirWith({});
-    expect(await run(dir, 'validate', 'nope.yml')).toEqual({ code: 2, stdout: '', stderr: 'quality-gates: cannot read nope.yml: no such file\n' });
-    expect(await run(dir, 'validate')).toEqual({ code: 2, stdout: '', stderr: 'quality-gates: cannot read .github/quality-gates.yml: no such file\n' });
+    expect(await run(dir, 'validate', 'nope.yml')).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'quality-gates: cannot read nope.yml: no such file\n',
+    });
+    expect(await run(dir, 'validate')).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'quality-gates: cannot read .github/quality-gates.yml: no such file\n',
+    });
     expect((await run(dir, 'validate', '.')).stderr).toBe('quality-gates: cannot read .: it is a directory\n');
   });
 
@@ -97,7 +122,10 @@ describe('--help', () => {
     [['--help'], /^Usage: quality-gates <command>/],
     [['-h'], /^Usage: quality-gates <command>/],
     [['help'], /^Usage: quality-gates <command>/],
-    [['check', '--help'], /^Usage: quality-gates check \[--base REF\] \[--config FILE\] \[--title TEXT\] \[--body TEXT\] \[--json\]/],
+    [
+      ['check', '--help'],
+      /^Usage: quality-gates check \[--base REF\] \[--config FILE\] \[--title TEXT\] \[--body TEXT\] \[--json\]/,
+    ],
     [['help', 'check'], /^Usage: quality-gates check/],
     [['validate', '--help'], /^Usage: quality-gates validate \[FILE\]/],
     [['owners', '-h'], /^Usage: quality-gates owners \[--codeowners FILE\] \[PATH \.\.\.\]/],

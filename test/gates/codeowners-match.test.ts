@@ -20,9 +20,21 @@ const owners = (text: string, path: string) => {
 describe('GitHub’s documented examples, line by line', () => {
   it.each([
     // "These owners will be the default owners for everything in the repo."
-    { text: '*       @global-owner1 @global-owner2', path: 'README.md', expected: ['@global-owner1', '@global-owner2'] },
-    { text: '*       @global-owner1 @global-owner2', path: 'some/deeply/nested/file.rb', expected: ['@global-owner1', '@global-owner2'] },
-    { text: '*       @global-owner1 @global-owner2', path: '.github/workflows/ci.yml', expected: ['@global-owner1', '@global-owner2'] },
+    {
+      text: '*       @global-owner1 @global-owner2',
+      path: 'README.md',
+      expected: ['@global-owner1', '@global-owner2'],
+    },
+    {
+      text: '*       @global-owner1 @global-owner2',
+      path: 'some/deeply/nested/file.rb',
+      expected: ['@global-owner1', '@global-owner2'],
+    },
+    {
+      text: '*       @global-owner1 @global-owner2',
+      path: '.github/workflows/ci.yml',
+      expected: ['@global-owner1', '@global-owner2'],
+    },
     // "When someone opens a pull request that only modifies JS files, only @js-owner ..."
     { text: '*.js    @js-owner #This is an inline comment.', path: 'app.js', expected: ['@js-owner'] },
     { text: '*.js    @js-owner #This is an inline comment.', path: 'src/lib/app.js', expected: ['@js-owner'] },
@@ -281,12 +293,18 @@ describe('directory patterns agree with git check-ignore', () => {
       const env = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, GIT_CONFIG_NOSYSTEM: '1' };
       execFileSync('git', ['init', '-q'], { cwd: dir, env });
       const byPattern = new Map<string, string[]>();
-      for (const [pattern, file] of DIRECTORY_PATTERNS) byPattern.set(pattern, [...(byPattern.get(pattern) ?? []), file]);
+      for (const [pattern, file] of DIRECTORY_PATTERNS)
+        byPattern.set(pattern, [...(byPattern.get(pattern) ?? []), file]);
       const actual: (readonly [string, string, boolean])[] = [];
       for (const [pattern, files] of byPattern) {
         writeFileSync(path.join(dir, '.git', 'info', 'exclude'), `${pattern}\n`);
         // Nothing exists on disk: git takes a path with children for a directory, the rest for files.
-        const out = spawnSync('git', ['check-ignore', '--no-index', '--stdin'], { cwd: dir, env, input: `${files.join('\n')}\n`, encoding: 'utf8' });
+        const out = spawnSync('git', ['check-ignore', '--no-index', '--stdin'], {
+          cwd: dir,
+          env,
+          input: `${files.join('\n')}\n`,
+          encoding: 'utf8',
+        });
         expect(out.status === 0 || out.status === 1, out.stderr).toBe(true);
         const ignored = new Set(out.stdout.split('\n').filter(Boolean));
         for (const file of files) actual.push([pattern, file, ignored.has(file)]);
@@ -300,7 +318,15 @@ describe('directory patterns agree with git check-ignore', () => {
 
 describe('compiled CODEOWNERS', () => {
   it('the last matching line wins, whatever index bucket each line is in', () => {
-    const text = ['* @all', '*.ts @ts', '/src/ @src', 'src/**/*.ts @deep', 'generated @gen', '/src/legacy/ @legacy', '*.gen.ts @gents'].join('\n');
+    const text = [
+      '* @all',
+      '*.ts @ts',
+      '/src/ @src',
+      'src/**/*.ts @deep',
+      'generated @gen',
+      '/src/legacy/ @legacy',
+      '*.gen.ts @gents',
+    ].join('\n');
     expect(owners(text, 'src/a.ts')).toEqual(['@deep']);
     expect(owners(text, 'src/legacy/a.ts')).toEqual(['@legacy']);
     expect(owners(text, 'src/legacy/a.gen.ts')).toEqual(['@gents']);
@@ -324,29 +350,61 @@ describe('compiled CODEOWNERS', () => {
   });
 
   it('agrees with testing every line in order (the index never changes an answer)', () => {
-    const segment = fc.constantFrom('a', 'b', 'src', 'docs', 'logs', 'x.ts', 'y.md', 'a.b.ts', '*', '**', '?', '*.ts', 'a*', '*.md', 'doc?');
+    const segment = fc.constantFrom(
+      'a',
+      'b',
+      'src',
+      'docs',
+      'logs',
+      'x.ts',
+      'y.md',
+      'a.b.ts',
+      '*',
+      '**',
+      '?',
+      '*.ts',
+      'a*',
+      '*.md',
+      'doc?',
+    );
     const pattern = fc
       .tuple(fc.boolean(), fc.array(segment, { minLength: 1, maxLength: 4 }), fc.boolean())
       .map(([lead, segs, trail]) => `${lead ? '/' : ''}${segs.join('/')}${trail ? '/' : ''}`)
       .filter((p) => !p.includes('***'));
-    const pathSegment = fc.constantFrom('a', 'b', 'src', 'docs', 'logs', 'x.ts', 'y.md', 'a.b.ts', 'ab', 'doc1', 'c.ts');
+    const pathSegment = fc.constantFrom(
+      'a',
+      'b',
+      'src',
+      'docs',
+      'logs',
+      'x.ts',
+      'y.md',
+      'a.b.ts',
+      'ab',
+      'doc1',
+      'c.ts',
+    );
     const path = fc.array(pathSegment, { minLength: 1, maxLength: 5 }).map((s) => s.join('/'));
     fc.assert(
-      fc.property(fc.array(pattern, { minLength: 1, maxLength: 12 }), fc.array(path, { minLength: 1, maxLength: 20 }), (pats, paths) => {
-        const text = pats.map((p, i) => `${p} @o${i}`).join('\n');
-        const c = compileCodeowners(text);
-        const regexes = c.rules.map((r) => patternToRegExp(r.pattern));
-        for (const p of paths) {
-          let expected: number | undefined;
-          for (let i = regexes.length - 1; i >= 0; i--) {
-            if (regexes[i]!.test(p)) {
-              expected = c.rules[i]!.line;
-              break;
+      fc.property(
+        fc.array(pattern, { minLength: 1, maxLength: 12 }),
+        fc.array(path, { minLength: 1, maxLength: 20 }),
+        (pats, paths) => {
+          const text = pats.map((p, i) => `${p} @o${i}`).join('\n');
+          const c = compileCodeowners(text);
+          const regexes = c.rules.map((r) => patternToRegExp(r.pattern));
+          for (const p of paths) {
+            let expected: number | undefined;
+            for (let i = regexes.length - 1; i >= 0; i--) {
+              if (regexes[i]!.test(p)) {
+                expected = c.rules[i]!.line;
+                break;
+              }
             }
+            expect(c.ruleFor(p)?.line).toBe(expected);
           }
-          expect(c.ruleFor(p)?.line).toBe(expected);
-        }
-      }),
+        },
+      ),
       { numRuns: 300 },
     );
   });

@@ -7,7 +7,9 @@ const ownersOf = (text: string) => parseCodeowners(text).rules.map((r) => r.owne
 
 describe('parseCodeowners: lines and comments', () => {
   it('skips comments and blank lines and numbers rules by their line', () => {
-    const { rules, problems } = parseCodeowners('# This is a comment.\n\n   \n*       @global-owner1 @global-owner2\n\t# indented comment\n*.js @js-owner\n');
+    const { rules, problems } = parseCodeowners(
+      '# This is a comment.\n\n   \n*       @global-owner1 @global-owner2\n\t# indented comment\n*.js @js-owner\n',
+    );
     expect(problems).toEqual([]);
     expect(rules.map((r) => [r.line, r.pattern])).toEqual([
       [4, '*'],
@@ -42,7 +44,9 @@ describe('parseCodeowners: lines and comments', () => {
   });
 
   it('keeps a pattern with no owners: matching paths become unowned', () => {
-    const { rules, problems } = parseCodeowners('/apps/ @octocat\n/apps/github\n/apps/vendor   # no owners, comment only');
+    const { rules, problems } = parseCodeowners(
+      '/apps/ @octocat\n/apps/github\n/apps/vendor   # no owners, comment only',
+    );
     expect(problems).toEqual([]);
     expect(rules.map((r) => [r.pattern, r.owners.length])).toEqual([
       ['/apps/', 1],
@@ -83,7 +87,10 @@ describe('parseCodeowners: owners', () => {
   });
 
   it('removes duplicate owners, comparing case-insensitively, keeping the first spelling', () => {
-    expect(parseCodeowners('* @Alice @alice @acme/Web @ACME/web').rules[0]!.owners.map((o) => o.text)).toEqual(['@Alice', '@acme/Web']);
+    expect(parseCodeowners('* @Alice @alice @acme/Web @ACME/web').rules[0]!.owners.map((o) => o.text)).toEqual([
+      '@Alice',
+      '@acme/Web',
+    ]);
   });
 });
 

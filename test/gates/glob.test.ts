@@ -8,14 +8,24 @@ import fc from 'fast-check';
 import picomatch from 'picomatch';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BATCH_EXCLUDES, DEFAULT_SOURCE_GLOBS, TestsTouchedConfig } from '../../gates/config-fields.js';
-import { compileGlobs, globProblem, GlobWork, GlobWorkExceeded, MAX_GLOB_LENGTH, pathParts, toPicomatchGlobs } from '../../gates/lib/glob.js';
+import {
+  compileGlobs,
+  globProblem,
+  GlobWork,
+  GlobWorkExceeded,
+  MAX_GLOB_LENGTH,
+  pathParts,
+  toPicomatchGlobs,
+} from '../../gates/lib/glob.js';
 
 const DEFAULT_TEST_GLOBS = TestsTouchedConfig.parse({}).tests;
 
 /** picomatch's answer for a list of gitignore-style globs: what a glob means. */
 function referenceMatcher(patterns: readonly string[]): (path: string) => boolean {
   // `|` is plain text in a path; picomatch would leave it unescaped, as a regex alternation.
-  const tests = patterns.flatMap(toPicomatchGlobs).map((glob) => picomatch(glob.replaceAll('|', '\\|'), { dot: true, nocase: false, noextglob: true }));
+  const tests = patterns
+    .flatMap(toPicomatchGlobs)
+    .map((glob) => picomatch(glob.replaceAll('|', '\\|'), { dot: true, nocase: false, noextglob: true }));
   return (path) => tests.some((t) => t(path));
 }
 
@@ -70,9 +80,45 @@ describe('compileGlobs', () => {
 
   it('answers as picomatch does on the default lists, for paths of every shape', () => {
     // compiled once: picomatch over a hundred globs per path made this test take a minute
-    const lists = [[...DEFAULT_BATCH_EXCLUDES], [...DEFAULT_SOURCE_GLOBS], [...DEFAULT_TEST_GLOBS]].map((l) => [compileGlobs(l), referenceMatcher(l)] as const);
-    const segment = fc.constantFrom('src', 'test', 'tests', 'spec', '__tests__', '__snapshots__', 'a.ts', 'b.test.ts', 'x_test.go', 'test_y.py', 'FooTest.java', 'a_spec.rb', 'yarn.lock', 'app.min.js', 'm.pb.go', 'a.generated.cs', '.hidden', 'x.snap', 'Cargo.lock', 'go.sum', 'ü.py', 'a.d.ts',
-      'testdata', 'db', 'schema.rb', 'q_schema.rb', '__generated__', 'Q.graphql.ts', 'm.g.dart', 'M.gen.kt', 'svc_pb.js', 'androidTest', 'A.UnitTests', '.openapi-generator');
+    const lists = [[...DEFAULT_BATCH_EXCLUDES], [...DEFAULT_SOURCE_GLOBS], [...DEFAULT_TEST_GLOBS]].map(
+      (l) => [compileGlobs(l), referenceMatcher(l)] as const,
+    );
+    const segment = fc.constantFrom(
+      'src',
+      'test',
+      'tests',
+      'spec',
+      '__tests__',
+      '__snapshots__',
+      'a.ts',
+      'b.test.ts',
+      'x_test.go',
+      'test_y.py',
+      'FooTest.java',
+      'a_spec.rb',
+      'yarn.lock',
+      'app.min.js',
+      'm.pb.go',
+      'a.generated.cs',
+      '.hidden',
+      'x.snap',
+      'Cargo.lock',
+      'go.sum',
+      'ü.py',
+      'a.d.ts',
+      'testdata',
+      'db',
+      'schema.rb',
+      'q_schema.rb',
+      '__generated__',
+      'Q.graphql.ts',
+      'm.g.dart',
+      'M.gen.kt',
+      'svc_pb.js',
+      'androidTest',
+      'A.UnitTests',
+      '.openapi-generator',
+    );
     fc.assert(
       fc.property(fc.array(segment, { minLength: 1, maxLength: 6 }), (parts) => {
         const path = parts.join('/');
@@ -85,28 +131,103 @@ describe('compileGlobs', () => {
   // GLOB_RUNS=400000 npx vitest run test/gates/glob.test.ts -t arbitrary --testTimeout=2400000 runs a longer search.
   it('answers as picomatch does on arbitrary supported globs and paths', () => {
     const token = fc.constantFrom(
-      ...['a', 'b', '.', '*', '**', '?', '/', '_', '-', 'test', '.ts', 'x.y', ' ', 'ü', '😀', '$', '^', '|', '#', ',', '!', '+', '@'],
-      ...['[a]', '[^a]', '[a-c]', '[a-]', '[.]', '[😀]', '[+-0]', '{a,b}', '{a,b*}', '{a?,[bc]}', '**/a', 'a/**', '/**/'],
+      ...[
+        'a',
+        'b',
+        '.',
+        '*',
+        '**',
+        '?',
+        '/',
+        '_',
+        '-',
+        'test',
+        '.ts',
+        'x.y',
+        ' ',
+        'ü',
+        '😀',
+        '$',
+        '^',
+        '|',
+        '#',
+        ',',
+        '!',
+        '+',
+        '@',
+      ],
+      ...[
+        '[a]',
+        '[^a]',
+        '[a-c]',
+        '[a-]',
+        '[.]',
+        '[😀]',
+        '[+-0]',
+        '{a,b}',
+        '{a,b*}',
+        '{a?,[bc]}',
+        '**/a',
+        'a/**',
+        '/**/',
+      ],
       ...['\\', '\\*', '\\[', '\\(', '\\{', '\\}', '\\\\', '(', ')', '[', ']', '{', '}', '"', '[!a]', '{a,}', '{a,b}+'],
     );
     const glob = fc.array(token, { minLength: 1, maxLength: 7 }).map((t) => t.join(''));
-    const pathToken = fc.constantFrom('a', 'b', '.', '/', '_', '-', 'test', '.ts', 'x.y', '*', '[a]', 'ab', 'a.b', ' ', 'ü', '😀', '\uD83D', '$', '{a,b}', ',', '!', '^', '|', '#', '(', ')', '\\', '+', '@', '[', ']', '"');
+    const pathToken = fc.constantFrom(
+      'a',
+      'b',
+      '.',
+      '/',
+      '_',
+      '-',
+      'test',
+      '.ts',
+      'x.y',
+      '*',
+      '[a]',
+      'ab',
+      'a.b',
+      ' ',
+      'ü',
+      '😀',
+      '\uD83D',
+      '$',
+      '{a,b}',
+      ',',
+      '!',
+      '^',
+      '|',
+      '#',
+      '(',
+      ')',
+      '\\',
+      '+',
+      '@',
+      '[',
+      ']',
+      '"',
+    );
     const path = fc
       .array(pathToken, { minLength: 1, maxLength: 8 })
       .map((t) => t.join(''))
       .filter((p) => !notAGitPath(p));
     let compared = 0;
     fc.assert(
-      fc.property(fc.array(glob, { minLength: 1, maxLength: 4 }), fc.array(path, { minLength: 1, maxLength: 8 }), (candidates, paths) => {
-        // `**` touching a brace: picomatch reads it as a globstar (`**{a,b}` matches `x/a`) though it reads
-        // `**a` as `*a`; git says "other consecutive asterisks are regular asterisks", and so do we (see below).
-        const globs = candidates.filter((g) => globProblem(g) === undefined && !/\*\*\{|\}\*\*/.test(g));
-        if (globs.length === 0) return;
-        compared++;
-        const fast = compileGlobs(globs);
-        const reference = referenceMatcher(globs);
-        for (const p of paths) expect([globs, p, fast(p)]).toEqual([globs, p, reference(p)]);
-      }),
+      fc.property(
+        fc.array(glob, { minLength: 1, maxLength: 4 }),
+        fc.array(path, { minLength: 1, maxLength: 8 }),
+        (candidates, paths) => {
+          // `**` touching a brace: picomatch reads it as a globstar (`**{a,b}` matches `x/a`) though it reads
+          // `**a` as `*a`; git says "other consecutive asterisks are regular asterisks", and so do we (see below).
+          const globs = candidates.filter((g) => globProblem(g) === undefined && !/\*\*\{|\}\*\*/.test(g));
+          if (globs.length === 0) return;
+          compared++;
+          const fast = compileGlobs(globs);
+          const reference = referenceMatcher(globs);
+          for (const p of paths) expect([globs, p, fast(p)]).toEqual([globs, p, reference(p)]);
+        },
+      ),
       { numRuns: Number(process.env.GLOB_RUNS ?? 4_000) },
     );
     // Most generated lists hold a supported glob: the property is not vacuous.
@@ -165,7 +286,10 @@ describe('globProblem', () => {
     ['src//a', 'a glob cannot hold an empty, `.` or `..` directory'],
     ['./src', 'a glob cannot hold an empty, `.` or `..` directory'],
     ['[z-a]', 'runs backwards: write `a-z`'],
-    [`${'a'.repeat(MAX_GLOB_LENGTH + 1)}`, `a glob can be at most ${MAX_GLOB_LENGTH} characters (this one has ${MAX_GLOB_LENGTH + 1})`],
+    [
+      `${'a'.repeat(MAX_GLOB_LENGTH + 1)}`,
+      `a glob can be at most ${MAX_GLOB_LENGTH} characters (this one has ${MAX_GLOB_LENGTH + 1})`,
+    ],
   ])('%s: %s', (glob, problem) => {
     if (problem === undefined) expect(globProblem(glob)).toBeUndefined();
     else expect(globProblem(glob)).toContain(problem);
@@ -196,19 +320,56 @@ describe('hostile globs and paths', () => {
 
   it.each([
     // The attacks of issue 14, with the time they took before the fix (picomatch, on a loaded machine).
-    ['`**/a/` ten times, then b, against 40 directories `a` and `b/c` (before: 84 s)', `${'**/a/'.repeat(10)}b`, `${deep(40)}/b/c`, true],
-    ['`**/a/` ten times, then b, against 40 directories `a` and `c/b/c`', `${'**/a/'.repeat(10)}b`, `${deep(40)}/c/b/c`, false],
+    [
+      '`**/a/` ten times, then b, against 40 directories `a` and `b/c` (before: 84 s)',
+      `${'**/a/'.repeat(10)}b`,
+      `${deep(40)}/b/c`,
+      true,
+    ],
+    [
+      '`**/a/` ten times, then b, against 40 directories `a` and `c/b/c`',
+      `${'**/a/'.repeat(10)}b`,
+      `${deep(40)}/c/b/c`,
+      false,
+    ],
     ['`**/a/` 39 times, then `**`, against a 40-segment path', `${'**/a/'.repeat(39)}**`, deep(40), true],
     ['`a*a*a*a*a*a*a?c` against 60 a’s (before: 0.6 s)', 'a*a*a*a*a*a*a?c', 'a'.repeat(60), false],
     ['`{a*,*a}` six times, then `b`, against 28 a’s and a `!`', `${'{a*,*a}'.repeat(6)}b`, `${'a'.repeat(28)}!`, false],
-    ['`*a` and 30 `?` against 250 a’s (an automaton that multiplies its states)', `*a${'?'.repeat(30)}`, 'a'.repeat(250), true],
+    [
+      '`*a` and 30 `?` against 250 a’s (an automaton that multiplies its states)',
+      `*a${'?'.repeat(30)}`,
+      'a'.repeat(250),
+      true,
+    ],
   ])('%s', (_name, glob, path, expected) => {
     expect(globProblem(glob)).toBeUndefined();
     expect(answerOrStop(glob, path)).toBe(expected);
   });
 
   it('every generated hostile glob is refused with a message, or answers (or stops) in bounded time', () => {
-    const piece = fc.constantFrom('*', '**', '?', '/', 'a', 'b', '{*,*}', '{a*,*a}', '{a,b}', '[a-z]', '[^/]', '**/a/', '*a', 'a?', '(a+)+', '@(a|b)', '!(x)', '\\', '[!a]', '{', '}');
+    const piece = fc.constantFrom(
+      '*',
+      '**',
+      '?',
+      '/',
+      'a',
+      'b',
+      '{*,*}',
+      '{a*,*a}',
+      '{a,b}',
+      '[a-z]',
+      '[^/]',
+      '**/a/',
+      '*a',
+      'a?',
+      '(a+)+',
+      '@(a|b)',
+      '!(x)',
+      '\\',
+      '[!a]',
+      '{',
+      '}',
+    );
     const glob = fc.array(piece, { minLength: 1, maxLength: 40 }).map((p) => p.join('').slice(0, MAX_GLOB_LENGTH + 8));
     const path = fc.oneof(
       fc.integer({ min: 1, max: 80 }).map((n) => deep(n)),

@@ -10,7 +10,12 @@ import { LinkedTicketConfig, SignedCommitsConfig, TestsTouchedConfig } from '../
 import { linkedTicket } from '../../gates/linked-ticket/index.js';
 import { canonicalEmail, signedCommits, signoffEmails } from '../../gates/signed-commits/index.js';
 import { classifyChanges, matchersFor, testsTouched } from '../../gates/tests-touched/index.js';
-import { compileTicketPatterns, findTicket, STANDARD_KEYS, STANDARD_PROJECTS } from '../../gates/linked-ticket/ticket-refs.js';
+import {
+  compileTicketPatterns,
+  findTicket,
+  STANDARD_KEYS,
+  STANDARD_PROJECTS,
+} from '../../gates/linked-ticket/ticket-refs.js';
 import { aCommit, aFile, aSnapshot, capped } from '../support/builders.js';
 import type { ChangeType } from '../../gates/snapshot.js';
 
@@ -23,7 +28,33 @@ const bigText = fc
   .map(([s, size]) => (s.length === 0 ? s : s.repeat(Math.ceil(size / s.length)).slice(0, size)));
 /** Text built from the characters that matter to the matchers, so near misses are common. */
 const trickyText = fc
-  .array(fc.constantFrom('A', 'B', 'Z', 'a', 'x', '2', '0', '9', '-', '#', '/', '_', '.', ':', ' ', '\n', 'é', '&', 'https://', 'issues/', 'GH-', 'PAY'), { maxLength: 2000 })
+  .array(
+    fc.constantFrom(
+      'A',
+      'B',
+      'Z',
+      'a',
+      'x',
+      '2',
+      '0',
+      '9',
+      '-',
+      '#',
+      '/',
+      '_',
+      '.',
+      ':',
+      ' ',
+      '\n',
+      'é',
+      '&',
+      'https://',
+      'issues/',
+      'GH-',
+      'PAY',
+    ),
+    { maxLength: 2000 },
+  )
   .map((parts) => parts.join(''));
 const anyProjects = fc.array(fc.stringMatching(/^[A-Z][A-Z0-9]{0,5}$/), { maxLength: 3 });
 
@@ -42,7 +73,12 @@ describe('ticket matching', () => {
     const cfg = LinkedTicketConfig.parse({ in: ['title', 'branch', 'body', 'commits'], patterns: ['TKT-[0-9]+'] });
     fc.assert(
       fc.property(bigText, trickyText, (body, title) => {
-        const pr = aSnapshot({ title, body, headRef: title.slice(0, 200), commits: capped([aCommit({ message: body })]) });
+        const pr = aSnapshot({
+          title,
+          body,
+          headRef: title.slice(0, 200),
+          commits: capped([aCommit({ message: body })]),
+        });
         expect(['pass', 'fail']).toContain(linkedTicket.evaluate(pr, cfg).status);
       }),
       { numRuns: RUNS },
@@ -65,9 +101,14 @@ describe('ticket matching', () => {
 
   it('finds nothing in text made only of digits, dashes, dots, slashes and spaces (dates, versions)', () => {
     fc.assert(
-      fc.property(fc.array(fc.constantFrom('0', '1', '2', '9', '-', '.', '/', ' ', '_'), { maxLength: 500 }), anyProjects, fc.boolean(), (parts, projects, branch) => {
-        expect(findTicket(parts.join(''), { projects, patterns: [], branch }).ref).toBeNull();
-      }),
+      fc.property(
+        fc.array(fc.constantFrom('0', '1', '2', '9', '-', '.', '/', ' ', '_'), { maxLength: 500 }),
+        anyProjects,
+        fc.boolean(),
+        (parts, projects, branch) => {
+          expect(findTicket(parts.join(''), { projects, patterns: [], branch }).ref).toBeNull();
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -92,7 +133,15 @@ describe('ticket matching', () => {
   });
 
   it('runs arbitrary RE2 patterns on arbitrary text without throwing', () => {
-    const pattern = fc.constantFrom('(a+)+$', '\\p{L}+-\\d+', '(?i)ticket\\s*#?\\d+', '^$', '.*', '[^\\x00-\\x7f]+', '\\bx\\b');
+    const pattern = fc.constantFrom(
+      '(a+)+$',
+      '\\p{L}+-\\d+',
+      '(?i)ticket\\s*#?\\d+',
+      '^$',
+      '.*',
+      '[^\\x00-\\x7f]+',
+      '\\bx\\b',
+    );
     fc.assert(
       fc.property(bigText, pattern, (text, p) => {
         findTicket(text, { projects: [], patterns: compileTicketPatterns([p]) });
@@ -106,7 +155,28 @@ describe('glob classification', () => {
   const changeType = fc.constantFrom<ChangeType>('added', 'modified', 'deleted', 'renamed', 'copied', 'changed');
   const path = fc.oneof(
     fc.string({ unit: 'binary', maxLength: 400 }),
-    fc.array(fc.constantFrom('src', 'test', 'a.ts', 'b.test.ts', '__tests__', 'x_test.go', '..', '.', '', '*', '**', 'ü.py', '[a]', '{b,c}', '!x'), { maxLength: 12 }).map((s) => s.join('/')),
+    fc
+      .array(
+        fc.constantFrom(
+          'src',
+          'test',
+          'a.ts',
+          'b.test.ts',
+          '__tests__',
+          'x_test.go',
+          '..',
+          '.',
+          '',
+          '*',
+          '**',
+          'ü.py',
+          '[a]',
+          '{b,c}',
+          '!x',
+        ),
+        { maxLength: 12 },
+      )
+      .map((s) => s.join('/')),
   );
 
   it('never throws on arbitrary paths and partitions them', () => {
@@ -130,7 +200,9 @@ describe('glob classification', () => {
       fc.property(bigText, fc.array(glob, { maxLength: 4 }), fc.boolean(), (p, globs, truncated) => {
         // Unvalidated globs too: the schema refuses some shapes, the matcher must still never throw.
         const cfg = { ...TestsTouchedConfig.parse({}), exclude: globs };
-        const pr = aSnapshot({ files: capped([aFile(p || 'x', 1, 1), aFile('src/a.ts')], truncated, truncated ? 4000 : 2) });
+        const pr = aSnapshot({
+          files: capped([aFile(p || 'x', 1, 1), aFile('src/a.ts')], truncated, truncated ? 4000 : 2),
+        });
         expect(['pass', 'fail']).toContain(testsTouched.evaluate(pr, cfg).status);
       }),
       { numRuns: RUNS },

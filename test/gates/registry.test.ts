@@ -17,7 +17,13 @@ const gateFolders = readdirSync('gates', { withFileTypes: true })
   .map((entry) => entry.name);
 
 /** The gates of the first release, on by default; the rest came later and are off by default. */
-const FIRST_FIVE: readonly string[] = ['batch-size', 'linked-ticket', 'tests-touched', 'signed-commits', 'codeowners-review'];
+const FIRST_FIVE: readonly string[] = [
+  'batch-size',
+  'linked-ticket',
+  'tests-touched',
+  'signed-commits',
+  'codeowners-review',
+];
 
 describe('gate registry', () => {
   it('has unique ids, one per gate folder', () => {
@@ -35,18 +41,23 @@ describe('gate registry', () => {
   });
 
   it('every docs/gates/ page is a gate of the list', () => {
-    const pages = readdirSync('docs/gates').filter((f) => f.endsWith('.md')).map((f) => f.replace(/\.md$/, ''));
+    const pages = readdirSync('docs/gates')
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => f.replace(/\.md$/, ''));
     expect(pages.sort()).toEqual([...GATE_IDS].sort());
   });
 
-  it.each(GATES.map((g) => [g.id, g] as const))('%s: defaults parse; it has a title, needs, a docs page and goldens', (id, gate) => {
-    expect(() => gate.config.parse({})).not.toThrow();
-    expect(gate.title.length).toBeGreaterThan(3);
-    // A gate that reads only what every snapshot holds (the title) needs no slice.
-    expect(new Set(gate.needs).size).toBe(gate.needs.length);
-    expect(existsSync(`docs/gates/${id}.md`)).toBe(true);
-    for (const golden of ['pass', 'fail']) expect(existsSync(`gates/${id}/__golden__/${golden}.md`)).toBe(true);
-  });
+  it.each(GATES.map((g) => [g.id, g] as const))(
+    '%s: defaults parse; it has a title, needs, a docs page and goldens',
+    (id, gate) => {
+      expect(() => gate.config.parse({})).not.toThrow();
+      expect(gate.title.length).toBeGreaterThan(3);
+      // A gate that reads only what every snapshot holds (the title) needs no slice.
+      expect(new Set(gate.needs).size).toBe(gate.needs.length);
+      expect(existsSync(`docs/gates/${id}.md`)).toBe(true);
+      for (const golden of ['pass', 'fail']) expect(existsSync(`gates/${id}/__golden__/${golden}.md`)).toBe(true);
+    },
+  );
 
   it('enables the first five gates by default in mode block, the later ones never by default, and none with mode off', () => {
     expect(enabledGates(DEFAULT_CONFIG).map((g) => [g.gate.id, g.mode])).toEqual(FIRST_FIVE.map((id) => [id, 'block']));

@@ -10,7 +10,16 @@ describe('retryDelay', () => {
     ['503 second retry', { status: 503 }, 1, 550],
     ['network error', { name: 'TypeError', message: 'fetch failed' }, 0, 300],
     ['timeout', { name: 'TimeoutError' }, 2, 1050],
-    ['secondary rate limit with retry-after', { status: 403, message: 'You have exceeded a secondary rate limit', response: { headers: { 'retry-after': '7' } } }, 0, 7000],
+    [
+      'secondary rate limit with retry-after',
+      {
+        status: 403,
+        message: 'You have exceeded a secondary rate limit',
+        response: { headers: { 'retry-after': '7' } },
+      },
+      0,
+      7000,
+    ],
     ['429 with retry-after', { status: 429, response: { headers: { 'retry-after': '2' } } }, 0, 2000],
   ])('retries %s', (_name, error, attempt, expected) => {
     expect(retryDelay(error, attempt, opts, half)).toBe(expected);
@@ -28,7 +37,12 @@ describe('retryDelay', () => {
 
   it('waits for a primary rate-limit reset when it is close', () => {
     const reset = Math.floor(Date.now() / 1000) + 5;
-    const delay = retryDelay({ status: 403, response: { headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) } } }, 0, opts, half);
+    const delay = retryDelay(
+      { status: 403, response: { headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) } } },
+      0,
+      opts,
+      half,
+    );
     expect(delay).toBeGreaterThan(1000);
     expect(delay).toBeLessThanOrEqual(7000);
   });

@@ -66,7 +66,9 @@ describe('parsers', () => {
   });
 
   it('name-status -z: change types keyed by the new path', () => {
-    expect([...parseNameStatus('M\x00src/a.ts\x00R087\x00old.md\x00new.md\x00A\x00b.ts\x00D\x00c.ts\x00T\x00link\x00')]).toEqual([
+    expect([
+      ...parseNameStatus('M\x00src/a.ts\x00R087\x00old.md\x00new.md\x00A\x00b.ts\x00D\x00c.ts\x00T\x00link\x00'),
+    ]).toEqual([
       ['src/a.ts', 'modified'],
       ['new.md', 'renamed'],
       ['b.ts', 'added'],
@@ -80,10 +82,21 @@ describe('parsers', () => {
   });
 
   it('log -z records', () => {
-    const record = (sha: string, parents: string, message: string) => [sha, parents, 'Dana', 'dana@example.com', 'noreply@github.com', message].join('\0') + '\0';
-    const rows = parseLog(record(SHA, 'b'.repeat(40), 'Subject\n\nSigned-off-by: Dana <dana@example.com>\n') + record('c'.repeat(40), `${SHA} ${'d'.repeat(40)}`, 'Merge\n'));
+    const record = (sha: string, parents: string, message: string) =>
+      [sha, parents, 'Dana', 'dana@example.com', 'noreply@github.com', message].join('\0') + '\0';
+    const rows = parseLog(
+      record(SHA, 'b'.repeat(40), 'Subject\n\nSigned-off-by: Dana <dana@example.com>\n') +
+        record('c'.repeat(40), `${SHA} ${'d'.repeat(40)}`, 'Merge\n'),
+    );
     expect(rows).toHaveLength(2);
-    expect(rows[0]).toEqual({ sha: SHA, parents: 1, authorName: 'Dana', authorEmail: 'dana@example.com', committerEmail: 'noreply@github.com', message: 'Subject\n\nSigned-off-by: Dana <dana@example.com>\n' });
+    expect(rows[0]).toEqual({
+      sha: SHA,
+      parents: 1,
+      authorName: 'Dana',
+      authorEmail: 'dana@example.com',
+      committerEmail: 'noreply@github.com',
+      message: 'Subject\n\nSigned-off-by: Dana <dana@example.com>\n',
+    });
     expect(rows[1]).toMatchObject({ parents: 2, message: 'Merge\n' });
     expect(parseLog('')).toEqual([]);
   });
@@ -95,7 +108,11 @@ describe('parsers', () => {
   });
 
   it('log -1 -z of HEAD: subject and author', () => {
-    expect(headCommitFrom('Dana\0dana@example.com\0PAY-9 Newest\n\nBody\n')).toEqual({ subject: 'PAY-9 Newest', authorName: 'Dana', authorEmail: 'dana@example.com' });
+    expect(headCommitFrom('Dana\0dana@example.com\0PAY-9 Newest\n\nBody\n')).toEqual({
+      subject: 'PAY-9 Newest',
+      authorName: 'Dana',
+      authorEmail: 'dana@example.com',
+    });
     expect(headCommitFrom('')).toEqual({ subject: '', authorName: '', authorEmail: '' });
   });
 

@@ -48,18 +48,27 @@ describe('signatureFromGit (%G?)', () => {
   });
 
   it('marks commits GitHub signed (committer noreply@github.com)', () => {
-    expect(signatureFromGit('E', true, 'noreply@github.com')).toEqual({ isValid: false, state: 'cannot_verify_locally', wasSignedByGitHub: true });
+    expect(signatureFromGit('E', true, 'noreply@github.com')).toEqual({
+      isValid: false,
+      state: 'cannot_verify_locally',
+      wasSignedByGitHub: true,
+    });
   });
 });
 
 describe('commit objects', () => {
-  const unsigned = 'tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor A <a@x> 1 +0000\ncommitter A <a@x> 1 +0000\n\nNot signed\n\ngpgsig in the message is not a header\n';
+  const unsigned =
+    'tree 4b825dc642cb6eb9a060e54bf8d69288fbee4904\nauthor A <a@x> 1 +0000\ncommitter A <a@x> 1 +0000\n\nNot signed\n\ngpgsig in the message is not a header\n';
 
   it('cat-file --batch: objects by sha; missing ones left out; sizes in bytes, not characters', () => {
     const a = 'a'.repeat(40);
     const b = 'b'.repeat(40);
     const body = 'tree x\n\nnaïve ✓\n';
-    const out = Buffer.concat([Buffer.from(`${a} commit ${Buffer.byteLength(body)}\n${body}\n`), Buffer.from(`${'c'.repeat(40)} missing\n`), Buffer.from(`${b} commit ${Buffer.byteLength(unsigned)}\n${unsigned}\n`)]);
+    const out = Buffer.concat([
+      Buffer.from(`${a} commit ${Buffer.byteLength(body)}\n${body}\n`),
+      Buffer.from(`${'c'.repeat(40)} missing\n`),
+      Buffer.from(`${b} commit ${Buffer.byteLength(unsigned)}\n${unsigned}\n`),
+    ]);
     const objects = parseCatFileBatch(out);
     expect([...objects.keys()]).toEqual([a, b]);
     expect(objects.get(a)).toBe(body);
@@ -89,7 +98,11 @@ describe('OpenPGP issuers', () => {
 
   it('reads the key id of a v3 signature in an old-format packet, past armor headers', () => {
     const keyId = Buffer.from('0123456789ABCDEF', 'hex');
-    const body = Buffer.concat([Buffer.from([3, 5, 0x00, 0, 0, 0, 1]), keyId, Buffer.from([1, 8, 0xab, 0xcd, 0, 8, 0xff])]);
+    const body = Buffer.concat([
+      Buffer.from([3, 5, 0x00, 0, 0, 0, 1]),
+      keyId,
+      Buffer.from([1, 8, 0xab, 0xcd, 0, 8, 0xff]),
+    ]);
     const packet = Buffer.concat([Buffer.from([0x88, body.length]), body]);
     const armored = `-----BEGIN PGP SIGNATURE-----\nVersion: GnuPG v1\nComment: old\n\n${packet.toString('base64')}\n=abcd\n-----END PGP SIGNATURE-----`;
     expect(openpgpIssuer(armored)).toEqual({ keyIds: ['0123456789ABCDEF'], fingerprints: [] });
@@ -98,8 +111,14 @@ describe('OpenPGP issuers', () => {
   it.each([
     ['no armor', 'iIcEABYIAC8WIQRaRXqLq'],
     ['not base64', '-----BEGIN PGP SIGNATURE-----\n\n!!!!\n-----END PGP SIGNATURE-----'],
-    ['a truncated packet', `-----BEGIN PGP SIGNATURE-----\n\n${Buffer.from([0xc2, 0x40, 4, 0, 22, 8]).toString('base64')}\n-----END PGP SIGNATURE-----`],
-    ['no issuer subpacket', `-----BEGIN PGP SIGNATURE-----\n\n${Buffer.from([0xc2, 8, 4, 0, 22, 8, 0, 0, 0, 0]).toString('base64')}\n-----END PGP SIGNATURE-----`],
+    [
+      'a truncated packet',
+      `-----BEGIN PGP SIGNATURE-----\n\n${Buffer.from([0xc2, 0x40, 4, 0, 22, 8]).toString('base64')}\n-----END PGP SIGNATURE-----`,
+    ],
+    [
+      'no issuer subpacket',
+      `-----BEGIN PGP SIGNATURE-----\n\n${Buffer.from([0xc2, 8, 4, 0, 22, 8, 0, 0, 0, 0]).toString('base64')}\n-----END PGP SIGNATURE-----`,
+    ],
   ])('%s: null, so git decides', (_name, armored) => {
     expect(openpgpIssuer(armored)).toBeNull();
   });
@@ -118,7 +137,9 @@ describe('OpenPGP issuers', () => {
     expect(keyring.has({ keyIds: [KEY_ID], fingerprints: [] })).toBe(true);
     expect(keyring.has({ keyIds: [], fingerprints: [FINGERPRINT] })).toBe(true);
     expect(keyring.has({ keyIds: ['1111222233334444'], fingerprints: [] })).toBe(true);
-    expect(keyring.has({ keyIds: ['4AEE18F83AFDEB23'], fingerprints: ['968479A1AFF927E37D1A566BB5690EEEBB952194'] })).toBe(false);
+    expect(
+      keyring.has({ keyIds: ['4AEE18F83AFDEB23'], fingerprints: ['968479A1AFF927E37D1A566BB5690EEEBB952194'] }),
+    ).toBe(false);
     expect(parseKeyring('').has({ keyIds: [KEY_ID], fingerprints: [] })).toBe(false);
   });
 
@@ -142,7 +163,13 @@ describe.skipIf(!hasGpg)('readSignatures with the git and gpg on this machine', 
   function setup() {
     const repo = Repo.init();
     repo.commit('Initial');
-    const hash = (text: string) => execFileSync('git', ['hash-object', '-t', 'commit', '-w', '--stdin'], { cwd: repo.dir, env: repo.env, input: text, encoding: 'utf8' }).trim();
+    const hash = (text: string) =>
+      execFileSync('git', ['hash-object', '-t', 'commit', '-w', '--stdin'], {
+        cwd: repo.dir,
+        env: repo.env,
+        input: text,
+        encoding: 'utf8',
+      }).trim();
     const good = hash(SIGNED_COMMIT);
     const bad = hash(SIGNED_COMMIT.replace('\nSigned\n', '\nTampered\n'));
     const unsigned = repo.commit('Unsigned');

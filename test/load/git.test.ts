@@ -22,15 +22,20 @@ describe('gitVersionProblem', () => {
     expect(MIN_GIT_VERSION).toEqual([2, 30]);
   });
 
-  it.each(['git version 2.30.0', 'git version 2.39.5', 'git version 2.100.0', 'git version 3.0.0', 'something else'])('%s is accepted', (out) => {
-    expect(gitVersionProblem(out)).toBeNull();
-  });
+  it.each(['git version 2.30.0', 'git version 2.39.5', 'git version 2.100.0', 'git version 3.0.0', 'something else'])(
+    '%s is accepted',
+    (out) => {
+      expect(gitVersionProblem(out)).toBeNull();
+    },
+  );
 
   it.each([
     ['git version 2.29.3', '2.29.3'],
     ['git version 2.25.1', '2.25.1'],
     ['git version 1.9.5', '1.9.5'],
   ])('%s is refused, naming both versions', (out, version) => {
-    expect(gitVersionProblem(out)).toBe(`git ${version} is too old: quality-gates check needs git 2.30 or later; upgrade the git on PATH`);
+    expect(gitVersionProblem(out)).toBe(
+      `git ${version} is too old: quality-gates check needs git 2.30 or later; upgrade the git on PATH`,
+    );
   });
 });

@@ -6,7 +6,12 @@ import { validate } from '@octokit/graphql-schema';
 import { Kind, parse, visit } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { ALL_QUERIES, PAGE_SIZE } from '../../src/load/queries.js';
-import { buildTeamMembersQuery, MEMBERS_PAGE_SIZE, TEAM_MEMBERS_PAGE_QUERY, TEAMS_PER_QUERY } from '../../src/load/teams.js';
+import {
+  buildTeamMembersQuery,
+  MEMBERS_PAGE_SIZE,
+  TEAM_MEMBERS_PAGE_QUERY,
+  TEAMS_PER_QUERY,
+} from '../../src/load/teams.js';
 
 const documents = [
   ...Object.entries(ALL_QUERIES),
@@ -17,7 +22,14 @@ const documents = [
 
 describe('GraphQL documents', () => {
   it('covers every document the app sends', () => {
-    expect(Object.keys(ALL_QUERIES).sort()).toEqual(['BASE_FILES_QUERY', 'EXTENDS_QUERY', 'MERGE_GROUP_CONFIG_QUERY', 'PAGE_QUERY', 'PULL_BASE_QUERY', 'SNAPSHOT_QUERY']);
+    expect(Object.keys(ALL_QUERIES).sort()).toEqual([
+      'BASE_FILES_QUERY',
+      'EXTENDS_QUERY',
+      'MERGE_GROUP_CONFIG_QUERY',
+      'PAGE_QUERY',
+      'PULL_BASE_QUERY',
+      'SNAPSHOT_QUERY',
+    ]);
   });
 
   it.each(documents)('%s validates against GitHub’s schema', (_name, document) => {

@@ -22,11 +22,22 @@ beforeEach(() => {
 });
 afterEach(() => resetNock());
 
-const files = (n: number): FakeFile[] => Array.from({ length: n }, (_, i) => ({ path: `f/${i}.ts`, additions: 1, deletions: 0 }));
-const commits = (n: number): FakeCommit[] => Array.from({ length: n }, (_, i) => ({ oid: i.toString(16).padStart(40, '0'), message: `commit ${i}` }));
-const reviews = (n: number): FakeReview[] => Array.from({ length: n }, (_, i) => ({ login: `user${i}`, state: 'COMMENTED' }));
+const files = (n: number): FakeFile[] =>
+  Array.from({ length: n }, (_, i) => ({ path: `f/${i}.ts`, additions: 1, deletions: 0 }));
+const commits = (n: number): FakeCommit[] =>
+  Array.from({ length: n }, (_, i) => ({ oid: i.toString(16).padStart(40, '0'), message: `commit ${i}` }));
+const reviews = (n: number): FakeReview[] =>
+  Array.from({ length: n }, (_, i) => ({ login: `user${i}`, state: 'COMMENTED' }));
 const load = (number: number, baseSha: string | null = BASE) =>
-  loadPullRequest(graphql, { owner: fake.owner, repo: fake.repo, number, baseSha: baseSha ?? undefined, headSha: baseSha ? HEAD : undefined, appId: fake.appId, host: 'github.com' });
+  loadPullRequest(graphql, {
+    owner: fake.owner,
+    repo: fake.repo,
+    number,
+    baseSha: baseSha ?? undefined,
+    headSha: baseSha ? HEAD : undefined,
+    appId: fake.appId,
+    host: 'github.com',
+  });
 
 describe('loadPullRequest', () => {
   it('costs exactly one GraphQL request for 100 files, 100 commits and 100 reviews', async () => {
@@ -46,20 +57,29 @@ describe('loadPullRequest', () => {
     [250, 100, 100, [['files'], ['files']]],
     [100, 101, 101, [['commits', 'reviews']]],
     [1000, 250, 0, [['files', 'commits'], ['files', 'commits'], ...Array.from({ length: 7 }, () => ['files'])]],
-  ] as const)('pages only connections over 100 (%i files, %i commits, %i reviews: pages of %j)', async (f, c, r, paged) => {
-    fake.addPull({ number: 2, files: files(f), commits: commits(c), reviews: reviews(r) });
-    const loaded = await load(2);
-    expect(fake.graphqlCount).toBe(1 + paged.length);
-    expect(loaded.snapshot.files.nodes).toHaveLength(f);
-    expect(loaded.snapshot.commits.nodes).toHaveLength(c);
-    expect(loaded.snapshot.reviews.nodes).toHaveLength(r);
-    expect(loaded.snapshot.files.truncated).toBe(false);
-    // Each page query asks for exactly the connections that still had a page, each after its own last cursor.
-    const pages = fake.requests.filter((q) => q.operation === 'QualityGatesPage').map((q) => (q.body as { variables: Record<string, unknown> }).variables);
-    const connections = ['files', 'commits', 'reviews', 'labels'] as const;
-    expect(pages.map((vars) => connections.filter((k) => vars[`with${k[0]!.toUpperCase()}${k.slice(1)}`] === true))).toEqual(paged);
-    for (const vars of pages) for (const k of connections) expect(vars[`${k}After`] == null).toBe(!vars[`with${k[0]!.toUpperCase()}${k.slice(1)}`]);
-  });
+  ] as const)(
+    'pages only connections over 100 (%i files, %i commits, %i reviews: pages of %j)',
+    async (f, c, r, paged) => {
+      fake.addPull({ number: 2, files: files(f), commits: commits(c), reviews: reviews(r) });
+      const loaded = await load(2);
+      expect(fake.graphqlCount).toBe(1 + paged.length);
+      expect(loaded.snapshot.files.nodes).toHaveLength(f);
+      expect(loaded.snapshot.commits.nodes).toHaveLength(c);
+      expect(loaded.snapshot.reviews.nodes).toHaveLength(r);
+      expect(loaded.snapshot.files.truncated).toBe(false);
+      // Each page query asks for exactly the connections that still had a page, each after its own last cursor.
+      const pages = fake.requests
+        .filter((q) => q.operation === 'QualityGatesPage')
+        .map((q) => (q.body as { variables: Record<string, unknown> }).variables);
+      const connections = ['files', 'commits', 'reviews', 'labels'] as const;
+      expect(
+        pages.map((vars) => connections.filter((k) => vars[`with${k[0]!.toUpperCase()}${k.slice(1)}`] === true)),
+      ).toEqual(paged);
+      for (const vars of pages)
+        for (const k of connections)
+          expect(vars[`${k}After`] == null).toBe(!vars[`with${k[0]!.toUpperCase()}${k.slice(1)}`]);
+    },
+  );
 
   it('stops at GitHub’s 3,000-file cap and marks the list truncated', async () => {
     fake.addPull({ number: 3, files: files(3000), changedFiles: 3500 });
@@ -105,18 +125,42 @@ describe('loadPullRequest', () => {
       authorType: 'Bot',
       authorDatabaseId: 29139614,
       commits: [
-        { oid: 'a'.repeat(40), message: 'Subject\n\nSigned-off-by: A <a@x.io>', signature: null, parents: 2, authorName: 'renovate[bot]', authorEmail: '29139614+renovate[bot]@users.noreply.github.com', authorLogin: null },
-        { oid: 'c'.repeat(40), message: 'Forged', authorName: 'renovate[bot]', authorEmail: '29139614+renovate[bot]@users.noreply.github.com', authorLogin: 'mallory' },
+        {
+          oid: 'a'.repeat(40),
+          message: 'Subject\n\nSigned-off-by: A <a@x.io>',
+          signature: null,
+          parents: 2,
+          authorName: 'renovate[bot]',
+          authorEmail: '29139614+renovate[bot]@users.noreply.github.com',
+          authorLogin: null,
+        },
+        {
+          oid: 'c'.repeat(40),
+          message: 'Forged',
+          authorName: 'renovate[bot]',
+          authorEmail: '29139614+renovate[bot]@users.noreply.github.com',
+          authorLogin: 'mallory',
+        },
       ],
       reviews: [{ login: 'rev', state: 'CHANGES_REQUESTED', commitOid: 'b'.repeat(40) }],
       closingIssues: [{ number: 9, repository: 'Codertocat/Hello-World' }],
     });
     const { snapshot } = await load(7);
     expect(snapshot.files.nodes[0]).toEqual({ path: 'a.ts', changeType: 'renamed', additions: 0, deletions: 0 });
-    expect(snapshot.commits.nodes[0]).toMatchObject({ subject: 'Subject', signature: null, parentCount: 2, authorIsBot: true });
+    expect(snapshot.commits.nodes[0]).toMatchObject({
+      subject: 'Subject',
+      signature: null,
+      parentCount: 2,
+      authorIsBot: true,
+    });
     // the same address on a commit GitHub links to a user account is that user's, not the bot's
     expect(snapshot.commits.nodes[1]).toMatchObject({ authorIsBot: false });
-    expect(snapshot.reviews.nodes[0]).toEqual({ author: 'rev', state: 'changes_requested', submittedAt: '2026-01-01T00:00:00Z', commitSha: 'b'.repeat(40) });
+    expect(snapshot.reviews.nodes[0]).toEqual({
+      author: 'rev',
+      state: 'changes_requested',
+      submittedAt: '2026-01-01T00:00:00Z',
+      commitSha: 'b'.repeat(40),
+    });
     expect(snapshot.closingIssues).toEqual([{ number: 9, repository: 'Codertocat/Hello-World' }]);
     expect(JSON.parse(JSON.stringify(snapshot))).toEqual(snapshot);
   });
@@ -127,8 +171,21 @@ describe('loadPullRequest', () => {
     fake.addPull({ number: 2, baseRefOid: OTHER }); // a twin into another base
     fake.addPull({ number: 3, state: 'CLOSED' });
     // contains the commit, but its head is a later one
-    fake.addPull({ number: 4, headRefOid: OTHER, commits: [{ oid: HEAD, message: 'a' }, { oid: OTHER, message: 'b' }] });
-    fake.addForeignAssociatedPull(HEAD, { number: 5, state: 'OPEN', headRefOid: HEAD, baseRefOid: BASE, repository: 'someone/fork' });
+    fake.addPull({
+      number: 4,
+      headRefOid: OTHER,
+      commits: [
+        { oid: HEAD, message: 'a' },
+        { oid: OTHER, message: 'b' },
+      ],
+    });
+    fake.addForeignAssociatedPull(HEAD, {
+      number: 5,
+      state: 'OPEN',
+      headRefOid: HEAD,
+      baseRefOid: BASE,
+      repository: 'someone/fork',
+    });
     const loaded = await load(1);
     expect(loaded.twins).toEqual([{ number: 2, baseSha: OTHER }]);
     expect(fake.graphqlCount).toBe(1);
@@ -148,7 +205,11 @@ describe('loadPullRequest', () => {
   it('fails with a LoadError naming the cause when GitHub errors', async () => {
     fake.fail = () => 502;
     fake.addPull({ number: 8 });
-    await expect(load(8)).rejects.toMatchObject({ name: 'LoadError', kind: 'github', message: 'failed to read the pull request from GitHub' });
+    await expect(load(8)).rejects.toMatchObject({
+      name: 'LoadError',
+      kind: 'github',
+      message: 'failed to read the pull request from GitHub',
+    });
   });
 
   it('reports a missing pull request as not-found', async () => {

@@ -9,7 +9,8 @@ const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
 const pkcs1 = privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
 const pkcs8 = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
 const publicPem = createPublicKey(privateKey).export({ type: 'spki', format: 'pem' });
-const sameKey = (pem: string | null) => pem !== null && createPublicKey(createPrivateKey(pem)).export({ type: 'spki', format: 'pem' }) === publicPem;
+const sameKey = (pem: string | null) =>
+  pem !== null && createPublicKey(createPrivateKey(pem)).export({ type: 'spki', format: 'pem' }) === publicPem;
 
 describe('pkcs8PrivateKey', () => {
   it('converts the PKCS#1 key GitHub hands out to PKCS#8, the same key', () => {
@@ -50,6 +51,8 @@ describe('pkcs8PrivateKey', () => {
       process.chdir(cwd);
     }
     expect(pkcs8PrivateKey({ PRIVATE_KEY: 'not a key' })).toBeNull();
-    expect(pkcs8PrivateKey({ PRIVATE_KEY: '-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n' })).toBeNull();
+    expect(
+      pkcs8PrivateKey({ PRIVATE_KEY: '-----BEGIN RSA PRIVATE KEY-----\nAAAA\n-----END RSA PRIVATE KEY-----\n' }),
+    ).toBeNull();
   });
 });

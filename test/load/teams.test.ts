@@ -34,13 +34,19 @@ function fakeGithub(orgs: Record<string, Record<string, TeamState> | 'not-found'
     const start = typeof after === 'string' ? Number(after.replace('cursor-', '')) : 0;
     const nodes = members.slice(start, start + MEMBERS_PAGE_SIZE).map((login) => ({ login }));
     const end = start + nodes.length;
-    return { totalCount: members.length, pageInfo: { hasNextPage: end < members.length, endCursor: `cursor-${end}` }, nodes };
+    return {
+      totalCount: members.length,
+      pageInfo: { hasNextPage: end < members.length, endCursor: `cursor-${end}` },
+      nodes,
+    };
   };
   const graphql: GraphqlClient = async (query, variables) => {
     calls.push({ query, variables });
     const org = orgs[String(variables.org)];
     if (org === undefined || org === 'not-found') {
-      throw new FakeGraphqlError({ organization: null }, [{ type: 'NOT_FOUND', path: ['organization'], message: 'Could not resolve to an Organization' }]);
+      throw new FakeGraphqlError({ organization: null }, [
+        { type: 'NOT_FOUND', path: ['organization'], message: 'Could not resolve to an Organization' },
+      ]);
     }
     if (query.includes('QualityGatesTeamMembersPage')) {
       const team = org[String(variables.slug)];
@@ -56,8 +62,14 @@ function fakeGithub(orgs: Record<string, Record<string, TeamState> | 'not-found'
       if (Array.isArray(team)) organization[alias] = { members: page(team, null) };
       else {
         organization[alias] = null;
-        if (team === 'forbidden') errors.push({ type: 'FORBIDDEN', path: ['organization', alias], message: 'Resource not accessible by integration' });
-        if (team === 'not-found') errors.push({ type: 'NOT_FOUND', path: ['organization', alias], message: 'Not found' });
+        if (team === 'forbidden')
+          errors.push({
+            type: 'FORBIDDEN',
+            path: ['organization', alias],
+            message: 'Resource not accessible by integration',
+          });
+        if (team === 'not-found')
+          errors.push({ type: 'NOT_FOUND', path: ['organization', alias], message: 'Not found' });
       }
     }
     if (errors.length > 0) throw new FakeGraphqlError({ organization }, errors);
@@ -72,7 +84,8 @@ const firstArguments = (document: string) => {
   const sizes: number[] = [];
   visit(parse(document), {
     Argument(node) {
-      if ((node.name.value === 'first' || node.name.value === 'last') && node.value.kind === Kind.INT) sizes.push(Number(node.value.value));
+      if ((node.name.value === 'first' || node.name.value === 'last') && node.value.kind === Kind.INT)
+        sizes.push(Number(node.value.value));
     },
   });
   return sizes;
@@ -111,7 +124,9 @@ describe('team documents', () => {
   });
 
   it('the schema check can fail', () => {
-    expect(validate('query { organization(login: "a") { team(slug: "b") { noSuchField } } }').length).toBeGreaterThan(0);
+    expect(validate('query { organization(login: "a") { team(slug: "b") { noSuchField } } }').length).toBeGreaterThan(
+      0,
+    );
   });
 });
 
@@ -120,7 +135,10 @@ describe('createTeamCache().resolveTeams', () => {
     const github = fakeGithub({ acme: { payments: ['Bob', 'Carol'], web: ['Dana'], docs: [] } });
     const cache = createTeamCache();
     const res = await cache.resolveTeams(github.graphql, ['acme/payments', '@ACME/Web', 'acme/docs', 'acme/payments']);
-    expect(res).toEqual({ teams: { 'acme/payments': ['bob', 'carol'], 'acme/web': ['dana'], 'acme/docs': [] }, requests: 1 });
+    expect(res).toEqual({
+      teams: { 'acme/payments': ['bob', 'carol'], 'acme/web': ['dana'], 'acme/docs': [] },
+      requests: 1,
+    });
     expect(github.calls).toHaveLength(1);
     expect(github.calls[0]!.variables).toEqual({ org: 'acme', s0: 'payments', s1: 'web', s2: 'docs' });
     expect(validate(github.calls[0]!.query)).toEqual([]);
@@ -137,7 +155,10 @@ describe('createTeamCache().resolveTeams', () => {
   it('splits an organisation’s teams over queries of at most 50', async () => {
     const slugs = Array.from({ length: TEAMS_PER_QUERY + 5 }, (_, i) => `t${i}`);
     const github = fakeGithub({ acme: Object.fromEntries(slugs.map((s) => [s, [s]])) });
-    const res = await createTeamCache().resolveTeams(github.graphql, slugs.map((s) => `acme/${s}`));
+    const res = await createTeamCache().resolveTeams(
+      github.graphql,
+      slugs.map((s) => `acme/${s}`),
+    );
     expect(res.requests).toBe(2);
     expect(Object.keys(res.teams)).toHaveLength(slugs.length);
     expect(res.teams['acme/t54']).toEqual(['t54']);
@@ -191,11 +212,14 @@ describe('createTeamCache().resolveTeams', () => {
     expect((await cache.resolveTeams(github.graphql, ['acme/gone'])).requests).toBe(0);
   });
 
-  it.each(['forbidden', 'not-found'] as const)('resolves a team with a %s partial error to null and keeps the others', async (state) => {
-    const github = fakeGithub({ acme: { a: ['x'], hidden: state, b: ['y'] } });
-    const res = await createTeamCache().resolveTeams(github.graphql, ['acme/a', 'acme/hidden', 'acme/b']);
-    expect(res).toEqual({ teams: { 'acme/a': ['x'], 'acme/hidden': null, 'acme/b': ['y'] }, requests: 1 });
-  });
+  it.each(['forbidden', 'not-found'] as const)(
+    'resolves a team with a %s partial error to null and keeps the others',
+    async (state) => {
+      const github = fakeGithub({ acme: { a: ['x'], hidden: state, b: ['y'] } });
+      const res = await createTeamCache().resolveTeams(github.graphql, ['acme/a', 'acme/hidden', 'acme/b']);
+      expect(res).toEqual({ teams: { 'acme/a': ['x'], 'acme/hidden': null, 'acme/b': ['y'] }, requests: 1 });
+    },
+  );
 
   it('resolves every team of an organisation it cannot find to null', async () => {
     const github = fakeGithub({ acme: { a: ['x'] }, other: 'not-found' });

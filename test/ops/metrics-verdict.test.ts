@@ -54,5 +54,7 @@ it('labels each evaluation with its verdict: evaluated, skipped, config-error, e
 it('labels an evaluation that reached no verdict "none"', async () => {
   const closed = fake.addPull({ number: 7, state: 'CLOSED' });
   await h.receive('pull_request', pullRequestPayload(fake, closed));
-  expect(await h.app.metrics.registry.metrics()).toContain('quality_gates_evaluations_total{conclusion="not-open",verdict="none"} 1');
+  expect(await h.app.metrics.registry.metrics()).toContain(
+    'quality_gates_evaluations_total{conclusion="not-open",verdict="none"} 1',
+  );
 });

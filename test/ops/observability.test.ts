@@ -41,8 +41,25 @@ describe('logs', () => {
 
   it('redacts secrets wherever a caller puts them', () => {
     const lines: string[] = [];
-    const log = pino(loggerOptions('debug'), new Writable({ write: (c, _e, d) => { lines.push(String(c)); d(); } }));
-    log.info({ privateKey: 'KEY', token: 'TOK', headers: { authorization: 'token TOK' }, err: { request: { headers: { authorization: 'bearer JWT' } } }, event: { name: 'pull_request', payload: { big: true } } }, 'x');
+    const log = pino(
+      loggerOptions('debug'),
+      new Writable({
+        write: (c, _e, d) => {
+          lines.push(String(c));
+          d();
+        },
+      }),
+    );
+    log.info(
+      {
+        privateKey: 'KEY',
+        token: 'TOK',
+        headers: { authorization: 'token TOK' },
+        err: { request: { headers: { authorization: 'bearer JWT' } } },
+        event: { name: 'pull_request', payload: { big: true } },
+      },
+      'x',
+    );
     const out = lines.join('');
     for (const secret of ['KEY', 'TOK', 'JWT', '"big"']) expect(out).not.toContain(secret);
     expect(out).toContain('"name":"pull_request"');
@@ -85,9 +102,25 @@ describe('graceful shutdown', () => {
     const pull = fake.addPull({ number: 2 });
     const port = await freePort();
     const lines: string[] = [];
-    const log = pino(loggerOptions('info'), new Writable({ write: (c, _e, d) => { lines.push(String(c)); d(); } }));
+    const log = pino(
+      loggerOptions('info'),
+      new Writable({
+        write: (c, _e, d) => {
+          lines.push(String(c));
+          d();
+        },
+      }),
+    );
     const running = await startApp({
-      env: { APP_ID: String(fake.appId), PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: 'shh', PORT: String(port), HOST: '127.0.0.1', HISTORY: 'off', SHUTDOWN_GRACE_MS: '5000' },
+      env: {
+        APP_ID: String(fake.appId),
+        PRIVATE_KEY: testPrivateKey(),
+        WEBHOOK_SECRET: 'shh',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        HISTORY: 'off',
+        SHUTDOWN_GRACE_MS: '5000',
+      },
       log,
       client: { sleep: async () => {} },
     });
@@ -97,7 +130,12 @@ describe('graceful shutdown', () => {
     const started = Date.now();
     const res = await fetch(`${base}/api/github/webhooks`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-github-event': 'pull_request', 'x-github-delivery': 'd-1', 'x-hub-signature-256': signature },
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'pull_request',
+        'x-github-delivery': 'd-1',
+        'x-hub-signature-256': signature,
+      },
       body,
     });
     expect(res.status).toBe(200);
@@ -117,16 +155,30 @@ describe('graceful shutdown', () => {
     const pull = fake.addPull({ number: 2 });
     const port = await freePort();
     const running = await startApp({
-      env: { APP_ID: String(fake.appId), PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: 'shh', PORT: String(port), HOST: '127.0.0.1', HISTORY: 'off' },
+      env: {
+        APP_ID: String(fake.appId),
+        PRIVATE_KEY: testPrivateKey(),
+        WEBHOOK_SECRET: 'shh',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        HISTORY: 'off',
+      },
       log: pino({ level: 'silent' }),
     });
     try {
       const body = JSON.stringify(pullRequestPayload(fake, pull));
-      const headers = { 'content-type': 'application/json', 'x-github-event': 'pull_request', 'x-github-delivery': 'd-2' };
+      const headers = {
+        'content-type': 'application/json',
+        'x-github-event': 'pull_request',
+        'x-github-delivery': 'd-2',
+      };
       const missing = await fetch(`http://127.0.0.1:${port}/api/github/webhooks`, { method: 'POST', headers, body });
       const wrong = await fetch(`http://127.0.0.1:${port}/api/github/webhooks`, {
         method: 'POST',
-        headers: { ...headers, 'x-hub-signature-256': `sha256=${createHmac('sha256', 'not-the-secret').update(body).digest('hex')}` },
+        headers: {
+          ...headers,
+          'x-hub-signature-256': `sha256=${createHmac('sha256', 'not-the-secret').update(body).digest('hex')}`,
+        },
         body,
       });
       expect(missing.status).toBeGreaterThanOrEqual(400);
@@ -144,7 +196,10 @@ describe('graceful shutdown', () => {
 describe('start-up', () => {
   it('refuses to start in production without WEBHOOK_SECRET', async () => {
     await expect(
-      startApp({ env: { APP_ID: '1', PRIVATE_KEY: testPrivateKey(), NODE_ENV: 'production', PORT: '1', HOST: '127.0.0.1' }, log: pino({ level: 'silent' }) }),
+      startApp({
+        env: { APP_ID: '1', PRIVATE_KEY: testPrivateKey(), NODE_ENV: 'production', PORT: '1', HOST: '127.0.0.1' },
+        log: pino({ level: 'silent' }),
+      }),
     ).rejects.toThrow(/WEBHOOK_SECRET is not set/);
   });
 });
@@ -159,7 +214,14 @@ describe('the private key', () => {
     const pull = fake.addPull({ number: 3 });
     const port = await freePort();
     const running = await startApp({
-      env: { APP_ID: String(fake.appId), PRIVATE_KEY_PATH: pemPath, WEBHOOK_SECRET: 'shh', PORT: String(port), HOST: '127.0.0.1', HISTORY: 'off' },
+      env: {
+        APP_ID: String(fake.appId),
+        PRIVATE_KEY_PATH: pemPath,
+        WEBHOOK_SECRET: 'shh',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        HISTORY: 'off',
+      },
       log: pino({ level: 'silent' }),
     });
     try {
@@ -167,7 +229,12 @@ describe('the private key', () => {
       const signature = `sha256=${createHmac('sha256', 'shh').update(body).digest('hex')}`;
       const res = await fetch(`http://127.0.0.1:${port}/api/github/webhooks`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-github-event': 'pull_request', 'x-github-delivery': 'd-key', 'x-hub-signature-256': signature },
+        headers: {
+          'content-type': 'application/json',
+          'x-github-event': 'pull_request',
+          'x-github-delivery': 'd-key',
+          'x-hub-signature-256': signature,
+        },
         body,
       });
       expect(res.status).toBe(200);
@@ -175,7 +242,12 @@ describe('the private key', () => {
       expect(fake.runsOn(pull.headRefOid)).toHaveLength(1);
       const authorization = fake.requests.find((r) => r.path.endsWith('/access_tokens'))!.headers!.authorization!;
       const [header, payload, jwtSignature] = authorization.replace(/^bearer /i, '').split('.');
-      const signed = verify('sha256', Buffer.from(`${header}.${payload}`), createPublicKey(testPrivateKey()), Buffer.from(jwtSignature!, 'base64url'));
+      const signed = verify(
+        'sha256',
+        Buffer.from(`${header}.${payload}`),
+        createPublicKey(testPrivateKey()),
+        Buffer.from(jwtSignature!, 'base64url'),
+      );
       expect(signed).toBe(true);
       expect(JSON.parse(Buffer.from(payload!, 'base64url').toString()).iss).toBe(fake.appId);
     } finally {

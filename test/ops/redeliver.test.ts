@@ -37,7 +37,8 @@ const attempt = (guid: string, status: number, minutes: number, more: Partial<Ho
   action: 'opened',
   ...more,
 });
-const redelivery = (guid: string, status: number, minutes: number) => attempt(guid, status, minutes, { redelivery: true });
+const redelivery = (guid: string, status: number, minutes: number) =>
+  attempt(guid, status, minutes, { redelivery: true });
 
 /** GitHub's list over `attempts`: newest first, `perPage` a page. */
 function fakeApi(attempts: HookDelivery[], perPage = 100, fail: (id: number) => boolean = () => false) {
@@ -48,7 +49,10 @@ function fakeApi(attempts: HookDelivery[], perPage = 100, fail: (id: number) => 
       listed++;
       const newestFirst = [...attempts].sort((a, b) => b.id - a.id);
       const start = cursor ? Number(cursor) : 0;
-      return { deliveries: newestFirst.slice(start, start + perPage), next: start + perPage < newestFirst.length ? String(start + perPage) : undefined };
+      return {
+        deliveries: newestFirst.slice(start, start + perPage),
+        next: start + perPage < newestFirst.length ? String(start + perPage) : undefined,
+      };
     },
     async redeliver(id) {
       asked.push(id);
@@ -58,10 +62,19 @@ function fakeApi(attempts: HookDelivery[], perPage = 100, fail: (id: number) => 
   return { api, asked, listed: () => listed };
 }
 
-const limits = { lookbackMs: 6 * 60 * 60_000, maxAttempts: 3, maxPages: 10, maxRedeliveries: 100, recentMs: 30 * 60_000 };
+const limits = {
+  lookbackMs: 6 * 60 * 60_000,
+  maxAttempts: 3,
+  maxPages: 10,
+  maxRedeliveries: 100,
+  recentMs: 30 * 60_000,
+};
 function options(more: Partial<RecoveryOptions> = {}) {
   const lines: Record<string, unknown>[] = [];
-  const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
+  const log = pino(
+    { level: 'debug' },
+    { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+  );
   const metrics = createMetrics({ defaultMetrics: false });
   return { opts: { ...limits, now: () => NOW, log, metrics, ...more }, lines, metrics };
 }
@@ -82,12 +95,28 @@ describe('recoverFailedDeliveries', () => {
     const { opts, metrics } = options();
     const report = await recoverFailedDeliveries(api, opts);
     expect(asked).toEqual([failedTwice[1]!.id, failedOnce.id]);
-    expect(report).toEqual({ scanned: 7, pages: 1, failed: 2, redelivered: 2, errors: 0, recent: 0, gaveUp: 0, deferred: 0, aborted: false });
+    expect(report).toEqual({
+      scanned: 7,
+      pages: 1,
+      failed: 2,
+      redelivered: 2,
+      errors: 0,
+      recent: 0,
+      gaveUp: 0,
+      deferred: 0,
+      aborted: false,
+    });
     expect(await counted(metrics, 'quality_gates_webhook_redeliveries_total', 'requested')).toBe(2);
   });
 
   it('never redelivers a delivery that succeeded on any attempt, whatever came after', async () => {
-    const { api, asked } = fakeApi([attempt('x', 502, 50), redelivery('x', 200, 45), redelivery('x', 500, 40), attempt('y', 200, 20), redelivery('y', 0, 10)]);
+    const { api, asked } = fakeApi([
+      attempt('x', 502, 50),
+      redelivery('x', 200, 45),
+      redelivery('x', 500, 40),
+      attempt('y', 200, 20),
+      redelivery('y', 0, 10),
+    ]);
     const report = await recoverFailedDeliveries(api, options().opts);
     expect(asked).toEqual([]);
     expect(report.failed).toBe(0);
@@ -145,7 +174,9 @@ describe('recoverFailedDeliveries', () => {
     const first = await recoverFailedDeliveries(api, opts);
     expect(asked).toEqual(failed.slice(0, 10).map((d) => d.id));
     expect(first).toMatchObject({ failed: 25, redelivered: 9, errors: 1, deferred: 15 });
-    expect(lines.find((l) => l.msg === 'redelivery limit of the run reached; the rest wait for the next run')).toMatchObject({ limit: 10, deferred: 15 });
+    expect(
+      lines.find((l) => l.msg === 'redelivery limit of the run reached; the rest wait for the next run'),
+    ).toMatchObject({ limit: 10, deferred: 15 });
     expect(await counted(metrics, 'quality_gates_webhook_redeliveries_total', 'deferred')).toBe(15);
     expect(await counted(metrics, 'quality_gates_webhook_redeliveries_total', 'error')).toBe(1);
     const second = await recoverFailedDeliveries(api, opts);
@@ -159,19 +190,30 @@ describe('recoverFailedDeliveries', () => {
     const hour = options({ lookbackMs: 60 * 60_000 });
     await recoverFailedDeliveries(api, hour.opts);
     expect(listed()).toBe(8); // minutes 0..60 are within the hour; page 8 (70 min) ends it
-    expect(hour.lines.some((l) => l.msg === 'webhook delivery list cut at the page limit; older failed deliveries are not seen')).toBe(false);
+    expect(
+      hour.lines.some(
+        (l) => l.msg === 'webhook delivery list cut at the page limit; older failed deliveries are not seen',
+      ),
+    ).toBe(false);
     const capped = options({ lookbackMs: 10 * 24 * 3600_000, maxPages: 3 });
     const report = await recoverFailedDeliveries(api, capped.opts);
     expect(listed()).toBe(8 + 3);
     expect(report.pages).toBe(3);
-    expect(capped.lines.find((l) => l.msg === 'webhook delivery list cut at the page limit; older failed deliveries are not seen')).toMatchObject({ pages: 3, maxPages: 3 });
+    expect(
+      capped.lines.find(
+        (l) => l.msg === 'webhook delivery list cut at the page limit; older failed deliveries are not seen',
+      ),
+    ).toMatchObject({ pages: 3, maxPages: 3 });
   });
 
   it('makes no further request once its signal is aborted', async () => {
     const failed = Array.from({ length: 5 }, (_, i) => attempt(`s${i}`, 502, 50 - i));
     const { api, asked } = fakeApi(failed);
     const controller = new AbortController();
-    const stopping: DeliveriesApi = { ...api, redeliver: async (id) => (await api.redeliver(id), asked.length === 2 && controller.abort()) as never };
+    const stopping: DeliveriesApi = {
+      ...api,
+      redeliver: async (id) => (await api.redeliver(id), asked.length === 2 && controller.abort()) as never,
+    };
     const report = await recoverFailedDeliveries(stopping, options({ signal: controller.signal }).opts);
     expect(asked).toHaveLength(2);
     expect(report).toMatchObject({ redelivered: 2, aborted: true });
@@ -181,7 +223,17 @@ describe('recoverFailedDeliveries', () => {
 // ---------------------------------------------------------------------------------------------
 // One run at a time
 
-const emptyReport: RecoveryReport = { scanned: 0, pages: 1, failed: 0, redelivered: 0, errors: 0, recent: 0, gaveUp: 0, deferred: 0, aborted: false };
+const emptyReport: RecoveryReport = {
+  scanned: 0,
+  pages: 1,
+  failed: 0,
+  redelivered: 0,
+  errors: 0,
+  recent: 0,
+  gaveUp: 0,
+  deferred: 0,
+  aborted: false,
+};
 
 /** A job whose runs end when the test says. */
 function controlledJob() {
@@ -197,8 +249,16 @@ function controlledJob() {
 function runner(run: (signal: AbortSignal) => Promise<RecoveryReport>, lock?: RecoveryLock) {
   const metrics = createMetrics({ defaultMetrics: false });
   const lines: Record<string, unknown>[] = [];
-  const log = pino({ level: 'debug' }, { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) });
-  return { runner: new RecoveryRunner({ run, lock, log, metrics }), metrics, lines, runs: (result: string) => counted(metrics, 'quality_gates_webhook_recovery_runs_total', result) };
+  const log = pino(
+    { level: 'debug' },
+    { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) },
+  );
+  return {
+    runner: new RecoveryRunner({ run, lock, log, metrics }),
+    metrics,
+    lines,
+    runs: (result: string) => counted(metrics, 'quality_gates_webhook_recovery_runs_total', result),
+  };
 }
 const tick = () => new Promise((r) => setImmediate(r));
 
@@ -273,7 +333,10 @@ describe('RecoveryRunner', () => {
 
   it('with a lock: runs under a lease, skips while another holder has it or it cannot be asked, and stops when the lease is lost', async () => {
     const job = controlledJob();
-    const state: { answer: 'lease' | 'held' | 'unavailable'; released: number; lease?: AbortController } = { answer: 'held', released: 0 };
+    const state: { answer: 'lease' | 'held' | 'unavailable'; released: number; lease?: AbortController } = {
+      answer: 'held',
+      released: 0,
+    };
     const lock: RecoveryLock = {
       acquire: async () => {
         if (state.answer !== 'lease') return state.answer;
@@ -299,16 +362,33 @@ describe('RecoveryRunner', () => {
     expect((await lost).result).toBe('aborted');
     expect(job.runs[1]!.signal.aborted).toBe(true);
     expect(state.released).toBe(2);
-    expect(r.lines.find((l) => l.msg === 'webhook delivery recovery stopped before its end')).toMatchObject({ reason: 'the lock was lost' });
-    expect([await r.runs('skipped_other_replica'), await r.runs('skipped_redis_down'), await r.runs('aborted')]).toEqual([1, 1, 1]);
+    expect(r.lines.find((l) => l.msg === 'webhook delivery recovery stopped before its end')).toMatchObject({
+      reason: 'the lock was lost',
+    });
+    expect([
+      await r.runs('skipped_other_replica'),
+      await r.runs('skipped_redis_down'),
+      await r.runs('aborted'),
+    ]).toEqual([1, 1, 1]);
   });
 });
 
 describe('the app', () => {
   it('lists deliveries and asks for redelivery as the app itself (JWT), following the cursor', async () => {
     const fake = new FakeGitHub();
-    for (let i = 0; i < 100; i++) fake.world.addDelivery(fake.appId, { guid: `ok-${i}`, event: 'pull_request', action: 'synchronize', status_code: 200 });
-    const failed = fake.world.addDelivery(fake.appId, { guid: 'g1', event: 'pull_request', action: 'opened', status_code: 502 });
+    for (let i = 0; i < 100; i++)
+      fake.world.addDelivery(fake.appId, {
+        guid: `ok-${i}`,
+        event: 'pull_request',
+        action: 'synchronize',
+        status_code: 200,
+      });
+    const failed = fake.world.addDelivery(fake.appId, {
+      guid: 'g1',
+      event: 'pull_request',
+      action: 'opened',
+      status_code: 502,
+    });
     fake.install();
     const h = await startHarness(fake);
     const report = await h.app.recoverDeliveries();
@@ -321,6 +401,8 @@ describe('the app', () => {
     ]);
     expect(calls[0]!.headers!.authorization).toMatch(/^bearer /i); // the stand-in verified this JWT against the app's key
     expect(fake.world.apps.get(fake.appId)!.deliveries.at(-1)).toMatchObject({ guid: 'g1', redelivery: true });
-    expect(await h.app.metrics.registry.metrics()).toContain('quality_gates_webhook_redeliveries_total{result="requested"} 1');
+    expect(await h.app.metrics.registry.metrics()).toContain(
+      'quality_gates_webhook_redeliveries_total{result="requested"} 1',
+    );
   });
 });

@@ -417,6 +417,10 @@ describe('branch-age in the preview', () => {
 
   it('judges a snapshot as stored when the evaluation gives no time', async () => {
     const preview = ok(await computePolicyPreview(orgInput(pulls, null, turnOn)));
-    expect(preview.repositories.find((r) => r.repository === 'acme/direct')).toMatchObject({ open: 1, blocked: 0, stay: 1 });
+    expect(preview.repositories.find((r) => r.repository === 'acme/direct')).toMatchObject({
+      open: 1,
+      blocked: 0,
+      stay: 1,
+    });
   });
 });

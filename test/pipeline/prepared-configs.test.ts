@@ -27,7 +27,10 @@ function countingGate(bytes: number): { bound: (exclude: string[]) => BoundGate;
     },
     evaluate: () => result.pass('counted'),
   });
-  return { bound: (exclude) => gate.bind({ counting: BatchSizeConfig.parse({ exclude }) }, 'block'), calls: () => calls };
+  return {
+    bound: (exclude) => gate.bind({ counting: BatchSizeConfig.parse({ exclude }) }, 'block'),
+    calls: () => calls,
+  };
 }
 
 describe('PreparedConfigCache', () => {
@@ -103,22 +106,46 @@ describe('a fork proposes hostile globs (issue 14)', () => {
     const hostile = ['a*a*a*a*a*a*a?c', `${'**/a/'.repeat(10)}b`, `*a${'?'.repeat(30)}`];
     fake.setBlob(HEAD, CONFIG, `gates:\n  batch-size:\n    exclude: ${JSON.stringify(hostile)}\n`);
     const deep = Array.from({ length: 40 }, () => 'a').join('/');
-    const files = [{ path: CONFIG, additions: 1, deletions: 0 }, ...Array.from({ length: 50 }, (_, i) => ({ path: i % 2 ? `${deep}/b/c${i}` : `${'a'.repeat(60 + i)}/f${i}`, additions: 1, deletions: 0 }))];
+    const files = [
+      { path: CONFIG, additions: 1, deletions: 0 },
+      ...Array.from({ length: 50 }, (_, i) => ({
+        path: i % 2 ? `${deep}/b/c${i}` : `${'a'.repeat(60 + i)}/f${i}`,
+        additions: 1,
+        deletions: 0,
+      })),
+    ];
     const pull = fake.addPull({ number: 21, files });
     const started = performance.now();
     await h.receive('pull_request', pullRequestPayload(fake, pull));
     expect(performance.now() - started).toBeLessThan(5_000); // before: over a minute
     const run = fake.runsOn(HEAD)[0]!;
     expect(run.output.summary).toContain('## Preview: the proposed configuration');
-    expect(BASE_CONFIGS.has(batchSize.bind({ 'batch-size': BatchSizeConfig.parse({ exclude: hostile }) }, 'block'))).toBe(false);
+    expect(
+      BASE_CONFIGS.has(batchSize.bind({ 'batch-size': BatchSizeConfig.parse({ exclude: hostile }) }, 'block')),
+    ).toBe(false);
   });
 
   it.each([
-    ['`{*,*}` seven times and 201 globs: a Configuration error in the preview, naming the keys', 201, ['`gates.batch-size.exclude.0`: each alternative in braces must hold a character other than', '`gates.tests-touched.exclude`: must list at most 200 items; found 201']],
-    ['11,000 globs (the attack of issue 14): refused by size, before anything is parsed', 11_000, ['the file is larger than 16 KB']],
+    [
+      '`{*,*}` seven times and 201 globs: a Configuration error in the preview, naming the keys',
+      201,
+      [
+        '`gates.batch-size.exclude.0`: each alternative in braces must hold a character other than',
+        '`gates.tests-touched.exclude`: must list at most 200 items; found 201',
+      ],
+    ],
+    [
+      '11,000 globs (the attack of issue 14): refused by size, before anything is parsed',
+      11_000,
+      ['the file is larger than 16 KB'],
+    ],
   ])('%s', async (_name, count, expected) => {
     const many = Array.from({ length: count }, (_, i) => `g${i}/**`);
-    fake.setBlob(HEAD, CONFIG, `gates:\n  batch-size:\n    exclude: ["${'{*,*}'.repeat(7)}"]\n  tests-touched:\n    exclude: ${JSON.stringify(many)}\n`);
+    fake.setBlob(
+      HEAD,
+      CONFIG,
+      `gates:\n  batch-size:\n    exclude: ["${'{*,*}'.repeat(7)}"]\n  tests-touched:\n    exclude: ${JSON.stringify(many)}\n`,
+    );
     const pull = fake.addPull({ number: 22, files: [{ path: CONFIG, additions: 2, deletions: 0 }] });
     await h.receive('pull_request', pullRequestPayload(fake, pull));
     const summary = fake.runsOn(HEAD)[0]!.output.summary;

@@ -10,7 +10,13 @@ import { memoryQueue, type JobContext } from '../../src/queue/queue.js';
 const setup = (run: (job: string, key: string, context: JobContext) => Promise<void>) => {
   const metrics = createMetrics({ defaultMetrics: false });
   const errors: { attempt: number; retrying: boolean }[] = [];
-  const queue = memoryQueue<string>({ backoffMs: 5 })({ run, metrics, concurrency: 2, maxPending: 10, onError: (_e, _k, attempt, retrying) => errors.push({ attempt, retrying }) });
+  const queue = memoryQueue<string>({ backoffMs: 5 })({
+    run,
+    metrics,
+    concurrency: 2,
+    maxPending: 10,
+    onError: (_e, _k, attempt, retrying) => errors.push({ attempt, retrying }),
+  });
   queue.start();
   return { queue, metrics, errors };
 };

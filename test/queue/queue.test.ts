@@ -67,7 +67,12 @@ describe('KeyedQueue', () => {
 
   it('survives a job that throws, and reports it', async () => {
     const errors: unknown[] = [];
-    const q = new KeyedQueue<number>({ concurrency: 1, maxPending: 10, run: async () => Promise.reject(new Error('boom')), onError: (e) => errors.push(e) });
+    const q = new KeyedQueue<number>({
+      concurrency: 1,
+      maxPending: 10,
+      run: async () => Promise.reject(new Error('boom')),
+      onError: (e) => errors.push(e),
+    });
     q.push('a', 1);
     q.push('b', 1);
     await q.onIdle();
@@ -138,7 +143,13 @@ describe('KeyedQueue fairness and settling', () => {
 
   it('starts nothing while pushes keep coming, then everything at once; a burst coalesces before it runs', async () => {
     const ran: string[] = [];
-    const q = new KeyedQueue<string>({ concurrency: 8, maxPending: 100, settleMs: 15, maxSettleMs: 1_000, run: async (job) => void ran.push(job) });
+    const q = new KeyedQueue<string>({
+      concurrency: 8,
+      maxPending: 100,
+      settleMs: 15,
+      maxSettleMs: 1_000,
+      run: async (job) => void ran.push(job),
+    });
     for (let i = 0; i < 5; i++) {
       q.push('pr', `v${i}`);
       q.push(`other-${i}`, `o${i}`);
@@ -154,7 +165,13 @@ describe('KeyedQueue fairness and settling', () => {
 
   it('never waits longer than maxSettleMs for a stream of pushes to pause', async () => {
     let ran = 0;
-    const q = new KeyedQueue<number>({ concurrency: 4, maxPending: 1_000, settleMs: 50, maxSettleMs: 20, run: async () => void ran++ });
+    const q = new KeyedQueue<number>({
+      concurrency: 4,
+      maxPending: 1_000,
+      settleMs: 50,
+      maxSettleMs: 20,
+      run: async () => void ran++,
+    });
     // A push every millisecond or so for 250 ms: never a 50 ms pause, so only maxSettleMs starts jobs.
     const began = performance.now();
     for (let i = 0; performance.now() - began < 250; i++) {
@@ -167,7 +184,13 @@ describe('KeyedQueue fairness and settling', () => {
 
   it('close() starts settling jobs at once and drains them', async () => {
     const ran: string[] = [];
-    const q = new KeyedQueue<string>({ concurrency: 1, maxPending: 10, settleMs: 10_000, maxSettleMs: 10_000, run: async (job) => void ran.push(job) });
+    const q = new KeyedQueue<string>({
+      concurrency: 1,
+      maxPending: 10,
+      settleMs: 10_000,
+      maxSettleMs: 10_000,
+      run: async (job) => void ran.push(job),
+    });
     q.push('a', 'a');
     expect(await q.close(1_000)).toBe(true);
     expect(ran).toEqual(['a']);

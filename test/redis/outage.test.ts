@@ -28,8 +28,25 @@ describe.skipIf(!REDIS_SERVER)('Redis down and back', () => {
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
     running = await startApp({
-      env: { APP_ID: String(fake.appId), PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: 'shh', PORT: String(port), HOST: '127.0.0.1', HISTORY: 'off', REDIS_URL: redis.url, REDELIVERY_INTERVAL_MS: '0' },
-      log: pino(loggerOptions('info'), new Writable({ write: (c, _e, d) => { lines.push(String(c)); d(); } })),
+      env: {
+        APP_ID: String(fake.appId),
+        PRIVATE_KEY: testPrivateKey(),
+        WEBHOOK_SECRET: 'shh',
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        HISTORY: 'off',
+        REDIS_URL: redis.url,
+        REDELIVERY_INTERVAL_MS: '0',
+      },
+      log: pino(
+        loggerOptions('info'),
+        new Writable({
+          write: (c, _e, d) => {
+            lines.push(String(c));
+            d();
+          },
+        }),
+      ),
       client: { sleep: async () => {}, writeSpacingMs: 0 },
       redisQueue: TEST_QUEUE,
     });
@@ -41,13 +58,19 @@ describe.skipIf(!REDIS_SERVER)('Redis down and back', () => {
   });
 
   const head = (n: number) => n.toString(16).padStart(40, 'b');
-  const pull = (n: number): FakePull => fake.addPull({ number: n, headRefOid: head(n), commits: [{ oid: head(n), message: 'Change' }] });
+  const pull = (n: number): FakePull =>
+    fake.addPull({ number: n, headRefOid: head(n), commits: [{ oid: head(n), message: 'Change' }] });
   const post = async (p: FakePull, id: string) => {
     const body = JSON.stringify(pullRequestPayload(fake, p));
     const started = Date.now();
     const res = await fetch(`${base}/api/github/webhooks`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-github-event': 'pull_request', 'x-github-delivery': id, 'x-hub-signature-256': `sha256=${createHmac('sha256', 'shh').update(body).digest('hex')}` },
+      headers: {
+        'content-type': 'application/json',
+        'x-github-event': 'pull_request',
+        'x-github-delivery': id,
+        'x-hub-signature-256': `sha256=${createHmac('sha256', 'shh').update(body).digest('hex')}`,
+      },
       body,
     });
     return { status: res.status, ms: Date.now() - started };
@@ -56,7 +79,8 @@ describe.skipIf(!REDIS_SERVER)('Redis down and back', () => {
     const res = await fetch(`${base}/readyz`);
     return { code: res.status, ...((await res.json()) as Record<string, unknown>) } as Record<string, unknown>;
   };
-  const metric = async (line: string) => (await (await fetch(`${base}/metrics`)).text()).split('\n').find((l) => l.startsWith(line));
+  const metric = async (line: string) =>
+    (await (await fetch(`${base}/metrics`)).text()).split('\n').find((l) => l.startsWith(line));
   const until = async (what: () => Promise<boolean> | boolean, timeoutMs = 10_000) => {
     const deadline = Date.now() + timeoutMs;
     while (!(await what())) {

@@ -47,7 +47,10 @@ describe.skipIf(!REDIS_SERVER)('recovery across replicas', () => {
 
   describe('RedisLock', () => {
     it('has one holder at a time, and the next after a release', async () => {
-      const [a, b] = [new RedisLock(await connect(), { key: 'k', ttlMs: 1_000 }), new RedisLock(await connect(), { key: 'k', ttlMs: 1_000 })];
+      const [a, b] = [
+        new RedisLock(await connect(), { key: 'k', ttlMs: 1_000 }),
+        new RedisLock(await connect(), { key: 'k', ttlMs: 1_000 }),
+      ];
       const lease = (await a.acquire()) as RecoveryLease;
       expect(lease.signal).toBeInstanceOf(AbortSignal);
       expect(await b.acquire()).toBe('held');
@@ -60,7 +63,10 @@ describe.skipIf(!REDIS_SERVER)('recovery across replicas', () => {
 
     it('renews the lock while the holder works, for longer than its ttl', async () => {
       const client = await connect();
-      const [a, b] = [new RedisLock(client, { key: 'k', ttlMs: 300 }), new RedisLock(await connect(), { key: 'k', ttlMs: 300 })];
+      const [a, b] = [
+        new RedisLock(client, { key: 'k', ttlMs: 300 }),
+        new RedisLock(await connect(), { key: 'k', ttlMs: 300 }),
+      ];
       const lease = (await a.acquire()) as RecoveryLease;
       for (let i = 0; i < 10; i++) {
         await sleep(100);
@@ -103,18 +109,27 @@ describe.skipIf(!REDIS_SERVER)('recovery across replicas', () => {
 
   describe('two processes', () => {
     /** Two replicas of the app on one Redis; redeliveries go to the first. */
-    async function replicas(env: Record<string, string>, deliveries: HookDeliveries, fake: FakeGitHub): Promise<StartedApp[]> {
+    async function replicas(
+      env: Record<string, string>,
+      deliveries: HookDeliveries,
+      fake: FakeGitHub,
+    ): Promise<StartedApp[]> {
       fake.install();
       const started: StartedApp[] = [];
       for (let i = 0; i < 2; i++) {
-        const app = await startRecoveringApp(fake, { REDIS_URL: redis.url, ...env }, { recovery: { startupDelayMs: 100, lockTtlMs: 600 }, redisQueue: TEST_QUEUE });
+        const app = await startRecoveringApp(
+          fake,
+          { REDIS_URL: redis.url, ...env },
+          { recovery: { startupDelayMs: 100, lockTtlMs: 600 }, redisQueue: TEST_QUEUE },
+        );
         started.push(app);
         running.push(app.running);
       }
       deliveries.target = webhookUrl(started[0]!.port);
       return started;
     }
-    const sum = async (apps: StartedApp[], name: string, result: string) => (await Promise.all(apps.map((a) => a.metric(name, result)))).reduce((s, v) => s! + (v ?? 0), 0);
+    const sum = async (apps: StartedApp[], name: string, result: string) =>
+      (await Promise.all(apps.map((a) => a.metric(name, result)))).reduce((s, v) => s! + (v ?? 0), 0);
 
     it('start together after an outage: one runs, the other skips, and each failed delivery is asked for once', async () => {
       const fake = new FakeGitHub();
@@ -127,7 +142,9 @@ describe.skipIf(!REDIS_SERVER)('recovery across replicas', () => {
       await deliveries.settled();
       expect([...deliveries.askedPerGuid().values()]).toEqual([1, 1, 1, 1, 1, 1]);
       expect(await sum(apps, 'quality_gates_webhook_redeliveries_total', 'requested')).toBe(6);
-      expect(await sum(apps, 'quality_gates_webhook_recovery_runs_total', 'skipped_other_replica')).toBeGreaterThanOrEqual(1);
+      expect(
+        await sum(apps, 'quality_gates_webhook_recovery_runs_total', 'skipped_other_replica'),
+      ).toBeGreaterThanOrEqual(1);
       const starts = apps.flatMap((a) => a.logs().filter((l) => l.msg === 'webhook delivery recovery started'));
       expect(starts.length).toBeGreaterThanOrEqual(1);
     }, 40_000);
@@ -139,7 +156,10 @@ describe.skipIf(!REDIS_SERVER)('recovery across replicas', () => {
       deliveries.redeliveryDelayMs = 60_000; // GitHub has accepted, and not attempted yet
       const [a, b] = await replicas({ REDELIVERY_INTERVAL_MS: '0' }, deliveries, fake);
       expect(await a!.running.recover()).toMatchObject({ result: 'completed', report: { redelivered: 3 } });
-      expect(await b!.running.recover()).toMatchObject({ result: 'completed', report: { failed: 3, recent: 3, redelivered: 0 } });
+      expect(await b!.running.recover()).toMatchObject({
+        result: 'completed',
+        report: { failed: 3, recent: 3, redelivered: 0 },
+      });
       expect(deliveries.asked).toHaveLength(3);
     }, 40_000);
 

@@ -47,14 +47,25 @@ describe.skipIf(!REDIS_SERVER)('replicas sharing Redis', () => {
   };
   const headOf = (i: number) => (0xa000 + i).toString(16).padStart(40, '0');
   const pulls = (n: number): FakePull[] =>
-    Array.from({ length: n }, (_, i) => fake.addPull({ number: 100 + i, headRefOid: headOf(i), commits: [{ oid: headOf(i), message: 'Change' }], title: i % 2 ? 'No ticket here' : 'OPS-1 Update the README' }));
+    Array.from({ length: n }, (_, i) =>
+      fake.addPull({
+        number: 100 + i,
+        headRefOid: headOf(i),
+        commits: [{ oid: headOf(i), message: 'Change' }],
+        title: i % 2 ? 'No ticket here' : 'OPS-1 Update the README',
+      }),
+    );
   /** Delivers one event to every replica (same delivery id), concurrently. */
-  const fanOut = (targets: Replica[], event: string, payload: Record<string, unknown>, id: string) => Promise.all(targets.map((r) => r.deliver(event, payload, id)));
+  const fanOut = (targets: Replica[], event: string, payload: Record<string, unknown>, id: string) =>
+    Promise.all(targets.map((r) => r.deliver(event, payload, id)));
   const idle = (targets: Replica[]) => Promise.all(targets.map((r) => r.app.idle()));
   const expectOneCorrectRun = (pull: FakePull) => {
     const runs = fake.runsOn(pull.headRefOid);
     expect(runs, `PR #${pull.number}`).toHaveLength(1);
-    expect(runs[0]).toMatchObject({ status: 'completed', conclusion: pull.title.startsWith('OPS-1') ? 'success' : 'failure' });
+    expect(runs[0]).toMatchObject({
+      status: 'completed',
+      conclusion: pull.title.startsWith('OPS-1') ? 'success' : 'failure',
+    });
   };
   const snapshotReads = () => fake.count((r) => r.operation === 'QualityGatesSnapshot');
 
@@ -63,7 +74,11 @@ describe.skipIf(!REDIS_SERVER)('replicas sharing Redis', () => {
     const prs = pulls(16);
     let delivery = 0;
     await Promise.all(
-      prs.flatMap((pull) => ['opened', 'labeled', 'edited', 'synchronize'].map((action) => fanOut([a!, b!], 'pull_request', pullRequestPayload(fake, pull, action), `d-${++delivery}`))),
+      prs.flatMap((pull) =>
+        ['opened', 'labeled', 'edited', 'synchronize'].map((action) =>
+          fanOut([a!, b!], 'pull_request', pullRequestPayload(fake, pull, action), `d-${++delivery}`),
+        ),
+      ),
     );
     await idle([a!, b!]);
 
@@ -142,7 +157,14 @@ describe.skipIf(!REDIS_SERVER)('replicas sharing Redis', () => {
     admin.disconnect();
     await a!.app.idle();
 
-    expect(a!.logs().some((l) => l.msg === 'evaluation lock lost; this replica writes nothing more for the job, another one takes it over')).toBe(true);
+    expect(
+      a!
+        .logs()
+        .some(
+          (l) =>
+            l.msg === 'evaluation lock lost; this replica writes nothing more for the job, another one takes it over',
+        ),
+    ).toBe(true);
     // The fenced evaluation read and wrote nothing; the job was taken over and evaluated again.
     expect(fake.count((r) => r.operation === 'QualityGatesSnapshot')).toBe(2);
     expect(fake.requests.filter((r) => r.path.endsWith('/check-runs')).map((r) => r.method)).toEqual(['POST']);
@@ -173,7 +195,11 @@ describe.skipIf(!REDIS_SERVER)('replicas sharing Redis', () => {
 
     const runs = fake.runsOn(HEAD);
     expect(runs).toHaveLength(1);
-    expect(runs[0]).toMatchObject({ status: 'completed', conclusion: 'failure', output: { title: 'Blocked: batch-size' } });
+    expect(runs[0]).toMatchObject({
+      status: 'completed',
+      conclusion: 'failure',
+      output: { title: 'Blocked: batch-size' },
+    });
     expect(probe.maxPerKey).toBe(1);
     // the comment was keyed by its pull request only to read the head; every evaluation ran under the commit
     expect([...probe.keys].sort()).toEqual([`codertocat/hello-world#2`, `codertocat/hello-world@${HEAD}`]);
@@ -185,18 +211,24 @@ describe.skipIf(!REDIS_SERVER)('replicas sharing Redis', () => {
     fake.install({ delayMs: 150 }); // slow GitHub: the kill finds evaluations in flight
     const prs = pulls(16);
     const [early, late] = [prs.slice(0, 8), prs.slice(8)];
-    await Promise.all(early.map((pull, i) => fanOut([a!, b!], 'pull_request', pullRequestPayload(fake, pull, 'opened'), `k-${i}`)));
+    await Promise.all(
+      early.map((pull, i) => fanOut([a!, b!], 'pull_request', pullRequestPayload(fake, pull, 'opened'), `k-${i}`)),
+    );
     await waitFor(() => a!.app.queue.active > 0);
     const inFlight = a!.app.queue.active;
     await a!.kill();
     // The rest of the burst reaches only the survivor (deliveries to the dead one fail).
-    await Promise.all(late.map((pull, i) => b!.deliver('pull_request', pullRequestPayload(fake, pull, 'opened'), `k-late-${i}`)));
+    await Promise.all(
+      late.map((pull, i) => b!.deliver('pull_request', pullRequestPayload(fake, pull, 'opened'), `k-late-${i}`)),
+    );
 
     await b!.app.idle();
     for (const pull of prs) expectOneCorrectRun(pull);
     expect(probe.maxPerKey).toBe(1);
     expect(inFlight).toBeGreaterThan(0);
-    expect(await b!.app.metrics.registry.getSingleMetricAsString('quality_gates_queue_stalled_total')).toMatch(/quality_gates_queue_stalled_total [1-9]/);
+    expect(await b!.app.metrics.registry.getSingleMetricAsString('quality_gates_queue_stalled_total')).toMatch(
+      /quality_gates_queue_stalled_total [1-9]/,
+    );
   });
 });
 

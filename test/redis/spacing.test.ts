@@ -36,7 +36,10 @@ describe.skipIf(!REDIS_SERVER)('write spacing shared through Redis', () => {
 
   it('two replicas reserve one sequence of slots per installation, by the Redis clock', async () => {
     const [one, two] = [await link(), await link()];
-    const spacers = [new RedisSpacer(one.client, 100, async () => {}, noFallback), new RedisSpacer(two.client, 100, async () => {}, noFallback)];
+    const spacers = [
+      new RedisSpacer(one.client, 100, async () => {}, noFallback),
+      new RedisSpacer(two.client, 100, async () => {}, noFallback),
+    ];
     const started = Date.now();
     const waits = await Promise.all(Array.from({ length: 10 }, (_, i) => spacers[i % 2]!.reserve('installation-1')));
     const spread = Date.now() - started;
@@ -61,9 +64,18 @@ describe.skipIf(!REDIS_SERVER)('write spacing shared through Redis', () => {
         times.push(Date.now());
         return { id: 1 };
       });
-    const replicas = [createOctokitClass({ redis: one.client, writeSpacingMs: 150 }), createOctokitClass({ redis: two.client, writeSpacingMs: 150 })];
+    const replicas = [
+      createOctokitClass({ redis: one.client, writeSpacingMs: 150 }),
+      createOctokitClass({ redis: two.client, writeSpacingMs: 150 }),
+    ];
     const octokits = replicas.map((Octokit) => new Octokit({ auth: { token: 'test', installationId: 99 } } as never));
-    await Promise.all(octokits.flatMap((octokit) => [1, 2, 3].map(() => octokit.request('POST /repos/{owner}/{repo}/check-runs', { owner: 'o', repo: 'r', name: 'x', head_sha: 'a' }))));
+    await Promise.all(
+      octokits.flatMap((octokit) =>
+        [1, 2, 3].map(() =>
+          octokit.request('POST /repos/{owner}/{repo}/check-runs', { owner: 'o', repo: 'r', name: 'x', head_sha: 'a' }),
+        ),
+      ),
+    );
     times.sort((a, b) => a - b);
     expect(times).toHaveLength(6);
     // Slots are 150 ms apart; arrival at the server jitters by a few ms either way.

@@ -36,8 +36,13 @@ function which(binary: string): string | undefined {
 
 export const REDIS_SERVER = which('redis-server');
 if (!REDIS_SERVER) {
-  if (process.env.CI) throw new Error('redis-server is not installed; .ci/run installs it (apt-get install redis-server). The Redis tests cannot be skipped in CI.');
-  console.warn('redis-server not found: skipping the Redis replica tests (install it with `apt-get install redis-server`)');
+  if (process.env.CI)
+    throw new Error(
+      'redis-server is not installed; .ci/run installs it (apt-get install redis-server). The Redis tests cannot be skipped in CI.',
+    );
+  console.warn(
+    'redis-server not found: skipping the Redis replica tests (install it with `apt-get install redis-server`)',
+  );
 }
 
 export { freePort };
@@ -58,7 +63,11 @@ export class RedisServer {
 
   /** Starts (again) on the same port, empty. */
   async restart(): Promise<void> {
-    const child = spawn(REDIS_SERVER!, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(
+      REDIS_SERVER!,
+      ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--loglevel', 'warning'],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
     this.#child = child;
     // Never outlive the test process, whatever happens to it.
     const reap = () => child.kill('SIGKILL');
@@ -134,7 +143,8 @@ export class ConcurrencyProbe {
 
   /** A killed replica's evaluations are no longer running anywhere. */
   forget(replica: string): void {
-    for (const running of this.#running.values()) for (const token of [...running]) if (token.startsWith(`${replica}:`)) running.delete(token);
+    for (const running of this.#running.values())
+      for (const token of [...running]) if (token.startsWith(`${replica}:`)) running.delete(token);
   }
 }
 
@@ -151,23 +161,50 @@ export interface Replica {
 }
 
 /** Short locks so that a dead replica's jobs move on within a test. */
-export const TEST_QUEUE: Partial<RedisQueueOptions> = { lockDurationMs: 1_500, stalledIntervalMs: 300, depthPollMs: 200, backoffMs: 50 };
+export const TEST_QUEUE: Partial<RedisQueueOptions> = {
+  lockDurationMs: 1_500,
+  stalledIntervalMs: 300,
+  depthPollMs: 200,
+  backoffMs: 50,
+};
 
-export async function startReplica(name: string, fake: FakeGitHub, redisUrl: string, options: { probe?: ConcurrencyProbe; queue?: Partial<RedisQueueOptions> } = {}): Promise<Replica> {
+export async function startReplica(
+  name: string,
+  fake: FakeGitHub,
+  redisUrl: string,
+  options: { probe?: ConcurrencyProbe; queue?: Partial<RedisQueueOptions> } = {},
+): Promise<Replica> {
   const lines: string[] = [];
-  const log = pino(loggerOptions('debug'), new Writable({ write: (chunk, _e, done) => { lines.push(...String(chunk).split('\n').filter(Boolean)); done(); } }));
+  const log = pino(
+    loggerOptions('debug'),
+    new Writable({
+      write: (chunk, _e, done) => {
+        lines.push(...String(chunk).split('\n').filter(Boolean));
+        done();
+      },
+    }),
+  );
   const metrics = createMetrics({ defaultMetrics: false });
   const link = new RedisLink(redisUrl, { log, metrics, maxReconnectDelayMs: 200 });
   await link.ready(5_000);
   let factory: QueueFactory<QueueJob> = redisQueue<QueueJob>({ ...TEST_QUEUE, ...options.queue, link, log });
   if (options.probe) factory = options.probe.wrap(name, factory);
-  const app = createQualityGatesApp({ appId: fake.appId, metrics, retry: { backoffBaseMs: 1, sleep: async () => {} }, deferJitterMs: 0, queue: factory, runs: new RedisRunMemory(link.client) });
+  const app = createQualityGatesApp({
+    appId: fake.appId,
+    metrics,
+    retry: { backoffBaseMs: 1, sleep: async () => {} },
+    deferJitterMs: 0,
+    queue: factory,
+    runs: new RedisRunMemory(link.client),
+  });
   let dead = false;
   // Installation-token requests still complete: @octokit/auth-app shares one pending token
   // request per installation across the whole (test) process, so a hung one would hang the
   // other replica too. A token has no effect on any pull request.
   const fetchOrHang: typeof fetch = (input, init) =>
-    dead && !String(input instanceof Request ? input.url : input).endsWith('/access_tokens') ? new Promise<Response>(() => {}) : globalThis.fetch(input, init);
+    dead && !String(input instanceof Request ? input.url : input).endsWith('/access_tokens')
+      ? new Promise<Response>(() => {})
+      : globalThis.fetch(input, init);
   const probot = new Probot({
     appId: fake.appId,
     privateKey: testPrivateKey(),

@@ -5,7 +5,16 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeGitHub, FakeReview } from '../support/fake-github.js';
-import { BASE, examplePayload, freshApp, type Harness, HEAD, pullRequestPayload, resetNock, retarget } from '../support/harness.js';
+import {
+  BASE,
+  examplePayload,
+  freshApp,
+  type Harness,
+  HEAD,
+  pullRequestPayload,
+  resetNock,
+  retarget,
+} from '../support/harness.js';
 
 const OLD = '0'.repeat(40);
 
@@ -13,17 +22,34 @@ let fake: FakeGitHub;
 let h: Harness;
 beforeEach(async () => {
   ({ fake, h } = await freshApp());
-  fake.setBlob(BASE, '.github/CODEOWNERS', '* @Codertocat/core\n/docs/ @docs-writer\n/src/payments/ @Codertocat/payments @lead\n');
+  fake.setBlob(
+    BASE,
+    '.github/CODEOWNERS',
+    '* @Codertocat/core\n/docs/ @docs-writer\n/src/payments/ @Codertocat/payments @lead\n',
+  );
   fake.setTeam('core', ['alice', 'bob']);
   fake.setTeam('payments', ['carol']);
 });
 afterEach(() => resetNock());
 
-const row = (sha = HEAD) => fake.runsOn(sha)[0]!.output.summary.split('\n').find((l) => l.startsWith('| `codeowners-review`'));
+const row = (sha = HEAD) =>
+  fake
+    .runsOn(sha)[0]!
+    .output.summary.split('\n')
+    .find((l) => l.startsWith('| `codeowners-review`'));
 const ops = () => fake.requests.filter((r) => !r.path.includes('access_tokens')).map((r) => r.operation ?? r.method);
 
-async function evaluate(reviews: FakeReview[], paths = ['config/app.yml'], extra: Partial<Parameters<FakeGitHub['addPull']>[0]> = {}) {
-  const pull = fake.addPull({ number: 2, reviews, files: paths.map((path) => ({ path, additions: 1, deletions: 0 })), ...extra });
+async function evaluate(
+  reviews: FakeReview[],
+  paths = ['config/app.yml'],
+  extra: Partial<Parameters<FakeGitHub['addPull']>[0]> = {},
+) {
+  const pull = fake.addPull({
+    number: 2,
+    reviews,
+    files: paths.map((path) => ({ path, additions: 1, deletions: 0 })),
+    ...extra,
+  });
   await h.receive('pull_request', pullRequestPayload(fake, pull));
   return fake.runsOn(HEAD)[0]!;
 }

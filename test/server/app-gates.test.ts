@@ -6,21 +6,25 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeGitHub, FakePull } from '../support/fake-github.js';
 import { BASE, freshApp, type Harness, HEAD, pullRequestPayload, resetNock } from '../support/harness.js';
 
-
 let fake: FakeGitHub;
 let h: Harness;
 beforeEach(async () => ({ fake, h } = await freshApp()));
 afterEach(() => resetNock());
 
 const row = (summary: string, id: string) => summary.split('\n').find((l) => l.startsWith(`| \`${id}\``));
-const onlyGateRequests = () => fake.requests.filter((r) => !r.path.includes('access_tokens')).map((r) => r.operation ?? `${r.method} check-runs`);
+const onlyGateRequests = () =>
+  fake.requests.filter((r) => !r.path.includes('access_tokens')).map((r) => r.operation ?? `${r.method} check-runs`);
 
 describe('linked-ticket in the check run', () => {
   it.each([
     ['a Jira key in the title', { title: 'PAY-42 Add refunds' }, 'pass'],
     ['a closing keyword in the body', { title: 'Add refunds', body: 'Fixes #12' }, 'pass'],
     ['a key in the branch name', { title: 'Add refunds', headRefName: 'feature/PAY-42-refunds' }, 'pass'],
-    ['a GitHub-linked closing issue', { title: 'Add refunds', closingIssues: [{ number: 7, repository: 'Codertocat/Hello-World' }] }, 'pass'],
+    [
+      'a GitHub-linked closing issue',
+      { title: 'Add refunds', closingIssues: [{ number: 7, repository: 'Codertocat/Hello-World' }] },
+      'pass',
+    ],
     ['a standard name only', { title: 'Switch hashing to SHA-256', headRefName: '2024-05-01-cleanup' }, 'fail'],
     ['nothing', { title: 'Add refunds' }, 'fail'],
   ] as [string, Partial<FakePull>, 'pass' | 'fail'][])('%s → %s', async (_name, pr, status) => {
@@ -52,7 +56,13 @@ describe('tests-touched in the check run', () => {
   });
 
   it('does not count deleted tests as touching tests', async () => {
-    const pull = fake.addPull({ number: 4, files: [{ path: 'src/a.py', additions: 3, deletions: 0 }, { path: 'tests/test_a.py', additions: 0, deletions: 40, changeType: 'DELETED' }] });
+    const pull = fake.addPull({
+      number: 4,
+      files: [
+        { path: 'src/a.py', additions: 3, deletions: 0 },
+        { path: 'tests/test_a.py', additions: 0, deletions: 40, changeType: 'DELETED' },
+      ],
+    });
     await h.receive('pull_request', pullRequestPayload(fake, pull));
     expect(row(fake.runsOn(HEAD)[0]!.output.summary, 'tests-touched')).toContain('❌ fail');
   });
@@ -81,7 +91,14 @@ describe('signed-commits in the check run', () => {
     fake.setBlob(BASE, '.github/quality-gates.yml', 'gates:\n  signed-commits:\n    require: signoff\n');
     const pull = fake.addPull({
       number: 6,
-      commits: [{ oid: HEAD, message: 'Change\n\nSigned-off-by: Codertocat <Codertocat@users.noreply.github.com>', authorEmail: '21031067+Codertocat@users.noreply.github.com', signature: null }],
+      commits: [
+        {
+          oid: HEAD,
+          message: 'Change\n\nSigned-off-by: Codertocat <Codertocat@users.noreply.github.com>',
+          authorEmail: '21031067+Codertocat@users.noreply.github.com',
+          signature: null,
+        },
+      ],
     });
     await h.receive('pull_request', pullRequestPayload(fake, pull));
     expect(row(fake.runsOn(HEAD)[0]!.output.summary, 'signed-commits')).toContain('✅ pass');

@@ -24,13 +24,18 @@ describe('a PR that changes .github/quality-gates.yml', () => {
     expect(run.conclusion).toBe('success');
     expect(run.output.summary).toContain('## Preview: the proposed configuration');
     expect(run.output.summary).toContain('the proposed file applies after merge');
-    expect(run.output.summary).toContain('With the proposed file, this pull request would conclude **failure** (Blocked: batch-size).');
+    expect(run.output.summary).toContain(
+      'With the proposed file, this pull request would conclude **failure** (Blocked: batch-size).',
+    );
     expect(fake.graphqlCount).toBe(1);
   });
 
   it('shows the proposed file’s validation errors', async () => {
     fake.setBlob(HEAD, CONFIG, 'gates:\n  batch-size:\n    max_lines: many\n');
-    const pull = fake.addPull({ number: 3, files: [{ path: CONFIG, additions: 3, deletions: 0, changeType: 'ADDED' }] });
+    const pull = fake.addPull({
+      number: 3,
+      files: [{ path: CONFIG, additions: 3, deletions: 0, changeType: 'ADDED' }],
+    });
     await h.receive('pull_request', pullRequestPayload(fake, pull));
     const run = fake.runsOn(HEAD)[0]!;
     expect(run.conclusion).toBe('success');
@@ -48,7 +53,11 @@ describe('a PR that changes .github/quality-gates.yml', () => {
 
 describe('checks.per_gate', () => {
   it('posts one run per gate beside the aggregate, each with its own conclusion', async () => {
-    fake.setBlob(BASE, CONFIG, 'checks:\n  per_gate: true\ngates:\n  linked-ticket:\n    mode: warn\n  batch-size:\n    max_lines: 1\n');
+    fake.setBlob(
+      BASE,
+      CONFIG,
+      'checks:\n  per_gate: true\ngates:\n  linked-ticket:\n    mode: warn\n  batch-size:\n    max_lines: 1\n',
+    );
     const pull = fake.addPull({ number: 5, title: 'No ticket' });
     await h.receive('pull_request', pullRequestPayload(fake, pull));
     const runs = Object.fromEntries(fake.runsOn(HEAD).map((r) => [r.name, r.conclusion]));

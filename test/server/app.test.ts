@@ -5,8 +5,16 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FakeFile, FakeGitHub } from '../support/fake-github.js';
-import { BASE, examplePayload, freshApp, type Harness, HEAD, pullRequestPayload, resetNock, retarget } from '../support/harness.js';
-
+import {
+  BASE,
+  examplePayload,
+  freshApp,
+  type Harness,
+  HEAD,
+  pullRequestPayload,
+  resetNock,
+  retarget,
+} from '../support/harness.js';
 
 let fake: FakeGitHub;
 let h: Harness;
@@ -26,7 +34,10 @@ describe('pull_request.opened', () => {
     const pull = fake.addPull({ number: 2, files: [{ path: 'README.md', additions: 1, deletions: 1 }] });
     await h.receive('pull_request', pullRequestPayload(fake, pull));
 
-    expect(gateRequests().map((r) => `${r.method} ${r.operation ?? r.path}`)).toEqual(['POST QualityGatesSnapshot', 'POST /repos/Codertocat/Hello-World/check-runs']);
+    expect(gateRequests().map((r) => `${r.method} ${r.operation ?? r.path}`)).toEqual([
+      'POST QualityGatesSnapshot',
+      'POST /repos/Codertocat/Hello-World/check-runs',
+    ]);
     const runs = fake.runsOn(HEAD);
     expect(runs).toHaveLength(1);
     const run = runs[0]!;
@@ -44,7 +55,9 @@ describe('pull_request.opened', () => {
     const run = fake.runsOn(HEAD)[0]!;
     expect(run.conclusion).toBe('failure');
     expect(run.output.title).toBe('Blocked: batch-size');
-    expect(run.output.summary).toContain('| `batch-size` | ❌ fail | 612 lines in 14 files (limit 400 lines, 50 files) |');
+    expect(run.output.summary).toContain(
+      '| `batch-size` | ❌ fail | 612 lines in 14 files (limit 400 lines, 50 files) |',
+    );
     expect(run.output.summary).toContain('This pull request changes 612 lines; the limit is 400 lines.');
     expect(run.output.summary).toContain('How to fix');
     expect(fake.graphqlCount).toBe(1);
@@ -89,7 +102,9 @@ describe('pull_request.opened', () => {
 
   it('evaluates a burst of events for one PR once per distinct state', async () => {
     const pull = fake.addPull({ number: 7 });
-    const payloads = ['opened', 'labeled', 'unlabeled', 'edited', 'synchronize'].map((a) => pullRequestPayload(fake, pull, a));
+    const payloads = ['opened', 'labeled', 'unlabeled', 'edited', 'synchronize'].map((a) =>
+      pullRequestPayload(fake, pull, a),
+    );
     await Promise.all(payloads.map((p) => h.deliver('pull_request', p)));
     await h.app.idle();
 
@@ -106,20 +121,28 @@ describe('configuration', () => {
     fake.setBlob(HEAD, '.github/quality-gates.yml', 'gates:\n  batch-size:\n    max_lines: 5000\n');
     await h.receive('pull_request', pullRequestPayload(fake, pull));
 
-    const snapshotQuery = fake.requests.find((r) => r.operation === 'QualityGatesSnapshot')!.body as { variables: Record<string, string> };
+    const snapshotQuery = fake.requests.find((r) => r.operation === 'QualityGatesSnapshot')!.body as {
+      variables: Record<string, string>;
+    };
     expect(snapshotQuery.variables.configExpr).toBe(`${BASE}:.github/quality-gates.yml`);
     expect(fake.runsOn(HEAD)[0]!.conclusion).toBe('failure');
   });
 
   it('posts "Configuration error" with file, line and key path for an unknown key', async () => {
     const pull = fake.addPull({ number: 11 });
-    fake.setBlob(BASE, '.github/quality-gates.yml', 'defaults:\n  mode: block\ngates:\n  batch-size:\n    max_line: 20\n');
+    fake.setBlob(
+      BASE,
+      '.github/quality-gates.yml',
+      'defaults:\n  mode: block\ngates:\n  batch-size:\n    max_line: 20\n',
+    );
     await h.receive('pull_request', pullRequestPayload(fake, pull));
 
     const run = fake.runsOn(HEAD)[0]!;
     expect(run.conclusion).toBe('failure');
     expect(run.output.title).toBe('Configuration error');
-    expect(run.output.summary).toContain('- `Codertocat/Hello-World:.github/quality-gates.yml@f95f852:5:5` `gates.batch-size.max_line`: unknown key "max_line"');
+    expect(run.output.summary).toContain(
+      '- `Codertocat/Hello-World:.github/quality-gates.yml@f95f852:5:5` `gates.batch-size.max_line`: unknown key "max_line"',
+    );
     expect(run.output.summary).toContain('allowed here: mode, max_lines, max_files, exclude, default_excludes');
     expect(h.logs.some((l) => l.msg === 'invalid configuration')).toBe(true);
   });
@@ -229,14 +252,18 @@ describe('other events', () => {
     const pull = fake.addPull({ number: 2 });
     const run = retarget(fake, examplePayload('check_run', 'rerequested'));
     run.check_run.app.id = fake.appId;
-    run.check_run.pull_requests = [{ number: 2, head: { sha: HEAD, ref: 'changes' }, base: { sha: BASE, ref: 'main' } }];
+    run.check_run.pull_requests = [
+      { number: 2, head: { sha: HEAD, ref: 'changes' }, base: { sha: BASE, ref: 'main' } },
+    ];
     await h.receive('check_run', run);
     expect(fake.runsOn(HEAD)).toHaveLength(1);
 
     fake.setBlob(BASE, '.github/quality-gates.yml', 'gates:\n  batch-size:\n    max_lines: 1\n');
     const suite = retarget(fake, examplePayload('check_suite', 'rerequested'));
     suite.check_suite.app.id = fake.appId;
-    suite.check_suite.pull_requests = [{ number: pull.number, head: { sha: HEAD, ref: 'changes' }, base: { sha: BASE, ref: 'main' } }];
+    suite.check_suite.pull_requests = [
+      { number: pull.number, head: { sha: HEAD, ref: 'changes' }, base: { sha: BASE, ref: 'main' } },
+    ];
     await h.receive('check_suite', suite);
     expect(fake.runsOn(HEAD)).toHaveLength(1);
     expect(fake.runsOn(HEAD)[0]!.conclusion).toBe('failure');
@@ -264,7 +291,11 @@ describe('other events', () => {
 
     comment.comment.body = '/gates recheck';
     await h.receive('issue_comment', comment);
-    expect(gateRequests().map((r) => r.operation ?? r.method)).toEqual(['QualityGatesPullBase', 'QualityGatesSnapshot', 'POST']);
+    expect(gateRequests().map((r) => r.operation ?? r.method)).toEqual([
+      'QualityGatesPullBase',
+      'QualityGatesSnapshot',
+      'POST',
+    ]);
     expect(fake.runsOn(HEAD)).toHaveLength(1);
   });
 
@@ -286,7 +317,9 @@ describe('other events', () => {
     fake.setOrgFile('.github/quality-gates.yml', 'checks:\n  name: Org Gates\n');
     await h.receive('merge_group', group);
 
-    expect(fake.runsOn(group.merge_group.head_sha).map((r) => [r.name, r.conclusion])).toEqual([['Org Gates', 'success']]);
+    expect(fake.runsOn(group.merge_group.head_sha).map((r) => [r.name, r.conclusion])).toEqual([
+      ['Org Gates', 'success'],
+    ]);
     expect(gateRequests().map((r) => r.operation ?? r.method)).toEqual(['QualityGatesMergeGroup', 'POST']);
   });
 
@@ -295,7 +328,20 @@ describe('other events', () => {
     await h.receive('pull_request', pullRequestPayload(fake, pull), 'delivery-xyz');
     const lines = h.logs.filter((l) => l.msg === 'evaluation finished');
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ delivery: 'delivery-xyz', repo: 'Codertocat/Hello-World', pr: 2, sha: HEAD, conclusion: 'success', verdicts: { 'batch-size': 'pass', 'linked-ticket': 'pass', 'tests-touched': 'pass', 'signed-commits': 'pass', 'codeowners-review': 'skipped' } });
+    expect(lines[0]).toMatchObject({
+      delivery: 'delivery-xyz',
+      repo: 'Codertocat/Hello-World',
+      pr: 2,
+      sha: HEAD,
+      conclusion: 'success',
+      verdicts: {
+        'batch-size': 'pass',
+        'linked-ticket': 'pass',
+        'tests-touched': 'pass',
+        'signed-commits': 'pass',
+        'codeowners-review': 'skipped',
+      },
+    });
     expect(h.logText()).not.toContain('ghs_testinstallationtoken');
   });
 });

@@ -40,7 +40,10 @@ describe('findCommand', () => {
 
   it('reads only up to the limits it is given', () => {
     expect(findCommand('a\nb\n/gates recheck', { scanChars: 1000, lines: 2, lineChars: 100 })).toBeUndefined();
-    expect(findCommand('a\nb\n/gates recheck', { scanChars: 1000, lines: 3, lineChars: 100 })).toEqual({ name: 'recheck', args: '' });
+    expect(findCommand('a\nb\n/gates recheck', { scanChars: 1000, lines: 3, lineChars: 100 })).toEqual({
+      name: 'recheck',
+      args: '',
+    });
     expect(findCommand('/gates recheck', { scanChars: 10, lines: 3, lineChars: 100 })).toBeUndefined();
   });
 

@@ -44,10 +44,19 @@ describe('health endpoints', () => {
 
   it('merges the history into /readyz: degraded is still 200, and saturation still wins', async () => {
     let health: HistoryHealth = { history: 'ok', historyBackend: 'server', historyBuffered: 0 };
-    const get = await serve(new KeyedQueue<QueueJob>({ concurrency: 1, maxPending: 10, run: async () => {} }), { health: () => health });
+    const get = await serve(new KeyedQueue<QueueJob>({ concurrency: 1, maxPending: 10, run: async () => {} }), {
+      health: () => health,
+    });
     const ok = await get('/readyz');
     expect(ok.status).toBe(200);
-    expect(await ok.json()).toEqual({ status: 'ready', queueDepth: 0, active: 0, history: 'ok', historyBackend: 'server', historyBuffered: 0 });
+    expect(await ok.json()).toEqual({
+      status: 'ready',
+      queueDepth: 0,
+      active: 0,
+      history: 'ok',
+      historyBackend: 'server',
+      historyBuffered: 0,
+    });
     health = { history: 'degraded', historyBackend: 'server', historyBuffered: 120 };
     const degraded = await get('/readyz');
     expect(degraded.status).toBe(200);

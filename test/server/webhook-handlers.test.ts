@@ -26,7 +26,11 @@ async function setup(cooldownMs = 30_000) {
   return { fake, h, time };
 }
 
-function commentPayload(fake: FakeGitHub, body: string, options: { association?: string; action?: string; userType?: string } = {}) {
+function commentPayload(
+  fake: FakeGitHub,
+  body: string,
+  options: { association?: string; action?: string; userType?: string } = {},
+) {
   const payload = retarget(fake, examplePayload('issue_comment', options.action ?? 'created'));
   payload.issue.number = 2;
   payload.issue.pull_request = { url: 'https://api.github.com/repos/Codertocat/Hello-World/pulls/2' };
@@ -36,26 +40,35 @@ function commentPayload(fake: FakeGitHub, body: string, options: { association?:
   return payload;
 }
 
-const evaluations = (fake: FakeGitHub) => gateRequests(fake).filter((r) => r.operation === 'QualityGatesSnapshot').length;
+const evaluations = (fake: FakeGitHub) =>
+  gateRequests(fake).filter((r) => r.operation === 'QualityGatesSnapshot').length;
 
 describe('comment commands', () => {
-  it.each(['OWNER', 'MEMBER', 'COLLABORATOR'])('evaluate when the commenter has write access (%s)', async (association) => {
-    const { fake, h } = await setup();
-    await h.receive('issue_comment', commentPayload(fake, '/gates recheck', { association }));
-    expect(evaluations(fake)).toBe(1);
-    expect(fake.runsOn(HEAD)).toHaveLength(1);
-  });
+  it.each(['OWNER', 'MEMBER', 'COLLABORATOR'])(
+    'evaluate when the commenter has write access (%s)',
+    async (association) => {
+      const { fake, h } = await setup();
+      await h.receive('issue_comment', commentPayload(fake, '/gates recheck', { association }));
+      expect(evaluations(fake)).toBe(1);
+      expect(fake.runsOn(HEAD)).toHaveLength(1);
+    },
+  );
 
-  it.each(['CONTRIBUTOR', 'FIRST_TIME_CONTRIBUTOR', 'FIRST_TIMER', 'MANNEQUIN', 'NONE', undefined])('are ignored from anyone else (%s)', async (association) => {
-    const { fake, h } = await setup();
-    const payload = commentPayload(fake, '/gates recheck');
-    if (association === undefined) delete payload.comment.author_association;
-    else payload.comment.author_association = association;
-    await h.receive('issue_comment', payload);
-    expect(gateRequests(fake)).toHaveLength(0);
-    const counted = await h.app.metrics.registry.getSingleMetric('quality_gates_comment_commands_total')!.get();
-    expect(counted.values).toEqual([expect.objectContaining({ labels: { command: 'recheck', result: 'not_allowed' }, value: 1 })]);
-  });
+  it.each(['CONTRIBUTOR', 'FIRST_TIME_CONTRIBUTOR', 'FIRST_TIMER', 'MANNEQUIN', 'NONE', undefined])(
+    'are ignored from anyone else (%s)',
+    async (association) => {
+      const { fake, h } = await setup();
+      const payload = commentPayload(fake, '/gates recheck');
+      if (association === undefined) delete payload.comment.author_association;
+      else payload.comment.author_association = association;
+      await h.receive('issue_comment', payload);
+      expect(gateRequests(fake)).toHaveLength(0);
+      const counted = await h.app.metrics.registry.getSingleMetric('quality_gates_comment_commands_total')!.get();
+      expect(counted.values).toEqual([
+        expect.objectContaining({ labels: { command: 'recheck', result: 'not_allowed' }, value: 1 }),
+      ]);
+    },
+  );
 
   it('are ignored in an edited comment: only new comments count', async () => {
     const { fake, h } = await setup();
@@ -113,37 +126,69 @@ describe('comment commands', () => {
 /** A signed payload of the wrong shape for each route: ignored with one warn line, never a throw. */
 describe('payloads that do not fit the handler', () => {
   const cases: [string, string, (fake: FakeGitHub) => Record<string, any>][] = [
-    ['pull_request', 'repository: null', (fake) => ({ ...pullRequestPayload(fake, fake.addPull({ number: 3 })), repository: null })],
-    ['pull_request', 'a string installation id', (fake) => ({ ...pullRequestPayload(fake, fake.addPull({ number: 3 })), installation: { id: '7' } })],
-    ['pull_request', 'no installation', (fake) => ({ ...pullRequestPayload(fake, fake.addPull({ number: 3 })), installation: undefined })],
-    ['pull_request_review', 'a pull request without a number', (fake) => {
-      const p = retarget(fake, examplePayload('pull_request_review', 'submitted'));
-      delete p.pull_request.number;
-      return p;
-    }],
-    ['check_run', 'pull_requests that is not a list', (fake) => {
-      const p = retarget(fake, examplePayload('check_run', 'rerequested'));
-      p.check_run.app = { id: fake.appId };
-      p.check_run.pull_requests = 'all of them';
-      return p;
-    }],
-    ['check_suite', 'a pull request with a short SHA', (fake) => {
-      const p = retarget(fake, examplePayload('check_suite', 'rerequested'));
-      p.check_suite.app = { id: fake.appId };
-      p.check_suite.pull_requests = [{ number: 2, head: { sha: 'abc' }, base: { sha: BASE } }];
-      return p;
-    }],
-    ['issue_comment', 'a comment body that is an object', (fake) => {
-      const p = commentPayload(fake, '/gates recheck');
-      p.comment.body = { text: '/gates recheck' };
-      return p;
-    }],
+    [
+      'pull_request',
+      'repository: null',
+      (fake) => ({ ...pullRequestPayload(fake, fake.addPull({ number: 3 })), repository: null }),
+    ],
+    [
+      'pull_request',
+      'a string installation id',
+      (fake) => ({ ...pullRequestPayload(fake, fake.addPull({ number: 3 })), installation: { id: '7' } }),
+    ],
+    [
+      'pull_request',
+      'no installation',
+      (fake) => ({ ...pullRequestPayload(fake, fake.addPull({ number: 3 })), installation: undefined }),
+    ],
+    [
+      'pull_request_review',
+      'a pull request without a number',
+      (fake) => {
+        const p = retarget(fake, examplePayload('pull_request_review', 'submitted'));
+        delete p.pull_request.number;
+        return p;
+      },
+    ],
+    [
+      'check_run',
+      'pull_requests that is not a list',
+      (fake) => {
+        const p = retarget(fake, examplePayload('check_run', 'rerequested'));
+        p.check_run.app = { id: fake.appId };
+        p.check_run.pull_requests = 'all of them';
+        return p;
+      },
+    ],
+    [
+      'check_suite',
+      'a pull request with a short SHA',
+      (fake) => {
+        const p = retarget(fake, examplePayload('check_suite', 'rerequested'));
+        p.check_suite.app = { id: fake.appId };
+        p.check_suite.pull_requests = [{ number: 2, head: { sha: 'abc' }, base: { sha: BASE } }];
+        return p;
+      },
+    ],
+    [
+      'issue_comment',
+      'a comment body that is an object',
+      (fake) => {
+        const p = commentPayload(fake, '/gates recheck');
+        p.comment.body = { text: '/gates recheck' };
+        return p;
+      },
+    ],
     ['issue_comment', 'issue: null', (fake) => ({ ...commentPayload(fake, '/gates recheck'), issue: null })],
-    ['merge_group', 'no merge_group', (fake) => {
-      const p = retarget(fake, examplePayload('merge_group', 'checks_requested'));
-      delete p.merge_group;
-      return p;
-    }],
+    [
+      'merge_group',
+      'no merge_group',
+      (fake) => {
+        const p = retarget(fake, examplePayload('merge_group', 'checks_requested'));
+        delete p.merge_group;
+        return p;
+      },
+    ],
   ];
 
   it.each(cases)('%s with %s', async (event, _name, build) => {
@@ -151,7 +196,9 @@ describe('payloads that do not fit the handler', () => {
     await expect(h.receive(event, build(fake), 'd-bad')).resolves.toBeUndefined();
     expect(gateRequests(fake)).toHaveLength(0);
     const warned = h.logs.filter((l) => l.msg === 'webhook payload ignored');
-    expect(warned).toEqual([expect.objectContaining({ level: 40, delivery: 'd-bad', event, reason: expect.any(String) })]);
+    expect(warned).toEqual([
+      expect.objectContaining({ level: 40, delivery: 'd-bad', event, reason: expect.any(String) }),
+    ]);
     expect(h.logs.filter((l) => (l.level as number) >= 50)).toEqual([]);
     expect(h.logText()).not.toContain('"payload":{');
   });
@@ -162,7 +209,11 @@ describe('metric labels', () => {
     const { h, fake } = await setup();
     const before = (await h.app.metrics.registry.metrics()).length;
     for (let i = 0; i < 2_000; i++) await h.deliver(`forged_event_${i}`, { action: `forged_action_${i}` });
-    for (let i = 0; i < 50; i++) await h.deliver('pull_request', { ...pullRequestPayload(fake, fake.pulls.get(2)!), action: `forged_action_${i}` });
+    for (let i = 0; i < 50; i++)
+      await h.deliver('pull_request', {
+        ...pullRequestPayload(fake, fake.pulls.get(2)!),
+        action: `forged_action_${i}`,
+      });
     const text = await h.app.metrics.registry.metrics();
     expect(text).not.toContain('forged_');
     expect(text).toContain('quality_gates_webhook_events_total{event="other",action="other"} 2000');

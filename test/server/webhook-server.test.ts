@@ -37,22 +37,49 @@ async function start(env: Record<string, string> = {}): Promise<Started> {
   fake.install();
   const port = await freePort();
   const lines: string[] = [];
-  const log = pino(loggerOptions('debug'), new Writable({ write: (c, _e, d) => { lines.push(...String(c).split('\n').filter(Boolean)); d(); } }));
+  const log = pino(
+    loggerOptions('debug'),
+    new Writable({
+      write: (c, _e, d) => {
+        lines.push(...String(c).split('\n').filter(Boolean));
+        d();
+      },
+    }),
+  );
   running = await startApp({
-    env: { APP_ID: String(fake.appId), PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET: SECRET, PORT: String(port), HOST: '127.0.0.1', HISTORY: 'off', REDELIVERY_INTERVAL_MS: '0', ...env },
+    env: {
+      APP_ID: String(fake.appId),
+      PRIVATE_KEY: testPrivateKey(),
+      WEBHOOK_SECRET: SECRET,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      HISTORY: 'off',
+      REDELIVERY_INTERVAL_MS: '0',
+      ...env,
+    },
     log,
     client: { sleep: async () => {} },
   });
   return { fake, port, lines, logs: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 
-const sign = (body: string | Buffer, secret = SECRET) => `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+const sign = (body: string | Buffer, secret = SECRET) =>
+  `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 
 function headers(event: string, delivery: string, body: string, secret = SECRET): Record<string, string> {
-  return { 'content-type': 'application/json', 'x-github-event': event, 'x-github-delivery': delivery, 'x-hub-signature-256': sign(body, secret) };
+  return {
+    'content-type': 'application/json',
+    'x-github-event': event,
+    'x-github-delivery': delivery,
+    'x-hub-signature-256': sign(body, secret),
+  };
 }
 
-async function post(port: number, body: string, hdrs: Record<string, string>): Promise<{ status: number; text: string }> {
+async function post(
+  port: number,
+  body: string,
+  hdrs: Record<string, string>,
+): Promise<{ status: number; text: string }> {
   const res = await fetch(`http://127.0.0.1:${port}${PATH}`, { method: 'POST', headers: hdrs, body });
   return { status: res.status, text: await res.text() };
 }
@@ -62,7 +89,12 @@ async function post(port: number, body: string, hdrs: Record<string, string>): P
  * or closes the connection, and reports the status (0: closed before Node's client could read
  * the answer) and how many bytes were sent by then.
  */
-function stream(port: number, hdrs: Record<string, string>, chunk: Buffer, chunks: number): Promise<{ status: number; sent: number }> {
+function stream(
+  port: number,
+  hdrs: Record<string, string>,
+  chunk: Buffer,
+  chunks: number,
+): Promise<{ status: number; sent: number }> {
   return new Promise((resolve) => {
     let sent = 0;
     let done = false;
@@ -114,7 +146,9 @@ describe('a body larger than GitHub sends (25 MB)', () => {
     expect(sent).toBeGreaterThan(WEBHOOK_BODY_LIMIT);
     expect(sent).toBeLessThan(total * chunk.length);
     expect(await rejections('too_large')).toBe(1);
-    expect(logs().filter((l) => l.msg === 'webhook rejected')).toEqual([expect.objectContaining({ delivery: 'd-chunked', event: 'pull_request', reason: 'too_large' })]);
+    expect(logs().filter((l) => l.msg === 'webhook rejected')).toEqual([
+      expect.objectContaining({ delivery: 'd-chunked', event: 'pull_request', reason: 'too_large' }),
+    ]);
   });
 
   it('takes a signed body just under the limit', async () => {
@@ -140,8 +174,15 @@ describe('a rejected webhook', () => {
     expect(text).not.toContain('FORGED-BODY-MARKER');
     const rejected = logs().filter((l) => l.msg === 'webhook rejected');
     expect(rejected).toHaveLength(1);
-    expect(rejected[0]).toMatchObject({ level: 40, delivery: 'd-forged', event: 'pull_request', reason: 'bad_signature' });
-    expect(Object.keys(rejected[0]!).sort()).toEqual(['delivery', 'event', 'level', 'msg', 'name', 'pid', 'reason', 'time'].sort());
+    expect(rejected[0]).toMatchObject({
+      level: 40,
+      delivery: 'd-forged',
+      event: 'pull_request',
+      reason: 'bad_signature',
+    });
+    expect(Object.keys(rejected[0]!).sort()).toEqual(
+      ['delivery', 'event', 'level', 'msg', 'name', 'pid', 'reason', 'time'].sort(),
+    );
     expect(lines.join('\n')).not.toContain('FORGED-BODY-MARKER');
     expect(lines.some((l) => l.length > 4_000)).toBe(false);
     expect(fake.requests).toHaveLength(0);
@@ -170,7 +211,10 @@ describe('a rejected webhook', () => {
   it('with a content type other than JSON gets a 415', async () => {
     const { port } = await start();
     const body = 'payload=%7B%7D';
-    const { status } = await post(port, body, { ...headers('pull_request', 'd-form', body), 'content-type': 'application/x-www-form-urlencoded' });
+    const { status } = await post(port, body, {
+      ...headers('pull_request', 'd-form', body),
+      'content-type': 'application/x-www-form-urlencoded',
+    });
     expect(status).toBe(415);
     expect(await rejections('bad_content_type')).toBe(1);
   });
@@ -211,7 +255,15 @@ describe('a signed payload that does not have the shape the handler reads', () =
     await running!.app.idle();
     expect(fake.requests).toHaveLength(0);
     const ignored = logs().filter((l) => l.msg === 'webhook payload ignored');
-    expect(ignored).toEqual([expect.objectContaining({ level: 40, delivery: 'd-shape', event: 'pull_request', action: 'opened', reason: expect.any(String) })]);
+    expect(ignored).toEqual([
+      expect.objectContaining({
+        level: 40,
+        delivery: 'd-shape',
+        event: 'pull_request',
+        action: 'opened',
+        reason: expect.any(String),
+      }),
+    ]);
     expect(logs().filter((l) => (l.level as number) >= 50)).toEqual([]);
     expect(await rejections('invalid_payload')).toBe(1);
   });
@@ -221,13 +273,22 @@ describe('start-up', () => {
   it('refuses to start with APP_ID but without WEBHOOK_SECRET, whatever NODE_ENV', async () => {
     const port = await freePort();
     await expect(
-      startApp({ env: { APP_ID: '1', PRIVATE_KEY: testPrivateKey(), PORT: String(port), HOST: '127.0.0.1' }, log: pino({ level: 'silent' }) }),
+      startApp({
+        env: { APP_ID: '1', PRIVATE_KEY: testPrivateKey(), PORT: String(port), HOST: '127.0.0.1' },
+        log: pino({ level: 'silent' }),
+      }),
     ).rejects.toThrow(/WEBHOOK_SECRET is not set/);
   });
 
   it('starts without WEBHOOK_SECRET only with the development flag, and then takes Probot’s default secret', async () => {
     const { port, logs } = await start({ WEBHOOK_SECRET: '', ALLOW_DEVELOPMENT_WEBHOOK_SECRET: 'true' });
-    expect(logs().some((l) => l.msg === 'WEBHOOK_SECRET is not set: webhooks signed with the public secret "development" are accepted' && l.level === 40)).toBe(true);
+    expect(
+      logs().some(
+        (l) =>
+          l.msg === 'WEBHOOK_SECRET is not set: webhooks signed with the public secret "development" are accepted' &&
+          l.level === 40,
+      ),
+    ).toBe(true);
     const body = JSON.stringify({ zen: 'z', hook_id: 1 });
     expect((await post(port, body, headers('ping', 'd-dev', body, 'development'))).status).toBe(200);
   });
@@ -236,7 +297,14 @@ describe('start-up', () => {
     const port = await freePort();
     await expect(
       startApp({
-        env: { APP_ID: '1', PRIVATE_KEY: testPrivateKey(), PORT: String(port), HOST: '127.0.0.1', NODE_ENV: 'production', ALLOW_DEVELOPMENT_WEBHOOK_SECRET: 'true' },
+        env: {
+          APP_ID: '1',
+          PRIVATE_KEY: testPrivateKey(),
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          NODE_ENV: 'production',
+          ALLOW_DEVELOPMENT_WEBHOOK_SECRET: 'true',
+        },
         log: pino({ level: 'silent' }),
       }),
     ).rejects.toThrow(/WEBHOOK_SECRET is not set/);
@@ -249,7 +317,10 @@ describe('setup mode (no APP_ID or private key)', () => {
     process.env.NO_SMEE_SETUP = 'true'; // Probot's setup flow would otherwise create a smee.io channel
     try {
       const port = await freePort();
-      running = await startApp({ env: { PORT: String(port), HOST: '127.0.0.1', REDELIVERY_INTERVAL_MS: '0' }, log: pino({ level: 'silent' }) });
+      running = await startApp({
+        env: { PORT: String(port), HOST: '127.0.0.1', REDELIVERY_INTERVAL_MS: '0' },
+        log: pino({ level: 'silent' }),
+      });
       const base = `http://127.0.0.1:${port}`;
       const health = await fetch(`${base}/healthz`);
       expect(health.status).toBe(200);
@@ -297,8 +368,18 @@ describe('comment commands over HTTP', () => {
 describe('Probot’s own error log of a failed event', () => {
   it('never carries the event’s payload', () => {
     const lines: string[] = [];
-    const log = pino(loggerOptions('debug'), new Writable({ write: (c, _e, d) => { lines.push(String(c)); d(); } }));
-    const error = Object.assign(new Error('handler failed'), { event: { id: 'd-1', name: 'pull_request', payload: { body: 'PAYLOAD-MARKER' } } });
+    const log = pino(
+      loggerOptions('debug'),
+      new Writable({
+        write: (c, _e, d) => {
+          lines.push(String(c));
+          d();
+        },
+      }),
+    );
+    const error = Object.assign(new Error('handler failed'), {
+      event: { id: 'd-1', name: 'pull_request', payload: { body: 'PAYLOAD-MARKER' } },
+    });
     log.child({ name: 'event', id: 'd-1' }).error(error);
     expect(lines.join('')).toContain('handler failed');
     expect(lines.join('')).not.toContain('PAYLOAD-MARKER');

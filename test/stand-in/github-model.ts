@@ -9,10 +9,27 @@
  * repositories. The repository is private; the organisation's `.github` repository, once a
  * file is put there, is public (as GitHub's community-health repositories are).
  */
-import { EXAMPLE_BASE, fakeOid, GitHub, type AddPullInput, type CheckRun, type Commit, type FileContent, type HookDelivery, type PullRequest, type Repository } from './model.js';
+import {
+  EXAMPLE_BASE,
+  fakeOid,
+  GitHub,
+  type AddPullInput,
+  type CheckRun,
+  type Commit,
+  type FileContent,
+  type HookDelivery,
+  type PullRequest,
+  type Repository,
+} from './model.js';
 import { StandIn, type Injected, type RecordedRequest } from './stand-in.js';
 
-export type { CheckRun as FakeCheckRun, Commit as FakeCommit, PullFile as FakeFile, PullRequest as FakePull, Review as FakeReview } from './model.js';
+export type {
+  CheckRun as FakeCheckRun,
+  Commit as FakeCommit,
+  PullFile as FakeFile,
+  PullRequest as FakePull,
+  Review as FakeReview,
+} from './model.js';
 export type { Injected, RecordedRequest } from './stand-in.js';
 export type { HookDelivery } from './model.js';
 
@@ -51,8 +68,14 @@ export class GitHubModel {
     this.standIn = options.standIn ?? new StandIn(new GitHub(), { recordBodies: options.recordBodies ?? true });
     this.world = this.standIn.world;
     this.world.addOrganization(this.owner);
-    this.world.addApp(this.appId, { slug: 'quality-gates', name: 'Quality Gates', ...(options.appPublicKey ? { publicKey: options.appPublicKey } : {}) });
-    this.repository = this.world.repository(this.owner, this.repo) ?? this.world.addRepository(`${this.owner}/${this.repo}`, { isPrivate: true, defaultBranchOid: EXAMPLE_BASE });
+    this.world.addApp(this.appId, {
+      slug: 'quality-gates',
+      name: 'Quality Gates',
+      ...(options.appPublicKey ? { publicKey: options.appPublicKey } : {}),
+    });
+    this.repository =
+      this.world.repository(this.owner, this.repo) ??
+      this.world.addRepository(`${this.owner}/${this.repo}`, { isPrivate: true, defaultBranchOid: EXAMPLE_BASE });
     this.world.install(this.appId, this.installationId, this.owner);
   }
 
@@ -126,7 +149,9 @@ export class GitHubModel {
    */
   setRepoFile(fullName: string, path: string, text: string): void {
     const [owner, name] = fullName.split('/') as [string, string];
-    const repo = this.world.repository(owner, name) ?? this.world.addRepository(fullName, { defaultBranchOid: fakeOid(fullName, 'main') });
+    const repo =
+      this.world.repository(owner, name) ??
+      this.world.addRepository(fullName, { defaultBranchOid: fakeOid(fullName, 'main') });
     repo.setFile(repo.resolveRevision('HEAD')!, path, text);
   }
 
@@ -134,11 +159,26 @@ export class GitHubModel {
    * A pull request of another repository of the network (a fork of this one, created when new)
    * that GitHub associates with commit `oid`.
    */
-  addForeignAssociatedPull(oid: string, pull: { number: number; state: PullRequest['state']; headRefOid: string; baseRefOid: string; repository: string }): PullRequest {
+  addForeignAssociatedPull(
+    oid: string,
+    pull: { number: number; state: PullRequest['state']; headRefOid: string; baseRefOid: string; repository: string },
+  ): PullRequest {
     const [owner, name] = pull.repository.split('/') as [string, string];
-    const repo = this.world.repository(owner, name) ?? this.world.addRepository(pull.repository, { parent: this.repository.fullName, defaultBranchOid: pull.baseRefOid });
+    const repo =
+      this.world.repository(owner, name) ??
+      this.world.addRepository(pull.repository, {
+        parent: this.repository.fullName,
+        defaultBranchOid: pull.baseRefOid,
+      });
     const commit = this.repository.commit(oid) ?? { oid, message: 'Commit' };
-    return this.world.addPull(repo, { number: pull.number, state: pull.state, headRefOid: pull.headRefOid, baseRefOid: pull.baseRefOid, headRepository: this.repository.fullName, commits: [commit] });
+    return this.world.addPull(repo, {
+      number: pull.number,
+      state: pull.state,
+      headRefOid: pull.headRefOid,
+      baseRefOid: pull.baseRefOid,
+      headRepository: this.repository.fullName,
+      commits: [commit],
+    });
   }
 
   /** A commit that no pull request lists (a merge-queue commit, a moved base), child of `parent`. */
@@ -167,7 +207,10 @@ export class GitHubModel {
 
   /** The organisation's `.github` repository (created, public, when first asked for). */
   orgRepository(): Repository {
-    return this.world.repository(this.owner, '.github') ?? this.world.addRepository(`${this.owner}/.github`, { defaultBranchOid: 'a0'.repeat(20) });
+    return (
+      this.world.repository(this.owner, '.github') ??
+      this.world.addRepository(`${this.owner}/.github`, { defaultBranchOid: 'a0'.repeat(20) })
+    );
   }
 
   /** Puts a file on the default branch of the organisation's `.github` repository. */

@@ -72,18 +72,31 @@ export interface GraphqlAnswer {
 }
 
 /** Runs one GraphQL request against the model. */
-export function executeGraphql(body: { query?: unknown; variables?: unknown; operationName?: unknown }, ctx: GraphqlContext): GraphqlAnswer {
+export function executeGraphql(
+  body: { query?: unknown; variables?: unknown; operationName?: unknown },
+  ctx: GraphqlContext,
+): GraphqlAnswer {
   const query = typeof body?.query === 'string' ? body.query : '';
-  const variables = (body?.variables && typeof body.variables === 'object' ? body.variables : {}) as Record<string, unknown>;
+  const variables = (body?.variables && typeof body.variables === 'object' ? body.variables : {}) as Record<
+    string,
+    unknown
+  >;
   const operationName = typeof body?.operationName === 'string' ? body.operationName : undefined;
   const prepared = prepare(query);
   const operation = prepared.document ? operationOf(prepared.document, operationName) : undefined;
   const name = operation?.name?.value ?? 'anonymous';
-  if (!prepared.document || prepared.errors.length > 0) return { errors: prepared.errors, operation: name, rejected: true };
-  if (!operation) return { errors: [{ message: 'A query attribute must be specified and must be a string.' }], operation: name, rejected: true };
+  if (!prepared.document || prepared.errors.length > 0)
+    return { errors: prepared.errors, operation: name, rejected: true };
+  if (!operation)
+    return {
+      errors: [{ message: 'A query attribute must be specified and must be a string.' }],
+      operation: name,
+      rejected: true,
+    };
   const ruleErrors = githubRules(prepared.document, operation, variables);
   // Variables that do not fit the document are refused like an invalid document (no data at all).
-  if (ruleErrors.some((e) => e.extensions?.code === 'variableMismatch')) return { errors: ruleErrors, operation: name, rejected: true };
+  if (ruleErrors.some((e) => e.extensions?.code === 'variableMismatch'))
+    return { errors: ruleErrors, operation: name, rejected: true };
   if (ruleErrors.length > 0) return { data: null, errors: ruleErrors, operation: name, rejected: true };
   const result = executeSync({
     schema: githubSchema(),
@@ -118,7 +131,8 @@ type Resolver = (source: Any, args: Record<string, Any>, ctx: GraphqlContext, in
 /** A resolver, or `[arguments it understands, resolver]`. */
 type Field = Resolver | [readonly string[], Resolver];
 
-const nodeId = (type: string, key: string | number) => Buffer.from(`${type}:${key}`).toString('base64').replace(/=+$/, '');
+const nodeId = (type: string, key: string | number) =>
+  Buffer.from(`${type}:${key}`).toString('base64').replace(/=+$/, '');
 const WEB = 'https://github.com';
 
 const actor = (ctx: GraphqlContext, login: string | null | undefined): Any => {
@@ -135,10 +149,15 @@ const commitByOid = (repo: Repository, oid: string | undefined | null): Any => {
 const pullValue = (repo: Repository, pull: PullRequest) => ({ __typename: 'PullRequest', repo, pull });
 
 /** GitHub's page of a list: cursors are positions, `first`/`last` at most 100 (checked before execution). */
-function connection(items: readonly Any[], args: Record<string, Any>, options: { totalCount?: number; cap?: number } = {}) {
+function connection(
+  items: readonly Any[],
+  args: Record<string, Any>,
+  options: { totalCount?: number; cap?: number } = {},
+) {
   const listed = options.cap !== undefined ? items.slice(0, options.cap) : items;
   const position = (cursor: unknown, arg: string) => {
-    const m = typeof cursor === 'string' ? /^cursor:v2:(\d+)$/.exec(Buffer.from(cursor, 'base64').toString('utf8')) : null;
+    const m =
+      typeof cursor === 'string' ? /^cursor:v2:(\d+)$/.exec(Buffer.from(cursor, 'base64').toString('utf8')) : null;
     if (!m) throw fieldError('INVALID_CURSOR_ARGUMENTS', `\`${arg}\` does not appear to be a valid cursor.`);
     return Number(m[1]);
   };
@@ -174,7 +193,9 @@ const notFound = (what: string): never => {
 
 const CONNECTION_ARGS = ['first', 'last', 'after', 'before'];
 
-const common = (type: string, key: (v: Any) => string | number): Record<string, Field> => ({ id: (v) => nodeId(type, key(v)) });
+const common = (type: string, key: (v: Any) => string | number): Record<string, Field> => ({
+  id: (v) => nodeId(type, key(v)),
+});
 
 const actorFields = (type: 'User' | 'Bot' | 'Organization'): Record<string, Field> => ({
   ...common(type, (v) => v.account.id),
@@ -198,7 +219,9 @@ const signatureFields = (type: string): Record<string, Field> => ({
   email: (v) => (v.sig.wasSignedByGitHub ? 'noreply@github.com' : (v.commit.authorEmail ?? DEFAULT_EMAIL)),
   payload: () => '',
   signature: () => '',
-  ...(type === 'GpgSignature' ? { keyId: (v: Any) => (v.sig.wasSignedByGitHub ? 'B5690EEEBB952194' : '3AA5C34371567BD2') } : {}),
+  ...(type === 'GpgSignature'
+    ? { keyId: (v: Any) => (v.sig.wasSignedByGitHub ? 'B5690EEEBB952194' : '3AA5C34371567BD2') }
+    : {}),
   ...(type === 'SshSignature' ? { keyFingerprint: () => 'SHA256:standin' } : {}),
 });
 
@@ -206,7 +229,12 @@ const DEFAULT_NAME = 'Monalisa Octocat';
 const DEFAULT_EMAIL = '583231+octocat@users.noreply.github.com';
 const DEFAULT_LOGIN = 'octocat';
 
-const gitActor = (name: string | undefined, email: string | undefined, login: string | null | undefined, date: string | undefined) => ({
+const gitActor = (
+  name: string | undefined,
+  email: string | undefined,
+  login: string | null | undefined,
+  date: string | undefined,
+) => ({
   __typename: 'GitActor',
   name: name ?? DEFAULT_NAME,
   email: email ?? DEFAULT_EMAIL,
@@ -219,10 +247,17 @@ const upperSnake = (name: string) => name.replace(/([a-z0-9])([A-Z])/g, '$1_$2')
 /** Every item of a pull request's timeline, oldest first. */
 function timeline(repo: Repository, pull: PullRequest): Any[] {
   const items: { at: string; value: Any }[] = [];
-  for (const c of pull.commits) items.push({ at: c.committedDate ?? c.authoredDate ?? pull.createdAt ?? '', value: { __typename: 'PullRequestCommit', repo, pull, commit: c } });
-  for (const r of pull.reviews) items.push({ at: r.submittedAt ?? '', value: { __typename: 'PullRequestReview', repo, pull, review: r } });
-  for (const c of pull.comments ?? []) items.push({ at: c.createdAt ?? '', value: { __typename: 'IssueComment', repo, pull, comment: c } });
-  for (const e of pull.timeline ?? []) items.push({ at: e.createdAt, value: { __typename: e.type, repo, pull, event: e } });
+  for (const c of pull.commits)
+    items.push({
+      at: c.committedDate ?? c.authoredDate ?? pull.createdAt ?? '',
+      value: { __typename: 'PullRequestCommit', repo, pull, commit: c },
+    });
+  for (const r of pull.reviews)
+    items.push({ at: r.submittedAt ?? '', value: { __typename: 'PullRequestReview', repo, pull, review: r } });
+  for (const c of pull.comments ?? [])
+    items.push({ at: c.createdAt ?? '', value: { __typename: 'IssueComment', repo, pull, comment: c } });
+  for (const e of pull.timeline ?? [])
+    items.push({ at: e.createdAt, value: { __typename: e.type, repo, pull, event: e } });
   const byTime = (a: { at: string }, b: { at: string }) => {
     if (a.at < b.at) return -1;
     return a.at > b.at ? 1 : 0;
@@ -264,7 +299,17 @@ function suiteStatus(runs: CheckRun[]): { status: string; conclusion: string | n
   if (runs.length === 0) return { status: 'QUEUED', conclusion: null };
   if (runs.some((r) => r.status === 'in_progress')) return { status: 'IN_PROGRESS', conclusion: null };
   if (runs.some((r) => r.status !== 'completed')) return { status: 'QUEUED', conclusion: null };
-  const order = ['action_required', 'failure', 'timed_out', 'cancelled', 'stale', 'startup_failure', 'neutral', 'skipped', 'success'];
+  const order = [
+    'action_required',
+    'failure',
+    'timed_out',
+    'cancelled',
+    'stale',
+    'startup_failure',
+    'neutral',
+    'skipped',
+    'success',
+  ];
   const worst = runs.map((r) => r.conclusion ?? 'success').sort((a, b) => order.indexOf(a) - order.indexOf(b))[0]!;
   return { status: 'COMPLETED', conclusion: worst.toUpperCase() };
 }
@@ -282,7 +327,8 @@ const FIELDS: Record<string, Record<string, Field>> = {
       ['owner', 'name', 'followRenames'],
       (_s, { owner, name }, ctx) => {
         const repo = ctx.world.repository(owner, name);
-        if (!repo || !ctx.world.canSee(ctx.installation, repo)) return notFound(`Could not resolve to a Repository with the name '${owner}/${name}'.`);
+        if (!repo || !ctx.world.canSee(ctx.installation, repo))
+          return notFound(`Could not resolve to a Repository with the name '${owner}/${name}'.`);
         return repoValue(repo);
       },
     ],
@@ -290,7 +336,8 @@ const FIELDS: Record<string, Record<string, Field>> = {
       ['login'],
       (_s, { login }, ctx) => {
         const account = ctx.world.account(login);
-        if (account?.type !== 'Organization') return notFound(`Could not resolve to an Organization with the login of '${login}'.`);
+        if (account?.type !== 'Organization')
+          return notFound(`Could not resolve to an Organization with the login of '${login}'.`);
         return { __typename: 'Organization', account };
       },
     ],
@@ -298,7 +345,8 @@ const FIELDS: Record<string, Record<string, Field>> = {
       ['login'],
       (_s, { login }, ctx) => {
         const account = ctx.world.account(login);
-        if (account?.type !== 'User' || /\[bot\]$/i.test(login)) return notFound(`Could not resolve to a User with the login of '${login}'.`);
+        if (account?.type !== 'User' || /\[bot\]$/i.test(login))
+          return notFound(`Could not resolve to a User with the login of '${login}'.`);
         return { __typename: 'User', account };
       },
     ],
@@ -311,7 +359,9 @@ const FIELDS: Record<string, Record<string, Field>> = {
     ],
     rateLimit: [['dryRun'], (_s, _a, ctx) => ({ __typename: 'RateLimit', cost: 1, nodeCount: 0, ...ctx.rateLimit() })],
   },
-  RateLimit: Object.fromEntries(['cost', 'limit', 'nodeCount', 'remaining', 'resetAt', 'used'].map((k) => [k, (v: Any) => v[k]])),
+  RateLimit: Object.fromEntries(
+    ['cost', 'limit', 'nodeCount', 'remaining', 'resetAt', 'used'].map((k) => [k, (v: Any) => v[k]]),
+  ),
   Repository: {
     ...common('Repository', (v) => v.repo.id),
     databaseId: (v) => v.repo.id,
@@ -349,7 +399,8 @@ const FIELDS: Record<string, Record<string, Field>> = {
         const path = text.slice(colon + 1).replace(/\/+$/, '');
         const content = path === '' ? undefined : repo.fileAt(commit, path);
         if (content !== undefined) return { __typename: 'Blob', repo, content };
-        if (path === '' || repo.pathsAt(commit, path).length > 0) return { __typename: 'Tree', repo, commit, dir: path };
+        if (path === '' || repo.pathsAt(commit, path).length > 0)
+          return { __typename: 'Tree', repo, commit, dir: path };
         return null;
       },
     ],
@@ -389,7 +440,8 @@ const FIELDS: Record<string, Record<string, Field>> = {
       ['headRef'],
       (v, { headRef }) => {
         const repo: Repository = v.repo;
-        if (repo.compareUnavailable === 'error') throw fieldError('UNPROCESSABLE', 'The comparison could not be computed.');
+        if (repo.compareUnavailable === 'error')
+          throw fieldError('UNPROCESSABLE', 'The comparison could not be computed.');
         if (repo.compareUnavailable === 'null') return null;
         const head = repo.resolveRevision(String(headRef));
         if (!head) return null;
@@ -400,7 +452,11 @@ const FIELDS: Record<string, Record<string, Field>> = {
       [...CONNECTION_ARGS, 'states'],
       (v, args) =>
         connection(
-          [...(v.repo as Repository).pulls.values()].filter((p) => p.headRefName === v.name && !p.headRepository && (!args.states || args.states.includes(p.state))).map((p) => pullValue(v.repo, p)),
+          [...(v.repo as Repository).pulls.values()]
+            .filter(
+              (p) => p.headRefName === v.name && !p.headRepository && (!args.states || args.states.includes(p.state)),
+            )
+            .map((p) => pullValue(v.repo, p)),
           args,
         ),
     ],
@@ -412,7 +468,14 @@ const FIELDS: Record<string, Record<string, Field>> = {
     status: (v) => v.status,
     baseTarget: (v) => commitByOid(v.repo, v.base),
     headTarget: (v) => commitByOid(v.repo, v.head),
-    commits: [CONNECTION_ARGS, (v, args) => connection([...(v.ahead as string[])].reverse().map((oid) => commitByOid(v.repo, oid)), args)],
+    commits: [
+      CONNECTION_ARGS,
+      (v, args) =>
+        connection(
+          [...(v.ahead as string[])].reverse().map((oid) => commitByOid(v.repo, oid)),
+          args,
+        ),
+    ],
   },
   Blob: {
     ...common('Blob', (v) => gitBlobOid(v.content)),
@@ -424,7 +487,9 @@ const FIELDS: Record<string, Record<string, Field>> = {
     text: (v, _a, ctx) => {
       if (isBinary(v.content)) return null;
       const bytes = Buffer.from(v.content);
-      return bytes.length > ctx.blobTextLimit ? bytes.subarray(0, ctx.blobTextLimit).toString('utf8') : bytes.toString('utf8');
+      return bytes.length > ctx.blobTextLimit
+        ? bytes.subarray(0, ctx.blobTextLimit).toString('utf8')
+        : bytes.toString('utf8');
     },
     repository: (v) => repoValue(v.repo),
   },
@@ -442,7 +507,16 @@ const FIELDS: Record<string, Record<string, Field>> = {
         const slash = rest.indexOf('/');
         names.set(slash < 0 ? rest : rest.slice(0, slash), slash < 0 ? 'blob' : 'tree');
       }
-      return [...names].sort(([a], [b]) => a.localeCompare(b)).map(([name, type]) => ({ __typename: 'TreeEntry', repo, commit: v.commit, path: `${prefix}${name}`, name, type }));
+      return [...names]
+        .sort(([a], [b]) => a.localeCompare(b))
+        .map(([name, type]) => ({
+          __typename: 'TreeEntry',
+          repo,
+          commit: v.commit,
+          path: `${prefix}${name}`,
+          name,
+          type,
+        }));
     },
   },
   TreeEntry: {
@@ -450,9 +524,13 @@ const FIELDS: Record<string, Record<string, Field>> = {
     path: (v) => v.path,
     type: (v) => v.type,
     mode: (v) => (v.type === 'tree' ? 16384 : 33188),
-    extension: (v) => (/\.[^./]+$/.exec(v.name)?.[0] ?? null),
-    oid: (v) => (v.type === 'tree' ? gitBlobOid(`tree ${v.commit}:${v.path}`) : gitBlobOid(v.repo.fileAt(v.commit, v.path) ?? '')),
-    object: (v) => (v.type === 'tree' ? { __typename: 'Tree', repo: v.repo, commit: v.commit, dir: v.path } : { __typename: 'Blob', repo: v.repo, content: v.repo.fileAt(v.commit, v.path) ?? '' }),
+    extension: (v) => /\.[^./]+$/.exec(v.name)?.[0] ?? null,
+    oid: (v) =>
+      v.type === 'tree' ? gitBlobOid(`tree ${v.commit}:${v.path}`) : gitBlobOid(v.repo.fileAt(v.commit, v.path) ?? ''),
+    object: (v) =>
+      v.type === 'tree'
+        ? { __typename: 'Tree', repo: v.repo, commit: v.commit, dir: v.path }
+        : { __typename: 'Blob', repo: v.repo, content: v.repo.fileAt(v.commit, v.path) ?? '' },
     repository: (v) => repoValue(v.repo),
   },
   Commit: {
@@ -466,7 +544,13 @@ const FIELDS: Record<string, Record<string, Field>> = {
     repository: (v) => repoValue(v.repo),
     authoredDate: (v) => v.commit.authoredDate ?? v.commit.committedDate ?? '2026-01-01T00:00:00Z',
     committedDate: (v) => v.commit.committedDate ?? v.commit.authoredDate ?? '2026-01-01T00:00:00Z',
-    author: (v) => gitActor(v.commit.authorName, v.commit.authorEmail, v.commit.authorLogin, v.commit.authoredDate ?? '2026-01-01T00:00:00Z'),
+    author: (v) =>
+      gitActor(
+        v.commit.authorName,
+        v.commit.authorEmail,
+        v.commit.authorLogin,
+        v.commit.authoredDate ?? '2026-01-01T00:00:00Z',
+      ),
     committer: (v) =>
       gitActor(
         v.commit.committerName ?? v.commit.authorName,
@@ -488,7 +572,10 @@ const FIELDS: Record<string, Record<string, Field>> = {
       },
     ],
     signature: (v) => {
-      const sig: Signature | null | undefined = v.commit.signature === undefined ? { isValid: true, state: 'VALID', wasSignedByGitHub: false } : v.commit.signature;
+      const sig: Signature | null | undefined =
+        v.commit.signature === undefined
+          ? { isValid: true, state: 'VALID', wasSignedByGitHub: false }
+          : v.commit.signature;
       return sig ? { __typename: sig.kind ?? 'GpgSignature', sig, commit: v.commit } : null;
     },
     checkSuites: [
@@ -500,7 +587,8 @@ const FIELDS: Record<string, Record<string, Field>> = {
           (s) =>
             s.headSha === v.commit.oid &&
             (filter.appId == null || s.appId === filter.appId) &&
-            (filter.checkName == null || repo.checkRuns.some((r) => r.check_suite_id === s.id && r.name === filter.checkName && ctx.showsRun(r))),
+            (filter.checkName == null ||
+              repo.checkRuns.some((r) => r.check_suite_id === s.id && r.name === filter.checkName && ctx.showsRun(r))),
         );
         return connection(
           suites.map((suite) => ({ __typename: 'CheckSuite', repo, suite })),
@@ -508,11 +596,14 @@ const FIELDS: Record<string, Record<string, Field>> = {
         );
       },
     ],
-    associatedPullRequests: [[...CONNECTION_ARGS, 'orderBy'], (v, args, ctx) => {
-      const pulls = associatedPulls(ctx.world, v.repo, v.commit.oid);
-      if (args.orderBy?.direction === 'DESC') pulls.reverse();
-      return connection(pulls, args);
-    }],
+    associatedPullRequests: [
+      [...CONNECTION_ARGS, 'orderBy'],
+      (v, args, ctx) => {
+        const pulls = associatedPulls(ctx.world, v.repo, v.commit.oid);
+        if (args.orderBy?.direction === 'DESC') pulls.reverse();
+        return connection(pulls, args);
+      },
+    ],
     file: [
       ['path'],
       (v, { path }) => {
@@ -560,7 +651,8 @@ const FIELDS: Record<string, Record<string, Field>> = {
     updatedAt: (v) => v.pull.createdAt ?? '2026-01-01T00:00:00Z',
     lastEditedAt: () => null,
     includesCreatedEdit: () => false,
-    author: (v, _a, ctx) => actor(ctx, v.pull.authorType === 'Bot' ? ctx.world.ensureAccount(v.pull.author, 'Bot').login : v.pull.author),
+    author: (v, _a, ctx) =>
+      actor(ctx, v.pull.authorType === 'Bot' ? ctx.world.ensureAccount(v.pull.author, 'Bot').login : v.pull.author),
     authorAssociation: (v, _a, ctx) => association(ctx, v.repo, v.pull.author),
     repository: (v) => repoValue(v.repo),
     baseRepository: (v) => repoValue(v.repo),
@@ -585,7 +677,9 @@ const FIELDS: Record<string, Record<string, Field>> = {
       const oid = head?.refs.get(v.pull.headRefName);
       return head && oid ? { __typename: 'Ref', repo: head, name: v.pull.headRefName, oid } : null;
     },
-    isCrossRepository: (v) => v.pull.isCrossRepository === true || (v.pull.headRepository !== undefined && v.pull.headRepository.toLowerCase() !== v.repo.fullName.toLowerCase()),
+    isCrossRepository: (v) =>
+      v.pull.isCrossRepository === true ||
+      (v.pull.headRepository !== undefined && v.pull.headRepository.toLowerCase() !== v.repo.fullName.toLowerCase()),
     maintainerCanModify: () => false,
     changedFiles: (v) => v.pull.changedFiles ?? v.pull.files.length,
     additions: (v) => v.pull.files.reduce((s: number, f: { additions: number }) => s + f.additions, 0),
@@ -603,7 +697,12 @@ const FIELDS: Record<string, Record<string, Field>> = {
       CONNECTION_ARGS,
       (v, args) =>
         connection(
-          v.pull.commits.map((commit: Commit) => ({ __typename: 'PullRequestCommit', repo: v.repo, pull: v.pull, commit })),
+          v.pull.commits.map((commit: Commit) => ({
+            __typename: 'PullRequestCommit',
+            repo: v.repo,
+            pull: v.pull,
+            commit,
+          })),
           args,
           { cap: MAX_PULL_COMMITS },
         ),
@@ -613,7 +712,11 @@ const FIELDS: Record<string, Record<string, Field>> = {
       (v, args) =>
         connection(
           (v.pull.reviews as Review[])
-            .filter((r) => (!args.states || args.states.includes(r.state)) && (!args.author || r.login.toLowerCase() === String(args.author).toLowerCase()))
+            .filter(
+              (r) =>
+                (!args.states || args.states.includes(r.state)) &&
+                (!args.author || r.login.toLowerCase() === String(args.author).toLowerCase()),
+            )
             .map((review) => ({ __typename: 'PullRequestReview', repo: v.repo, pull: v.pull, review })),
           args,
         ),
@@ -624,7 +727,12 @@ const FIELDS: Record<string, Record<string, Field>> = {
         const latest = new Map<string, Review>();
         for (const r of v.pull.reviews as Review[]) if (r.state !== 'PENDING') latest.set(r.login.toLowerCase(), r);
         return connection(
-          [...latest.values()].map((review) => ({ __typename: 'PullRequestReview', repo: v.repo, pull: v.pull, review })),
+          [...latest.values()].map((review) => ({
+            __typename: 'PullRequestReview',
+            repo: v.repo,
+            pull: v.pull,
+            review,
+          })),
           args,
         );
       },
@@ -633,9 +741,15 @@ const FIELDS: Record<string, Record<string, Field>> = {
       CONNECTION_ARGS,
       (v, args) => {
         const latest = new Map<string, Review>();
-        for (const r of v.pull.reviews as Review[]) if (r.state === 'APPROVED' || r.state === 'CHANGES_REQUESTED') latest.set(r.login.toLowerCase(), r);
+        for (const r of v.pull.reviews as Review[])
+          if (r.state === 'APPROVED' || r.state === 'CHANGES_REQUESTED') latest.set(r.login.toLowerCase(), r);
         return connection(
-          [...latest.values()].map((review) => ({ __typename: 'PullRequestReview', repo: v.repo, pull: v.pull, review })),
+          [...latest.values()].map((review) => ({
+            __typename: 'PullRequestReview',
+            repo: v.repo,
+            pull: v.pull,
+            review,
+          })),
           args,
         );
       },
@@ -652,7 +766,11 @@ const FIELDS: Record<string, Record<string, Field>> = {
       [...CONNECTION_ARGS],
       (v, args, ctx) =>
         connection(
-          (v.pull.closingIssues as { number: number; repository: string }[]).map((i) => ({ __typename: 'Issue', number: i.number, repo: repoOf(ctx, i.repository) })),
+          (v.pull.closingIssues as { number: number; repository: string }[]).map((i) => ({
+            __typename: 'Issue',
+            number: i.number,
+            repo: repoOf(ctx, i.repository),
+          })),
           args,
         ),
     ],
@@ -660,7 +778,12 @@ const FIELDS: Record<string, Record<string, Field>> = {
       CONNECTION_ARGS,
       (v, args) =>
         connection(
-          ((v.pull.comments ?? []) as IssueComment[]).map((comment) => ({ __typename: 'IssueComment', repo: v.repo, pull: v.pull, comment })),
+          ((v.pull.comments ?? []) as IssueComment[]).map((comment) => ({
+            __typename: 'IssueComment',
+            repo: v.repo,
+            pull: v.pull,
+            comment,
+          })),
           args,
         ),
     ],
@@ -672,9 +795,15 @@ const FIELDS: Record<string, Record<string, Field>> = {
         const items = all.filter(
           (i) =>
             (!args.itemTypes || args.itemTypes.includes(upperSnake(i.__typename))) &&
-            (!args.since || (i.event?.createdAt ?? i.comment?.createdAt ?? i.review?.submittedAt ?? '9999') >= args.since),
+            (!args.since ||
+              (i.event?.createdAt ?? i.comment?.createdAt ?? i.review?.submittedAt ?? '9999') >= args.since),
         );
-        return { ...connection(items, args), filteredCount: items.length, pageCount: items.length, updatedAt: v.pull.createdAt ?? '2026-01-01T00:00:00Z' };
+        return {
+          ...connection(items, args),
+          filteredCount: items.length,
+          pageCount: items.length,
+          updatedAt: v.pull.createdAt ?? '2026-01-01T00:00:00Z',
+        };
       },
     ],
   },
@@ -789,7 +918,11 @@ const FIELDS: Record<string, Record<string, Field>> = {
     permalink: (v) => `${WEB}/${v.repo.fullName}/runs/${v.run.id}`,
     url: (v) => `${WEB}/${v.repo.fullName}/runs/${v.run.id}`,
     repository: (v) => repoValue(v.repo),
-    checkSuite: (v) => ({ __typename: 'CheckSuite', repo: v.repo, suite: (v.repo as Repository).checkSuites.find((s) => s.id === v.run.check_suite_id) }),
+    checkSuite: (v) => ({
+      __typename: 'CheckSuite',
+      repo: v.repo,
+      suite: (v.repo as Repository).checkSuites.find((s) => s.id === v.run.check_suite_id),
+    }),
   },
   App: {
     ...common('App', (v) => (v.app as App).id),
@@ -831,7 +964,9 @@ const FIELDS: Record<string, Record<string, Field>> = {
       [...CONNECTION_ARGS, 'membership'],
       (v, args, ctx) =>
         connection(
-          ctx.world.teamMembers(v.org, v.team, args.membership ?? 'ALL').map((login) => ({ __typename: 'User', account: ctx.world.ensureAccount(login) })),
+          ctx.world
+            .teamMembers(v.org, v.team, args.membership ?? 'ALL')
+            .map((login) => ({ __typename: 'User', account: ctx.world.ensureAccount(login) })),
           args,
         ),
     ],
@@ -843,7 +978,11 @@ const FIELDS: Record<string, Record<string, Field>> = {
   ClosedEvent: eventFields('ClosedEvent'),
   ReopenedEvent: eventFields('ReopenedEvent'),
   HeadRefDeletedEvent: { ...eventFields('HeadRefDeletedEvent'), headRefName: (v) => v.pull.headRefName },
-  BaseRefChangedEvent: { ...eventFields('BaseRefChangedEvent'), previousRefName: (v) => v.event.previousRefName, currentRefName: (v) => v.event.currentRefName },
+  BaseRefChangedEvent: {
+    ...eventFields('BaseRefChangedEvent'),
+    previousRefName: (v) => v.event.previousRefName,
+    currentRefName: (v) => v.event.currentRefName,
+  },
 };
 
 function eventFields(type: TimelineEvent['type']): Record<string, Field> {
@@ -888,8 +1027,10 @@ function association(ctx: GraphqlContext, repo: Repository, login: string | null
   return 'CONTRIBUTOR';
 }
 
-const isBinary = (content: string | Uint8Array) => (typeof content === 'string' ? content.includes('\0') : content.subarray(0, 8000).includes(0));
-const byteLength = (content: string | Uint8Array) => (typeof content === 'string' ? Buffer.byteLength(content) : content.length);
+const isBinary = (content: string | Uint8Array) =>
+  typeof content === 'string' ? content.includes('\0') : content.subarray(0, 8000).includes(0);
+const byteLength = (content: string | Uint8Array) =>
+  typeof content === 'string' ? Buffer.byteLength(content) : content.length;
 
 const GENERIC: Record<string, Resolver> = {
   totalCount: (v) => v.totalCount,
@@ -905,19 +1046,25 @@ function resolveField(source: Any, args: Record<string, Any>, ctx: GraphqlContex
   const type = info.parentType.name;
   const name = info.fieldName;
   let field: Field | undefined = FIELDS[type]?.[name];
-  if (!field && source?.__connection && isConnection(info.parentType)) field = GENERIC[name] && (name === 'edges' || source[name] !== undefined) ? GENERIC[name] : undefined;
+  if (!field && source?.__connection && isConnection(info.parentType))
+    field = GENERIC[name] && (name === 'edges' || source[name] !== undefined) ? GENERIC[name] : undefined;
   if (!field && type.endsWith('Edge') && (name === 'cursor' || name === 'node')) field = (v: Any) => v[name];
   if (!field && type === 'PageInfo') field = (v: Any) => v[name];
   if (!field) {
     ctx.unsupported(`${type}.${name}`);
-    throw fieldError('STAND_IN_UNSUPPORTED', `The GitHub stand-in does not model the field \`${type}.${name}\` (add it to test/stand-in/graphql.ts).`);
+    throw fieldError(
+      'STAND_IN_UNSUPPORTED',
+      `The GitHub stand-in does not model the field \`${type}.${name}\` (add it to test/stand-in/graphql.ts).`,
+    );
   }
   const [understood, resolve] = typeof field === 'function' ? [[] as readonly string[], field] : field;
   for (const arg of info.fieldNodes[0]?.arguments ?? []) {
     if (arg.value.kind === Kind.NULL || understood.includes(arg.name.value)) continue;
     ctx.unsupported(`${type}.${name}(${arg.name.value})`);
-    throw fieldError('STAND_IN_UNSUPPORTED', `The GitHub stand-in does not model the argument \`${arg.name.value}\` of \`${type}.${name}\` (add it to test/stand-in/graphql.ts).`);
+    throw fieldError(
+      'STAND_IN_UNSUPPORTED',
+      `The GitHub stand-in does not model the argument \`${arg.name.value}\` of \`${type}.${name}\` (add it to test/stand-in/graphql.ts).`,
+    );
   }
   return resolve(source, args, ctx, info);
 }
-

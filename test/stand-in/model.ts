@@ -38,7 +38,8 @@ export type AccountType = 'User' | 'Bot' | 'Organization';
 export type ChangeType = 'ADDED' | 'MODIFIED' | 'DELETED' | 'RENAMED' | 'COPIED' | 'CHANGED';
 export type PullState = 'OPEN' | 'CLOSED' | 'MERGED';
 export type ReviewState = 'APPROVED' | 'CHANGES_REQUESTED' | 'COMMENTED' | 'DISMISSED' | 'PENDING';
-export type CommentAuthorAssociation = 'COLLABORATOR' | 'CONTRIBUTOR' | 'FIRST_TIMER' | 'FIRST_TIME_CONTRIBUTOR' | 'MANNEQUIN' | 'MEMBER' | 'NONE' | 'OWNER';
+export type CommentAuthorAssociation =
+  'COLLABORATOR' | 'CONTRIBUTOR' | 'FIRST_TIMER' | 'FIRST_TIME_CONTRIBUTOR' | 'MANNEQUIN' | 'MEMBER' | 'NONE' | 'OWNER';
 
 export interface Account {
   readonly id: number;
@@ -127,10 +128,32 @@ export interface IssueComment {
 
 /** Events on a pull request's timeline that are not derived from its commits, reviews and comments. */
 export type TimelineEvent =
-  | { type: 'HeadRefForcePushedEvent'; actor: string | null; beforeCommitOid: string; afterCommitOid: string; createdAt: string }
-  | { type: 'BaseRefForcePushedEvent'; actor: string | null; beforeCommitOid: string; afterCommitOid: string; createdAt: string }
-  | { type: 'ReadyForReviewEvent' | 'ConvertToDraftEvent' | 'HeadRefDeletedEvent' | 'ClosedEvent' | 'ReopenedEvent'; actor: string | null; createdAt: string }
-  | { type: 'BaseRefChangedEvent'; actor: string | null; previousRefName: string; currentRefName: string; createdAt: string };
+  | {
+      type: 'HeadRefForcePushedEvent';
+      actor: string | null;
+      beforeCommitOid: string;
+      afterCommitOid: string;
+      createdAt: string;
+    }
+  | {
+      type: 'BaseRefForcePushedEvent';
+      actor: string | null;
+      beforeCommitOid: string;
+      afterCommitOid: string;
+      createdAt: string;
+    }
+  | {
+      type: 'ReadyForReviewEvent' | 'ConvertToDraftEvent' | 'HeadRefDeletedEvent' | 'ClosedEvent' | 'ReopenedEvent';
+      actor: string | null;
+      createdAt: string;
+    }
+  | {
+      type: 'BaseRefChangedEvent';
+      actor: string | null;
+      previousRefName: string;
+      currentRefName: string;
+      createdAt: string;
+    };
 
 export interface PullRequest {
   number: number;
@@ -245,7 +268,8 @@ export const gitBlobOid = (content: string | Uint8Array): string => {
 };
 
 /** A 40-hex commit id from any parts, for commits a test does not name. */
-export const fakeOid = (...parts: (string | number)[]): string => createHash('sha1').update(parts.join(':')).digest('hex');
+export const fakeOid = (...parts: (string | number)[]): string =>
+  createHash('sha1').update(parts.join(':')).digest('hex');
 
 export const isBotLogin = (login: string) => /\[bot\]$/i.test(login);
 
@@ -318,7 +342,8 @@ export class Repository {
     const seen = new Set<string>();
     for (let at: string | undefined = oid; at !== undefined && !seen.has(at); at = this.parentOids(at)[0]) {
       seen.add(at);
-      for (const [path, content] of this.blobs.get(at) ?? []) if (path.startsWith(prefix) && !out.has(path)) out.set(path, content !== null);
+      for (const [path, content] of this.blobs.get(at) ?? [])
+        if (path.startsWith(prefix) && !out.has(path)) out.set(path, content !== null);
     }
     return [...out].filter(([, present]) => present).map(([path]) => path);
   }
@@ -347,7 +372,8 @@ export class Repository {
   /** Registers a commit (and its first parent when it names only a count). */
   addCommit(commit: Commit, firstParent?: string): Commit {
     this.commits.set(commit.oid, commit);
-    if (!Array.isArray(commit.parents) && firstParent !== undefined && !this.graphParents.has(commit.oid)) this.graphParents.set(commit.oid, [firstParent]);
+    if (!Array.isArray(commit.parents) && firstParent !== undefined && !this.graphParents.has(commit.oid))
+      this.graphParents.set(commit.oid, [firstParent]);
     return commit;
   }
 
@@ -362,7 +388,12 @@ export class Repository {
       if (this.commits.get(c.oid) !== c) this.addCommit(c, previous);
       previous = c.oid;
     }
-    if (pull.state === 'OPEN' && !pull.headRepository && !pull.isCrossRepository && !this.deletedBranches.has(pull.headRefName)) {
+    if (
+      pull.state === 'OPEN' &&
+      !pull.headRepository &&
+      !pull.isCrossRepository &&
+      !this.deletedBranches.has(pull.headRefName)
+    ) {
       this.refs.set(pull.headRefName, pull.headRefOid);
     }
   }
@@ -399,7 +430,10 @@ export class Repository {
   }
 
   /** How far `head` is ahead of and behind `base`, as GitHub's compare counts (commits, not merges). */
-  compare(base: string, head: string): { aheadBy: number; behindBy: number; status: 'AHEAD' | 'BEHIND' | 'DIVERGED' | 'IDENTICAL'; ahead: string[] } {
+  compare(
+    base: string,
+    head: string,
+  ): { aheadBy: number; behindBy: number; status: 'AHEAD' | 'BEHIND' | 'DIVERGED' | 'IDENTICAL'; ahead: string[] } {
     const fromBase = this.ancestors(base);
     const fromHead = this.ancestors(head);
     const ahead = [...fromHead].filter((c) => !fromBase.has(c));
@@ -432,7 +466,13 @@ export class Repository {
       if (pull.headRefName === branch && !pull.headRepository && !pull.isCrossRepository) {
         if (options.force && before !== undefined) {
           pull.timeline ??= [];
-          pull.timeline.push({ type: 'HeadRefForcePushedEvent', actor: options.actor ?? pull.author, beforeCommitOid: before, afterCommitOid: tip, createdAt: at });
+          pull.timeline.push({
+            type: 'HeadRefForcePushedEvent',
+            actor: options.actor ?? pull.author,
+            beforeCommitOid: before,
+            afterCommitOid: tip,
+            createdAt: at,
+          });
           pull.commits = [...commits];
         } else {
           pull.commits = [...pull.commits, ...commits];
@@ -500,7 +540,11 @@ export class GitHub {
     const wanted = type === 'Bot' && !isBotLogin(login) ? `${login}[bot]` : login;
     const found = this.account(wanted);
     if (found) return found;
-    const account: Account = { id: id ?? this.nextId(), login: wanted, type: type ?? (isBotLogin(wanted) ? 'Bot' : 'User') };
+    const account: Account = {
+      id: id ?? this.nextId(),
+      login: wanted,
+      type: type ?? (isBotLogin(wanted) ? 'Bot' : 'User'),
+    };
     this.accounts.set(wanted.toLowerCase(), account);
     return account;
   }
@@ -528,7 +572,13 @@ export class GitHub {
     this.addOrganization(org);
     const teams = this.teams.get(org.toLowerCase())!;
     const key = slug.toLowerCase();
-    const team: Team = { id: teams.get(key)?.id ?? this.nextId(), slug: key, name: options.name ?? slug, members: [...members], ...(options.parent ? { parent: options.parent.toLowerCase() } : {}) };
+    const team: Team = {
+      id: teams.get(key)?.id ?? this.nextId(),
+      slug: key,
+      name: options.name ?? slug,
+      members: [...members],
+      ...(options.parent ? { parent: options.parent.toLowerCase() } : {}),
+    };
     for (const m of members) this.ensureAccount(m);
     teams.set(key, team);
     return team;
@@ -541,13 +591,17 @@ export class GitHub {
   /** Members of a team: `ALL` includes the members of its child teams, as GitHub counts them. */
   teamMembers(org: string, team: Team, membership: 'ALL' | 'IMMEDIATE' | 'CHILD_TEAM' = 'ALL'): string[] {
     const teams = [...(this.teams.get(org.toLowerCase())?.values() ?? [])];
-    const children = (slug: string): Team[] => teams.filter((t) => t.parent === slug).flatMap((t) => [t, ...children(t.slug)]);
+    const children = (slug: string): Team[] =>
+      teams.filter((t) => t.parent === slug).flatMap((t) => [t, ...children(t.slug)]);
     const own = membership === 'CHILD_TEAM' ? [] : team.members;
     const below = membership === 'IMMEDIATE' ? [] : children(team.slug).flatMap((t) => t.members);
     return [...new Set([...own, ...below].map((l) => this.account(l)?.login ?? l))];
   }
 
-  addRepository(fullName: string, options: { isPrivate?: boolean; defaultBranch?: string; parent?: string; defaultBranchOid?: string } = {}): Repository {
+  addRepository(
+    fullName: string,
+    options: { isPrivate?: boolean; defaultBranch?: string; parent?: string; defaultBranchOid?: string } = {},
+  ): Repository {
     const [owner, name] = fullName.split('/') as [string, string];
     if (!this.account(owner)) this.addOrganization(owner);
     const repo = new Repository(this, this.nextId(), this.account(owner)!.login, name, options);
@@ -569,20 +623,35 @@ export class GitHub {
    */
   fork(source: Repository, owner: string): Repository {
     this.ensureAccount(owner);
-    return this.addRepository(`${owner}/${source.name}`, { parent: source.fullName, defaultBranch: source.defaultBranch });
+    return this.addRepository(`${owner}/${source.name}`, {
+      parent: source.fullName,
+      defaultBranch: source.defaultBranch,
+    });
   }
 
   addApp(id: number, options: { slug?: string; name?: string; publicKey?: string } = {}): App {
     const found = this.apps.get(id);
     if (found) return Object.assign(found, options);
-    const app: App = { id, slug: options.slug ?? `app-${id}`, name: options.name ?? `App ${id}`, deliveries: [], payloads: new Map(), ...(options.publicKey ? { publicKey: options.publicKey } : {}) };
+    const app: App = {
+      id,
+      slug: options.slug ?? `app-${id}`,
+      name: options.name ?? `App ${id}`,
+      deliveries: [],
+      payloads: new Map(),
+      ...(options.publicKey ? { publicKey: options.publicKey } : {}),
+    };
     this.apps.set(id, app);
     this.ensureAccount(app.slug, 'Bot');
     return app;
   }
 
   /** Installs an app on an account: on all its repositories, or on the ones named. */
-  install(appId: number, installationId: number, account: string, repositories: 'all' | string[] = 'all'): Installation {
+  install(
+    appId: number,
+    installationId: number,
+    account: string,
+    repositories: 'all' | string[] = 'all',
+  ): Installation {
     this.addApp(appId);
     const installation: Installation = {
       id: installationId,
@@ -686,15 +755,24 @@ export class GitHub {
         if (same(c.committerLogin)) c.committerLogin = to;
       }
     }
-    for (const teams of this.teams.values()) for (const t of teams.values()) t.members = t.members.map((m) => (same(m) ? to : m));
+    for (const teams of this.teams.values())
+      for (const t of teams.values()) t.members = t.members.map((m) => (same(m) ? to : m));
   }
 
   /** Records a webhook delivery of an app (newest last), with the payload it carried; returns it. */
-  addDelivery(appId: number, delivery: Partial<HookDelivery> & { event: string; status_code: number }, payload?: Record<string, unknown>): HookDelivery {
+  addDelivery(
+    appId: number,
+    delivery: Partial<HookDelivery> & { event: string; status_code: number },
+    payload?: Record<string, unknown>,
+  ): HookDelivery {
     const app = this.addApp(appId);
     const added: HookDelivery = {
       id: this.nextId(),
-      guid: delivery.guid ?? fakeOid('delivery', this.clock(), app.deliveries.length).slice(0, 32).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5'),
+      guid:
+        delivery.guid ??
+        fakeOid('delivery', this.clock(), app.deliveries.length)
+          .slice(0, 32)
+          .replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, '$1-$2-$3-$4-$5'),
       delivered_at: this.now(),
       redelivery: false,
       duration: 0.1,

@@ -25,7 +25,11 @@ const removedAt = (fields: string[]) => removeFields(DOC, fields).removals.map((
 
 describe('removeFields', () => {
   it('a bare name removes every field of that name', () => {
-    expect(removedAt(['oid'])).toEqual(['repository.config.oid', 'repository.pullRequest.commits.nodes.commit.oid', 'repository.pullRequest.reviews.nodes.commit.oid']);
+    expect(removedAt(['oid'])).toEqual([
+      'repository.config.oid',
+      'repository.pullRequest.commits.nodes.commit.oid',
+      'repository.pullRequest.reviews.nodes.commit.oid',
+    ]);
   });
 
   it('a path is a suffix of the response path, aliases as the answer spells them', () => {
@@ -38,13 +42,18 @@ describe('removeFields', () => {
   it('a schema coordinate Type.field removes the field wherever that type (or its interface) is selected', () => {
     expect(removedAt(['GitSignature.state'])).toEqual(['repository.pullRequest.commits.nodes.commit.signature.state']);
     expect(removedAt(['GpgSignature.state'])).toEqual(['repository.pullRequest.commits.nodes.commit.signature.state']);
-    expect(removedAt(['Actor.login'])).toEqual(['repository.pullRequest.author.login', 'repository.pullRequest.reviews.nodes.author.login']);
+    expect(removedAt(['Actor.login'])).toEqual([
+      'repository.pullRequest.author.login',
+      'repository.pullRequest.reviews.nodes.author.login',
+    ]);
     expect(removedAt(['User.isDraft'])).toEqual([]);
   });
 
   it('an operation name and a colon limit either form to that operation', () => {
     expect(removedAt(['Q:config.text'])).toEqual(['repository.config.text', 'org.config.text']);
-    expect(removedAt(['Q:GitSignature.state'])).toEqual(['repository.pullRequest.commits.nodes.commit.signature.state']);
+    expect(removedAt(['Q:GitSignature.state'])).toEqual([
+      'repository.pullRequest.commits.nodes.commit.signature.state',
+    ]);
     expect(removedAt(['Other:config.text', 'Other:isDraft'])).toEqual([]);
   });
 

@@ -62,7 +62,8 @@ function sameOrRelated(named: string, parent: GraphQLNamedType | null | undefine
   const other = schema.getType(named);
   if (!other) return false;
   if (isAbstractType(parent) && isObjectType(other)) return schema.isSubType(parent, other);
-  if (isInterfaceType(other) && (isObjectType(parent) || isInterfaceType(parent))) return schema.isSubType(other, parent);
+  if (isInterfaceType(other) && (isObjectType(parent) || isInterfaceType(parent)))
+    return schema.isSubType(other, parent);
   return false;
 }
 
@@ -89,7 +90,8 @@ function unqualified(field: string, name: string): Matcher {
   };
 }
 
-const isEmptySelection = (node: { selectionSet?: { selections: readonly unknown[] } | undefined }) => node.selectionSet !== undefined && node.selectionSet.selections.length === 0;
+const isEmptySelection = (node: { selectionSet?: { selections: readonly unknown[] } | undefined }) =>
+  node.selectionSet !== undefined && node.selectionSet.selections.length === 0;
 
 /** Removes variable definitions the document no longer uses. */
 function withoutUnusedVariables(document: DocumentNode): DocumentNode {
@@ -114,11 +116,15 @@ export function removeFields(query: string, fields: readonly string[]): { query:
   const edited = visit(
     document,
     visitWithTypeInfo(typeInfo, {
-      OperationDefinition: { enter: (node: OperationDefinitionNode) => void (operation = node.name?.value ?? 'anonymous') },
+      OperationDefinition: {
+        enter: (node: OperationDefinitionNode) => void (operation = node.name?.value ?? 'anonymous'),
+      },
       Field: {
         enter(node: FieldNode) {
           const at = [...path, node];
-          const hit = matchers.find((m) => (m.operation === undefined || m.operation === operation) && m.matches(at, typeInfo.getParentType()));
+          const hit = matchers.find(
+            (m) => (m.operation === undefined || m.operation === operation) && m.matches(at, typeInfo.getParentType()),
+          );
           if (hit) {
             removals.push({ field: hit.field, operation, at: at.map((f) => f.alias?.value ?? f.name.value).join('.') });
             return null;

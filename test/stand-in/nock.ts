@@ -18,8 +18,19 @@ export function interceptWithNock(standIn: StandIn, options: { origin?: string; 
   type Callback = (error: Error | null, answer?: [number, unknown, Record<string, string>]) => void;
   for (const method of ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'] as const) {
     const interceptor = scope.intercept(/.*/, method);
-    (options.delayMs ? interceptor.delay(options.delayMs) : interceptor).reply(function reply(this: { req: { headers: Record<string, string> } }, uri: string, body: unknown, callback: Callback) {
-      const answer = standIn.handle({ method, path: uri, headers: this.req.headers, body: body === '' ? undefined : body, origin });
+    (options.delayMs ? interceptor.delay(options.delayMs) : interceptor).reply(function reply(
+      this: { req: { headers: Record<string, string> } },
+      uri: string,
+      body: unknown,
+      callback: Callback,
+    ) {
+      const answer = standIn.handle({
+        method,
+        path: uri,
+        headers: this.req.headers,
+        body: body === '' ? undefined : body,
+        origin,
+      });
       if (answer === 'drop') {
         callback(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }));
         return;

@@ -27,7 +27,10 @@ export interface RestAnswer {
 type Handler = (s: StandIn, req: RestRequest, params: string[]) => RestAnswer;
 
 const DOCS = 'https://docs.github.com/rest';
-const error = (status: number, message: string, docs = DOCS): RestAnswer => ({ status, body: { message, documentation_url: docs, status: String(status) } });
+const error = (status: number, message: string, docs = DOCS): RestAnswer => ({
+  status,
+  body: { message, documentation_url: docs, status: String(status) },
+});
 const notFound = (docs?: string) => error(404, 'Not Found', docs);
 const invalid = (message: string, docs: string) => error(422, `Invalid request.\n\n${message}`, docs);
 
@@ -47,7 +50,8 @@ function writable(s: StandIn, req: RestRequest, owner: string, name: string): Re
   if (!req.installation) return error(401, 'Requires authentication');
   const repo = readable(s, req, owner, name);
   if (!repo) return notFound(CHECKS_DOCS);
-  if (!s.world.installs(req.installation, repo) || req.installation.permissions.checks !== 'write') return error(403, 'Resource not accessible by integration', CHECKS_DOCS);
+  if (!s.world.installs(req.installation, repo) || req.installation.permissions.checks !== 'write')
+    return error(403, 'Resource not accessible by integration', CHECKS_DOCS);
   return repo;
 }
 
@@ -65,35 +69,64 @@ function checkRunJson(s: StandIn, repo: Repository, run: CheckRun) {
     conclusion: run.conclusion,
     started_at: run.started_at ?? null,
     completed_at: run.completed_at ?? null,
-    output: { title: run.output?.title ?? null, summary: run.output?.summary ?? null, text: run.output?.text ?? null, annotations_count: 0, annotations_url: `https://api.github.com/repos/${repo.fullName}/check-runs/${run.id}/annotations` },
+    output: {
+      title: run.output?.title ?? null,
+      summary: run.output?.summary ?? null,
+      text: run.output?.text ?? null,
+      annotations_count: 0,
+      annotations_url: `https://api.github.com/repos/${repo.fullName}/check-runs/${run.id}/annotations`,
+    },
     name: run.name,
     check_suite: { id: run.check_suite_id },
     app: app ? { id: app.id, slug: app.slug, name: app.name } : null,
     pull_requests: [...repo.pulls.values()]
       .filter((p) => p.state === 'OPEN' && p.headRefOid === run.head_sha && !p.headRepository && !p.isCrossRepository)
-      .map((p) => ({ number: p.number, head: { ref: p.headRefName, sha: p.headRefOid }, base: { ref: p.baseRefName, sha: p.baseRefOid } })),
+      .map((p) => ({
+        number: p.number,
+        head: { ref: p.headRefName, sha: p.headRefOid },
+        base: { ref: p.baseRefName, sha: p.baseRefOid },
+      })),
   };
 }
 
 /** GitHub's validation of a check-run body; `create` requires name and head_sha. */
 function validateRun(body: Record<string, unknown>, create: boolean): string | undefined {
   for (const key of create ? ['name', 'head_sha'] : []) if (body[key] === undefined) return `"${key}" wasn't supplied.`;
-  for (const key of ['name', 'head_sha', 'external_id', 'details_url', 'started_at', 'completed_at', 'status', 'conclusion']) {
-    if (body[key] !== undefined && body[key] !== null && typeof body[key] !== 'string') return `For 'properties/${key}', ${JSON.stringify(body[key])} is not a string.`;
+  for (const key of [
+    'name',
+    'head_sha',
+    'external_id',
+    'details_url',
+    'started_at',
+    'completed_at',
+    'status',
+    'conclusion',
+  ]) {
+    if (body[key] !== undefined && body[key] !== null && typeof body[key] !== 'string')
+      return `For 'properties/${key}', ${JSON.stringify(body[key])} is not a string.`;
   }
   if (create && (body.name as string).trim() === '') return `"name" wasn't supplied.`;
-  if (body.status !== undefined && !STATUSES.includes(body.status as string)) return `For 'properties/status', ${JSON.stringify(body.status)} is not one of ${JSON.stringify(STATUSES)}.`;
-  if (body.conclusion !== undefined && body.conclusion !== null && !CONCLUSIONS.includes(body.conclusion as string)) return `For 'properties/conclusion', ${JSON.stringify(body.conclusion)} is not one of ${JSON.stringify(CONCLUSIONS)}.`;
-  if ((body.status === 'completed' || body.completed_at !== undefined) && (body.conclusion === undefined || body.conclusion === null)) return `"conclusion" wasn't supplied.`;
+  if (body.status !== undefined && !STATUSES.includes(body.status as string))
+    return `For 'properties/status', ${JSON.stringify(body.status)} is not one of ${JSON.stringify(STATUSES)}.`;
+  if (body.conclusion !== undefined && body.conclusion !== null && !CONCLUSIONS.includes(body.conclusion as string))
+    return `For 'properties/conclusion', ${JSON.stringify(body.conclusion)} is not one of ${JSON.stringify(CONCLUSIONS)}.`;
+  if (
+    (body.status === 'completed' || body.completed_at !== undefined) &&
+    (body.conclusion === undefined || body.conclusion === null)
+  )
+    return `"conclusion" wasn't supplied.`;
   const output = body.output as Record<string, unknown> | undefined;
   if (output !== undefined) {
-    if (typeof output !== 'object' || output === null) return `For 'properties/output', ${JSON.stringify(output)} is not an object.`;
+    if (typeof output !== 'object' || output === null)
+      return `For 'properties/output', ${JSON.stringify(output)} is not an object.`;
     for (const key of ['title', 'summary']) if (typeof output[key] !== 'string') return `"${key}" wasn't supplied.`;
     for (const key of ['summary', 'text']) {
       const text = output[key];
-      if (typeof text === 'string' && text.length > MAX_OUTPUT) return `Only ${MAX_OUTPUT} characters are allowed in output.${key}; ${text.length} were supplied.`;
+      if (typeof text === 'string' && text.length > MAX_OUTPUT)
+        return `Only ${MAX_OUTPUT} characters are allowed in output.${key}; ${text.length} were supplied.`;
     }
-    if (Array.isArray(output.annotations) && output.annotations.length > 50) return 'Only 50 annotations are allowed per request.';
+    if (Array.isArray(output.annotations) && output.annotations.length > 50)
+      return 'Only 50 annotations are allowed per request.';
   }
   return undefined;
 }
@@ -127,10 +160,21 @@ const createRun: Handler = (s, req, [owner, name]) => {
   const problem = validateRun(body, true);
   if (problem) return invalid(problem, `${CHECKS_DOCS}#create-a-check-run`);
   const sha = String(body.head_sha).toLowerCase();
-  if (!repo.hasCommit(sha)) return error(422, `No commit found for SHA: ${body.head_sha}`, `${CHECKS_DOCS}#create-a-check-run`);
+  if (!repo.hasCommit(sha))
+    return error(422, `No commit found for SHA: ${body.head_sha}`, `${CHECKS_DOCS}#create-a-check-run`);
   const app = s.world.apps.get(req.installation!.appId)!;
   const suite = repo.ensureSuite(app.id, sha);
-  const run: CheckRun = { id: s.world.nextId(), name: '', head_sha: sha, status: 'queued', conclusion: null, external_id: null, output: { title: '', summary: '' }, app_id: app.id, check_suite_id: suite.id };
+  const run: CheckRun = {
+    id: s.world.nextId(),
+    name: '',
+    head_sha: sha,
+    status: 'queued',
+    conclusion: null,
+    external_id: null,
+    output: { title: '', summary: '' },
+    app_id: app.id,
+    check_suite_id: suite.id,
+  };
   applyRun(s, run, body);
   repo.checkRuns.push(run);
   s.wrote(run, 'POST', repo.onWrite);
@@ -142,7 +186,12 @@ const updateRun: Handler = (s, req, [owner, name, id]) => {
   if (!('fullName' in repo)) return repo;
   const run = repo.checkRuns.find((r) => r.id === Number(id));
   if (!run) return notFound(`${CHECKS_DOCS}#update-a-check-run`);
-  if (run.app_id !== req.installation!.appId) return error(403, 'Invalid app_id — a check run can only be modified by the GitHub App that created it.', `${CHECKS_DOCS}#update-a-check-run`);
+  if (run.app_id !== req.installation!.appId)
+    return error(
+      403,
+      'Invalid app_id — a check run can only be modified by the GitHub App that created it.',
+      `${CHECKS_DOCS}#update-a-check-run`,
+    );
   const body = (req.body ?? {}) as Record<string, unknown>;
   const problem = validateRun(body, false);
   if (problem) return invalid(problem, `${CHECKS_DOCS}#update-a-check-run`);
@@ -181,7 +230,12 @@ const getContents: Handler = (s, req, [owner, name, rawPath]) => {
     return { status: 200, body: [...names].map(([n, type]) => ({ type, name: n, path: `${prefix}${n}` })) };
   }
   const bytes = Buffer.from(content);
-  if (/\.raw/.test(accept)) return { status: 200, body: typeof content === 'string' ? content : bytes, headers: { 'content-type': 'application/vnd.github.raw; charset=utf-8' } };
+  if (/\.raw/.test(accept))
+    return {
+      status: 200,
+      body: typeof content === 'string' ? content : bytes,
+      headers: { 'content-type': 'application/vnd.github.raw; charset=utf-8' },
+    };
   const large = bytes.length > 1024 * 1024; // above 1 MB GitHub leaves `content` empty: ask for the raw media type
   return {
     status: 200,
@@ -221,7 +275,19 @@ const listDeliveries: Handler = (_s, req) => {
 
 const getDelivery: Handler = (_s, req, [id]) => {
   const d = req.app!.deliveries.find((x) => x.id === Number(id));
-  return d ? { status: 200, body: { ...d, request: { headers: { 'X-GitHub-Event': d.event, 'X-GitHub-Delivery': d.guid }, payload: req.app!.payloads.get(d.guid) ?? {} }, response: { headers: {}, payload: '' } } } : notFound(DELIVERIES_DOCS);
+  return d
+    ? {
+        status: 200,
+        body: {
+          ...d,
+          request: {
+            headers: { 'X-GitHub-Event': d.event, 'X-GitHub-Delivery': d.guid },
+            payload: req.app!.payloads.get(d.guid) ?? {},
+          },
+          response: { headers: {}, payload: '' },
+        },
+      }
+    : notFound(DELIVERIES_DOCS);
 };
 
 const redeliver: Handler = (s, req, [id]) => {
@@ -234,29 +300,55 @@ const redeliver: Handler = (s, req, [id]) => {
 
 const accessToken: Handler = (s, req, [id]) => {
   const installation = s.world.installations.get(Number(id));
-  if (!installation || installation.appId !== req.app!.id) return notFound('https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app');
+  if (!installation || installation.appId !== req.app!.id)
+    return notFound('https://docs.github.com/rest/apps/apps#create-an-installation-access-token-for-an-app');
   const { token, expires_at } = s.issueToken(installation.id);
   return {
     status: 201,
-    body: { token, expires_at, permissions: { ...installation.permissions }, repository_selection: installation.repositorySelection },
+    body: {
+      token,
+      expires_at,
+      permissions: { ...installation.permissions },
+      repository_selection: installation.repositorySelection,
+    },
   };
 };
 
-const installationJson = (i: Installation) => ({ id: i.id, app_id: i.appId, account: { login: i.account }, repository_selection: i.repositorySelection, permissions: i.permissions, target_type: 'Organization' });
+const installationJson = (i: Installation) => ({
+  id: i.id,
+  app_id: i.appId,
+  account: { login: i.account },
+  repository_selection: i.repositorySelection,
+  permissions: i.permissions,
+  target_type: 'Organization',
+});
 
 /** Routes under `/app` need the app's JWT, the others an installation token (checked in stand-in.ts). */
 const ROUTES: [string, RegExp, Handler][] = [
   ['POST', /^\/app\/installations\/(\d+)\/access_tokens$/, accessToken],
-  ['GET', /^\/app$/, (_s, req) => ({ status: 200, body: { id: req.app!.id, slug: req.app!.slug, name: req.app!.name } })],
-  ['GET', /^\/app\/installations\/(\d+)$/, (s, req, [id]) => {
-    const i = s.world.installations.get(Number(id));
-    return i && i.appId === req.app!.id ? { status: 200, body: installationJson(i) } : notFound();
-  }],
-  ['GET', /^\/repos\/([^/]+)\/([^/]+)\/installation$/, (s, req, [owner, name]) => {
-    const repo = s.world.repository(decodeURIComponent(owner!), decodeURIComponent(name!));
-    const i = repo && [...s.world.installations.values()].find((x) => x.appId === req.app!.id && s.world.installs(x, repo));
-    return i ? { status: 200, body: installationJson(i) } : notFound();
-  }],
+  [
+    'GET',
+    /^\/app$/,
+    (_s, req) => ({ status: 200, body: { id: req.app!.id, slug: req.app!.slug, name: req.app!.name } }),
+  ],
+  [
+    'GET',
+    /^\/app\/installations\/(\d+)$/,
+    (s, req, [id]) => {
+      const i = s.world.installations.get(Number(id));
+      return i && i.appId === req.app!.id ? { status: 200, body: installationJson(i) } : notFound();
+    },
+  ],
+  [
+    'GET',
+    /^\/repos\/([^/]+)\/([^/]+)\/installation$/,
+    (s, req, [owner, name]) => {
+      const repo = s.world.repository(decodeURIComponent(owner!), decodeURIComponent(name!));
+      const i =
+        repo && [...s.world.installations.values()].find((x) => x.appId === req.app!.id && s.world.installs(x, repo));
+      return i ? { status: 200, body: installationJson(i) } : notFound();
+    },
+  ],
   ['GET', /^\/app\/hook\/deliveries$/, listDeliveries],
   ['GET', /^\/app\/hook\/deliveries\/(\d+)$/, getDelivery],
   ['POST', /^\/app\/hook\/deliveries\/(\d+)\/attempts$/, redeliver],
@@ -264,13 +356,17 @@ const ROUTES: [string, RegExp, Handler][] = [
   ['PATCH', /^\/repos\/([^/]+)\/([^/]+)\/check-runs\/(\d+)$/, updateRun],
   ['GET', /^\/repos\/([^/]+)\/([^/]+)\/check-runs\/(\d+)$/, getRun],
   ['GET', /^\/repos\/([^/]+)\/([^/]+)\/contents\/?(.*)$/, getContents],
-  ['GET', /^\/rate_limit$/, (s, req) => {
-    let who = 'anonymous';
-    if (req.installation) who = `installation:${req.installation.id}`;
-    else if (req.app) who = `app:${req.app.id}`;
-    const resources = s.rateLimitResources(who);
-    return { status: 200, body: { resources, rate: resources.core } };
-  }],
+  [
+    'GET',
+    /^\/rate_limit$/,
+    (s, req) => {
+      let who = 'anonymous';
+      if (req.installation) who = `installation:${req.installation.id}`;
+      else if (req.app) who = `app:${req.app.id}`;
+      const resources = s.rateLimitResources(who);
+      return { status: 200, body: { resources, rate: resources.core } };
+    },
+  ],
 ];
 
 /** The answer of the route matching the request, or undefined when no route the stand-in knows matches. */

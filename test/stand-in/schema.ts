@@ -37,7 +37,8 @@ function schemaFile(): string {
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
     const file = join(dir, 'node_modules', '@octokit', 'graphql-schema', 'schema.json');
     if (existsSync(file)) return file;
-    if (dirname(dir) === dir) throw new Error('@octokit/graphql-schema is not installed (npm ci installs it: it is a devDependency)');
+    if (dirname(dir) === dir)
+      throw new Error('@octokit/graphql-schema is not installed (npm ci installs it: it is a devDependency)');
   }
 }
 
@@ -122,10 +123,15 @@ export function isConnection(type: unknown): type is GraphQLObjectType {
  * GitHub's pagination and node-limit rules for one operation with its variables. Errors
  * here fail the whole document (`data: null`), as GitHub checks them before executing.
  */
-export function githubRules(document: DocumentNode, operation: OperationDefinitionNode, rawVariables: Record<string, unknown>): GitHubGraphqlError[] {
+export function githubRules(
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  rawVariables: Record<string, unknown>,
+): GitHubGraphqlError[] {
   // The answer depends on the document and on the variables that page sizes and @skip/@include use.
   let byVariables = ruleCache.get(operation);
-  if (!byVariables) ruleCache.set(operation, (byVariables = { names: pagingVariables(operation, document), answers: new Map() }));
+  if (!byVariables)
+    ruleCache.set(operation, (byVariables = { names: pagingVariables(operation, document), answers: new Map() }));
   const key = JSON.stringify(byVariables.names.map((n) => rawVariables[n] ?? null));
   const cached = byVariables.answers.get(key);
   if (cached) return cached;
@@ -134,7 +140,10 @@ export function githubRules(document: DocumentNode, operation: OperationDefiniti
   return errors;
 }
 
-const ruleCache = new WeakMap<OperationDefinitionNode, { names: string[]; answers: Map<string, GitHubGraphqlError[]> }>();
+const ruleCache = new WeakMap<
+  OperationDefinitionNode,
+  { names: string[]; answers: Map<string, GitHubGraphqlError[]> }
+>();
 
 /** Names of the variables used by `first`, `last`, `@skip(if:)` and `@include(if:)`, or by any input object argument. */
 function pagingVariables(operation: OperationDefinitionNode, document: DocumentNode): string[] {
@@ -149,12 +158,21 @@ function pagingVariables(operation: OperationDefinitionNode, document: DocumentN
   return [...names].sort();
 }
 
-function checkRules(document: DocumentNode, operation: OperationDefinitionNode, rawVariables: Record<string, unknown>): GitHubGraphqlError[] {
+function checkRules(
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  rawVariables: Record<string, unknown>,
+): GitHubGraphqlError[] {
   const s = githubSchema();
   const coerced = getVariableValues(s, operation.variableDefinitions ?? [], rawVariables);
-  if (coerced.errors) return coerced.errors.map((e) => ({ message: e.message, extensions: { code: 'variableMismatch' } }));
+  if (coerced.errors)
+    return coerced.errors.map((e) => ({ message: e.message, extensions: { code: 'variableMismatch' } }));
   const variables = coerced.coerced;
-  const fragments = new Map(document.definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((f) => [f.name.value, f]));
+  const fragments = new Map(
+    document.definitions
+      .filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION)
+      .map((f) => [f.name.value, f]),
+  );
   const errors: GitHubGraphqlError[] = [];
   const included = (node: { directives?: readonly unknown[] }) => {
     const skip = getDirectiveValues(GraphQLSkipDirective, node as never, variables);
@@ -214,13 +232,32 @@ function checkRules(document: DocumentNode, operation: OperationDefinitionNode, 
       const last = args.last ?? undefined;
       const name = node.name.value;
       if (first !== undefined && last !== undefined) {
-        errors.push({ type: 'ARGUMENT_LIMIT', path: at, message: `Passing both \`first\` and \`last\` to paginate the \`${name}\` connection is not supported.` });
+        errors.push({
+          type: 'ARGUMENT_LIMIT',
+          path: at,
+          message: `Passing both \`first\` and \`last\` to paginate the \`${name}\` connection is not supported.`,
+        });
       } else if (first === undefined && last === undefined) {
-        if (lists) errors.push({ type: 'MISSING_PAGINATION_BOUNDARIES', path: at, message: `You must provide a \`first\` or \`last\` value to properly paginate the \`${name}\` connection.` });
+        if (lists)
+          errors.push({
+            type: 'MISSING_PAGINATION_BOUNDARIES',
+            path: at,
+            message: `You must provide a \`first\` or \`last\` value to properly paginate the \`${name}\` connection.`,
+          });
       } else {
         const [argName, value] = first !== undefined ? ['first', first] : ['last', last!];
-        if (value > MAX_PAGE_SIZE) errors.push({ type: 'EXCESSIVE_PAGINATION', path: at, message: `Requesting ${value} records on the \`${name}\` connection exceeds the \`${argName}\` limit of ${MAX_PAGE_SIZE} records.` });
-        else if (value < 0) errors.push({ type: 'INVALID_PAGINATION', path: at, message: `\`${argName}\` on the \`${name}\` connection cannot be less than zero.` });
+        if (value > MAX_PAGE_SIZE)
+          errors.push({
+            type: 'EXCESSIVE_PAGINATION',
+            path: at,
+            message: `Requesting ${value} records on the \`${name}\` connection exceeds the \`${argName}\` limit of ${MAX_PAGE_SIZE} records.`,
+          });
+        else if (value < 0)
+          errors.push({
+            type: 'INVALID_PAGINATION',
+            path: at,
+            message: `\`${argName}\` on the \`${name}\` connection cannot be less than zero.`,
+          });
         else if (lists) {
           next = multiplier * value;
           nodes += next;
@@ -231,7 +268,10 @@ function checkRules(document: DocumentNode, operation: OperationDefinitionNode, 
   };
   withParent(rootType(s, operation.operation), () => walk(operation.selectionSet, 1, []));
   if (nodes > MAX_NODES) {
-    errors.push({ type: 'MAX_NODE_LIMIT_EXCEEDED', message: `This query requests up to ${nodes.toLocaleString('en-US')} possible nodes which exceeds the maximum limit of ${MAX_NODES.toLocaleString('en-US')}.` });
+    errors.push({
+      type: 'MAX_NODE_LIMIT_EXCEEDED',
+      message: `This query requests up to ${nodes.toLocaleString('en-US')} possible nodes which exceeds the maximum limit of ${MAX_NODES.toLocaleString('en-US')}.`,
+    });
   }
   return errors;
 }

@@ -27,7 +27,10 @@ async function readBody(req: IncomingMessage): Promise<unknown> {
   }
 }
 
-export async function startStandInServer(standIn: StandIn, options: { latencyMs?: number; port?: number } = {}): Promise<StandInServer> {
+export async function startStandInServer(
+  standIn: StandIn,
+  options: { latencyMs?: number; port?: number } = {},
+): Promise<StandInServer> {
   githubSchema(); // built (~0.5–1 s, once per process) before listening, so no answer waits for it
   const state = { latencyMs: options.latencyMs ?? 0 };
   let origin = '';
@@ -38,13 +41,21 @@ export async function startStandInServer(standIn: StandIn, options: { latencyMs?
     if (path === '/api/graphql') path = '/graphql';
     else if (path.startsWith('/api/v3/')) path = path.slice('/api/v3'.length);
     if (state.latencyMs > 0) await new Promise((r) => setTimeout(r, state.latencyMs));
-    const answer = standIn.handle({ method: req.method ?? 'GET', path: `${path}${url.search}`, headers: req.headers, body, origin: `${origin}/api/v3` });
+    const answer = standIn.handle({
+      method: req.method ?? 'GET',
+      path: `${path}${url.search}`,
+      headers: req.headers,
+      body,
+      origin: `${origin}/api/v3`,
+    });
     if (answer === 'drop') {
       req.socket.destroy();
       return;
     }
     res.writeHead(answer.status, answer.headers);
-    res.end(typeof answer.body === 'string' || answer.body instanceof Uint8Array ? answer.body : JSON.stringify(answer.body));
+    res.end(
+      typeof answer.body === 'string' || answer.body instanceof Uint8Array ? answer.body : JSON.stringify(answer.body),
+    );
   });
   server.keepAliveTimeout = 60_000;
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));

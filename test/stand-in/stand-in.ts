@@ -16,7 +16,14 @@
 import { createHmac, createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { executeGraphql } from './graphql.js';
 import { mutateDocument } from './mutation.js';
-import { BLOB_TEXT_LIMIT, type App, type CheckRun, type GitHub, type HookDelivery, type Installation } from './model.js';
+import {
+  BLOB_TEXT_LIMIT,
+  type App,
+  type CheckRun,
+  type GitHub,
+  type HookDelivery,
+  type Installation,
+} from './model.js';
 import { routeRest } from './rest.js';
 import { prepare, operationOf } from './schema.js';
 
@@ -151,15 +158,26 @@ export class StandIn {
   }
 
   /** Sets what is left of a primary rate limit (`resource`: core or graphql) for an installation. */
-  setRateLimit(installationId: number, resource: 'core' | 'graphql', remaining: number, resetAt = this.world.clock() + 3_600_000): void {
-    this.#limits.set(`installation:${installationId}:${resource}`, { limit: this.options.rateLimit, used: this.options.rateLimit - remaining, resetAt });
+  setRateLimit(
+    installationId: number,
+    resource: 'core' | 'graphql',
+    remaining: number,
+    resetAt = this.world.clock() + 3_600_000,
+  ): void {
+    this.#limits.set(`installation:${installationId}:${resource}`, {
+      limit: this.options.rateLimit,
+      used: this.options.rateLimit - remaining,
+      resetAt,
+    });
   }
 
   /**
    * Answers the next `times` requests that `match` with GitHub's secondary rate limit: 403,
    * "You have exceeded a secondary rate limit", and `retry-after` when given.
    */
-  secondaryRateLimit(options: { retryAfter?: number; times?: number; match?: (r: RecordedRequest) => boolean } = {}): void {
+  secondaryRateLimit(
+    options: { retryAfter?: number; times?: number; match?: (r: RecordedRequest) => boolean } = {},
+  ): void {
     let left = options.times ?? 1;
     const previous = this.fail;
     this.fail = (r) => {
@@ -174,30 +192,45 @@ export class StandIn {
   /** `POST /app/hook/deliveries/{id}/attempts` accepted: GitHub attempts the delivery again, now or after `redeliveryDelayMs`. */
   redeliver(app: App, d: HookDelivery): void {
     const record = (status: number): void =>
-      void this.world.addDelivery(app.id, { guid: d.guid, event: d.event, action: d.action, installation_id: d.installation_id, repository_id: d.repository_id, status_code: status, redelivery: true });
+      void this.world.addDelivery(app.id, {
+        guid: d.guid,
+        event: d.event,
+        action: d.action,
+        installation_id: d.installation_id,
+        repository_id: d.repository_id,
+        status_code: status,
+        redelivery: true,
+      });
     if (!this.webhookTarget && this.redeliveryDelayMs <= 0) {
       record(this.redeliveryOutcome(d.id));
       return;
     }
     const target = this.webhookTarget;
-    const attempt = new Promise<void>((resolve) => setTimeout(resolve, this.redeliveryDelayMs)).then(async (): Promise<void> => {
-      if (!target) return record(this.redeliveryOutcome(d.id));
-      const body = JSON.stringify(app.payloads.get(d.guid) ?? {});
-      const signature = `sha256=${createHmac('sha256', target.secret).update(body).digest('hex')}`;
-      let status = 0;
-      try {
-        const res = await fetch(target.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-github-event': d.event, 'x-github-delivery': d.guid, 'x-hub-signature-256': signature },
-          body,
-        });
-        status = res.status;
-        await res.text();
-      } catch {
-        status = 0;
-      }
-      record(status);
-    });
+    const attempt = new Promise<void>((resolve) => setTimeout(resolve, this.redeliveryDelayMs)).then(
+      async (): Promise<void> => {
+        if (!target) return record(this.redeliveryOutcome(d.id));
+        const body = JSON.stringify(app.payloads.get(d.guid) ?? {});
+        const signature = `sha256=${createHmac('sha256', target.secret).update(body).digest('hex')}`;
+        let status = 0;
+        try {
+          const res = await fetch(target.url, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              'x-github-event': d.event,
+              'x-github-delivery': d.guid,
+              'x-hub-signature-256': signature,
+            },
+            body,
+          });
+          status = res.status;
+          await res.text();
+        } catch {
+          status = 0;
+        }
+        record(status);
+      },
+    );
     this.#redeliveries.add(attempt);
     void attempt.finally(() => this.#redeliveries.delete(attempt));
   }
@@ -218,7 +251,10 @@ export class StandIn {
   problems(): Violation[] {
     const unmet = this.expectations
       .filter((e) => (e.times === undefined ? e.count === 0 : e.count !== e.times))
-      .map((e): Violation => ({ kind: 'unmet-expectation', message: `expected ${e.times === undefined ? 'at least one request' : `${e.times} request(s)`} for "${e.description}", got ${e.count}` }));
+      .map((e): Violation => ({
+        kind: 'unmet-expectation',
+        message: `expected ${e.times === undefined ? 'at least one request' : `${e.times} request(s)`} for "${e.description}", got ${e.count}`,
+      }));
     return [...this.violations, ...unmet];
   }
 
@@ -226,7 +262,9 @@ export class StandIn {
   assertClean(): void {
     const problems = this.problems();
     if (problems.length === 0) return;
-    throw new Error(`The GitHub stand-in saw ${problems.length} problem(s):\n${problems.map((p) => `- ${p.kind}: ${p.message}${p.request ? ` (${p.request})` : ''}`).join('\n')}`);
+    throw new Error(
+      `The GitHub stand-in saw ${problems.length} problem(s):\n${problems.map((p) => `- ${p.kind}: ${p.message}${p.request ? ` (${p.request})` : ''}`).join('\n')}`,
+    );
   }
 
   /** Returns and forgets the violations (for a test that provokes them on purpose). */
@@ -252,11 +290,15 @@ export class StandIn {
     if (isGraphql && method === 'POST') {
       const query = (req.body as { query?: unknown } | undefined)?.query;
       const prepared = typeof query === 'string' ? prepare(query) : undefined;
-      const op = prepared?.document ? operationOf(prepared.document, (req.body as { operationName?: string }).operationName) : undefined;
+      const op = prepared?.document
+        ? operationOf(prepared.document, (req.body as { operationName?: string }).operationName)
+        : undefined;
       recorded.operation = op?.name?.value ?? 'anonymous';
     }
     if (this.options.recordBodies) {
-      recorded.headers = Object.fromEntries(['authorization', 'accept'].flatMap((h) => (header(req.headers, h) ? [[h, header(req.headers, h)!]] : [])));
+      recorded.headers = Object.fromEntries(
+        ['authorization', 'accept'].flatMap((h) => (header(req.headers, h) ? [[h, header(req.headers, h)!]] : [])),
+      );
     }
     this.requests.push(recorded);
     if (recorded.installation !== undefined) this.requestsOf(recorded.installation).push(recorded);
@@ -279,7 +321,8 @@ export class StandIn {
     let decorate: Record<string, string> = {};
     if (fault !== undefined) {
       if (fault === 'drop') return 'drop';
-      if (typeof fault === 'number') return answer(fault, { message: fault === 403 ? 'You have exceeded a secondary rate limit' : 'Server Error' });
+      if (typeof fault === 'number')
+        return answer(fault, { message: fault === 403 ? 'You have exceeded a secondary rate limit' : 'Server Error' });
       if (fault.body !== undefined) return answer(fault.status ?? 200, fault.body, fault.headers);
       decorate = fault.headers ?? {};
     }
@@ -289,9 +332,16 @@ export class StandIn {
     const limit = this.#consume(auth.subject, isGraphql ? 'graphql' : 'core', path);
     if (limit) {
       const message = `API rate limit exceeded for ${auth.installation ? `installation ID ${auth.installation.id}` : 'this client'}.`;
-      return answer(403, isGraphql ? { errors: [{ type: 'RATE_LIMITED', message }] } : { message, documentation_url: `${DOCS}/overview/rate-limits-for-the-rest-api`, status: '403' }, decorate);
+      return answer(
+        403,
+        isGraphql
+          ? { errors: [{ type: 'RATE_LIMITED', message }] }
+          : { message, documentation_url: `${DOCS}/overview/rate-limits-for-the-rest-api`, status: '403' },
+        decorate,
+      );
     }
-    if (auth.installation && this.#tooManyWrites(auth.installation.id, method, isGraphql)) return answer(403, secondaryLimitAnswer(60).body, { ...secondaryLimitAnswer(60).headers, ...decorate });
+    if (auth.installation && this.#tooManyWrites(auth.installation.id, method, isGraphql))
+      return answer(403, secondaryLimitAnswer(60).body, { ...secondaryLimitAnswer(60).headers, ...decorate });
 
     if (isGraphql) {
       if (method !== 'POST') return this.#unexpected(recorded, describe, answer);
@@ -301,49 +351,90 @@ export class StandIn {
       const result = executeGraphql(mutated as never, {
         world: this.world,
         installation: auth.installation,
-        unsupported: (what) => this.violations.push({ kind: 'unsupported', message: `the stand-in does not model ${what}`, request: describe }),
+        unsupported: (what) =>
+          this.violations.push({
+            kind: 'unsupported',
+            message: `the stand-in does not model ${what}`,
+            request: describe,
+          }),
         showsRun: (run) => this.showsRun(run),
         blobTextLimit: this.blobTextLimit,
         rateLimit: () => this.#rateState(auth.subject, 'graphql'),
       });
-      if (result.rejected) this.violations.push({ kind: 'rejected-graphql', message: `GitHub would reject this document: ${result.errors?.map((e) => e.message).join('; ')}`, request: describe });
+      if (result.rejected)
+        this.violations.push({
+          kind: 'rejected-graphql',
+          message: `GitHub would reject this document: ${result.errors?.map((e) => e.message).join('; ')}`,
+          request: describe,
+        });
       const body: Record<string, unknown> = {};
       if (!result.rejected || result.data !== undefined) body.data = result.data;
       if (result.errors) body.errors = result.errors;
       return answer(200, body, decorate);
     }
 
-    const routed = routeRest(this, { method, path, query: url.searchParams, headers: req.headers, body: req.body, origin: req.origin ?? 'https://api.github.com', installation: auth.installation, app: auth.app });
+    const routed = routeRest(this, {
+      method,
+      path,
+      query: url.searchParams,
+      headers: req.headers,
+      body: req.body,
+      origin: req.origin ?? 'https://api.github.com',
+      installation: auth.installation,
+      app: auth.app,
+    });
     if (!routed) return this.#unexpected(recorded, describe, answer);
     return answer(routed.status, routed.body, { ...(routed.headers ?? {}), ...decorate });
   }
 
-  #unexpected(recorded: RecordedRequest, describe: string, answer: (s: number, b: unknown) => StandInResponse): StandInResponse {
-    this.violations.push({ kind: 'unexpected-request', message: `no GitHub route the stand-in knows answers ${recorded.method} ${recorded.path}`, request: describe });
+  #unexpected(
+    recorded: RecordedRequest,
+    describe: string,
+    answer: (s: number, b: unknown) => StandInResponse,
+  ): StandInResponse {
+    this.violations.push({
+      kind: 'unexpected-request',
+      message: `no GitHub route the stand-in knows answers ${recorded.method} ${recorded.path}`,
+      request: describe,
+    });
     return answer(404, { message: 'Not Found', documentation_url: DOCS, status: '404' });
   }
 
-  #authenticate(req: StandInRequest, path: string): { subject: string; installation?: Installation; app?: App; error?: string } {
+  #authenticate(
+    req: StandInRequest,
+    path: string,
+  ): { subject: string; installation?: Installation; app?: App; error?: string } {
     const raw = header(req.headers, 'authorization') ?? '';
     const m = /^(bearer|token)\s+(\S+)$/i.exec(raw.trim());
     const appRoute = path.startsWith('/app/') || path === '/app' || /^\/repos\/[^/]+\/[^/]+\/installation$/.test(path);
     if (!m) {
       if (appRoute) return { subject: 'anonymous', error: 'A JSON web token could not be decoded' };
-      if (path === '/graphql') return { subject: 'anonymous', error: 'This endpoint requires you to be authenticated.' };
+      if (path === '/graphql')
+        return { subject: 'anonymous', error: 'This endpoint requires you to be authenticated.' };
       return { subject: 'anonymous' };
     }
     const credential = m[2]!;
     if (credential.split('.').length === 3) {
       const app = this.#verifyJwt(credential);
       if (typeof app === 'string') return { subject: 'anonymous', error: app };
-      if (!appRoute) return { subject: `app:${app.id}`, app, error: 'A JSON web token may only be used for the /app routes; use an installation access token' };
+      if (!appRoute)
+        return {
+          subject: `app:${app.id}`,
+          app,
+          error: 'A JSON web token may only be used for the /app routes; use an installation access token',
+        };
       return { subject: `app:${app.id}`, app };
     }
     const token = this.#tokens.get(credential);
     if (!token || token.expiresAt <= this.world.clock()) return { subject: 'anonymous', error: 'Bad credentials' };
     const installation = this.world.installations.get(token.installation);
     if (!installation) return { subject: 'anonymous', error: 'Bad credentials' };
-    if (appRoute) return { subject: `installation:${installation.id}`, installation, error: 'A JSON web token could not be decoded' };
+    if (appRoute)
+      return {
+        subject: `installation:${installation.id}`,
+        installation,
+        error: 'A JSON web token could not be decoded',
+      };
     return { subject: `installation:${installation.id}`, installation };
   }
 
@@ -360,13 +451,16 @@ export class StandIn {
     const app = this.world.apps.get(Number(payload.iss));
     if (!app) return `Integration not found`;
     const now = Math.floor(this.world.clock() / 1000);
-    if (typeof payload.exp !== 'number' || payload.exp <= now) return "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires";
-    if (typeof payload.iat !== 'number' || payload.iat > now + 60) return "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued";
+    if (typeof payload.exp !== 'number' || payload.exp <= now)
+      return "'Expiration time' claim ('exp') must be a numeric value representing the future time at which the assertion expires";
+    if (typeof payload.iat !== 'number' || payload.iat > now + 60)
+      return "'Issued at' claim ('iat') must be an Integer representing the time that the assertion was issued";
     if (payload.exp - payload.iat > 600) return "'Expiration time' claim ('exp') is too far in the future";
     if (app.publicKey) {
       let key = this.#keys.get(app.id);
       if (!key) this.#keys.set(app.id, (key = createPublicKey(app.publicKey)));
-      if (!verify('sha256', Buffer.from(`${h}.${p}`), key, Buffer.from(sig, 'base64url'))) return 'A JSON web token could not be decoded';
+      if (!verify('sha256', Buffer.from(`${h}.${p}`), key, Buffer.from(sig, 'base64url')))
+        return 'A JSON web token could not be decoded';
     }
     return app;
   }
@@ -393,7 +487,12 @@ export class StandIn {
 
   #rateState(subject: string, resource: string) {
     const l = this.#limit(subject, resource);
-    return { limit: l.limit, remaining: Math.max(0, l.limit - l.used), used: l.used, resetAt: new Date(l.resetAt).toISOString() };
+    return {
+      limit: l.limit,
+      remaining: Math.max(0, l.limit - l.used),
+      used: l.used,
+      resetAt: new Date(l.resetAt).toISOString(),
+    };
   }
 
   #rateHeaders(subject: string, resource: string): Record<string, string> {
@@ -412,7 +511,12 @@ export class StandIn {
     const out: Record<string, { limit: number; remaining: number; used: number; reset: number }> = {};
     for (const resource of ['core', 'graphql']) {
       const l = this.#limit(subject, resource);
-      out[resource] = { limit: l.limit, remaining: Math.max(0, l.limit - l.used), used: l.used, reset: Math.ceil(l.resetAt / 1000) };
+      out[resource] = {
+        limit: l.limit,
+        remaining: Math.max(0, l.limit - l.used),
+        used: l.used,
+        reset: Math.ceil(l.resetAt / 1000),
+      };
     }
     return out;
   }
@@ -427,7 +531,11 @@ export class StandIn {
   }
 
   /** Tells listeners about a check-run write. */
-  wrote(run: CheckRun, method: 'POST' | 'PATCH', repoListener?: (run: CheckRun, method: 'POST' | 'PATCH') => void): void {
+  wrote(
+    run: CheckRun,
+    method: 'POST' | 'PATCH',
+    repoListener?: (run: CheckRun, method: 'POST' | 'PATCH') => void,
+  ): void {
     repoListener?.(run, method);
     this.onWrite?.(run, method);
   }
@@ -437,8 +545,10 @@ function secondaryLimitAnswer(retryAfter: number | undefined) {
   return {
     status: 403,
     body: {
-      message: 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID STANDIN.',
-      documentation_url: 'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
+      message:
+        'You have exceeded a secondary rate limit. Please wait a few minutes before you try again. If you reach out to GitHub Support for help, please include the request ID STANDIN.',
+      documentation_url:
+        'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
       status: '403',
     },
     headers: retryAfter !== undefined ? { 'retry-after': String(retryAfter) } : ({} as Record<string, string>),

@@ -9,7 +9,15 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createMetrics } from '../../src/ops/metrics.js';
 import { startHistory, type History } from '../../src/store/index.js';
 import { FakeGitHub, type FakePull } from '../support/fake-github.js';
-import { BASE, examplePayload, pullRequestPayload, resetNock, retarget, startHarness, type Harness } from '../support/harness.js';
+import {
+  BASE,
+  examplePayload,
+  pullRequestPayload,
+  resetNock,
+  retarget,
+  startHarness,
+  type Harness,
+} from '../support/harness.js';
 import { OPEN_TIMEOUT_MS, silent } from './support.js';
 
 const CONFIG = 'gates:\n  batch-size:\n    max_lines: 50\n';
@@ -20,7 +28,12 @@ describe('the app records its verdicts in the history', () => {
 
   beforeAll(async () => {
     const metrics = createMetrics({ defaultMetrics: false });
-    history = startHistory({ settings: { enabled: true, databaseUrl: undefined, dataDir: ':memory:', retentionDays: 400 }, log: silent, metrics, recorder: { flushDelayMs: 1 } });
+    history = startHistory({
+      settings: { enabled: true, databaseUrl: undefined, dataDir: ':memory:', retentionDays: 400 },
+      log: silent,
+      metrics,
+      recorder: { flushDelayMs: 1 },
+    });
     db = await history.database();
   }, OPEN_TIMEOUT_MS);
   afterAll(async () => {
@@ -28,7 +41,9 @@ describe('the app records its verdicts in the history', () => {
   });
   afterEach(async () => {
     resetNock();
-    await sql`TRUNCATE repositories, evaluations, gate_results, overrides, pull_requests, pull_request_weeks, open_pull_requests, snapshot_files, failure_patterns`.execute(db);
+    await sql`TRUNCATE repositories, evaluations, gate_results, overrides, pull_requests, pull_request_weeks, open_pull_requests, snapshot_files, failure_patterns`.execute(
+      db,
+    );
   });
 
   const start = async (options: { history?: boolean } = {}): Promise<{ fake: FakeGitHub; h: Harness }> => {
@@ -43,7 +58,13 @@ describe('the app records its verdicts in the history', () => {
     const payload = pullRequestPayload(fake, pull, 'closed');
     // After the evaluations' snapshots were captured (a snapshot newer than the close is a reopened PR's).
     const at = new Date(Date.now() + 1_000).toISOString();
-    Object.assign(payload.pull_request, { state: 'closed', merged, closed_at: at, merged_at: merged ? at : null, updated_at: at });
+    Object.assign(payload.pull_request, {
+      state: 'closed',
+      merged,
+      closed_at: at,
+      merged_at: merged ? at : null,
+      updated_at: at,
+    });
     return payload;
   };
 
@@ -68,7 +89,11 @@ describe('the app records its verdicts in the history', () => {
       verdict: 'evaluated',
       conclusion: fake.runsOn(pull.headRefOid)[0]!.conclusion,
     });
-    const batch = await db.selectFrom('gate_results').select(['gate_id', 'status', 'counted_lines', 'max_lines']).where('gate_id', '=', 'batch-size').executeTakeFirstOrThrow();
+    const batch = await db
+      .selectFrom('gate_results')
+      .select(['gate_id', 'status', 'counted_lines', 'max_lines'])
+      .where('gate_id', '=', 'batch-size')
+      .executeTakeFirstOrThrow();
     expect(batch).toMatchObject({ status: 'fail', counted_lines: 80, max_lines: 50 });
     const open = await db.selectFrom('open_pull_requests').select(['pr_number', 'head_sha', 'file_hashes']).execute();
     expect(open).toEqual([{ pr_number: 7, head_sha: pull.headRefOid, file_hashes: expect.any(Array) }]);
@@ -83,11 +108,18 @@ describe('the app records its verdicts in the history', () => {
   it('records a merged or closed pull request from pull_request.closed, deletes its open snapshot, and writes no check run', async () => {
     const { fake, h } = await start();
     const merged = fake.addPull({ number: 8 });
-    const closed = fake.addPull({ number: 9, headRefOid: 'c'.repeat(40), commits: [{ oid: 'c'.repeat(40), message: 'Change' }] });
+    const closed = fake.addPull({
+      number: 9,
+      headRefOid: 'c'.repeat(40),
+      commits: [{ oid: 'c'.repeat(40), message: 'Change' }],
+    });
     await h.receive('pull_request', pullRequestPayload(fake, merged));
     await h.receive('pull_request', pullRequestPayload(fake, closed));
     await settled();
-    expect(await db.selectFrom('open_pull_requests').select('pr_number').orderBy('pr_number').execute()).toEqual([{ pr_number: 8 }, { pr_number: 9 }]);
+    expect(await db.selectFrom('open_pull_requests').select('pr_number').orderBy('pr_number').execute()).toEqual([
+      { pr_number: 8 },
+      { pr_number: 9 },
+    ]);
     const requests = fake.requests.length;
     const writes = fake.checkRuns.length;
 
@@ -98,13 +130,19 @@ describe('the app records its verdicts in the history', () => {
     expect(fake.requests).toHaveLength(requests); // not a single GitHub request, not even a token
     expect(fake.checkRuns).toHaveLength(writes);
     expect(await db.selectFrom('open_pull_requests').select('pr_number').execute()).toEqual([]);
-    const states = await db.selectFrom('pull_requests').select(['pr_number', 'state', 'merged_at', 'closed_at']).orderBy('pr_number').execute();
+    const states = await db
+      .selectFrom('pull_requests')
+      .select(['pr_number', 'state', 'merged_at', 'closed_at'])
+      .orderBy('pr_number')
+      .execute();
     expect(states).toEqual([
       { pr_number: 8, state: 'merged', merged_at: expect.anything(), closed_at: expect.anything() },
       { pr_number: 9, state: 'closed', merged_at: null, closed_at: expect.anything() },
     ]);
     expect(h.logs.filter((l) => l.msg === 'evaluation finished')).toHaveLength(2);
-    expect(await h.app.metrics.registry.metrics()).toContain('quality_gates_webhook_events_total{event="pull_request",action="closed"} 2');
+    expect(await h.app.metrics.registry.metrics()).toContain(
+      'quality_gates_webhook_events_total{event="pull_request",action="closed"} 2',
+    );
   });
 
   it('ignores a pull_request.closed payload that does not fit, with one warn line and a count', async () => {
@@ -115,8 +153,12 @@ describe('the app records its verdicts in the history', () => {
     await h.receive('pull_request', payload, 'delivery-bad-closed');
     await settled();
     expect(await db.selectFrom('pull_requests').select('pr_number').execute()).toEqual([]);
-    expect(h.logs.filter((l) => l.msg === 'webhook payload ignored')).toEqual([expect.objectContaining({ delivery: 'delivery-bad-closed', event: 'pull_request', action: 'closed' })]);
-    expect(await h.app.metrics.registry.metrics()).toContain('quality_gates_webhook_rejections_total{reason="invalid_payload"} 1');
+    expect(h.logs.filter((l) => l.msg === 'webhook payload ignored')).toEqual([
+      expect.objectContaining({ delivery: 'delivery-bad-closed', event: 'pull_request', action: 'closed' }),
+    ]);
+    expect(await h.app.metrics.registry.metrics()).toContain(
+      'quality_gates_webhook_rejections_total{reason="invalid_payload"} 1',
+    );
   });
 
   it('records a review from pull_request_review.submitted', async () => {
@@ -124,11 +166,22 @@ describe('the app records its verdicts in the history', () => {
     const pull = fake.addPull({ number: 11 });
     await h.receive('pull_request', pullRequestPayload(fake, pull));
     const review = retarget(fake, examplePayload('pull_request_review', 'submitted'));
-    Object.assign(review.pull_request, { number: 11, head: { ...review.pull_request.head, sha: pull.headRefOid }, base: { ...review.pull_request.base, sha: pull.baseRefOid } });
-    Object.assign(review.review, { state: 'approved', submitted_at: '2026-03-03T09:00:00Z', user: { login: 'reviewer', type: 'User' } });
+    Object.assign(review.pull_request, {
+      number: 11,
+      head: { ...review.pull_request.head, sha: pull.headRefOid },
+      base: { ...review.pull_request.base, sha: pull.baseRefOid },
+    });
+    Object.assign(review.review, {
+      state: 'approved',
+      submitted_at: '2026-03-03T09:00:00Z',
+      user: { login: 'reviewer', type: 'User' },
+    });
     await h.receive('pull_request_review', review);
     await settled();
-    const life = await db.selectFrom('pull_requests').select(['first_review_at', 'first_approval_at']).executeTakeFirstOrThrow();
+    const life = await db
+      .selectFrom('pull_requests')
+      .select(['first_review_at', 'first_approval_at'])
+      .executeTakeFirstOrThrow();
     expect(new Date(life.first_approval_at!).toISOString()).toBe('2026-03-03T09:00:00.000Z');
     expect(new Date(life.first_review_at!).toISOString()).toBe('2026-03-03T09:00:00.000Z');
   });
@@ -137,8 +190,19 @@ describe('the app records its verdicts in the history', () => {
     const { fake, h } = await start();
     const shared = 'd'.repeat(40);
     const commits = [{ oid: shared, message: 'Change' }];
-    const a = fake.addPull({ number: 12, headRefOid: shared, commits, files: [{ path: 'src/a.ts', additions: 10, deletions: 0 }] });
-    fake.addPull({ number: 13, headRefOid: shared, commits, files: [{ path: 'src/a.ts', additions: 10, deletions: 0 }], baseRefName: 'release' });
+    const a = fake.addPull({
+      number: 12,
+      headRefOid: shared,
+      commits,
+      files: [{ path: 'src/a.ts', additions: 10, deletions: 0 }],
+    });
+    fake.addPull({
+      number: 13,
+      headRefOid: shared,
+      commits,
+      files: [{ path: 'src/a.ts', additions: 10, deletions: 0 }],
+      baseRefName: 'release',
+    });
     await h.receive('pull_request', pullRequestPayload(fake, a));
     await settled();
     const rows = await db.selectFrom('evaluations').select(['pr_number', 'head_sha']).orderBy('pr_number').execute();

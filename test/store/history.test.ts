@@ -19,7 +19,11 @@ describe('startHistory', () => {
   it('with HISTORY=off records nothing and opens no database', async () => {
     const dataDir = join(root, 'off');
     const { metrics } = historyMetrics();
-    const history = startHistory({ settings: historySettingsFromEnv({ HISTORY: 'off', DATA_DIR: dataDir }), log: silent, metrics });
+    const history = startHistory({
+      settings: historySettingsFromEnv({ HISTORY: 'off', DATA_DIR: dataDir }),
+      log: silent,
+      metrics,
+    });
     history.recordEvaluation(anEvaluation());
     expect(await history.drained(100)).toBe(true);
     expect(history.health()).toEqual({ history: 'off' });
@@ -34,17 +38,30 @@ describe('startHistory', () => {
     async () => {
       const dataDir = join(root, 'nested', 'data');
       const { log, lines } = capturingLog();
-      const first = startHistory({ settings: historySettingsFromEnv({ DATA_DIR: dataDir }), log, metrics: historyMetrics().metrics, recorder: { probeIntervalMs: 0 } });
+      const first = startHistory({
+        settings: historySettingsFromEnv({ DATA_DIR: dataDir }),
+        log,
+        metrics: historyMetrics().metrics,
+        recorder: { probeIntervalMs: 0 },
+      });
       first.recordEvaluation(anEvaluation({ pr: { number: 1 } }));
       first.recordEvaluation(anEvaluation({ pr: { number: 2 } }));
       expect(await first.drained(OPEN_TIMEOUT_MS)).toBe(true);
       expect(first.health()).toMatchObject({ history: 'ok', historyBackend: 'embedded' });
       expect(statSync(dataDir).mode & 0o777).toBe(0o700);
-      expect(lines().find((l) => l.msg === 'history database open')).toMatchObject({ backend: 'embedded', migrationsApplied: Object.keys(MIGRATIONS) });
+      expect(lines().find((l) => l.msg === 'history database open')).toMatchObject({
+        backend: 'embedded',
+        migrationsApplied: Object.keys(MIGRATIONS),
+      });
       await first.close();
       expect(existsSync(join(dataDir, 'history.lock'))).toBe(false);
 
-      const second = startHistory({ settings: historySettingsFromEnv({ DATA_DIR: dataDir }), log: silent, metrics: historyMetrics().metrics, recorder: { probeIntervalMs: 0 } });
+      const second = startHistory({
+        settings: historySettingsFromEnv({ DATA_DIR: dataDir }),
+        log: silent,
+        metrics: historyMetrics().metrics,
+        recorder: { probeIntervalMs: 0 },
+      });
       const db = await second.database();
       const rows = await db.selectFrom('evaluations').select('pr_number').orderBy('pr_number').execute();
       expect(rows.map((r) => r.pr_number)).toEqual([1, 2]);
@@ -58,11 +75,18 @@ describe('startHistory', () => {
     mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     writeFileSync(join(dataDir, 'history.lock'), String(process.ppid));
     const { log, lines } = capturingLog();
-    const history = startHistory({ settings: historySettingsFromEnv({ DATA_DIR: dataDir }), log, metrics: historyMetrics().metrics, recorder: { backoff: { initialMs: 10, maxMs: 20 }, probeIntervalMs: 0 } });
+    const history = startHistory({
+      settings: historySettingsFromEnv({ DATA_DIR: dataDir }),
+      log,
+      metrics: historyMetrics().metrics,
+      recorder: { backoff: { initialMs: 10, maxMs: 20 }, probeIntervalMs: 0 },
+    });
     history.recordEvaluation(anEvaluation());
     await until(() => history.health().history === 'degraded');
     const warning = lines().find((l) => l.msg === 'history write failed; retrying');
-    expect(String((warning?.err as { message?: string })?.message)).toMatch(/DATA_DIR .* is in use by process \d+: .* set DATABASE_URL to share a PostgreSQL server/);
+    expect(String((warning?.err as { message?: string })?.message)).toMatch(
+      /DATA_DIR .* is in use by process \d+: .* set DATABASE_URL to share a PostgreSQL server/,
+    );
     await history.close(0);
   });
 });

@@ -56,9 +56,20 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
 
   beforeAll(async () => {
     t = await TestDatabase.open(kind);
-    seeded = await seedHistory(t.db, { evaluations: 4000, days: 120, now: NOW, seed: 7, organisations: [{ name: 'acme', repositories: 12, weight: 0.7 }, { name: 'globex', repositories: 6, weight: 0.3 }] });
+    seeded = await seedHistory(t.db, {
+      evaluations: 4000,
+      days: 120,
+      now: NOW,
+      seed: 7,
+      organisations: [
+        { name: 'acme', repositories: 12, weight: 0.7 },
+        { name: 'globex', repositories: 6, weight: 0.3 },
+      ],
+    });
     // The user can read every acme repository and one of globex's.
-    const readable = seeded.repositories.filter((r) => r.fullName.startsWith('acme/') || r.fullName === 'globex/service-002').map((r) => r.id);
+    const readable = seeded.repositories
+      .filter((r) => r.fullName.startsWith('acme/') || r.fullName === 'globex/service-002')
+      .map((r) => r.id);
     scope = { repositoryIds: readable, from: new Date(NOW - 90 * 86_400_000), to: new Date(NOW) };
     const ids = new Set(readable);
     prs = (await t.db.selectFrom('pull_requests').selectAll().execute()).filter((p) => ids.has(p.repository_id));
@@ -69,23 +80,36 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
 
   const active = () => prs.filter((p) => p.last_evaluated_at! >= scope.from && p.first_evaluated_at! < scope.to);
   // What each PR's gates did, from the record itself (gate_results), not the per-PR figures the queries read.
-  const resultsOf = (p: PullRequestRow) => gates.filter((g) => g.repository_id === p.repository_id && g.pr_number === p.pr_number);
+  const resultsOf = (p: PullRequestRow) =>
+    gates.filter((g) => g.repository_id === p.repository_id && g.pr_number === p.pr_number);
   /** The statuses of the PR's latest evaluation that ran gates. */
   const latestStatuses = (p: PullRequestRow): Map<string, string> => {
     const results = resultsOf(p);
     const last = Math.max(...results.map((g) => g.evaluated_at.getTime()));
     return new Map(results.filter((g) => g.evaluated_at.getTime() === last).map((g) => [g.gate_id, g.status]));
   };
-  const ever = (p: PullRequestRow, gate: string, status: string) => resultsOf(p).some((g) => g.gate_id === gate && g.status === status);
+  const ever = (p: PullRequestRow, gate: string, status: string) =>
+    resultsOf(p).some((g) => g.gate_id === gate && g.status === status);
   const FAILING = ['fail', 'warn', 'overridden'];
   const merged = () => prs.filter((p) => inRange(p.merged_at, scope));
 
   it.runIf(kind === 'server')('sorts in memory on every server connection of the pool (work_mem)', async () => {
     // Four at once: each holds its own connection, so every connection of the pool is asked.
     const answers = await Promise.all(
-      [1, 2, 3, 4].map(() => t.db.connection().execute((c) => sql<{ work_mem: string }>`SELECT current_setting('work_mem') AS work_mem, pg_sleep(0.05)`.execute(c))),
+      [1, 2, 3, 4].map(() =>
+        t.db
+          .connection()
+          .execute((c) =>
+            sql<{ work_mem: string }>`SELECT current_setting('work_mem') AS work_mem, pg_sleep(0.05)`.execute(c),
+          ),
+      ),
     );
-    expect(answers.map((a) => a.rows[0]!.work_mem)).toEqual([SERVER_WORK_MEM, SERVER_WORK_MEM, SERVER_WORK_MEM, SERVER_WORK_MEM]);
+    expect(answers.map((a) => a.rows[0]!.work_mem)).toEqual([
+      SERVER_WORK_MEM,
+      SERVER_WORK_MEM,
+      SERVER_WORK_MEM,
+      SERVER_WORK_MEM,
+    ]);
   });
 
   it('seeds a realistic history through the write path', async () => {
@@ -103,7 +127,9 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
     const ids = new Set(scope.repositoryIds);
     const first = weekOf(scope.from);
     for (const row of rows) {
-      const evaluated = weeks.filter((w) => ids.has(w.repository_id) && weekOf(w.week) === row.week && row.week >= first);
+      const evaluated = weeks.filter(
+        (w) => ids.has(w.repository_id) && weekOf(w.week) === row.week && row.week >= first,
+      );
       const mergedThatWeek = merged().filter((p) => weekOf(p.merged_at!) === row.week);
       expect(row).toEqual({
         week: row.week,
@@ -111,8 +137,14 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
         evaluations: evaluated.reduce((n, w) => n + w.evaluations, 0),
         openedPrs: prs.filter((p) => inRange(p.opened_at, scope) && weekOf(p.opened_at!) === row.week).length,
         mergedPrs: mergedThatWeek.length,
-        p50Lines: percentile(mergedThatWeek.map((p) => p.counted_lines), 0.5),
-        p90Lines: percentile(mergedThatWeek.map((p) => p.counted_lines), 0.9),
+        p50Lines: percentile(
+          mergedThatWeek.map((p) => p.counted_lines),
+          0.5,
+        ),
+        p90Lines: percentile(
+          mergedThatWeek.map((p) => p.counted_lines),
+          0.9,
+        ),
       });
     }
     expect(rows.length).toBeGreaterThanOrEqual(13);
@@ -122,10 +154,22 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
   it('merged size: median and p90 of lines and files', async () => {
     expect(await mergedSize(t.db, scope)).toEqual({
       merged: merged().length,
-      p50Lines: percentile(merged().map((p) => p.counted_lines), 0.5),
-      p90Lines: percentile(merged().map((p) => p.counted_lines), 0.9),
-      p50Files: percentile(merged().map((p) => p.counted_files), 0.5),
-      p90Files: percentile(merged().map((p) => p.counted_files), 0.9),
+      p50Lines: percentile(
+        merged().map((p) => p.counted_lines),
+        0.5,
+      ),
+      p90Lines: percentile(
+        merged().map((p) => p.counted_lines),
+        0.9,
+      ),
+      p50Files: percentile(
+        merged().map((p) => p.counted_files),
+        0.5,
+      ),
+      p90Files: percentile(
+        merged().map((p) => p.counted_files),
+        0.9,
+      ),
     });
   });
 
@@ -141,7 +185,13 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
         overridden: evaluated.filter((p) => ever(p, row.gate, 'overridden')).length,
       });
     }
-    expect(rows.map((r) => r.gate).sort()).toEqual(['batch-size', 'codeowners-review', 'linked-ticket', 'signed-commits', 'tests-touched']);
+    expect(rows.map((r) => r.gate).sort()).toEqual([
+      'batch-size',
+      'codeowners-review',
+      'linked-ticket',
+      'signed-commits',
+      'tests-touched',
+    ]);
     expect(rows[0]!.blocked).toBeGreaterThanOrEqual(rows[1]!.blocked);
   });
 
@@ -171,7 +221,13 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
     for (const r of rows) expect(r.example.replace(/[0-9][0-9,]*/g, 'N')).toBe(r.pattern);
     // Every failing gate appears, and a PR's failure is one that gate_results holds.
     const all = await topReasons(t.db, scope);
-    expect(new Set(all.map((r) => r.gate))).toEqual(new Set(gates.filter((g) => g.status !== 'pass' && g.status !== 'skipped' && inRange(g.evaluated_at, scope)).map((g) => g.gate_id)));
+    expect(new Set(all.map((r) => r.gate))).toEqual(
+      new Set(
+        gates
+          .filter((g) => g.status !== 'pass' && g.status !== 'skipped' && inRange(g.evaluated_at, scope))
+          .map((g) => g.gate_id),
+      ),
+    );
   });
 
   it('compliance: PRs with a linked ticket, with tests touched, with signed commits', async () => {
@@ -179,7 +235,12 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
       evaluated: active().filter((p) => ['pass', ...FAILING].includes(latestStatuses(p).get(gate) ?? '')).length,
       passed: active().filter((p) => latestStatuses(p).get(gate) === 'pass').length,
     });
-    expect(await compliance(t.db, scope)).toEqual({ prs: active().length, linkedTicket: share('linked-ticket'), testsTouched: share('tests-touched'), signedCommits: share('signed-commits') });
+    expect(await compliance(t.db, scope)).toEqual({
+      prs: active().length,
+      linkedTicket: share('linked-ticket'),
+      testsTouched: share('tests-touched'),
+      signedCommits: share('signed-commits'),
+    });
   });
 
   it('overrides: the audit log and the counts by gate, outcome and user', async () => {
@@ -190,7 +251,11 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
     expect(log[0]!.recordedAt.getTime()).toBeGreaterThanOrEqual(log[log.length - 1]!.recordedAt.getTime());
     const counts = await overrideCounts(t.db, scope);
     expect(counts.reduce((n, c) => n + c.overrides, 0)).toBe(inScope.length);
-    expect((await overrideLog(t.db, scope, { outcome: 'refused', limit: 1000 })).every((o) => o.outcome === 'refused' && o.refusal !== null)).toBe(true);
+    expect(
+      (await overrideLog(t.db, scope, { outcome: 'refused', limit: 1000 })).every(
+        (o) => o.outcome === 'refused' && o.refusal !== null,
+      ),
+    ).toBe(true);
   });
 
   it('review times: first review and lead time, p50 and p90, in hours', async () => {
@@ -208,7 +273,9 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
     const byWeek = await reviewTimesByWeek(t.db, scope);
     expect(byWeek.map((w) => w.week)).toEqual(weeks);
     for (const w of byWeek) {
-      const these = reviewed.filter((p) => weekOf(p.opened_at!) === w.week).map((p) => hours(p.first_review_at!, p.ready_at ?? p.opened_at!));
+      const these = reviewed
+        .filter((p) => weekOf(p.opened_at!) === w.week)
+        .map((p) => hours(p.first_review_at!, p.ready_at ?? p.opened_at!));
       expect(w.reviewed).toBe(these.length);
       expect(w.p50FirstReviewHours).toBeCloseTo(round1(percentile(these, 0.5))!, 5);
       expect(w.p90FirstReviewHours).toBeCloseTo(round1(percentile(these, 0.9))!, 5);
@@ -217,8 +284,14 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
 
   it('the slowest to review and the largest merged PRs', async () => {
     const largest = await largestMerged(t.db, scope, 5);
-    const expected = [...merged()].sort((a, b) => b.counted_lines! - a.counted_lines! || a.repository_id - b.repository_id || a.pr_number - b.pr_number).slice(0, 5);
-    expect(largest.map((p) => [p.repository, p.number, p.countedLines])).toEqual(expected.map((p) => [p.repository, p.pr_number, p.counted_lines]));
+    const expected = [...merged()]
+      .sort(
+        (a, b) => b.counted_lines! - a.counted_lines! || a.repository_id - b.repository_id || a.pr_number - b.pr_number,
+      )
+      .slice(0, 5);
+    expect(largest.map((p) => [p.repository, p.number, p.countedLines])).toEqual(
+      expected.map((p) => [p.repository, p.pr_number, p.counted_lines]),
+    );
     const slowest = await slowestToReview(t.db, scope, 5);
     expect(slowest).toHaveLength(5);
     expect(slowest.map((p) => p.waitHours!)).toEqual([...slowest.map((p) => p.waitHours!)].sort((a, b) => b - a));
@@ -256,23 +329,53 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
   });
 
   it('a view’s tables that share a scan read it once and give the figures each query gives alone', async () => {
-    const alone = await Promise.all([weeklyActivity(t.db, scope), mergedSize(t.db, scope), gateShares(t.db, scope), compliance(t.db, scope), reviewTimes(t.db, scope), reviewTimesByWeek(t.db, scope)]);
+    const alone = await Promise.all([
+      weeklyActivity(t.db, scope),
+      mergedSize(t.db, scope),
+      gateShares(t.db, scope),
+      compliance(t.db, scope),
+      reviewTimes(t.db, scope),
+      reviewTimesByWeek(t.db, scope),
+    ]);
     const shared: SharedScans = {};
-    const together = await Promise.all([weeklyActivity(t.db, scope, shared), mergedSize(t.db, scope, shared), gateShares(t.db, scope, undefined, shared), compliance(t.db, scope, shared), reviewTimes(t.db, scope, shared), reviewTimesByWeek(t.db, scope, shared)]);
+    const together = await Promise.all([
+      weeklyActivity(t.db, scope, shared),
+      mergedSize(t.db, scope, shared),
+      gateShares(t.db, scope, undefined, shared),
+      compliance(t.db, scope, shared),
+      reviewTimes(t.db, scope, shared),
+      reviewTimesByWeek(t.db, scope, shared),
+    ]);
     expect(together).toEqual(alone);
     expect(Object.keys(shared).sort()).toEqual(['active', 'merged', 'opened']);
     // An empty scope: the totals of no rows.
     const none = { ...scope, repositoryIds: [] };
-    expect(await reviewTimes(t.db, none)).toEqual({ reviewed: 0, p50FirstReviewHours: null, p90FirstReviewHours: null, merged: 0, p50LeadTimeHours: null, p90LeadTimeHours: null });
-    expect(await compliance(t.db, none)).toEqual({ prs: 0, linkedTicket: { evaluated: 0, passed: 0 }, testsTouched: { evaluated: 0, passed: 0 }, signedCommits: { evaluated: 0, passed: 0 } });
+    expect(await reviewTimes(t.db, none)).toEqual({
+      reviewed: 0,
+      p50FirstReviewHours: null,
+      p90FirstReviewHours: null,
+      merged: 0,
+      p50LeadTimeHours: null,
+      p90LeadTimeHours: null,
+    });
+    expect(await compliance(t.db, none)).toEqual({
+      prs: 0,
+      linkedTicket: { evaluated: 0, passed: 0 },
+      testsTouched: { evaluated: 0, passed: 0 },
+      signedCommits: { evaluated: 0, passed: 0 },
+    });
     expect(await weeklyActivity(t.db, none)).toEqual([]);
     expect(await reviewTimesByWeek(t.db, none)).toEqual([]);
   });
 
   it('names the repositories of the scope, as last recorded', async () => {
     const named = await repositories(t.db, scope.repositoryIds);
-    const expected = seeded.repositories.filter((r) => scope.repositoryIds.includes(r.id)).sort((a, b) => (a.fullName < b.fullName ? -1 : 1));
-    expect(named.map((r) => [r.repositoryId, r.repository, r.owner])).toEqual(expected.map((r) => [r.id, r.fullName, r.fullName.split('/')[0]]));
+    const expected = seeded.repositories
+      .filter((r) => scope.repositoryIds.includes(r.id))
+      .sort((a, b) => (a.fullName < b.fullName ? -1 : 1));
+    expect(named.map((r) => [r.repositoryId, r.repository, r.owner])).toEqual(
+      expected.map((r) => [r.id, r.fullName, r.fullName.split('/')[0]]),
+    );
     expect(await repositories(t.db, [])).toEqual([]);
   });
 
@@ -280,7 +383,11 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
     const all = await loadOpenPullRequests(t.db, { owner: 'acme' }, { pageSize: 7 });
     const counts = await openPullRequestCounts(t.db, { owner: 'acme' });
     expect(all.length).toBe(counts.reduce((n, c) => n + c.open, 0));
-    expect(all.every((o) => o.snapshot.state === 'open' && o.repository.startsWith('acme/') && o.snapshot.files.nodes.length > 0)).toBe(true);
+    expect(
+      all.every(
+        (o) => o.snapshot.state === 'open' && o.repository.startsWith('acme/') && o.snapshot.files.nodes.length > 0,
+      ),
+    ).toBe(true);
     const keys = all.map((o) => `${o.repositoryId}#${o.number}`);
     expect(new Set(keys).size).toBe(keys.length);
   });

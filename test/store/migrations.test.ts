@@ -27,7 +27,11 @@ async function schemaOf(db: Kysely<any>) {
     SELECT table_name AS t, column_name AS c, data_type AS type, is_nullable AS nullable, column_default AS def
     FROM information_schema.columns WHERE table_schema = 'public' AND table_name NOT LIKE 'history_migrations%'
     ORDER BY table_name, ordinal_position`.execute(db);
-  const indexes = await sql<{ indexdef: string }>`SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename NOT LIKE 'history_migrations%' ORDER BY indexname`.execute(db);
+  const indexes = await sql<{
+    indexdef: string;
+  }>`SELECT indexdef FROM pg_indexes WHERE schemaname = 'public' AND tablename NOT LIKE 'history_migrations%' ORDER BY indexname`.execute(
+    db,
+  );
   return { columns: columns.rows, indexes: indexes.rows.map((r) => r.indexdef) };
 }
 
@@ -61,7 +65,13 @@ describe.skipIf(!POSTGRES_BIN)('migrations on a server', () => {
 
   it('two apps starting together against one server both become ready, with one set of tables', async () => {
     const url = await server.createDatabase('two_apps');
-    const start = () => startHistory({ settings: historySettingsFromEnv({ DATABASE_URL: url }), log: silent, metrics: historyMetrics().metrics, recorder: { backoff: { initialMs: 20, maxMs: 100 } } });
+    const start = () =>
+      startHistory({
+        settings: historySettingsFromEnv({ DATABASE_URL: url }),
+        log: silent,
+        metrics: historyMetrics().metrics,
+        recorder: { backoff: { initialMs: 20, maxMs: 100 } },
+      });
     const [a, b] = [start(), start()];
     await until(() => a.health().history === 'ok' && b.health().history === 'ok');
     const { rows } = await sql<{ name: string }>`SELECT name FROM history_migrations`.execute(await a.database());
@@ -79,8 +89,12 @@ describe.skipIf(!POSTGRES_BIN)('migrations on a server', () => {
         await sql`SELECT no_such_column FROM evaluations`.execute(trx);
       },
     };
-    await expect(migrate(db, { ...MIGRATIONS, '9999_broken': broken })).rejects.toThrow('history migration 9999_broken failed');
-    const { rows } = await sql<{ n: number }>`SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'half_done'`.execute(db);
+    await expect(migrate(db, { ...MIGRATIONS, '9999_broken': broken })).rejects.toThrow(
+      'history migration 9999_broken failed',
+    );
+    const { rows } = await sql<{
+      n: number;
+    }>`SELECT count(*) AS n FROM information_schema.tables WHERE table_name = 'half_done'`.execute(db);
     expect(rows[0]!.n).toBe(0);
     // The next start applies what is pending (here: nothing new) and works.
     await expect(migrate(db)).resolves.toBeDefined();

@@ -8,7 +8,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PostgresServer } from '../support/postgres-server.js';
 import { startHistory, type History } from '../../src/store/history.js';
 import { historySettingsFromEnv } from '../../src/store/settings.js';
-import { anEvaluation, capturingLog, historyMetrics, OPEN_TIMEOUT_MS, POSTGRES_BIN, TestDatabase, until } from './support.js';
+import {
+  anEvaluation,
+  capturingLog,
+  historyMetrics,
+  OPEN_TIMEOUT_MS,
+  POSTGRES_BIN,
+  TestDatabase,
+  until,
+} from './support.js';
 
 const PASSWORD = 'pw-never-logged';
 const FAST = { backoff: { initialMs: 50, maxMs: 250 }, flushDelayMs: 5, probeIntervalMs: 100 };
@@ -31,7 +39,12 @@ describe.skipIf(!POSTGRES_BIN)('history with a PostgreSQL server that goes away'
     const { metrics, value } = historyMetrics();
     // With a password in the URL (the server trusts loopback and ignores it): it must never reach a log.
     const url = t.url!.replace('postgres@', `postgres:${PASSWORD}@`);
-    const history = startHistory({ settings: historySettingsFromEnv({ DATABASE_URL: url }), log, metrics, recorder: { ...FAST, ...(maxRecords ? { maxRecords } : {}) } });
+    const history = startHistory({
+      settings: historySettingsFromEnv({ DATABASE_URL: url }),
+      log,
+      metrics,
+      recorder: { ...FAST, ...(maxRecords ? { maxRecords } : {}) },
+    });
     histories.push(history);
     return { history, lines, value };
   };
@@ -63,7 +76,10 @@ describe.skipIf(!POSTGRES_BIN)('history with a PostgreSQL server that goes away'
     expect(slowest).toBeLessThan(250);
     expect(await t.count('evaluations')).toBe(200);
     expect(await t.count('gate_results')).toBe(1000);
-    const prs = await t.db.selectFrom('pull_requests').select((eb) => eb.fn.sum<number>('evaluations').as('n')).executeTakeFirstOrThrow();
+    const prs = await t.db
+      .selectFrom('pull_requests')
+      .select((eb) => eb.fn.sum<number>('evaluations').as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(prs.n)).toBe(200);
     expect(await value('quality_gates_history_dropped_total', { reason: 'overflow' })).toBe(0);
     expect(await value('quality_gates_history_written_total', { kind: 'evaluation' })).toBe(200);
@@ -79,7 +95,8 @@ describe.skipIf(!POSTGRES_BIN)('history with a PostgreSQL server that goes away'
     const { history, lines, value } = start(25);
     await until(() => history.health().history === 'ok');
     await server.stop('fast');
-    for (let i = 0; i < 100; i++) history.recordEvaluation(anEvaluation({ pr: { number: 1 + i }, delivery: `small-${i}` }));
+    for (let i = 0; i < 100; i++)
+      history.recordEvaluation(anEvaluation({ pr: { number: 1 + i }, delivery: `small-${i}` }));
     const dropped = await value('quality_gates_history_dropped_total', { reason: 'overflow' });
     expect(dropped).toBe(75);
     expect(lines().find((l) => l.msg === 'history records dropped')).toMatchObject({ reason: 'overflow' });
@@ -92,7 +109,9 @@ describe.skipIf(!POSTGRES_BIN)('history with a PostgreSQL server that goes away'
     await t.reset();
     const a = start();
     const b = start();
-    const shared = Array.from({ length: 120 }, (_, i) => anEvaluation({ pr: { number: 1 + (i % 30) }, delivery: `shared-${i}` }));
+    const shared = Array.from({ length: 120 }, (_, i) =>
+      anEvaluation({ pr: { number: 1 + (i % 30) }, delivery: `shared-${i}` }),
+    );
     for (const [i, record] of shared.entries()) {
       a.history.recordEvaluation(record);
       b.history.recordEvaluation(record);
@@ -102,7 +121,10 @@ describe.skipIf(!POSTGRES_BIN)('history with a PostgreSQL server that goes away'
     expect(await b.history.drained(60_000)).toBe(true);
     expect(await t.count('evaluations')).toBe(160);
     expect(await t.count('gate_results')).toBe(800);
-    const prs = await t.db.selectFrom('pull_requests').select((eb) => eb.fn.sum<number>('evaluations').as('n')).executeTakeFirstOrThrow();
+    const prs = await t.db
+      .selectFrom('pull_requests')
+      .select((eb) => eb.fn.sum<number>('evaluations').as('n'))
+      .executeTakeFirstOrThrow();
     expect(Number(prs.n)).toBe(160);
   }, 120_000);
 });

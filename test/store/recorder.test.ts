@@ -19,7 +19,8 @@ class FakeStore implements HistoryStore {
   #release: (() => void)[] = [];
 
   async ready(): Promise<void> {
-    if (this.state === 'down') throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+    if (this.state === 'down')
+      throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
   }
   async ping(): Promise<void> {
     await this.ready();
@@ -27,10 +28,17 @@ class FakeStore implements HistoryStore {
   async write(items: readonly HistoryItem[]): Promise<WriteSummary> {
     this.attempts++;
     if (this.state === 'hang') await new Promise<void>((resolve) => this.#release.push(resolve));
-    if (this.state === 'down') throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
-    if (items.some(this.refuse)) throw Object.assign(new Error('invalid byte sequence for encoding "UTF8"'), { code: '22021' });
+    if (this.state === 'down')
+      throw Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    if (items.some(this.refuse))
+      throw Object.assign(new Error('invalid byte sequence for encoding "UTF8"'), { code: '22021' });
     this.written.push(...items);
-    return { evaluations: items.filter((i) => i.kind === 'evaluation').length, duplicates: 0, pullRequests: 0, snapshots: 0 };
+    return {
+      evaluations: items.filter((i) => i.kind === 'evaluation').length,
+      duplicates: 0,
+      pullRequests: 0,
+      snapshots: 0,
+    };
   }
   async close(): Promise<void> {
     this.closed = true;
@@ -49,7 +57,15 @@ function setup(options: { maxRecords?: number; batchSize?: number } = {}) {
   const store = new FakeStore();
   const { log, lines } = capturingLog();
   const { metrics, value } = historyMetrics();
-  const recorder = new HistoryRecorder({ store, log, metrics: metrics.history, backoff: { initialMs: 10, maxMs: 80 }, flushDelayMs: 1, probeIntervalMs: 0, ...options });
+  const recorder = new HistoryRecorder({
+    store,
+    log,
+    metrics: metrics.history,
+    backoff: { initialMs: 10, maxMs: 80 },
+    flushDelayMs: 1,
+    probeIntervalMs: 0,
+    ...options,
+  });
   recorders.push(recorder);
   const messages = () => lines().map((l) => l.msg);
   return { store, recorder, value, lines, messages };
@@ -117,9 +133,16 @@ describe('HistoryRecorder', () => {
     store.refuse = (item) => item.record.number === 13;
     for (let i = 0; i < 30; i++) recorder.recordEvaluation(anEvaluation({ pr: { number: i + 1 } }));
     expect(await recorder.drained(5000)).toBe(true);
-    expect(store.written.map((i) => i.record.number).sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i + 1).filter((n) => n !== 13));
+    expect(store.written.map((i) => i.record.number).sort((a, b) => a - b)).toEqual(
+      Array.from({ length: 30 }, (_, i) => i + 1).filter((n) => n !== 13),
+    );
     expect(await value('quality_gates_history_dropped_total', { reason: 'rejected' })).toBe(1);
-    expect(lines().find((l) => l.msg === 'history record rejected by the database; dropped')).toMatchObject({ level: 50, code: '22021', kind: 'evaluation', pr: 13 });
+    expect(lines().find((l) => l.msg === 'history record rejected by the database; dropped')).toMatchObject({
+      level: 50,
+      code: '22021',
+      kind: 'evaluation',
+      pr: 13,
+    });
   });
 
   it('keeps only the newest open-PR snapshot of a pull request in the buffer', async () => {
@@ -129,7 +152,9 @@ describe('HistoryRecorder', () => {
     recorder.recordPullRequest(aLifeEvent(4, '2026-03-02T10:00:00Z', { firstReviewAt: '2026-03-02T10:00:00Z' }));
     store.state = 'up';
     expect(await recorder.drained(5000)).toBe(true);
-    const withSnapshot = store.written.flatMap((i) => (i.kind === 'evaluation' && i.record.snapshot ? [JSON.parse(i.record.snapshot.json).pr.title] : []));
+    const withSnapshot = store.written.flatMap((i) =>
+      i.kind === 'evaluation' && i.record.snapshot ? [JSON.parse(i.record.snapshot.json).pr.title] : [],
+    );
     expect(withSnapshot).toEqual(['Version 4']);
     expect(store.written).toHaveLength(6);
   });
@@ -154,7 +179,13 @@ describe('HistoryRecorder', () => {
   it('says "starting" until the database answers, then "ok"; an idle probe notices it going away', async () => {
     const store = new FakeStore();
     const { metrics } = historyMetrics();
-    const recorder = new HistoryRecorder({ store, log: capturingLog().log, metrics: metrics.history, backoff: { initialMs: 10, maxMs: 40 }, probeIntervalMs: 20 });
+    const recorder = new HistoryRecorder({
+      store,
+      log: capturingLog().log,
+      metrics: metrics.history,
+      backoff: { initialMs: 10, maxMs: 40 },
+      probeIntervalMs: 20,
+    });
     recorders.push(recorder);
     store.state = 'down';
     expect(recorder.health().history).toBe('starting');

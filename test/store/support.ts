@@ -15,13 +15,24 @@ import type { PullRequestSnapshot } from '../../gates/snapshot.js';
 import { openDatabase, type OpenedDatabase } from '../../src/store/database.js';
 import { migrate } from '../../src/store/migrations.js';
 import { evaluationRecord } from '../../src/store/record-builders.js';
-import type { EvaluationRecord, OverrideRecord, PullRequestFacts, PullRequestRecord, RepositoryKey } from '../../src/store/records.js';
+import type {
+  EvaluationRecord,
+  OverrideRecord,
+  PullRequestFacts,
+  PullRequestRecord,
+  RepositoryKey,
+} from '../../src/store/records.js';
 import { aSnapshot } from '../support/builders.js';
 
 export const POSTGRES_BIN = findPostgresBin();
 if (!POSTGRES_BIN) {
-  if (process.env.CI) throw new Error('PostgreSQL is not installed; .ci/run installs it (apt-get install postgresql). The history server tests cannot be skipped in CI.');
-  console.warn('PostgreSQL not found: skipping the history tests against a server (install it with `apt-get install postgresql`)');
+  if (process.env.CI)
+    throw new Error(
+      'PostgreSQL is not installed; .ci/run installs it (apt-get install postgresql). The history server tests cannot be skipped in CI.',
+    );
+  console.warn(
+    'PostgreSQL not found: skipping the history tests against a server (install it with `apt-get install postgresql`)',
+  );
 }
 
 export type BackendKind = 'embedded' | 'server';
@@ -36,7 +47,15 @@ export const silent: Logger = pino({ level: 'silent' });
 /** A logger whose JSON lines the test can read. */
 export function capturingLog(): { log: Logger; lines: () => Record<string, unknown>[] } {
   const lines: string[] = [];
-  const log = pino({ level: 'debug' }, new Writable({ write: (chunk, _e, done) => { lines.push(...String(chunk).split('\n').filter(Boolean)); done(); } }));
+  const log = pino(
+    { level: 'debug' },
+    new Writable({
+      write: (chunk, _e, done) => {
+        lines.push(...String(chunk).split('\n').filter(Boolean));
+        done();
+      },
+    }),
+  );
   return { log, lines: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 
@@ -68,7 +87,9 @@ export class TestDatabase {
 
   /** Empties every history table. */
   async reset(): Promise<void> {
-    await sql`TRUNCATE repositories, evaluations, gate_results, overrides, pull_requests, pull_request_weeks, open_pull_requests, snapshot_files, failure_patterns`.execute(this.db);
+    await sql`TRUNCATE repositories, evaluations, gate_results, overrides, pull_requests, pull_request_weeks, open_pull_requests, snapshot_files, failure_patterns`.execute(
+      this.db,
+    );
   }
 
   async count(table: string): Promise<number> {
@@ -114,22 +135,42 @@ export function anEvaluation(
 }
 
 /** A life event of pull request `number`. */
-export function aLifeEvent(number: number, at: string, facts: PullRequestFacts, repository: RepositoryKey = REPO): PullRequestRecord {
+export function aLifeEvent(
+  number: number,
+  at: string,
+  facts: PullRequestFacts,
+  repository: RepositoryKey = REPO,
+): PullRequestRecord {
   return { repository, number, at, facts };
 }
 
 export function historyMetrics() {
   const metrics = createMetrics({ defaultMetrics: false });
-  return { metrics, value: async (name: string, labels: Record<string, string> = {}) => metricValue(metrics.registry, name, labels) };
+  return {
+    metrics,
+    value: async (name: string, labels: Record<string, string> = {}) => metricValue(metrics.registry, name, labels),
+  };
 }
 
-async function metricValue(registry: ReturnType<typeof createMetrics>['registry'], name: string, labels: Record<string, string>): Promise<number> {
+async function metricValue(
+  registry: ReturnType<typeof createMetrics>['registry'],
+  name: string,
+  labels: Record<string, string>,
+): Promise<number> {
   const metric = await registry.getSingleMetric(name)?.get();
-  const match = metric?.values.find((v) => Object.entries(labels).every(([k, l]) => (v.labels as Record<string, unknown>)[k] === l) && !(v as { metricName?: string }).metricName?.endsWith('_bucket'));
+  const match = metric?.values.find(
+    (v) =>
+      Object.entries(labels).every(([k, l]) => (v.labels as Record<string, unknown>)[k] === l) &&
+      !(v as { metricName?: string }).metricName?.endsWith('_bucket'),
+  );
   return match?.value ?? 0;
 }
 
-export async function until(what: () => Promise<boolean> | boolean, timeoutMs = 20_000, message = 'condition not reached in time'): Promise<void> {
+export async function until(
+  what: () => Promise<boolean> | boolean,
+  timeoutMs = 20_000,
+  message = 'condition not reached in time',
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await what())) {
     if (Date.now() > deadline) throw new Error(message);

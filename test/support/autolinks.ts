@@ -16,7 +16,8 @@ export function withoutCode(markdown: string): string {
   for (const line of lines) {
     const opener = /^ {0,3}(`{3,}|~{3,})/.exec(line)?.[1];
     if (fence) {
-      if (opener && opener[0] === fence[0] && opener.length >= fence.length && line.trim() === opener) fence = undefined;
+      if (opener && opener[0] === fence[0] && opener.length >= fence.length && line.trim() === opener)
+        fence = undefined;
       continue;
     }
     if (opener) {
@@ -27,7 +28,7 @@ export function withoutCode(markdown: string): string {
   }
   let out = '';
   const text = kept.join('\n');
-  for (let i = 0; i < text.length; ) {
+  for (let i = 0; i < text.length;) {
     if (text[i] === '\\' && i + 1 < text.length) {
       out += text.slice(i, i + 2);
       i += 2;
@@ -52,7 +53,7 @@ export function withoutCode(markdown: string): string {
 }
 
 function closingRun(text: string, from: number, n: number): number {
-  for (let j = from; j < text.length; ) {
+  for (let j = from; j < text.length;) {
     if (text[j] !== '`') {
       j++;
       continue;

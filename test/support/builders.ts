@@ -8,7 +8,12 @@ type Overrides = {
   [K in keyof PullRequestSnapshot]?: PullRequestSnapshot[K];
 };
 
-export function aFile(path: string, additions = 10, deletions = 0, changeType: ChangedFile['changeType'] = 'modified'): ChangedFile {
+export function aFile(
+  path: string,
+  additions = 10,
+  deletions = 0,
+  changeType: ChangedFile['changeType'] = 'modified',
+): ChangedFile {
   return { path, additions, deletions, changeType };
 }
 

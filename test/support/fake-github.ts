@@ -10,13 +10,22 @@ import { afterEach } from 'vitest';
 import { GitHubModel, type GitHubModelOptions } from '../stand-in/github-model.js';
 import { API, interceptWithNock } from '../stand-in/nock.js';
 
-export type { FakeCheckRun, FakeCommit, FakeFile, FakePull, FakeReview, RecordedRequest } from '../stand-in/github-model.js';
+export type {
+  FakeCheckRun,
+  FakeCommit,
+  FakeFile,
+  FakePull,
+  FakeReview,
+  RecordedRequest,
+} from '../stand-in/github-model.js';
 export { API };
 
 let cachedKey: string | undefined;
 /** The app's private key in the tests (PKCS#1, as GitHub hands it out); the stand-in verifies JWTs with it. */
 export function testPrivateKey(): string {
-  cachedKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs1', format: 'pem' }).toString();
+  cachedKey ??= generateKeyPairSync('rsa', { modulusLength: 2048 })
+    .privateKey.export({ type: 'pkcs1', format: 'pem' })
+    .toString();
   return cachedKey;
 }
 

@@ -50,7 +50,10 @@ export interface Harness {
 
 let deliveries = 0;
 
-export async function startHarness(fake: FakeGitHub, options: { concurrency?: number; client?: ClientOptions; app?: Partial<AppOptions> } = {}): Promise<Harness> {
+export async function startHarness(
+  fake: FakeGitHub,
+  options: { concurrency?: number; client?: ClientOptions; app?: Partial<AppOptions> } = {},
+): Promise<Harness> {
   const lines: string[] = [];
   const stream = new Writable({
     write(chunk, _enc, done) {
@@ -73,7 +76,14 @@ export async function startHarness(fake: FakeGitHub, options: { concurrency?: nu
     privateKey: testPrivateKey(),
     secret: 'test-secret',
     log,
-    Octokit: createOctokitClass({ metrics, retries: 3, backoffBaseMs: 1, writeSpacingMs: 0, sleep: async () => {}, ...options.client }),
+    Octokit: createOctokitClass({
+      metrics,
+      retries: 3,
+      backoffBaseMs: 1,
+      writeSpacingMs: 0,
+      sleep: async () => {},
+      ...options.client,
+    }),
   });
   await probot.load(app.appFn, { cwd: process.cwd(), addHandler: () => {} });
   const deliver = async (name: string, payload: Record<string, unknown>, id?: string) => {
@@ -120,7 +130,9 @@ export const BASE = 'f95f852bd8fca8fcc58a9a2d6c842781e32a215e';
 export const HEAD = 'ec26c3e57ca3a959ca5aad62de7213c562f8c821';
 
 /** A fresh fake GitHub behind nock and a fresh app for one test: `beforeEach(async () => ({ fake, h } = await freshApp()))`. */
-export async function freshApp(options: Parameters<typeof startHarness>[1] = {}): Promise<{ fake: FakeGitHub; h: Harness }> {
+export async function freshApp(
+  options: Parameters<typeof startHarness>[1] = {},
+): Promise<{ fake: FakeGitHub; h: Harness }> {
   const fake = new FakeGitHub();
   fake.install();
   return { fake, h: await startHarness(fake, options) };

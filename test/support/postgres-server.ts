@@ -37,7 +37,9 @@ function runAs(): { uid: number; gid: number } | undefined {
     const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
     return { uid, gid };
   } catch {
-    throw new Error('running as root and there is no "postgres" user to run PostgreSQL as (the Debian package creates it: apt-get install postgresql)');
+    throw new Error(
+      'running as root and there is no "postgres" user to run PostgreSQL as (the Debian package creates it: apt-get install postgresql)',
+    );
   }
 }
 
@@ -60,11 +62,15 @@ export class PostgresServer {
     const dir = mkdtempSync(join(tmpdir(), 'quality-gates-pg-'));
     if (user) chownSync(dir, user.uid, user.gid);
     const data = join(dir, 'data');
-    execFileSync(join(bin, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions'], {
-      stdio: 'pipe',
-      ...(user ? { uid: user.uid, gid: user.gid } : {}),
-      env: { ...process.env, LC_ALL: 'C.UTF-8' },
-    });
+    execFileSync(
+      join(bin, 'initdb'),
+      ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync', '--no-instructions'],
+      {
+        stdio: 'pipe',
+        ...(user ? { uid: user.uid, gid: user.gid } : {}),
+        env: { ...process.env, LC_ALL: 'C.UTF-8' },
+      },
+    );
     const server = new PostgresServer(bin, dir, await freePort(), user);
     await server.restart();
     return server;
@@ -89,7 +95,22 @@ export class PostgresServer {
       // No fsync (a test database: the operating system keeps what a killed server wrote), but every
       // commit reaches the WAL before it is acknowledged (synchronous_commit stays on), so a server
       // killed mid-burst loses no acknowledged write. Sockets on loopback TCP and in the data directory.
-      ['-D', join(this.dir, 'data'), '-p', String(this.port), '-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=${this.dir}`, '-c', 'fsync=off', '-c', 'full_page_writes=off', '-c', 'max_connections=200'],
+      [
+        '-D',
+        join(this.dir, 'data'),
+        '-p',
+        String(this.port),
+        '-c',
+        'listen_addresses=127.0.0.1',
+        '-c',
+        `unix_socket_directories=${this.dir}`,
+        '-c',
+        'fsync=off',
+        '-c',
+        'full_page_writes=off',
+        '-c',
+        'max_connections=200',
+      ],
       { stdio: ['ignore', 'pipe', 'pipe'], ...(this.user ? { uid: this.user.uid, gid: this.user.gid } : {}) },
     );
     this.#child = child;
@@ -102,7 +123,8 @@ export class PostgresServer {
     for (;;) {
       if (child.exitCode !== null) throw new Error(`postgres exited: ${this.#output.slice(-2000)}`);
       if (await this.#answers()) return;
-      if (Date.now() > deadline) throw new Error(`postgres did not answer on port ${this.port}: ${this.#output.slice(-2000)}`);
+      if (Date.now() > deadline)
+        throw new Error(`postgres did not answer on port ${this.port}: ${this.#output.slice(-2000)}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }

@@ -36,12 +36,32 @@ export interface StartedApp {
   metric(name: string, result: string): Promise<number | undefined>;
 }
 
-export async function startRecoveringApp(fake: FakeGitHub, env: Record<string, string>, more: Pick<StartOptions, 'recovery' | 'redisQueue'> = {}): Promise<StartedApp> {
+export async function startRecoveringApp(
+  fake: FakeGitHub,
+  env: Record<string, string>,
+  more: Pick<StartOptions, 'recovery' | 'redisQueue'> = {},
+): Promise<StartedApp> {
   const port = await freePort();
   const lines: string[] = [];
   const running = await startApp({
-    env: { APP_ID: String(fake.appId), PRIVATE_KEY: testPrivateKey(), WEBHOOK_SECRET, PORT: String(port), HOST: '127.0.0.1', HISTORY: 'off', ...env },
-    log: pino(loggerOptions('info'), new Writable({ write: (c, _e, d) => { lines.push(...String(c).split('\n').filter(Boolean)); d(); } })),
+    env: {
+      APP_ID: String(fake.appId),
+      PRIVATE_KEY: testPrivateKey(),
+      WEBHOOK_SECRET,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      HISTORY: 'off',
+      ...env,
+    },
+    log: pino(
+      loggerOptions('info'),
+      new Writable({
+        write: (c, _e, d) => {
+          lines.push(...String(c).split('\n').filter(Boolean));
+          d();
+        },
+      }),
+    ),
     client: { writeSpacingMs: TEST_WRITE_SPACING_MS },
     ...more,
   });
@@ -49,11 +69,16 @@ export async function startRecoveringApp(fake: FakeGitHub, env: Record<string, s
     running,
     port,
     logs: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
-    metric: async (name, result) => (await running.app.metrics.registry.getSingleMetric(name)!.get()).values.find((v) => v.labels.result === result)?.value,
+    metric: async (name, result) =>
+      (await running.app.metrics.registry.getSingleMetric(name)!.get()).values.find((v) => v.labels.result === result)
+        ?.value,
   };
 }
 
-export const webhookUrl = (port: number) => ({ url: `http://127.0.0.1:${port}/api/github/webhooks`, secret: WEBHOOK_SECRET });
+export const webhookUrl = (port: number) => ({
+  url: `http://127.0.0.1:${port}/api/github/webhooks`,
+  secret: WEBHOOK_SECRET,
+});
 
 export async function until(what: () => boolean | Promise<boolean>, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

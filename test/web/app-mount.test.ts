@@ -34,7 +34,12 @@ async function start(env: Record<string, string>) {
   const lines: string[] = [];
   const log = pino(
     loggerOptions('debug'),
-    new Writable({ write: (c, _e, d) => { lines.push(...String(c).split('\n').filter(Boolean)); d(); } }),
+    new Writable({
+      write: (c, _e, d) => {
+        lines.push(...String(c).split('\n').filter(Boolean));
+        d();
+      },
+    }),
   );
   running = await startApp({
     env: {

@@ -162,7 +162,13 @@ function addName(index: RuleIndex, name: string, kind: keyof NameBuckets, c: Com
 }
 
 /** Adds the buckets one path segment reaches; `node` is the prefix-tree node of the segments before it. */
-function reachSegment(index: RuleIndex, lists: CompiledRule[][], node: PrefixNode | undefined, segment: string, last: boolean): PrefixNode | undefined {
+function reachSegment(
+  index: RuleIndex,
+  lists: CompiledRule[][],
+  node: PrefixNode | undefined,
+  segment: string,
+  last: boolean,
+): PrefixNode | undefined {
   const reach = (bucket: CompiledRule[] | undefined) => {
     if (bucket && bucket.length > 0 && !lists.includes(bucket)) lists.push(bucket);
   };
@@ -356,7 +362,8 @@ function shapeToRegExp({ segments, dirOnly }: PatternShape): PathTest {
     re += segmentRegex(segment);
     needSep = true;
     if (i !== last) return;
-    if (dirOnly) re += '/.+'; // a directory: everything below it
+    if (dirOnly)
+      re += '/.+'; // a directory: everything below it
     else if (segment === '*' && segments[i - 1] !== '**') {
       // GitHub's exception to gitignore: `docs/*` matches direct children only
     } else re += '(?:/.+)?'; // a file, or a directory and everything below it
@@ -366,7 +373,8 @@ function shapeToRegExp({ segments, dirOnly }: PatternShape): PathTest {
   // can take exponential time on a crafted path. Those patterns run on RE2 (linear time);
   // the common simple ones keep the faster native engine.
   const wildcardRuns = (seg: string) => (seg.replace(/\\./g, 'x').match(/[*?]+/g) ?? []).length;
-  const risky = segments.filter((seg) => seg === '**').length > 1 || segments.some((seg) => seg !== '**' && wildcardRuns(seg) > 1);
+  const risky =
+    segments.filter((seg) => seg === '**').length > 1 || segments.some((seg) => seg !== '**' && wildcardRuns(seg) > 1);
   if (!risky) return new RegExp(source, 'su');
   const re2 = RE2JS.compile(source.replace('(?!)', '[^\\s\\S]'), RE2JS.DOTALL);
   return { test: (path: string) => re2.matches(path) };

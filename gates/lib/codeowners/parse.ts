@@ -135,7 +135,8 @@ function splitWords(line: string): string[] {
 /** Why GitHub would not use this pattern, or undefined when it is fine. */
 function checkPattern(pattern: string): string | undefined {
   if (pattern.startsWith('!')) return 'negation with "!" is not supported in CODEOWNERS; the line is skipped';
-  if (pattern.startsWith('\\#')) return 'escaping a leading "#" with "\\" is not supported in CODEOWNERS; the line is skipped';
+  if (pattern.startsWith('\\#'))
+    return 'escaping a leading "#" with "\\" is not supported in CODEOWNERS; the line is skipped';
   let escaped = false;
   for (const ch of pattern) {
     if (escaped) {
@@ -146,8 +147,10 @@ function checkPattern(pattern: string): string | undefined {
     else if (ch === '[') return 'character ranges with "[ ]" are not supported in CODEOWNERS; the line is skipped';
   }
   if (escaped) return 'the pattern ends with a lone "\\"; the line is skipped';
-  if (/(?<!\\)\*\*\*/.test(pattern)) return 'three or more "*" in a row are not a valid pattern; use "*" or "**"; the line is skipped';
-  if (pattern.replace(/\//g, '') === '') return 'the pattern "/" matches no file (use "*" for every file); the line is skipped';
+  if (/(?<!\\)\*\*\*/.test(pattern))
+    return 'three or more "*" in a row are not a valid pattern; use "*" or "**"; the line is skipped';
+  if (pattern.replace(/\//g, '') === '')
+    return 'the pattern "/" matches no file (use "*" for every file); the line is skipped';
   return undefined;
 }
 

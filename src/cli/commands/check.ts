@@ -15,7 +15,13 @@ import { resolveConfig, type ConfigResult, type ConfigSource, type ExtendsTarget
 import { CONFIG_PATH, type QualityGatesConfig } from '../../../gates/config.js';
 import { enabledGates, verdictFor } from '../../pipeline/run-gates.js';
 import { createGit, requireGitVersion } from '../../load/git.js';
-import { loadLocalPullRequest, openLocalRepository, repositoryRoot, type LocalPullRequest, type LocalRepository } from '../../load/git-loader.js';
+import {
+  loadLocalPullRequest,
+  openLocalRepository,
+  repositoryRoot,
+  type LocalPullRequest,
+  type LocalRepository,
+} from '../../load/git-loader.js';
 import { CliError, EXIT, parseCommandArgs, readTextFile, useColor, write, type CliContext } from '../io.js';
 
 export const CHECK_HELP = `Usage: quality-gates check [--base REF] [--config FILE] [--title TEXT] [--body TEXT] [--json]
@@ -77,7 +83,12 @@ export async function runCheck(args: readonly string[], ctx: CliContext): Promis
   const repo = await openLocalRepository(git, { base: values.base });
   // The config first: it says whether any gate needs the commits' signatures verified.
   const loaded = await loadConfig(repo, values.config, ctx);
-  const local = await loadLocalPullRequest(git, repo, { title: values.title, body: values.body, env: ctx.env, verifySignatures: needsSignatures(loaded.result) });
+  const local = await loadLocalPullRequest(git, repo, {
+    title: values.title,
+    body: values.body,
+    env: ctx.env,
+    verifySignatures: needsSignatures(loaded.result),
+  });
 
   let verdict: Verdict;
   let config: QualityGatesConfig | undefined;
@@ -94,10 +105,17 @@ export async function runCheck(args: readonly string[], ctx: CliContext): Promis
   const output = renderCheckRun(verdict);
   const exitCode = exitCodeOf(verdict);
   if (values.json) {
-    await write(ctx.stdout, `${JSON.stringify(jsonReport(local, verdict, output, notes, loaded, exitCode), null, 2)}\n`);
+    await write(
+      ctx.stdout,
+      `${JSON.stringify(jsonReport(local, verdict, output, notes, loaded, exitCode), null, 2)}\n`,
+    );
   } else {
     const name = config?.checks.name ?? 'Quality Gates';
-    const text = [`# ${escapeMarkdown(name)} — ${escapeMarkdown(output.title)}`, ...notes.map((n) => n.markdown), output.summary].join('\n\n');
+    const text = [
+      `# ${escapeMarkdown(name)} — ${escapeMarkdown(output.title)}`,
+      ...notes.map((n) => n.markdown),
+      output.summary,
+    ].join('\n\n');
     await write(ctx.stdout, `${useColor(ctx.stdout, ctx.env) ? colorize(text, output.conclusion) : text}\n`);
   }
   return exitCode;
@@ -145,7 +163,11 @@ const OFFLINE = ' (not read: offline)';
  * The organisation's file and other repositories cannot be read offline: they stand in as empty
  * files, so the local file's own keys apply over the built-in defaults, and a note says so.
  */
-async function loadConfig(local: LocalRepository, configFile: string | undefined, ctx: CliContext): Promise<LoadedConfig> {
+async function loadConfig(
+  local: LocalRepository,
+  configFile: string | undefined,
+  ctx: CliContext,
+): Promise<LoadedConfig> {
   const notes: Note[] = [];
   const { owner, name } = local.repository;
   let repoFile: ConfigSource | null;
@@ -155,7 +177,11 @@ async function loadConfig(local: LocalRepository, configFile: string | undefined
     const blob = await local.readBaseFile(CONFIG_PATH);
     const label = `${CONFIG_PATH}@${local.base.ref}`;
     if (blob && blob.text === null) {
-      return { result: { kind: 'invalid', problems: [problem(label, 'the file is not UTF-8 text')] }, file: label, notes };
+      return {
+        result: { kind: 'invalid', problems: [problem(label, 'the file is not UTF-8 text')] },
+        file: label,
+        notes,
+      };
     }
     repoFile = blob ? { file: label, text: blob.text ?? '' } : null;
   }
@@ -163,7 +189,8 @@ async function loadConfig(local: LocalRepository, configFile: string | undefined
   const orgLabel = `${owner || '<owner>'}/.github:${CONFIG_PATH}${OFFLINE}`;
   const orgFile: ConfigSource | null = repoFile ? { file: orgLabel, text: '' } : null;
   const fetchFile = async (target: ExtendsTarget): Promise<ConfigSource | null> => {
-    const sameRepo = target.owner.toLowerCase() === owner.toLowerCase() && target.repo.toLowerCase() === name.toLowerCase();
+    const sameRepo =
+      target.owner.toLowerCase() === owner.toLowerCase() && target.repo.toLowerCase() === name.toLowerCase();
     if (!sameRepo) return { file: `${target.owner}/${target.repo}:${target.path}${OFFLINE}`, text: '' };
     const blob = await local.readBaseFile(target.path);
     return blob ? { file: `${target.path}@${local.base.ref}`, text: blob.text ?? '' } : null;
@@ -201,7 +228,15 @@ async function loadConfig(local: LocalRepository, configFile: string | undefined
 /** How to fix an invalid config, for a local run: the file it read, and how to run again. */
 function configFix(repo: LocalRepository, configFile: string | undefined): Text {
   if (configFile !== undefined) {
-    return ['Fix ', { code: configFile }, ', then run ', { code: 'quality-gates check' }, ' again; ', { code: `quality-gates validate ${configFile}` }, ' lists every problem with its line.'];
+    return [
+      'Fix ',
+      { code: configFile },
+      ', then run ',
+      { code: 'quality-gates check' },
+      ' again; ',
+      { code: `quality-gates validate ${configFile}` },
+      ' lists every problem with its line.',
+    ];
   }
   return [
     'Fix ',
@@ -234,22 +269,40 @@ function localNotes(local: LocalPullRequest, config: QualityGatesConfig | undefi
       ` (merge base ${local.base.mergeBase.slice(0, 7)}): ${n} ${n === 1 ? 'commit' : 'commits'}, ${f} changed ${f === 1 ? 'file' : 'files'}.`,
     ]),
   );
-  if (n === 0) notes.push(note(['HEAD has no commits that are not on ', { code: local.base.ref }, ', so there is nothing to review yet.']));
-  if (local.dirty) notes.push(note(['Uncommitted changes are not evaluated: like a pull request, the check sees commits only.']));
+  if (n === 0)
+    notes.push(
+      note(['HEAD has no commits that are not on ', { code: local.base.ref }, ', so there is nothing to review yet.']),
+    );
+  if (local.dirty)
+    notes.push(note(['Uncommitted changes are not evaluated: like a pull request, the check sees commits only.']));
   if (local.detached) notes.push(note(['HEAD is detached, so there is no branch name to look for a ticket in.']));
   if (!config) return notes;
   // The comments that hold overrides are on GitHub: the verdict here is the gates' own (docs/overrides.md).
   notes.push(
     note(
       config.overrides.allowed.length > 0
-        ? ['Overrides are not evaluated locally: ', { code: '/gates override' }, ' comments live on the pull request on GitHub, so a gate that fails here may be overridden there.']
-        : ['Overrides are not evaluated locally (', { code: 'overrides.allowed' }, ' is empty in this configuration, so none would apply on GitHub either).'],
+        ? [
+            'Overrides are not evaluated locally: ',
+            { code: '/gates override' },
+            ' comments live on the pull request on GitHub, so a gate that fails here may be overridden there.',
+          ]
+        : [
+            'Overrides are not evaluated locally (',
+            { code: 'overrides.allowed' },
+            ' is empty in this configuration, so none would apply on GitHub either).',
+          ],
     ),
   );
 
   const enabled = new Set(enabledGates(config).map((g) => g.gate.id));
   if (enabled.has('branch-age')) {
-    notes.push(note(['The pull request is not open yet, so branch-age cannot count its age; it counts the commits HEAD is behind ', { code: local.base.ref }, ' with local git.']));
+    notes.push(
+      note([
+        'The pull request is not open yet, so branch-age cannot count its age; it counts the commits HEAD is behind ',
+        { code: local.base.ref },
+        ' with local git.',
+      ]),
+    );
   }
   if (enabled.has('codeowners-review') && pr.base.codeowners) {
     const teams = pr.base.codeowners.text !== null && /(^|\s)@[^\s/]+\/\S/m.test(pr.base.codeowners.text);
@@ -293,7 +346,14 @@ export interface JsonReport {
   readonly summary: string;
 }
 
-function jsonReport(local: LocalPullRequest, verdict: Verdict, output: { conclusion: CheckConclusion; title: string; summary: string }, notes: readonly Note[], loaded: LoadedConfig, exitCode: number): JsonReport {
+function jsonReport(
+  local: LocalPullRequest,
+  verdict: Verdict,
+  output: { conclusion: CheckConclusion; title: string; summary: string },
+  notes: readonly Note[],
+  loaded: LoadedConfig,
+  exitCode: number,
+): JsonReport {
   const pr = local.snapshot;
   return {
     conclusion: output.conclusion,
@@ -302,11 +362,22 @@ function jsonReport(local: LocalPullRequest, verdict: Verdict, output: { conclus
     repository: { owner: pr.repository.owner, name: pr.repository.name },
     base: { ref: local.base.ref, sha: local.base.sha, mergeBase: local.base.mergeBase },
     head: { ref: pr.headRef, sha: pr.headSha },
-    config: { file: loaded.file, sources: loaded.result.kind === 'ok' || loaded.result.kind === 'missing' ? loaded.result.sources : [] },
+    config: {
+      file: loaded.file,
+      sources: loaded.result.kind === 'ok' || loaded.result.kind === 'missing' ? loaded.result.sources : [],
+    },
     notes: notes.map((n) => n.text),
     gates:
       verdict.kind === 'evaluated'
-        ? verdict.outcomes.map((o) => ({ id: o.id, title: o.title, mode: o.mode, status: o.status, reason: plain(o.result.reason), details: o.result.details, fix: o.result.fix }))
+        ? verdict.outcomes.map((o) => ({
+            id: o.id,
+            title: o.title,
+            mode: o.mode,
+            status: o.status,
+            reason: plain(o.result.reason),
+            details: o.result.details,
+            fix: o.result.fix,
+          }))
         : [],
     ...(verdict.kind === 'skipped' ? { skipped: { reason: plain(verdict.reason) } } : {}),
     ...(verdict.kind === 'config-error' ? { problems: verdict.problems } : {}),
@@ -314,9 +385,20 @@ function jsonReport(local: LocalPullRequest, verdict: Verdict, output: { conclus
   };
 }
 
-const ANSI = { bold: '\u001b[1m', red: '\u001b[31m', green: '\u001b[32m', yellow: '\u001b[33m', dim: '\u001b[2m', reset: '\u001b[0m' } as const;
+const ANSI = {
+  bold: '\u001b[1m',
+  red: '\u001b[31m',
+  green: '\u001b[32m',
+  yellow: '\u001b[33m',
+  dim: '\u001b[2m',
+  reset: '\u001b[0m',
+} as const;
 const STATUS_COLOR: Record<string, string> = { pass: ANSI.green, fail: ANSI.red, warn: ANSI.yellow, skipped: ANSI.dim };
-const CONCLUSION_COLOR: Record<CheckConclusion, string> = { success: ANSI.green, failure: ANSI.red, neutral: ANSI.yellow };
+const CONCLUSION_COLOR: Record<CheckConclusion, string> = {
+  success: ANSI.green,
+  failure: ANSI.red,
+  neutral: ANSI.yellow,
+};
 
 /** Colours the title and the status words of the table; the text is otherwise unchanged. */
 export function colorize(markdown: string, conclusion: CheckConclusion): string {
@@ -324,7 +406,10 @@ export function colorize(markdown: string, conclusion: CheckConclusion): string 
     .split('\n')
     .map((line, i) => {
       if (i === 0) return `${ANSI.bold}${CONCLUSION_COLOR[conclusion]}${line}${ANSI.reset}`;
-      return line.replace(/^(\| `[^`]+` \| \S+ )(pass|fail|warn|skipped)( \|)/u, (_m, pre: string, word: string, post: string) => `${pre}${STATUS_COLOR[word]}${word}${ANSI.reset}${post}`);
+      return line.replace(
+        /^(\| `[^`]+` \| \S+ )(pass|fail|warn|skipped)( \|)/u,
+        (_m, pre: string, word: string, post: string) => `${pre}${STATUS_COLOR[word]}${word}${ANSI.reset}${post}`,
+      );
     })
     .join('\n');
 }

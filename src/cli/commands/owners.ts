@@ -44,14 +44,25 @@ Options:
 const FLUSH_LINES = 512;
 
 export async function runOwners(args: readonly string[], ctx: CliContext): Promise<number> {
-  const { values, positionals } = parseCommandArgs('owners', args, { codeowners: { type: 'string' }, help: { type: 'boolean', short: 'h' } }, true);
+  const { values, positionals } = parseCommandArgs(
+    'owners',
+    args,
+    { codeowners: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    true,
+  );
   if (values.help) {
     await write(ctx.stdout, OWNERS_HELP);
     return EXIT.ok;
   }
-  const file = values.codeowners !== undefined ? { abs: path.resolve(ctx.cwd, values.codeowners), label: values.codeowners } : await findCodeowners(ctx);
+  const file =
+    values.codeowners !== undefined
+      ? { abs: path.resolve(ctx.cwd, values.codeowners), label: values.codeowners }
+      : await findCodeowners(ctx);
   const compiled = compileCodeowners(await readTextFile(file.abs, file.label));
-  await write(ctx.stderr, compiled.problems.map((p) => `${file.label}:${p.line}: skipped: ${p.reason}: ${p.text}\n`).join(''));
+  await write(
+    ctx.stderr,
+    compiled.problems.map((p) => `${file.label}:${p.line}: skipped: ${p.reason}: ${p.text}\n`).join(''),
+  );
 
   let buffer: string[] = [];
   const flush = async () => {
@@ -68,7 +79,8 @@ export async function runOwners(args: readonly string[], ctx: CliContext): Promi
   if (positionals.length > 0) {
     for (const p of positionals) await emit(p);
   } else if (ctx.stdin) {
-    if (ctx.stdin.isTTY) await write(ctx.stderr, 'quality-gates: reading paths from standard input, one per line (end with Ctrl-D)\n');
+    if (ctx.stdin.isTTY)
+      await write(ctx.stderr, 'quality-gates: reading paths from standard input, one per line (end with Ctrl-D)\n');
     const lines = createInterface({ input: Readable.from(ctx.stdin), crlfDelay: Infinity });
     for await (const line of lines) {
       const p = line.endsWith('\r') ? line.slice(0, -1) : line;
@@ -111,5 +123,7 @@ async function findCodeowners(ctx: CliContext): Promise<{ abs: string; label: st
       }
     }
   }
-  throw new CliError(`no CODEOWNERS file in ${root} (looked for ${CODEOWNERS_PATHS.join(', ')}); pass --codeowners FILE`);
+  throw new CliError(
+    `no CODEOWNERS file in ${root} (looked for ${CODEOWNERS_PATHS.join(', ')}); pass --codeowners FILE`,
+  );
 }

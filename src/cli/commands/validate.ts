@@ -40,7 +40,10 @@ export async function runValidate(args: readonly string[], ctx: CliContext): Pro
     // Sorted by line; the first 25 listed, the rest counted in a last line ("and 1,475 more problems").
     await write(ctx.stdout, parsed.problems.map((p) => `${formatProblem(p)}\n`).join(''));
     const n = parsed.total;
-    await write(ctx.stderr, `quality-gates: ${label} is invalid (${n.toLocaleString('en-US')} ${n === 1 ? 'problem' : 'problems'})\n`);
+    await write(
+      ctx.stderr,
+      `quality-gates: ${label} is invalid (${n.toLocaleString('en-US')} ${n === 1 ? 'problem' : 'problems'})\n`,
+    );
     return EXIT.blocked;
   }
   await write(ctx.stdout, `${label}: valid\n`);

@@ -43,9 +43,15 @@ function stripNoise(schema: JsonSchema): JsonSchema {
   const out: JsonSchema = {};
   for (const [key, value] of Object.entries(schema)) {
     if (key === '$schema') continue;
-    if ((key === 'maximum' && value === Number.MAX_SAFE_INTEGER) || (key === 'minimum' && value === Number.MIN_SAFE_INTEGER)) continue;
+    if (
+      (key === 'maximum' && value === Number.MAX_SAFE_INTEGER) ||
+      (key === 'minimum' && value === Number.MIN_SAFE_INTEGER)
+    )
+      continue;
     if (key === 'properties' && value && typeof value === 'object') {
-      out.properties = Object.fromEntries(Object.entries(value as Record<string, JsonSchema>).map(([k, v]) => [k, stripNoise(v)]));
+      out.properties = Object.fromEntries(
+        Object.entries(value as Record<string, JsonSchema>).map(([k, v]) => [k, stripNoise(v)]),
+      );
     } else if (key === 'items' && value && typeof value === 'object') {
       out.items = stripNoise(value as JsonSchema);
     } else {
@@ -79,7 +85,9 @@ export function renderConfigReference(): string {
   const walk = (props: Record<string, JsonSchema> | undefined, prefix: string) => {
     for (const [key, sub] of Object.entries(props ?? {})) {
       const path = prefix ? `${prefix}.${key}` : key;
-      rows.push(`| \`${path}\` | ${typeOf(sub)} | ${defaultOf(sub)} | ${(sub.description ?? '').replace(/\|/g, '\\|')} |`);
+      rows.push(
+        `| \`${path}\` | ${typeOf(sub)} | ${defaultOf(sub)} | ${(sub.description ?? '').replace(/\|/g, '\\|')} |`,
+      );
       if (sub.type === 'object') walk(sub.properties, path);
     }
   };
@@ -89,7 +97,7 @@ export function renderConfigReference(): string {
     '',
     '<!-- Generated from gates/config.ts by `npm run generate`; do not edit by hand. -->',
     '',
-    'The file is `.github/quality-gates.yml`, read at the pull request\'s base commit (then the organisation\'s',
+    "The file is `.github/quality-gates.yml`, read at the pull request's base commit (then the organisation's",
     '`.github` repository, then these defaults). Every key is optional; unknown keys and wrong types are errors.',
     '',
     `Editors that speak the YAML language server validate and complete the file with the JSON Schema in`,
@@ -152,9 +160,9 @@ function defaultLists(): string[] {
   return [
     '## Default lists',
     '',
-    'Each default follows an ecosystem\'s own convention for a file name or layout, never a loose word such as',
+    "Each default follows an ecosystem's own convention for a file name or layout, never a loose word such as",
     '"generated" that a hand-written file could carry. Anything else generated is best marked `linguist-generated` in',
-    'the base branch\'s `.gitattributes` (batch-size does not count it), or listed in `exclude`.',
+    "the base branch's `.gitattributes` (batch-size does not count it), or listed in `exclude`.",
     '',
     '`gates.batch-size` does not count (unless `default_excludes: false`) the files below; its details name each',
     'file left out with its kind ("default list (lock file)"), and every verdict says how many lines were not counted.',
@@ -167,9 +175,9 @@ function defaultLists(): string[] {
     '',
     `The whole list: ${DEFAULT_BATCH_EXCLUDES.map((g) => `\`${g}\``).join(', ')}.`,
     '',
-    '`gates.tests-touched.tests` (its default is in the table above) also counts as tests: Go\'s `testdata/` fixtures',
-    '(`go build` ignores them; a `.go` change with `testdata/*.tf` changes has its tests touched), Flutter\'s',
-    '`integration_test/`, Jest\'s `__mocks__/`, Gradle\'s `src/testFixtures/`, Android and Kotlin Multiplatform test source',
+    "`gates.tests-touched.tests` (its default is in the table above) also counts as tests: Go's `testdata/` fixtures",
+    "(`go build` ignores them; a `.go` change with `testdata/*.tf` changes has its tests touched), Flutter's",
+    "`integration_test/`, Jest's `__mocks__/`, Gradle's `src/testFixtures/`, Android and Kotlin Multiplatform test source",
     'sets (`src/androidTest/`, `src/commonTest/`, `src/jvmTest/`: `**/src/*Test/`), and .NET projects named',
     '`*.UnitTests` or `*.IntegrationTests`. See [gates/tests-touched.md](gates/tests-touched.md).',
   ];
@@ -186,12 +194,14 @@ export const BATCH_EXCLUDE_NOTES: Record<DefaultExcludeKind, readonly string[]> 
   snapshot: [
     'snapshot files of Jest, Vitest and insta (`*.snap`) and of syrupy (`*.ambr`); other files in a snapshot directory are counted.',
   ],
-  'minified file or source map': ['minified files (`*.min.js`, `*.min.css`, `*.min.mjs`) and source maps (`*.js.map`, `*.css.map`).'],
+  'minified file or source map': [
+    'minified files (`*.min.js`, `*.min.css`, `*.min.mjs`) and source maps (`*.js.map`, `*.css.map`).',
+  ],
   'generated file': [
-    'Dart and Flutter code generators: build_runner\'s `*.g.dart` (json_serializable and others), `*.freezed.dart`, mockito\'s `*.mocks.dart`, auto_route\'s `*.gr.dart`, and `*.gen.dart` (Pigeon, flutter_gen).',
-    'Pigeon\'s host-side output, which flutter/packages names like `Messages.g.kt` or `CoreTests.gen.kt`: Kotlin (`*.g.kt`, `*.gen.kt`), Swift (`*.g.swift`, `*.gen.swift`), Objective-C (`*.g.m`, `*.g.h`, `*.gen.m`, `*.gen.h`) and C++ (`*.g.cc`, `*.g.cpp`, `*.gen.cc`, `*.gen.cpp`).',
-    'protobuf and gRPC output: Go (`*.pb.go`, `*_grpc.pb.go`, grpc-gateway\'s `*.pb.gw.go`, protoc-gen-validate\'s `*.pb.validate.go`), Python (`*_pb2.py`, `*_pb2_grpc.py` and their stubs `*_pb2.pyi`, `*_pb2_grpc.pyi`), C++ (`*.pb.cc`, `*.pb.h`), JavaScript and TypeScript (`*_pb.js`, `*_pb.d.ts`, `*_grpc_pb.js`, `*_grpc_pb.d.ts`, protobuf-es `*_pb.ts`), Ruby (`*_pb.rb`, `*_services_pb.rb`), Swift (`*.pb.swift`, `*.grpc.swift`), Dart (`*.pb.dart`, `*.pbenum.dart`, `*.pbjson.dart`, `*.pbgrpc.dart`, `*.pbserver.dart`), Objective-C (`*.pbobjc.h`, `*.pbobjc.m`) and C (`*.pb-c.c`, `*.pb-c.h`).',
-    'Other generators: `*.gen.go` (oapi-codegen and others), C# `*.g.cs` (source generators, NSwag) and `*.Designer.cs`, OpenAPI Generator\'s `.openapi-generator/` manifest, Relay\'s `__generated__/*.graphql.ts` and `__generated__/*.graphql.js`, and `*.generated.*`.',
+    "Dart and Flutter code generators: build_runner's `*.g.dart` (json_serializable and others), `*.freezed.dart`, mockito's `*.mocks.dart`, auto_route's `*.gr.dart`, and `*.gen.dart` (Pigeon, flutter_gen).",
+    "Pigeon's host-side output, which flutter/packages names like `Messages.g.kt` or `CoreTests.gen.kt`: Kotlin (`*.g.kt`, `*.gen.kt`), Swift (`*.g.swift`, `*.gen.swift`), Objective-C (`*.g.m`, `*.g.h`, `*.gen.m`, `*.gen.h`) and C++ (`*.g.cc`, `*.g.cpp`, `*.gen.cc`, `*.gen.cpp`).",
+    "protobuf and gRPC output: Go (`*.pb.go`, `*_grpc.pb.go`, grpc-gateway's `*.pb.gw.go`, protoc-gen-validate's `*.pb.validate.go`), Python (`*_pb2.py`, `*_pb2_grpc.py` and their stubs `*_pb2.pyi`, `*_pb2_grpc.pyi`), C++ (`*.pb.cc`, `*.pb.h`), JavaScript and TypeScript (`*_pb.js`, `*_pb.d.ts`, `*_grpc_pb.js`, `*_grpc_pb.d.ts`, protobuf-es `*_pb.ts`), Ruby (`*_pb.rb`, `*_services_pb.rb`), Swift (`*.pb.swift`, `*.grpc.swift`), Dart (`*.pb.dart`, `*.pbenum.dart`, `*.pbjson.dart`, `*.pbgrpc.dart`, `*.pbserver.dart`), Objective-C (`*.pbobjc.h`, `*.pbobjc.m`) and C (`*.pb-c.c`, `*.pb-c.h`).",
+    "Other generators: `*.gen.go` (oapi-codegen and others), C# `*.g.cs` (source generators, NSwag) and `*.Designer.cs`, OpenAPI Generator's `.openapi-generator/` manifest, Relay's `__generated__/*.graphql.ts` and `__generated__/*.graphql.js`, and `*.generated.*`.",
     'Rails schema dumps, written by migrations: `db/schema.rb`, `db/structure.sql`, and for several databases `db/*_schema.rb`, `db/*_structure.sql`, at any depth.',
   ],
 };

@@ -8,7 +8,21 @@
  * and the rest are counted, so a file of 20,000 mistakes costs one walk of its
  * document, not 20,000.
  */
-import { CST, isAlias, isMap, isPair, isScalar, isSeq, Lexer, LineCounter, parseDocument, Scalar, type Document, type ErrorCode, type Node } from 'yaml';
+import {
+  CST,
+  isAlias,
+  isMap,
+  isPair,
+  isScalar,
+  isSeq,
+  Lexer,
+  LineCounter,
+  parseDocument,
+  Scalar,
+  type Document,
+  type ErrorCode,
+  type Node,
+} from 'yaml';
 import { z } from 'zod';
 import { QualityGatesConfig } from '../../../gates/config.js';
 
@@ -69,23 +83,92 @@ const MAX_QUOTED = 60;
  * that line), and docs/configuration.md lists them. `V` is the value found, quoted.
  */
 export const PROBLEM_FORMS = [
-  { form: 'unknown key "K"; allowed here: …', example: 'unknown key "max_line"; allowed here: mode, max_lines, max_files, exclude, default_excludes, max_excluded_lines', pattern: /^unknown key ".*"; allowed here: .+$/ },
-  { form: 'must be a mapping | a list | a string | a number | a whole number | true or false; found V', example: 'must be a whole number; found "ten"', pattern: /^must be (a mapping|a list|a string|a number|a whole number|true or false); found .+$/ },
-  { form: 'must be one of: …; found V', example: 'must be one of: "block", "warn", "off"; found "strict"', pattern: /^must be one of: .+; found .+$/ },
-  { form: 'must be at least N | at most N; found V', example: 'must be at least 0; found -1', pattern: /^must be (at least|at most|more than|less than) \S+; found .+$/ },
+  {
+    form: 'unknown key "K"; allowed here: …',
+    example:
+      'unknown key "max_line"; allowed here: mode, max_lines, max_files, exclude, default_excludes, max_excluded_lines',
+    pattern: /^unknown key ".*"; allowed here: .+$/,
+  },
+  {
+    form: 'must be a mapping | a list | a string | a number | a whole number | true or false; found V',
+    example: 'must be a whole number; found "ten"',
+    pattern: /^must be (a mapping|a list|a string|a number|a whole number|true or false); found .+$/,
+  },
+  {
+    form: 'must be one of: …; found V',
+    example: 'must be one of: "block", "warn", "off"; found "strict"',
+    pattern: /^must be one of: .+; found .+$/,
+  },
+  {
+    form: 'must be at least N | at most N; found V',
+    example: 'must be at least 0; found -1',
+    pattern: /^must be (at least|at most|more than|less than) \S+; found .+$/,
+  },
   { form: 'must not be empty', example: 'must not be empty', pattern: /^must not be empty$/ },
-  { form: 'must be at least | at most N characters long; found M', example: 'must be at most 100 characters long; found 140', pattern: /^must be (at least|at most) [\d,]+ characters long; found [\d,]+$/ },
-  { form: 'must list at least | at most N items; found M', example: 'must list at most 200 items; found 11,000', pattern: /^must list (at least|at most) [\d,]+ items?; found [\d,]+$/ },
-  { form: 'must match PATTERN (what the pattern means); found V', example: 'must match /^[A-Z][A-Z0-9]*$/ (a project key is upper-case letters and digits, starting with a letter); found "pay"', pattern: /^must match .+; found .+$/ },
-  { form: 'a rule of the key, as its reference states it; found V', example: 'not a valid RE2 regular expression (missing closing ): `(a`); RE2 has no backreferences or lookaround; found "(a"', pattern: /; found .+$/ },
-  { form: 'duplicate key "K"; it is already set on line N', example: 'duplicate key "on_error"; it is already set on line 1', pattern: /^duplicate key ".*"; it is already set on line \d+$/ },
-  { form: 'alias "*A" …: an alias that names no anchor before it, or a value that contains itself', example: 'alias "*common" names no anchor before it: set "&common" on an earlier value', pattern: /^alias ".*" (names no anchor before it: set ".*" on an earlier value|is inside the value it names)$/ },
-  { form: 'merge key "<<" must name a mapping …', example: 'merge key "<<" must name a mapping ("<<: *name") or a list of them; found "x"', pattern: /^merge key "<<" must name a mapping .+; found .+$/ },
-  { form: 'aliases repeat more than … values', example: 'aliases repeat more data than a config needs (over 100 alias uses, counting nested ones): write the values out', pattern: /^aliases repeat more data than a config needs/ },
-  { form: 'not valid YAML: what is wrong', example: 'not valid YAML: this "[" is never closed: end the list with "]"', pattern: /^not valid YAML: .+$/ },
-  { form: 'the file holds more than one YAML document …', example: 'the file holds more than one YAML document: a second starts here with "---"; keep one', pattern: /^the file holds more than one YAML document/ },
-  { form: 'the file must be a mapping of keys …', example: 'the file must be a mapping of keys (_extends, defaults, checks, skip, on_error, gates, overrides); found a list', pattern: /^the file must be a mapping of keys \(.+\); found .+$/ },
-  { form: 'the file is larger than N KB', example: 'the file is larger than 16 KB', pattern: /^the file is larger than \d+ KB$/ },
+  {
+    form: 'must be at least | at most N characters long; found M',
+    example: 'must be at most 100 characters long; found 140',
+    pattern: /^must be (at least|at most) [\d,]+ characters long; found [\d,]+$/,
+  },
+  {
+    form: 'must list at least | at most N items; found M',
+    example: 'must list at most 200 items; found 11,000',
+    pattern: /^must list (at least|at most) [\d,]+ items?; found [\d,]+$/,
+  },
+  {
+    form: 'must match PATTERN (what the pattern means); found V',
+    example:
+      'must match /^[A-Z][A-Z0-9]*$/ (a project key is upper-case letters and digits, starting with a letter); found "pay"',
+    pattern: /^must match .+; found .+$/,
+  },
+  {
+    form: 'a rule of the key, as its reference states it; found V',
+    example:
+      'not a valid RE2 regular expression (missing closing ): `(a`); RE2 has no backreferences or lookaround; found "(a"',
+    pattern: /; found .+$/,
+  },
+  {
+    form: 'duplicate key "K"; it is already set on line N',
+    example: 'duplicate key "on_error"; it is already set on line 1',
+    pattern: /^duplicate key ".*"; it is already set on line \d+$/,
+  },
+  {
+    form: 'alias "*A" …: an alias that names no anchor before it, or a value that contains itself',
+    example: 'alias "*common" names no anchor before it: set "&common" on an earlier value',
+    pattern: /^alias ".*" (names no anchor before it: set ".*" on an earlier value|is inside the value it names)$/,
+  },
+  {
+    form: 'merge key "<<" must name a mapping …',
+    example: 'merge key "<<" must name a mapping ("<<: *name") or a list of them; found "x"',
+    pattern: /^merge key "<<" must name a mapping .+; found .+$/,
+  },
+  {
+    form: 'aliases repeat more than … values',
+    example:
+      'aliases repeat more data than a config needs (over 100 alias uses, counting nested ones): write the values out',
+    pattern: /^aliases repeat more data than a config needs/,
+  },
+  {
+    form: 'not valid YAML: what is wrong',
+    example: 'not valid YAML: this "[" is never closed: end the list with "]"',
+    pattern: /^not valid YAML: .+$/,
+  },
+  {
+    form: 'the file holds more than one YAML document …',
+    example: 'the file holds more than one YAML document: a second starts here with "---"; keep one',
+    pattern: /^the file holds more than one YAML document/,
+  },
+  {
+    form: 'the file must be a mapping of keys …',
+    example:
+      'the file must be a mapping of keys (_extends, defaults, checks, skip, on_error, gates, overrides); found a list',
+    pattern: /^the file must be a mapping of keys \(.+\); found .+$/,
+  },
+  {
+    form: 'the file is larger than N KB',
+    example: 'the file is larger than 16 KB',
+    pattern: /^the file is larger than \d+ KB$/,
+  },
   { form: 'and N more problems', example: 'and 1,475 more problems', pattern: /^and [\d,]+ more problems?$/ },
 ] as const;
 
@@ -107,14 +190,21 @@ export function parseConfigText(text: string, file: string, maxBytes = MAX_CONFI
   if (nesting) {
     // Not parsed: the line starts up to the problem are counted here.
     lines.addNewLine(0);
-    for (let at = text.indexOf('\n'); at !== -1 && at < nesting.offset!; at = text.indexOf('\n', at + 1)) lines.addNewLine(at + 1);
+    for (let at = text.indexOf('\n'); at !== -1 && at < nesting.offset!; at = text.indexOf('\n', at + 1))
+      lines.addNewLine(at + 1);
     return invalid([nesting]);
   }
   let doc: Document.Parsed;
   try {
     // uniqueKeys: false — the library checks each key against every earlier one (quadratic);
     // the index below finds duplicates with one lookup per key. merge: `<<: *name` works.
-    doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: false, strict: true, merge: true });
+    doc = parseDocument(text, {
+      lineCounter: lines,
+      prettyErrors: false,
+      uniqueKeys: false,
+      strict: true,
+      merge: true,
+    });
   } catch {
     return invalid([{ offset: 0, path: '', message: 'not valid YAML: the parser gave up on this file' }]);
   }
@@ -156,10 +246,18 @@ function nestingProblem(text: string): Found | undefined {
     else if (type === 'flow-seq-end' || type === 'flow-map-end') depth = Math.max(0, depth - 1);
     else if (NESTING_INDICATORS.has(type) || (type === 'map-value-ind' && depth === 0)) onLine++;
     if (depth > MAX_FLOW_DEPTH) {
-      return { offset, path: '', message: `not valid YAML: lists and mappings in brackets are nested more than ${MAX_FLOW_DEPTH} deep here; a config needs four levels` };
+      return {
+        offset,
+        path: '',
+        message: `not valid YAML: lists and mappings in brackets are nested more than ${MAX_FLOW_DEPTH} deep here; a config needs four levels`,
+      };
     }
     if (onLine > MAX_INDICATORS_PER_LINE) {
-      return { offset, path: '', message: `not valid YAML: more than ${MAX_INDICATORS_PER_LINE} of "-", "?", ":", anchors and tags on one line; put each nested value on a line of its own` };
+      return {
+        offset,
+        path: '',
+        message: `not valid YAML: more than ${MAX_INDICATORS_PER_LINE} of "-", "?", ":", anchors and tags on one line; put each nested value on a line of its own`,
+      };
     }
     // Tokens are slices of the text, but for the lexer's zero-width markers.
     if (!LEXER_MARKERS.has(token)) offset += token.length;
@@ -181,7 +279,13 @@ function listProblems(found: readonly Found[], file: string, lines: LineCounter)
   const listed = placed.slice(0, MAX_LISTED_PROBLEMS);
   const rest = placed.length - listed.length;
   if (rest > 0) {
-    listed.push({ file, line: 0, column: 0, path: '', message: `and ${rest.toLocaleString('en-US')} more ${rest === 1 ? 'problem' : 'problems'}` });
+    listed.push({
+      file,
+      line: 0,
+      column: 0,
+      path: '',
+      message: `and ${rest.toLocaleString('en-US')} more ${rest === 1 ? 'problem' : 'problems'}`,
+    });
   }
   return { kind: 'invalid', file, problems: listed, total: placed.length };
 }
@@ -215,7 +319,14 @@ const joinPath = (segments: readonly string[]) => segments.join(SEP);
  * before it, as YAML says). Aliases are not followed, so an alias bomb costs its text only.
  */
 function indexDocument(doc: Document.Parsed, text: string, lines: LineCounter, hasErrors: boolean): DocumentIndex {
-  const index: DocumentIndex = { places: new Map(), merges: new Map(), problems: [], unclosed: [], quoted: [], firstAlias: undefined };
+  const index: DocumentIndex = {
+    places: new Map(),
+    merges: new Map(),
+    problems: [],
+    unclosed: [],
+    quoted: [],
+    firstAlias: undefined,
+  };
   const anchors = new Map<string, Node>();
   // `indexed` is false below an inline merged mapping (`<<: {…}`): its keys never hide the mapping's own.
   const stack: Entry[] = [{ node: doc.contents, path: [], indexed: true }];
@@ -226,9 +337,17 @@ function indexDocument(doc: Document.Parsed, text: string, lines: LineCounter, h
       index.firstAlias ??= offset;
       const target = anchors.get(node.source);
       if (!target) {
-        index.problems.push({ offset, path: keyPath(path), message: `alias ${quote(`*${node.source}`)} names no anchor before it: set ${quote(`&${node.source}`)} on an earlier value` });
+        index.problems.push({
+          offset,
+          path: keyPath(path),
+          message: `alias ${quote(`*${node.source}`)} names no anchor before it: set ${quote(`&${node.source}`)} on an earlier value`,
+        });
       } else if (target.range && target.range[0] <= offset && offset < target.range[1]) {
-        index.problems.push({ offset, path: keyPath(path), message: `alias ${quote(`*${node.source}`)} is inside the value it names` });
+        index.problems.push({
+          offset,
+          path: keyPath(path),
+          message: `alias ${quote(`*${node.source}`)} is inside the value it names`,
+        });
       }
       continue;
     }
@@ -242,7 +361,8 @@ function indexDocument(doc: Document.Parsed, text: string, lines: LineCounter, h
     }
     if (hasErrors && node.flow && node.range) {
       const close = isMap(node) ? '}' : ']';
-      if (text[node.range[1] - 1] !== close) index.unclosed.push({ offset: node.range[0], open: isMap(node) ? '{' : '[' });
+      if (text[node.range[1] - 1] !== close)
+        index.unclosed.push({ offset: node.range[0], open: isMap(node) ? '{' : '[' });
     }
     const indexed = parentIndexed && path.length < MAX_INDEXED_DEPTH;
     const children: Entry[] = [];
@@ -276,7 +396,11 @@ function indexDocument(doc: Document.Parsed, text: string, lines: LineCounter, h
         const first = seen.get(name);
         if (first !== undefined && keyOffset !== undefined) {
           const line = lines.linePos(first).line;
-          index.problems.push({ offset: keyOffset, path: keyPath([...path, name]), message: `duplicate key ${quote(name)}; it is already set on line ${line}` });
+          index.problems.push({
+            offset: keyOffset,
+            path: keyPath([...path, name]),
+            message: `duplicate key ${quote(name)}; it is already set on line ${line}`,
+          });
         } else if (keyOffset !== undefined) {
           seen.set(name, keyOffset);
           if (indexed) index.places.set(joinPath(childPath), { key: keyOffset, value: valueOffset });
@@ -294,7 +418,9 @@ function badMerge(value: unknown, anchors: ReadonlyMap<string, Node>): string | 
   const resolve = (v: unknown) => (isAlias(v) ? anchors.get(v.source) : v);
   const target = resolve(value);
   if (isAlias(value) && !target) return undefined; // reported as an alias without an anchor
-  const ok = isMap(target) || (isSeq(target) && target.items.every((item) => isMap(resolve(item)) || (isAlias(item) && !resolve(item))));
+  const ok =
+    isMap(target) ||
+    (isSeq(target) && target.items.every((item) => isMap(resolve(item)) || (isAlias(item) && !resolve(item))));
   if (ok) return undefined;
   return `merge key "<<" must name a mapping ("<<: *name") or a list of them; found ${describeNode(target)}`;
 }
@@ -324,16 +450,32 @@ function yamlProblems(doc: Document.Parsed, index: DocumentIndex, lines: LineCou
 const YAML_WORDS: readonly [RegExp, (m: RegExpExecArray) => string][] = [
   [/^All mapping items must start at the same column/, () => 'keys of one mapping must start at the same column'],
   [/^All sequence items must start at the same column/, () => 'items of one list must start at the same column'],
-  [/^Implicit keys need to be on a single line/, () => 'a key must be on one line (is a ":" missing, or a "-" misplaced?)'],
+  [
+    /^Implicit keys need to be on a single line/,
+    () => 'a key must be on one line (is a ":" missing, or a "-" misplaced?)',
+  ],
   [/^Implicit map keys need to be followed by map values/, () => 'a key needs a ":" after it'],
   [/^Unexpected (?:[\w-]+) token in YAML stream: "(.*)"$/, (m) => `unexpected ${quote(m[1] ?? '')}`],
-  [/^Invalid escape sequence (.*)$/, (m) => `unknown escape ${quote(m[1] ?? '')} in a double-quoted string: write \\\\ for a backslash, or use single quotes`],
-  [/^Plain value cannot start with (.*)$/, (m) => `a value cannot start with ${m[1] ?? 'this character'} unless it is quoted`],
+  [
+    /^Invalid escape sequence (.*)$/,
+    (m) =>
+      `unknown escape ${quote(m[1] ?? '')} in a double-quoted string: write \\\\ for a backslash, or use single quotes`,
+  ],
+  [
+    /^Plain value cannot start with (.*)$/,
+    (m) => `a value cannot start with ${m[1] ?? 'this character'} unless it is quoted`,
+  ],
   [/^Missing , (?:or : )?between flow (?:sequence|map) items/, () => 'a "," is missing between two items'],
   [/^Missing space after : in flow/, () => 'a space is missing after ":"'],
   [/^Comments must be separated from other tokens by white space/, () => 'a comment needs a space before its "#"'],
-  [/^Nested mappings are not allowed in compact mappings/, () => 'a mapping cannot start on the line of its key: move it to the next line, indented'],
-  [/^Block collections are not allowed within flow collections/, () => 'an indented list or mapping inside [ ] or { }: write it inline, or drop the brackets'],
+  [
+    /^Nested mappings are not allowed in compact mappings/,
+    () => 'a mapping cannot start on the line of its key: move it to the next line, indented',
+  ],
+  [
+    /^Block collections are not allowed within flow collections/,
+    () => 'an indented list or mapping inside [ ] or { }: write it inline, or drop the brackets',
+  ],
   [/^A node can have at most one anchor/, () => 'a value can have one anchor (&name)'],
   [/^A node can have at most one tag/, () => 'a value can have one tag (!tag)'],
   [/^An alias node must not specify any properties/, () => 'an alias (*name) cannot have an anchor or a tag'],
@@ -344,20 +486,43 @@ const YAML_WORDS: readonly [RegExp, (m: RegExpExecArray) => string][] = [
 
 function yamlProblem(code: ErrorCode, message: string, offset: number, index: DocumentIndex): Found {
   if (code === 'MULTIPLE_DOCS') {
-    return { offset, path: '', message: 'the file holds more than one YAML document: a second starts here with "---"; keep one' };
+    return {
+      offset,
+      path: '',
+      message: 'the file holds more than one YAML document: a second starts here with "---"; keep one',
+    };
   }
   const flow = /^Flow (sequence|map) in block collection/.exec(message);
   if (flow) {
     const open = flow[1] === 'map' ? '{' : '[';
     const close = open === '{' ? '}' : ']';
-    const start = lastBefore(index.unclosed.filter((u) => u.open === open), offset);
-    if (start !== undefined) return { offset: start, path: '', message: `not valid YAML: this "${open}" is never closed: end the ${open === '[' ? 'list' : 'mapping'} with "${close}"` };
-    return { offset, path: '', message: `not valid YAML: a "${open}" before this line is not closed, or this line is not indented enough` };
+    const start = lastBefore(
+      index.unclosed.filter((u) => u.open === open),
+      offset,
+    );
+    if (start !== undefined)
+      return {
+        offset: start,
+        path: '',
+        message: `not valid YAML: this "${open}" is never closed: end the ${open === '[' ? 'list' : 'mapping'} with "${close}"`,
+      };
+    return {
+      offset,
+      path: '',
+      message: `not valid YAML: a "${open}" before this line is not closed, or this line is not indented enough`,
+    };
   }
   const quoteChar = /^Missing closing (["'])quote/.exec(message)?.[1];
   if (quoteChar) {
-    const start = lastBefore(index.quoted.filter((q) => q.quote === quoteChar), offset);
-    return { offset: start ?? offset, path: '', message: `not valid YAML: this quoted string is never closed: end it with ${quoteChar}` };
+    const start = lastBefore(
+      index.quoted.filter((q) => q.quote === quoteChar),
+      offset,
+    );
+    return {
+      offset: start ?? offset,
+      path: '',
+      message: `not valid YAML: this quoted string is never closed: end it with ${quoteChar}`,
+    };
   }
   for (const [pattern, words] of YAML_WORDS) {
     const m = pattern.exec(message);
@@ -379,7 +544,11 @@ function locateIssue(issue: z.core.$ZodIssue, index: DocumentIndex): Found[] {
   if (issue.code === 'unrecognized_keys') {
     const allowed = allowedKeysAt(path);
     const hint = allowed ? `; allowed here: ${allowed.join(', ')}` : '';
-    return issue.keys.map((key) => ({ offset: offsetOf(index, [...path, key], true), path: keyPath([...path, key]), message: `unknown key ${quote(key)}${hint}` }));
+    return issue.keys.map((key) => ({
+      offset: offsetOf(index, [...path, key], true),
+      path: keyPath([...path, key]),
+      message: `unknown key ${quote(key)}${hint}`,
+    }));
   }
   return [{ offset: offsetOf(index, path, false), path: keyPath(path), message: describeIssue(issue) }];
 }
@@ -421,13 +590,21 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   switch (issue.code) {
     case 'invalid_type': {
       // zod says "number" for a string given to an integer key, and "int" for a fraction: one word for both.
-      const expected = issue.expected === 'number' && isIntegerSchema(schemaAt(issue.path.map(String))) ? 'int' : issue.expected;
+      const expected =
+        issue.expected === 'number' && isIntegerSchema(schemaAt(issue.path.map(String))) ? 'int' : issue.expected;
       return `must be ${TYPE_WORDS[expected] ?? `a ${expected}`}; ${found}`;
     }
     case 'invalid_value':
       return `must be one of: ${issue.values.map((v) => quote(String(v))).join(', ')}; ${found}`;
     case 'too_small':
-      return bound(issue.origin, 'at least', 'more than', Number(issue.minimum), issue.inclusive !== false, issue.input);
+      return bound(
+        issue.origin,
+        'at least',
+        'more than',
+        Number(issue.minimum),
+        issue.inclusive !== false,
+        issue.input,
+      );
     case 'too_big':
       return bound(issue.origin, 'at most', 'less than', Number(issue.maximum), issue.inclusive !== false, issue.input);
     case 'invalid_format': {
@@ -444,7 +621,14 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   }
 }
 
-function bound(origin: string, inclusiveWord: string, exclusiveWord: string, limit: number, inclusive: boolean, input: unknown): string {
+function bound(
+  origin: string,
+  inclusiveWord: string,
+  exclusiveWord: string,
+  limit: number,
+  inclusive: boolean,
+  input: unknown,
+): string {
   const n = (x: number) => x.toLocaleString('en-US');
   if (origin === 'string' || origin === 'array') {
     const size = typeof input === 'string' || Array.isArray(input) ? input.length : 0;
@@ -479,10 +663,14 @@ function keyPath(path: readonly string[]): string {
  */
 function quote(text: string): string {
   const cut = text.length > MAX_QUOTED ? `${text.slice(0, MAX_QUOTED - 1)}…` : text;
-  return JSON.stringify(cut).replace(/[\p{Cc}\p{Cf}\u2028\u2029]/gu, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(cut).replace(
+    /[\p{Cc}\p{Cf}\u2028\u2029]/gu,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v) && !(v instanceof Date);
 
 /**
  * A section or gate written with no value (`tests-touched:`) is YAML null: it means

@@ -87,7 +87,11 @@ export async function resolveConfig(input: ResolveInput): Promise<ConfigResult> 
     const parsed = parseConfigText(current.text, current.file);
     if (parsed.kind === 'invalid') {
       if (!foreign) return { kind: 'invalid', problems: parsed.problems };
-      return invalidAt(current.file, '', 'this file, which _extends names, is not a valid Quality Gates configuration; its content is not shown because it belongs to another repository. Fix it there (npx quality-gates validate checks a file locally)');
+      return invalidAt(
+        current.file,
+        '',
+        'this file, which _extends names, is not a valid Quality Gates configuration; its content is not shown because it belongs to another repository. Fix it there (npx quality-gates validate checks a file locally)',
+      );
     }
     layers.unshift(parsed.raw);
     sources.push(current.file);
@@ -95,7 +99,11 @@ export async function resolveConfig(input: ResolveInput): Promise<ConfigResult> 
     if (typeof ext !== 'string') break;
     const target = parseExtends(ext, input.owner);
     if (!target) {
-      return invalidAt(current.file, '_extends', `"${ext}" is not a repository: use .github, repo, owner/repo or owner/repo:path`);
+      return invalidAt(
+        current.file,
+        '_extends',
+        `"${ext}" is not a repository: use .github, repo, owner/repo or owner/repo:path`,
+      );
     }
     const key = `${target.owner}/${target.repo}:${target.path}`.toLowerCase();
     if (seen.has(key) || depth + 1 >= MAX_EXTENDS_DEPTH) {
@@ -121,7 +129,9 @@ export async function resolveConfig(input: ResolveInput): Promise<ConfigResult> 
     if (!current) {
       const named = `${target.owner}/${target.repo}:${target.path}`;
       // Another repository: a file that is not there and one the app may not read look the same.
-      const why = foreign ? `names ${named}, which does not exist or cannot be read by the app` : `names a file that does not exist (${named})`;
+      const why = foreign
+        ? `names ${named}, which does not exist or cannot be read by the app`
+        : `names a file that does not exist (${named})`;
       return invalidAt(sources[sources.length - 1] ?? '', '_extends', `"${ext}" ${why}`);
     }
   }
@@ -131,8 +141,17 @@ export async function resolveConfig(input: ResolveInput): Promise<ConfigResult> 
   const checked = QualityGatesConfig.safeParse(merged);
   if (!checked.success) {
     // Each file was valid on its own, so this is a conflict between layers; say so.
-    if (anyForeign) return invalidAt(sources.join(' + '), '', 'these files are valid one by one but not merged; one of them belongs to another repository, so no key or value is shown');
-    return invalidAt(sources.join(' + '), checked.error.issues[0]?.path.join('.') ?? '', checked.error.issues[0]?.message ?? 'invalid');
+    if (anyForeign)
+      return invalidAt(
+        sources.join(' + '),
+        '',
+        'these files are valid one by one but not merged; one of them belongs to another repository, so no key or value is shown',
+      );
+    return invalidAt(
+      sources.join(' + '),
+      checked.error.issues[0]?.path.join('.') ?? '',
+      checked.error.issues[0]?.message ?? 'invalid',
+    );
   }
   return { kind: 'ok', config: checked.data, sources };
 }
@@ -141,7 +160,8 @@ function invalidAt(file: string, path: string, message: string): ConfigResult {
   return { kind: 'invalid', problems: [{ file, line: 0, column: 0, path, message }] };
 }
 
-const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Objects merge key by key (the override wins); scalars and lists replace. */
 export function mergeConfig(base: Record<string, unknown>, override: Record<string, unknown>): Record<string, unknown> {

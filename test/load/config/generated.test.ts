@@ -8,7 +8,14 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DEFAULT_BATCH_EXCLUDE_KINDS, type DefaultExcludeKind } from '../../../gates/config-fields.js';
 import { compileGlobs } from '../../../gates/lib/glob.js';
-import { BATCH_EXCLUDE_NOTES, configJsonSchema, REFERENCE_PATH, renderConfigReference, renderJsonSchema, SCHEMA_PATH } from '../../../src/load/config/json-schema.js';
+import {
+  BATCH_EXCLUDE_NOTES,
+  configJsonSchema,
+  REFERENCE_PATH,
+  renderConfigReference,
+  renderJsonSchema,
+  SCHEMA_PATH,
+} from '../../../src/load/config/json-schema.js';
 
 describe('generated config artefacts', () => {
   it(`${SCHEMA_PATH} is up to date (run npm run generate)`, () => {
@@ -20,11 +27,27 @@ describe('generated config artefacts', () => {
   });
 
   it('describes every key and shows defaults', () => {
-    const schema = configJsonSchema() as { properties: Record<string, { description?: string; properties?: Record<string, { default?: unknown }> }> };
-    expect(Object.keys(schema.properties)).toEqual(['_extends', 'defaults', 'checks', 'skip', 'on_error', 'gates', 'overrides']);
+    const schema = configJsonSchema() as {
+      properties: Record<string, { description?: string; properties?: Record<string, { default?: unknown }> }>;
+    };
+    expect(Object.keys(schema.properties)).toEqual([
+      '_extends',
+      'defaults',
+      'checks',
+      'skip',
+      'on_error',
+      'gates',
+      'overrides',
+    ]);
     expect(schema.properties.checks?.properties?.name?.default).toBe('Quality Gates');
     const reference = renderConfigReference();
-    for (const key of ['gates.batch-size.max_lines', 'gates.codeowners-review.dismiss_stale', 'skip.labels', 'on_error']) expect(reference).toContain(`\`${key}\``);
+    for (const key of [
+      'gates.batch-size.max_lines',
+      'gates.codeowners-review.dismiss_stale',
+      'skip.labels',
+      'on_error',
+    ])
+      expect(reference).toContain(`\`${key}\``);
   });
 });
 
@@ -55,7 +78,11 @@ function validate(schema: any, value: unknown, path = ''): string[] {
 describe('the JSON Schema on sample files', () => {
   const schema = JSON.parse(readFileSync(SCHEMA_PATH, 'utf8'));
   it.each([
-    ['README example', 'defaults: { mode: warn }\ngates:\n  batch-size: { max_lines: 300, exclude: ["vendor/"] }\n  signed-commits: { require: signoff }\n', 0],
+    [
+      'README example',
+      'defaults: { mode: warn }\ngates:\n  batch-size: { max_lines: 300, exclude: ["vendor/"] }\n  signed-commits: { require: signoff }\n',
+      0,
+    ],
     ['typo in a key', 'gates:\n  batch-size: { max_line: 300 }\n', 1],
     ['wrong enum', 'on_error: maybe\n', 1],
     ['wrong type', 'skip: { drafts: "yes" }\n', 1],
@@ -66,7 +93,8 @@ describe('the JSON Schema on sample files', () => {
 
 describe('the notes on the default batch-size excludes (docs/configuration.md)', () => {
   const kinds = Object.entries(DEFAULT_BATCH_EXCLUDE_KINDS) as [DefaultExcludeKind, readonly string[]][];
-  const tokensOf = (kind: DefaultExcludeKind) => BATCH_EXCLUDE_NOTES[kind].flatMap((n) => [...n.matchAll(/`([^`]+)`/g)].map((m) => m[1]!));
+  const tokensOf = (kind: DefaultExcludeKind) =>
+    BATCH_EXCLUDE_NOTES[kind].flatMap((n) => [...n.matchAll(/`([^`]+)`/g)].map((m) => m[1]!));
 
   it.each(kinds)('name every glob of the kind %s under that kind', (kind, globs) => {
     const named = new Set(tokensOf(kind));
