@@ -347,8 +347,8 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
  * Applies every pending migration under the advisory lock. Throws (with the failed migration's
  * name) when one fails; nothing of it is applied then.
  */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run on any schema version
 export async function migrate(
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations run on any schema version
   db: Kysely<any>,
   migrations: Readonly<Record<string, Migration>> = MIGRATIONS,
 ): Promise<MigrationResultSet> {
