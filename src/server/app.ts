@@ -511,37 +511,49 @@ function onPullRequestEvents(core: AppCore, app: Probot): void {
   );
 }
 
+interface RerunTarget {
+  readonly app?: { readonly id: number } | null | undefined;
+  readonly pull_requests?:
+    | readonly {
+        readonly number: number;
+        readonly base: { readonly sha: string };
+        readonly head: { readonly sha: string };
+      }[]
+    | null;
+}
+
+/** Re-run asked on one of this app's check runs or suites: each pull request it names is evaluated again. */
+async function enqueueRerun(
+  core: AppCore,
+  context: Context,
+  target: RerunTarget,
+  repository: { readonly name: string; readonly owner: { readonly login: string } },
+): Promise<void> {
+  if (target.app && target.app.id !== core.options.appId) return;
+  for (const pr of target.pull_requests ?? []) {
+    await enqueue(core, context, {
+      owner: repository.owner.login,
+      repo: repository.name,
+      number: pr.number,
+      baseSha: pr.base.sha,
+      headSha: pr.head.sha,
+    });
+  }
+}
+
 function onCheckEvents(core: AppCore, app: Probot): void {
-  const { metrics, options } = core;
+  const { metrics } = core;
   app.on(
     'check_run.rerequested',
-    route(metrics, CheckRunEvent, async (context, { check_run: run, repository }) => {
-      if (run.app && run.app.id !== options.appId) return;
-      for (const pr of run.pull_requests ?? []) {
-        await enqueue(core, context, {
-          owner: repository.owner.login,
-          repo: repository.name,
-          number: pr.number,
-          baseSha: pr.base.sha,
-          headSha: pr.head.sha,
-        });
-      }
-    }),
+    route(metrics, CheckRunEvent, (context, { check_run: run, repository }) =>
+      enqueueRerun(core, context, run, repository),
+    ),
   );
   app.on(
     'check_suite.rerequested',
-    route(metrics, CheckSuiteEvent, async (context, { check_suite: suite, repository }) => {
-      if (suite.app && suite.app.id !== options.appId) return;
-      for (const pr of suite.pull_requests ?? []) {
-        await enqueue(core, context, {
-          owner: repository.owner.login,
-          repo: repository.name,
-          number: pr.number,
-          baseSha: pr.base.sha,
-          headSha: pr.head.sha,
-        });
-      }
-    }),
+    route(metrics, CheckSuiteEvent, (context, { check_suite: suite, repository }) =>
+      enqueueRerun(core, context, suite, repository),
+    ),
   );
   // Other check_suite and check_run actions are caused by check runs, ours included: ignoring them avoids loops.
   app.on(
