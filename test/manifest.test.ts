@@ -31,8 +31,10 @@ const SPEC_EVENTS = [
   'push',
 ];
 
-function tableRows(header: string): string[][] {
-  const start = readme.indexOf(header);
+/** The rows of the README table whose header cells are `columns` (however Prettier pads them). */
+function tableRows(...columns: string[]): string[][] {
+  const header = new RegExp(`^\\|${columns.map((c) => ` *${c} *\\|`).join('')}$`, 'm');
+  const start = readme.search(header);
   expect(start).toBeGreaterThan(-1);
   const rows: string[][] = [];
   for (const line of readme.slice(start).split('\n').slice(2)) {
@@ -57,13 +59,13 @@ describe('app.yml', () => {
   });
 
   it('has a README row with a reason for every permission, and no other', () => {
-    const rows = tableRows('| permission | access | why |');
+    const rows = tableRows('permission', 'access', 'why');
     expect(Object.fromEntries(rows.map(([p, access]) => [p, access]))).toEqual(manifest.default_permissions);
     for (const [, , why] of rows) expect(why!.length).toBeGreaterThan(10);
   });
 
   it('has a README row with a reason for every event', () => {
-    const rows = tableRows('| event | why |');
+    const rows = tableRows('event', 'why');
     expect(rows.map(([e]) => e).sort()).toEqual([...manifest.default_events].sort());
   });
 });
