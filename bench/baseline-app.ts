@@ -8,6 +8,7 @@
  *   node dist/bench/baseline-app.js   (with APP_ID, PRIVATE_KEY, WEBHOOK_SECRET, GHE_HOST, …)
  */
 import { run, type Probot } from 'probot';
+import { snapshotVariables } from '../src/load/loader.js';
 import { SNAPSHOT_QUERY } from '../src/load/queries.js';
 
 export const BASELINE_CHECK_NAME = 'Baseline';
@@ -18,19 +19,17 @@ export function baselineApp(app: Probot): void {
     const pr = context.payload.pull_request;
     const base = pr.base.sha;
     try {
-      await context.octokit.graphql(SNAPSHOT_QUERY, {
-        owner,
-        name: repo,
-        number: pr.number,
-        appId: Number(process.env.APP_ID),
-        configExpr: `${base}:.github/quality-gates.yml`,
-        attributesExpr: `${base}:.gitattributes`,
-        codeownersGithubExpr: `${base}:.github/CODEOWNERS`,
-        codeownersRootExpr: `${base}:CODEOWNERS`,
-        codeownersDocsExpr: `${base}:docs/CODEOWNERS`,
-        orgConfigExpr: 'HEAD:.github/quality-gates.yml',
-        proposedConfigExpr: `${pr.head.sha}:.github/quality-gates.yml`,
-      });
+      await context.octokit.graphql(
+        SNAPSHOT_QUERY,
+        snapshotVariables({
+          owner,
+          repo,
+          number: pr.number,
+          appId: Number(process.env.APP_ID),
+          baseSha: base,
+          headSha: pr.head.sha,
+        }),
+      );
     } catch (error) {
       // A partial answer (the organisation has no `.github` repository) is still an answer.
       if (!(error as { data?: unknown }).data) throw error;

@@ -335,6 +335,28 @@ function baseFileExpressions(baseSha: string) {
   };
 }
 
+/** The variables of `SNAPSHOT_QUERY` for a pull request at `baseSha` / `headSha` (also the bench's baseline app's). */
+export function snapshotVariables(req: {
+  readonly owner: string;
+  readonly repo: string;
+  readonly number: number;
+  readonly appId: number;
+  readonly baseSha: string;
+  readonly headSha: string;
+}) {
+  return {
+    owner: req.owner,
+    name: req.repo,
+    number: req.number,
+    appId: req.appId,
+    headOid: req.headSha,
+    ...baseFileExpressions(req.baseSha),
+    orgConfigExpr: `HEAD:${CONFIG_PATH}`,
+    proposedConfigExpr: `${req.headSha}:${CONFIG_PATH}`,
+    compareHead: req.headSha,
+  };
+}
+
 /** The template aliases of an answer (`template0` …). */
 const TEMPLATE_KEYS = PULL_REQUEST_TEMPLATE_PATHS.map((_, i) => `template${i}` as const);
 
@@ -390,17 +412,7 @@ export async function loadPullRequest(
     headSha = req.headSha ?? found.headSha;
   }
 
-  const variables = {
-    owner: req.owner,
-    name: req.repo,
-    number: req.number,
-    appId: req.appId,
-    headOid: headSha,
-    ...baseFileExpressions(baseSha),
-    orgConfigExpr: `HEAD:${CONFIG_PATH}`,
-    proposedConfigExpr: `${headSha}:${CONFIG_PATH}`,
-    compareHead: headSha,
-  };
+  const variables = snapshotVariables({ ...req, baseSha, headSha });
   requests++;
   const wire = await query<WireSnapshot>(graphql, SNAPSHOT_QUERY, variables);
   const pull = wire.repository?.pullRequest;
