@@ -4,10 +4,8 @@
  * run, the open snapshot deleted), twins, a failed write (nothing recorded), and that recording
  * adds no GitHub request.
  */
-import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createMetrics } from '../../src/ops/metrics.js';
-import { startHistory, type History } from '../../src/store/index.js';
+import type { History } from '../../src/store/index.js';
 import { FakeGitHub, type FakePull } from '../support/fake-github.js';
 import {
   BASE,
@@ -18,7 +16,7 @@ import {
   startHarness,
   type Harness,
 } from '../support/harness.js';
-import { OPEN_TIMEOUT_MS, silent } from './support.js';
+import { emptyHistory, OPEN_TIMEOUT_MS, startTestHistory } from './support.js';
 
 const CONFIG = 'gates:\n  batch-size:\n    max_lines: 50\n';
 
@@ -27,13 +25,7 @@ describe('the app records its verdicts in the history', () => {
   let db: Awaited<ReturnType<History['database']>>;
 
   beforeAll(async () => {
-    const metrics = createMetrics({ defaultMetrics: false });
-    history = startHistory({
-      settings: { enabled: true, databaseUrl: undefined, dataDir: ':memory:', retentionDays: 400 },
-      log: silent,
-      metrics,
-      recorder: { flushDelayMs: 1 },
-    });
+    history = startTestHistory();
     db = await history.database();
   }, OPEN_TIMEOUT_MS);
   afterAll(async () => {
@@ -41,9 +33,7 @@ describe('the app records its verdicts in the history', () => {
   });
   afterEach(async () => {
     resetNock();
-    await sql`TRUNCATE repositories, evaluations, gate_results, overrides, pull_requests, pull_request_weeks, open_pull_requests, snapshot_files, failure_patterns`.execute(
-      db,
-    );
+    await emptyHistory(db);
   });
 
   const start = async (options: { history?: boolean } = {}): Promise<{ fake: FakeGitHub; h: Harness }> => {

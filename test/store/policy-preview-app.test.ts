@@ -6,18 +6,16 @@
  * file gives; private repositories are not named; the preview makes no GitHub request; the history
  * off leaves the run written, its conclusion unchanged, and says the preview is unavailable.
  */
-import { sql } from 'kysely';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../../gates/config.js';
-import { createMetrics } from '../../src/ops/metrics.js';
 import { runGates } from '../../src/pipeline/run-gates.js';
-import { startHistory, type History } from '../../src/store/index.js';
+import type { History } from '../../src/store/index.js';
 import { evaluationRecord } from '../../src/store/record-builders.js';
 import { syntheticSnapshot } from '../../src/store/seed.js';
 import { writeBatch } from '../../src/store/writer.js';
 import { FakeGitHub } from '../support/fake-github.js';
 import { BASE, HEAD, pullRequestPayload, resetNock, startHarness, type Harness } from '../support/harness.js';
-import { OPEN_TIMEOUT_MS, silent } from './support.js';
+import { emptyHistory, OPEN_TIMEOUT_MS, startTestHistory } from './support.js';
 
 const CURRENT = 'gates:\n  batch-size:\n    max_lines: 400\n';
 const PROPOSED = 'gates:\n  batch-size:\n    max_lines: 100\n';
@@ -29,13 +27,7 @@ describe('the organisation policy preview in the app', () => {
   let db: Awaited<ReturnType<History['database']>>;
 
   beforeAll(async () => {
-    const metrics = createMetrics({ defaultMetrics: false });
-    history = startHistory({
-      settings: { enabled: true, databaseUrl: undefined, dataDir: ':memory:', retentionDays: 400 },
-      log: silent,
-      metrics,
-      recorder: { flushDelayMs: 1 },
-    });
+    history = startTestHistory();
     db = await history.database();
   }, OPEN_TIMEOUT_MS);
   afterAll(async () => {
@@ -43,9 +35,7 @@ describe('the organisation policy preview in the app', () => {
   });
   afterEach(async () => {
     resetNock();
-    await sql`TRUNCATE repositories, evaluations, gate_results, overrides, pull_requests, pull_request_weeks, open_pull_requests, snapshot_files, failure_patterns`.execute(
-      db,
-    );
+    await emptyHistory(db);
   });
 
   /** Stored open pull requests of other repositories of the organisation, as earlier evaluations left them. */

@@ -5,7 +5,7 @@
  * `.ci/run` installs it.
  */
 import { Writable } from 'node:stream';
-import { sql } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import { pino, type Logger } from 'pino';
 import { findPostgresBin, PostgresServer } from '../support/postgres-server.js';
 import { runGates } from '../../src/pipeline/run-gates.js';
@@ -23,6 +23,8 @@ import type {
   RepositoryKey,
 } from '../../src/store/records.js';
 import { aSnapshot } from '../support/builders.js';
+import { startHistory, type History } from '../../src/store/index.js';
+import type { HistoryTables } from '../../src/store/tables.js';
 
 export const POSTGRES_BIN = findPostgresBin();
 if (!POSTGRES_BIN) {
@@ -59,6 +61,23 @@ export function capturingLog(): { log: Logger; lines: () => Record<string, unkno
   return { log, lines: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>) };
 }
 
+/** Empties every history table (the rollups follow through their triggers). */
+export async function emptyHistory(db: Kysely<HistoryTables>): Promise<void> {
+  await sql`TRUNCATE repositories, evaluations, gate_results, overrides, pull_requests, pull_request_weeks, open_pull_requests, snapshot_files, failure_patterns`.execute(
+    db,
+  );
+}
+
+/** An embedded history in memory that writes at once, for tests of the app with the history on. */
+export function startTestHistory(): History {
+  return startHistory({
+    settings: { enabled: true, databaseUrl: undefined, dataDir: ':memory:', retentionDays: 400 },
+    log: silent,
+    metrics: createMetrics({ defaultMetrics: false }),
+    recorder: { flushDelayMs: 1 },
+  });
+}
+
 /** One database per test file: the embedded one in memory, or a new database on a server this file started. */
 export class TestDatabase {
   private constructor(
@@ -87,9 +106,7 @@ export class TestDatabase {
 
   /** Empties every history table. */
   async reset(): Promise<void> {
-    await sql`TRUNCATE repositories, evaluations, gate_results, overrides, pull_requests, pull_request_weeks, open_pull_requests, snapshot_files, failure_patterns`.execute(
-      this.db,
-    );
+    await emptyHistory(this.db);
   }
 
   async count(table: string): Promise<number> {
