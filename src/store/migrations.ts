@@ -335,12 +335,122 @@ const insightsRollups = statements(
     SELECT ${WEEK_GROUP}, count(*), sum(evaluations) FROM pull_request_weeks GROUP BY ${WEEK_GROUP}`,
 );
 
+/**
+ * The gate bits `repository_activity` has columns for: the eight gates of version 6 (`GATE_BITS` in
+ * records.ts). A gate added later has no column; the queries read the pull requests for it.
+ */
+export const ACTIVITY_GATE_BITS: readonly number[] = [1, 2, 4, 8, 16, 32, 64, 128];
+/** Per gate bit: what a pull request adds to each column (the latest evaluation's masks, and "ever" for blocked, warned, overridden). */
+const ACTIVITY_GATE_FIGURES = {
+  evaluated: 'gates_evaluated',
+  blocked: 'gates_blocked',
+  warned: 'gates_warned',
+  overridden: 'gates_overridden',
+  passed: 'gates_passed',
+  checked: '(gates_passed | gates_failing)',
+} as const;
+export type ActivityGateFigure = keyof typeof ACTIVITY_GATE_FIGURES;
+export const ACTIVITY_FIGURES = Object.keys(ACTIVITY_GATE_FIGURES) as readonly ActivityGateFigure[];
+/** The column of a gate bit's figure, e.g. `g4_blocked`. */
+export const activityColumn = (bit: number, figure: ActivityGateFigure) => `g${bit}_${figure}`;
+/** Every counted column of `repository_activity`, with what one pull request row `p` adds to it. */
+export const ACTIVITY_COUNTS: readonly { readonly column: string; readonly value: string }[] = [
+  { column: 'prs', value: '1' },
+  { column: 'merged', value: '(p.merged_at IS NOT NULL)::integer' },
+  { column: 'blocked', value: '(p.gates_blocked <> 0)::integer' },
+  ...ACTIVITY_GATE_BITS.flatMap((bit) =>
+    ACTIVITY_FIGURES.map((figure) => ({
+      column: activityColumn(bit, figure),
+      value: `((${ACTIVITY_GATE_FIGURES[figure].replaceAll('gates_', 'p.gates_')} & ${bit}) <> 0)::integer`,
+    })),
+  ),
+];
+/** The grouping key of `repository_activity`: a repository, `d` (a day) or `w` (an ISO week), and its first day. */
+const ACTIVITY_KEY = 'repository_id, span, start';
+
+/**
+ * What the pull request rows of `rows` (a transition table) add to `repository_activity`, times
+ * `sign`: each PR evaluated at least once counts on the day and in the week of its last evaluation.
+ */
+const activityDeltas = (rows: string, sign: 1 | -1) => `SELECT p.repository_id, s.span, s.start, ${ACTIVITY_COUNTS.map(
+  (c) => `${sign === 1 ? '' : '-'}${c.value} AS ${c.column}`,
+).join(', ')}
+      FROM ${rows} p CROSS JOIN LATERAL (VALUES
+        ('d', (p.last_evaluated_at AT TIME ZONE 'UTC')::date),
+        ('w', date_trunc('week', p.last_evaluated_at AT TIME ZONE 'UTC')::date)) AS s(span, start)
+      WHERE p.last_evaluated_at IS NOT NULL AND p.first_evaluated_at IS NOT NULL`;
+/** Adds `deltas` to `repository_activity`, in key order; deltas that cancel out write nothing. */
+const rollActivity = (
+  deltas: string,
+) => `INSERT INTO repository_activity AS r (${ACTIVITY_KEY}, ${ACTIVITY_COUNTS.map((c) => c.column).join(', ')})
+      SELECT ${ACTIVITY_KEY}, ${ACTIVITY_COUNTS.map((c) => `sum(${c.column})`).join(', ')} FROM (${deltas}) d
+      GROUP BY ${ACTIVITY_KEY}
+      HAVING ${ACTIVITY_COUNTS.map((c) => `sum(${c.column}) <> 0`).join(' OR ')}
+      ORDER BY ${ACTIVITY_KEY}
+      ON CONFLICT (${ACTIVITY_KEY}) DO UPDATE SET ${ACTIVITY_COUNTS.map((c) => `${c.column} = r.${c.column} + excluded.${c.column}`).join(', ')}`;
+/** Deletes the spans that a change emptied (among those it took pull requests from). */
+const dropEmptyActivity = `DELETE FROM repository_activity r USING (
+        SELECT DISTINCT p.repository_id, s.span, s.start FROM old_prs p CROSS JOIN LATERAL (VALUES
+          ('d', (p.last_evaluated_at AT TIME ZONE 'UTC')::date),
+          ('w', date_trunc('week', p.last_evaluated_at AT TIME ZONE 'UTC')::date)) AS s(span, start)
+        WHERE p.last_evaluated_at IS NOT NULL) o
+      WHERE (r.repository_id, r.span, r.start) = (o.repository_id, o.span, o.start) AND r.prs = 0`;
+
+/**
+ * Version 6: `repository_activity`, the pull requests counted per repository and day, and per
+ * repository and ISO week, of their last evaluation: how many, merged, blocked by any gate, and per
+ * gate bit those the latest evaluation ran, passed, passed or failed, and those ever blocked, warned
+ * about or overridden. While no pull request of the scope was evaluated after the period's end (the
+ * default period, up to today), "the PRs evaluated in the period" are those last evaluated in it, and
+ * the gate shares and compliance are sums over a few rows per repository (whole weeks, and the days
+ * before the first Monday) instead of a pass over every pull request (docs/deploy.md, "Indexes and
+ * queries"). Triggers on `pull_requests` keep it exact, as those of version 5 keep `repository_weeks`:
+ * one statement per write statement over the rows it changed (the old rows subtracted, the new ones
+ * added), upserts in key order, emptied spans deleted, a TRUNCATE followed. Filled from
+ * `pull_requests` as it stands.
+ */
+const activityRollups = statements(
+  `CREATE TABLE repository_activity (
+    repository_id bigint NOT NULL,
+    span text NOT NULL CHECK (span IN ('d', 'w')),
+    start date NOT NULL,
+    ${ACTIVITY_COUNTS.map((c) => `${c.column} integer NOT NULL`).join(',\n    ')},
+    PRIMARY KEY (${ACTIVITY_KEY})
+  )`,
+  `CREATE FUNCTION history_roll_activity() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+      TRUNCATE repository_activity;
+    ELSIF TG_OP = 'INSERT' THEN
+      ${rollActivity(activityDeltas('new_prs', 1))};
+    ELSIF TG_OP = 'UPDATE' THEN
+      ${rollActivity(`${activityDeltas('new_prs', 1)} UNION ALL ${activityDeltas('old_prs', -1)}`)};
+      ${dropEmptyActivity};
+    ELSE
+      ${rollActivity(activityDeltas('old_prs', -1))};
+      ${dropEmptyActivity};
+    END IF;
+    RETURN NULL;
+  END $$`,
+  ...['INSERT', 'UPDATE', 'DELETE'].map(
+    (event) =>
+      `CREATE TRIGGER pull_requests_roll_${event.toLowerCase()} AFTER ${event} ON pull_requests
+      REFERENCING ${event === 'INSERT' ? '' : 'OLD TABLE AS old_prs'} ${event === 'DELETE' ? '' : 'NEW TABLE AS new_prs'}
+      FOR EACH STATEMENT EXECUTE FUNCTION history_roll_activity()`,
+  ),
+  `CREATE TRIGGER pull_requests_roll_truncate AFTER TRUNCATE ON pull_requests FOR EACH STATEMENT EXECUTE FUNCTION history_roll_activity()`,
+  `INSERT INTO repository_activity (${ACTIVITY_KEY}, ${ACTIVITY_COUNTS.map((c) => c.column).join(', ')})
+    SELECT ${ACTIVITY_KEY}, ${ACTIVITY_COUNTS.map((c) => `sum(${c.column})`).join(', ')}
+    FROM (${activityDeltas('pull_requests', 1)}) d GROUP BY ${ACTIVITY_KEY}`,
+);
+
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_history': initial,
   '0003_later_gate_figures': laterGateFigures,
   '0004_repository_visibility': repositoryVisibility,
   '0005_insights_rollups': insightsRollups,
+  '0006_activity_rollups': activityRollups,
 };
 
 /**

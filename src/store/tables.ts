@@ -193,6 +193,21 @@ export interface RepositoryWeeksTable {
   evaluations: number;
 }
 
+/**
+ * The pull requests counted per repository and day (`span` `d`) or ISO week (`w`, named by its
+ * Monday) of their last evaluation (migration 0006): `prs`, `merged`, `blocked` (by any gate), and
+ * per gate bit the columns named by `activityColumn` (migrations.ts).
+ */
+export interface RepositoryActivityTable {
+  repository_id: number;
+  span: 'd' | 'w';
+  start: DateColumn;
+  prs: number;
+  merged: number;
+  blocked: number;
+  [gateFigure: `g${number}_${string}`]: number;
+}
+
 /** Who a repository is: its name and installation as last seen (names change; the id does not). */
 export interface RepositoriesTable {
   id: number;
@@ -246,6 +261,7 @@ export interface HistoryTables {
   pull_requests: PullRequestsTable;
   pull_request_weeks: PullRequestWeeksTable;
   repository_weeks: RepositoryWeeksTable;
+  repository_activity: RepositoryActivityTable;
   open_pull_requests: OpenPullRequestsTable;
   snapshot_files: SnapshotFilesTable;
   failure_patterns: FailurePatternsTable;

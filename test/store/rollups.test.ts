@@ -157,10 +157,12 @@ describe.each(BACKENDS)('insights rollups (%s)', (kind) => {
 
   it('is filled from the stored weeks when the migration runs', async () => {
     for (let i = 0; i < 4; i++) await write(evaluation(300 + i, daysAgo(i * 3), { failing: i === 1 }));
-    // As a database migrated before 0005 would be: the weeks there, no rollup yet.
-    await sql`DELETE FROM history_migrations WHERE name = '0005_insights_rollups'`.execute(t.db);
-    await sql`DROP TABLE repository_weeks`.execute(t.db);
-    await sql`DROP FUNCTION history_roll_weeks() CASCADE`.execute(t.db);
+    // As a database migrated before 0005 would be: the weeks there, no rollup yet (nor 0006's, which follows).
+    await sql`DELETE FROM history_migrations WHERE name IN ('0005_insights_rollups', '0006_activity_rollups')`.execute(
+      t.db,
+    );
+    await sql`DROP TABLE repository_weeks, repository_activity`.execute(t.db);
+    await sql`DROP FUNCTION history_roll_weeks(), history_roll_activity() CASCADE`.execute(t.db);
     await migrate(t.db);
     expect((await expectInStep()).reduce((n, r) => n + r.prs, 0)).toBe(4);
   });
