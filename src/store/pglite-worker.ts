@@ -12,9 +12,12 @@ import { Worker, type MessagePort } from 'node:worker_threads';
 
 /**
  * PostgreSQL settings of the embedded database: the write-ahead log is kept small (PostgreSQL's
- * default lets it grow to 1 GB before a checkpoint), which bounds `DATA_DIR` beyond the data itself.
+ * default lets it grow to 1 GB before a checkpoint), which bounds `DATA_DIR` beyond the data itself;
+ * and the insights percentiles sort the period's opened and merged PRs in memory (at the default
+ * 4 MB those sorts spill to disk, a third of a view's time; docs/deploy.md, "Indexes and queries").
+ * One connection: at most a few such sorts at once.
  */
-export const EMBEDDED_SETTINGS = ['max_wal_size = 64MB', 'min_wal_size = 32MB'];
+export const EMBEDDED_SETTINGS = ['max_wal_size = 64MB', 'min_wal_size = 32MB', 'work_mem = 16MB'];
 
 /** What a query returns across the thread boundary. */
 export interface PgliteResult {

@@ -81,7 +81,9 @@ export async function deleteExpired(
  */
 export async function vacuum(db: Kysely<HistoryTables>): Promise<void> {
   for (const { table } of EXPIRY) await sql`VACUUM (ANALYZE) ${sql.table(table)}`.execute(db);
-  await sql`VACUUM (ANALYZE) snapshot_files`.execute(db);
+  // The rollups: every write updates their rows (and their statistics decide the plans that read them).
+  for (const table of ['snapshot_files', 'repository_weeks', 'repository_activity'] as const)
+    await sql`VACUUM (ANALYZE) ${sql.table(table)}`.execute(db);
 }
 
 /** The cutoff for `days` of retention at `now`. */
