@@ -146,8 +146,9 @@ export async function buildView(
   const gateOption = place.gate !== undefined ? { gate: place.gate, perGate: 10 } : {};
   const showWhatIf = whatIf !== undefined && (place.gate === undefined || place.gate === 'batch-size');
   // One page's queries: run together (a server's pool answers four at once; the embedded database in turn).
-  // Tables that read the same PRs (the period's, those opened, those merged) share one statement each.
-  const shared: insights.SharedScans = {};
+  // Tables that read the same PRs (the period's, those opened, those merged) share one statement each;
+  // the organisation table and the what-if read the period's PRs per repository in one.
+  const shared: insights.SharedScans = showWhatIf ? { whatIf } : {};
   const [
     summaries,
     weekly,
@@ -164,7 +165,7 @@ export async function buildView(
     largest,
     whatIfRows,
   ] = await Promise.all([
-    insights.repositorySummaries(db, scope),
+    insights.repositorySummaries(db, scope, shared),
     insights.weeklyActivity(db, scope, shared),
     insights.mergedSize(db, scope, shared),
     insights.gateShares(db, scope, gates, shared),
@@ -177,7 +178,7 @@ export async function buildView(
     insights.reviewTimesByWeek(db, scope, shared),
     insights.slowestToReview(db, scope),
     insights.largestMerged(db, scope),
-    showWhatIf ? insights.whatIf(db, scope, whatIf) : Promise.resolve(undefined),
+    showWhatIf ? insights.whatIf(db, scope, whatIf, shared) : Promise.resolve(undefined),
   ]);
   const ofGate = <T extends { gate: string }>(rows: readonly T[]) =>
     place.gate === undefined ? rows : rows.filter((r) => r.gate === place.gate);

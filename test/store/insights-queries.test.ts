@@ -329,6 +329,7 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
   });
 
   it('a view’s tables that share a scan read it once and give the figures each query gives alone', async () => {
+    const candidate = { maxLines: 150, maxFiles: 12, defaultExcludes: true };
     const alone = await Promise.all([
       weeklyActivity(t.db, scope),
       mergedSize(t.db, scope),
@@ -336,8 +337,10 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
       compliance(t.db, scope),
       reviewTimes(t.db, scope),
       reviewTimesByWeek(t.db, scope),
+      repositorySummaries(t.db, scope),
+      whatIf(t.db, scope, candidate),
     ]);
-    const shared: SharedScans = {};
+    const shared: SharedScans = { whatIf: { ...candidate } };
     const together = await Promise.all([
       weeklyActivity(t.db, scope, shared),
       mergedSize(t.db, scope, shared),
@@ -345,9 +348,19 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
       compliance(t.db, scope, shared),
       reviewTimes(t.db, scope, shared),
       reviewTimesByWeek(t.db, scope, shared),
+      repositorySummaries(t.db, scope, shared),
+      whatIf(t.db, scope, candidate, shared),
     ]);
     expect(together).toEqual(alone);
-    expect(Object.keys(shared).sort()).toEqual(['active', 'merged', 'opened']);
+    expect(Object.keys(shared).sort()).toEqual(['active', 'byRepository', 'merged', 'opened', 'whatIf']);
+    // Another candidate than the view's: its own pass, its own figures.
+    const other = { ...candidate, maxLines: 90 };
+    expect(await whatIf(t.db, scope, other, shared)).toEqual(await whatIf(t.db, scope, other));
+    expect(await whatIf(t.db, scope, other, shared)).not.toEqual(alone[7]);
+    // The organisation table: most PRs first.
+    const summaries = alone[6];
+    expect(summaries.length).toBeGreaterThan(3);
+    expect(summaries.map((r) => r.prs)).toEqual(summaries.map((r) => r.prs).sort((a, b) => b - a));
     // An empty scope: the totals of no rows.
     const none = { ...scope, repositoryIds: [] };
     expect(await reviewTimes(t.db, none)).toEqual({
