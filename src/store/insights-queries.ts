@@ -36,8 +36,9 @@ const from = (scope: InsightsScope) => sql`${scope.from.toISOString()}::timestam
 const to = (scope: InsightsScope) => sql`${scope.to.toISOString()}::timestamptz`;
 /**
  * The ISO week holding `column` (UTC), as a number: weeks since the Monday before 1970-01-01 (a
- * Thursday). Grouped on per row; arithmetic on the epoch, a fraction of the cost of `date_trunc`
- * in a time zone on the embedded database.
+ * Thursday). Grouped on per row: arithmetic on the epoch, the same weeks as `date_trunc('week', …
+ * AT TIME ZONE 'UTC')` (checked over every PR of a seeded million evaluations and sixty years of
+ * hours) at a little less cost.
  */
 const weekNumber = (column: string) => sql`floor((date_part('epoch', ${sql.ref(column)}) + 259200) / 604800)`;
 /** `SELECT` the week's name (`YYYY-MM-DD`, its Monday), once per group. */
