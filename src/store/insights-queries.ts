@@ -663,12 +663,14 @@ const sameCandidate = (a: WhatIfCandidate | undefined, b: WhatIfCandidate) =>
 /**
  * One pass over the period's PRs per repository for the organisation table and, with a candidate,
  * the what-if (the what-if's figures over the PRs with batch-size figures): the two tables read
- * the same PRs grouped the same way. In name order (`repository`, then id).
+ * the same PRs grouped the same way. In name order (`repository`, then id). A what-if alone
+ * leaves out the median (a sort per repository).
  */
 function repositoryScan(
   db: Db,
   scope: InsightsScope,
   candidate: WhatIfCandidate | undefined,
+  { median = true }: { readonly median?: boolean } = {},
 ): Promise<RepositoryFigures[]> {
   const sized = sql`p.counted_lines IS NOT NULL`;
   let whatIfColumns = sql``;
@@ -686,7 +688,7 @@ function repositoryScan(
       SELECT p.repository_id AS "repositoryId", count(*) AS prs,
         count(*) FILTER (WHERE p.merged_at IS NOT NULL) AS merged,
         count(*) FILTER (WHERE p.gates_blocked <> 0) AS blocked,
-        percentile_cont(0.5) WITHIN GROUP (ORDER BY p.counted_lines) AS "p50Lines"${whatIfColumns}
+        ${median ? sql`percentile_cont(0.5) WITHIN GROUP (ORDER BY p.counted_lines)` : sql`NULL::double precision`} AS "p50Lines"${whatIfColumns}
       FROM pull_requests p
       WHERE ${activeIn(scope)}
       GROUP BY p.repository_id
@@ -712,7 +714,7 @@ export async function whatIf(
 ): Promise<WhatIfRow[]> {
   const rows = sameCandidate(shared.whatIf, candidate)
     ? await sharedRepositoryScan(db, scope, shared)
-    : await repositoryScan(db, scope, candidate);
+    : await repositoryScan(db, scope, candidate, { median: false });
   return rows.flatMap((r) =>
     r.sized
       ? [
