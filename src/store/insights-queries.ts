@@ -8,7 +8,8 @@
  * statuses) are those of the PR's latest evaluation; "blocked by a gate" means the gate failed in
  * mode `block` in at least one evaluation. Queries over the period's PRs read the covering indexes
  * of `pull_requests` only: gates as bit masks (`GATE_BITS`), reasons as keys of `failure_patterns`,
- * names from `repositories`.
+ * names from `repositories`; the per-gate counts of a period up to today are sums over the rollup
+ * `repository_activity` instead (`activeCountsFromRollup`).
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { GATE_IDS } from '../../gates/registry.js';
