@@ -59,6 +59,8 @@ const SMALL: Shape = COST_SHAPES[0]!; // 10 files, 1 commit: 1 read + 1 write
 const BURST = 'burst: 40 PRs at once, 8 installations';
 /** BENCH_SERIAL=1: run the baseline alone instead of beside the memory run (cleaner, ~80 s longer). */
 const SERIAL = process.env.BENCH_SERIAL === '1';
+/** BENCH_ONLY=gates: sections 2 and 6 only (pure gate time and hostile input, no app process). */
+const ONLY_GATES = process.env.BENCH_ONLY === 'gates';
 /** BENCH_HISTORY=0: leave out section 6, the history. */
 const HISTORY = process.env.BENCH_HISTORY !== '0';
 /** BENCH_APP_HISTORY: the history of the app runs. */
@@ -1209,6 +1211,16 @@ async function main(): Promise<void> {
   const gates = pureGates();
   progress('hostile input');
   const hostile = hostileInputs(PLAN.hostileRuns);
+  if (ONLY_GATES) {
+    printGates(gates);
+    printHostile(hostile);
+    log(
+      `\nBENCH_ONLY=gates; load average at the end ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}.`,
+    );
+    return;
+  }
 
   const fleet = new Fleet(APP_ID);
   const standIn = await startStandInServer(fleet.standIn, { latencyMs: 0 });
