@@ -22,15 +22,17 @@ import { deleteExpired, retentionCutoff } from '../../src/store/retention.js';
 import { seedHistory, type SeedResult } from '../../src/store/seed.js';
 import type { PullRequestRow } from '../../src/store/tables.js';
 import { writeBatch, type HistoryItem } from '../../src/store/writer.js';
-import { aFile, capped } from '../support/builders.js';
-import { aLifeEvent, anEvaluation, BACKENDS, OPEN_TIMEOUT_MS, TestDatabase } from './support.js';
-
-const NOW = Date.parse('2026-03-02T12:00:00Z');
-const DAY = 86_400_000;
-const daysAgo = (d: number, hour = 10) => new Date(NOW - d * DAY + hour * 3_600_000).toISOString();
-const OTHER = { id: 77, fullName: 'acme/web', installationId: 7 };
-/** Too large for batch-size's default limit: it fails. */
-const large = () => capped([aFile('src/app.ts', 900, 0)]);
+import {
+  aLifeEvent,
+  anEvaluationItem,
+  BACKENDS,
+  DAY_MS,
+  daysAgo,
+  OPEN_TIMEOUT_MS,
+  OTHER_REPO,
+  ROLLUP_NOW,
+  TestDatabase,
+} from './support.js';
 
 type Row = Record<string, number | string>;
 
@@ -94,18 +96,7 @@ describe.each(BACKENDS)('activity rollup (%s)', (kind) => {
   describe('kept in step by the triggers', () => {
     beforeEach(async () => t.reset());
     const write = async (...items: HistoryItem[]) => writeBatch(t.db, items);
-    const evaluation = (
-      number: number,
-      at: string,
-      options: { failing?: boolean; repository?: typeof OTHER } = {},
-    ): HistoryItem => ({
-      kind: 'evaluation',
-      record: anEvaluation({
-        pr: { number, ...(options.failing ? { files: large() } : {}) },
-        at,
-        ...(options.repository ? { repository: options.repository } : {}),
-      }),
-    });
+    const evaluation = anEvaluationItem;
 
     it('follows new PRs, re-evaluations that move a PR to another day, week or outcome, and life events', async () => {
       await write(evaluation(1, daysAgo(3)));
@@ -120,7 +111,7 @@ describe.each(BACKENDS)('activity rollup (%s)', (kind) => {
       const batch = [
         evaluation(2, daysAgo(10)),
         evaluation(2, daysAgo(9), { failing: true }),
-        evaluation(3, daysAgo(9), { repository: OTHER }),
+        evaluation(3, daysAgo(9), { repository: OTHER_REPO }),
         evaluation(1, daysAgo(-5, 9)),
       ];
       await write(...batch);
@@ -148,7 +139,7 @@ describe.each(BACKENDS)('activity rollup (%s)', (kind) => {
           evaluation(200 + i, daysAgo(i)),
         );
       await expectInStep();
-      await deleteExpired(t.db, retentionCutoff(400, NOW), { batchSize: 2 });
+      await deleteExpired(t.db, retentionCutoff(400, ROLLUP_NOW), { batchSize: 2 });
       const left = await expectInStep();
       expect(left.filter((r) => r.span === 'd').reduce((n, r) => n + (r.prs as number), 0)).toBe(6);
       await t.reset();
@@ -186,17 +177,21 @@ describe.each(BACKENDS)('activity rollup (%s)', (kind) => {
     const periods: [string, (ids: number[]) => InsightsScope][] = [
       [
         'every repository, 90 days',
-        (ids) => ({ repositoryIds: ids, from: new Date(end - 90 * DAY), to: new Date(end) }),
+        (ids) => ({ repositoryIds: ids, from: new Date(end - 90 * DAY_MS), to: new Date(end) }),
       ],
       ['from a Monday', (ids) => ({ repositoryIds: ids, from: new Date('2026-02-02T00:00:00Z'), to: new Date(end) })],
       ['from a Sunday', (ids) => ({ repositoryIds: ids, from: new Date('2026-02-15T00:00:00Z'), to: new Date(end) })],
       [
         'one repository',
-        (ids) => ({ repositoryIds: ids.slice(0, 1), from: new Date(end - 30 * DAY), to: new Date(end) }),
+        (ids) => ({ repositoryIds: ids.slice(0, 1), from: new Date(end - 30 * DAY_MS), to: new Date(end) }),
       ],
       [
         'a few days, later end',
-        (ids) => ({ repositoryIds: ids.slice(2), from: new Date('2026-02-25T00:00:00Z'), to: new Date(end + 9 * DAY) }),
+        (ids) => ({
+          repositoryIds: ids.slice(2),
+          from: new Date('2026-02-25T00:00:00Z'),
+          to: new Date(end + 9 * DAY_MS),
+        }),
       ],
     ];
     it.each(periods)('answers %s as a pass over the pull requests does', async (_name, period) => {
@@ -214,14 +209,14 @@ describe.each(BACKENDS)('activity rollup (%s)', (kind) => {
       // Ends before the last evaluations: PRs evaluated in the period and again after it count.
       const earlier: InsightsScope = {
         repositoryIds: all,
-        from: new Date(end - 40 * DAY),
-        to: new Date(end - 10 * DAY),
+        from: new Date(end - 40 * DAY_MS),
+        to: new Date(end - 10 * DAY_MS),
       };
       expect(await activeCountsFromRollup(t.db, earlier)).toBeUndefined();
       // Not whole days.
       const partial: InsightsScope = {
         repositoryIds: all,
-        from: new Date(end - 20 * DAY + 3_600_000),
+        from: new Date(end - 20 * DAY_MS + 3_600_000),
         to: new Date(end),
       };
       expect(await activeCountsFromRollup(t.db, partial)).toBeUndefined();

@@ -11,15 +11,16 @@ import { migrate } from '../../src/store/migrations.js';
 import { gateMask } from '../../src/store/records.js';
 import { deleteExpired, retentionCutoff } from '../../src/store/retention.js';
 import { writeBatch, type HistoryItem } from '../../src/store/writer.js';
-import { aFile, capped } from '../support/builders.js';
-import { anEvaluation, BACKENDS, OPEN_TIMEOUT_MS, TestDatabase } from './support.js';
-
-const NOW = Date.parse('2026-03-02T12:00:00Z');
-const DAY = 86_400_000;
-const daysAgo = (d: number, hour = 10) => new Date(NOW - d * DAY + hour * 3_600_000).toISOString();
-const OTHER = { id: 77, fullName: 'acme/web', installationId: 7 };
-/** Too large for batch-size's default limit: it fails. */
-const large = () => capped([aFile('src/app.ts', 900, 0)]);
+import {
+  anEvaluationItem,
+  BACKENDS,
+  DAY_MS,
+  daysAgo,
+  OPEN_TIMEOUT_MS,
+  OTHER_REPO,
+  ROLLUP_NOW,
+  TestDatabase,
+} from './support.js';
 
 interface Group {
   repository_id: number;
@@ -59,18 +60,7 @@ describe.each(BACKENDS)('insights rollups (%s)', (kind) => {
     return rows;
   };
   const write = async (...items: HistoryItem[]) => writeBatch(t.db, items);
-  const evaluation = (
-    number: number,
-    at: string,
-    options: { failing?: boolean; repository?: typeof OTHER } = {},
-  ): HistoryItem => ({
-    kind: 'evaluation',
-    record: anEvaluation({
-      pr: { number, ...(options.failing ? { files: large() } : {}) },
-      at,
-      ...(options.repository ? { repository: options.repository } : {}),
-    }),
-  });
+  const evaluation = anEvaluationItem;
 
   it('follows new weeks, and re-evaluations of a PR in one week that move it to another gate-mask group', async () => {
     // PR 1: passes, then fails batch-size later the same week (in another transaction): its week
@@ -88,7 +78,7 @@ describe.each(BACKENDS)('insights rollups (%s)', (kind) => {
     const batch = [
       evaluation(2, daysAgo(10)),
       evaluation(2, daysAgo(9), { failing: true }),
-      evaluation(3, daysAgo(9), { repository: OTHER }),
+      evaluation(3, daysAgo(9), { repository: OTHER_REPO }),
       evaluation(1, daysAgo(1, 9)),
     ];
     await write(...batch);
@@ -98,9 +88,9 @@ describe.each(BACKENDS)('insights rollups (%s)', (kind) => {
 
     // The weekly figures read from the rollup equal those counted from the rows.
     const scope: InsightsScope = {
-      repositoryIds: [4242, OTHER.id],
-      from: new Date(NOW - 30 * DAY),
-      to: new Date(NOW + DAY),
+      repositoryIds: [4242, OTHER_REPO.id],
+      from: new Date(ROLLUP_NOW - 30 * DAY_MS),
+      to: new Date(ROLLUP_NOW + DAY_MS),
     };
     const raw = (
       await sql<{
@@ -132,7 +122,7 @@ describe.each(BACKENDS)('insights rollups (%s)', (kind) => {
         .map((w) => ({ week: w.week, n: w.blocked })),
     ).toEqual(failed);
     // Out of scope, nothing.
-    expect(await weeklyActivity(t.db, { ...scope, repositoryIds: [OTHER.id] })).toEqual([
+    expect(await weeklyActivity(t.db, { ...scope, repositoryIds: [OTHER_REPO.id] })).toEqual([
       expect.objectContaining({ evaluatedPrs: 1, evaluations: 1 }),
     ]);
   });
@@ -147,10 +137,10 @@ describe.each(BACKENDS)('insights rollups (%s)', (kind) => {
     for (let i = 0; i < 3; i++) items.push(evaluation(200 + i, daysAgo(5 + i), { failing: i === 0 }));
     for (const item of items) await write(item);
     await expectInStep();
-    await deleteExpired(t.db, retentionCutoff(400, NOW), { batchSize: 2 });
+    await deleteExpired(t.db, retentionCutoff(400, ROLLUP_NOW), { batchSize: 2 });
     const left = await expectInStep();
     expect(left.reduce((n, r) => n + r.prs, 0)).toBe(3);
-    expect(left.every((r) => Date.parse(r.week) > NOW - 30 * DAY)).toBe(true);
+    expect(left.every((r) => Date.parse(r.week) > ROLLUP_NOW - 30 * DAY_MS)).toBe(true);
     await t.reset();
     expect(await stored()).toEqual([]);
   });

@@ -22,8 +22,9 @@ import type {
   PullRequestRecord,
   RepositoryKey,
 } from '../../src/store/records.js';
-import { aSnapshot } from '../support/builders.js';
+import { aFile, aSnapshot, capped } from '../support/builders.js';
 import { startHistory, type History } from '../../src/store/index.js';
+import type { HistoryItem } from '../../src/store/writer.js';
 import type { HistoryTables } from '../../src/store/tables.js';
 
 export const POSTGRES_BIN = findPostgresBin();
@@ -149,6 +150,31 @@ export function anEvaluation(
     overrides: options.overrides,
     repoConfig: options.repoConfig,
   });
+}
+
+/** The clock of the rollup tests: a Monday noon, so "days ago" crosses days and ISO weeks. */
+export const ROLLUP_NOW = Date.parse('2026-03-02T12:00:00Z');
+export const DAY_MS = 86_400_000;
+/** `d` days before `ROLLUP_NOW`, at `hour` o'clock. */
+export const daysAgo = (d: number, hour = 10) => new Date(ROLLUP_NOW - d * DAY_MS + hour * 3_600_000).toISOString();
+/** A second repository of the same installation. */
+export const OTHER_REPO: RepositoryKey = { id: 77, fullName: 'acme/web', installationId: 7 };
+
+/** A history item evaluating PR `number` at `at`: passing, or failing batch-size with one 900-line file. */
+export function anEvaluationItem(
+  number: number,
+  at: string,
+  options: { failing?: boolean; repository?: RepositoryKey } = {},
+): HistoryItem {
+  const files = options.failing ? { files: capped([aFile('src/app.ts', 900, 0)]) } : {};
+  return {
+    kind: 'evaluation',
+    record: anEvaluation({
+      pr: { number, ...files },
+      at,
+      ...(options.repository ? { repository: options.repository } : {}),
+    }),
+  };
 }
 
 /** A life event of pull request `number`. */
