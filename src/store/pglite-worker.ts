@@ -19,6 +19,15 @@ import { Worker, type MessagePort } from 'node:worker_threads';
  */
 export const EMBEDDED_SETTINGS = ['max_wal_size = 64MB', 'min_wal_size = 32MB', 'work_mem = 16MB'];
 
+/**
+ * The worker thread's scheduling niceness on Linux. Each query wakes the worker; at the same
+ * priority, when every core is busy, the woken worker takes the core from the thread that woke it
+ * (the one acknowledging webhooks) for a whole time slice, so a burst's acknowledgements waited
+ * behind the history's writes. At a lower priority the worker runs when the webhooks' thread
+ * waits, and at full speed when nothing else is runnable (docs/performance.md, "History overhead").
+ */
+export const EMBEDDED_NICENESS = 10;
+
 /** What a query returns across the thread boundary. */
 export interface PgliteResult {
   readonly rows: unknown[];
@@ -44,6 +53,8 @@ interface WorkerReply {
   readonly affectedRows?: number;
   readonly error?: { message: string; code?: string; detail?: string };
   readonly message?: string;
+  /** With `ready`: the worker thread's niceness, when it could be set. */
+  readonly niceness?: number;
 }
 
 /**
@@ -56,8 +67,29 @@ export function pgliteWorkerMain(
   pglitePath: string,
 ): void {
   const port = threads.parentPort!;
-  const { dataDir, settings } = threads.workerData as { dataDir: string | undefined; settings: string[] };
+  const { dataDir, settings, niceness } = threads.workerData as {
+    dataDir: string | undefined;
+    settings: string[];
+    niceness: number;
+  };
   const { PGlite } = load(pglitePath) as { PGlite: new (options: object) => PGliteLike };
+  // Linux: this thread's own id is the last part of /proc/thread-self, and setpriority on it
+  // changes this thread alone. Elsewhere the link is missing and the thread keeps its priority.
+  let applied: number | undefined;
+  try {
+    const os = load('node:os') as {
+      setPriority(pid: number, priority: number): void;
+      getPriority(pid: number): number;
+    };
+    const fs = load('node:fs') as { readlinkSync(path: string): string };
+    const tid = Number(fs.readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) {
+      os.setPriority(tid, Math.max(os.getPriority(tid), niceness));
+      applied = os.getPriority(tid);
+    }
+  } catch {
+    applied = undefined;
+  }
   // int8 (counts) and numeric (averages) as numbers, as the server backend is configured.
   const toNumber = (value: string) => Number(value);
   const db = new PGlite({
@@ -66,7 +98,7 @@ export function pgliteWorkerMain(
     ...(dataDir ? { postgresqlconf: settings } : {}),
   });
   db.waitReady.then(
-    () => port.postMessage({ kind: 'ready' }),
+    () => port.postMessage({ kind: 'ready', niceness: applied }),
     (error: unknown) =>
       port.postMessage({ kind: 'fatal', message: error instanceof Error ? error.message : String(error) }),
   );
@@ -102,6 +134,7 @@ export class PgliteWorkerClient {
   readonly #worker: Worker;
   readonly #pending = new Map<number, { resolve: (r: PgliteResult) => void; reject: (e: Error) => void }>();
   #nextId = 1;
+  #niceness: number | undefined;
   #dead: Error | undefined;
   #closed: Promise<void> | undefined;
 
@@ -116,12 +149,17 @@ export class PgliteWorkerClient {
   static async start(dataDir: string | undefined): Promise<PgliteWorkerClient> {
     const pglitePath = createRequire(import.meta.url).resolve('@electric-sql/pglite');
     const source = `(${pgliteWorkerMain.toString()})(require('node:worker_threads'), require, ${JSON.stringify(pglitePath)});`;
-    const worker = new Worker(source, { eval: true, workerData: { dataDir, settings: EMBEDDED_SETTINGS } });
+    const worker = new Worker(source, {
+      eval: true,
+      workerData: { dataDir, settings: EMBEDDED_SETTINGS, niceness: EMBEDDED_NICENESS },
+    });
     const client = new PgliteWorkerClient(worker);
     await new Promise<void>((resolve, reject) => {
       const onMessage = (reply: WorkerReply) => {
-        if (reply.kind === 'ready') resolve();
-        else if (reply.kind === 'fatal')
+        if (reply.kind === 'ready') {
+          client.#niceness = reply.niceness;
+          resolve();
+        } else if (reply.kind === 'fatal')
           reject(new Error(`the embedded database could not open: ${reply.message ?? 'unknown error'}`));
         else return;
         worker.off('message', onMessage);
@@ -137,6 +175,11 @@ export class PgliteWorkerClient {
     // in flight does, or the process could exit while awaiting its answer.
     worker.unref();
     return client;
+  }
+
+  /** The worker thread's niceness (`EMBEDDED_NICENESS` on Linux); undefined where it cannot be set. */
+  get niceness(): number | undefined {
+    return this.#niceness;
   }
 
   /** False once the worker has died or been closed: every query then fails at once. */
