@@ -4,7 +4,9 @@
  *
  * - `burst`: the app under `node --cpu-prof`, given bursts of 40 PRs opened at once across 8 fresh
  *   installations (50 ms GitHub latency). Prints each burst's acknowledgement p50/p99, then where
- *   the app's CPU went while the bursts were being acknowledged, by kind of work.
+ *   the app's main thread spent its CPU while the bursts were being acknowledged, by kind of work.
+ *   PROFILE_HISTORY=embedded|server records the history meanwhile (default off), as
+ *   `npm run bench:history-overhead` does; the embedded database's own thread is not in the profile.
  * - `ack`: rounds of 40 webhooks at once while every GitHub call takes 500 ms; acknowledgement
  *   p50/p99 per round (the benchmark's section 4 has one such round per run).
  * - `heap`: the app under `node --heapsnapshot-signal`, given evaluations of distinct PRs (64
@@ -17,6 +19,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { AppHistory, appHistoryMode } from './app-history.js';
 import { Fleet } from './fleet.js';
 import { newPull, pool, type NewPull } from './load.js';
 import { startApp, type AppProcess } from './processes.js';
@@ -36,6 +39,7 @@ async function withApp<T>(
   fn: (app: AppProcess, fleet: Fleet, standIn: StandInServer) => Promise<T>,
 ): Promise<T> {
   const fleet = new Fleet(APP_ID);
+  const history = await AppHistory.start(appHistoryMode(process.env.PROFILE_HISTORY, 'PROFILE_HISTORY'));
   const standIn = await startStandInServer(fleet.standIn, { latencyMs });
   const privateKey = generateKeyPairSync('rsa', { modulusLength: 2048 })
     .privateKey.export({ type: 'pkcs1', format: 'pem' })
@@ -48,13 +52,15 @@ async function withApp<T>(
     privateKey,
     secret: SECRET,
     nodeArgs,
-    env: { SHUTDOWN_GRACE_MS: '1000' },
+    env: { SHUTDOWN_GRACE_MS: '1000', ...(await history.env()) },
   });
   try {
+    await history.ready(app);
     return await fn(app, fleet, standIn);
   } finally {
     await app.stop();
     await standIn.close();
+    await history.close();
   }
 }
 
@@ -86,9 +92,10 @@ const KINDS: [string, (frame: { functionName: string; url: string }) => boolean]
     'requests to GitHub (auth, fetch)',
     (f) => f.url.includes('@octokit/auth-app') || (f.url.includes('undici') && f.functionName === 'fetch'),
   ],
-  ['evaluation (loader, gates, writer)', (f) => /dist\/(src\/(evaluate|checks|github)|gates)\//.test(f.url)],
+  ['history (records, buffer, database client)', (f) => /dist\/src\/store\/|kysely|[\\/]pg[\\/]/.test(f.url)],
+  ['evaluation (loader, gates, writer)', (f) => /dist\/(src\/(pipeline|checks|load)|gates)\//.test(f.url)],
   ["Probot's context Octokit per webhook", (f) => f.functionName === 'webhookTransform'],
-  ['our webhook handlers and queue', (f) => /dist\/src\/(app|queue)\.js/.test(f.url)],
+  ['our webhook handlers and queue', (f) => /dist\/src\/(server|queue)\//.test(f.url)],
   ['webhook verification and routing', (f) => f.url.includes('@octokit/webhooks')],
   ['request log (pino-http)', (f) => f.url.includes('pino-http')],
   ['HTTP server', (f) => /_http_server|_http_common|node:net/.test(f.url)],
