@@ -55,6 +55,15 @@ describe('parseCodeowners: lines and comments', () => {
     ]);
   });
 
+  it('gives an owner named on many lines one object (a compiled file is kept; 500 lines name a few teams)', () => {
+    const { rules } = parseCodeowners('/a/ @org/team @dev\n/b/ @dev @org/team\n/c/ @Dev\n');
+    expect(rules[0]!.owners[0]).toBe(rules[1]!.owners[1]);
+    expect(rules[0]!.owners[1]).toBe(rules[1]!.owners[0]);
+    // Written differently, shown as written: its own object, the same key.
+    expect(rules[2]!.owners[0]).not.toBe(rules[0]!.owners[1]);
+    expect(rules[2]!.owners[0]).toMatchObject({ text: '@Dev', key: 'dev' });
+  });
+
   it('returns nothing for an empty file', () => {
     expect(parseCodeowners('')).toEqual({ rules: [], problems: [] });
   });

@@ -39,22 +39,25 @@ export interface CompiledCodeowners {
 interface CompiledRule {
   readonly index: number;
   readonly rule: Rule;
-  readonly shape: PatternShape;
   /** True when reaching the rule through its index bucket already proves the match (literal patterns). */
   readonly known: boolean;
   /** Compiled on first use: most rules of a large file are never tested. */
   regex?: PathTest;
 }
 
-/** Rules indexed by the literal directories their anchored pattern starts with. */
+/**
+ * Rules indexed by the literal directories their anchored pattern starts with. Lists and children
+ * are made on first use: most nodes hold one kind of rule, and a compiled file is kept across
+ * evaluations, where empty lists and maps would be a large part of its size.
+ */
 interface PrefixNode {
   /** Wholly literal, no trailing `/` (`/docs/guide`): match the node's path and all below. */
-  readonly exact: CompiledRule[];
+  exact?: CompiledRule[];
   /** Wholly literal with a trailing `/` (`/docs/`): match everything below the node's path. */
-  readonly dir: CompiledRule[];
+  dir?: CompiledRule[];
   /** Starting with the node's path, then wildcards (`/docs/*.md`): tested by regex. */
-  readonly rest: CompiledRule[];
-  readonly children: Map<string, PrefixNode>;
+  rest?: CompiledRule[];
+  children?: Map<string, PrefixNode>;
 }
 
 /** Rules indexed by a name that must be one of the path's segments. */
@@ -68,7 +71,7 @@ interface NameBuckets {
 }
 
 const NO_OWNERS: readonly Owner[] = [];
-const newNode = (): PrefixNode => ({ exact: [], dir: [], rest: [], children: new Map() });
+const newNode = (): PrefixNode => ({});
 
 /** Parses and compiles a CODEOWNERS file (the app keeps the result by blob oid: `GateContext.codeowners`). */
 export function compileCodeowners(text: string): CompiledCodeowners {
@@ -121,13 +124,13 @@ function indexRule(index: RuleIndex, rule: Rule, line: number): void {
   const { segments, dirOnly } = shape;
   const leading = segments.findIndex((s) => !isLiteral(s));
   const literal = leading === -1;
-  const compiled = (known: boolean): CompiledRule => ({ index: line, rule, shape, known });
+  const compiled = (known: boolean): CompiledRule => ({ index: line, rule, known });
   if (segments.length === 0) return; // `/`: matches nothing (the parser reports it)
   if (leading !== 0) {
     const node = prefixNode(index.root, literal ? segments : segments.slice(0, leading));
-    if (!literal) node.rest.push(compiled(false));
-    else if (dirOnly) node.dir.push(compiled(true));
-    else node.exact.push(compiled(true));
+    if (!literal) (node.rest ??= []).push(compiled(false));
+    else if (dirOnly) (node.dir ??= []).push(compiled(true));
+    else (node.exact ??= []).push(compiled(true));
     return;
   }
   const name = segments.length === 2 && segments[0] === '**' && isLiteral(segments[1]!) ? segments[1]! : undefined;
@@ -148,8 +151,9 @@ function indexRule(index: RuleIndex, rule: Rule, line: number): void {
 function prefixNode(root: PrefixNode, segments: readonly string[]): PrefixNode {
   let node = root;
   for (const segment of segments) {
-    let child = node.children.get(segment);
-    if (!child) node.children.set(segment, (child = newNode()));
+    const children = (node.children ??= new Map());
+    let child = children.get(segment);
+    if (!child) children.set(segment, (child = newNode()));
     node = child;
   }
   return node;
@@ -172,7 +176,7 @@ function reachSegment(
   const reach = (bucket: CompiledRule[] | undefined) => {
     if (bucket && bucket.length > 0 && !lists.includes(bucket)) lists.push(bucket);
   };
-  const child = node?.children.get(segment);
+  const child = node?.children?.get(segment);
   if (child) {
     reach(child.exact);
     if (!last) reach(child.dir);
@@ -243,7 +247,7 @@ function lastMatching(lists: readonly CompiledRule[][], path: string): Rule | un
     }
     if (best === -1) return undefined;
     const c = lists[best]![next[best]!--]!;
-    if (c.known || (c.regex ??= shapeToRegExp(c.shape)).test(path)) return c.rule;
+    if (c.known || (c.regex ??= patternToRegExp(c.rule.pattern)).test(path)) return c.rule;
   }
 }
 

@@ -70,6 +70,8 @@ export function parseCodeowners(text: string): ParsedCodeowners {
   const rules: Rule[] = [];
   const problems: CodeownersProblem[] = [];
   const lines = text.replace(/^\uFEFF/, '').split(/\r\n|\n|\r/);
+  // One object per owner as written: a large file names the same teams on hundreds of lines.
+  const ownerOf = new Map<string, Owner | null>();
   for (let i = 0; i < lines.length; i++) {
     const raw = lines[i]!;
     const line = i + 1;
@@ -86,8 +88,9 @@ export function parseCodeowners(text: string): ParsedCodeowners {
     const owners: Owner[] = [];
     let bad: string | undefined;
     for (const word of ownerWords) {
-      const owner = parseOwner(word);
-      if (!owner) {
+      let owner = ownerOf.get(word);
+      if (owner === undefined) ownerOf.set(word, (owner = parseOwner(word) ?? null));
+      if (owner === null) {
         bad = word;
         break;
       }
