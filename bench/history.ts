@@ -17,7 +17,8 @@
  * HISTORY_BENCH_DATA_DIR (an embedded database to use and keep, seeded first when empty, e.g. by
  * `DATA_DIR=… npm run seed:history`), HISTORY_BENCH_DATABASE_URL (a server's database, the same),
  * HISTORY_BENCH_SECTIONS (`recording,size,queries,preview`, default all: e.g. `queries`) and
- * HISTORY_BENCH_QUERIES (names' beginnings, e.g. `view:`: only those queries).
+ * HISTORY_BENCH_QUERIES (names' beginnings, e.g. `view:`: only those queries); HISTORY_BENCH_SAMPLES=1
+ * prints each query's run times per scope, in run order.
  */
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -240,11 +241,20 @@ async function sizes(db: Kysely<HistoryTables>, seed: SeedResult): Promise<NonNu
   };
 }
 
+/** The scopes of section 3, in the order the runs take them in turn. */
+const SCOPE_NAMES = [
+  'largest organisation, 90 days',
+  'every organisation, 90 days',
+  'busiest repository, 90 days',
+  'ten repositories, 30 days',
+];
+
 /** Section 3: each insights query, over varied scopes, timed. */
 async function queries(
   db: Kysely<HistoryTables>,
   seed: SeedResult,
   now: number,
+  print: (line: string) => void,
 ): Promise<NonNullable<HistoryBenchResult['queries']>> {
   const byOrg = new Map<string, number[]>();
   for (const r of seed.repositories)
@@ -318,6 +328,18 @@ async function queries(
     await run(scopes[0]!); // warm
     const samples: number[] = [];
     for (let k = 0; k < PLAN.queryRuns; k++) samples.push(await time(() => run(scopes[k % scopes.length]!)));
+    // HISTORY_BENCH_SAMPLES=1: each run's time by scope, in run order (which scope sets the p50 and
+    // the p95, and whether a scope's first runs are slower than its later ones).
+    if (process.env.HISTORY_BENCH_SAMPLES === '1')
+      print(
+        `${name}:\n${SCOPE_NAMES.map(
+          (scopeName, s) =>
+            `  ${scopeName}: ${samples
+              .filter((_, k) => k % scopes.length === s)
+              .map(ms)
+              .join(', ')}`,
+        ).join('\n')}\n`,
+      );
     const yearly: number[] = [];
     for (let k = 0; k < Math.max(3, PLAN.queryRuns / 4); k++) yearly.push(await time(() => run(year)));
     out[name] = { default: summarize(samples), year: summarize(yearly) };
@@ -495,7 +517,7 @@ async function benchBackend(
     }
     let timings: HistoryBenchResult['queries'];
     if (SECTIONS.has('queries')) {
-      timings = await queries(opened.db, seed, now);
+      timings = await queries(opened.db, seed, now, print);
       print(
         `\nInsights queries: ${PLAN.queryRuns} runs each over the default period's scopes (the largest organisation, every organisation and the busiest repository over 90 days, ten repositories over 30, whole days as the views ask), and apart over a year of the largest organisation. "all, …" runs every query for one scope, one after another and all at once; "view: …" is each insights view's data end to end (src/web/views.ts):\n`,
       );
