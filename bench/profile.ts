@@ -92,6 +92,9 @@ const KINDS: [string, (frame: { functionName: string; url: string }) => boolean]
     'requests to GitHub (auth, fetch)',
     (f) => f.url.includes('@octokit/auth-app') || (f.url.includes('undici') && f.functionName === 'fetch'),
   ],
+  // The native `postMessage` under the embedded database's client: its time includes waiting for
+  // the core back when waking the worker cost the main thread its time slice (docs/performance.md).
+  ['history: handing queries to the embedded database', (f) => f.functionName === 'postMessage' && f.url === ''],
   ['history (records, buffer, database client)', (f) => /dist\/src\/store\/|kysely|[\\/]pg[\\/]/.test(f.url)],
   ['evaluation (loader, gates, writer)', (f) => /dist\/(src\/(pipeline|checks|load)|gates)\//.test(f.url)],
   ["Probot's context Octokit per webhook", (f) => f.functionName === 'webhookTransform'],
