@@ -295,28 +295,51 @@ export async function activeCountsFromScan(db: Db, scope: InsightsScope): Promis
 }
 
 /**
+ * The first Monday of a period that the rollups (`repository_activity`, `repository_reasons`) can
+ * answer, or undefined: a period of whole days (the rollups' spans are days and ISO weeks), with
+ * every gate having its columns. Exact only when, in addition, no PR of the scope was evaluated on
+ * or after its end (`laterThan`, checked in the same statement).
+ */
+function rollupStart(scope: InsightsScope): string | undefined {
+  const fromMs = scope.from.getTime();
+  if (!ROLLED_UP || fromMs % DAY_MS !== 0 || scope.to.getTime() % DAY_MS !== 0) return undefined;
+  return day(new Date(fromMs + ((8 - scope.from.getUTCDay()) % 7) * DAY_MS));
+}
+
+/** Whether a PR of the scope was last evaluated on or after the period's end (a rollup then counts it where the period does not). */
+const laterThan = (scope: InsightsScope) => sql<boolean>`EXISTS (
+    SELECT 1 FROM repository_activity
+    WHERE repository_id = ANY (${ids(scope)}) AND span = 'd' AND start >= ${day(scope.to)}::date
+  )`;
+
+/**
+ * The rows of a rollup over the period: whole ISO weeks from its first Monday, days before it
+ * (`firstMonday` from `rollupStart`).
+ */
+const rollupSpans = (
+  table: 'repository_activity' | 'repository_reasons',
+  scope: InsightsScope,
+  firstMonday: string,
+) => sql`
+      SELECT * FROM ${sql.table(table)}
+      WHERE repository_id = ANY (${ids(scope)}) AND span = 'w' AND start >= ${firstMonday}::date
+      UNION ALL
+      SELECT * FROM ${sql.table(table)}
+      WHERE repository_id = ANY (${ids(scope)}) AND span = 'd' AND start >= ${day(scope.from)}::date AND start < ${firstMonday}::date`;
+
+/**
  * The same counts summed from `repository_activity` (migration 0006): whole ISO weeks from the
  * first Monday of the period, days before it. Exact only when the PRs evaluated in the period are
  * those last evaluated in it: the period is whole days and no PR of the scope was evaluated on or
  * after its end (the default period, up to today). Undefined otherwise; the caller scans then.
  */
 export async function activeCountsFromRollup(db: Db, scope: InsightsScope): Promise<ActiveCounts | undefined> {
-  const fromMs = scope.from.getTime();
-  if (!ROLLED_UP || fromMs % DAY_MS !== 0 || scope.to.getTime() % DAY_MS !== 0) return undefined;
-  const firstMonday = day(new Date(fromMs + ((8 - scope.from.getUTCDay()) % 7) * DAY_MS));
+  const firstMonday = rollupStart(scope);
+  if (firstMonday === undefined) return undefined;
   const columns = ['prs', ...ACTIVITY_GATE_BITS.flatMap((bit) => ACTIVITY_FIGURES.map((f) => activityColumn(bit, f)))];
   const { rows } = await sql<Record<string, number> & { later: boolean }>`
-    WITH spans AS (
-      SELECT * FROM repository_activity
-      WHERE repository_id = ANY (${ids(scope)}) AND span = 'w' AND start >= ${firstMonday}::date
-      UNION ALL
-      SELECT * FROM repository_activity
-      WHERE repository_id = ANY (${ids(scope)}) AND span = 'd' AND start >= ${day(scope.from)}::date AND start < ${firstMonday}::date
-    )
-    SELECT EXISTS (
-        SELECT 1 FROM repository_activity
-        WHERE repository_id = ANY (${ids(scope)}) AND span = 'd' AND start >= ${day(scope.to)}::date
-      ) AS later,
+    WITH spans AS (${rollupSpans('repository_activity', scope, firstMonday)})
+    SELECT ${laterThan(scope)} AS later,
       ${sql.join(columns.map((c) => sql`COALESCE(sum(${sql.ref(c)}), 0) AS ${sql.ref(c)}`))}
     FROM spans`.execute(db);
   const r = rows[0]!;
@@ -395,31 +418,70 @@ export interface TopReason {
   readonly prs: number;
 }
 
-/**
- * The most frequent failure reasons per gate, counted by PRs of the period (each PR's latest failure
- * per gate). The keys are unnested in a select list: on the embedded database half the time of a
- * lateral join over the same rows.
- */
-export async function topReasons(
-  db: Db,
-  scope: InsightsScope,
-  options: { readonly gate?: string; readonly perGate?: number } = {},
-): Promise<TopReason[]> {
-  const { rows } = await sql<TopReason>`
+/** Which reasons `topReasons` ranks, and how many per gate. */
+export interface TopReasonOptions {
+  readonly gate?: string;
+  readonly perGate?: number;
+}
+
+/** The most frequent reasons per gate among `counts` (rows of a failure key and its PRs), named from `failure_patterns`. */
+const rankReasons = (counts: RawBuilder<unknown>, options: TopReasonOptions) => sql`
     SELECT gate, pattern, example, prs FROM (
       SELECT f.gate_id AS gate, f.pattern, f.example, k.prs,
         row_number() OVER (PARTITION BY f.gate_id ORDER BY k.prs DESC, f.pattern) AS rank
-      FROM (
-        SELECT r.key, count(*) AS prs
-        FROM (SELECT unnest(p.failure_keys) AS key FROM pull_requests p WHERE ${activeIn(scope)} AND cardinality(p.failure_keys) > 0) r
-        GROUP BY r.key
-      ) k
+      FROM (${counts}) k
       JOIN failure_patterns f ON f.key = k.key
       ${options.gate === undefined ? sql`` : sql`WHERE f.gate_id = ${options.gate}`}
     ) ranked
-    WHERE rank <= ${options.perGate ?? 5}
-    ORDER BY gate, prs DESC, pattern`.execute(db);
+    WHERE rank <= ${options.perGate ?? 5}`;
+
+/**
+ * The top reasons counted from every PR of the period: its keys unnested in a select list (on the
+ * embedded database half the time of a lateral join over the same rows).
+ */
+export async function topReasonsFromScan(
+  db: Db,
+  scope: InsightsScope,
+  options: TopReasonOptions = {},
+): Promise<TopReason[]> {
+  const counts = sql`
+    SELECT r.key, count(*) AS prs
+    FROM (SELECT unnest(p.failure_keys) AS key FROM pull_requests p WHERE ${activeIn(scope)} AND cardinality(p.failure_keys) > 0) r
+    GROUP BY r.key`;
+  const { rows } = await sql<TopReason>`${rankReasons(counts, options)} ORDER BY gate, prs DESC, pattern`.execute(db);
   return rows;
+}
+
+/**
+ * The same reasons summed from `repository_reasons` (migration 0007) over the spans that
+ * `activeCountsFromRollup` reads; undefined when the rollups cannot answer the period exactly.
+ */
+export async function topReasonsFromRollup(
+  db: Db,
+  scope: InsightsScope,
+  options: TopReasonOptions = {},
+): Promise<TopReason[] | undefined> {
+  const firstMonday = rollupStart(scope);
+  if (firstMonday === undefined) return undefined;
+  const counts = sql`SELECT key, sum(prs) AS prs FROM (${rollupSpans('repository_reasons', scope, firstMonday)}) s GROUP BY key`;
+  // One row with `later` set, or the ranked reasons (none: one row of nulls).
+  const { rows } = await sql<{ later: boolean } & { [K in keyof TopReason]: TopReason[K] | null }>`
+    SELECT l.later, r.gate, r.pattern, r.example, r.prs
+    FROM (SELECT ${laterThan(scope)} AS later) l
+    LEFT JOIN (${rankReasons(counts, options)}) r ON NOT l.later
+    ORDER BY r.gate, r.prs DESC, r.pattern`.execute(db);
+  if (rows[0]?.later !== false) return undefined;
+  return rows.flatMap((r) =>
+    r.gate === null ? [] : [{ gate: r.gate, pattern: r.pattern!, example: r.example!, prs: r.prs! }],
+  );
+}
+
+/**
+ * The most frequent failure reasons per gate, counted by PRs of the period (each PR's latest failure
+ * per gate): from the rollup when it is exact for the scope, else from the PRs.
+ */
+export async function topReasons(db: Db, scope: InsightsScope, options: TopReasonOptions = {}): Promise<TopReason[]> {
+  return (await topReasonsFromRollup(db, scope, options)) ?? topReasonsFromScan(db, scope, options);
 }
 
 export interface Compliance {

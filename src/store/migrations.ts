@@ -444,6 +444,81 @@ const activityRollups = statements(
     FROM (${activityDeltas('pull_requests', 1)}) d GROUP BY ${ACTIVITY_KEY}`,
 );
 
+/** The grouping key of `repository_reasons`: a span of `repository_activity`'s, and a failure reason's key. */
+const REASON_KEY = 'repository_id, span, start, key';
+/**
+ * What the pull request rows of `rows` (a transition table) add to `repository_reasons`, times
+ * `sign`: each key of a PR's latest failure reasons counts once on the day and in the week of its
+ * last evaluation, as `repository_activity` counts the PR.
+ */
+const reasonDeltas = (rows: string, sign: 1 | -1) => `SELECT p.repository_id, s.span, s.start, k.key, ${sign} AS prs
+      FROM ${rows} p CROSS JOIN LATERAL (VALUES
+        ('d', (p.last_evaluated_at AT TIME ZONE 'UTC')::date),
+        ('w', date_trunc('week', p.last_evaluated_at AT TIME ZONE 'UTC')::date)) AS s(span, start)
+      CROSS JOIN LATERAL unnest(p.failure_keys) AS k(key)
+      WHERE p.last_evaluated_at IS NOT NULL AND p.first_evaluated_at IS NOT NULL`;
+/** Adds `deltas` to `repository_reasons`, in key order; deltas that cancel out write nothing. */
+const rollReasons = (deltas: string) => `INSERT INTO repository_reasons AS r (${REASON_KEY}, prs)
+      SELECT ${REASON_KEY}, sum(prs) FROM (${deltas}) d
+      GROUP BY ${REASON_KEY} HAVING sum(prs) <> 0
+      ORDER BY ${REASON_KEY}
+      ON CONFLICT (${REASON_KEY}) DO UPDATE SET prs = r.prs + excluded.prs`;
+/** Deletes the counts that a change emptied (among those it took pull requests from). */
+const dropEmptyReasons = `DELETE FROM repository_reasons r USING (
+        SELECT DISTINCT ${REASON_KEY} FROM (${reasonDeltas('old_prs', -1)}) d) o
+      WHERE (r.repository_id, r.span, r.start, r.key) = (o.repository_id, o.span, o.start, o.key) AND r.prs = 0`;
+
+/**
+ * Version 7, for the top failure reasons and the largest merged PRs of a period up to today
+ * (docs/deploy.md, "Indexes and queries"):
+ * - `repository_reasons`: per repository, day and ISO week of their last evaluation (the spans of
+ *   `repository_activity`), the pull requests whose latest failure reasons include each key of
+ *   `failure_patterns`. The top reasons of such a period are sums over a few rows per repository
+ *   and reason instead of every PR's keys unnested. Triggers on `pull_requests` keep it exact, as
+ *   those of version 6 keep `repository_activity`: one statement per write statement over the rows
+ *   it changed, upserts in key order, emptied counts deleted, a TRUNCATE followed. Filled from
+ *   `pull_requests` as it stands.
+ * - `pull_requests_merged_lines`: the merged PRs by counted lines, largest first. The largest PRs
+ *   of a period over many repositories are the first few entries whose merge time and repository
+ *   match, instead of a top-N over every PR merged in the period.
+ */
+const reasonRollups = statements(
+  `CREATE TABLE repository_reasons (
+    repository_id bigint NOT NULL,
+    span text NOT NULL CHECK (span IN ('d', 'w')),
+    start date NOT NULL,
+    key bigint NOT NULL,
+    prs integer NOT NULL,
+    PRIMARY KEY (${REASON_KEY}) INCLUDE (prs)
+  )`,
+  `CREATE FUNCTION history_roll_reasons() RETURNS trigger LANGUAGE plpgsql AS $$
+  BEGIN
+    IF TG_OP = 'TRUNCATE' THEN
+      TRUNCATE repository_reasons;
+    ELSIF TG_OP = 'INSERT' THEN
+      ${rollReasons(reasonDeltas('new_prs', 1))};
+    ELSIF TG_OP = 'UPDATE' THEN
+      ${rollReasons(`${reasonDeltas('new_prs', 1)} UNION ALL ${reasonDeltas('old_prs', -1)}`)};
+      ${dropEmptyReasons};
+    ELSE
+      ${rollReasons(reasonDeltas('old_prs', -1))};
+      ${dropEmptyReasons};
+    END IF;
+    RETURN NULL;
+  END $$`,
+  ...['INSERT', 'UPDATE', 'DELETE'].map(
+    (event) =>
+      `CREATE TRIGGER pull_requests_reasons_${event.toLowerCase()} AFTER ${event} ON pull_requests
+      REFERENCING ${event === 'INSERT' ? '' : 'OLD TABLE AS old_prs'} ${event === 'DELETE' ? '' : 'NEW TABLE AS new_prs'}
+      FOR EACH STATEMENT EXECUTE FUNCTION history_roll_reasons()`,
+  ),
+  `CREATE TRIGGER pull_requests_reasons_truncate AFTER TRUNCATE ON pull_requests FOR EACH STATEMENT EXECUTE FUNCTION history_roll_reasons()`,
+  `INSERT INTO repository_reasons (${REASON_KEY}, prs)
+    SELECT ${REASON_KEY}, sum(prs) FROM (${reasonDeltas('pull_requests', 1)}) d GROUP BY ${REASON_KEY}`,
+  `CREATE INDEX pull_requests_merged_lines ON pull_requests (counted_lines DESC) INCLUDE (repository_id, merged_at)
+    WHERE merged_at IS NOT NULL AND counted_lines IS NOT NULL`,
+);
+
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_history': initial,
@@ -451,6 +526,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0004_repository_visibility': repositoryVisibility,
   '0005_insights_rollups': insightsRollups,
   '0006_activity_rollups': activityRollups,
+  '0007_reason_rollups': reasonRollups,
 };
 
 /**

@@ -82,7 +82,7 @@ export async function deleteExpired(
 export async function vacuum(db: Kysely<HistoryTables>): Promise<void> {
   for (const { table } of EXPIRY) await sql`VACUUM (ANALYZE) ${sql.table(table)}`.execute(db);
   // The rollups: every write updates their rows (and their statistics decide the plans that read them).
-  for (const table of ['snapshot_files', 'repository_weeks', 'repository_activity'] as const)
+  for (const table of ['snapshot_files', 'repository_weeks', 'repository_activity', 'repository_reasons'] as const)
     await sql`VACUUM (ANALYZE) ${sql.table(table)}`.execute(db);
 }
 

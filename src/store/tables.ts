@@ -208,6 +208,19 @@ export interface RepositoryActivityTable {
   [gateFigure: `g${number}_${string}`]: number;
 }
 
+/**
+ * Per span of `repository_activity` (migration 0007): the pull requests last evaluated then whose
+ * latest failure reasons include `key` (a key of `failure_patterns`).
+ */
+export interface RepositoryReasonsTable {
+  repository_id: number;
+  span: 'd' | 'w';
+  start: DateColumn;
+  /** 64 bits: compared in SQL, never read as a JavaScript number. */
+  key: ColumnType<unknown, unknown, never>;
+  prs: number;
+}
+
 /** Who a repository is: its name and installation as last seen (names change; the id does not). */
 export interface RepositoriesTable {
   id: number;
@@ -262,6 +275,7 @@ export interface HistoryTables {
   pull_request_weeks: PullRequestWeeksTable;
   repository_weeks: RepositoryWeeksTable;
   repository_activity: RepositoryActivityTable;
+  repository_reasons: RepositoryReasonsTable;
   open_pull_requests: OpenPullRequestsTable;
   snapshot_files: SnapshotFilesTable;
   failure_patterns: FailurePatternsTable;
