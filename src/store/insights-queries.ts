@@ -658,21 +658,91 @@ async function listing(
   return rows;
 }
 
-/** PRs opened in the period that waited longest for a first review (still waiting ones count up to `to`); drafts excluded. */
-export async function slowestToReview(db: Db, scope: InsightsScope, limit = 10): Promise<PullRequestListing[]> {
-  const wait = hours(
+/** Hours from ready for review (or opened) to the first review, the closing or `to`, whichever came first. */
+const reviewWait = (scope: InsightsScope) =>
+  hours(
     sql`LEAST(COALESCE(first_review_at, ${to(scope)}), COALESCE(closed_at, ${to(scope)}), ${to(scope)}) - COALESCE(ready_at, opened_at)`,
   );
-  const keys = sql`
-    SELECT repository_id, pr_number, ${wait} AS wait_hours
+/**
+ * A reviewed PR's wait before the period's end clamps it (the expression `pull_requests_review_wait`
+ * indexes, migration 0008): never less than `reviewWait`, and the same when the review or the
+ * closing came before `to` (always, for a period up to today).
+ */
+const REVIEW_WAIT_BOUND = sql`(LEAST(first_review_at, COALESCE(closed_at, first_review_at)) - COALESCE(ready_at, opened_at))`;
+/** PRs the slowest list considers: opened in the period, not drafts, reviewed or still open. */
+const awaitedIn = (scope: InsightsScope) =>
+  sql`repository_id = ANY (${ids(scope)}) AND opened_at >= ${from(scope)} AND opened_at < ${to(scope)} AND draft IS NOT TRUE`;
+
+/** A PR of the slowest list, and how long it waited. */
+interface WaitKey {
+  readonly repository_id: number;
+  readonly pr_number: number;
+  readonly wait_hours: number;
+}
+
+/** The slowest list's order: longest wait first, then by repository and number. */
+const byWait = (a: WaitKey, b: WaitKey) =>
+  b.wait_hours - a.wait_hours || a.repository_id - b.repository_id || a.pr_number - b.pr_number;
+
+/**
+ * The slowest PRs' keys from a pass over every PR opened in the period (the general way, and the
+ * check of `slowestKeysFromIndexes`).
+ */
+export async function slowestKeysFromScan(db: Db, scope: InsightsScope, limit: number): Promise<WaitKey[]> {
+  const { rows } = await sql<WaitKey>`
+    SELECT repository_id, pr_number, ${reviewWait(scope)} AS wait_hours
     FROM pull_requests
-    WHERE repository_id = ANY (${ids(scope)}) AND opened_at >= ${from(scope)} AND opened_at < ${to(scope)} AND draft IS NOT TRUE
-      AND (first_review_at IS NOT NULL OR state = 'open')
+    WHERE ${awaitedIn(scope)} AND (first_review_at IS NOT NULL OR state = 'open')
     ORDER BY wait_hours DESC NULLS LAST, repository_id, pr_number
-    LIMIT ${limit}`;
+    LIMIT ${limit}`.execute(db);
+  return rows.map((r) => ({ ...r, repository_id: Number(r.repository_id) }));
+}
+
+/**
+ * The same keys from two indexes (migration 0008), without reading every PR opened in the period:
+ * the reviewed PRs in the order of their unclamped wait (`REVIEW_WAIT_BOUND`), the first few, and
+ * every PR still awaiting its first review. Exact when the list's last wait exceeds the bound of
+ * the last reviewed PR read (no PR left unread can wait longer): always for a period up to today,
+ * whose waits are never clamped. Undefined otherwise; the caller scans then.
+ */
+export async function slowestKeysFromIndexes(
+  db: Db,
+  scope: InsightsScope,
+  limit: number,
+): Promise<WaitKey[] | undefined> {
+  const read = limit * 3;
+  const { rows } = await sql<WaitKey & { bound: number | null }>`
+    (SELECT repository_id, pr_number, ${reviewWait(scope)} AS wait_hours, ${hours(REVIEW_WAIT_BOUND)} AS bound
+      FROM pull_requests
+      WHERE ${awaitedIn(scope)} AND first_review_at IS NOT NULL
+      ORDER BY ${REVIEW_WAIT_BOUND} DESC
+      LIMIT ${read})
+    UNION ALL
+    (SELECT repository_id, pr_number, ${reviewWait(scope)}, NULL
+      FROM pull_requests
+      WHERE ${awaitedIn(scope)} AND state = 'open' AND first_review_at IS NULL)`.execute(db);
+  const reviewed = rows.filter((r) => r.bound !== null);
+  const keys = rows
+    .map((r) => ({ repository_id: Number(r.repository_id), pr_number: r.pr_number, wait_hours: r.wait_hours }))
+    .sort(byWait)
+    .slice(0, limit);
+  if (reviewed.length === read) {
+    const unread = Math.min(...reviewed.map((r) => r.bound!));
+    if (keys.length < limit || keys[keys.length - 1]!.wait_hours <= unread) return undefined;
+  }
+  return keys;
+}
+
+/** PRs opened in the period that waited longest for a first review (still waiting ones count up to `to`); drafts excluded. */
+export async function slowestToReview(db: Db, scope: InsightsScope, limit = 10): Promise<PullRequestListing[]> {
+  const keys = (await slowestKeysFromIndexes(db, scope, limit)) ?? (await slowestKeysFromScan(db, scope, limit));
+  if (keys.length === 0) return [];
+  const top = sql`
+    SELECT * FROM unnest(${keys.map((k) => k.repository_id)}::bigint[], ${keys.map((k) => k.pr_number)}::integer[],
+      ${keys.map((k) => k.wait_hours)}::double precision[]) AS top(repository_id, pr_number, wait_hours)`;
   return listing(
     db,
-    keys,
+    top,
     sql`round(top.wait_hours::numeric, 1) AS "waitHours"`,
     sql`top.wait_hours DESC NULLS LAST, p.repository, p.pr_number`,
   );

@@ -519,6 +519,22 @@ const reasonRollups = statements(
     WHERE merged_at IS NOT NULL AND counted_lines IS NOT NULL`,
 );
 
+/**
+ * Version 8, for the slowest-to-review list (docs/deploy.md, "Indexes and queries"): the reviewed
+ * PRs by how long they waited for their first review (or their closing, if earlier), longest
+ * first, and the PRs still awaiting one by opening time. The list of a period over many
+ * repositories reads the first few entries of each instead of every PR opened in the period.
+ */
+const reviewWaitIndexes = statements(
+  `CREATE INDEX pull_requests_review_wait
+    ON pull_requests ((LEAST(first_review_at, COALESCE(closed_at, first_review_at)) - COALESCE(ready_at, opened_at)) DESC)
+    INCLUDE (repository_id, pr_number, opened_at, ready_at, first_review_at, closed_at)
+    WHERE first_review_at IS NOT NULL AND draft IS NOT TRUE`,
+  `CREATE INDEX pull_requests_awaiting_review ON pull_requests (opened_at)
+    INCLUDE (repository_id, pr_number, ready_at, closed_at)
+    WHERE state = 'open' AND first_review_at IS NULL AND draft IS NOT TRUE`,
+);
+
 /** Every migration, by name; names sort in the order they apply. */
 export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0001_history': initial,
@@ -527,6 +543,7 @@ export const MIGRATIONS: Readonly<Record<string, Migration>> = {
   '0005_insights_rollups': insightsRollups,
   '0006_activity_rollups': activityRollups,
   '0007_reason_rollups': reasonRollups,
+  '0008_review_wait_indexes': reviewWaitIndexes,
 };
 
 /**

@@ -32,6 +32,7 @@ import {
   OTHER_REPO,
   ROLLUP_NOW,
   TestDatabase,
+  migratedBefore,
 } from './support.js';
 
 type Row = Record<string, number | string>;
@@ -231,13 +232,7 @@ describe.each(BACKENDS)('activity rollup (%s)', (kind) => {
 
     it('is filled from the stored pull requests when the migration runs', async () => {
       // As a database migrated before 0006 would be: the pull requests there, no rollup yet.
-      // (nor 0007's, which follows).
-      await sql`DELETE FROM history_migrations WHERE name IN ('0006_activity_rollups', '0007_reason_rollups')`.execute(
-        t.db,
-      );
-      await sql`DROP TABLE repository_activity, repository_reasons`.execute(t.db);
-      await sql`DROP FUNCTION history_roll_activity(), history_roll_reasons() CASCADE`.execute(t.db);
-      await sql`DROP INDEX pull_requests_merged_lines`.execute(t.db);
+      await migratedBefore(t.db, '0006_activity_rollups');
       await migrate(t.db);
       expect((await expectInStep()).length).toBeGreaterThan(100);
     });

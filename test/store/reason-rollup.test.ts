@@ -28,6 +28,7 @@ import {
   OTHER_REPO,
   ROLLUP_NOW,
   TestDatabase,
+  migratedBefore,
 } from './support.js';
 
 /** A row of `repository_reasons`, its 64-bit key as text. */
@@ -228,10 +229,7 @@ describe.each(BACKENDS)('reason rollup (%s)', (kind) => {
 
     it('is filled from the stored pull requests when the migration runs', async () => {
       // As a database migrated before 0007 would be: the pull requests there, no rollup yet.
-      await sql`DELETE FROM history_migrations WHERE name = '0007_reason_rollups'`.execute(t.db);
-      await sql`DROP TABLE repository_reasons`.execute(t.db);
-      await sql`DROP FUNCTION history_roll_reasons() CASCADE`.execute(t.db);
-      await sql`DROP INDEX pull_requests_merged_lines`.execute(t.db);
+      await migratedBefore(t.db, '0007_reason_rollups');
       await migrate(t.db);
       expect((await expectInStep()).length).toBeGreaterThan(100);
     });

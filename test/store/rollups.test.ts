@@ -20,6 +20,7 @@ import {
   OTHER_REPO,
   ROLLUP_NOW,
   TestDatabase,
+  migratedBefore,
 } from './support.js';
 
 interface Group {
@@ -147,15 +148,8 @@ describe.each(BACKENDS)('insights rollups (%s)', (kind) => {
 
   it('is filled from the stored weeks when the migration runs', async () => {
     for (let i = 0; i < 4; i++) await write(evaluation(300 + i, daysAgo(i * 3), { failing: i === 1 }));
-    // As a database migrated before 0005 would be: the weeks there, no rollup yet (nor those of 0006 and 0007, which follow).
-    await sql`DELETE FROM history_migrations WHERE name IN ('0005_insights_rollups', '0006_activity_rollups', '0007_reason_rollups')`.execute(
-      t.db,
-    );
-    await sql`DROP TABLE repository_weeks, repository_activity, repository_reasons`.execute(t.db);
-    await sql`DROP FUNCTION history_roll_weeks(), history_roll_activity(), history_roll_reasons() CASCADE`.execute(
-      t.db,
-    );
-    await sql`DROP INDEX pull_requests_merged_lines`.execute(t.db);
+    // As a database migrated before 0005 would be: the weeks there, no rollup yet.
+    await migratedBefore(t.db, '0005_insights_rollups');
     await migrate(t.db);
     expect((await expectInStep()).reduce((n, r) => n + r.prs, 0)).toBe(4);
   });

@@ -13,7 +13,7 @@ import { DEFAULT_CONFIG, type QualityGatesConfig } from '../../gates/config.js';
 import { createMetrics } from '../../src/ops/metrics.js';
 import type { PullRequestSnapshot } from '../../gates/snapshot.js';
 import { openDatabase, type OpenedDatabase } from '../../src/store/database.js';
-import { migrate } from '../../src/store/migrations.js';
+import { migrate, MIGRATIONS } from '../../src/store/migrations.js';
 import { evaluationRecord } from '../../src/store/record-builders.js';
 import type {
   EvaluationRecord,
@@ -218,5 +218,33 @@ export async function until(
   while (!(await what())) {
     if (Date.now() > deadline) throw new Error(message);
     await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** What each migration since 0005 made: dropped, they bring a database back to before it. */
+const MADE_BY: Readonly<Record<string, readonly string[]>> = {
+  '0005_insights_rollups': ['DROP TABLE repository_weeks', 'DROP FUNCTION history_roll_weeks() CASCADE'],
+  '0006_activity_rollups': ['DROP TABLE repository_activity', 'DROP FUNCTION history_roll_activity() CASCADE'],
+  '0007_reason_rollups': [
+    'DROP TABLE repository_reasons',
+    'DROP FUNCTION history_roll_reasons() CASCADE',
+    'DROP INDEX pull_requests_merged_lines',
+  ],
+  '0008_review_wait_indexes': ['DROP INDEX pull_requests_review_wait', 'DROP INDEX pull_requests_awaiting_review'],
+};
+
+/**
+ * Makes `db` what a database migrated up to just before `name` would be (its data kept): `name`
+ * and every later migration undone, latest first. Throws for a migration `MADE_BY` does not know,
+ * so that a new migration is added there.
+ */
+export async function migratedBefore(db: Kysely<HistoryTables>, name: string): Promise<void> {
+  for (const later of Object.keys(MIGRATIONS)
+    .filter((m) => m >= name)
+    .reverse()) {
+    const made = MADE_BY[later];
+    if (!made) throw new Error(`test/store/support.ts: MADE_BY does not know what migration ${later} made`);
+    for (const statement of made) await sql.raw(statement).execute(db);
+    await sql`DELETE FROM history_migrations WHERE name = ${later}`.execute(db);
   }
 }
