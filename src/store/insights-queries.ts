@@ -63,6 +63,7 @@ export interface SharedScans {
   active?: Promise<ActiveCounts>;
   opened?: Promise<OpenedWeek[]>;
   merged?: Promise<MergedWeek[]>;
+  weeks?: Promise<WeekMaskGroup[]>;
   /** The what-if candidate the view shows, if any: the pass per repository then counts it too. */
   whatIf?: WhatIfCandidate;
   byRepository?: Promise<RepositoryFigures[]>;
@@ -86,12 +87,8 @@ export async function weeklyActivity(
   scope: InsightsScope,
   shared: SharedScans = {},
 ): Promise<WeeklyActivity[]> {
-  const [evaluated, opened, merged] = await Promise.all([
-    sql<{ week: string; prs: number; evaluations: number }>`
-      SELECT to_char(week, 'YYYY-MM-DD') AS week, sum(prs) AS prs, sum(evaluations) AS evaluations
-      FROM repository_weeks
-      WHERE repository_id = ANY (${ids(scope)}) AND week >= ${mondayOf(scope.from)}::date AND week < ${to(scope)}
-      GROUP BY week`.execute(db),
+  const [groups, opened, merged] = await Promise.all([
+    weekScan(db, scope, shared),
     openedScan(db, scope, shared),
     mergedScan(db, scope, shared),
   ]);
@@ -115,7 +112,11 @@ export async function weeklyActivity(
       );
     return w;
   };
-  for (const r of evaluated.rows) Object.assign(at(r.week), { evaluatedPrs: r.prs, evaluations: r.evaluations });
+  for (const g of groups) {
+    const w = at(g.week);
+    w.evaluatedPrs += g.n;
+    w.evaluations += g.evaluations;
+  }
   for (const r of opened) if (r.week !== null) at(r.week).openedPrs = r.opened;
   for (const r of merged)
     if (r.week !== null) Object.assign(at(r.week), { mergedPrs: r.merged, p50Lines: r.p50Lines, p90Lines: r.p90Lines });
@@ -385,20 +386,37 @@ export interface GateWeek {
   readonly overridden: number;
 }
 
+/** `repository_weeks` summed per week and combination of gate masks over the scope's repositories. */
+interface WeekMaskGroup extends MaskGroup {
+  readonly week: string;
+  readonly evaluations: number;
+}
+
+/**
+ * One pass over `repository_weeks` for the weekly table (PRs evaluated and evaluations per week)
+ * and the gates per week: the rows per week and combination of masks, summed.
+ */
+function weekScan(db: Db, scope: InsightsScope, shared: SharedScans): Promise<WeekMaskGroup[]> {
+  return (shared.weeks ??= sql<WeekMaskGroup>`
+    SELECT to_char(w.week, 'YYYY-MM-DD') AS week, w.gates_evaluated AS evaluated, w.gates_failed AS blocked,
+      w.gates_warned AS warned, w.gates_overridden AS overridden, sum(w.prs) AS n, sum(w.evaluations) AS evaluations
+    FROM repository_weeks w
+    WHERE w.repository_id = ANY (${ids(scope)}) AND w.week >= ${mondayOf(scope.from)}::date AND w.week < ${to(scope)}
+    GROUP BY w.week, 2, 3, 4, 5`
+    .execute(db)
+    .then((r) => r.rows));
+}
+
 /** Per week and gate (or the gates named): PRs evaluated and blocked. */
 export async function gateWeekly(
   db: Db,
   scope: InsightsScope,
   gates: readonly string[] = GATE_IDS,
+  shared: SharedScans = {},
 ): Promise<GateWeek[]> {
   if (gates.length === 0) return [];
-  const { rows } = await sql<MaskGroup & { week: string }>`
-    SELECT to_char(w.week, 'YYYY-MM-DD') AS week, w.gates_evaluated AS evaluated, w.gates_failed AS blocked, w.gates_warned AS warned, w.gates_overridden AS overridden, sum(w.prs) AS n
-    FROM repository_weeks w
-    WHERE w.repository_id = ANY (${ids(scope)}) AND w.week >= ${mondayOf(scope.from)}::date AND w.week < ${to(scope)}
-    GROUP BY w.week, 2, 3, 4, 5`.execute(db);
   const byWeek = new Map<string, MaskGroup[]>();
-  for (const r of rows) {
+  for (const r of await weekScan(db, scope, shared)) {
     const groups = byWeek.get(r.week);
     if (groups) groups.push(r);
     else byWeek.set(r.week, [r]);

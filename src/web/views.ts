@@ -146,7 +146,7 @@ export async function buildView(
   const gateOption = place.gate !== undefined ? { gate: place.gate, perGate: 10 } : {};
   const showWhatIf = whatIf !== undefined && (place.gate === undefined || place.gate === 'batch-size');
   // One page's queries: run together (a server's pool answers four at once; the embedded database in turn).
-  // Tables that read the same PRs (the period's, those opened, those merged) share one statement each;
+  // Tables that read the same PRs (the period's, those opened, those merged) or weeks share one statement each;
   // the organisation table and the what-if read the period's PRs per repository in one.
   const shared: insights.SharedScans = showWhatIf ? { whatIf } : {};
   const [
@@ -169,7 +169,7 @@ export async function buildView(
     insights.weeklyActivity(db, scope, shared),
     insights.mergedSize(db, scope, shared),
     insights.gateShares(db, scope, gates, shared),
-    insights.gateWeekly(db, scope, gates),
+    insights.gateWeekly(db, scope, gates, shared),
     insights.topReasons(db, scope, gateOption),
     insights.compliance(db, scope, shared),
     insights.overrideLog(db, scope, { limit: 100 }),

@@ -332,6 +332,7 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
     const candidate = { maxLines: 150, maxFiles: 12, defaultExcludes: true };
     const alone = await Promise.all([
       weeklyActivity(t.db, scope),
+      gateWeekly(t.db, scope),
       mergedSize(t.db, scope),
       gateShares(t.db, scope),
       compliance(t.db, scope),
@@ -343,6 +344,7 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
     const shared: SharedScans = { whatIf: { ...candidate } };
     const together = await Promise.all([
       weeklyActivity(t.db, scope, shared),
+      gateWeekly(t.db, scope, undefined, shared),
       mergedSize(t.db, scope, shared),
       gateShares(t.db, scope, undefined, shared),
       compliance(t.db, scope, shared),
@@ -352,13 +354,13 @@ describe.each(BACKENDS)('insights queries (%s)', (kind) => {
       whatIf(t.db, scope, candidate, shared),
     ]);
     expect(together).toEqual(alone);
-    expect(Object.keys(shared).sort()).toEqual(['active', 'byRepository', 'merged', 'opened', 'whatIf']);
+    expect(Object.keys(shared).sort()).toEqual(['active', 'byRepository', 'merged', 'opened', 'weeks', 'whatIf']);
     // Another candidate than the view's: its own pass, its own figures.
     const other = { ...candidate, maxLines: 90 };
     expect(await whatIf(t.db, scope, other, shared)).toEqual(await whatIf(t.db, scope, other));
-    expect(await whatIf(t.db, scope, other, shared)).not.toEqual(alone[7]);
+    expect(await whatIf(t.db, scope, other, shared)).not.toEqual(alone[8]);
     // The organisation table: most PRs first.
-    const summaries = alone[6];
+    const summaries = alone[7];
     expect(summaries.length).toBeGreaterThan(3);
     expect(summaries.map((r) => r.prs)).toEqual(summaries.map((r) => r.prs).sort((a, b) => b - a));
     // An empty scope: the totals of no rows.
