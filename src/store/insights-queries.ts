@@ -751,9 +751,19 @@ export async function slowestKeysFromIndexes(
   return keys;
 }
 
+/**
+ * Scopes of fewer repositories read their PRs through the repository-leading index instead: their
+ * entries in the wait-ordered index are far apart (ten repositories over 30 days: ~1.5 ms by the
+ * scan, ~25 ms from that index, over the seeded million; docs/deploy.md, "Indexes and queries").
+ */
+const SLOWEST_FROM_INDEXES_MIN_REPOSITORIES = 20;
+
 /** PRs opened in the period that waited longest for a first review (still waiting ones count up to `to`); drafts excluded. */
 export async function slowestToReview(db: Db, scope: InsightsScope, limit = 10): Promise<PullRequestListing[]> {
-  const keys = (await slowestKeysFromIndexes(db, scope, limit)) ?? (await slowestKeysFromScan(db, scope, limit));
+  const keys =
+    (scope.repositoryIds.length >= SLOWEST_FROM_INDEXES_MIN_REPOSITORIES
+      ? await slowestKeysFromIndexes(db, scope, limit)
+      : undefined) ?? (await slowestKeysFromScan(db, scope, limit));
   if (keys.length === 0) return [];
   const top = sql`
     SELECT * FROM unnest(${keys.map((k) => k.repository_id)}::bigint[], ${keys.map((k) => k.pr_number)}::integer[],

@@ -515,7 +515,7 @@ const reasonRollups = statements(
   `CREATE TRIGGER pull_requests_reasons_truncate AFTER TRUNCATE ON pull_requests FOR EACH STATEMENT EXECUTE FUNCTION history_roll_reasons()`,
   `INSERT INTO repository_reasons (${REASON_KEY}, prs)
     SELECT ${REASON_KEY}, sum(prs) FROM (${reasonDeltas('pull_requests', 1)}) d GROUP BY ${REASON_KEY}`,
-  `CREATE INDEX pull_requests_merged_lines ON pull_requests (counted_lines DESC) INCLUDE (repository_id, merged_at)
+  `CREATE INDEX pull_requests_merged_lines ON pull_requests (counted_lines DESC) INCLUDE (repository_id, pr_number, merged_at)
     WHERE merged_at IS NOT NULL AND counted_lines IS NOT NULL`,
 );
 
