@@ -19,7 +19,6 @@ import {
 import { ACTIVITY_COUNTS, ACTIVITY_FIGURES, ACTIVITY_GATE_BITS, migrate } from '../../src/store/migrations.js';
 import { GATE_BITS, weekOf } from '../../src/store/records.js';
 import { deleteExpired, retentionCutoff } from '../../src/store/retention.js';
-import { seedHistory, type SeedResult } from '../../src/store/seed.js';
 import type { PullRequestRow } from '../../src/store/tables.js';
 import { writeBatch, type HistoryItem } from '../../src/store/writer.js';
 import {
@@ -33,6 +32,9 @@ import {
   ROLLUP_NOW,
   TestDatabase,
   migratedBefore,
+  seedSmallHistory,
+  SMALL_HISTORY_END,
+  periodsRollupsDecline,
 } from './support.js';
 
 type Row = Record<string, number | string>;
@@ -149,23 +151,10 @@ describe.each(BACKENDS)('activity rollup (%s)', (kind) => {
   });
 
   describe('on a seeded history', () => {
-    const SEEDED_NOW = Date.parse('2026-03-01T15:00:00Z');
-    let seeded: SeedResult;
     let all: number[];
     beforeAll(async () => {
       await t.reset();
-      seeded = await seedHistory(t.db, {
-        evaluations: 3000,
-        days: 60,
-        now: SEEDED_NOW,
-        seed: 11,
-        snapshots: false,
-        organisations: [
-          { name: 'acme', repositories: 8, weight: 0.7 },
-          { name: 'globex', repositories: 4, weight: 0.3 },
-        ],
-      });
-      all = seeded.repositories.map((r) => r.id);
+      all = await seedSmallHistory(t.db, 11);
     }, OPEN_TIMEOUT_MS);
 
     it('holds the pull requests counted again', async () => {
@@ -174,7 +163,7 @@ describe.each(BACKENDS)('activity rollup (%s)', (kind) => {
 
     // Whole days up to the day after the last evaluation (the views' default is 90 days up to
     // today): from a Monday, a Sunday, a Wednesday; one repository; a few days inside one week.
-    const end = Date.parse('2026-03-02T00:00:00Z');
+    const end = SMALL_HISTORY_END;
     const periods: [string, (ids: number[]) => InsightsScope][] = [
       [
         'every repository, 90 days',
@@ -207,19 +196,9 @@ describe.each(BACKENDS)('activity rollup (%s)', (kind) => {
     });
 
     it('declines periods it cannot answer exactly; the queries then count the pull requests', async () => {
-      // Ends before the last evaluations: PRs evaluated in the period and again after it count.
-      const earlier: InsightsScope = {
-        repositoryIds: all,
-        from: new Date(end - 40 * DAY_MS),
-        to: new Date(end - 10 * DAY_MS),
-      };
+      // Ends before the last evaluations, or not whole days.
+      const { earlier, partial } = periodsRollupsDecline(all);
       expect(await activeCountsFromRollup(t.db, earlier)).toBeUndefined();
-      // Not whole days.
-      const partial: InsightsScope = {
-        repositoryIds: all,
-        from: new Date(end - 20 * DAY_MS + 3_600_000),
-        to: new Date(end),
-      };
       expect(await activeCountsFromRollup(t.db, partial)).toBeUndefined();
       for (const scope of [earlier, partial]) {
         const scan = await activeCountsFromScan(t.db, scope);

@@ -17,7 +17,6 @@ import {
 import { migrate } from '../../src/store/migrations.js';
 import { weekOf } from '../../src/store/records.js';
 import { deleteExpired, retentionCutoff } from '../../src/store/retention.js';
-import { seedHistory, type SeedResult } from '../../src/store/seed.js';
 import { writeBatch, type HistoryItem } from '../../src/store/writer.js';
 import {
   anEvaluationItem,
@@ -29,6 +28,9 @@ import {
   ROLLUP_NOW,
   TestDatabase,
   migratedBefore,
+  seedSmallHistory,
+  SMALL_HISTORY_END,
+  periodsRollupsDecline,
 } from './support.js';
 
 /** A row of `repository_reasons`, its 64-bit key as text. */
@@ -140,30 +142,17 @@ describe.each(BACKENDS)('reason rollup (%s)', (kind) => {
   });
 
   describe('on a seeded history', () => {
-    const SEEDED_NOW = Date.parse('2026-03-01T15:00:00Z');
-    let seeded: SeedResult;
     let all: number[];
     beforeAll(async () => {
       await t.reset();
-      seeded = await seedHistory(t.db, {
-        evaluations: 3000,
-        days: 60,
-        now: SEEDED_NOW,
-        seed: 12,
-        snapshots: false,
-        organisations: [
-          { name: 'acme', repositories: 8, weight: 0.7 },
-          { name: 'globex', repositories: 4, weight: 0.3 },
-        ],
-      });
-      all = seeded.repositories.map((r) => r.id);
+      all = await seedSmallHistory(t.db, 12);
     }, OPEN_TIMEOUT_MS);
 
     it('holds the failure keys counted again', async () => {
       expect((await expectInStep()).length).toBeGreaterThan(100);
     });
 
-    const end = Date.parse('2026-03-02T00:00:00Z');
+    const end = SMALL_HISTORY_END;
     const periods: [string, (ids: number[]) => InsightsScope, { gate?: string; perGate?: number }][] = [
       [
         'every repository, 90 days',
@@ -206,19 +195,9 @@ describe.each(BACKENDS)('reason rollup (%s)', (kind) => {
     });
 
     it('declines periods it cannot answer exactly; the top reasons then count the pull requests', async () => {
-      // Ends before the last evaluations: PRs failing in the period and fixed after it count.
-      const earlier: InsightsScope = {
-        repositoryIds: all,
-        from: new Date(end - 40 * DAY_MS),
-        to: new Date(end - 10 * DAY_MS),
-      };
+      // Ends before the last evaluations, or not whole days.
+      const { earlier, partial } = periodsRollupsDecline(all);
       expect(await topReasonsFromRollup(t.db, earlier)).toBeUndefined();
-      // Not whole days.
-      const partial: InsightsScope = {
-        repositoryIds: all,
-        from: new Date(end - 20 * DAY_MS + 3_600_000),
-        to: new Date(end),
-      };
       expect(await topReasonsFromRollup(t.db, partial)).toBeUndefined();
       for (const scope of [earlier, partial]) {
         const scan = await topReasonsFromScan(t.db, scope);

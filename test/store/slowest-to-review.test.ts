@@ -12,9 +12,17 @@ import {
   slowestToReview,
   type InsightsScope,
 } from '../../src/store/insights-queries.js';
-import { seedHistory } from '../../src/store/seed.js';
 import { writeBatch } from '../../src/store/writer.js';
-import { aLifeEvent, BACKENDS, DAY_MS, OPEN_TIMEOUT_MS, REPO, TestDatabase } from './support.js';
+import {
+  aLifeEvent,
+  BACKENDS,
+  DAY_MS,
+  OPEN_TIMEOUT_MS,
+  REPO,
+  seedSmallHistory,
+  SMALL_HISTORY_END,
+  TestDatabase,
+} from './support.js';
 
 describe.each(BACKENDS)('slowest to review (%s)', (kind) => {
   let t: TestDatabase;
@@ -25,21 +33,10 @@ describe.each(BACKENDS)('slowest to review (%s)', (kind) => {
 
   describe('on a seeded history', () => {
     let all: number[];
-    const end = Date.parse('2026-03-02T00:00:00Z');
+    const end = SMALL_HISTORY_END;
     beforeAll(async () => {
       await t.reset();
-      const seeded = await seedHistory(t.db, {
-        evaluations: 3000,
-        days: 60,
-        now: Date.parse('2026-03-01T15:00:00Z'),
-        seed: 13,
-        snapshots: false,
-        organisations: [
-          { name: 'acme', repositories: 8, weight: 0.7 },
-          { name: 'globex', repositories: 4, weight: 0.3 },
-        ],
-      });
-      all = seeded.repositories.map((r) => r.id);
+      all = await seedSmallHistory(t.db, 13);
     }, OPEN_TIMEOUT_MS);
 
     const scopes: [string, (ids: number[]) => InsightsScope, number][] = [

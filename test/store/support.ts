@@ -25,6 +25,7 @@ import type {
 import { aFile, aSnapshot, capped } from '../support/builders.js';
 import { startHistory, type History } from '../../src/store/index.js';
 import type { HistoryItem } from '../../src/store/writer.js';
+import { seedHistory } from '../../src/store/seed.js';
 import type { HistoryTables } from '../../src/store/tables.js';
 
 export const POSTGRES_BIN = findPostgresBin();
@@ -247,4 +248,42 @@ export async function migratedBefore(db: Kysely<HistoryTables>, name: string): P
     for (const statement of made) await sql.raw(statement).execute(db);
     await sql`DELETE FROM history_migrations WHERE name = ${later}`.execute(db);
   }
+}
+
+/**
+ * The small seeded history the rollup and index tests compare their answers on: 3,000 evaluations
+ * over 60 days up to `SMALL_HISTORY_NOW`, in twelve repositories of two organisations. Returns the
+ * repositories' ids. Whole-day periods ending at `SMALL_HISTORY_END` end after its last evaluation.
+ */
+export async function seedSmallHistory(db: Kysely<HistoryTables>, seed: number): Promise<number[]> {
+  const seeded = await seedHistory(db, {
+    evaluations: 3000,
+    days: 60,
+    now: SMALL_HISTORY_NOW,
+    seed,
+    snapshots: false,
+    organisations: [
+      { name: 'acme', repositories: 8, weight: 0.7 },
+      { name: 'globex', repositories: 4, weight: 0.3 },
+    ],
+  });
+  return seeded.repositories.map((r) => r.id);
+}
+export const SMALL_HISTORY_NOW = Date.parse('2026-03-01T15:00:00Z');
+/** The day after the small history's last evaluation. */
+export const SMALL_HISTORY_END = Date.parse('2026-03-02T00:00:00Z');
+
+/**
+ * Periods of the small history that the rollups cannot answer exactly: one ending before the last
+ * evaluations (PRs evaluated in it and again after it count), and one of partial days.
+ */
+export function periodsRollupsDecline(repositoryIds: readonly number[]): {
+  readonly earlier: { repositoryIds: readonly number[]; from: Date; to: Date };
+  readonly partial: { repositoryIds: readonly number[]; from: Date; to: Date };
+} {
+  const end = SMALL_HISTORY_END;
+  return {
+    earlier: { repositoryIds, from: new Date(end - 40 * DAY_MS), to: new Date(end - 10 * DAY_MS) },
+    partial: { repositoryIds, from: new Date(end - 20 * DAY_MS + 3_600_000), to: new Date(end) },
+  };
 }
