@@ -8,8 +8,10 @@
  * statuses) are those of the PR's latest evaluation; "blocked by a gate" means the gate failed in
  * mode `block` in at least one evaluation. Queries over the period's PRs read the covering indexes
  * of `pull_requests` only: gates as bit masks (`GATE_BITS`), reasons as keys of `failure_patterns`,
- * names from `repositories`; the per-gate counts of a period up to today are sums over the rollup
- * `repository_activity` instead (`activeCountsFromRollup`).
+ * names from `repositories`; the per-gate counts and the top reasons of a period up to today are sums
+ * over the rollups `repository_activity` and `repository_reasons` instead (`activeCountsFromRollup`,
+ * `topReasonsFromRollup`), and the top lists start from indexes in their order (`largestMerged`,
+ * `slowestKeysFromIndexes`).
  */
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { GATE_IDS } from '../../gates/registry.js';
