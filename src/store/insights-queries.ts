@@ -16,6 +16,7 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { GATE_IDS } from '../../gates/registry.js';
 import { ACTIVITY_FIGURES, ACTIVITY_GATE_BITS, activityColumn, type ActivityGateFigure } from './migrations.js';
+import { packedDoubles, packedInts, percentileCont, sortedUnion, unpackDoubles, unpackInts } from './percentiles.js';
 import { GATE_BITS, gateMask } from './records.js';
 import type { HistoryTables } from './tables.js';
 
@@ -126,7 +127,7 @@ export async function weeklyActivity(
 }
 
 /** The period's merged PRs per week they merged in, and (`week` null) in total. */
-interface MergedWeek {
+export interface MergedWeek {
   readonly week: string | null;
   readonly merged: number;
   readonly p50Lines: number | null;
@@ -140,30 +141,72 @@ interface MergedWeek {
 }
 
 /**
- * One pass over the period's merged PRs for the weekly table, the sizes and the lead time: the
- * percentiles per week and over the period (`ROLLUP`). A lead time is null without an opening
- * time, and percentiles leave nulls out, so one pass serves both.
+ * One pass over the period's merged PRs for the weekly table, the sizes and the lead time: per
+ * week, the count and each figure's values packed (`percentiles.ts`); the percentiles per week and
+ * over the period (`week` null) computed here. A lead time is null without an opening time, and
+ * the packed values leave nulls out, as `percentile_cont` does.
  */
-function mergedScan(db: Db, scope: InsightsScope, shared: SharedScans): Promise<MergedWeek[]> {
-  const lead = hours(sql`merged_at - opened_at`);
-  return (shared.merged ??= sql<MergedWeek>`
-    SELECT CASE WHEN GROUPING(${weekNumber('merged_at')}) = 0 THEN ${weekName('merged_at')} END AS week, count(*) AS merged,
-      percentile_cont(0.5) WITHIN GROUP (ORDER BY counted_lines) AS "p50Lines",
-      percentile_cont(0.9) WITHIN GROUP (ORDER BY counted_lines) AS "p90Lines",
-      percentile_cont(0.5) WITHIN GROUP (ORDER BY counted_files) AS "p50Files",
-      percentile_cont(0.9) WITHIN GROUP (ORDER BY counted_files) AS "p90Files",
-      count(*) FILTER (WHERE opened_at IS NOT NULL) AS led,
-      percentile_cont(0.5) WITHIN GROUP (ORDER BY ${lead}) AS "p50Lead",
-      percentile_cont(0.9) WITHIN GROUP (ORDER BY ${lead}) AS "p90Lead"
+export function mergedScan(db: Db, scope: InsightsScope, shared: SharedScans): Promise<MergedWeek[]> {
+  return (shared.merged ??= sql<{
+    week: string;
+    merged: number;
+    led: number;
+    lines: Uint8Array | null;
+    files: Uint8Array | null;
+    lead: Uint8Array | null;
+  }>`
+    SELECT ${weekName('merged_at')} AS week, count(*) AS merged, count(opened_at) AS led,
+      ${packedInts(sql.ref('counted_lines'))} AS lines, ${packedInts(sql.ref('counted_files'))} AS files,
+      ${packedDoubles(hours(sql`merged_at - opened_at`))} AS lead
     FROM pull_requests
     WHERE repository_id = ANY (${ids(scope)}) AND merged_at >= ${from(scope)} AND merged_at < ${to(scope)}
-    GROUP BY ROLLUP (${weekNumber('merged_at')})`
+    GROUP BY ${weekNumber('merged_at')}`
     .execute(db)
-    .then((r) => r.rows));
+    .then(({ rows }) => {
+      const weeks = rows
+        .map((r) => ({
+          week: r.week,
+          merged: r.merged,
+          led: r.led,
+          lines: unpackInts(r.lines).sort(),
+          files: unpackInts(r.files).sort(),
+          lead: unpackDoubles(r.lead).sort(),
+        }))
+        .sort((a, b) => (a.week < b.week ? -1 : 1));
+      const figures = (
+        week: string | null,
+        merged: number,
+        led: number,
+        lines: Float64Array,
+        files: Float64Array,
+        lead: Float64Array,
+      ): MergedWeek => ({
+        week,
+        merged,
+        p50Lines: percentileCont(lines, 0.5),
+        p90Lines: percentileCont(lines, 0.9),
+        p50Files: percentileCont(files, 0.5),
+        p90Files: percentileCont(files, 0.9),
+        led,
+        p50Lead: percentileCont(lead, 0.5),
+        p90Lead: percentileCont(lead, 0.9),
+      });
+      return [
+        ...weeks.map((w) => figures(w.week, w.merged, w.led, w.lines, w.files, w.lead)),
+        figures(
+          null,
+          weeks.reduce((n, w) => n + w.merged, 0),
+          weeks.reduce((n, w) => n + w.led, 0),
+          sortedUnion(weeks.map((w) => w.lines)),
+          sortedUnion(weeks.map((w) => w.files)),
+          sortedUnion(weeks.map((w) => w.lead)),
+        ),
+      ];
+    }));
 }
 
 /** The period's opened PRs per week they opened in, and (`week` null) in total. */
-interface OpenedWeek {
+export interface OpenedWeek {
   readonly week: string | null;
   readonly opened: number;
   /** Those with a first review, and hours from ready for review (or opened) to it. */
@@ -174,20 +217,40 @@ interface OpenedWeek {
 
 /**
  * One pass over the period's opened PRs for the weekly table and the times to first review, per
- * week and over the period (`ROLLUP`). The wait is null without a first review, and percentiles
- * leave nulls out.
+ * week and over the period (`week` null), as `mergedScan`. The wait is null without a first review,
+ * and the packed values leave nulls out.
  */
-function openedScan(db: Db, scope: InsightsScope, shared: SharedScans): Promise<OpenedWeek[]> {
+export function openedScan(db: Db, scope: InsightsScope, shared: SharedScans): Promise<OpenedWeek[]> {
   const wait = hours(sql`first_review_at - COALESCE(ready_at, opened_at)`);
-  return (shared.opened ??= sql<OpenedWeek>`
-    SELECT CASE WHEN GROUPING(${weekNumber('opened_at')}) = 0 THEN ${weekName('opened_at')} END AS week, count(*) AS opened,
-      count(*) FILTER (WHERE first_review_at IS NOT NULL) AS reviewed,
-      percentile_cont(0.5) WITHIN GROUP (ORDER BY ${wait}) AS p50, percentile_cont(0.9) WITHIN GROUP (ORDER BY ${wait}) AS p90
+  return (shared.opened ??= sql<{ week: string; opened: number; reviewed: number; waits: Uint8Array | null }>`
+    SELECT ${weekName('opened_at')} AS week, count(*) AS opened, count(first_review_at) AS reviewed,
+      ${packedDoubles(wait)} AS waits
     FROM pull_requests
     WHERE repository_id = ANY (${ids(scope)}) AND opened_at >= ${from(scope)} AND opened_at < ${to(scope)}
-    GROUP BY ROLLUP (${weekNumber('opened_at')})`
+    GROUP BY ${weekNumber('opened_at')}`
     .execute(db)
-    .then((r) => r.rows));
+    .then(({ rows }) => {
+      const weeks = rows
+        .map((r) => ({ week: r.week, opened: r.opened, reviewed: r.reviewed, waits: unpackDoubles(r.waits).sort() }))
+        .sort((a, b) => (a.week < b.week ? -1 : 1));
+      const all = sortedUnion(weeks.map((w) => w.waits));
+      return [
+        ...weeks.map((w) => ({
+          week: w.week,
+          opened: w.opened,
+          reviewed: w.reviewed,
+          p50: percentileCont(w.waits, 0.5),
+          p90: percentileCont(w.waits, 0.9),
+        })),
+        {
+          week: null,
+          opened: weeks.reduce((n, w) => n + w.opened, 0),
+          reviewed: weeks.reduce((n, w) => n + w.reviewed, 0),
+          p50: percentileCont(all, 0.5),
+          p90: percentileCont(all, 0.9),
+        },
+      ];
+    }));
 }
 
 /** The period's total row of a `ROLLUP`, or none (no row at all). */
