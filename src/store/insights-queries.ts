@@ -16,7 +16,14 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
 import { GATE_IDS } from '../../gates/registry.js';
 import { ACTIVITY_FIGURES, ACTIVITY_GATE_BITS, activityColumn, type ActivityGateFigure } from './migrations.js';
-import { packedDoubles, packedInts, percentileCont, sortedUnion, unpackDoubles, unpackInts } from './percentiles.js';
+import {
+  packedDoubles,
+  packedInts,
+  percentileCont,
+  unpackDoubles,
+  unpackInts,
+  weeksThenPeriod,
+} from './percentiles.js';
 import { GATE_BITS, gateMask } from './records.js';
 import type { HistoryTables } from './tables.js';
 
@@ -162,47 +169,30 @@ export function mergedScan(db: Db, scope: InsightsScope, shared: SharedScans): P
     WHERE repository_id = ANY (${ids(scope)}) AND merged_at >= ${from(scope)} AND merged_at < ${to(scope)}
     GROUP BY ${weekNumber('merged_at')}`
     .execute(db)
-    .then(({ rows }) => {
-      const weeks = rows
-        .map((r) => ({
+    .then(({ rows }) =>
+      weeksThenPeriod(
+        rows.map((r) => ({
           week: r.week,
           merged: r.merged,
           led: r.led,
-          lines: unpackInts(r.lines).sort(),
-          files: unpackInts(r.files).sort(),
-          lead: unpackDoubles(r.lead).sort(),
-        }))
-        .sort((a, b) => (a.week < b.week ? -1 : 1));
-      const figures = (
-        week: string | null,
-        merged: number,
-        led: number,
-        lines: Float64Array,
-        files: Float64Array,
-        lead: Float64Array,
-      ): MergedWeek => ({
-        week,
-        merged,
-        p50Lines: percentileCont(lines, 0.5),
-        p90Lines: percentileCont(lines, 0.9),
-        p50Files: percentileCont(files, 0.5),
-        p90Files: percentileCont(files, 0.9),
-        led,
-        p50Lead: percentileCont(lead, 0.5),
-        p90Lead: percentileCont(lead, 0.9),
-      });
-      return [
-        ...weeks.map((w) => figures(w.week, w.merged, w.led, w.lines, w.files, w.lead)),
-        figures(
-          null,
-          weeks.reduce((n, w) => n + w.merged, 0),
-          weeks.reduce((n, w) => n + w.led, 0),
-          sortedUnion(weeks.map((w) => w.lines)),
-          sortedUnion(weeks.map((w) => w.files)),
-          sortedUnion(weeks.map((w) => w.lead)),
-        ),
-      ];
-    }));
+          lines: unpackInts(r.lines),
+          files: unpackInts(r.files),
+          lead: unpackDoubles(r.lead),
+        })),
+        ['merged', 'led'],
+        ['lines', 'files', 'lead'],
+      ).map((w) => ({
+        week: w.week,
+        merged: w.merged,
+        p50Lines: percentileCont(w.lines, 0.5),
+        p90Lines: percentileCont(w.lines, 0.9),
+        p50Files: percentileCont(w.files, 0.5),
+        p90Files: percentileCont(w.files, 0.9),
+        led: w.led,
+        p50Lead: percentileCont(w.lead, 0.5),
+        p90Lead: percentileCont(w.lead, 0.9),
+      })),
+    ));
 }
 
 /** The period's opened PRs per week they opened in, and (`week` null) in total. */
@@ -229,31 +219,22 @@ export function openedScan(db: Db, scope: InsightsScope, shared: SharedScans): P
     WHERE repository_id = ANY (${ids(scope)}) AND opened_at >= ${from(scope)} AND opened_at < ${to(scope)}
     GROUP BY ${weekNumber('opened_at')}`
     .execute(db)
-    .then(({ rows }) => {
-      const weeks = rows
-        .map((r) => ({ week: r.week, opened: r.opened, reviewed: r.reviewed, waits: unpackDoubles(r.waits).sort() }))
-        .sort((a, b) => (a.week < b.week ? -1 : 1));
-      const all = sortedUnion(weeks.map((w) => w.waits));
-      return [
-        ...weeks.map((w) => ({
-          week: w.week,
-          opened: w.opened,
-          reviewed: w.reviewed,
-          p50: percentileCont(w.waits, 0.5),
-          p90: percentileCont(w.waits, 0.9),
-        })),
-        {
-          week: null,
-          opened: weeks.reduce((n, w) => n + w.opened, 0),
-          reviewed: weeks.reduce((n, w) => n + w.reviewed, 0),
-          p50: percentileCont(all, 0.5),
-          p90: percentileCont(all, 0.9),
-        },
-      ];
-    }));
+    .then(({ rows }) =>
+      weeksThenPeriod(
+        rows.map((r) => ({ week: r.week, opened: r.opened, reviewed: r.reviewed, waits: unpackDoubles(r.waits) })),
+        ['opened', 'reviewed'],
+        ['waits'],
+      ).map((w) => ({
+        week: w.week,
+        opened: w.opened,
+        reviewed: w.reviewed,
+        p50: percentileCont(w.waits, 0.5),
+        p90: percentileCont(w.waits, 0.9),
+      })),
+    ));
 }
 
-/** The period's total row of a `ROLLUP`, or none (no row at all). */
+/** The period's row of `mergedScan` or `openedScan` (`week` null). */
 const totalOf = <T extends { week: string | null }>(rows: readonly T[]): T | undefined =>
   rows.find((r) => r.week === null);
 

@@ -16,23 +16,18 @@ export const packedInts = (column: RawBuilder<unknown>) =>
 export const packedDoubles = (expression: RawBuilder<unknown>) =>
   sql<Uint8Array | null>`string_agg(float8send(${expression}), ''::bytea)`;
 
-/** The values of `packedInts`, unsorted (none for a group without one: `null`). */
-export function unpackInts(bytes: Uint8Array | null): Float64Array {
+/** Packed big-endian values of `width` bytes, unsorted (none for a group without one: `null`). */
+function unpack(bytes: Uint8Array | null, width: 4 | 8): Float64Array {
   if (!bytes) return new Float64Array(0);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const values = new Float64Array(bytes.byteLength >>> 2);
-  for (let i = 0; i < values.length; i++) values[i] = view.getInt32(i * 4);
+  const values = new Float64Array(bytes.byteLength / width);
+  for (let i = 0; i < values.length; i++) values[i] = width === 4 ? view.getInt32(i * 4) : view.getFloat64(i * 8);
   return values;
 }
-
+/** The values of `packedInts`, unsorted. */
+export const unpackInts = (bytes: Uint8Array | null) => unpack(bytes, 4);
 /** The values of `packedDoubles`, unsorted. */
-export function unpackDoubles(bytes: Uint8Array | null): Float64Array {
-  if (!bytes) return new Float64Array(0);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const values = new Float64Array(bytes.byteLength >>> 3);
-  for (let i = 0; i < values.length; i++) values[i] = view.getFloat64(i * 8);
-  return values;
-}
+export const unpackDoubles = (bytes: Uint8Array | null) => unpack(bytes, 8);
 
 /**
  * `percentile_cont(fraction)` over `sorted` (ascending, no NaN): the value at rank
@@ -49,6 +44,26 @@ export function percentileCont(sorted: Float64Array, fraction: number): number |
   if (first === second) return lo;
   const hi = sorted[second]!;
   return lo + (hi - lo) * (rank - first);
+}
+
+/**
+ * Rows per week, in week order with each series sorted, then the period's row (`week` null): the
+ * counts summed and each series the union of the weeks'. Each row's percentiles are then
+ * `percentileCont` over its series.
+ */
+export function weeksThenPeriod<C extends string, S extends string>(
+  rows: readonly ({ readonly week: string } & Record<C, number> & Record<S, Float64Array>)[],
+  counts: readonly C[],
+  series: readonly S[],
+): ({ readonly week: string | null } & Record<C, number> & Record<S, Float64Array>)[] {
+  const weeks = [...rows].sort((a, b) => (a.week < b.week ? -1 : 1));
+  for (const w of weeks) for (const s of series) w[s].sort();
+  const period = { week: null } as { week: string | null } & Record<C, number> & Record<S, Float64Array>;
+  const counted = (row: object) => row as Record<C, number>;
+  const valued = (row: object) => row as Record<S, Float64Array>;
+  for (const c of counts) counted(period)[c] = weeks.reduce<number>((n, w) => n + counted(w)[c], 0);
+  for (const s of series) valued(period)[s] = sortedUnion(weeks.map((w) => valued(w)[s]));
+  return [...weeks, period];
 }
 
 /** Every group's values in one array, sorted (the period's total of per-week groups). */

@@ -92,7 +92,7 @@ export function pgliteWorkerMain(
   }
   // int8 (counts) and numeric (averages) as numbers, as the server backend is configured; bytea
   // (hex text) decoded natively, as node-postgres does: PGlite's own parser converts byte by byte,
-  // ~40 ms for the half megabyte of packed values an insights view reads (src/store/percentiles.ts).
+  // ~40 ms for the 1.5 MB of packed values the largest insights view reads (src/store/percentiles.ts).
   const toNumber = (value: string) => Number(value);
   const fromHex = (value: string) => Buffer.from(value.slice(2), 'hex');
   const db = new PGlite({

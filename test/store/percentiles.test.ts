@@ -7,7 +7,13 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mergedScan, openedScan, type InsightsScope } from '../../src/store/insights-queries.js';
-import { percentileCont, sortedUnion, unpackDoubles, unpackInts } from '../../src/store/percentiles.js';
+import {
+  percentileCont,
+  sortedUnion,
+  unpackDoubles,
+  unpackInts,
+  weeksThenPeriod,
+} from '../../src/store/percentiles.js';
 import { BACKENDS, DAY_MS, OPEN_TIMEOUT_MS, seedSmallHistory, SMALL_HISTORY_END, TestDatabase } from './support.js';
 
 describe('percentileCont', () => {
@@ -30,6 +36,21 @@ describe('percentileCont', () => {
     expect([...unpackDoubles(doubles)]).toEqual([1.25, -0.5]);
     expect([...unpackInts(null)]).toEqual([]);
     expect([...sortedUnion([of(3, 9), of(1), of()])]).toEqual([1, 3, 9]);
+  });
+  it('orders the weeks, sorts their values, and adds the period: counts summed, values united', () => {
+    const rows = weeksThenPeriod(
+      [
+        { week: '2026-02-09', n: 2, v: Float64Array.of(9, 4) },
+        { week: '2026-02-02', n: 1, v: Float64Array.of(7) },
+      ],
+      ['n'],
+      ['v'],
+    );
+    expect(rows.map((r) => [r.week, r.n, [...r.v]])).toEqual([
+      ['2026-02-02', 1, [7]],
+      ['2026-02-09', 2, [4, 9]],
+      [null, 3, [4, 7, 9]],
+    ]);
   });
 });
 
