@@ -62,7 +62,8 @@ describe.each(BACKENDS)('slowest to review (%s)', (kind) => {
       expect(await slowestKeysFromIndexes(t.db, scope(all), limit)).toEqual(fromScan);
     });
 
-    it('answers past periods, whose waits the end clamps, as the scan does', async () => {
+    it('answers past periods, whose waits the end clamps, as the scan does, or declines', async () => {
+      let answered = 0;
       for (const [fromDays, toDays, limit] of [
         [60, 30, 10],
         [40, 20, 3],
@@ -75,12 +76,17 @@ describe.each(BACKENDS)('slowest to review (%s)', (kind) => {
         };
         const fromScan = await slowestKeysFromScan(t.db, scope, limit);
         const fromIndexes = await slowestKeysFromIndexes(t.db, scope, limit);
-        if (fromIndexes !== undefined) expect(fromIndexes).toEqual(fromScan);
+        if (fromIndexes !== undefined) {
+          answered++;
+          expect(fromIndexes).toEqual(fromScan);
+        }
         const listed = await slowestToReview(t.db, scope, limit);
         expect(listed.map((p) => [p.repositoryId, p.number])).toEqual(
           [...fromScan].sort((a, b) => b.wait_hours - a.wait_hours || 0).map((k) => [k.repository_id, k.pr_number]),
         );
       }
+      // Not every past period declines: the comparison above ran.
+      expect(answered).toBeGreaterThan(0);
     });
   });
 
