@@ -6,9 +6,12 @@
  * over the default 90 days RUNS times, and prints each build's time, then per statement the mean
  * over the builds after the first two. The embedded database answers one statement at a time, so a
  * statement's time is taken from the answer before it to its own answer: work the app does between
- * answers (the percentiles' sorting) lands on the statement after it.
+ * answers (the percentiles' sorting) lands on the statement after it. Also prints the longest the
+ * main thread was busy at once during the builds (event-loop delay, max): what a webhook arriving
+ * meanwhile would wait.
  */
 import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Kysely } from 'kysely';
 import { PgliteDialect } from '../src/store/pglite-dialect.js';
 import { PgliteWorkerClient } from '../src/store/pglite-worker.js';
@@ -51,8 +54,10 @@ try {
   };
   const perStatement = new Map<string, number>();
   const builds: number[] = [];
+  const delay = monitorEventLoopDelay({ resolution: 1 });
   for (let run = 0; run < RUNS; run++) {
     answers = [];
+    if (run === WARM) delay.enable();
     const started = performance.now();
     await buildView(db, { level: 'all', repositories: known }, period, DEFAULT_WHAT_IF, 'https://github.com');
     builds.push(performance.now() - started);
@@ -64,6 +69,7 @@ try {
     }
   }
   answers = undefined;
+  delay.disable();
   const ms = (n: number) => `${n.toFixed(1)} ms`;
   process.stdout.write(
     `Every organisation (${known.length} repositories), ${period.from} to ${period.to}, ${RUNS} builds: ${builds.map(ms).join(', ')}\n` +
@@ -72,7 +78,7 @@ try {
         .sort((a, b) => b[1] - a[1])
         .map(([name, t]) => `${ms(t).padStart(9)}  ${name}`)
         .join('\n') +
-      '\n',
+      `\nMain thread busy at once, builds ${WARM + 1}–${RUNS}: at most ${ms(delay.max / 1e6)} (event-loop delay; p99 ${ms(delay.percentile(99) / 1e6)})\n`,
   );
 } finally {
   await db.destroy();

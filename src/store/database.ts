@@ -49,8 +49,9 @@ const LOCK_FILE = 'history.lock';
 
 /**
  * Memory per sort or hash of a server connection (PostgreSQL's default is 4 MB). The insights
- * percentiles sort the period's opened and merged PRs (tens of thousands of rows over 90 days);
- * at 4 MB those sorts spill to disk (docs/deploy.md, "Indexes and queries"). At most a pool's
+ * queries sort and group tens of thousands of the period's PRs (the median per repository, the
+ * weeks of the opened and merged PRs); at 4 MB those spill to disk (docs/deploy.md, "Indexes and
+ * queries"). At most a pool's
  * connections times a few sorts each: 4 × 32 MB × 3 at the worst moment.
  */
 export const SERVER_WORK_MEM = '32MB';

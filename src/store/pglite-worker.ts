@@ -13,9 +13,10 @@ import { Worker, type MessagePort } from 'node:worker_threads';
 /**
  * PostgreSQL settings of the embedded database: the write-ahead log is kept small (PostgreSQL's
  * default lets it grow to 1 GB before a checkpoint), which bounds `DATA_DIR` beyond the data itself;
- * and the insights percentiles sort the period's opened and merged PRs in memory (at the default
- * 4 MB those sorts spill to disk, a third of a view's time; docs/deploy.md, "Indexes and queries").
- * One connection: at most a few such sorts at once.
+ * and the insights queries sort and group tens of thousands of the period's PRs in memory (the
+ * organisation table's median per repository, the weeks of the opened and merged PRs); at the
+ * default 4 MB those spill to disk (docs/deploy.md, "Indexes and queries"). One connection: at most
+ * a few such sorts at once.
  */
 export const EMBEDDED_SETTINGS = ['max_wal_size = 64MB', 'min_wal_size = 32MB', 'work_mem = 16MB'];
 
